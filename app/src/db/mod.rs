@@ -1,0 +1,35 @@
+//! All SQL lives here: one function per query, checked at compile time by sqlx.
+
+pub mod responses;
+pub mod stations;
+pub mod survey;
+pub mod tablets;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::Error;
+
+/// Opens (creating if needed) the SQLite database at `url` with Digna's settings:
+/// WAL, full durability, foreign keys, and secure delete so that deleted sealed
+/// records and submission keys are overwritten, not left in free pages.
+pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("secure_delete", "on");
+    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    SqlitePoolOptions::new().max_connections(8).connect_with(options).await
+}
+
+/// Applies the embedded migrations; the app must not start if one fails.
+pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("../migrations").run(pool).await
+}

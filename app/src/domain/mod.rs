@@ -1,0 +1,14 @@
+//! Domain types shared by the browser and the server. They parse rather than
+//! validate: a value of these types is valid by construction.
+
+mod language;
+mod response;
+mod station;
+mod survey;
+
+pub use language::Language;
+pub use response::{
+    AnswerValue, ClientId, AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
+};
+pub use station::{Name, StationCode};
+pub use survey::{Choice, Question, QuestionKind, Survey, Texts};

@@ -1,0 +1,55 @@
+//! Digna's web app: pages and components (rendered on the server, hydrated in the
+//! browser), the domain types both sides share, and the server-only storage.
+
+pub mod domain;
+pub mod i18n;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod seal;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    StaticSegment,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="es">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/digna.css"/>
+        <Link rel="icon" href="/favicon.ico"/>
+        <Meta name="color-scheme" content="light"/>
+        <Meta name="referrer" content="no-referrer"/>
+        <Title text="Digna"/>
+        <Router>
+            <Routes fallback=pages::NotFound>
+                <Route path=StaticSegment("") view=pages::Home/>
+                <Route path=StaticSegment("kiosk") view=pages::kiosk::Kiosk/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,68 @@
+use app::domain::FieldError;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+/// Every error the API answers with. Internal causes are logged, never sent.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("missing, unknown or revoked tablet token")]
+    Unauthorized,
+    #[error("{0}")]
+    NotFound(String),
+    #[error("the body is larger than {} bytes", super::MAX_BODY_BYTES)]
+    PayloadTooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error(transparent)]
+    Validation(#[from] FieldError),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable kind: `bad_request`, `unauthorized`, `validation`, …
+    pub error: &'static str,
+    /// For validation errors: the field at fault, such as `answers.respect`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, field) = match &self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request", None),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", None),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
+            ApiError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", None),
+            ApiError::Validation(e) => (StatusCode::UNPROCESSABLE_ENTITY, "validation", Some(e.field.clone())),
+            ApiError::Internal(cause) => {
+                tracing::error!(error = %format!("{cause:#}"), "internal error in the API");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
+            }
+        };
+        let message = match &self {
+            ApiError::Validation(e) => e.message.clone(),
+            other => other.to_string(),
+        };
+        let mut resp = (status, Json(ErrorBody { error: kind, field, message })).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}

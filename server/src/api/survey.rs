@@ -1,0 +1,24 @@
+use super::{ApiError, TabletStation};
+use crate::AppState;
+use app::domain::Survey;
+use axum::extract::State;
+use axum::Json;
+
+/// The survey version current for the tablet's station.
+#[utoipa::path(
+    get, path = "/api/v1/survey", tag = "survey",
+    security(("tablet_token" = [])),
+    responses(
+        (status = 200, description = "The current survey", body = Survey),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody),
+    )
+)]
+pub async fn current(State(state): State<AppState>, _tablet: TabletStation) -> Result<Json<Survey>, ApiError> {
+    let version = app::db::survey::current_version(&state.pool)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
+    let survey = app::db::survey::load(&state.pool, version)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
+    Ok(Json(survey))
+}

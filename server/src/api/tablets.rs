@@ -1,0 +1,111 @@
+use super::extract::JsonBody;
+use super::ApiError;
+use crate::AppState;
+use app::domain::FieldError;
+use app::seal::{new_token, secret_hash};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+/// How long an enrollment code stays valid.
+pub const ENROLLMENT_CODE_HOURS: i64 = 24;
+/// Letters and digits that cannot be mistaken for one another (no 0/O, 1/I/L).
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CODE_LEN: usize = 8;
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+pub struct EnrollRequest {
+    /// The one-time code from `digna tablet enroll`, such as `ABCD-EFGH`.
+    pub code: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrolledStation {
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EnrollResponse {
+    /// The device token: send it as `Authorization: Bearer <token>`. Shown once.
+    pub token: String,
+    pub station: EnrolledStation,
+}
+
+/// A fresh enrollment code, formatted `ABCD-EFGH` for reading aloud and typing.
+pub fn new_enrollment_code() -> String {
+    use rand::Rng;
+    let mut rng = rand::rngs::OsRng;
+    let raw: String = (0..CODE_LEN).map(|_| CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())] as char).collect();
+    format!("{}-{}", &raw[..4], &raw[4..])
+}
+
+/// The canonical form of a typed code: upper case, without spaces or hyphens.
+pub fn normalize_code(code: &str) -> Result<String, FieldError> {
+    let canonical: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if canonical.len() != CODE_LEN || !canonical.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
+        return Err(FieldError::new("code", format!("an enrollment code has {CODE_LEN} letters and digits, such as ABCD-EFGH")));
+    }
+    Ok(canonical)
+}
+
+/// Enroll a tablet with a one-time code.
+#[utoipa::path(
+    post, path = "/api/v1/tablets/enroll", tag = "tablets",
+    request_body = EnrollRequest,
+    responses(
+        (status = 201, description = "Enrolled; keep the token", body = EnrollResponse),
+        (status = 400, description = "Unknown, used or expired code", body = super::error::ErrorBody),
+        (status = 422, description = "Malformed request", body = super::error::ErrorBody),
+    )
+)]
+pub async fn enroll(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+    let request: EnrollRequest = serde_json::from_value(body)
+        .map_err(|e| FieldError::new("code", format!("expected {{\"code\": \"ABCD-EFGH\"}}: {e}")))?;
+    let code = normalize_code(&request.code)?;
+    let token = new_token();
+    let now = chrono::Utc::now().timestamp();
+    let station = app::db::tablets::redeem_enrollment_code(&state.pool, &secret_hash(&code), &secret_hash(&token), now)
+        .await?
+        .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(EnrollResponse { token, station: EnrolledStation { code: station.code, name: station.name } }),
+    ))
+}
+
+/// Creates a one-time enrollment code for a station, valid 24 hours.
+pub async fn create_enrollment_code(pool: &sqlx::SqlitePool, station_id: i64) -> Result<String, sqlx::Error> {
+    let code = new_enrollment_code();
+    let canonical = normalize_code(&code).expect("generated codes are valid");
+    let expires = chrono::Utc::now().timestamp() + ENROLLMENT_CODE_HOURS * 3600;
+    app::db::tablets::insert_enrollment_code(pool, station_id, &secret_hash(&canonical), expires).await?;
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_codes_normalize() {
+        for _ in 0..100 {
+            let code = new_enrollment_code();
+            assert_eq!(code.len(), 9);
+            assert_eq!(normalize_code(&code).unwrap(), code.replace('-', ""));
+        }
+    }
+
+    #[test]
+    fn typed_codes_are_forgiving_about_case_and_spacing_only() {
+        assert_eq!(normalize_code(" abcd efgh ").unwrap(), "ABCDEFGH");
+        for (case, input) in [("too short", "ABC-DEF"), ("ambiguous letter O", "ABCD-EFGO"), ("symbols", "ABCD-EF#H"), ("empty", "")] {
+            assert!(normalize_code(input).is_err(), "{case}: {input:?} must be refused");
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The `digna` command line.
+
+use crate::settings::Settings;
+use crate::{open_database, telemetry, Application};
+use anyhow::Context;
+use app::domain::{Language, Name, StationCode};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "digna", version, about = "Digna: anonymous feedback on dignity and care at police stations")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the kiosk, the API and the pages (the default).
+    Serve,
+    /// Add demo data: two stations in two regions, a demo tablet and a few hundred
+    /// synthetic responses over the last 12 weeks.
+    SeedDemo,
+    /// Manage stations.
+    Station {
+        #[command(subcommand)]
+        command: StationCommand,
+    },
+    /// Manage tablets.
+    Tablet {
+        #[command(subcommand)]
+        command: TabletCommand,
+    },
+    /// Offer a language to visitors, or stop offering it.
+    Language {
+        #[command(subcommand)]
+        command: LanguageCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StationCommand {
+    /// Add a station.
+    Add {
+        /// Short code, such as LIM-01 (A–Z, 0–9, '-').
+        #[arg(long)]
+        code: String,
+        /// Full name, such as "Comisaría de Familia de Lima Cercado".
+        #[arg(long)]
+        name: String,
+        /// Region it belongs to, such as "Lima Centro".
+        #[arg(long)]
+        region: String,
+        /// IANA timezone that sets the week of its responses.
+        #[arg(long, default_value = "America/Lima")]
+        timezone: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TabletCommand {
+    /// Print a one-time enrollment code (valid 24 h) alone on the last line.
+    Enroll {
+        /// Code of the station the tablet stands in.
+        #[arg(long)]
+        station: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LanguageCommand {
+    /// Offer a language (es, qu, ay, en) to visitors; every survey text must exist in it.
+    Enable { lang: String },
+    /// Stop offering a language to visitors.
+    Disable { lang: String },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            telemetry::init(std::io::stderr);
+            let app = Application::build(&settings).await?;
+            tracing::info!(
+                "Digna listening on http://{}:{} (kiosk at /kiosk)",
+                settings.addr.ip(),
+                app.port()
+            );
+            app.run_until_stopped().await.context("server stopped with an error")
+        }
+        Command::SeedDemo => {
+            let pool = open_database(&settings).await?;
+            let summary = crate::demo::seed(&pool, settings.release_k).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Station { command: StationCommand::Add { code, name, region, timezone } } => {
+            let code = StationCode::parse(&code).map_err(anyhow::Error::msg)?;
+            let name = Name::parse("--name", &name, 200).map_err(anyhow::Error::msg)?;
+            let region = Name::parse("--region", &region, 100).map_err(anyhow::Error::msg)?;
+            timezone
+                .parse::<chrono_tz::Tz>()
+                .map_err(|_| anyhow::anyhow!("unknown timezone {timezone:?}; use an IANA name such as America/Lima"))?;
+            let pool = open_database(&settings).await?;
+            match app::db::stations::insert(&pool, &code, &name, &region, &timezone).await? {
+                Some(_) => {
+                    println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
+                    Ok(())
+                }
+                None => anyhow::bail!("a station with code {code} already exists"),
+            }
+        }
+        Command::Tablet { command: TabletCommand::Enroll { station } } => {
+            let pool = open_database(&settings).await?;
+            let found = app::db::stations::by_code(&pool, station.trim())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no station has code {station:?}; add it with `digna station add`"))?;
+            let code = crate::api::create_enrollment_code(&pool, found.id).await?;
+            println!(
+                "One-time enrollment code for a tablet at {} ({}), valid {} hours.\n\
+                 On the tablet, open /kiosk and type this code:",
+                found.code,
+                found.name,
+                crate::api::ENROLLMENT_CODE_HOURS
+            );
+            println!("{code}");
+            Ok(())
+        }
+        Command::Language { command } => {
+            let (lang, enable) = match command {
+                LanguageCommand::Enable { lang } => (lang, true),
+                LanguageCommand::Disable { lang } => (lang, false),
+            };
+            let lang = Language::parse(lang.trim()).map_err(anyhow::Error::msg)?;
+            let pool = open_database(&settings).await?;
+            set_language(&pool, lang, enable).await
+        }
+    }
+}
+
+async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> anyhow::Result<()> {
+    if enable {
+        let version = app::db::survey::current_version(pool).await?.context("no survey version is published")?;
+        let survey = app::db::survey::load(pool, version).await?.context("the current survey cannot be read")?;
+        if !survey.is_complete_in(lang) {
+            anyhow::bail!(
+                "survey version {version} is missing texts in {} ({lang}); add them before enabling it",
+                lang.native_name()
+            );
+        }
+        let unreviewed = app::db::survey::texts_needing_review(pool, version, lang).await?;
+        if unreviewed > 0 {
+            eprintln!(
+                "warning: {unreviewed} texts in {} ({lang}) are drafts not yet reviewed by a native speaker",
+                lang.native_name()
+            );
+        }
+    }
+    app::db::survey::set_language_enabled(pool, lang, enable).await?;
+    println!(
+        "{} ({lang}) is now {} for visitors.",
+        lang.native_name(),
+        if enable { "offered" } else { "not offered" }
+    );
+    Ok(())
+}

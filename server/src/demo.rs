@@ -1,0 +1,99 @@
+//! Demo data for a newcomer's first run: two stations in two regions, one enrolled
+//! tablet and a few hundred synthetic responses over the last 12 weeks.
+
+use app::db::responses::{iso_week_label, write_released};
+use app::domain::{AnswerValue, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY};
+use app::seal::{new_token, secret_hash};
+use rand::seq::SliceRandom;
+use rand::Rng;
+use sqlx::SqlitePool;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// (code, name, region, how well it treats people: 0.0 bad … 1.0 good)
+const STATIONS: [(&str, &str, &str, f64); 2] = [
+    ("LIM-01", "Comisaría de Familia de Lima Cercado", "Lima Centro", 0.78),
+    ("LIM-02", "Comisaría de Villa El Salvador", "Lima Sur", 0.55),
+];
+const WEEKS: i64 = 12;
+
+/// Seeds demo data into an empty database; does nothing to a database that has stations.
+pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
+    let existing = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM stations"#).fetch_one(pool).await?;
+    if existing > 0 {
+        return Ok("The database already has stations; demo data not added.".into());
+    }
+    let version = app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let survey = app::db::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let mut rng = rand::thread_rng();
+    let mut total = 0usize;
+    let now = chrono::Utc::now();
+    for (code, name, region, quality) in STATIONS {
+        let code = StationCode::parse(code).map_err(anyhow::Error::msg)?;
+        let id = app::db::stations::insert(
+            pool,
+            &code,
+            &Name::parse("name", name, 200).map_err(anyhow::Error::msg)?,
+            &Name::parse("region", region, 100).map_err(anyhow::Error::msg)?,
+            "America/Lima",
+        )
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("station {code} exists"))?;
+        let mut tx = pool.begin().await?;
+        for weeks_ago in (1..=WEEKS).rev() {
+            let week = iso_week_label(now - chrono::Duration::weeks(weeks_ago), "America/Lima");
+            // A slow improvement over the weeks, so trends have something to show.
+            let q = (quality + (WEEKS - weeks_ago) as f64 * 0.01).min(0.95);
+            let n = rng.gen_range(k.max(8)..=k.max(8) + 12);
+            let contents = (0..n).map(|_| synthetic_response(&mut rng, &survey, q)).collect();
+            write_released(&mut tx, id, &week, contents).await?;
+            total += n;
+        }
+        tx.commit().await?;
+    }
+    // One demo tablet at the first station; its token is not needed again.
+    let lim01 = app::db::stations::by_code(pool, "LIM-01").await?.ok_or_else(|| anyhow::anyhow!("LIM-01 missing"))?;
+    let token_hash = secret_hash(&new_token());
+    sqlx::query!("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)", lim01.id, token_hash)
+        .execute(pool)
+        .await?;
+    Ok(format!(
+        "Demo data added: {} stations in 2 regions, 1 tablet, {total} responses over the last {WEEKS} weeks.",
+        STATIONS.len()
+    ))
+}
+
+fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality: f64) -> ResponseContent {
+    let language = if rng.gen_bool(0.9) { Language::Es } else { Language::En };
+    let mut answers = BTreeMap::new();
+    for q in &survey.questions {
+        if rng.gen_bool(0.08) {
+            continue; // skipped
+        }
+        let value = match q.kind {
+            app::domain::QuestionKind::Scale4 => {
+                if rng.gen_bool(0.04) {
+                    AnswerValue::Scale(ScaleValue::RatherNot)
+                } else {
+                    let x: f64 = rng.gen::<f64>() * 0.6 + quality * 0.7;
+                    let score = (1.0 + x * 3.0).round().clamp(1.0, 4.0) as u8;
+                    AnswerValue::Scale(ScaleValue::Score(score))
+                }
+            }
+            app::domain::QuestionKind::Single => {
+                let keys: Vec<&str> = match q.key.as_str() {
+                    RESPONDENT_KEY => vec!["self", "self", "self", "companion", "child"],
+                    AGE_BAND_KEY => vec!["18-plus", "18-plus", "18-plus", "12-17", "under-12"],
+                    _ => q.choices.iter().map(|c| c.key.as_str()).collect(),
+                };
+                AnswerValue::Choice(keys.choose(rng).copied().unwrap_or_default().to_string())
+            }
+            app::domain::QuestionKind::Multi => {
+                let n = rng.gen_range(1..=3.min(q.choices.len()));
+                let chosen: BTreeSet<String> = q.choices.choose_multiple(rng, n).map(|c| c.key.clone()).collect();
+                AnswerValue::Choices(chosen)
+            }
+        };
+        answers.insert(q.key.clone(), value);
+    }
+    ResponseContent { survey_version: survey.version, language, answers }
+}

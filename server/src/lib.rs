@@ -1,0 +1,118 @@
+//! Digna's server: settings, telemetry, the HTTP router and the command line.
+
+pub mod api;
+pub mod cli;
+pub mod demo;
+pub mod settings;
+pub mod telemetry;
+
+use app::seal::SealKey;
+use app::{shell, App};
+use axum::extract::FromRef;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use settings::Settings;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use telemetry::Counters;
+
+/// What every handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub seal: Arc<SealKey>,
+    /// Pending responses of a station are released together once there are this many.
+    pub release_k: usize,
+    pub counters: Arc<Counters>,
+}
+
+impl AppState {
+    /// Opens the database (migrating it) and the seal key named by the settings.
+    pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = open_database(settings).await?;
+        let seal = SealKey::load_or_create(&settings.key_file)
+            .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
+        Ok(AppState {
+            leptos_options: settings.leptos.clone(),
+            pool,
+            seal: Arc::new(seal),
+            release_k: settings.release_k,
+            counters: Arc::new(Counters::default()),
+        })
+    }
+}
+
+/// Connects to the database and applies the migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<SqlitePool> {
+    let pool = app::db::connect(&settings.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
+    app::db::migrate(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", settings.database_url))?;
+    Ok(pool)
+}
+
+/// The whole HTTP surface: the JSON API, then the Leptos pages and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api/v1", api::router())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}
+
+/// The server, bound to its address (port 0 in tests) but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let state = AppState::open(settings).await?;
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        telemetry::spawn_periodic_report(self.state.counters.clone());
+        let app = router(self.state);
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,99 @@
+//! Configuration from environment variables, with defaults that work out of the box.
+//! `.env.example` documents each one.
+
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/digna.db";
+pub const DEFAULT_RELEASE_K: usize = 5;
+pub const MIN_RELEASE_K: usize = 3;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub database_url: String,
+    /// The file holding the key that seals pending responses.
+    pub key_file: PathBuf,
+    pub release_k: usize,
+    pub addr: SocketAddr,
+    pub leptos: LeptosOptions,
+}
+
+impl Settings {
+    /// Reads `DATABASE_URL`, `DIGNA_KEY_FILE`, `DIGNA_RELEASE_K` and the `LEPTOS_*` variables.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        let key_file = var("DIGNA_KEY_FILE").map(PathBuf::from).unwrap_or_else(|| default_key_file(&database_url));
+        let release_k = match var("DIGNA_RELEASE_K") {
+            None => DEFAULT_RELEASE_K,
+            Some(v) => parse_release_k(&v)?,
+        };
+        let conf = leptos::prelude::get_configuration(None)
+            .map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
+        let leptos = conf.leptos_options;
+        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos })
+    }
+
+    /// Settings for a test: its own database file and key, port 0.
+    pub fn for_test(dir: &std::path::Path) -> Self {
+        let leptos = LeptosOptions::builder()
+            .output_name("digna")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build();
+        Settings {
+            database_url: format!("sqlite://{}", dir.join("digna.db").display()),
+            key_file: dir.join("digna.key"),
+            release_k: DEFAULT_RELEASE_K,
+            addr: "127.0.0.1:0".parse().expect("a valid address"),
+            leptos,
+        }
+    }
+}
+
+pub fn parse_release_k(v: &str) -> anyhow::Result<usize> {
+    let k: usize = v
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("DIGNA_RELEASE_K must be a whole number, got {v:?}"))?;
+    if k < MIN_RELEASE_K {
+        anyhow::bail!("DIGNA_RELEASE_K must be at least {MIN_RELEASE_K}, got {k}");
+    }
+    Ok(k)
+}
+
+/// The key file sits beside the database file: `data/digna.db` → `data/digna.key`.
+fn default_key_file(database_url: &str) -> PathBuf {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.starts_with(':') {
+        return PathBuf::from("data/digna.key");
+    }
+    PathBuf::from(path).with_extension("key")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_sits_beside_the_database() {
+        assert_eq!(default_key_file("sqlite://data/digna.db"), PathBuf::from("data/digna.key"));
+        assert_eq!(default_key_file("sqlite:///var/lib/digna/x.db?mode=rwc"), PathBuf::from("/var/lib/digna/x.key"));
+        assert_eq!(default_key_file("sqlite::memory:"), PathBuf::from("data/digna.key"));
+    }
+
+    #[test]
+    fn release_k_is_never_below_three() {
+        assert_eq!(parse_release_k("5").unwrap(), 5);
+        assert_eq!(parse_release_k(" 3 ").unwrap(), 3);
+        for bad in ["2", "0", "-1", "five", ""] {
+            assert!(parse_release_k(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Logging. No line is ever written per submission (its timestamp would date a visit):
+//! submissions are counted, and the counts are logged periodically.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber: `RUST_LOG` (default `info`), written by `writer`.
+pub fn init<W>(writer: W)
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(false).try_init();
+}
+
+/// Submission counts since the last report.
+#[derive(Default, Debug)]
+pub struct Counters {
+    pub stored: AtomicU64,
+    pub replayed: AtomicU64,
+    pub refused: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Logs and resets the counts, if any.
+    pub fn report(&self) {
+        let stored = self.stored.swap(0, Ordering::Relaxed);
+        let replayed = self.replayed.swap(0, Ordering::Relaxed);
+        let refused = self.refused.swap(0, Ordering::Relaxed);
+        if stored + replayed + refused > 0 {
+            tracing::info!(stored, replayed, refused, "submissions since the last report");
+        }
+    }
+}
+
+/// How often submission counts are logged: `DIGNA_REPORT_SECONDS`, default one hour.
+fn report_interval() -> Duration {
+    let secs = std::env::var("DIGNA_REPORT_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600u64);
+    Duration::from_secs(secs.max(1))
+}
+
+pub fn spawn_periodic_report(counters: Arc<Counters>) {
+    let every = report_interval();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            counters.report();
+        }
+    });
+}
