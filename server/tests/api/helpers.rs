@@ -1,0 +1,158 @@
+use serde_json::{json, Value};
+use server::settings::Settings;
+use server::{AppState, Application};
+use sqlx::{Row, SqlitePool};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Every log line written by any test in this binary, at every level.
+pub fn captured_log() -> String {
+    let buf = log_buffer().lock().expect("log buffer");
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUF: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUF.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let writer = buf.clone();
+        server::telemetry::init_with("trace", false, move || CaptureWriter(writer.clone()));
+        buf
+    })
+}
+
+struct CaptureWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: SqlitePool,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+/// The user agent every test client sends: it must never be stored or logged.
+pub const USER_AGENT: &str = "DignaPrivacyProbe/1.0 (test)";
+
+pub async fn spawn_app() -> TestApp {
+    log_buffer();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = Settings::for_test(dir.path());
+    let app = Application::build(&settings).await.expect("app builds");
+    let port = app.port();
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        pool: state.pool.clone(),
+        state,
+        client: reqwest::Client::builder().user_agent(USER_AGENT).build().expect("client"),
+        dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Adds a station and returns its id.
+    pub async fn add_station(&self, code: &str) -> i64 {
+        let code = app::domain::StationCode::parse(code).expect("valid code");
+        let name = app::domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
+        let region = app::domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
+        app::db::stations::insert(&self.pool, &code, &name, &region, "America/Lima")
+            .await
+            .expect("insert station")
+            .expect("new station")
+    }
+
+    pub async fn enrollment_code(&self, station_id: i64) -> String {
+        server::api::create_enrollment_code(&self.pool, station_id).await.expect("enrollment code")
+    }
+
+    pub async fn enroll(&self, code: &str) -> reqwest::Response {
+        self.client.post(self.url("/api/v1/tablets/enroll")).json(&json!({ "code": code })).send().await.expect("request")
+    }
+
+    /// A new station with one enrolled tablet; returns (station id, device token).
+    pub async fn station_with_tablet(&self, code: &str) -> (i64, String) {
+        let station = self.add_station(code).await;
+        let enrollment = self.enrollment_code(station).await;
+        let resp = self.enroll(&enrollment).await;
+        assert_eq!(resp.status(), 201);
+        let body: Value = resp.json().await.expect("json");
+        (station, body["token"].as_str().expect("token").to_string())
+    }
+
+    pub async fn submit(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/responses"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
+    }
+
+    /// Every value of every row of every table, as bytes, by table.
+    pub async fn dump(&self) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(&self.pool)
+                .await
+                .expect("tables");
+        let mut out = BTreeMap::new();
+        for table in tables {
+            let rows = sqlx::query(&format!("SELECT * FROM \"{table}\"")).fetch_all(&self.pool).await.expect("rows");
+            let values = rows
+                .iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get_unchecked::<Option<Vec<u8>>, _>(i).expect("value").unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            out.insert(table, values);
+        }
+        out
+    }
+}
+
+/// A fresh UUID v4 as a string.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A complete, valid submission under survey version 1.
+pub fn full_answers(id: &str) -> Value {
+    json!({
+        "id": id,
+        "survey_version": 1,
+        "language": "es",
+        "answers": {
+            "respect": 4, "believed": 3, "informed": 2, "privacy": "rather_not", "language": 4,
+            "safety": 3, "waiting_time": "30-60", "overall": 4, "improve": ["information", "children"],
+            "respondent": "self", "age_band": "18-plus"
+        }
+    })
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}

@@ -1,0 +1,9 @@
+//! HTTP and storage tests: each test starts the app on port 0 with its own SQLite file.
+
+mod enroll;
+mod helpers;
+mod pages;
+mod privacy;
+mod release;
+mod responses;
+mod survey;

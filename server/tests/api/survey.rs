@@ -1,0 +1,63 @@
+use crate::helpers::spawn_app;
+use serde_json::Value;
+
+#[tokio::test]
+async fn an_enrolled_tablet_gets_the_current_survey() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let resp = app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let survey: Value = resp.json().await.unwrap();
+    assert_eq!(survey["version"], 1);
+    assert_eq!(survey["languages"], serde_json::json!(["es", "en"]), "Quechua and Aymara wait for review");
+    let keys: Vec<&str> = survey["questions"].as_array().unwrap().iter().map(|q| q["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys,
+        [
+            "respect", "believed", "informed", "privacy", "language", "safety", "waiting_time", "overall", "improve",
+            "respondent", "age_band"
+        ]
+    );
+    let respect = &survey["questions"][0];
+    assert_eq!(respect["kind"], "scale4");
+    assert_eq!(respect["text"]["es"], "¿Te trataron con respeto?");
+    assert!(respect["child_text"]["en"].is_string());
+    assert_eq!(survey["questions"][6]["choices"][1]["key"], "15-30");
+    assert_eq!(survey["questions"][8]["kind"], "multi");
+}
+
+#[tokio::test]
+async fn a_language_is_offered_once_enabled() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    app::db::survey::set_language_enabled(&app.pool, app::domain::Language::Qu, true).await.unwrap();
+    let survey: Value =
+        app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(survey["languages"], serde_json::json!(["es", "qu", "en"]));
+}
+
+#[tokio::test]
+async fn no_survey_without_a_valid_token() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let no_token = app.client.get(app.url("/api/v1/survey")).send().await.unwrap();
+    assert_eq!(no_token.status(), 401);
+    assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
+    let wrong = app.client.get(app.url("/api/v1/survey")).bearer_auth("not-a-token").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    app::db::tablets::revoke(&app.pool, &app::seal::secret_hash(&token)).await.unwrap();
+    let revoked = app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(revoked.status(), 401);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let app = spawn_app().await;
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/api/v1/tablets/enroll", "/api/v1/survey", "/api/v1/responses"] {
+        assert!(doc["paths"][path].is_object(), "{path} missing from {doc}");
+    }
+    assert!(doc["components"]["schemas"]["SubmissionBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["tablet_token"].is_object());
+}
