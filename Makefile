@@ -1,0 +1,58 @@
+# Digna. Two commands on a fresh machine:
+#   make run    installs what is missing, builds, seeds demo data once, serves on http://127.0.0.1:3000
+#   make test   installs what is missing, runs format and lint checks, every Rust test and Playwright
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/tools/node_modules/.bin:$(PATH)
+# Compile-time checked queries come from the committed .sqlx/ folder, whatever DATABASE_URL says.
+export SQLX_OFFLINE := true
+-include .env
+export
+
+DIGNA := target/release/digna
+E2E_DATA := end2end/.e2e-data
+
+.PHONY: run test tools test-tools lint rust-test e2e build sqlx-prepare sqlx-check
+
+run: tools build
+	@$(DIGNA) seed-demo
+	@code=$$($(DIGNA) tablet enroll --station LIM-01 | tail -n 1); \
+	  printf '\n  Digna is starting on http://127.0.0.1:3000\n'; \
+	  printf '  Kiosk (enrolls this browser as a tablet at LIM-01):\n    http://127.0.0.1:3000/kiosk?code=%s\n' "$$code"; \
+	  printf '  Enrollment code: %s (one use, valid 24 hours)\n\n' "$$code"
+	$(DIGNA) serve
+
+test: test-tools lint rust-test build e2e
+
+tools:
+	@scripts/install-tools.sh
+
+test-tools:
+	@scripts/install-tools.sh --test
+
+build:
+	cargo leptos build --release
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p app --features ssr --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+	$(MAKE) --no-print-directory sqlx-check
+
+rust-test:
+	cargo test -p app --features ssr
+	cargo test -p server
+
+e2e:
+	rm -rf $(E2E_DATA)
+	cd end2end && npx playwright test
+
+# The committed .sqlx/ must match the queries: regenerate it after changing one.
+sqlx-prepare:
+	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
+	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --workspace
+
+sqlx-check:
+	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
+	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace

@@ -1,0 +1,66 @@
+import { defineConfig, devices } from "@playwright/test";
+import * as path from "node:path";
+
+// The release build, served on its own port with a fresh database per run
+// (`make e2e` deletes .e2e-data first). Chromium comes from Debian.
+export const PORT = 3210;
+export const DATA_DIR = path.resolve(__dirname, ".e2e-data");
+export const SERVER_ENV = {
+  DATABASE_URL: `sqlite://${DATA_DIR}/digna.db`,
+  DIGNA_KEY_FILE: `${DATA_DIR}/digna.key`,
+  LEPTOS_SITE_ROOT: path.resolve(__dirname, "../target/site"),
+  LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
+  LEPTOS_OUTPUT_NAME: "digna",
+  RUST_LOG: "warn",
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    hasTouch: true,
+    locale: "es-PE",
+    viewport: { width: 1280, height: 800 },
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        hasTouch: true,
+        viewport: { width: 1280, height: 800 },
+        launchOptions: {
+          executablePath: "/usr/bin/chromium",
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `mkdir -p ${DATA_DIR} && exec ../target/release/digna serve`,
+    url: `http://127.0.0.1:${PORT}/api/v1/openapi.json`,
+    env: SERVER_ENV,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});

@@ -1,0 +1,72 @@
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { SERVER_ENV, DATA_DIR } from "../playwright.config";
+
+const DIGNA = path.resolve(__dirname, "../../target/release/digna");
+
+/** Runs the `digna` command line against the test server's database. */
+export function digna(...args: string[]): string {
+  return execFileSync(DIGNA, args, { env: { ...process.env, ...SERVER_ENV }, encoding: "utf8" });
+}
+
+let stationCounter = 0;
+
+/** A new station (its own batch count) and a fresh one-time enrollment code for it. */
+export function newStation(): { code: string; enrollment: string } {
+  stationCounter += 1;
+  const code = `E2E-${process.pid % 1000}-${stationCounter}`;
+  digna("station", "add", "--code", code, "--name", `Comisaría de prueba ${stationCounter}`, "--region", "Lima Centro");
+  const out = digna("tablet", "enroll", "--station", code).trim().split("\n");
+  return { code, enrollment: out[out.length - 1].trim() };
+}
+
+/** One number from the test server's database. */
+export function sql(query: string): number {
+  const out = execFileSync("sqlite3", [`${DATA_DIR}/digna.db`, query], { encoding: "utf8" });
+  return Number(out.trim());
+}
+
+export function released(station: string): number {
+  return sql(`SELECT COUNT(*) FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = '${station}'`);
+}
+
+export function pending(station: string): number {
+  return sql(`SELECT COUNT(*) FROM pending_responses p JOIN stations s ON s.id = p.station_id WHERE s.code = '${station}'`);
+}
+
+export const kiosk = (page: Page) => page.locator("[data-screen]");
+
+/** Opens the kiosk and waits until the WebAssembly has hydrated it: taps before that are lost. */
+export async function openKiosk(page: Page, query = "") {
+  await page.goto(`/kiosk${query}`);
+  await expect(kiosk(page)).toHaveAttribute("data-hydrated", "true");
+}
+
+export async function expectScreen(page: Page, screen: string) {
+  await expect(kiosk(page)).toHaveAttribute("data-screen", screen);
+}
+
+/** Enrolls this browser as a tablet at a new station; leaves the kiosk on the welcome screen. */
+export async function enrollNewTablet(page: Page): Promise<string> {
+  const { code, enrollment } = newStation();
+  await openKiosk(page);
+  await expectScreen(page, "enroll");
+  await page.getByLabel("Código de registro").fill(enrollment);
+  await page.getByRole("button", { name: "Registrar" }).tap();
+  await expectScreen(page, "welcome");
+  return code;
+}
+
+/** axe-core finds no WCAG 2.x A/AA violation on what the page shows now. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(summary, `accessibility violations on ${what}`).toEqual([]);
+}
+
+/** The heading of the current question. */
+export const questionHeading = (page: Page) => page.locator("[data-screen='question'] h1, [data-screen='question'] h2").first();
