@@ -80,11 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {
             telemetry::init(std::io::stderr);
             let app = Application::build(&settings).await?;
-            tracing::info!(
-                "Digna listening on http://{}:{} (kiosk at /kiosk)",
-                settings.addr.ip(),
-                app.port()
-            );
+            tracing::info!("Digna listening on http://{}:{} (kiosk at /kiosk)", settings.addr.ip(), app.port());
             app.run_until_stopped().await.context("server stopped with an error")
         }
         Command::SeedDemo => {
@@ -156,10 +152,6 @@ async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> 
         }
     }
     app::db::survey::set_language_enabled(pool, lang, enable).await?;
-    println!(
-        "{} ({lang}) is now {} for visitors.",
-        lang.native_name(),
-        if enable { "offered" } else { "not offered" }
-    );
+    println!("{} ({lang}) is now {} for visitors.", lang.native_name(), if enable { "offered" } else { "not offered" });
     Ok(())
 }

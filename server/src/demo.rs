@@ -2,7 +2,9 @@
 //! tablet and a few hundred synthetic responses over the last 12 weeks.
 
 use app::db::responses::{iso_week_label, write_released};
-use app::domain::{AnswerValue, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY};
+use app::domain::{
+    AnswerValue, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY,
+};
 use app::seal::{new_token, secret_hash};
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -22,7 +24,8 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
     if existing > 0 {
         return Ok("The database already has stations; demo data not added.".into());
     }
-    let version = app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let version =
+        app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
     let survey = app::db::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
     let mut rng = rand::thread_rng();
     let mut total = 0usize;

@@ -29,19 +29,15 @@ impl Settings {
             None => DEFAULT_RELEASE_K,
             Some(v) => parse_release_k(&v)?,
         };
-        let conf = leptos::prelude::get_configuration(None)
-            .map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
+        let conf =
+            leptos::prelude::get_configuration(None).map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
         let leptos = conf.leptos_options;
         Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos })
     }
 
     /// Settings for a test: its own database file and key, port 0.
     pub fn for_test(dir: &std::path::Path) -> Self {
-        let leptos = LeptosOptions::builder()
-            .output_name("digna")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .build();
+        let leptos = LeptosOptions::builder().output_name("digna").site_root("target/site").site_pkg_dir("pkg").build();
         Settings {
             database_url: format!("sqlite://{}", dir.join("digna.db").display()),
             key_file: dir.join("digna.key"),
@@ -53,10 +49,8 @@ impl Settings {
 }
 
 pub fn parse_release_k(v: &str) -> anyhow::Result<usize> {
-    let k: usize = v
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("DIGNA_RELEASE_K must be a whole number, got {v:?}"))?;
+    let k: usize =
+        v.trim().parse().map_err(|_| anyhow::anyhow!("DIGNA_RELEASE_K must be a whole number, got {v:?}"))?;
     if k < MIN_RELEASE_K {
         anyhow::bail!("DIGNA_RELEASE_K must be at least {MIN_RELEASE_K}, got {k}");
     }

@@ -21,14 +21,28 @@ pub fn init_with<W>(base: &str, ansi: bool, writer: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let _ = tracing_subscriber::fmt().with_env_filter(filter(base)).with_writer(writer).with_ansi(ansi).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter(base))
+        .with_writer(writer)
+        .with_ansi(ansi)
+        .with_target(false)
+        .try_init();
 }
 
 /// `base` (such as `info` or `debug`), with the libraries that would log per request or
 /// per statement held at `warn` whatever `base` says: such lines would date visits.
 pub fn filter(base: &str) -> EnvFilter {
     let mut filter = EnvFilter::try_new(base).unwrap_or_else(|_| EnvFilter::new("info"));
-    for quiet in ["sqlx=warn", "hyper=warn", "hyper_util=warn", "h2=warn", "tower=warn", "tower_http=warn", "axum=warn", "reqwest=warn"] {
+    for quiet in [
+        "sqlx=warn",
+        "hyper=warn",
+        "hyper_util=warn",
+        "h2=warn",
+        "tower=warn",
+        "tower_http=warn",
+        "axum=warn",
+        "reqwest=warn",
+    ] {
         filter = filter.add_directive(quiet.parse().expect("a valid directive"));
     }
     filter

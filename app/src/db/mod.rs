@@ -5,8 +5,8 @@ pub mod stations;
 pub mod survey;
 pub mod tablets;
 
-use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::ConnectOptions;
 use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;

@@ -39,13 +39,10 @@ pub async fn submit(
     let mut tx = pool.begin().await?;
     // Writing first takes the write lock at once, so concurrent submissions queue
     // on the busy timeout instead of failing on a stale read snapshot.
-    let fresh = sqlx::query!(
-        "INSERT INTO submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING",
-        key_hash
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let fresh = sqlx::query!("INSERT INTO submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING", key_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if fresh == 0 {
         tx.rollback().await?;
         return Ok(Outcome::Replay);
@@ -53,20 +50,13 @@ pub async fn submit(
     let id = random_id();
     let plaintext = serde_json::to_vec(&submission.content).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let sealed = key.seal(&seal_context(station_id, &id), &plaintext);
-    sqlx::query!(
-        "INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)",
-        id,
-        station_id,
-        sealed
-    )
-    .execute(&mut *tx)
-    .await?;
-    let pending = sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "n!: i64" FROM pending_responses WHERE station_id = ?"#,
-        station_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    sqlx::query!("INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)", id, station_id, sealed)
+        .execute(&mut *tx)
+        .await?;
+    let pending =
+        sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM pending_responses WHERE station_id = ?"#, station_id)
+            .fetch_one(&mut *tx)
+            .await?;
     if pending >= k as i64 {
         release_pending(&mut tx, key, station_id, iso_week, k).await?;
     }

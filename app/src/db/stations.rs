@@ -35,12 +35,10 @@ pub async fn insert(
 }
 
 pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT id AS "id!", code, name, region, timezone, active FROM stations WHERE code = ?"#,
-        code
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row =
+        sqlx::query!(r#"SELECT id AS "id!", code, name, region, timezone, active FROM stations WHERE code = ?"#, code)
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(|r| Station {
         id: r.id,
         code: r.code,
@@ -52,12 +50,9 @@ pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, s
 }
 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, sqlx::Error> {
-    let row = sqlx::query!(
-        "SELECT id, code, name, region, timezone, active FROM stations WHERE id = ?",
-        id
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = sqlx::query!("SELECT id, code, name, region, timezone, active FROM stations WHERE id = ?", id)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(|r| Station {
         id: r.id,
         code: r.code,

@@ -1,4 +1,4 @@
-use crate::domain::{Choice, Language, Question, QuestionKind, Survey};
+use crate::domain::{Choice, Language, Question, QuestionKind, Survey, Texts};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
@@ -12,12 +12,10 @@ pub async fn current_version(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Err
 /// A published survey version with its questions, choices and texts; `None` if the
 /// version was never published. Its `languages` are those enabled and complete in it.
 pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sqlx::Error> {
-    let published = sqlx::query_scalar!(
-        "SELECT version FROM survey_versions WHERE version = ? AND published = 1",
-        version
-    )
-    .fetch_optional(pool)
-    .await?;
+    let published =
+        sqlx::query_scalar!("SELECT version FROM survey_versions WHERE version = ? AND published = 1", version)
+            .fetch_optional(pool)
+            .await?;
     if published.is_none() {
         return Ok(None);
     }
@@ -41,7 +39,7 @@ pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sql
     .await?;
 
     type TextKey = (String, String);
-    let mut texts: BTreeMap<TextKey, (BTreeMap<Language, String>, BTreeMap<Language, String>)> = BTreeMap::new();
+    let mut texts: BTreeMap<TextKey, (Texts, Texts)> = BTreeMap::new();
     for t in text_rows {
         let Ok(lang) = Language::parse(&t.language) else { continue };
         let entry = texts.entry((t.question_key, t.choice_key)).or_default();
@@ -71,26 +69,20 @@ pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sql
     }
     let mut survey = Survey { version, languages: Vec::new(), questions };
     let enabled = enabled_languages(pool).await?;
-    survey.languages = Language::ALL
-        .into_iter()
-        .filter(|l| enabled.contains(l) && survey.is_complete_in(*l))
-        .collect();
+    survey.languages = Language::ALL.into_iter().filter(|l| enabled.contains(l) && survey.is_complete_in(*l)).collect();
     Ok(Some(survey))
 }
 
 /// Languages an administrator has enabled for visitors.
 pub async fn enabled_languages(pool: &SqlitePool) -> Result<Vec<Language>, sqlx::Error> {
-    let rows = sqlx::query_scalar!(r#"SELECT code AS "code!" FROM languages WHERE enabled = 1"#)
-        .fetch_all(pool)
-        .await?;
+    let rows =
+        sqlx::query_scalar!(r#"SELECT code AS "code!" FROM languages WHERE enabled = 1"#).fetch_all(pool).await?;
     Ok(rows.iter().filter_map(|c| Language::parse(c).ok()).collect())
 }
 
 pub async fn set_language_enabled(pool: &SqlitePool, lang: Language, enabled: bool) -> Result<(), sqlx::Error> {
     let (code, enabled) = (lang.code(), i64::from(enabled));
-    sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code)
-        .execute(pool)
-        .await?;
+    sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(pool).await?;
     Ok(())
 }
 

@@ -40,25 +40,19 @@ pub async fn redeem_enrollment_code(
     let Some(station_id) = station_id else {
         return Ok(None);
     };
-    sqlx::query!(
-        "INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)",
-        station_id,
-        token_hash
-    )
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query!("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)", station_id, token_hash)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     stations::by_id(pool, station_id).await
 }
 
 /// The station of the enrolled, unrevoked tablet holding this token.
 pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<Station>, sqlx::Error> {
-    let station_id = sqlx::query_scalar!(
-        "SELECT station_id FROM tablets WHERE token_hash = ? AND revoked = 0",
-        token_hash
-    )
-    .fetch_optional(pool)
-    .await?;
+    let station_id =
+        sqlx::query_scalar!("SELECT station_id FROM tablets WHERE token_hash = ? AND revoked = 0", token_hash)
+            .fetch_optional(pool)
+            .await?;
     match station_id {
         Some(id) => stations::by_id(pool, id).await,
         None => Ok(None),
@@ -67,8 +61,6 @@ pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Op
 
 /// Revokes every tablet holding this token (used by tests and, later, the admin console).
 pub async fn revoke(pool: &SqlitePool, token_hash: &[u8]) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query!("UPDATE tablets SET revoked = 1 WHERE token_hash = ?", token_hash)
-        .execute(pool)
-        .await?;
+    let done = sqlx::query!("UPDATE tablets SET revoked = 1 WHERE token_hash = ?", token_hash).execute(pool).await?;
     Ok(done.rows_affected())
 }

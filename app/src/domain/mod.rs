@@ -8,7 +8,8 @@ mod survey;
 
 pub use language::Language;
 pub use response::{
-    AnswerValue, ClientId, AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
+    AnswerValue, ClientId, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody, AGE_BAND_KEY,
+    RATHER_NOT, RESPONDENT_KEY,
 };
 pub use station::{Name, StationCode};
 pub use survey::{Choice, Question, QuestionKind, Survey, Texts};

@@ -47,7 +47,8 @@ impl SubmissionBody {
         let Value::Object(mut obj) = value else {
             return Err(FieldError::new("body", "expected a JSON object"));
         };
-        if let Some(extra) = obj.keys().find(|k| !["id", "survey_version", "language", "answers"].contains(&k.as_str())) {
+        if let Some(extra) = obj.keys().find(|k| !["id", "survey_version", "language", "answers"].contains(&k.as_str()))
+        {
             return Err(FieldError::new(extra.clone(), "unknown field"));
         }
         let id = match obj.remove("id") {
@@ -56,9 +57,9 @@ impl SubmissionBody {
             None => return Err(FieldError::new("id", "missing")),
         };
         let survey_version = match obj.remove("survey_version") {
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .ok_or_else(|| FieldError::new("survey_version", "expected a whole number"))?,
+            Some(Value::Number(n)) => {
+                n.as_i64().ok_or_else(|| FieldError::new("survey_version", "expected a whole number"))?
+            }
             Some(_) => return Err(FieldError::new("survey_version", "expected a whole number")),
             None => return Err(FieldError::new("survey_version", "missing")),
         };
@@ -127,6 +128,17 @@ impl AnswerValue {
         }
     }
 
+    /// The answer as it travels in a [`SubmissionBody`]: 1–4, "rather_not", a choice
+    /// key, or a list of choice keys. The inverse of parsing.
+    pub fn to_json(&self) -> Value {
+        match self {
+            AnswerValue::Scale(ScaleValue::Score(n)) => Value::from(*n),
+            AnswerValue::Scale(ScaleValue::RatherNot) => Value::from(RATHER_NOT),
+            AnswerValue::Choice(c) => Value::from(c.as_str()),
+            AnswerValue::Choices(cs) => Value::from(cs.iter().map(|c| Value::from(c.as_str())).collect::<Vec<_>>()),
+        }
+    }
+
     fn parse(kind: QuestionKind, question: &super::Question, value: &Value, field: &str) -> Result<Self, FieldError> {
         let err = |m: String| FieldError::new(field, m);
         match kind {
@@ -140,7 +152,9 @@ impl AnswerValue {
             },
             QuestionKind::Single => match value {
                 Value::String(s) if question.choice(s).is_some() => Ok(AnswerValue::Choice(s.clone())),
-                Value::String(s) => Err(err(format!("unknown choice {s:?}; expected one of {}", choice_list(question)))),
+                Value::String(s) => {
+                    Err(err(format!("unknown choice {s:?}; expected one of {}", choice_list(question))))
+                }
                 _ => Err(err(format!("expected one of {}", choice_list(question)))),
             },
             QuestionKind::Multi => {
@@ -159,7 +173,10 @@ impl AnswerValue {
                             }
                         }
                         Value::String(s) => {
-                            return Err(err(format!("unknown choice {s:?}; expected choices from {}", choice_list(question))))
+                            return Err(err(format!(
+                                "unknown choice {s:?}; expected choices from {}",
+                                choice_list(question)
+                            )))
                         }
                         _ => return Err(err("every choice must be a string".into())),
                     }
@@ -233,9 +250,9 @@ impl Submission {
         let mut answers = BTreeMap::new();
         for (key, value) in &body.answers {
             let field = format!("answers.{key}");
-            let question = survey
-                .question(key)
-                .ok_or_else(|| FieldError::new(&field, format!("unknown question in survey version {}", survey.version)))?;
+            let question = survey.question(key).ok_or_else(|| {
+                FieldError::new(&field, format!("unknown question in survey version {}", survey.version))
+            })?;
             answers.insert(key.clone(), AnswerValue::parse(question.kind, question, value, &field)?);
         }
         Ok(Submission { id, content: ResponseContent { survey_version: survey.version, language, answers } })
@@ -319,13 +336,41 @@ mod tests {
             ("not an object", json!([1, 2]), "body"),
             ("missing id", json!({"survey_version": 3, "language": "es"}), "id"),
             ("id not a uuid", json!({"id": "abc", "survey_version": 3, "language": "es"}), "id"),
-            ("uuid not v4", json!({"id": "6f1c1f5e-2b59-1e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es"}), "id"),
-            ("version not a number", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": "3", "language": "es"}), "survey_version"),
-            ("other version", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 2, "language": "es"}), "survey_version"),
-            ("unknown language", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "fr"}), "language"),
-            ("language without texts", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "qu"}), "language"),
-            ("unknown field", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es", "ip": "1.2.3.4"}), "ip"),
-            ("answers not an object", json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es", "answers": [1]}), "answers"),
+            (
+                "uuid not v4",
+                json!({"id": "6f1c1f5e-2b59-1e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es"}),
+                "id",
+            ),
+            (
+                "version not a number",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": "3", "language": "es"}),
+                "survey_version",
+            ),
+            (
+                "other version",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 2, "language": "es"}),
+                "survey_version",
+            ),
+            (
+                "unknown language",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "fr"}),
+                "language",
+            ),
+            (
+                "language without texts",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "qu"}),
+                "language",
+            ),
+            (
+                "unknown field",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es", "ip": "1.2.3.4"}),
+                "ip",
+            ),
+            (
+                "answers not an object",
+                json!({"id": "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f", "survey_version": 3, "language": "es", "answers": [1]}),
+                "answers",
+            ),
             ("unknown question", body(json!({"aggressor": "x"})), "answers.aggressor"),
             ("scale zero", body(json!({"respect": 0})), "answers.respect"),
             ("scale five", body(json!({"respect": 5})), "answers.respect"),
@@ -350,6 +395,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn answers_serialize_to_the_wire_format_they_parse_from() {
+        let body = body(
+            json!({"respect": 4, "believed": "rather_not", "waiting_time": "15-30", "improve": ["information", "privacy"]}),
+        );
+        let mut survey = survey();
+        survey.questions.push(question("believed", QuestionKind::Scale4, &[]));
+        let s = Submission::parse(&SubmissionBody::from_json(body.clone()).unwrap(), &survey).unwrap();
+        let wire: serde_json::Map<String, Value> =
+            s.content.answers.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+        assert_eq!(Value::Object(wire), body["answers"]);
     }
 
     #[test]

@@ -90,8 +90,8 @@ impl Survey {
     /// Whether every question and choice has its text (and child text) in `lang`.
     pub fn is_complete_in(&self, lang: Language) -> bool {
         let has = |t: &Texts| t.get(&lang).is_some_and(|s| !s.trim().is_empty());
-        self.questions.iter().all(|q| {
-            has(&q.text) && has(&q.child_text) && q.choices.iter().all(|c| has(&c.text) && has(&c.child_text))
-        })
+        self.questions
+            .iter()
+            .all(|q| has(&q.text) && has(&q.child_text) && q.choices.iter().all(|c| has(&c.text) && has(&c.child_text)))
     }
 }

@@ -43,13 +43,13 @@ pub fn new_enrollment_code() -> String {
 
 /// The canonical form of a typed code: upper case, without spaces or hyphens.
 pub fn normalize_code(code: &str) -> Result<String, FieldError> {
-    let canonical: String = code
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let canonical: String =
+        code.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
     if canonical.len() != CODE_LEN || !canonical.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
-        return Err(FieldError::new("code", format!("an enrollment code has {CODE_LEN} letters and digits, such as ABCD-EFGH")));
+        return Err(FieldError::new(
+            "code",
+            format!("an enrollment code has {CODE_LEN} letters and digits, such as ABCD-EFGH"),
+        ));
     }
     Ok(canonical)
 }
@@ -64,7 +64,10 @@ pub fn normalize_code(code: &str) -> Result<String, FieldError> {
         (status = 422, description = "Malformed request", body = super::error::ErrorBody),
     )
 )]
-pub async fn enroll(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
+pub async fn enroll(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<EnrollResponse>), ApiError> {
     let request: EnrollRequest = serde_json::from_value(body)
         .map_err(|e| FieldError::new("code", format!("expected {{\"code\": \"ABCD-EFGH\"}}: {e}")))?;
     let code = normalize_code(&request.code)?;
@@ -104,7 +107,9 @@ mod tests {
     #[test]
     fn typed_codes_are_forgiving_about_case_and_spacing_only() {
         assert_eq!(normalize_code(" abcd efgh ").unwrap(), "ABCDEFGH");
-        for (case, input) in [("too short", "ABC-DEF"), ("ambiguous letter O", "ABCD-EFGO"), ("symbols", "ABCD-EF#H"), ("empty", "")] {
+        for (case, input) in
+            [("too short", "ABC-DEF"), ("ambiguous letter O", "ABCD-EFGO"), ("symbols", "ABCD-EF#H"), ("empty", "")]
+        {
             assert!(normalize_code(input).is_err(), "{case}: {input:?} must be refused");
         }
     }

@@ -36,11 +36,8 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
         .unwrap();
     assert_eq!(app.enroll(expired).await.status(), 400, "expired code");
 
-    let cases = [
-        ("too short", json!({"code": "ABC"})),
-        ("not a string", json!({"code": 12345678})),
-        ("missing", json!({})),
-    ];
+    let cases =
+        [("too short", json!({"code": "ABC"})), ("not a string", json!({"code": 12345678})), ("missing", json!({}))];
     for (case, body) in cases {
         let resp = app.client.post(app.url("/api/v1/tablets/enroll")).json(&body).send().await.unwrap();
         assert_eq!(resp.status(), 422, "{case}");

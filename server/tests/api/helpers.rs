@@ -83,7 +83,12 @@ impl TestApp {
     }
 
     pub async fn enroll(&self, code: &str) -> reqwest::Response {
-        self.client.post(self.url("/api/v1/tablets/enroll")).json(&json!({ "code": code })).send().await.expect("request")
+        self.client
+            .post(self.url("/api/v1/tablets/enroll"))
+            .json(&json!({ "code": code }))
+            .send()
+            .await
+            .expect("request")
     }
 
     /// A new station with one enrolled tablet; returns (station id, device token).
@@ -97,13 +102,7 @@ impl TestApp {
     }
 
     pub async fn submit(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/v1/responses"))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(self.url("/api/v1/responses")).bearer_auth(token).json(body).send().await.expect("request")
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

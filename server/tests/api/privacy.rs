@@ -8,9 +8,14 @@ fn looks_like_a_time(value: &[u8], window: std::ops::RangeInclusive<i64>) -> boo
     let bytes = text.as_bytes();
     let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
     let date = (0..bytes.len()).any(|i| {
-        (0..4).all(|j| digit(i + j)) && bytes.get(i + 4) == Some(&b'-') && digit(i + 5) && digit(i + 6) && bytes.get(i + 7) == Some(&b'-')
+        (0..4).all(|j| digit(i + j))
+            && bytes.get(i + 4) == Some(&b'-')
+            && digit(i + 5)
+            && digit(i + 6)
+            && bytes.get(i + 7) == Some(&b'-')
     });
-    let clock = (0..bytes.len()).any(|i| digit(i) && digit(i + 1) && bytes.get(i + 2) == Some(&b':') && digit(i + 3) && digit(i + 4));
+    let clock = (0..bytes.len())
+        .any(|i| digit(i) && digit(i + 1) && bytes.get(i + 2) == Some(&b':') && digit(i + 3) && digit(i + 4));
     let unix = text.trim().parse::<i64>().is_ok_and(|n| window.contains(&n) || window.contains(&(n / 1000)));
     date || clock || unix
 }
@@ -93,7 +98,8 @@ async fn submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
 #[tokio::test]
 async fn answer_tables_have_no_rowid_and_no_time_column() {
     let app = spawn_app().await;
-    for table in ["pending_responses", "responses", "answers", "submission_keys", "response_rollups", "answer_rollups"] {
+    for table in ["pending_responses", "responses", "answers", "submission_keys", "response_rollups", "answer_rollups"]
+    {
         let sql: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = ?")
             .bind(table)
             .fetch_one(&app.pool)
@@ -117,12 +123,16 @@ async fn a_copy_of_the_database_without_the_key_file_reveals_no_pending_answer()
     for _ in 0..3 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    let sealed: Vec<Vec<u8>> = sqlx::query_scalar("SELECT sealed FROM pending_responses").fetch_all(&app.pool).await.unwrap();
+    let sealed: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT sealed FROM pending_responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(sealed.len(), 3);
     let other_key = app::seal::SealKey::from_master(&[0; 32]);
     for blob in &sealed {
         assert!(!contains(blob, b"respect") && !contains(blob, b"18-plus"));
-        assert!((0..64).all(|n| other_key.open(&(n as i64).to_be_bytes(), blob).is_none()), "opens only with the real key");
+        assert!(
+            (0..64).all(|n| other_key.open(&(n as i64).to_be_bytes(), blob).is_none()),
+            "opens only with the real key"
+        );
     }
     let key_file = std::fs::read_to_string(app.dir.path().join("digna.key")).unwrap();
     assert!(key_file.lines().any(|l| !l.starts_with('#') && l.len() >= 40), "the key lives in its own file");

@@ -31,7 +31,8 @@ async fn four_pending_stay_sealed_and_the_fifth_releases_all_five() {
             continue;
         }
         for value in rows.iter().flatten() {
-            for secret in [&b"30-60"[..], b"children", b"information", b"rather_not", b"18-plus", b"respect", b"\"es\""] {
+            for secret in [&b"30-60"[..], b"children", b"information", b"rather_not", b"18-plus", b"respect", b"\"es\""]
+            {
                 assert!(!contains(value, secret), "{table} shows {:?} in the clear", String::from_utf8_lossy(secret));
             }
         }
@@ -46,7 +47,8 @@ async fn four_pending_stay_sealed_and_the_fifth_releases_all_five() {
     assert_eq!(pending_here, 0, "all five were released together");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 3, "the other station still waits");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5);
-    let weeks: Vec<String> = sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
+    let weeks: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(weeks.len(), 1, "one time label for the whole batch");
     assert_eq!(weeks[0], app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
     assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 5);

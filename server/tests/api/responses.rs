@@ -87,7 +87,13 @@ async fn invalid_answers_are_422_naming_the_field_and_store_nothing() {
         ("unpublished version", with(&|b| b["survey_version"] = json!(99)), "survey_version"),
         ("unknown language", with(&|b| b["language"] = json!("de")), "language"),
         ("id not a uuid", with(&|b| b["id"] = json!("1234")), "id"),
-        ("missing id", with(&|b| { b.as_object_mut().unwrap().remove("id"); }), "id"),
+        (
+            "missing id",
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("id");
+            }),
+            "id",
+        ),
         ("extra field", with(&|b| b["ip"] = json!("10.0.0.1")), "ip"),
     ];
     for (case, body, field) in cases {
@@ -144,10 +150,11 @@ async fn answers_under_an_older_published_version_keep_that_version() {
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201, "version 1 still accepted");
     }
-    let v1: i64 = sqlx::query_scalar("SELECT SUM(responses) FROM response_rollups WHERE station_id = ? AND survey_version = 1")
-        .bind(station)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let v1: i64 =
+        sqlx::query_scalar("SELECT SUM(responses) FROM response_rollups WHERE station_id = ? AND survey_version = 1")
+            .bind(station)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(v1, 5);
 }

@@ -14,8 +14,17 @@ async fn an_enrolled_tablet_gets_the_current_survey() {
     assert_eq!(
         keys,
         [
-            "respect", "believed", "informed", "privacy", "language", "safety", "waiting_time", "overall", "improve",
-            "respondent", "age_band"
+            "respect",
+            "believed",
+            "informed",
+            "privacy",
+            "language",
+            "safety",
+            "waiting_time",
+            "overall",
+            "improve",
+            "respondent",
+            "age_band"
         ]
     );
     let respect = &survey["questions"][0];
