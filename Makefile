@@ -51,8 +51,8 @@ e2e:
 # The committed .sqlx/ must match the queries: regenerate it after changing one.
 sqlx-prepare:
 	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
-	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --workspace
+	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --workspace -- -p server --all-targets
 
 sqlx-check:
 	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
-	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace
+	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p server --all-targets
