@@ -1,9 +1,13 @@
 //! Digna's web app: pages and components (rendered on the server, hydrated in the
 //! browser), the domain types both sides share, and the server-only storage.
 
+pub mod components;
 pub mod domain;
 pub mod i18n;
 pub mod pages;
+
+#[cfg(feature = "hydrate")]
+pub mod kiosk_api;
 
 #[cfg(feature = "ssr")]
 pub mod db;

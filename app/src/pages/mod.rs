@@ -13,7 +13,7 @@ pub fn Home() -> impl IntoView {
                 "Las personas que acuden a denunciar violencia cuentan, en la tableta de la sala de espera, "
                 "si las trataron con respeto, si les creyeron, si les informaron, si tuvieron privacidad y si se sintieron seguras."
             </p>
-            <p><a class="button" href="/kiosk">"Abrir el quiosco"</a></p>
+            <p><a class="button primary" href="/kiosk">"Abrir el quiosco"</a></p>
         </main>
     }
 }

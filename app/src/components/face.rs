@@ -1,0 +1,54 @@
+//! The four faces of the answer scale, from very bad (1) to very good (4).
+//!
+//! Each level differs in colour *and* in shape (brows, eyes, mouth), so the scale reads
+//! without colour vision. The faces are decorative: the button around a face carries
+//! the text label that names it.
+use leptos::prelude::*;
+
+const INK: &str = "#2b2733";
+
+/// One face of the scale; `level` is 1 (very bad) to 4 (very good).
+#[component]
+pub fn Face(level: u8) -> impl IntoView {
+    let fill = match level {
+        1 => "#e3a48c",
+        2 => "#efcf8a",
+        3 => "#b7d99c",
+        _ => "#7cc3a2",
+    };
+    let features = match level {
+        1 => view! {
+            <path d="M14 22 L26 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
+            <path d="M50 22 L38 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
+            <circle cx="22" cy="28" r="3.5" fill=INK/>
+            <circle cx="42" cy="28" r="3.5" fill=INK/>
+            <path d="M19 50 Q32 36 45 50" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+        }
+        .into_any(),
+        2 => view! {
+            <circle cx="22" cy="27" r="3.5" fill=INK/>
+            <circle cx="42" cy="27" r="3.5" fill=INK/>
+            <path d="M22 46 Q32 40 42 46" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+        }
+        .into_any(),
+        3 => view! {
+            <circle cx="22" cy="26" r="3.5" fill=INK/>
+            <circle cx="42" cy="26" r="3.5" fill=INK/>
+            <path d="M21 39 Q32 49 43 39" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+        }
+        .into_any(),
+        _ => view! {
+            <path d="M16 27 Q22 20 28 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+            <path d="M36 27 Q42 20 48 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+            <path d="M17 36 Q32 58 47 36 Z" fill=INK stroke=INK stroke-width="2" stroke-linejoin="round"/>
+            <path d="M25 45 Q32 50 39 45" fill="none" stroke="#f4b6a8" stroke-width="3" stroke-linecap="round"/>
+        }
+        .into_any(),
+    };
+    view! {
+        <svg class="face" viewBox="0 0 64 64" width="64" height="64" aria-hidden="true" focusable="false">
+            <circle cx="32" cy="32" r="29" fill=fill stroke=INK stroke-width="2.5"/>
+            {features}
+        </svg>
+    }
+}

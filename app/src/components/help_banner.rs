@@ -1,0 +1,17 @@
+//! The help line, in the same place on every kiosk screen.
+use super::icons::PhoneIcon;
+use crate::domain::Language;
+use crate::i18n::texts;
+use leptos::prelude::*;
+
+/// A strip naming Peru's free 24-hour helpline for violence against women and
+/// family members (Línea 100). It is a landmark of its own, outside `<main>`.
+#[component]
+pub fn HelpBanner(#[prop(into)] lang: Signal<Language>) -> impl IntoView {
+    view! {
+        <aside class="help-banner" aria-label=move || texts(lang.get()).help_label>
+            <PhoneIcon/>
+            <p>{move || texts(lang.get()).help_line}</p>
+        </aside>
+    }
+}
