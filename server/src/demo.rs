@@ -98,5 +98,5 @@ fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality:
         };
         answers.insert(q.key.clone(), value);
     }
-    ResponseContent { survey_version: survey.version, language, answers }
+    ResponseContent { survey_version: survey.version, language, answers, suspect: false }
 }

@@ -8,8 +8,8 @@ mod survey;
 
 pub use language::Language;
 pub use response::{
-    AnswerValue, ClientId, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody, AGE_BAND_KEY,
-    RATHER_NOT, RESPONDENT_KEY,
+    AnswerValue, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
+    AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
 pub use station::{Name, StationCode};
 pub use survey::{Choice, Question, QuestionKind, Survey, Texts};

@@ -39,6 +39,21 @@ pub struct SubmissionBody {
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     #[serde(default)]
     pub answers: serde_json::Map<String, Value>,
+    /// How long the visit took, measured by the tablet. The server derives a `suspect`
+    /// flag from it and stores only the flag, never the durations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durations: Option<Durations>,
+}
+
+/// Durations a tablet measures for one finished survey, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Durations {
+    /// From the first question shown to the last answer.
+    pub survey_ms: u64,
+    /// From the previous finished survey on this tablet, if there was one since it started.
+    #[serde(default)]
+    pub since_previous_ms: Option<u64>,
 }
 
 impl SubmissionBody {
@@ -47,7 +62,8 @@ impl SubmissionBody {
         let Value::Object(mut obj) = value else {
             return Err(FieldError::new("body", "expected a JSON object"));
         };
-        if let Some(extra) = obj.keys().find(|k| !["id", "survey_version", "language", "answers"].contains(&k.as_str()))
+        if let Some(extra) =
+            obj.keys().find(|k| !["id", "survey_version", "language", "answers", "durations"].contains(&k.as_str()))
         {
             return Err(FieldError::new(extra.clone(), "unknown field"));
         }
@@ -73,7 +89,16 @@ impl SubmissionBody {
             Some(_) => return Err(FieldError::new("answers", "expected an object of question key to answer")),
             None => serde_json::Map::new(),
         };
-        Ok(SubmissionBody { id, survey_version, language, answers })
+        let durations = match obj.remove("durations") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(serde_json::from_value(v).map_err(|e| {
+                FieldError::new(
+                    "durations",
+                    format!("expected {{\"survey_ms\": n, \"since_previous_ms\": n or null}}: {e}"),
+                )
+            })?),
+        };
+        Ok(SubmissionBody { id, survey_version, language, answers, durations })
     }
 }
 
@@ -199,6 +224,10 @@ pub struct ResponseContent {
     pub language: Language,
     /// Question key → answer; skipped questions are absent.
     pub answers: BTreeMap<String, AnswerValue>,
+    /// Completed implausibly fast, or too soon after the previous survey on the same
+    /// tablet: kept, but left out of dashboards and exports by default.
+    #[serde(default)]
+    pub suspect: bool,
 }
 
 impl ResponseContent {
@@ -231,6 +260,8 @@ impl ResponseContent {
 pub struct Submission {
     pub id: ClientId,
     pub content: ResponseContent,
+    /// What the tablet measured; used to derive `content.suspect`, never stored.
+    pub durations: Option<Durations>,
 }
 
 impl Submission {
@@ -255,7 +286,11 @@ impl Submission {
             })?;
             answers.insert(key.clone(), AnswerValue::parse(question.kind, question, value, &field)?);
         }
-        Ok(Submission { id, content: ResponseContent { survey_version: survey.version, language, answers } })
+        Ok(Submission {
+            id,
+            content: ResponseContent { survey_version: survey.version, language, answers, suspect: false },
+            durations: body.durations,
+        })
     }
 }
 

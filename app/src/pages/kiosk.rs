@@ -181,6 +181,7 @@ impl Kiosk {
                 survey_version: version,
                 language: self.lang.get_untracked().code().to_string(),
                 answers: self.answers.with_untracked(|a| a.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                durations: None,
             };
             crate::kiosk_api::send_response(token, body);
         }
