@@ -17,6 +17,8 @@ const NONCE_LEN: usize = 24;
 pub struct SealKey {
     aead: XChaCha20Poly1305,
     client_id_key: [u8; 32],
+    /// The X25519 key tablets seal their answers to (sealed boxes).
+    box_secret: crypto_box::SecretKey,
 }
 
 impl SealKey {
@@ -30,6 +32,7 @@ impl SealKey {
         SealKey {
             aead: XChaCha20Poly1305::new(&derive(b"digna/seal/v1").into()),
             client_id_key: derive(b"digna/client-id/v1"),
+            box_secret: crypto_box::SecretKey::from_bytes(derive(b"digna/x25519/v1")),
         }
     }
 
@@ -90,6 +93,17 @@ impl SealKey {
         self.aead.decrypt(nonce.into(), Payload { msg: ct, aad: context }).ok()
     }
 
+    /// The public key tablets seal their answers to, as published to enrolled tablets.
+    pub fn box_public_key(&self) -> [u8; 32] {
+        self.box_secret.public_key().to_bytes()
+    }
+
+    /// Opens a sealed box a tablet made for [`box_public_key`](Self::box_public_key);
+    /// `None` if it was made for another key or altered.
+    pub fn open_box(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        self.box_secret.unseal(sealed).ok()
+    }
+
     /// The keyed hash under which a client id is remembered: it cannot be reversed, nor
     /// recomputed from a guessed id without the key.
     pub fn client_key_hash(&self, id: &ClientId) -> Vec<u8> {
@@ -133,6 +147,19 @@ mod tests {
         let mut tampered = sealed.clone();
         *tampered.last_mut().unwrap() ^= 1;
         assert_eq!(key.open(b"station 1", &tampered), None, "tampering is detected");
+    }
+
+    #[test]
+    fn sealed_boxes_from_tablets_open_only_with_the_server_key() {
+        let key = SealKey::from_master(&[7; 32]);
+        let public = crypto_box::PublicKey::from_bytes(key.box_public_key());
+        let sealed = public.seal(&mut OsRng, b"{\"respect\":4}").unwrap();
+        assert_eq!(key.open_box(&sealed).as_deref(), Some(&b"{\"respect\":4}"[..]));
+        assert_eq!(SealKey::from_master(&[8; 32]).open_box(&sealed), None);
+        let mut tampered = sealed.clone();
+        tampered[40] ^= 1;
+        assert_eq!(key.open_box(&tampered), None);
+        assert_eq!(key.box_public_key(), SealKey::from_master(&[7; 32]).box_public_key(), "stable across restarts");
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use crate::settings::Settings;
 use crate::{open_database, telemetry, Application};
 use anyhow::Context;
-use app::domain::{Language, Name, StationCode};
-use clap::{Parser, Subcommand};
+use app::domain::{Language, Name, StaffPin, StationCode};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(name = "digna", version, about = "Digna: anonymous feedback on dignity and care at police stations")]
@@ -54,6 +54,29 @@ pub enum StationCommand {
         #[arg(long, default_value = "America/Lima")]
         timezone: String,
     },
+    /// Set a station's kiosk settings and staff PIN.
+    Set(StationSettingsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StationSettingsArgs {
+    /// Code of the station.
+    pub code: String,
+    /// The staff PIN (4 to 8 digits) that opens the tablet's staff panel.
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// Seconds without a touch mid-survey before the kiosk asks "¿Sigues ahí?" (10–3600).
+    #[arg(long)]
+    pub inactivity_s: Option<u32>,
+    /// Seconds after that question before the answers are discarded (5–600).
+    #[arg(long)]
+    pub grace_s: Option<u32>,
+    /// A survey finished faster than this is marked suspect (0–600).
+    #[arg(long)]
+    pub min_duration_s: Option<u32>,
+    /// A survey finished sooner than this after the previous one on a tablet is marked suspect (0–3600).
+    #[arg(long)]
+    pub min_gap_s: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -105,6 +128,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 None => anyhow::bail!("a station with code {code} already exists"),
             }
         }
+        Command::Station { command: StationCommand::Set(args) } => {
+            let pool = open_database(&settings).await?;
+            set_station(&pool, args).await
+        }
         Command::Tablet { command: TabletCommand::Enroll { station } } => {
             let pool = open_database(&settings).await?;
             let found = app::db::stations::by_code(&pool, station.trim())
@@ -153,5 +180,44 @@ async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> 
     }
     app::db::survey::set_language_enabled(pool, lang, enable).await?;
     println!("{} ({lang}) is now {} for visitors.", lang.native_name(), if enable { "offered" } else { "not offered" });
+    Ok(())
+}
+
+async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyhow::Result<()> {
+    let station = app::db::stations::by_code(pool, args.code.trim())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
+    let pin = args.pin.as_deref().map(StaffPin::parse).transpose().map_err(anyhow::Error::msg)?;
+    let mut s = station.settings;
+    let check =
+        |name: &str, v: Option<u32>, range: std::ops::RangeInclusive<u32>, slot: &mut u32| -> anyhow::Result<()> {
+            if let Some(v) = v {
+                if !range.contains(&v) {
+                    anyhow::bail!("{name} must be between {} and {}, got {v}", range.start(), range.end());
+                }
+                *slot = v;
+            }
+            Ok(())
+        };
+    check("--inactivity-s", args.inactivity_s, 10..=3600, &mut s.inactivity_s)?;
+    check("--grace-s", args.grace_s, 5..=600, &mut s.inactivity_grace_s)?;
+    check("--min-duration-s", args.min_duration_s, 0..=600, &mut s.min_duration_s)?;
+    check("--min-gap-s", args.min_gap_s, 0..=3600, &mut s.min_gap_s)?;
+    app::db::stations::set_settings(pool, station.id, &s).await?;
+    if let Some(pin) = pin {
+        let hash = tokio::task::spawn_blocking(move || crate::api::hash_pin(&pin))
+            .await?
+            .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
+        app::db::stations::set_staff_pin_hash(pool, station.id, &hash).await?;
+    }
+    println!(
+        "Station {}: inactivity {} s, then {} s to continue; suspect under {} s or within {} s of the previous survey; staff PIN {}.",
+        station.code,
+        s.inactivity_s,
+        s.inactivity_grace_s,
+        s.min_duration_s,
+        s.min_gap_s,
+        if args.pin.is_some() || station.staff_pin_set { "set" } else { "not set" }
+    );
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod demo;
+pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
 
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", api::router())
+        .route("/sw.js", axum::routing::get(service_worker::handler))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)

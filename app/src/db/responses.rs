@@ -114,23 +114,24 @@ pub async fn write_released(
     mut contents: Vec<ResponseContent>,
 ) -> Result<(), sqlx::Error> {
     contents.shuffle(&mut rand::rngs::OsRng);
-    type Dims = (i64, String, String, String);
+    type Dims = (i64, String, String, String, bool);
     let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
     let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
     for content in &contents {
         let id = random_id();
         let language = content.language.code();
-        let (respondent, age_band) = (content.respondent(), content.age_band());
+        let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect);
         sqlx::query!(
-            "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             id,
             station_id,
             content.survey_version,
             iso_week,
             language,
             respondent,
-            age_band
+            age_band,
+            suspect
         )
         .execute(&mut **tx)
         .await?;
@@ -139,6 +140,7 @@ pub async fn write_released(
             language.to_string(),
             respondent.unwrap_or_default().to_string(),
             age_band.unwrap_or_default().to_string(),
+            suspect,
         );
         *response_counts.entry(dims.clone()).or_default() += 1;
         for (question, answer) in content.care_answers() {
@@ -155,10 +157,10 @@ pub async fn write_released(
             }
         }
     }
-    for ((version, language, respondent, age_band), n) in response_counts {
+    for ((version, language, respondent, age_band, suspect), n) in response_counts {
         sqlx::query!(
-            "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, responses)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
             station_id,
             iso_week,
@@ -166,15 +168,16 @@ pub async fn write_released(
             language,
             respondent,
             age_band,
+            suspect,
             n
         )
         .execute(&mut **tx)
         .await?;
     }
-    for (((version, language, respondent, age_band), question, value), n) in answer_counts {
+    for (((version, language, respondent, age_band, suspect), question, value), n) in answer_counts {
         sqlx::query!(
-            "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, question_key, value, answers)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT DO UPDATE SET answers = answers + excluded.answers",
             station_id,
             iso_week,
@@ -182,6 +185,7 @@ pub async fn write_released(
             language,
             respondent,
             age_band,
+            suspect,
             question,
             value,
             n

@@ -1,4 +1,4 @@
-use crate::domain::{Name, StationCode};
+use crate::domain::{KioskSettings, Name, StationCode};
 use sqlx::SqlitePool;
 
 /// A station as the server needs it.
@@ -10,6 +10,8 @@ pub struct Station {
     pub region: String,
     pub timezone: String,
     pub active: bool,
+    pub settings: KioskSettings,
+    pub staff_pin_set: bool,
 }
 
 /// Adds a station; `Ok(None)` if its code is taken.
@@ -34,31 +36,129 @@ pub async fn insert(
     Ok(row)
 }
 
+macro_rules! station_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Station {
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            region: r.region,
+            timezone: r.timezone,
+            active: r.active != 0,
+            settings: KioskSettings {
+                inactivity_s: r.inactivity_s as u32,
+                inactivity_grace_s: r.inactivity_grace_s as u32,
+                min_duration_s: r.min_duration_s as u32,
+                min_gap_s: r.min_gap_s as u32,
+            },
+            staff_pin_set: r.staff_pin_set != 0,
+        }
+    }};
+}
+
 pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, sqlx::Error> {
-    let row =
-        sqlx::query!(r#"SELECT id AS "id!", code, name, region, timezone, active FROM stations WHERE code = ?"#, code)
-            .fetch_optional(pool)
-            .await?;
-    Ok(row.map(|r| Station {
-        id: r.id,
-        code: r.code,
-        name: r.name,
-        region: r.region,
-        timezone: r.timezone,
-        active: r.active != 0,
-    }))
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
+                  min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
+           FROM stations WHERE code = ?"#,
+        code
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| station_from_row!(r)))
 }
 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, sqlx::Error> {
-    let row = sqlx::query!("SELECT id, code, name, region, timezone, active FROM stations WHERE id = ?", id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|r| Station {
-        id: r.id,
-        code: r.code,
-        name: r.name,
-        region: r.region,
-        timezone: r.timezone,
-        active: r.active != 0,
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
+                  min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
+           FROM stations WHERE id = ?"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| station_from_row!(r)))
+}
+
+/// Replaces a station's kiosk settings.
+pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE stations SET inactivity_s = ?, inactivity_grace_s = ?, min_duration_s = ?, min_gap_s = ? WHERE id = ?",
+        s.inactivity_s,
+        s.inactivity_grace_s,
+        s.min_duration_s,
+        s.min_gap_s,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Sets the hash of a station's staff PIN and clears any lock.
+pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE stations SET staff_pin_hash = ?, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
+        hash,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The staff PIN's hash and lock state of a station.
+pub struct StaffPinState {
+    pub hash: Option<String>,
+    pub failures: i64,
+    pub locked_until: i64,
+}
+
+pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffPinState>, sqlx::Error> {
+    let row = sqlx::query!(
+        "SELECT staff_pin_hash, staff_pin_failures, staff_pin_locked_until FROM stations WHERE id = ?",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| StaffPinState {
+        hash: r.staff_pin_hash,
+        failures: r.staff_pin_failures,
+        locked_until: r.staff_pin_locked_until,
     }))
+}
+
+/// Counts a wrong PIN; the `limit`-th in a row locks the panel until `lock_until`.
+/// Returns whether the panel is now locked.
+pub async fn record_staff_pin_failure(
+    pool: &SqlitePool,
+    id: i64,
+    limit: i64,
+    lock_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let failures = sqlx::query_scalar!(
+        "UPDATE stations SET staff_pin_failures = staff_pin_failures + 1 WHERE id = ? RETURNING staff_pin_failures",
+        id
+    )
+    .fetch_one(pool)
+    .await?;
+    if failures >= limit {
+        sqlx::query!(
+            "UPDATE stations SET staff_pin_failures = 0, staff_pin_locked_until = ? WHERE id = ?",
+            lock_until,
+            id
+        )
+        .execute(pool)
+        .await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub async fn clear_staff_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE stations SET staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?", id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }

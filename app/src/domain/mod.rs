@@ -11,5 +11,5 @@ pub use response::{
     AnswerValue, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
     AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
-pub use station::{Name, StationCode};
+pub use station::{KioskSettings, Name, StaffPin, StationCode};
 pub use survey::{Choice, Question, QuestionKind, Survey, Texts};

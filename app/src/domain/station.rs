@@ -102,3 +102,82 @@ mod tests {
         }
     }
 }
+
+/// How a station's kiosk behaves; set per station by the administrator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KioskSettings {
+    /// Seconds without a touch mid-survey before the kiosk asks "¿Sigues ahí?".
+    pub inactivity_s: u32,
+    /// Seconds after that question before the answers are discarded.
+    pub inactivity_grace_s: u32,
+    /// A survey finished faster than this is marked suspect.
+    pub min_duration_s: u32,
+    /// A survey finished sooner than this after the previous one on the same tablet is marked suspect.
+    pub min_gap_s: u32,
+}
+
+impl Default for KioskSettings {
+    fn default() -> Self {
+        KioskSettings { inactivity_s: 60, inactivity_grace_s: 20, min_duration_s: 8, min_gap_s: 20 }
+    }
+}
+
+impl KioskSettings {
+    /// Whether a survey with these durations (milliseconds) is suspect.
+    pub fn is_suspect(&self, survey_ms: u64, since_previous_ms: Option<u64>) -> bool {
+        survey_ms < u64::from(self.min_duration_s) * 1000
+            || since_previous_ms.is_some_and(|gap| gap < u64::from(self.min_gap_s) * 1000)
+    }
+}
+
+/// A staff PIN: 4 to 8 digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StaffPin(String);
+
+impl StaffPin {
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if !(4..=8).contains(&s.len()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("a staff PIN has 4 to 8 digits".into());
+        }
+        Ok(StaffPin(s.to_string()))
+    }
+}
+
+impl AsRef<str> for StaffPin {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for StaffPin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StaffPin(…)")
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    #[test]
+    fn suspect_at_the_thresholds() {
+        let s = KioskSettings::default();
+        assert!(s.is_suspect(7_999, None), "faster than 8 s");
+        assert!(!s.is_suspect(8_000, None), "exactly 8 s is plausible");
+        assert!(s.is_suspect(60_000, Some(19_999)), "less than 20 s after the previous");
+        assert!(!s.is_suspect(60_000, Some(20_000)));
+        assert!(!s.is_suspect(60_000, None), "the first survey since start has no gap");
+    }
+
+    #[test]
+    fn staff_pins() {
+        assert!(StaffPin::parse("1234").is_ok());
+        assert!(StaffPin::parse(" 12345678 ").is_ok());
+        for (case, input) in [("too short", "123"), ("too long", "123456789"), ("letters", "12a4"), ("empty", "")] {
+            assert!(StaffPin::parse(input).is_err(), "{case}");
+        }
+        assert_eq!(format!("{:?}", StaffPin::parse("1234").unwrap()), "StaffPin(…)", "never printed");
+    }
+}

@@ -2,13 +2,17 @@
 
 mod error;
 mod extract;
+mod kiosk;
 mod openapi;
+mod rate_limit;
 mod responses;
+mod staff;
 mod survey;
 mod tablets;
 
 pub use error::ApiError;
 pub use extract::TabletStation;
+pub use staff::hash_pin;
 pub use tablets::{create_enrollment_code, ENROLLMENT_CODE_HOURS};
 
 use crate::AppState;
@@ -24,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/tablets/enroll", post(tablets::enroll))
         .route("/survey", get(survey::current))
         .route("/responses", post(responses::submit))
+        .route("/kiosk", get(kiosk::config))
+        .route("/staff/unlock", post(staff::unlock))
+        .layer(rate_limit::per_tablet())
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { ApiError::NotFound("no such API route".into()) })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

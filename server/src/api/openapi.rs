@@ -5,7 +5,13 @@ use utoipa::{Modify, OpenApi};
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Digna API", description = "Anonymous feedback on the care people receive at police stations."),
-    paths(super::tablets::enroll, super::survey::current, super::responses::submit),
+    paths(
+        super::tablets::enroll,
+        super::survey::current,
+        super::responses::submit,
+        super::kiosk::config,
+        super::staff::unlock
+    ),
     modifiers(&TabletToken)
 )]
 pub struct ApiDoc;

@@ -1,0 +1,74 @@
+use super::extract::JsonBody;
+use super::{ApiError, TabletStation};
+use crate::AppState;
+use app::domain::{FieldError, StaffPin};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Wrong PINs in a row that lock the staff panel, and for how long.
+pub const PIN_ATTEMPTS: i64 = 5;
+pub const PIN_LOCK_SECONDS: i64 = 5 * 60;
+
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+pub struct UnlockRequest {
+    pub pin: String,
+}
+
+/// Hashes a staff PIN with Argon2id (slow on purpose: call it off the async runtime).
+pub fn hash_pin(pin: &StaffPin) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Ok(Argon2::default().hash_password(pin.as_ref().as_bytes(), &salt)?.to_string())
+}
+
+fn verify_pin(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+/// Check the station's staff PIN to open the tablet's staff panel.
+#[utoipa::path(
+    post, path = "/api/v1/staff/unlock", tag = "tablets",
+    security(("tablet_token" = [])),
+    request_body = UnlockRequest,
+    responses(
+        (status = 204, description = "The PIN is right"),
+        (status = 403, description = "Wrong PIN", body = super::error::ErrorBody),
+        (status = 409, description = "The station has no staff PIN", body = super::error::ErrorBody),
+        (status = 423, description = "Locked after five wrong PINs", body = super::error::ErrorBody),
+    )
+)]
+pub async fn unlock(
+    State(state): State<AppState>,
+    TabletStation(station): TabletStation,
+    JsonBody(body): JsonBody,
+) -> Result<StatusCode, ApiError> {
+    let request: UnlockRequest = serde_json::from_value(body)
+        .map_err(|e| FieldError::new("pin", format!("expected {{\"pin\": \"1234\"}}: {e}")))?;
+    let pin_state = app::db::stations::staff_pin_state(&state.pool, station.id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such station".into()))?;
+    let Some(hash) = pin_state.hash else {
+        return Err(ApiError::Conflict(
+            "this station has no staff PIN; the administrator sets one with `digna station set`".into(),
+        ));
+    };
+    let now = chrono::Utc::now().timestamp();
+    if pin_state.locked_until > now {
+        return Err(ApiError::Locked { retry_after_s: pin_state.locked_until - now });
+    }
+    let pin = request.pin;
+    let right =
+        tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(|e| ApiError::Internal(e.into()))?;
+    if right {
+        app::db::stations::clear_staff_pin_failures(&state.pool, station.id).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    if app::db::stations::record_staff_pin_failure(&state.pool, station.id, PIN_ATTEMPTS, now + PIN_LOCK_SECONDS)
+        .await?
+    {
+        return Err(ApiError::Locked { retry_after_s: PIN_LOCK_SECONDS });
+    }
+    Err(ApiError::Forbidden("wrong PIN".into()))
+}
