@@ -16,7 +16,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the kiosk, the API and the pages (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Add demo data: two stations in two regions, a demo tablet and a few hundred
     /// synthetic responses over the last 12 weeks.
     SeedDemo,
@@ -35,6 +35,17 @@ pub enum Command {
         #[command(subcommand)]
         command: LanguageCommand,
     },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    /// Serve HTTPS with this PEM certificate chain (service workers and persistent
+    /// storage on tablets need a secure context). Needs --tls-key.
+    #[arg(long, env = "DIGNA_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "DIGNA_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,12 +109,20 @@ pub enum LanguageCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::from_env()?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let mut settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => {
             telemetry::init(std::io::stderr);
+            if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+                settings.tls = Some(crate::settings::TlsFiles { cert, key });
+            }
             let app = Application::build(&settings).await?;
-            tracing::info!("Digna listening on http://{}:{} (kiosk at /kiosk)", settings.addr.ip(), app.port());
+            tracing::info!(
+                "Digna listening on {}://{}:{} (kiosk at /kiosk)",
+                app.scheme(),
+                settings.addr.ip(),
+                app.port()
+            );
             app.run_until_stopped().await.context("server stopped with an error")
         }
         Command::SeedDemo => {

@@ -74,15 +74,37 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
 }
 
 impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = AppState::open(settings).await?;
+        let tls = match &settings.tls {
+            None => None,
+            Some(files) => Some(
+                axum_server::tls_rustls::RustlsConfig::from_pem_file(&files.cert, &files.key).await.map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot load the TLS certificate {} and key {}: {e}",
+                        files.cert.display(),
+                        files.key.display()
+                    )
+                })?,
+            ),
+        };
         let listener = TcpListener::bind(settings.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
-        Ok(Application { listener, state })
+        Ok(Application { listener, state, tls })
+    }
+
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -97,7 +119,19 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         let app = router(self.state);
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await
+        let Some(tls) = self.tls else {
+            return axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await;
+        };
+        let handle = axum_server::Handle::new();
+        let stopper = handle.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+        });
+        axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
+            .handle(handle)
+            .serve(app.into_make_service())
+            .await
     }
 }
 

@@ -17,6 +17,15 @@ pub struct Settings {
     pub release_k: usize,
     pub addr: SocketAddr,
     pub leptos: LeptosOptions,
+    /// Serve HTTPS with this certificate and key (PEM) instead of plain HTTP.
+    pub tls: Option<TlsFiles>,
+}
+
+/// A PEM certificate chain and its private key.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Settings {
@@ -32,7 +41,7 @@ impl Settings {
         let conf =
             leptos::prelude::get_configuration(None).map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
         let leptos = conf.leptos_options;
-        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos })
+        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos, tls: None })
     }
 
     /// Settings for a test: its own database file and key, port 0.
@@ -44,6 +53,7 @@ impl Settings {
             release_k: DEFAULT_RELEASE_K,
             addr: "127.0.0.1:0".parse().expect("a valid address"),
             leptos,
+            tls: None,
         }
     }
 }

@@ -91,3 +91,58 @@ fn every_command_has_help() {
         assert!(out.contains("Usage:"), "{args:?}: {out}");
     }
 }
+
+#[test]
+fn serve_speaks_https_when_given_a_certificate() {
+    let cli = Cli::new();
+    let (cert, key) = (cli.dir.path().join("cert.pem"), cli.dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+
+    let mut server = Command::new(env!("CARGO_BIN_EXE_digna"))
+        .args(["serve", "--tls-cert"])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("digna serve starts");
+    let mut stderr = std::io::BufReader::new(server.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let port = loop {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).expect("read log");
+        assert!(n > 0, "the server stopped before listening");
+        if let Some(rest) = line.split("https://127.0.0.1:").nth(1) {
+            break rest.split_whitespace().next().expect("a port").to_string();
+        }
+    };
+    let curl = |scheme: &str| {
+        Command::new("curl")
+            .args(["-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(format!("{scheme}://127.0.0.1:{port}/api/v1/openapi.json"))
+            .output()
+            .expect("curl runs")
+    };
+    let https = curl("https");
+    let plain = curl("http");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(String::from_utf8_lossy(&https.stdout), "200", "HTTPS answers");
+    assert_ne!(String::from_utf8_lossy(&plain.stdout), "200", "plain HTTP does not");
+
+    let err = cli.fails(&["serve", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"]);
+    assert!(err.contains("cannot load the TLS certificate"), "{err}");
+    let err = cli.fails(&["serve", "--tls-cert", "/nonexistent.pem"]);
+    assert!(err.contains("--tls-key"), "{err}");
+}
