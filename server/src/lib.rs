@@ -1,6 +1,7 @@
 //! Digna's server: settings, telemetry, the HTTP router and the command line.
 
 pub mod api;
+pub mod audio;
 pub mod cli;
 pub mod demo;
 pub mod service_worker;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::router())
         .route("/sw.js", axum::routing::get(service_worker::handler))
+        .route("/audio/index.json", axum::routing::get(audio::index))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
