@@ -3,12 +3,15 @@ import * as path from "node:path";
 
 // The release build, served on its own port with a fresh database per run
 // (`make e2e` deletes .e2e-data first). Chromium comes from Debian.
-export const PORT = 3210;
-export const DATA_DIR = path.resolve(__dirname, ".e2e-data");
+// E2E_PORT, E2E_DATA_DIR, E2E_SITE_ROOT and E2E_DIGNA run the suite against a private
+// build (such as one made with LEPTOS_SITE_ROOT=/tmp/…) beside someone else's run.
+export const PORT = Number(process.env.E2E_PORT ?? 3210);
+export const DATA_DIR = path.resolve(__dirname, process.env.E2E_DATA_DIR ?? ".e2e-data");
+export const DIGNA = path.resolve(__dirname, process.env.E2E_DIGNA ?? "../target/release/digna");
 export const SERVER_ENV = {
   DATABASE_URL: `sqlite://${DATA_DIR}/digna.db`,
   DIGNA_KEY_FILE: `${DATA_DIR}/digna.key`,
-  LEPTOS_SITE_ROOT: path.resolve(__dirname, "../target/site"),
+  LEPTOS_SITE_ROOT: path.resolve(__dirname, process.env.E2E_SITE_ROOT ?? "../target/site"),
   LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,
   LEPTOS_OUTPUT_NAME: "digna",
   RUST_LOG: "warn",
@@ -55,7 +58,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: `mkdir -p ${DATA_DIR} && exec ../target/release/digna serve`,
+    command: `mkdir -p ${DATA_DIR} && exec ${DIGNA} serve`,
     url: `http://127.0.0.1:${PORT}/api/v1/openapi.json`,
     env: SERVER_ENV,
     reuseExistingServer: false,

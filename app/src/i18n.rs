@@ -37,6 +37,12 @@ pub struct KioskTexts {
     pub offline_title: &'static str,
     pub offline_text: &'static str,
     pub retry: &'static str,
+    /// The read-aloud button.
+    pub listen: &'static str,
+    /// The inactivity prompt.
+    pub still_there_title: &'static str,
+    pub still_there_text: &'static str,
+    pub keep_going: &'static str,
 }
 
 /// The interface texts in `lang`.
@@ -84,6 +90,10 @@ static ES: KioskTexts = KioskTexts {
     offline_title: "No hay conexión",
     offline_text: "La tableta no puede conectarse en este momento.",
     retry: "Reintentar",
+    listen: "Escuchar",
+    still_there_title: "¿Sigues ahí?",
+    still_there_text: "Si quieres seguir, toca Continuar. Si no, en unos segundos borraremos tus respuestas para cuidar tu privacidad.",
+    keep_going: "Continuar",
 };
 
 static EN: KioskTexts = KioskTexts {
@@ -115,6 +125,10 @@ static EN: KioskTexts = KioskTexts {
     offline_title: "No connection",
     offline_text: "The tablet cannot connect right now.",
     retry: "Try again",
+    listen: "Listen",
+    still_there_title: "Are you still there?",
+    still_there_text: "If you want to go on, tap Continue. If not, your answers will be erased in a few seconds to protect your privacy.",
+    keep_going: "Continue",
 };
 
 // Draft: to be reviewed by a native speaker of Southern Quechua.
@@ -148,6 +162,11 @@ static QU: KioskTexts = KioskTexts {
     offline_title: "Mana conexión kanchu",
     offline_text: "Tabletaqa kunan mana conectakuyta atinchu.",
     retry: "Hukmanta",
+    listen: "Uyariy",
+    still_there_title: "¿Kaypiraqchu kachkanki?",
+    still_there_text:
+        "Qatiyta munaspaqa, Qatiy nisqata llamiy. Mana chayqa, huk chhikanmantaqa kutichisqaykikunata pichasaqku.",
+    keep_going: "Qatiy",
 };
 
 // Draft: to be reviewed by a native speaker of Aymara.
@@ -180,6 +199,11 @@ static AY: KioskTexts = KioskTexts {
     offline_title: "Janiw conexión utjkiti",
     offline_text: "Tabletax jichhax janiw conectasiñjamäkiti.",
     retry: "Mayampi",
+    listen: "Ist'aña",
+    still_there_title: "¿Akankaskakitati?",
+    still_there_text:
+        "Sarantañ munsta ukhax, Sarantaña uk ch'iqt'am. Janicha ukhax, mä juk'a pachatxa jaysawinakam chhaqtayañäni.",
+    keep_going: "Sarantaña",
 };
 
 /// The staff-facing enrollment screen, in Spanish only.
@@ -197,6 +221,59 @@ pub mod enroll {
         "Esta tableta ya no está registrada. Hay que registrarla de nuevo con un código nuevo del administrador.";
 }
 
+/// The staff panel, in Spanish only.
+pub mod staff {
+    /// Accessible name of the discreet button on the welcome screen.
+    pub const OPEN: &str = "Personal";
+    pub const TITLE: &str = "Panel del personal";
+    pub const INTRO: &str = "Solo para el personal de la comisaría. Escribe el PIN para ver el estado de la tableta.";
+    pub const PIN_LABEL: &str = "PIN del personal";
+    pub const KEYPAD: &str = "Teclado numérico";
+    pub const DELETE: &str = "Borrar";
+    pub const UNLOCK: &str = "Entrar";
+    pub const CHECKING: &str = "Comprobando…";
+    pub const WRONG: &str = "El PIN no es correcto.";
+    pub const NO_PIN: &str = "Esta comisaría aún no tiene PIN. Pídelo al administrador.";
+    pub const OFFLINE: &str = "No hay conexión con el servidor. Inténtalo de nuevo.";
+    pub const FAILED: &str = "No se pudo comprobar el PIN. Inténtalo de nuevo en un momento.";
+    pub const REVOKED: &str = "Esta tableta ya no está registrada: hay que registrarla de nuevo.";
+    pub const HEALTH: &str = "Estado de la tableta";
+    pub const STATION: &str = "Comisaría";
+    pub const QUEUE: &str = "Respuestas por enviar";
+    pub const LAST_DELIVERY: &str = "Último envío";
+    pub const VERSION: &str = "Versión";
+    pub const CONNECTION: &str = "Conexión";
+    pub const ONLINE: &str = "En línea";
+    pub const OFFLINE_STATE: &str = "Sin conexión";
+    pub const UNKNOWN: &str = "—";
+    pub const REENROLL: &str = "Volver a registrar esta tableta";
+    pub const REENROLL_CONFIRM: &str = "¿Volver a registrar esta tableta? Dejará de funcionar hasta que escribas un código de registro nuevo del administrador.";
+    pub const REENROLL_YES: &str = "Sí, volver a registrar";
+    pub const CANCEL: &str = "Cancelar";
+    pub const CLOSE: &str = "Cerrar";
+
+    /// "Demasiados intentos…", with the wait rounded up to whole minutes.
+    pub fn locked(retry_after_s: u64) -> String {
+        let minutes = retry_after_s.div_ceil(60).max(1);
+        let unit = if minutes == 1 { "minuto" } else { "minutos" };
+        format!("Demasiados intentos. Espera {minutes} {unit} y vuelve a intentarlo.")
+    }
+
+    /// "hace 3 min": how long ago something happened, `elapsed_ms` ago.
+    pub fn ago(elapsed_ms: f64) -> String {
+        let s = (elapsed_ms.max(0.0) / 1000.0).floor() as u64;
+        match s {
+            0..=59 => "hace unos segundos".into(),
+            60..=3_599 => format!("hace {} min", s / 60),
+            3_600..=86_399 => format!("hace {} h", s / 3_600),
+            _ => match s / 86_400 {
+                1 => "hace 1 día".into(),
+                d => format!("hace {d} días"),
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +282,18 @@ mod tests {
     fn progress_reads_naturally() {
         assert_eq!(progress(Language::Es, 3, 11), "Pregunta 3 de 11");
         assert_eq!(progress(Language::En, 3, 11), "Question 3 of 11");
+    }
+
+    #[test]
+    fn staff_times_read_naturally() {
+        assert_eq!(staff::ago(12_000.0), "hace unos segundos");
+        assert_eq!(staff::ago(-5.0), "hace unos segundos", "a clock set back");
+        assert_eq!(staff::ago(3.0 * 60_000.0 + 5_000.0), "hace 3 min");
+        assert_eq!(staff::ago(2.0 * 3_600_000.0), "hace 2 h");
+        assert_eq!(staff::ago(30.0 * 3_600_000.0), "hace 1 día");
+        assert_eq!(staff::ago(3.0 * 86_400_000.0), "hace 3 días");
+        assert_eq!(staff::locked(300), "Demasiados intentos. Espera 5 minutos y vuelve a intentarlo.");
+        assert_eq!(staff::locked(20), "Demasiados intentos. Espera 1 minuto y vuelve a intentarlo.");
     }
 
     #[test]
@@ -220,6 +309,10 @@ mod tests {
                 ("exit", t.exit),
                 ("thanks_title", t.thanks_title),
                 ("help_line", t.help_line),
+                ("listen", t.listen),
+                ("still_there_title", t.still_there_title),
+                ("still_there_text", t.still_there_text),
+                ("keep_going", t.keep_going),
             ] {
                 assert!(!s.trim().is_empty(), "{lang}: {name} is empty");
             }

@@ -1,12 +1,9 @@
 //! The kiosk's side of the JSON API (`/api/v1`), and the browser storage it needs.
 //! Browser-only: compiled with the `hydrate` feature.
 use crate::domain::{SubmissionBody, Survey};
+use crate::kiosk_outbox::{parse_public_key, SealedSubmission};
 use gloo_net::http::{Request, Response};
-use leptos::prelude::set_timeout;
-use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
-use std::rc::Rc;
-use std::time::Duration;
 use wasm_bindgen::prelude::*;
 
 /// Where the tablet keeps its device token. Visitors never see it.
@@ -90,49 +87,84 @@ pub async fn load_survey(token: &str) -> Result<Survey, SurveyError> {
     }
 }
 
-/// Waits before the 2nd, 3rd, … delivery attempt of a response.
-const RETRY_DELAYS: [Duration; 5] = [
-    Duration::from_secs(2),
-    Duration::from_secs(5),
-    Duration::from_secs(15),
-    Duration::from_secs(45),
-    Duration::from_secs(120),
-];
-
-enum Delivery {
-    Done,
-    /// The server will never take it (such as 401 or 422): retrying cannot help.
-    Refused,
-    TryAgain,
+#[derive(Deserialize)]
+struct SealKeyOnly {
+    seal_public_key: String,
 }
 
-async fn post_response(token: &str, body: &SubmissionBody) -> Delivery {
-    let request =
-        match Request::post("/api/v1/responses").header("Authorization", &format!("Bearer {token}")).json(body) {
-            Ok(r) => r,
-            Err(_) => return Delivery::Refused,
-        };
-    match request.send().await.as_ref().map(Response::status) {
-        Ok(200 | 201) => Delivery::Done,
-        Ok(408 | 429) | Ok(500..) | Err(_) => Delivery::TryAgain,
-        Ok(_) => Delivery::Refused,
+/// The server's public key for sealed answers, from this tablet's configuration
+/// (`GET /api/v1/kiosk`); `None` when the server cannot be reached or has none.
+pub async fn load_seal_key(token: &str) -> Option<String> {
+    let resp = Request::get("/api/v1/kiosk").header("Authorization", &format!("Bearer {token}")).send().await.ok()?;
+    if resp.status() != 200 {
+        return None;
+    }
+    resp.json::<SealKeyOnly>().await.ok().map(|c| c.seal_public_key)
+}
+
+/// Where the tablet keeps the server's public key, so that a tablet restarted
+/// without network can still seal answers. It is public: anyone may read it.
+const SEAL_KEY_KEY: &str = "digna.seal_public_key";
+
+/// The server's public key, if this tablet has ever received a valid one.
+pub fn stored_seal_key() -> Option<crypto_box::PublicKey> {
+    parse_public_key(&storage()?.get_item(SEAL_KEY_KEY).ok().flatten()?)
+}
+
+/// Keeps the server's public key; a malformed key is ignored. Returns whether it was kept.
+pub fn store_seal_key(base64: &str) -> bool {
+    match (parse_public_key(base64), storage()) {
+        (Some(_), Some(s)) => s.set_item(SEAL_KEY_KEY, base64.trim()).is_ok(),
+        _ => false,
     }
 }
 
-/// Delivers a response in the background, retrying with backoff on network errors
-/// and server failures. Every attempt carries the same id, so the server stores it once.
-pub fn send_response(token: String, body: SubmissionBody) {
-    deliver(Rc::from(token), Rc::new(body), 0);
+/// What became of one delivery attempt of a finished survey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// 201 stored, or 200 already received: either way the server has it.
+    Stored,
+    /// The server will never take it (400, 413, 422): retrying cannot help.
+    Rejected(u16),
+    /// No or revoked token (401): keep it until the tablet is enrolled again.
+    Unauthorized,
+    /// The network or the server failed: try again later.
+    TryAgain,
 }
 
-fn deliver(token: Rc<str>, body: Rc<SubmissionBody>, attempt: usize) {
-    spawn_local(async move {
-        if let Delivery::TryAgain = post_response(&token, &body).await {
-            if let Some(delay) = RETRY_DELAYS.get(attempt) {
-                set_timeout(move || deliver(token, body, attempt + 1), *delay);
-            }
+impl Delivery {
+    fn from_status(status: u16) -> Self {
+        match status {
+            200 | 201 => Delivery::Stored,
+            400 | 413 | 422 => Delivery::Rejected(status),
+            401 => Delivery::Unauthorized,
+            _ => Delivery::TryAgain,
         }
-    });
+    }
+}
+
+async fn post_response(token: &str, body: &impl Serialize) -> Delivery {
+    let request =
+        match Request::post("/api/v1/responses").header("Authorization", &format!("Bearer {token}")).json(body) {
+            Ok(r) => r,
+            // Serializing our own types cannot fail; were it to, no retry would help.
+            Err(_) => return Delivery::Rejected(0),
+        };
+    match request.send().await.as_ref().map(Response::status) {
+        Ok(status) => Delivery::from_status(status),
+        Err(_) => Delivery::TryAgain,
+    }
+}
+
+/// Delivers a sealed survey as `{"sealed": "<base64>"}`.
+pub async fn post_sealed(token: &str, sealed: &[u8]) -> Delivery {
+    post_response(token, &SealedSubmission::new(sealed)).await
+}
+
+/// Delivers a survey in plain JSON: only for a tablet that has never received the
+/// server's key, and only from memory, never from storage.
+pub async fn post_plain(token: &str, body: &SubmissionBody) -> Delivery {
+    post_response(token, body).await
 }
 
 #[wasm_bindgen]

@@ -4,10 +4,20 @@
 pub mod components;
 pub mod domain;
 pub mod i18n;
+pub mod kiosk_config;
+pub mod kiosk_timing;
 pub mod pages;
+pub mod speech;
 
 #[cfg(feature = "hydrate")]
 pub mod kiosk_api;
+#[cfg(any(feature = "hydrate", test))]
+pub mod kiosk_outbox;
+#[cfg(feature = "hydrate")]
+pub mod kiosk_queue;
+pub mod pwa;
+#[cfg(feature = "hydrate")]
+pub mod staff_api;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -8,20 +8,25 @@ import {
   questionHeading,
   released,
   sql,
+  tap,
 } from "./support";
 
 const K = 5;
 
-/** Taps a button by its exact accessible name. */
-const tap = (page: Page, name: string) => page.getByRole("button", { name, exact: true }).tap();
-
-/** Answers the whole default survey in Spanish, by touch, one screen at a time. */
+/** Answers the whole default survey in Spanish, by touch, one screen at a time: the two
+ * profile items first, then the care questions in survey order. */
 async function answerWholeSurvey(page: Page, checkA11y = false) {
   const scale = async (question: string, answer: string) => {
     await expect(questionHeading(page)).toHaveText(question);
     await tap(page, answer);
   };
-  await scale("¿Te trataron con respeto?", "Muy bien");
+  await expect(questionHeading(page)).toHaveText("¿Quién responde?");
+  await tap(page, "Vine a hacer una denuncia");
+  await expect(questionHeading(page)).toHaveText("¿Cuántos años tienes?");
+  await tap(page, "18 años o más");
+  await expect(questionHeading(page)).toHaveText("¿Te trataron con respeto?");
+  if (checkA11y) await expectAccessible(page, "a face-scale question");
+  await tap(page, "Muy bien");
   await scale("¿Sentiste que te escucharon y te creyeron, sin juzgarte?", "Bien");
   await scale("¿Te explicaron claramente qué pasará ahora y cuáles son tus derechos?", "Mal");
   await scale("¿Pudiste hablar en privado?", "Prefiero no responder");
@@ -37,10 +42,6 @@ async function answerWholeSurvey(page: Page, checkA11y = false) {
   await expect(page.getByRole("button", { name: "Más privacidad", exact: true })).toHaveAttribute("aria-pressed", "true");
   if (checkA11y) await expectAccessible(page, "a multiple-choice question");
   await tap(page, "Siguiente");
-  await expect(questionHeading(page)).toHaveText("¿Quién responde?");
-  await tap(page, "Vine a hacer una denuncia");
-  await expect(questionHeading(page)).toHaveText("¿Cuántos años tienes?");
-  await tap(page, "18 años o más");
 }
 
 const rollup = (station: string, question: string, value: string) =>
@@ -65,7 +66,6 @@ test("a visitor answers the whole survey by touch, k times, and exactly those k 
     await tap(page, "Comenzar");
     await expectScreen(page, "question");
     await expect(page.getByRole("complementary", { name: "Ayuda" })).toContainText("Línea 100");
-    if (visitor === 1) await expectAccessible(page, "a face-scale question");
     await answerWholeSurvey(page, visitor === 1);
     await expectScreen(page, "thanks");
     await expect(page.getByRole("heading", { name: "Gracias" })).toBeVisible();
@@ -104,11 +104,21 @@ test("skipping every question still submits a response", async ({ page }) => {
 test("back shows the previous answer, which can be changed", async ({ page }) => {
   await enrollNewTablet(page);
   await tap(page, "Comenzar");
+  await expect(questionHeading(page)).toHaveText("¿Quién responde?");
+  await tap(page, "Vine a hacer una denuncia");
+  await expect(questionHeading(page)).toHaveText("¿Cuántos años tienes?");
+  await tap(page, "18 años o más");
+  await expect(questionHeading(page)).toHaveText("¿Te trataron con respeto?");
   await tap(page, "Mal");
   await expect(questionHeading(page)).toHaveText("¿Sentiste que te escucharon y te creyeron, sin juzgarte?");
   await tap(page, "Atrás");
   await expect(questionHeading(page)).toHaveText("¿Te trataron con respeto?");
   await expect(page.getByRole("button", { name: "Mal", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await tap(page, "Atrás");
+  await expect(questionHeading(page)).toHaveText("¿Cuántos años tienes?");
+  await expect(page.getByRole("button", { name: "18 años o más", exact: true })).toHaveAttribute("aria-pressed", "true");
+  await tap(page, "Atrás");
+  await expect(questionHeading(page)).toHaveText("¿Quién responde?");
   await tap(page, "Atrás");
   await expectScreen(page, "welcome");
 });
@@ -121,6 +131,10 @@ test("the visitor can switch language", async ({ page }) => {
   await expect(picker).toHaveAttribute("aria-pressed", "true");
   await expect(page.locator("[data-screen]")).toHaveAttribute("lang", "en");
   await tap(page, "Start");
+  await expect(questionHeading(page)).toHaveText("Who is answering?");
+  await tap(page, "I came to make a report");
+  await expect(questionHeading(page)).toHaveText("How old are you?");
+  await tap(page, "18 or over");
   await expect(questionHeading(page)).toHaveText("Were you treated with respect?");
   await expect(page.getByRole("button", { name: "Very good", exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: "Skip", exact: true })).toBeVisible();
@@ -133,12 +147,19 @@ test("the visitor can switch language", async ({ page }) => {
 test("the exit button discards the answers at once", async ({ page }) => {
   const station = await enrollNewTablet(page);
   await tap(page, "Comenzar");
+  await tap(page, "Acompaño a otra persona");
+  await tap(page, "18 años o más");
   await tap(page, "Muy mal");
   await tap(page, "Muy mal");
+  await expect(questionHeading(page)).toHaveText("¿Te explicaron claramente qué pasará ahora y cuáles son tus derechos?");
   await tap(page, "Salir");
   await expectScreen(page, "welcome");
   // The next visitor starts from the first question, with nothing selected.
   await tap(page, "Comenzar");
+  await expect(questionHeading(page)).toHaveText("¿Quién responde?");
+  await expect(page.getByRole("button", { name: "Acompaño a otra persona", exact: true })).toHaveAttribute("aria-pressed", "false");
+  await tap(page, "Saltar");
+  await tap(page, "Saltar");
   await expect(questionHeading(page)).toHaveText("¿Te trataron con respeto?");
   await expect(page.getByRole("button", { name: "Muy mal", exact: true })).toHaveAttribute("aria-pressed", "false");
   await page.waitForTimeout(1000);

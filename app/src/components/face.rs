@@ -3,21 +3,64 @@
 //! Each level differs in colour *and* in shape (brows, eyes, mouth), so the scale reads
 //! without colour vision. The faces are decorative: the button around a face carries
 //! the text label that names it.
+//!
+//! For children the scale is gentle: no crying or angry face. The two lowest levels show
+//! a neutral face and a slightly unsure one, so a child is never shown distress.
 use leptos::prelude::*;
 
 const INK: &str = "#2b2733";
 
-/// One face of the scale; `level` is 1 (very bad) to 4 (very good).
+/// What a face shows; exposed as `data-mood`.
+#[derive(Clone, Copy)]
+enum Mood {
+    Upset,
+    Sad,
+    Neutral,
+    Unsure,
+    Smile,
+    Joy,
+}
+
+impl Mood {
+    fn name(self) -> &'static str {
+        match self {
+            Mood::Upset => "upset",
+            Mood::Sad => "sad",
+            Mood::Neutral => "neutral",
+            Mood::Unsure => "unsure",
+            Mood::Smile => "smile",
+            Mood::Joy => "joy",
+        }
+    }
+}
+
+/// One face of the scale; `level` is 1 (very bad) to 4 (very good). `gentle` draws
+/// the children's scale, with positive and neutral faces only.
 #[component]
-pub fn Face(level: u8) -> impl IntoView {
-    let fill = match level {
-        1 => "#e3a48c",
-        2 => "#efcf8a",
-        3 => "#b7d99c",
-        _ => "#7cc3a2",
+pub fn Face(level: u8, #[prop(optional)] gentle: bool) -> impl IntoView {
+    let (fill, mood) = match (level, gentle) {
+        (1, false) => ("#e3a48c", Mood::Upset),
+        (2, false) => ("#efcf8a", Mood::Sad),
+        (1, true) => ("#ddd6e6", Mood::Neutral),
+        (2, true) => ("#efdcaa", Mood::Unsure),
+        (3, _) => ("#b7d99c", Mood::Smile),
+        _ => ("#7cc3a2", Mood::Joy),
     };
-    let features = match level {
-        1 => view! {
+    let features = match mood {
+        Mood::Neutral => view! {
+            <circle cx="22" cy="27" r="3.5" fill=INK/>
+            <circle cx="42" cy="27" r="3.5" fill=INK/>
+            <path d="M22 43 L42 43" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+        }
+        .into_any(),
+        Mood::Unsure => view! {
+            <path d="M16 19 Q22 16 27 18" fill="none" stroke=INK stroke-width="2.5" stroke-linecap="round"/>
+            <circle cx="22" cy="27" r="3.5" fill=INK/>
+            <circle cx="42" cy="27" r="3.5" fill=INK/>
+            <path d="M22 44 Q27 41 32 44 Q37 47 42 43" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
+        }
+        .into_any(),
+        Mood::Upset => view! {
             <path d="M14 22 L26 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
             <path d="M50 22 L38 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
             <circle cx="22" cy="28" r="3.5" fill=INK/>
@@ -25,19 +68,19 @@ pub fn Face(level: u8) -> impl IntoView {
             <path d="M19 50 Q32 36 45 50" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
         }
         .into_any(),
-        2 => view! {
+        Mood::Sad => view! {
             <circle cx="22" cy="27" r="3.5" fill=INK/>
             <circle cx="42" cy="27" r="3.5" fill=INK/>
             <path d="M22 46 Q32 40 42 46" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
         }
         .into_any(),
-        3 => view! {
+        Mood::Smile => view! {
             <circle cx="22" cy="26" r="3.5" fill=INK/>
             <circle cx="42" cy="26" r="3.5" fill=INK/>
             <path d="M21 39 Q32 49 43 39" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
         }
         .into_any(),
-        _ => view! {
+        Mood::Joy => view! {
             <path d="M16 27 Q22 20 28 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
             <path d="M36 27 Q42 20 48 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
             <path d="M17 36 Q32 58 47 36 Z" fill=INK stroke=INK stroke-width="2" stroke-linejoin="round"/>
@@ -46,7 +89,7 @@ pub fn Face(level: u8) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <svg class="face" viewBox="0 0 64 64" width="64" height="64" aria-hidden="true" focusable="false">
+        <svg class="face" data-mood=mood.name() viewBox="0 0 64 64" width="64" height="64" aria-hidden="true" focusable="false">
             <circle cx="32" cy="32" r="29" fill=fill stroke=INK stroke-width="2.5"/>
             {features}
         </svg>

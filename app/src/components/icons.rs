@@ -152,3 +152,38 @@ pub fn RetryIcon() -> impl IntoView {
         </Icon>
     }
 }
+
+/// A loudspeaker with sound waves: listen.
+#[component]
+pub fn SpeakerIcon() -> impl IntoView {
+    view! {
+        <Icon>
+            <path d="M4 9h3l5-4v14l-5-4H4a1 1 0 0 1-1-1v-4a1 1 0 0 1 1-1z"/>
+            <path d="M16 9a4 4 0 0 1 0 6"/>
+            <path d="M18.5 6.5a7.5 7.5 0 0 1 0 11"/>
+        </Icon>
+    }
+}
+
+/// A gear: the staff's panel.
+#[component]
+pub fn GearIcon() -> impl IntoView {
+    view! {
+        <Icon>
+            <circle cx="12" cy="12" r="3"/>
+            <path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1"/>
+            <circle cx="12" cy="12" r="6.5"/>
+        </Icon>
+    }
+}
+
+/// A key with an arrow left: delete the last digit.
+#[component]
+pub fn DeleteIcon() -> impl IntoView {
+    view! {
+        <Icon>
+            <path d="M9 5h11a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H9l-6-7z"/>
+            <path d="M12 9l6 6M18 9l-6 6"/>
+        </Icon>
+    }
+}

@@ -3,14 +3,19 @@
 //!
 //! The server renders a neutral loading screen; every other screen is decided in the
 //! browser after hydration, from the device token in `localStorage` and the survey the
-//! API returns. Answers live only in memory: they are sent once, in the background,
-//! and forgotten when the kiosk returns to its welcome screen.
+//! API returns. Answers live only in memory until the visitor finishes: then they are
+//! sealed to the server's key and queued for delivery (`kiosk_queue`), and the page
+//! forgets them when the kiosk returns to its welcome screen.
 use crate::components::icons::{
-    BackIcon, CheckIcon, ExitIcon, HandIcon, HeartIcon, LanguageIcon, LockIcon, NextIcon, RetryIcon, SkipIcon, TalkIcon,
+    BackIcon, CheckIcon, ExitIcon, GearIcon, HandIcon, HeartIcon, LanguageIcon, LockIcon, NextIcon, RetryIcon,
+    SkipIcon, TalkIcon,
 };
-use crate::components::{Face, HelpBanner};
-use crate::domain::{AnswerValue, Language, Question, QuestionKind, ScaleValue, Survey};
+use crate::components::{Face, HelpBanner, ListenButton, StaffPanel, StillThereDialog};
+use crate::domain::{AnswerValue, Language, Question, QuestionKind, ScaleValue, Survey, Texts};
 use crate::i18n::{self, texts};
+use crate::kiosk_config::KioskConfig;
+use crate::kiosk_timing::{now_ms, IdleStep, Inactivity, TapFilter, VisitClock};
+use crate::speech::Voices;
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -18,10 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How long the thank-you screen stays before the kiosk returns to welcome by itself.
 const THANKS_SECONDS: u64 = 6;
-/// A survey left untouched this long is abandoned: its answers are forgotten so that
-/// the next visitor never sees them.
-const IDLE_SECONDS: u32 = 120;
-const IDLE_CHECK_SECONDS: u32 = 5;
+/// How often the inactivity watch looks at the clock.
+const IDLE_CHECK_MS: u64 = 500;
 
 /// What the kiosk shows. Its name is exposed as `data-screen` on the kiosk's root.
 // The server only ever renders `Loading`; the browser decides the rest.
@@ -35,6 +38,8 @@ enum Screen {
     Question(usize),
     Thanks,
     Offline,
+    /// The staff panel behind the station's PIN.
+    Staff,
 }
 
 impl Screen {
@@ -46,6 +51,7 @@ impl Screen {
             Screen::Question(_) => "question",
             Screen::Thanks => "thanks",
             Screen::Offline => "offline",
+            Screen::Staff => "staff",
         }
     }
 }
@@ -75,8 +81,17 @@ struct Kiosk {
     enrolling: RwSignal<bool>,
     /// Counts visits, so that a timer set during one visit cannot end the next.
     visit: StoredValue<u64>,
-    /// Seconds since the last touch or key press.
-    idle: StoredValue<u32>,
+    /// This tablet's station and settings, once the server has told them.
+    config: RwSignal<Option<KioskConfig>>,
+    /// Shorter inactivity delays from the address (`?inactivity=2&grace=2`), for tests.
+    idle_override: StoredValue<(Option<u32>, Option<u32>)>,
+    /// `now_ms()` of the last touch or key press.
+    last_touch: StoredValue<f64>,
+    /// When the "are you still there?" prompt opened; `None` while it is closed.
+    still_there: RwSignal<Option<f64>>,
+    taps: StoredValue<TapFilter>,
+    clock: StoredValue<VisitClock>,
+    voices: Voices,
     /// The heading of the current screen, focused when the screen changes.
     heading: NodeRef<html::H1>,
 }
@@ -93,7 +108,13 @@ impl Kiosk {
             enroll_note: RwSignal::new(None),
             enrolling: RwSignal::new(false),
             visit: StoredValue::new(0),
-            idle: StoredValue::new(0),
+            config: RwSignal::new(None),
+            idle_override: StoredValue::new((None, None)),
+            last_touch: StoredValue::new(now_ms()),
+            still_there: RwSignal::new(None),
+            taps: StoredValue::new(TapFilter::default()),
+            clock: StoredValue::new(VisitClock::default()),
+            voices: Voices::watch(),
             heading: NodeRef::new(),
         }
     }
@@ -102,8 +123,123 @@ impl Kiosk {
         self.survey.with_untracked(|s| s.as_ref().map_or(0, |s| s.questions.len()))
     }
 
-    fn question(self, index: usize) -> Option<Question> {
-        self.survey.with_untracked(|s| s.as_ref().and_then(|s| s.questions.get(index).cloned()))
+    /// The question shown at `position`: the profile items first, then the care questions.
+    fn question(self, position: usize) -> Option<Question> {
+        self.survey.with_untracked(|s| {
+            let questions = &s.as_ref()?.questions;
+            asked_order(questions).get(position).map(|&i| questions[i].clone())
+        })
+    }
+
+    /// Whether the visitor said she is a child or adolescent. Reactive.
+    fn is_child(self) -> bool {
+        self.answers.with(is_child)
+    }
+
+    /// Whether a tap on a kiosk button counts: every answer and navigation button asks
+    /// here, so that a double tap never answers the next question too.
+    fn accept_tap(self) -> bool {
+        self.taps.try_update_value(|t| t.accept(now_ms())).unwrap_or(false)
+    }
+
+    /// A click handler that runs `action` for an accepted tap only.
+    fn on_tap(self, action: impl Fn() + 'static) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+        move |_| {
+            if self.accept_tap() {
+                action();
+            }
+        }
+    }
+
+    fn touched(self) {
+        self.last_touch.set_value(now_ms());
+    }
+
+    /// The visitor answered "are you still there?": the survey goes on as it was.
+    fn keep_going(self) {
+        if self.still_there.try_get_untracked().flatten().is_some() {
+            self.touched();
+            self.still_there.set(None);
+        }
+    }
+
+    /// The station's settings, shortened (never lengthened) by the address's overrides.
+    fn inactivity(self) -> Inactivity {
+        let set = self.config.with_untracked(|c| c.as_ref().map(|c| c.settings).unwrap_or_default()).inactivity();
+        let (prompt_after_s, grace_s) = self.idle_override.get_value();
+        Inactivity {
+            prompt_after_s: prompt_after_s.map_or(set.prompt_after_s, |s| s.clamp(1, set.prompt_after_s)),
+            grace_s: grace_s.map_or(set.grace_s, |s| s.clamp(1, set.grace_s)),
+        }
+    }
+
+    /// Prompts, then forgets, a survey left untouched; quietly resets a welcome screen
+    /// left in another language and a staff panel left open.
+    fn watch_inactivity(self) {
+        let check = move || {
+            let now = now_ms();
+            let last_touch = self.last_touch.get_value();
+            let idle = self.inactivity();
+            let step = match self.screen.get_untracked() {
+                Screen::Question(_) => idle.mid_survey(now, last_touch, self.still_there.get_untracked()),
+                Screen::Welcome
+                    if self.lang.get_untracked() != Language::Es || self.answers.with_untracked(|a| !a.is_empty()) =>
+                {
+                    idle.elsewhere(now, last_touch)
+                }
+                Screen::Staff => idle.elsewhere(now, last_touch),
+                _ => IdleStep::Nothing,
+            };
+            match step {
+                IdleStep::Prompt => self.still_there.set(Some(now)),
+                IdleStep::Reset => self.welcome_next_visitor(),
+                IdleStep::Nothing => {}
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(check, std::time::Duration::from_millis(IDLE_CHECK_MS)) {
+            on_cleanup(move || handle.clear());
+        }
+        // Leaving the page (a back gesture, a reload, another address) forgets the visit,
+        // so the browser's page cache never brings her answers back.
+        #[cfg(feature = "hydrate")]
+        {
+            let on_leave = window_event_listener_untyped("pagehide", move |_| {
+                if matches!(self.screen.try_get_untracked(), Some(Screen::Question(_) | Screen::Thanks | Screen::Staff))
+                {
+                    self.welcome_next_visitor();
+                }
+            });
+            on_cleanup(move || on_leave.remove());
+        }
+    }
+
+    /// Loads this tablet's station and settings; without them the defaults apply.
+    fn load_config(self) {
+        #[cfg(feature = "hydrate")]
+        if let Some(token) = crate::kiosk_api::stored_token() {
+            leptos::task::spawn_local(async move {
+                if let Ok(config) = crate::kiosk_config::load_kiosk_config(&token).await {
+                    let _ = self.config.try_set(Some(config));
+                }
+            });
+        }
+    }
+
+    /// Opens the staff panel (locked until the PIN is checked).
+    fn open_staff(self) {
+        if self.config.with_untracked(Option::is_none) {
+            self.load_config();
+        }
+        self.screen.set(Screen::Staff);
+    }
+
+    /// Staff asked to enroll the tablet again: it forgets its token (never the queue).
+    fn reenroll(self) {
+        #[cfg(feature = "hydrate")]
+        crate::kiosk_api::forget_token();
+        self.config.set(None);
+        self.enroll_note.set(None);
+        self.screen.set(Screen::Enroll);
     }
 
     /// The welcome screen, ready for the next visitor: no answers, Spanish.
@@ -111,7 +247,11 @@ impl Kiosk {
         self.visit.update_value(|v| *v += 1);
         self.answers.set(BTreeMap::new());
         self.lang.set(Language::Es);
+        self.still_there.set(None);
+        self.clock.update_value(VisitClock::abandon);
+        crate::speech::stop();
         self.screen.set(Screen::Welcome);
+        self.load_config();
         // Picks up a newly published survey, and notices a revoked token.
         self.load_survey(false);
     }
@@ -120,6 +260,7 @@ impl Kiosk {
         if self.question_count() == 0 {
             self.finish();
         } else {
+            self.clock.update_value(|c| c.first_question(now_ms()));
             self.screen.set(Screen::Question(0));
         }
     }
@@ -169,21 +310,20 @@ impl Kiosk {
         });
     }
 
-    /// Shows the thank-you screen at once and sends the answers in the background.
+    /// Shows the thank-you screen at once; the answers, sealed, go to the outbox,
+    /// which delivers them in the background.
     fn finish(self) {
         self.visit.update_value(|v| *v += 1);
         #[cfg(feature = "hydrate")]
-        if let (Some(token), Some(version)) =
-            (crate::kiosk_api::stored_token(), self.survey.with_untracked(|s| s.as_ref().map(|s| s.version)))
-        {
+        if let Some(version) = self.survey.with_untracked(|s| s.as_ref().map(|s| s.version)) {
             let body = crate::domain::SubmissionBody {
                 id: crate::kiosk_api::new_response_id(),
                 survey_version: version,
                 language: self.lang.get_untracked().code().to_string(),
                 answers: self.answers.with_untracked(|a| a.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
-                durations: None,
+                durations: self.clock.try_update_value(|c| c.finish(now_ms())),
             };
-            crate::kiosk_api::send_response(token, body);
+            crate::kiosk_queue::submit(body);
         }
         self.screen.set(Screen::Thanks);
     }
@@ -194,7 +334,13 @@ impl Kiosk {
             self.enroll_code.set(code);
         }
         self.hydrated.set(true);
-        self.watch_idle();
+        self.watch_inactivity();
+        self.load_config();
+        #[cfg(feature = "hydrate")]
+        {
+            crate::kiosk_queue::start(move || self.revoked());
+            crate::kiosk_queue::register_service_worker();
+        }
         #[cfg(feature = "hydrate")]
         if crate::kiosk_api::stored_token().is_some() {
             self.load_survey(true);
@@ -208,11 +354,12 @@ impl Kiosk {
     fn load_survey(self, foreground: bool) {
         #[cfg(feature = "hydrate")]
         {
-            use crate::kiosk_api::{forget_token, load_survey, stored_token, SurveyError};
+            use crate::kiosk_api::{load_survey, stored_token, SurveyError};
             let Some(token) = stored_token() else {
                 self.screen.set(Screen::Enroll);
                 return;
             };
+            crate::kiosk_queue::refresh_seal_key(token.clone());
             if foreground {
                 self.screen.set(Screen::Loading);
             }
@@ -230,13 +377,7 @@ impl Kiosk {
                         }
                         self.screen.set(Screen::Welcome);
                     }
-                    Err(SurveyError::Unauthorized) => {
-                        forget_token();
-                        if between_visitors {
-                            self.enroll_note.set(Some(EnrollNote::Revoked));
-                            self.screen.set(Screen::Enroll);
-                        }
-                    }
+                    Err(SurveyError::Unauthorized) => self.revoked(),
                     Err(SurveyError::Unavailable) if foreground => self.screen.set(Screen::Offline),
                     _ => {}
                 }
@@ -244,6 +385,19 @@ impl Kiosk {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = foreground;
+    }
+
+    /// The server refused the tablet's token: staff must enroll it again. Queued
+    /// answers stay queued, and are delivered with the new token.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn revoked(self) {
+        #[cfg(feature = "hydrate")]
+        crate::kiosk_api::forget_token();
+        self.enroll_note.set(Some(EnrollNote::Revoked));
+        // Never swap the screen under a visitor who has begun.
+        if matches!(self.screen.get_untracked(), Screen::Welcome | Screen::Loading | Screen::Offline) {
+            self.screen.set(Screen::Enroll);
+        }
     }
 
     fn enroll(self) {
@@ -256,6 +410,7 @@ impl Kiosk {
                 match enroll(&code).await {
                     Ok(token) => {
                         store_token(&token);
+                        crate::kiosk_queue::deliver_now();
                         self.enroll_note.set(None);
                         self.enroll_code.set(String::new());
                         self.load_survey(true);
@@ -267,29 +422,6 @@ impl Kiosk {
                 self.enrolling.set(false);
             });
         }
-    }
-
-    /// Forgets a survey abandoned halfway, so the next visitor starts afresh.
-    fn watch_idle(self) {
-        set_interval(
-            move || {
-                self.idle.update_value(|s| *s += IDLE_CHECK_SECONDS);
-                if self.idle.get_value() < IDLE_SECONDS {
-                    return;
-                }
-                let abandoned = match self.screen.get_untracked() {
-                    Screen::Question(_) => true,
-                    Screen::Welcome => {
-                        self.lang.get_untracked() != Language::Es || self.answers.with_untracked(|a| !a.is_empty())
-                    }
-                    _ => false,
-                };
-                if abandoned {
-                    self.welcome_next_visitor();
-                }
-            },
-            std::time::Duration::from_secs(u64::from(IDLE_CHECK_SECONDS)),
-        );
     }
 }
 
@@ -303,6 +435,8 @@ pub fn Kiosk() -> impl IntoView {
     // client render both show the loading screen, so hydration matches.
     Effect::new(move |_| {
         let code = query.with_untracked(|q| q.get("code")).filter(|c| !c.trim().is_empty());
+        let seconds = |name: &str| query.with_untracked(|q| q.get(name)).and_then(|v| v.trim().parse::<u32>().ok());
+        kiosk.idle_override.set_value((seconds("inactivity"), seconds("grace")));
         kiosk.boot(code);
     });
 
@@ -329,15 +463,18 @@ pub fn Kiosk() -> impl IntoView {
         }
     });
 
+    let asking = Memo::new(move |_| kiosk.still_there.get().is_some());
     let lang = kiosk.lang;
     view! {
+        <crate::pwa::InstallableApp/>
         <div
             class="kiosk"
             lang=move || lang.get().code()
             data-screen=move || kiosk.screen.get().name()
             data-hydrated=move || if kiosk.hydrated.get() { "true" } else { "false" }
-            on:pointerdown=move |_| kiosk.idle.set_value(0)
-            on:keydown=move |_| kiosk.idle.set_value(0)
+            on:pointerdown=move |_| kiosk.touched()
+            on:touchstart=move |_| kiosk.touched()
+            on:keydown=move |_| kiosk.touched()
         >
             <main id="kiosk-main" class="kiosk-main">
                 {move || match kiosk.screen.get() {
@@ -347,9 +484,15 @@ pub fn Kiosk() -> impl IntoView {
                     Screen::Question(i) => question_screen(kiosk, i).into_any(),
                     Screen::Thanks => thanks_screen(kiosk).into_any(),
                     Screen::Offline => offline_screen(kiosk).into_any(),
+                    Screen::Staff => staff_screen(kiosk).into_any(),
                 }}
             </main>
             <HelpBanner lang/>
+            {move || {
+                asking.get().then(|| view! {
+                    <StillThereDialog lang on_continue=Callback::new(move |()| kiosk.keep_going())/>
+                })
+            }}
         </div>
     }
 }
@@ -421,9 +564,16 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
     let t = move || texts(lang.get());
     let offered = move || kiosk.survey.with(|s| s.as_ref().map(|s| s.languages.clone()).unwrap_or_default());
+    let spoken = Signal::derive(move || {
+        let t = t();
+        [t.welcome_title, t.welcome_what, t.welcome_anonymous, t.welcome_skip, t.start].map(String::from).to_vec()
+    });
     view! {
         <section class="screen screen-welcome">
-            <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().welcome_title}</h1>
+            <div class="screen-head">
+                <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().welcome_title}</h1>
+                <ListenButton lang voices=kiosk.voices audio_key="welcome".to_string() lines=spoken/>
+            </div>
             <ul class="promises">
                 <li><TalkIcon/><span>{move || t().welcome_what}</span></li>
                 <li><LockIcon/><span>{move || t().welcome_anonymous}</span></li>
@@ -457,17 +607,64 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
                     </div>
                 })
             }}
-            <button type="button" class="button primary start" on:click=move |_| kiosk.begin()>
-                <span>{move || t().start}</span>
-                <NextIcon/>
-            </button>
+            <div class="welcome-actions">
+                <button type="button" class="button primary start" on:click=kiosk.on_tap(move || kiosk.begin())>
+                    <span>{move || t().start}</span>
+                    <NextIcon/>
+                </button>
+                // Discreet, for staff only, and only here: never during a visitor's survey.
+                <button
+                    type="button"
+                    class="staff-open"
+                    lang="es"
+                    aria-label=i18n::staff::OPEN
+                    title=i18n::staff::OPEN
+                    on:click=kiosk.on_tap(move || kiosk.open_staff())
+                >
+                    <GearIcon/>
+                </button>
+            </div>
         </section>
     }
 }
 
+/// The order in which the kiosk asks the survey's questions: the profile items first
+/// (so that a child gets the child wording from the start), then the care questions,
+/// each group in survey order. Holds indices into `questions`.
+fn asked_order(questions: &[Question]) -> Vec<usize> {
+    let (profile, care): (Vec<usize>, Vec<usize>) = (0..questions.len()).partition(|&i| questions[i].profile);
+    profile.into_iter().chain(care).collect()
+}
+
+/// Whether the answers say a child or adolescent is answering.
+fn is_child(answers: &BTreeMap<String, AnswerValue>) -> bool {
+    let chose = |key: &str, choices: &[&str]| matches!(answers.get(key), Some(AnswerValue::Choice(c)) if choices.contains(&c.as_str()));
+    chose(crate::domain::RESPONDENT_KEY, &["child"]) || chose(crate::domain::AGE_BAND_KEY, &["under-12", "12-17"])
+}
+
 /// The text of `texts` in `lang`, or in Spanish when it is missing.
-fn text_in(texts: &crate::domain::Texts, lang: Language) -> String {
+fn text_in(texts: &Texts, lang: Language) -> String {
     texts.get(&lang).or_else(|| texts.get(&Language::Es)).cloned().unwrap_or_default()
+}
+
+/// The wording a visitor reads: the simpler child wording when she is a child and it
+/// exists in her language, else the usual text.
+fn wording(text: &Texts, child_text: &Texts, lang: Language, child: bool) -> String {
+    match child_text.get(&lang).filter(|t| child && !t.trim().is_empty()) {
+        Some(t) => t.clone(),
+        None => text_in(text, lang),
+    }
+}
+
+/// The label of a face of the scale, 1 to 4.
+fn scale_label(lang: Language, level: u8) -> &'static str {
+    let t = texts(lang);
+    match level {
+        1 => t.very_bad,
+        2 => t.bad,
+        3 => t.good,
+        _ => t.very_good,
+    }
 }
 
 fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
@@ -478,8 +675,28 @@ fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
     let t = move || texts(lang.get());
     let total = kiosk.question_count();
     let key = StoredValue::new(question.key.clone());
-    let title = StoredValue::new(question.text.clone());
+    let shown = StoredValue::new(question.clone());
     let percent = (index + 1) * 100 / total.max(1);
+    let title = move || shown.with_value(|q| wording(&q.text, &q.child_text, lang.get(), kiosk.is_child()));
+
+    // What the listen button reads: the question, then each choice.
+    let spoken = Signal::derive(move || {
+        let lang = lang.get();
+        let child = kiosk.is_child();
+        shown.with_value(|q| {
+            let mut lines = vec![wording(&q.text, &q.child_text, lang, child)];
+            match q.kind {
+                QuestionKind::Scale4 => {
+                    lines.extend((1..=4).map(|level| scale_label(lang, level).to_string()));
+                    lines.push(texts(lang).rather_not.to_string());
+                }
+                QuestionKind::Single | QuestionKind::Multi => {
+                    lines.extend(q.choices.iter().map(|c| wording(&c.text, &c.child_text, lang, child)));
+                }
+            }
+            lines
+        })
+    });
 
     let is_multi = question.kind == QuestionKind::Multi;
     let answers = match question.kind {
@@ -497,26 +714,31 @@ fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
                         <div class="progress-fill" style=format!("width: {percent}%")></div>
                     </div>
                 </div>
-                <button type="button" class="button quiet exit" on:click=move |_| kiosk.welcome_next_visitor()>
+                <ListenButton lang voices=kiosk.voices audio_key=key.get_value() lines=spoken/>
+                <button type="button" class="button quiet exit" on:click=kiosk.on_tap(move || kiosk.welcome_next_visitor())>
                     <ExitIcon/>
                     <span>{move || t().exit}</span>
                 </button>
             </div>
             <h1 id="question-title" class="question-title" tabindex="-1" node_ref=kiosk.heading>
-                {move || title.with_value(|texts| text_in(texts, lang.get()))}
+                {title}
             </h1>
             {answers}
             <div class="survey-nav">
-                <button type="button" class="button quiet back" on:click=move |_| kiosk.back()>
+                <button type="button" class="button quiet back" on:click=kiosk.on_tap(move || kiosk.back())>
                     <BackIcon/>
                     <span>{move || t().back}</span>
                 </button>
-                <button type="button" class="button quiet skip" on:click=move |_| key.with_value(|k| kiosk.skip(k))>
+                <button
+                    type="button"
+                    class="button quiet skip"
+                    on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.skip(k)))
+                >
                     <span>{move || t().skip}</span>
                     <SkipIcon/>
                 </button>
                 {is_multi.then(|| view! {
-                    <button type="button" class="button primary next" on:click=move |_| kiosk.advance()>
+                    <button type="button" class="button primary next" on:click=kiosk.on_tap(move || kiosk.advance())>
                         <span>{move || t().next}</span>
                         <NextIcon/>
                     </button>
@@ -547,15 +769,6 @@ fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
     let lang = kiosk.lang;
     let faces = (1..=4u8)
         .map(|level| {
-            let label = move || {
-                let t = texts(lang.get());
-                match level {
-                    1 => t.very_bad,
-                    2 => t.bad,
-                    3 => t.good,
-                    _ => t.very_good,
-                }
-            };
             let value = AnswerValue::Scale(ScaleValue::Score(level));
             view! {
                 <button
@@ -563,10 +776,14 @@ fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
                     class=format!("answer face-answer level-{level}")
                     data-value=level
                     aria-pressed=pressed(kiosk, key, move |a| *a == AnswerValue::Scale(ScaleValue::Score(level)))
-                    on:click=move |_| key.with_value(|k| kiosk.answer_and_advance(k, value.clone()))
+                    on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, value.clone())))
                 >
-                    <Face level/>
-                    <span class="answer-label">{label}</span>
+                    // A child sees positive and neutral faces only.
+                    {move || {
+                        let gentle = kiosk.is_child();
+                        view! { <Face level gentle/> }
+                    }}
+                    <span class="answer-label">{move || scale_label(lang.get(), level)}</span>
                     <CheckIcon/>
                 </button>
             }
@@ -581,7 +798,7 @@ fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
                 class="answer rather-not"
                 data-value=crate::domain::RATHER_NOT
                 aria-pressed=pressed(kiosk, key, |a| *a == AnswerValue::Scale(ScaleValue::RatherNot))
-                on:click=move |_| key.with_value(|k| kiosk.answer_and_advance(k, rather_not.clone()))
+                on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, rather_not.clone())))
             >
                 <span class="answer-label">{move || texts(lang.get()).rather_not}</span>
                 <CheckIcon/>
@@ -599,16 +816,17 @@ fn single_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) ->
         .map(|choice| {
             let choice_key = choice.key.clone();
             let is = choice_key.clone();
-            let label = choice.text;
+            let (text, child_text) = (choice.text, choice.child_text);
+            let answer = AnswerValue::Choice(choice_key.clone());
             view! {
                 <button
                     type="button"
                     class="answer choice"
-                    data-value=choice_key.clone()
+                    data-value=choice_key
                     aria-pressed=pressed(kiosk, key, move |a| matches!(a, AnswerValue::Choice(c) if *c == is))
-                    on:click=move |_| key.with_value(|k| kiosk.answer_and_advance(k, AnswerValue::Choice(choice_key.clone())))
+                    on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, answer.clone())))
                 >
-                    <span class="answer-label">{move || text_in(&label, lang.get())}</span>
+                    <span class="answer-label">{move || wording(&text, &child_text, lang.get(), kiosk.is_child())}</span>
                     <CheckIcon/>
                 </button>
             }
@@ -628,7 +846,7 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
         .into_iter()
         .map(|choice| {
             let choice_key = StoredValue::new(choice.key.clone());
-            let label = choice.text;
+            let (text, child_text) = (choice.text, choice.child_text);
             view! {
                 <button
                     type="button"
@@ -637,10 +855,10 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
                     aria-pressed=pressed(kiosk, key, move |a| {
                         matches!(a, AnswerValue::Choices(cs) if choice_key.with_value(|c| cs.contains(c)))
                     })
-                    on:click=move |_| key.with_value(|k| choice_key.with_value(|c| kiosk.toggle_choice(k, c)))
+                    on:click=kiosk.on_tap(move || key.with_value(|k| choice_key.with_value(|c| kiosk.toggle_choice(k, c))))
                 >
                     <span class="box" aria-hidden="true"><CheckIcon/></span>
-                    <span class="answer-label">{move || text_in(&label, lang.get())}</span>
+                    <span class="answer-label">{move || wording(&text, &child_text, lang.get(), kiosk.is_child())}</span>
                 </button>
             }
         })
@@ -656,8 +874,15 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
 fn thanks_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
     let t = move || texts(lang.get());
+    let spoken = Signal::derive(move || {
+        let t = t();
+        [t.thanks_title, t.thanks_sent, t.thanks_line_100, t.thanks_cem].map(String::from).to_vec()
+    });
     view! {
         <section class="screen screen-thanks">
+            <div class="screen-tools">
+                <ListenButton lang voices=kiosk.voices audio_key="thanks".to_string() lines=spoken/>
+            </div>
             <div class="thanks-mark" aria-hidden="true"><HeartIcon/></div>
             <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().thanks_title}</h1>
             <p class="lead">{move || t().thanks_sent}</p>
@@ -665,10 +890,26 @@ fn thanks_screen(kiosk: Kiosk) -> impl IntoView {
                 <p class="help-strong">{move || t().thanks_line_100}</p>
                 <p>{move || t().thanks_cem}</p>
             </div>
-            <button type="button" class="button primary finish" on:click=move |_| kiosk.welcome_next_visitor()>
+            <button
+                type="button"
+                class="button primary finish"
+                on:click=kiosk.on_tap(move || kiosk.welcome_next_visitor())
+            >
                 {move || t().finish}
             </button>
         </section>
+    }
+}
+
+fn staff_screen(kiosk: Kiosk) -> impl IntoView {
+    let station_name = Signal::derive(move || kiosk.config.with(|c| c.as_ref().map(|c| c.station.name.clone())));
+    view! {
+        <StaffPanel
+            station_name
+            heading=kiosk.heading
+            on_close=Callback::new(move |()| kiosk.welcome_next_visitor())
+            on_reenroll=Callback::new(move |()| kiosk.reenroll())
+        />
     }
 }
 
@@ -679,10 +920,61 @@ fn offline_screen(kiosk: Kiosk) -> impl IntoView {
         <section class="screen screen-offline">
             <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().offline_title}</h1>
             <p class="lead">{move || t().offline_text}</p>
-            <button type="button" class="button primary retry" on:click=move |_| kiosk.load_survey(true)>
+            <button type="button" class="button primary retry" on:click=kiosk.on_tap(move || kiosk.load_survey(true))>
                 <RetryIcon/>
                 <span>{move || t().retry}</span>
             </button>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Choice;
+
+    fn question(key: &str, profile: bool) -> Question {
+        Question {
+            key: key.into(),
+            kind: QuestionKind::Single,
+            choices: vec![Choice { key: "a".into(), text: Texts::new(), child_text: Texts::new() }],
+            text: Texts::new(),
+            child_text: Texts::new(),
+            in_index: !profile,
+            profile,
+        }
+    }
+
+    #[test]
+    fn the_profile_items_are_asked_first_then_the_care_questions_in_order() {
+        let questions = [
+            question("respect", false),
+            question("believed", false),
+            question("respondent", true),
+            question("age_band", true),
+        ];
+        let keys: Vec<&str> = asked_order(&questions).into_iter().map(|i| questions[i].key.as_str()).collect();
+        assert_eq!(keys, ["respondent", "age_band", "respect", "believed"]);
+    }
+
+    #[test]
+    fn a_child_is_recognised_by_either_profile_item() {
+        let with = |key: &str, choice: &str| BTreeMap::from([(key.to_string(), AnswerValue::Choice(choice.into()))]);
+        assert!(is_child(&with("respondent", "child")));
+        assert!(is_child(&with("age_band", "under-12")));
+        assert!(is_child(&with("age_band", "12-17")));
+        assert!(!is_child(&with("respondent", "self")));
+        assert!(!is_child(&with("age_band", "18-plus")));
+        assert!(!is_child(&BTreeMap::new()));
+    }
+
+    #[test]
+    fn a_child_reads_the_child_wording_where_it_exists() {
+        let text = Texts::from([(Language::Es, "¿Te trataron con respeto?".into()), (Language::En, "Respect?".into())]);
+        let child = Texts::from([(Language::Es, "¿Te trataron bien?".into())]);
+        assert_eq!(wording(&text, &child, Language::Es, true), "¿Te trataron bien?");
+        assert_eq!(wording(&text, &child, Language::Es, false), "¿Te trataron con respeto?");
+        assert_eq!(wording(&text, &child, Language::En, true), "Respect?", "no child wording in English here");
+        assert_eq!(wording(&text, &child, Language::Qu, false), "¿Te trataron con respeto?", "Spanish fallback");
     }
 }

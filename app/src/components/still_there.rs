@@ -1,0 +1,53 @@
+//! The calm prompt a visitor sees after a while without touching the kiosk.
+use crate::domain::Language;
+use crate::i18n::texts;
+use leptos::html;
+use leptos::prelude::*;
+
+/// A modal dialog asking "are you still there?" with one large button to go on.
+/// Closing it in any way (the button, a tap beside it, the Escape key) means she is there.
+#[component]
+pub fn StillThereDialog(#[prop(into)] lang: Signal<Language>, on_continue: Callback<()>) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    // A modal dialog keeps the survey behind it inert and holds the focus.
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog.get() {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+        }
+    });
+    let close = move || {
+        if let Some(dialog) = dialog.get_untracked() {
+            dialog.close();
+        }
+    };
+    let t = move || texts(lang.get());
+    view! {
+        <dialog
+            class="still-there"
+            node_ref=dialog
+            aria-labelledby="still-there-title"
+            aria-describedby="still-there-text"
+            on:close=move |_| on_continue.run(())
+            // A tap on the backdrop lands on the dialog itself, never on its content box.
+            on:click=move |ev| {
+                let on_backdrop = dialog.get_untracked().is_some_and(|d| {
+                    let d: &leptos::web_sys::EventTarget = d.as_ref();
+                    ev.target().is_some_and(|t| t == *d)
+                });
+                if on_backdrop {
+                    close();
+                }
+            }
+        >
+            <div class="still-there-box">
+                <h2 id="still-there-title">{move || t().still_there_title}</h2>
+                <p id="still-there-text">{move || t().still_there_text}</p>
+                <button type="button" class="button primary keep-going" autofocus on:click=move |_| close()>
+                    {move || t().keep_going}
+                </button>
+            </div>
+        </dialog>
+    }
+}

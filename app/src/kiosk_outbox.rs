@@ -1,0 +1,134 @@
+//! What the kiosk's outbox (`kiosk_queue`) does that needs no browser, so that it is
+//! tested natively: sealing and the retry schedule.
+//!
+//! A finished survey is sealed on the tablet, before it touches any storage, to the
+//! server's X25519 public key: a libsodium-compatible sealed box (`crypto_box_seal`),
+//! which only the server's secret key opens. Whoever holds the tablet can read
+//! neither queued nor delivered answers.
+use crate::domain::SubmissionBody;
+use base64::{engine::general_purpose::STANDARD, Engine};
+use crypto_box::aead::rand_core::CryptoRngCore;
+use crypto_box::{PublicKey, KEY_SIZE};
+use serde::Serialize;
+use std::time::Duration;
+
+/// The server's public key from its standard base64 form, or `None` when it is not
+/// exactly 32 bytes.
+pub fn parse_public_key(base64: &str) -> Option<PublicKey> {
+    let bytes = STANDARD.decode(base64.trim()).ok()?;
+    let bytes: [u8; KEY_SIZE] = bytes.try_into().ok()?;
+    Some(PublicKey::from_bytes(bytes))
+}
+
+/// The JSON of `body`, sealed to `server_key` with a fresh ephemeral key.
+pub fn seal_submission(server_key: &PublicKey, body: &SubmissionBody, rng: &mut impl CryptoRngCore) -> Option<Vec<u8>> {
+    let plaintext = serde_json::to_vec(body).ok()?;
+    server_key.seal(rng, &plaintext).ok()
+}
+
+/// The body of `POST /api/v1/responses` that carries a sealed submission.
+#[derive(Serialize)]
+pub struct SealedSubmission {
+    /// The sealed box, in standard base64 with padding.
+    pub sealed: String,
+}
+
+impl SealedSubmission {
+    pub fn new(sealed: &[u8]) -> Self {
+        SealedSubmission { sealed: STANDARD.encode(sealed) }
+    }
+}
+
+/// The first retry waits about this long; each failed round doubles it…
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// …up to this.
+const MAX_RETRY: Duration = Duration::from_secs(300);
+/// Each wait is stretched or shrunk at random by up to this fraction, so that tablets
+/// that lost the network together do not all come back at the same instant.
+const JITTER: f64 = 0.3;
+
+/// The wait after `failures` failed rounds in a row (1 s, 2 s, 4 s … up to 5 min),
+/// stretched or shrunk by up to 30 % according to `random`, uniform in [0, 1).
+pub fn retry_delay(failures: u32, random: f64) -> Duration {
+    let doubled = FIRST_RETRY.saturating_mul(1u32 << failures.saturating_sub(1).min(16));
+    doubled.min(MAX_RETRY).mul_f64(1.0 + JITTER * (2.0 * random.clamp(0.0, 1.0) - 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crypto_box::aead::OsRng;
+    use crypto_box::SecretKey;
+    use serde_json::json;
+
+    fn body() -> SubmissionBody {
+        SubmissionBody {
+            id: "0b7a4f3e-7d1c-4c55-9a2e-3f4b5c6d7e8f".into(),
+            survey_version: 1,
+            language: "es".into(),
+            answers: json!({"respect": 4, "waiting_time": "15-30", "improve": ["information", "privacy"]})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            durations: None,
+        }
+    }
+
+    #[test]
+    fn only_the_servers_secret_key_opens_what_the_tablet_sealed() {
+        let server = SecretKey::generate(&mut OsRng);
+        let published = STANDARD.encode(server.public_key().as_bytes());
+        let key = parse_public_key(&published).expect("a 32-byte key in standard base64");
+
+        let sealed = seal_submission(&key, &body(), &mut OsRng).expect("sealing succeeds");
+        assert_eq!(sealed.len(), serde_json::to_vec(&body()).unwrap().len() + crypto_box::SEALBYTES);
+
+        let opened = server.unseal(&sealed).expect("the server opens it");
+        let value: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+        assert_eq!(SubmissionBody::from_json(value).unwrap(), body(), "the plaintext is exactly the submission body");
+
+        let stranger = SecretKey::generate(&mut OsRng);
+        assert!(stranger.unseal(&sealed).is_err(), "no other key opens it");
+    }
+
+    #[test]
+    fn every_seal_of_the_same_answers_differs_and_hides_them() {
+        let server = SecretKey::generate(&mut OsRng);
+        let a = seal_submission(&server.public_key(), &body(), &mut OsRng).unwrap();
+        let b = seal_submission(&server.public_key(), &body(), &mut OsRng).unwrap();
+        assert_ne!(a, b, "a fresh ephemeral key for every seal");
+        for sealed in [&a, &b] {
+            let text = String::from_utf8_lossy(sealed);
+            let wire = SealedSubmission::new(sealed).sealed;
+            for plain in ["respect", "15-30", "information", "0b7a4f3e"] {
+                assert!(!text.contains(plain) && !wire.contains(plain), "{plain} is not readable in the sealed box");
+            }
+        }
+    }
+
+    #[test]
+    fn the_wire_form_is_standard_base64_with_padding() {
+        let wire = serde_json::to_value(SealedSubmission::new(&[0xfb, 0xff])).unwrap();
+        assert_eq!(wire, json!({"sealed": "+/8="}));
+    }
+
+    #[test]
+    fn a_malformed_public_key_is_refused() {
+        for (bad, why) in
+            [("", "empty"), ("not base64!", "not base64"), ("AAAA", "3 bytes"), (&"A".repeat(44), "33 bytes")]
+        {
+            assert!(parse_public_key(bad).is_none(), "{why}");
+        }
+        assert!(parse_public_key(&STANDARD.encode([7u8; 32])).is_some());
+    }
+
+    #[test]
+    fn retries_double_from_one_second_to_five_minutes_within_the_jitter() {
+        let secs = |failures, random| retry_delay(failures, random).as_secs_f64();
+        for (failures, base) in [(0, 1.0), (1, 1.0), (2, 2.0), (3, 4.0), (9, 256.0), (10, 300.0), (40, 300.0)] {
+            assert!((secs(failures, 0.5) - base).abs() < 1e-9, "after {failures} failures, {base} s");
+            assert!((secs(failures, 0.0) - base * 0.7).abs() < 1e-9, "30 % shorter at most");
+            assert!(secs(failures, 0.999_999) <= base * 1.3, "30 % longer at most");
+        }
+    }
+}

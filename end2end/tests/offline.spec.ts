@@ -1,0 +1,152 @@
+import { test, expect, type Page } from "@playwright/test";
+import { enrollNewTablet, expectScreen, openKiosk, pending, questionHeading } from "./support";
+
+// `context.setOffline` does not cut a service worker's own requests, so "the server
+// is unreachable" is made by failing the kiosk's deliveries in the page. The service
+// worker never handles a POST, so every delivery is seen (and failed) here.
+const RESPONSES = "**/api/v1/responses";
+const cutDelivery = (page: Page) => page.route(RESPONSES, (route) => route.abort("internetdisconnected"));
+const restoreDelivery = (page: Page) => page.unroute(RESPONSES);
+
+/** Taps a button by its exact accessible name, slower than the kiosk's repeat-press filter. */
+async function tap(page: Page, name: string) {
+  await page.getByRole("button", { name, exact: true }).tap();
+  await page.waitForTimeout(650);
+}
+
+/** A visitor who skips every question, from welcome to the thank-you screen, then back. */
+async function skipWholeSurvey(page: Page) {
+  await expectScreen(page, "welcome");
+  await tap(page, "Comenzar");
+  while ((await page.locator("[data-screen]").getAttribute("data-screen")) === "question") {
+    await tap(page, "Saltar");
+  }
+  await expectScreen(page, "thanks");
+  await tap(page, "Terminar");
+  await expectScreen(page, "welcome");
+}
+
+/** A visitor who gives the answers a test would look for in storage, skipping the rest. */
+async function answerSurvey(page: Page) {
+  await expectScreen(page, "welcome");
+  await tap(page, "Comenzar");
+  const button = (name: string) => page.getByRole("button", { name, exact: true });
+  while ((await page.locator("[data-screen]").getAttribute("data-screen")) === "question") {
+    await expect(questionHeading(page)).toBeVisible();
+    if (await button("Muy bien").isVisible()) {
+      await tap(page, "Muy bien");
+    } else if (await button("De 15 a 30 minutos").isVisible()) {
+      await tap(page, "De 15 a 30 minutos");
+    } else if (await button("Más información sobre mi caso").isVisible()) {
+      await tap(page, "Más información sobre mi caso");
+      await tap(page, "Siguiente");
+    } else {
+      await tap(page, "Saltar");
+    }
+  }
+  await expectScreen(page, "thanks");
+  await tap(page, "Terminar");
+  await expectScreen(page, "welcome");
+}
+
+/** How many answers wait in the tablet's queue (IndexedDB `digna`, store `queue`). */
+const queued = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open("digna");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains("queue")) return resolve(0);
+          const count = db.transaction("queue").objectStore("queue").count();
+          count.onsuccess = () => {
+            db.close();
+            resolve(count.result);
+          };
+          count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+
+test("answers given while the server is unreachable survive a reload and are stored exactly once", async ({ page }) => {
+  const station = await enrollNewTablet(page);
+  await cutDelivery(page);
+
+  for (let visitor = 1; visitor <= 3; visitor++) await skipWholeSurvey(page);
+  await expect.poll(() => queued(page), { message: "three answers wait on the tablet" }).toBe(3);
+  expect(pending(station), "nothing reached the server").toBe(0);
+
+  // A restart of the kiosk keeps the queue, and the kiosk still works.
+  await openKiosk(page);
+  await expectScreen(page, "welcome");
+  await tap(page, "Comenzar");
+  await expectScreen(page, "question");
+  await expect(questionHeading(page)).toBeVisible();
+  await tap(page, "Salir");
+  await expectScreen(page, "welcome");
+  expect(await queued(page)).toBe(3);
+
+  await restoreDelivery(page);
+  await expect
+    .poll(() => pending(station), { message: "the three queued answers arrive", timeout: 60_000 })
+    .toBe(3);
+  await expect.poll(() => queued(page), { message: "and leave the queue" }).toBe(0);
+  // Retries and the delivery at start never store an answer twice.
+  await page.waitForTimeout(2000);
+  expect(pending(station)).toBe(3);
+});
+
+test("the tablet's storage holds no readable answer, delivered or queued", async ({ page }) => {
+  const station = await enrollNewTablet(page);
+  await answerSurvey(page);
+  await expect.poll(() => pending(station), { message: "the first answer is delivered" }).toBe(1);
+
+  await cutDelivery(page);
+  await answerSurvey(page);
+  await expect.poll(() => queued(page), { message: "the second answer waits on the tablet" }).toBe(1);
+
+  // Everything the page can read back: every IndexedDB database and store, and localStorage.
+  const stored = await page.evaluate(async () => {
+    const text = (value: unknown): string =>
+      JSON.stringify(value, (_key, v) => {
+        if (v instanceof ArrayBuffer) v = new Uint8Array(v);
+        if (ArrayBuffer.isView(v)) return String.fromCharCode(...new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        return v;
+      });
+    const parts: string[] = [];
+    let records = 0;
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const name of Array.from(db.objectStoreNames)) {
+        const all = await new Promise<unknown[]>((resolve, reject) => {
+          const req = db.transaction(name).objectStore(name).getAll();
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        records += all.length;
+        parts.push(`${info.name}/${name}: ${text(all)}`);
+      }
+      db.close();
+    }
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      parts.push(`localStorage ${key}: ${localStorage.getItem(key)}`);
+    }
+    return { all: parts.join("\n"), records };
+  });
+
+  expect(stored.records, "the queued answer was read back").toBe(1);
+  expect(stored.all).toContain("digna.seal_public_key");
+  for (const plain of ["respect", "believed", "safety", "waiting_time", "15-30", "improve", "information", "rather_not", "survey_version"]) {
+    expect(stored.all, `no "${plain}" on the tablet`).not.toContain(plain);
+  }
+
+  await restoreDelivery(page);
+  await expect.poll(() => pending(station), { timeout: 60_000 }).toBe(2);
+});
