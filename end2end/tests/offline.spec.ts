@@ -1,5 +1,7 @@
 import { test, expect, type Page } from "@playwright/test";
-import { enrollNewTablet, expectScreen, openKiosk, pending, questionHeading } from "./support";
+import { execFileSync } from "node:child_process";
+import { DATA_DIR } from "../playwright.config";
+import { digna, enrollNewTablet, expectScreen, openKiosk, pending, questionHeading } from "./support";
 
 // `context.setOffline` does not cut a service worker's own requests, so "the server
 // is unreachable" is made by failing the kiosk's deliveries in the page. The service
@@ -149,4 +151,29 @@ test("the tablet's storage holds no readable answer, delivered or queued", async
 
   await restoreDelivery(page);
   await expect.poll(() => pending(station), { timeout: 60_000 }).toBe(2);
+});
+
+test("a revoked tablet keeps its queue, and delivers it after re-enrolment", async ({ page }) => {
+  const station = await enrollNewTablet(page);
+  await cutDelivery(page);
+  await skipWholeSurvey(page);
+  await expect.poll(() => queued(page)).toBe(1);
+
+  execFileSync("sqlite3", [
+    `${DATA_DIR}/digna.db`,
+    `UPDATE tablets SET revoked = 1 WHERE station_id = (SELECT id FROM stations WHERE code = '${station}')`,
+  ]);
+  await restoreDelivery(page);
+  // The next delivery gets 401: staff are asked to enroll the tablet again; nothing is dropped.
+  await expectScreen(page, "enroll");
+  await expect(page.getByText("ya no está registrada").first()).toBeVisible();
+  expect(await queued(page)).toBe(1);
+  expect(pending(station)).toBe(0);
+
+  const lines = digna("tablet", "enroll", "--station", station).trim().split("\n");
+  await page.getByLabel("Código de registro").fill(lines[lines.length - 1]);
+  await tap(page, "Registrar");
+  await expectScreen(page, "welcome");
+  await expect.poll(() => pending(station), { message: "delivered with the new token", timeout: 60_000 }).toBe(1);
+  await expect.poll(() => queued(page)).toBe(0);
 });
