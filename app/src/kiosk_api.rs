@@ -87,21 +87,6 @@ pub async fn load_survey(token: &str) -> Result<Survey, SurveyError> {
     }
 }
 
-#[derive(Deserialize)]
-struct SealKeyOnly {
-    seal_public_key: String,
-}
-
-/// The server's public key for sealed answers, from this tablet's configuration
-/// (`GET /api/v1/kiosk`); `None` when the server cannot be reached or has none.
-pub async fn load_seal_key(token: &str) -> Option<String> {
-    let resp = Request::get("/api/v1/kiosk").header("Authorization", &format!("Bearer {token}")).send().await.ok()?;
-    if resp.status() != 200 {
-        return None;
-    }
-    resp.json::<SealKeyOnly>().await.ok().map(|c| c.seal_public_key)
-}
-
 /// Where the tablet keeps the server's public key, so that a tablet restarted
 /// without network can still seal answers. It is public: anyone may read it.
 const SEAL_KEY_KEY: &str = "digna.seal_public_key";

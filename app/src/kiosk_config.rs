@@ -2,6 +2,7 @@
 //!
 //! The types compile on both sides (the kiosk keeps them in its state); the request is
 //! made only in the browser.
+pub use crate::domain::KioskSettings;
 use crate::kiosk_timing::Inactivity;
 use serde::Deserialize;
 
@@ -25,34 +26,10 @@ pub struct StationInfo {
     pub name: String,
 }
 
-/// Per-station kiosk settings, in seconds. A missing field takes its default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(default)]
-pub struct KioskSettings {
-    pub inactivity_s: u32,
-    pub inactivity_grace_s: u32,
-    /// Used by the server to mark a too-fast survey suspect; the tablet only reports.
-    pub min_duration_s: u32,
-    pub min_gap_s: u32,
-}
-
-impl Default for KioskSettings {
-    fn default() -> Self {
-        let idle = Inactivity::default();
-        KioskSettings {
-            inactivity_s: idle.prompt_after_s,
-            inactivity_grace_s: idle.grace_s,
-            min_duration_s: 8,
-            min_gap_s: 20,
-        }
-    }
-}
-
-impl KioskSettings {
-    pub fn inactivity(&self) -> Inactivity {
-        // A zero would reset a visitor while she reads: never less than a few seconds.
-        Inactivity { prompt_after_s: self.inactivity_s.max(1), grace_s: self.inactivity_grace_s.max(1) }
-    }
+/// The kiosk's inactivity timing from a station's settings.
+pub fn inactivity(settings: &KioskSettings) -> Inactivity {
+    // A zero would reset a visitor while she reads: never less than a second.
+    Inactivity { prompt_after_s: settings.inactivity_s.max(1), grace_s: settings.inactivity_grace_s.max(1) }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,13 +69,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(full.station.name, "Comisaría Lima");
-        assert_eq!(full.settings.inactivity(), Inactivity { prompt_after_s: 45, grace_s: 15 });
+        assert_eq!(inactivity(&full.settings), Inactivity { prompt_after_s: 45, grace_s: 15 });
         assert!(full.staff_pin_set);
 
         let bare: KioskConfig =
             serde_json::from_str(r#"{"station": {"code": "X", "name": "N"}, "settings": {}}"#).unwrap();
         assert_eq!(bare.settings, KioskSettings::default());
-        assert_eq!(bare.settings.inactivity(), Inactivity { prompt_after_s: 60, grace_s: 20 });
+        assert_eq!(inactivity(&bare.settings), Inactivity { prompt_after_s: 60, grace_s: 20 });
         assert!(!bare.staff_pin_set);
     }
 }

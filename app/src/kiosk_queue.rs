@@ -130,16 +130,6 @@ fn queue_sealed(id: String, sealed: Rc<[u8]>) {
     });
 }
 
-/// Fetches the server's public key and keeps it (see [`keep_seal_key`]). A failure
-/// changes nothing: the key kept from an earlier visit stays in use.
-pub fn refresh_seal_key(token: String) {
-    spawn_local(async move {
-        if let Some(key) = kiosk_api::load_seal_key(&token).await {
-            keep_seal_key(&key);
-        }
-    });
-}
-
 /// Keeps the server's public key (standard base64) for sealing, then seals and stores
 /// any survey that was waiting in memory for a key.
 pub fn keep_seal_key(base64: &str) {

@@ -106,6 +106,7 @@ mod tests {
 /// How a station's kiosk behaves; set per station by the administrator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
 pub struct KioskSettings {
     /// Seconds without a touch mid-survey before the kiosk asks "¿Sigues ahí?".
     pub inactivity_s: u32,

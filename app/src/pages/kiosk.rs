@@ -165,7 +165,9 @@ impl Kiosk {
 
     /// The station's settings, shortened (never lengthened) by the address's overrides.
     fn inactivity(self) -> Inactivity {
-        let set = self.config.with_untracked(|c| c.as_ref().map(|c| c.settings).unwrap_or_default()).inactivity();
+        let set = crate::kiosk_config::inactivity(
+            &self.config.with_untracked(|c| c.as_ref().map(|c| c.settings).unwrap_or_default()),
+        );
         let (prompt_after_s, grace_s) = self.idle_override.get_value();
         Inactivity {
             prompt_after_s: prompt_after_s.map_or(set.prompt_after_s, |s| s.clamp(1, set.prompt_after_s)),
@@ -219,6 +221,9 @@ impl Kiosk {
         if let Some(token) = crate::kiosk_api::stored_token() {
             leptos::task::spawn_local(async move {
                 if let Ok(config) = crate::kiosk_config::load_kiosk_config(&token).await {
+                    if let Some(key) = &config.seal_public_key {
+                        crate::kiosk_queue::keep_seal_key(key);
+                    }
                     let _ = self.config.try_set(Some(config));
                 }
             });
@@ -251,8 +256,8 @@ impl Kiosk {
         self.clock.update_value(VisitClock::abandon);
         crate::speech::stop();
         self.screen.set(Screen::Welcome);
-        self.load_config();
-        // Picks up a newly published survey, and notices a revoked token.
+        // Picks up a newly published survey and the station's settings, and notices a
+        // revoked token.
         self.load_survey(false);
     }
 
@@ -335,7 +340,6 @@ impl Kiosk {
         }
         self.hydrated.set(true);
         self.watch_inactivity();
-        self.load_config();
         #[cfg(feature = "hydrate")]
         {
             crate::kiosk_queue::start(move || self.revoked());
@@ -359,7 +363,8 @@ impl Kiosk {
                 self.screen.set(Screen::Enroll);
                 return;
             };
-            crate::kiosk_queue::refresh_seal_key(token.clone());
+            // Also refreshes the key queued answers are sealed to.
+            self.load_config();
             if foreground {
                 self.screen.set(Screen::Loading);
             }
