@@ -41,7 +41,7 @@ async function stop(server: ChildProcess) {
   await exited;
 }
 
-test("answers queued while the server is down are delivered once when it is back", async ({ page }) => {
+test("with the server down, a reloaded kiosk still works, and its answers are delivered once when the server is back", async ({ page }) => {
   fs.rmSync(DIR, { recursive: true, force: true });
   fs.mkdirSync(DIR, { recursive: true });
   digna("station", "add", "--code", "RST-01", "--name", "Comisaría de reinicio", "--region", "Lima Sur");
@@ -54,7 +54,19 @@ test("answers queued while the server is down are delivered once when it is back
     await tap(page, "Registrar");
     await expectScreen(page, "welcome");
 
+    // The service worker has cached the kiosk, the bundle and the survey.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve));
+      }
+    });
+
     await stop(server);
+    // A tablet that restarts without network still shows a working kiosk.
+    await page.reload();
+    await expect(page.locator("[data-screen]")).toHaveAttribute("data-hydrated", "true");
+    await expectScreen(page, "welcome");
     for (let visitor = 0; visitor < 3; visitor++) {
       await tap(page, "Comenzar");
       await expectScreen(page, "question");
