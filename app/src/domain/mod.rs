@@ -1,11 +1,13 @@
 //! Domain types shared by the browser and the server. They parse rather than
 //! validate: a value of these types is valid by construction.
 
+mod dignity;
 mod language;
 mod response;
 mod station;
 mod survey;
 
+pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
 pub use language::Language;
 pub use response::{
     AnswerValue, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
