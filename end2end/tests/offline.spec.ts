@@ -177,3 +177,22 @@ test("a revoked tablet keeps its queue, and delivers it after re-enrolment", asy
   await expect.poll(() => pending(station), { message: "delivered with the new token", timeout: 60_000 }).toBe(1);
   await expect.poll(() => queued(page)).toBe(0);
 });
+
+test("the kiosk is an installable web app with a fresh service worker", async ({ page, request }) => {
+  await openKiosk(page);
+  const href = await page.locator("link[rel='manifest']").getAttribute("href");
+  expect(href).toBe("/manifest.webmanifest");
+  const manifest = await (await request.get(href!)).json();
+  expect(manifest).toMatchObject({ start_url: "/kiosk", display: "fullscreen", orientation: "any" });
+  for (const icon of manifest.icons) {
+    const resp = await request.get(icon.src);
+    expect(resp.status(), icon.src).toBe(200);
+    expect(resp.headers()["content-type"]).toContain("image/png");
+  }
+  const sw = await request.get("/sw.js");
+  expect(sw.status()).toBe(200);
+  expect(sw.headers()["cache-control"]).toContain("no-cache");
+  const source = await sw.text();
+  expect(source).not.toContain("__DIGNA");
+  expect(source).toContain("/pkg/digna.wasm");
+});
