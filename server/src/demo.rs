@@ -2,8 +2,9 @@
 //! tablet and a few hundred synthetic responses over the last 12 weeks.
 
 use app::db::responses::{iso_week_label, write_released};
+use app::db::accounts::Grants;
 use app::domain::{
-    AnswerValue, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY,
+    AnswerValue, Email, Password, Role, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY,
 };
 use app::seal::{new_token, secret_hash};
 use rand::seq::SliceRandom;
@@ -63,6 +64,38 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
         "Demo data added: {} stations in 2 regions, 1 tablet, {total} responses over the last {WEEKS} weeks.",
         STATIONS.len()
     ))
+}
+
+/// The demo's staff accounts: (email, password, role, stations, regions). For a
+/// newcomer's own machine only; `make run` prints them.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &[&str], &[&str]); 3] = [
+    ("admin@digna.demo", "demo-admin-digna", Role::Admin, &[], &[]),
+    ("supervisora@digna.demo", "demo-supervisora", Role::Supervisor, &["LIM-01"], &[]),
+    ("investigadora@digna.demo", "demo-investigadora", Role::Researcher, &[], &["Lima Centro", "Lima Sur"]),
+];
+
+/// Adds the demo accounts to a database that has none, and says how to sign in.
+pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
+    let mut lines = Vec::new();
+    if app::db::accounts::count(pool).await? == 0 {
+        for (email, password, role, stations, regions) in DEMO_ACCOUNTS {
+            let email = Email::parse(email).map_err(anyhow::Error::msg)?;
+            let password = Password::parse(password).map_err(anyhow::Error::msg)?;
+            let hash = crate::web::auth::hash_password(&password).await?;
+            let grants = Grants {
+                stations: stations.iter().map(|s| s.to_string()).collect(),
+                regions: regions.iter().map(|s| s.to_string()).collect(),
+            };
+            app::db::accounts::create(pool, &email, role, &hash, &grants).await?;
+        }
+        lines.push("Demo accounts added.".to_string());
+    }
+    lines.push("Demo accounts (unless their passwords were changed), sign in at /signin:".to_string());
+    for (email, password, role, _, _) in DEMO_ACCOUNTS {
+        let note = if role.requires_two_factor() { "  (sets up two-step verification at first sign-in)" } else { "" };
+        lines.push(format!("    {role:<10}  {email:<26}  {password}{note}"));
+    }
+    Ok(lines.join("\n"))
 }
 
 fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality: f64) -> ResponseContent {

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
+pub mod web;
 
 use app::seal::SealKey;
 use app::{shell, App};
@@ -30,6 +31,11 @@ pub struct AppState {
     /// Pending responses of a station are released together once there are this many.
     pub release_k: usize,
     pub counters: Arc<Counters>,
+    /// Staff sessions, in the same database.
+    pub sessions: tower_sessions_sqlx_store::SqliteStore,
+    /// Whether staff session cookies are Secure.
+    pub secure_cookies: bool,
+    pub throttle: Arc<web::auth::Throttle>,
 }
 
 impl AppState {
@@ -40,10 +46,13 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
         Ok(AppState {
             leptos_options: settings.leptos.clone(),
-            pool,
+            pool: pool.clone(),
             seal: Arc::new(seal),
             release_k: settings.release_k,
             counters: Arc::new(Counters::default()),
+            sessions: web::session_store(&pool).await?,
+            secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+            throttle: Arc::new(web::auth::Throttle::default()),
         })
     }
 }
@@ -65,6 +74,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", api::router())
+        .merge(web::router(state.sessions.clone(), state.secure_cookies))
+        .route("/staff.js", axum::routing::get(web::staff_script))
         .route("/sw.js", axum::routing::get(service_worker::handler))
         .route("/audio/index.json", axum::routing::get(audio::index))
         .leptos_routes(&state, routes, move || shell(options.clone()))
@@ -120,7 +131,10 @@ impl Application {
     /// Serves until Ctrl-C or SIGTERM.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         telemetry::spawn_periodic_report(self.state.counters.clone());
-        let app = router(self.state);
+        web::spawn_session_cleanup(self.state.sessions.clone());
+        // The peer address reaches only the staff sign-in throttle, as a keyed hash in
+        // memory; it is never stored or logged.
+        let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let Some(tls) = self.tls else {
             return axum::serve(self.listener, app).with_graceful_shutdown(shutdown_signal()).await;
         };
@@ -132,7 +146,7 @@ impl Application {
         });
         axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
             .handle(handle)
-            .serve(app.into_make_service())
+            .serve(app)
             .await
     }
 }

@@ -19,6 +19,9 @@ pub struct Settings {
     pub leptos: LeptosOptions,
     /// Serve HTTPS with this certificate and key (PEM) instead of plain HTTP.
     pub tls: Option<TlsFiles>,
+    /// Whether staff session cookies are marked Secure: `DIGNA_SECURE_COOKIES`, by default
+    /// when Digna serves HTTPS itself. Set it to `true` behind a reverse proxy that does TLS.
+    pub secure_cookies: Option<bool>,
 }
 
 /// A PEM certificate chain and its private key.
@@ -41,7 +44,13 @@ impl Settings {
         let conf =
             leptos::prelude::get_configuration(None).map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
         let leptos = conf.leptos_options;
-        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos, tls: None })
+        let secure_cookies = match var("DIGNA_SECURE_COOKIES").as_deref() {
+            None => None,
+            Some("true" | "1" | "yes") => Some(true),
+            Some("false" | "0" | "no") => Some(false),
+            Some(other) => anyhow::bail!("DIGNA_SECURE_COOKIES must be true or false, not {other:?}"),
+        };
+        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos, tls: None, secure_cookies })
     }
 
     /// Settings for a test: its own database file and key, port 0.
@@ -54,6 +63,7 @@ impl Settings {
             addr: "127.0.0.1:0".parse().expect("a valid address"),
             leptos,
             tls: None,
+            secure_cookies: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! All SQL lives here: one function per query, checked at compile time by sqlx.
 
+pub mod accounts;
 pub mod dashboard;
 pub mod responses;
 pub mod stations;

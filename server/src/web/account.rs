@@ -1,0 +1,188 @@
+//! A staff member's own account: what she may see, and two-factor sign-in.
+
+use super::auth::{check_totp, new_recovery_codes, new_totp_secret, totp_qr_svg};
+use super::layout::{page, Lang};
+use super::session::{check_form, Staff};
+use crate::AppState;
+use app::db::accounts;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Form;
+use leptos::prelude::*;
+use serde::Deserialize;
+
+const TOTP_SETUP: &str = "totp_setup";
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    fn lang(&self) -> Lang {
+        Lang::parse(self.lang.as_deref().unwrap_or("es"))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+fn role_name(lang: Lang, role: app::domain::Role) -> &'static str {
+    use app::domain::Role::*;
+    match role {
+        Admin => lang.t("Administradora", "Administrator"),
+        Supervisor => lang.t("Supervisora", "Supervisor"),
+        Researcher => lang.t("Investigadora", "Researcher"),
+    }
+}
+
+pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    let l = lang.code();
+    let grants = match accounts::grants(&state.pool, staff.user.id).await {
+        Ok(g) => g,
+        Err(e) => return super::internal_error(e.into()),
+    };
+    let codes_left = accounts::recovery_codes_left(&state.pool, staff.user.id).await.unwrap_or(0);
+    let scope = if staff.role() == app::domain::Role::Admin {
+        lang.t("Todas las comisarías", "Every station").to_string()
+    } else {
+        let mut parts: Vec<String> = grants.stations.clone();
+        parts.extend(grants.regions.iter().map(|r| format!("{} {r}", lang.t("región", "region"))));
+        if parts.is_empty() {
+            lang.t("Ninguna comisaría todavía", "No station yet").to_string()
+        } else {
+            parts.join(", ")
+        }
+    };
+    let two_factor = staff.user.totp_secret.is_some();
+    let body = view! {
+        <section class="card">
+            <h1>{lang.t("Mi cuenta", "My account")}</h1>
+            <dl class="facts">
+                <dt>{lang.t("Correo", "Email")}</dt><dd>{staff.user.email.clone()}</dd>
+                <dt>{lang.t("Rol", "Role")}</dt><dd>{role_name(lang, staff.role())}</dd>
+                <dt>{lang.t("Puede ver", "May see")}</dt><dd>{scope}</dd>
+                <dt>{lang.t("Verificación en dos pasos", "Two-step verification")}</dt>
+                <dd id="two-factor-state">{if two_factor {
+                    match lang {
+                        Lang::Es => format!("Activada · {codes_left} códigos de recuperación sin usar"),
+                        Lang::En => format!("On · {codes_left} unused recovery codes"),
+                    }
+                } else {
+                    lang.t("Desactivada", "Off").to_string()
+                }}</dd>
+            </dl>
+            <a class="button" href=format!("/account/two-factor?lang={l}")>{if two_factor {
+                lang.t("Configurar de nuevo la verificación en dos pasos", "Set up two-step verification again")
+            } else {
+                lang.t("Activar la verificación en dos pasos", "Turn on two-step verification")
+            }}</a>
+        </section>
+    };
+    page(lang, lang.t("Mi cuenta", "My account"), Some(&staff), &format!("/account?lang={l}"), body)
+}
+
+pub async fn two_factor_form(staff: Staff, Query(q): Query<LangQuery>) -> Response {
+    let lang = q.lang();
+    let secret = new_totp_secret();
+    if let Err(e) = staff.session.insert(TOTP_SETUP, &secret).await {
+        return super::internal_error(anyhow::anyhow!("session: {e}"));
+    }
+    two_factor_page(lang, &staff, &secret, None, StatusCode::OK)
+}
+
+fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String>, status: StatusCode) -> Response {
+    let l = lang.code();
+    let qr = match totp_qr_svg(secret, &staff.user.email) {
+        Ok(svg) => svg.trim_start_matches(|c| c != '<').to_string(),
+        Err(e) => return super::internal_error(e),
+    };
+    let qr = qr.find("<svg").map(|i| qr[i..].to_string()).unwrap_or(qr);
+    let required = staff.role().requires_two_factor() && staff.user.totp_secret.is_none();
+    let body = view! {
+        <section class="card narrow">
+            <h1>{lang.t("Verificación en dos pasos", "Two-step verification")}</h1>
+            {required.then(|| view! {
+                <p class="notice" role="status">{lang.t(
+                    "Tu rol la exige: actívala para continuar.",
+                    "Your role requires it: turn it on to continue.",
+                )}</p>
+            })}
+            <ol class="steps">
+                <li>{lang.t(
+                    "Escanea este código con tu aplicación de autenticación (por ejemplo, una de código abierto).",
+                    "Scan this code with your authenticator app (an open-source one, for example).",
+                )}</li>
+            </ol>
+            <figure class="qr" role="img" aria-label=lang.t("Código QR para la aplicación de autenticación", "QR code for the authenticator app") inner_html=qr></figure>
+            <p>{lang.t("¿No puedes escanear? Escribe esta clave:", "Cannot scan? Type this key:")}
+                " "<code id="totp-secret">{secret.to_string()}</code></p>
+            {error.map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <form method="post" action=format!("/account/two-factor?lang={l}") class="stack">
+                <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+                <label for="code">{lang.t("Código de 6 cifras que muestra la aplicación", "The 6-digit code the app shows")}</label>
+                <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="7"/>
+                <button type="submit" class="primary">{lang.t("Activar", "Turn on")}</button>
+            </form>
+        </section>
+    };
+    let mut response = page(
+        lang,
+        lang.t("Verificación en dos pasos", "Two-step verification"),
+        Some(staff),
+        &format!("/account/two-factor?lang={l}"),
+        body,
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn two_factor_confirm(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Form(f): Form<ConfirmForm>,
+) -> Response {
+    let lang = q.lang();
+    if let Err(refused) = check_form(&staff.session, &headers, &f.csrf).await {
+        return refused;
+    }
+    let Ok(Some(secret)) = staff.session.get::<String>(TOTP_SETUP).await else {
+        return two_factor_form(staff, Query(q)).await;
+    };
+    if !check_totp(&secret, &staff.user.email, &f.code) {
+        let message = lang
+            .t("El código no coincide. Revisa la hora del teléfono y escribe el código actual.", "The code does not match. Check the phone's clock and type the current code.")
+            .to_string();
+        return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (codes, hashes) = new_recovery_codes();
+    if let Err(e) = accounts::enable_totp(&state.pool, staff.user.id, &secret, &hashes).await {
+        return super::internal_error(e.into());
+    }
+    let _ = staff.session.remove_value(TOTP_SETUP).await;
+    let l = lang.code();
+    let body = view! {
+        <section class="card narrow">
+            <h1>{lang.t("Verificación en dos pasos activada", "Two-step verification is on")}</h1>
+            <p>{lang.t(
+                "Guarda estos códigos de recuperación en un lugar seguro. Cada uno sirve una sola vez si pierdes el teléfono. No se volverán a mostrar.",
+                "Keep these recovery codes somewhere safe. Each works once if you lose your phone. They will not be shown again.",
+            )}</p>
+            <ul class="recovery-codes" id="recovery-codes">
+                {codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}
+            </ul>
+            <a class="button primary" href=format!("/dashboard?lang={l}")>{lang.t("Ir al resumen", "Go to the overview")}</a>
+        </section>
+    };
+    page(lang, lang.t("Verificación activada", "Verification on"), Some(&staff), &format!("/account?lang={l}"), body)
+}

@@ -1,0 +1,156 @@
+//! The frame of every staff page: language, header, navigation, and the HTML document.
+//! Staff pages are rendered on the server with Leptos' `view!` and need no WebAssembly.
+
+use super::session::Staff;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
+use leptos::tachys::view::RenderHtml;
+
+/// The language of the staff pages: Spanish first, English available.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Es,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Lang {
+        if s == "en" {
+            Lang::En
+        } else {
+            Lang::Es
+        }
+    }
+
+    /// The `lang` parameter of a query string, Spanish if absent.
+    pub fn from_query(query: Option<&str>) -> Lang {
+        query
+            .unwrap_or("")
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .map(|(_, v)| Lang::parse(v))
+            .unwrap_or_default()
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the text of this language.
+    pub fn t(self, es: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Es => es,
+            Lang::En => en,
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Es => Lang::En,
+            Lang::En => Lang::Es,
+        }
+    }
+
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::Es => "Español",
+            Lang::En => "English",
+        }
+    }
+}
+
+/// A whole staff page: never cached, never framed, never sending a referrer.
+pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: impl IntoView + 'static) -> Response {
+    let title_text = format!("{title} · Digna");
+    let switch_href = switch_language_href(here, lang.other());
+    let nav = staff.map(|s| {
+        let csrf = s.csrf.clone();
+        let email = s.user.email.clone();
+        let l = lang.code();
+        view! {
+            <nav class="staff-nav" aria-label=lang.t("Principal", "Main")>
+                <a href=format!("/dashboard?lang={l}")>{lang.t("Resumen", "Overview")}</a>
+                <a href=format!("/dashboard/compare?lang={l}")>{lang.t("Comparar", "Compare")}</a>
+                <a href=format!("/account?lang={l}")>{lang.t("Mi cuenta", "My account")}</a>
+                <span class="staff-who">{email}</span>
+                <form method="post" action=format!("/signout?lang={l}") class="inline-form">
+                    <input type="hidden" name="csrf" value=csrf/>
+                    <button type="submit" class="link-button">{lang.t("Salir", "Sign out")}</button>
+                </form>
+            </nav>
+        }
+    });
+    let doc = view! {
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="referrer" content="no-referrer"/>
+                <title>{title_text}</title>
+                <link rel="stylesheet" href="/pkg/digna.css"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <script src="/staff.js" defer></script>
+            </head>
+            <body class="staff">
+                <a class="skip-link" href="#main">{lang.t("Ir al contenido", "Skip to content")}</a>
+                <header class="staff-header">
+                    <a class="brand" href=format!("/dashboard?lang={}", lang.code())>"Digna"</a>
+                    {nav}
+                    <a class="lang-switch" href=switch_href hreflang=lang.other().code() lang=lang.other().code()>
+                        {lang.other().native_name()}
+                    </a>
+                </header>
+                <main id="main" tabindex="-1">{body}</main>
+            </body>
+        </html>
+    };
+    html_response(format!("<!DOCTYPE html>{}", doc.to_html()))
+}
+
+/// An HTML response with the headers every staff page carries.
+pub fn html_response(html: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// The same page in another language: `here` with its `lang` parameter replaced.
+fn switch_language_href(here: &str, lang: Lang) -> String {
+    let (path, query) = here.split_once('?').unwrap_or((here, ""));
+    let mut parts: Vec<String> =
+        query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("lang=")).map(str::to_string).collect();
+    parts.insert(0, format!("lang={}", lang.code()));
+    format!("{path}?{}", parts.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_comes_from_the_query_and_defaults_to_spanish() {
+        assert_eq!(Lang::from_query(None), Lang::Es);
+        assert_eq!(Lang::from_query(Some("a=1&lang=en")), Lang::En);
+        assert_eq!(Lang::from_query(Some("lang=fr")), Lang::Es);
+    }
+
+    #[test]
+    fn switching_language_keeps_the_other_filters() {
+        assert_eq!(switch_language_href("/dashboard?lang=es&from=2026-W01", Lang::En), "/dashboard?lang=en&from=2026-W01");
+        assert_eq!(switch_language_href("/dashboard", Lang::En), "/dashboard?lang=en");
+    }
+}

@@ -1,0 +1,76 @@
+//! The staff side of Digna: sign-in, accounts and the supervisor dashboards. These
+//! pages carry the session cookie; the kiosk (`/kiosk`) and the API (`/api/v1`) are
+//! outside this router and never see it.
+
+pub mod account;
+pub mod auth;
+pub mod dashboard;
+pub mod layout;
+pub mod session;
+pub mod signin;
+
+use crate::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// Staff forms are small: anything bigger is refused.
+pub const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
+    Router::new()
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signin/two-factor", get(signin::second_factor_form).post(signin::second_factor_submit))
+        .route("/signout", post(signin::sign_out))
+        .route("/account", get(account::overview))
+        .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_confirm))
+        .merge(dashboard::router())
+        .layer(session::layer(store, secure_cookies))
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+}
+
+/// The session store, its table created if missing.
+pub async fn session_store(pool: &sqlx::SqlitePool) -> anyhow::Result<SqliteStore> {
+    let store = SqliteStore::new(pool.clone());
+    store.migrate().await.map_err(|e| anyhow::anyhow!("cannot create the session table: {e}"))?;
+    Ok(store)
+}
+
+/// Deletes expired sessions every hour.
+pub fn spawn_session_cleanup(store: SqliteStore) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!("cannot delete expired sessions: {e}");
+            }
+        }
+    });
+}
+
+/// The staff pages' one script: chart downloads as PNG. Everything else works without it.
+pub async fn staff_script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("staff.js"),
+    )
+        .into_response()
+}
+
+/// A failure of ours: logged, and a plain page that says so.
+pub fn internal_error(e: anyhow::Error) -> Response {
+    tracing::error!("staff page failed: {e:#}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Error interno: inténtalo de nuevo en un momento. / Internal error: try again in a moment.",
+    )
+        .into_response()
+}

@@ -1,0 +1,198 @@
+//! Staff sessions: who is signed in, for how long, and the form token that proves a
+//! form was sent from Digna's own pages.
+
+use super::auth::{random_token, same_secret};
+use super::layout::Lang;
+use crate::AppState;
+use app::db::accounts::{self, User};
+use app::domain::Role;
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "digna_staff";
+/// A session ends after this long without a request…
+pub const IDLE_MINUTES: i64 = 30;
+/// …and this long after sign-in, whatever happens.
+pub const ABSOLUTE_SECONDS: i64 = 12 * 60 * 60;
+
+const USER_ID: &str = "user_id";
+const SIGNED_IN_AT: &str = "signed_in_at";
+/// Set after the password when a second factor is still to come.
+pub const PENDING_USER_ID: &str = "pending_user_id";
+const CSRF: &str = "csrf";
+
+/// The session layer of the staff pages. Cookies are HttpOnly and SameSite=Strict, and
+/// Secure when Digna serves HTTPS.
+pub fn layer(store: SqliteStore, secure: bool) -> SessionManagerLayer<SqliteStore> {
+    SessionManagerLayer::new(store)
+        .with_name(COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(secure)
+        .with_path("/")
+        // Saved on every request so that the idle timeout starts again at each one.
+        .with_always_save(true)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_MINUTES)))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Signs `user` in on this session: a new session id (no fixation), a new form token.
+pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.remove_value(PENDING_USER_ID).await?;
+    session.insert(USER_ID, user_id).await?;
+    session.insert(SIGNED_IN_AT, now()).await?;
+    session.insert(CSRF, random_token()).await?;
+    Ok(())
+}
+
+/// Remembers that the password was right and a second factor is still to come.
+pub async fn await_second_factor(session: &Session, user_id: i64) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.remove_value(USER_ID).await?;
+    session.insert(PENDING_USER_ID, user_id).await?;
+    session.insert(SIGNED_IN_AT, now()).await?;
+    Ok(())
+}
+
+/// The account whose password was right, when a second factor is still to come and
+/// the sign-in is not older than the absolute timeout.
+pub async fn pending_user(session: &Session) -> Option<i64> {
+    let id: i64 = session.get(PENDING_USER_ID).await.ok()??;
+    let at: i64 = session.get(SIGNED_IN_AT).await.ok()??;
+    (now() - at < 10 * 60).then_some(id)
+}
+
+/// The session's form token, created on first use.
+pub async fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(token)) = session.get::<String>(CSRF).await {
+        return token;
+    }
+    let token = random_token();
+    let _ = session.insert(CSRF, &token).await;
+    token
+}
+
+/// A form is accepted only with the session's token, and only from this site when the
+/// browser says where it came from.
+pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> Result<(), Response> {
+    let expected = session.get::<String>(CSRF).await.ok().flatten();
+    let same_token = expected.is_some_and(|e| same_secret(&e, token));
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v != "same-origin" && v != "none");
+    let foreign_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or("");
+            let host = host.to_str().unwrap_or("");
+            origin.split_once("://").map(|(_, rest)| rest) != Some(host)
+        }
+        _ => false,
+    };
+    if same_token && !cross_site && !foreign_origin {
+        Ok(())
+    } else {
+        Err((
+            StatusCode::FORBIDDEN,
+            [(header::CACHE_CONTROL, "no-store")],
+            "Formulario rechazado: no fue enviado desde esta página de Digna, o la sesión cambió. \
+             Vuelve atrás, recarga la página e inténtalo de nuevo.\n\
+             Form refused: it was not sent from this Digna page, or the session changed. \
+             Go back, reload the page and try again.",
+        )
+            .into_response())
+    }
+}
+
+/// A signed-in staff member, with the stations she may see. Extracting it enforces
+/// the idle and absolute timeouts and a disabled account; without one, pages redirect
+/// to the sign-in form.
+#[derive(Clone, Debug)]
+pub struct Staff {
+    pub user: User,
+    pub station_ids: Vec<i64>,
+    pub csrf: String,
+    pub session: Session,
+}
+
+impl Staff {
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    pub fn may_see(&self, station_id: i64) -> bool {
+        self.station_ids.contains(&station_id)
+    }
+}
+
+/// Why there is no staff member: the page sends her to sign in.
+pub struct SignInFirst {
+    next: String,
+    lang: Lang,
+}
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        let next: String = url_encode(&self.next);
+        Redirect::to(&format!("/signin?lang={}&next={next}", self.lang.code())).into_response()
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl<S> FromRequestParts<S> for Staff
+where
+    S: Send + Sync,
+    AppState: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let state = AppState::from_ref(state);
+        let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/dashboard".into());
+        let lang = Lang::from_query(parts.uri.query());
+        let deny = || SignInFirst { next: next.clone(), lang }.into_response();
+        let session = Session::from_request_parts(parts, &state).await.map_err(|e| e.into_response())?;
+        let Ok(Some(user_id)) = session.get::<i64>(USER_ID).await else { return Err(deny()) };
+        let at: i64 = session.get(SIGNED_IN_AT).await.ok().flatten().unwrap_or(0);
+        if now() - at >= ABSOLUTE_SECONDS {
+            let _ = session.flush().await;
+            return Err(deny());
+        }
+        let user = match accounts::by_id(&state.pool, user_id).await {
+            Ok(Some(user)) if !user.disabled => user,
+            Ok(_) => {
+                let _ = session.flush().await;
+                return Err(deny());
+            }
+            Err(e) => return Err(super::internal_error(e.into())),
+        };
+        // Admins and researchers set up a second factor before they see anything else.
+        if user.role.requires_two_factor() && user.totp_secret.is_none() && !parts.uri.path().starts_with("/account")
+        {
+            return Err(Redirect::to(&format!("/account/two-factor?lang={}", lang.code())).into_response());
+        }
+        let station_ids = accounts::visible_station_ids(&state.pool, user.id, user.role)
+            .await
+            .map_err(|e| super::internal_error(e.into()))?;
+        let csrf = csrf_token(&session).await;
+        Ok(Staff { user, station_ids, csrf, session })
+    }
+}

@@ -1,0 +1,272 @@
+//! Sign-in with email and password, then the second factor; sign-out.
+
+use super::auth::{self, check_totp, recovery_hash};
+use super::layout::{page, Lang};
+use super::session::{self, check_form, csrf_token, pending_user};
+use crate::AppState;
+use app::db::accounts;
+use app::domain::Email;
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use leptos::prelude::*;
+use serde::Deserialize;
+use std::net::{IpAddr, SocketAddr};
+use tower_sessions::Session;
+
+#[derive(Deserialize, Default)]
+pub struct SignInQuery {
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The peer's address when the server knows it (only for the throttle's keyed hash).
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+/// Only a path on this site, so that a crafted link cannot send her elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_string(),
+        _ => "/dashboard".to_string(),
+    }
+}
+
+fn lang_of(q: &SignInQuery) -> Lang {
+    Lang::parse(q.lang.as_deref().unwrap_or("es"))
+}
+
+pub async fn form(session: Session, Query(q): Query<SignInQuery>) -> Response {
+    let lang = lang_of(&q);
+    let csrf = csrf_token(&session).await;
+    signin_page(lang, &csrf, &safe_next(q.next.as_deref()), "", None, StatusCode::OK)
+}
+
+fn signin_page(lang: Lang, csrf: &str, next: &str, email: &str, error: Option<String>, status: StatusCode) -> Response {
+    let l = lang.code();
+    let body = view! {
+        <section class="card narrow">
+            <h1>{lang.t("Entrar a Digna", "Sign in to Digna")}</h1>
+            <p class="lead">{lang.t(
+                "Para supervisoras, investigadoras y administradoras. Las visitantes no necesitan cuenta.",
+                "For supervisors, researchers and administrators. Visitors need no account.",
+            )}</p>
+            {error.map(|e| view! { <p class="form-error" role="alert" id="signin-error">{e}</p> })}
+            <form method="post" action=format!("/signin?lang={l}") class="stack">
+                <input type="hidden" name="csrf" value=csrf.to_string()/>
+                <input type="hidden" name="next" value=next.to_string()/>
+                <label for="email">{lang.t("Correo electrónico", "Email")}</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value=email.to_string()/>
+                <label for="password">{lang.t("Contraseña", "Password")}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <button type="submit" class="primary">{lang.t("Entrar", "Sign in")}</button>
+            </form>
+        </section>
+    };
+    let mut response = page(lang, lang.t("Entrar", "Sign in"), None, &format!("/signin?lang={l}"), body);
+    *response.status_mut() = status;
+    response
+}
+
+/// Why a sign-in was refused, in words that never say whether the email exists.
+fn wrong(lang: Lang) -> String {
+    lang.t("Correo o contraseña incorrectos.", "Wrong email or password.").to_string()
+}
+
+fn too_many(lang: Lang, wait: std::time::Duration) -> String {
+    let s = wait.as_secs().max(1);
+    match lang {
+        Lang::Es => format!("Demasiados intentos fallidos. Espera {s} s e inténtalo de nuevo."),
+        Lang::En => format!("Too many failed attempts. Wait {s} s and try again."),
+    }
+}
+
+fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
+    if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+        response.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    response
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+    Form(f): Form<SignInForm>,
+) -> Response {
+    let lang = lang_of(&q);
+    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
+        return refused;
+    }
+    let next = safe_next(f.next.as_deref());
+    let csrf = csrf_token(&session).await;
+    let keys = state.throttle.keys(&f.email, client);
+    if let Some(wait) = state.throttle.wait(&keys) {
+        let r = signin_page(lang, &csrf, &next, &f.email, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
+        return with_retry_after(r, wait);
+    }
+    let user = match Email::parse(&f.email) {
+        Ok(email) => match accounts::by_email(&state.pool, &email).await {
+            Ok(user) => user.filter(|u| !u.disabled),
+            Err(e) => return super::internal_error(e.into()),
+        },
+        Err(_) => None,
+    };
+    let ok = auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let Some(user) = user.filter(|_| ok) else {
+        let wait = state.throttle.fail(&keys);
+        let (message, status) = if wait.is_zero() {
+            (wrong(lang), StatusCode::UNAUTHORIZED)
+        } else {
+            (format!("{} {}", wrong(lang), too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS)
+        };
+        let r = signin_page(lang, &csrf, &next, &f.email, Some(message), status);
+        return if wait.is_zero() { r } else { with_retry_after(r, wait) };
+    };
+    state.throttle.succeed(&keys);
+    let result = if user.totp_secret.is_some() {
+        session::await_second_factor(&session, user.id).await.map(|_| {
+            format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next))
+        })
+    } else {
+        session::sign_in(&session, user.id).await.map(|_| next)
+    };
+    match result {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
+    }
+}
+
+pub async fn second_factor_form(session: Session, Query(q): Query<SignInQuery>) -> Response {
+    let lang = lang_of(&q);
+    if pending_user(&session).await.is_none() {
+        return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response();
+    }
+    let csrf = csrf_token(&session).await;
+    second_factor_page(lang, &csrf, &safe_next(q.next.as_deref()), None, StatusCode::OK)
+}
+
+fn second_factor_page(lang: Lang, csrf: &str, next: &str, error: Option<String>, status: StatusCode) -> Response {
+    let l = lang.code();
+    let body = view! {
+        <section class="card narrow">
+            <h1>{lang.t("Segundo paso", "Second step")}</h1>
+            <p class="lead">{lang.t(
+                "Escribe el código de 6 cifras de tu aplicación de autenticación, o uno de tus códigos de recuperación.",
+                "Type the 6-digit code from your authenticator app, or one of your recovery codes.",
+            )}</p>
+            {error.map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <form method="post" action=format!("/signin/two-factor?lang={l}") class="stack">
+                <input type="hidden" name="csrf" value=csrf.to_string()/>
+                <input type="hidden" name="next" value=next.to_string()/>
+                <label for="code">{lang.t("Código", "Code")}</label>
+                <input id="code" name="code" type="text" inputmode="text" autocomplete="one-time-code" required maxlength="20"/>
+                <button type="submit" class="primary">{lang.t("Confirmar", "Confirm")}</button>
+            </form>
+        </section>
+    };
+    let mut response = page(lang, lang.t("Segundo paso", "Second step"), None, &format!("/signin/two-factor?lang={l}"), body);
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn second_factor_submit(
+    State(state): State<AppState>,
+    session: Session,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+    Form(f): Form<CodeForm>,
+) -> Response {
+    let lang = lang_of(&q);
+    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
+        return refused;
+    }
+    let Some(user_id) = pending_user(&session).await else {
+        return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response();
+    };
+    let next = safe_next(f.next.as_deref());
+    let csrf = csrf_token(&session).await;
+    let user = match accounts::by_id(&state.pool, user_id).await {
+        Ok(Some(u)) if !u.disabled => u,
+        Ok(_) => return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response(),
+        Err(e) => return super::internal_error(e.into()),
+    };
+    let keys = state.throttle.keys(&user.email, client);
+    if let Some(wait) = state.throttle.wait(&keys) {
+        let r = second_factor_page(lang, &csrf, &next, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
+        return with_retry_after(r, wait);
+    }
+    let secret = user.totp_secret.clone().unwrap_or_default();
+    let ok = if f.code.chars().filter(char::is_ascii_digit).count() == 6 && f.code.trim().len() <= 7 {
+        check_totp(&secret, &user.email, &f.code)
+    } else {
+        match accounts::use_recovery_code(&state.pool, user.id, &recovery_hash(&f.code)).await {
+            Ok(used) => used,
+            Err(e) => return super::internal_error(e.into()),
+        }
+    };
+    if !ok {
+        state.throttle.fail(&keys);
+        let message = lang.t("El código no es válido.", "That code is not valid.").to_string();
+        return second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED);
+    }
+    state.throttle.succeed(&keys);
+    match session::sign_in(&session, user.id).await {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
+    }
+}
+
+/// Ends the session on the server: the cookie is worthless afterwards.
+pub async fn sign_out(session: Session, headers: HeaderMap, Query(q): Query<SignInQuery>, Form(f): Form<CsrfForm>) -> Response {
+    let lang = lang_of(&q);
+    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
+        return refused;
+    }
+    if let Err(e) = session.flush().await {
+        return super::internal_error(anyhow::anyhow!("session: {e}"));
+    }
+    Redirect::to(&format!("/signin?lang={}", lang.code())).into_response()
+}
