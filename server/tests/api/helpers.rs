@@ -155,3 +155,65 @@ pub fn full_answers(id: &str) -> Value {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A staff account's password in tests.
+pub const STAFF_PASSWORD: &str = "una contraseña larga de prueba";
+
+impl TestApp {
+    /// Creates a staff account with `STAFF_PASSWORD`; returns its id.
+    pub async fn add_user(&self, email: &str, role: &str, stations: &[&str], regions: &[&str]) -> i64 {
+        let email = app::domain::Email::parse(email).expect("email");
+        let role = app::domain::Role::parse(role).expect("role");
+        let password = app::domain::Password::parse(STAFF_PASSWORD).expect("password");
+        let hash = server::web::auth::hash_password(&password).await.expect("hash");
+        let grants = app::db::accounts::Grants {
+            stations: stations.iter().map(|s| s.to_string()).collect(),
+            regions: regions.iter().map(|s| s.to_string()).collect(),
+        };
+        app::db::accounts::create(&self.pool, &email, role, &hash, &grants).await.expect("create").expect("new user")
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    /// The form token of the page at `path`, read from its HTML.
+    pub async fn csrf_of(&self, client: &reqwest::Client, path: &str) -> String {
+        let html = client.get(self.url(path)).send().await.expect("request").text().await.expect("body");
+        form_token(&html).unwrap_or_else(|| panic!("no form token on {path}: {html}"))
+    }
+
+    /// Posts the sign-in form as a browser would; returns the response (a redirect on success).
+    pub async fn sign_in_with(&self, client: &reqwest::Client, email: &str, password: &str) -> reqwest::Response {
+        let csrf = self.csrf_of(client, "/signin").await;
+        client
+            .post(self.url("/signin"))
+            .form(&[("email", email), ("password", password), ("csrf", &csrf), ("next", "/dashboard")])
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A client signed in as `email` (an account without a second factor).
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let client = self.browser();
+        let resp = self.sign_in_with(&client, email, STAFF_PASSWORD).await;
+        assert_eq!(resp.status(), 303, "sign-in as {email}");
+        client
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field in an HTML page.
+pub fn form_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf\"")?;
+    let rest = &html[at..];
+    let start = rest.find("value=\"")? + "value=\"".len();
+    let end = rest[start..].find('"')?;
+    Some(rest[start..start + end].to_string())
+}

@@ -1,5 +1,6 @@
 //! HTTP and storage tests: each test starts the app on port 0 with its own SQLite file.
 
+mod accounts;
 mod dashboard;
 mod enroll;
 mod hardening;

@@ -1,0 +1,219 @@
+//! Staff sign-in: sessions, cookie flags, sign-out, throttling, cross-site forms and the
+//! second factor. The kiosk and the API never receive the session cookie.
+
+use crate::helpers::{form_token, spawn_app, STAFF_PASSWORD};
+use reqwest::header::{LOCATION, RETRY_AFTER, SET_COOKIE};
+
+fn location(resp: &reqwest::Response) -> String {
+    resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn signing_in_opens_the_dashboard_with_a_strict_http_only_cookie() {
+    let app = spawn_app().await;
+    app.add_station("LIM-01").await;
+    app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
+    let client = app.browser();
+
+    // Without a session, the dashboard sends her to sign in and back.
+    let resp = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(location(&resp).starts_with("/signin?"), "{}", location(&resp));
+    assert!(location(&resp).contains("next=/dashboard"));
+
+    let resp = app.sign_in_with(&client, "SUP@digna.test ", STAFF_PASSWORD).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(location(&resp), "/dashboard");
+    let cookie = resp.headers().get(SET_COOKIE).expect("a session cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("digna_staff="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP on loopback: {cookie}");
+    // Idle timeout: the cookie lives 30 minutes from the last request.
+    assert!(cookie.contains("Max-Age=1800") || cookie.contains("Expires="), "{cookie}");
+
+    let resp = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers().get("cache-control").unwrap(), "no-store");
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("sup@digna.test"));
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+    let resp = app.sign_in_with(&client, "sup@digna.test", STAFF_PASSWORD).await;
+    let cookie = resp.headers().get(SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let before: i64 = app.count("SELECT COUNT(*) FROM tower_sessions").await;
+    assert!(before >= 1);
+
+    let csrf = app.csrf_of(&client, "/account").await;
+    let resp = client.post(app.url("/signout")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(location(&resp).starts_with("/signin"));
+
+    // The old cookie, replayed by someone who copied it, opens nothing.
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp = replay.get(app.url("/dashboard")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(resp.status(), 303, "a signed-out session must not open the dashboard");
+    assert!(location(&resp).starts_with("/signin"));
+}
+
+#[tokio::test]
+async fn wrong_passwords_slow_down_and_never_say_whether_the_email_exists() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+
+    let unknown = app.sign_in_with(&client, "nadie@digna.test", "una contraseña cualquiera").await;
+    assert_eq!(unknown.status(), 401);
+    let unknown = unknown.text().await.unwrap();
+    let wrong = app.sign_in_with(&app.browser(), "sup@digna.test", "una contraseña equivocada").await;
+    assert_eq!(wrong.status(), 401);
+    let wrong = wrong.text().await.unwrap();
+    let message = |html: &str| {
+        let at = html.find("signin-error").expect("an error message");
+        html[at..].split('<').nth(0).unwrap().to_string()
+    };
+    assert_eq!(message(&unknown), message(&wrong), "the same words for an unknown email and a wrong password");
+    assert!(wrong.contains("Correo o contraseña incorrectos."));
+
+    // Four more failures for the account (five in all): then even the right password waits.
+    for _ in 0..4 {
+        app.sign_in_with(&app.browser(), "sup@digna.test", "otra contraseña equivocada").await;
+    }
+    let resp = app.sign_in_with(&app.browser(), "sup@digna.test", STAFF_PASSWORD).await;
+    assert_eq!(resp.status(), 429);
+    let first_wait: u64 = resp.headers().get(RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    assert!(resp.text().await.unwrap().contains("Demasiados intentos"));
+
+    // The delay grows with each further failure.
+    tokio::time::sleep(std::time::Duration::from_secs(first_wait + 1)).await;
+    let resp = app.sign_in_with(&app.browser(), "sup@digna.test", "sigue equivocada!!").await;
+    assert_eq!(resp.status(), 429);
+    let second_wait: u64 = resp.headers().get(RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+    assert!(second_wait > first_wait, "{second_wait} after {first_wait}");
+}
+
+#[tokio::test]
+async fn forms_from_another_site_are_refused() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+    let csrf = app.csrf_of(&client, "/signin").await;
+    let form = [("email", "sup@digna.test"), ("password", STAFF_PASSWORD), ("csrf", csrf.as_str())];
+
+    let no_token = [("email", "sup@digna.test"), ("password", STAFF_PASSWORD)];
+    let resp = client.post(app.url("/signin")).form(&no_token).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "no form token");
+    let resp = client.post(app.url("/signin")).form(&[form[0], form[1], ("csrf", "forged")]).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "a forged token");
+    let resp = client.post(app.url("/signin")).header("origin", "http://evil.example").form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "another origin");
+    let resp = client.post(app.url("/signin")).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "a cross-site fetch");
+    // Nothing above signed her in.
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 303);
+
+    // The same form from the page itself works.
+    let origin = app.base.clone();
+    let resp = client.post(app.url("/signin")).header("origin", origin).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+
+    // Signed in, sign-out without the token is refused and changes nothing.
+    let resp = client.post(app.url("/signout")).form(&[("csrf", "forged")]).send().await.unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn the_kiosk_and_the_api_never_set_a_cookie() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.signed_in("sup@digna.test").await;
+    for path in ["/kiosk", "/api/v1/survey", "/api/v1/kiosk", "/api/v1/openapi.json", "/sw.js"] {
+        // Even with a staff session cookie in the jar.
+        let resp = client.get(app.url(path)).send().await.unwrap();
+        assert!(resp.headers().get(SET_COOKIE).is_none(), "{path} set a cookie");
+        let resp = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(resp.headers().get(SET_COOKIE).is_none(), "{path} set a cookie");
+    }
+}
+
+fn totp_now(secret: &str, email: &str) -> String {
+    server::web::auth::totp(secret, email).unwrap().generate_current().unwrap()
+}
+
+#[tokio::test]
+async fn admins_set_up_a_second_factor_and_then_need_it() {
+    let app = spawn_app().await;
+    app.add_user("admin@digna.test", "admin", &[], &[]).await;
+    let client = app.browser();
+    let resp = app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await;
+    assert_eq!(resp.status(), 303);
+    // Any page sends an admin without a second factor to set one up.
+    let resp = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(location(&resp).starts_with("/account/two-factor"));
+
+    let html = client.get(app.url("/account/two-factor")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("<svg"), "a QR code");
+    let at = html.find("id=\"totp-secret\">").expect("the secret as text") + "id=\"totp-secret\">".len();
+    let secret = html[at..].split('<').next().unwrap().to_string();
+    let csrf = form_token(&html).unwrap();
+    let resp =
+        client.post(app.url("/account/two-factor")).form(&[("code", "000000"), ("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(resp.status(), 422, "a wrong code does not turn it on");
+    let code = totp_now(&secret, "admin@digna.test");
+    let resp =
+        client.post(app.url("/account/two-factor")).form(&[("code", code.as_str()), ("csrf", &csrf)]).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let html = resp.text().await.unwrap();
+    let codes: Vec<String> = html
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_string())
+        .collect();
+    assert_eq!(codes.len(), 10, "ten recovery codes");
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    // Next time the password alone is not enough.
+    let client = app.browser();
+    let resp = app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await;
+    assert!(location(&resp).starts_with("/signin/two-factor"), "{}", location(&resp));
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 303);
+    let csrf = app.csrf_of(&client, "/signin/two-factor").await;
+    let resp = client
+        .post(app.url("/signin/two-factor"))
+        .form(&[("code", "123456"), ("csrf", &csrf), ("next", "/dashboard")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let code = totp_now(&secret, "admin@digna.test");
+    let resp = client
+        .post(app.url("/signin/two-factor"))
+        .form(&[("code", code.as_str()), ("csrf", &csrf), ("next", "/dashboard")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+
+    // A recovery code works once.
+    for expected in [303, 401] {
+        let client = app.browser();
+        app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await;
+        let csrf = app.csrf_of(&client, "/signin/two-factor").await;
+        let resp = client
+            .post(app.url("/signin/two-factor"))
+            .form(&[("code", codes[0].as_str()), ("csrf", &csrf), ("next", "/dashboard")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), expected);
+    }
+}
