@@ -93,7 +93,7 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
     lines.push("Demo accounts (unless their passwords were changed), sign in at /signin:".to_string());
     for (email, password, role, _, _) in DEMO_ACCOUNTS {
         let note = if role.requires_two_factor() { "  (sets up two-step verification at first sign-in)" } else { "" };
-        lines.push(format!("    {role:<10}  {email:<26}  {password}{note}"));
+        lines.push(format!("    {:<10}  {email:<26}  {password}{note}", role.as_str()));
     }
     Ok(lines.join("\n"))
 }

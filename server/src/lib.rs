@@ -1,4 +1,5 @@
 //! Digna's server: settings, telemetry, the HTTP router and the command line.
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod audio;

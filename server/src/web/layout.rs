@@ -65,7 +65,7 @@ impl Lang {
     }
 }
 
-/// A whole staff page: never cached, never framed, never sending a referrer.
+/// A whole staff page: never cached, never framed, no referrer outside the site.
 pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: impl IntoView + 'static) -> Response {
     let title_text = format!("{title} · Digna");
     let switch_href = switch_language_href(here, lang.other());
@@ -91,7 +91,7 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="referrer" content="no-referrer"/>
+                <meta name="referrer" content="same-origin"/>
                 <title>{title_text}</title>
                 <link rel="stylesheet" href="/pkg/digna.css"/>
                 <link rel="icon" href="/favicon.ico"/>
@@ -120,7 +120,9 @@ pub fn html_response(html: String) -> Response {
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
             (header::X_FRAME_OPTIONS, "DENY"),
-            (header::REFERRER_POLICY, "no-referrer"),
+            // Same-origin, so that browsers send the Origin of staff forms (checked against
+            // cross-site requests) and no address leaves the site.
+            (header::REFERRER_POLICY, "same-origin"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         html,

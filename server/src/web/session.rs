@@ -91,7 +91,10 @@ pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> 
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v != "same-origin" && v != "none");
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let foreign_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        // A browser that hides the origin ("null") must at least say the form is ours.
+        (Some(origin), _) if origin.as_bytes() == b"null" => fetch_site != Some("same-origin"),
         (Some(origin), Some(host)) => {
             let origin = origin.to_str().unwrap_or("");
             let host = host.to_str().unwrap_or("");
