@@ -1,6 +1,7 @@
 //! HTTP and storage tests: each test starts the app on port 0 with its own SQLite file.
 
 mod accounts;
+mod authorization;
 mod dashboard;
 mod enroll;
 mod hardening;
