@@ -619,7 +619,10 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
 
     // Answers to every face-scale question, as 100 % bars.
     let segment_labels: Vec<String> = FACES.iter().map(|v| face_label(lang, v).to_string()).collect();
-    let rows: Vec<(String, Vec<Option<u64>>)> = report
+    // Shares are of every response, so the known faces keep their true width when
+    // others are hidden (the hidden rest is drawn as one hatched band).
+    let total = report.responses.clone().value().and_then(|n| u64::try_from(n).ok());
+    let rows: Vec<charts::StackedRow> = report
         .scales
         .iter()
         .map(|d| {
@@ -631,7 +634,7 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
                     })
                 })
                 .collect();
-            (question_text(survey, lang, &d.question_key), segments)
+            charts::StackedRow { label: question_text(survey, lang, &d.question_key), segments, total }
         })
         .collect();
     let answers_title = match lang {
@@ -639,8 +642,8 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
         Lang::En => format!("Answers by question · {code}"),
     };
     let answers_summary = match lang {
-        Lang::Es => format!("Reparto de las respuestas a {} preguntas, de «Muy mal» a «Muy bien», {}. Las preguntas con {fewer} no se dibujan.", rows.len(), ctx.period()),
-        Lang::En => format!("How {} questions were answered, from “Very bad” to “Very good”, {}. Questions with {fewer} are not drawn.", rows.len(), ctx.period()),
+        Lang::Es => format!("Reparto de las respuestas a {} preguntas, de «Muy mal» a «Muy bien», {}. Las respuestas con {fewer} se muestran juntas como «{fewer}».", rows.len(), ctx.period()),
+        Lang::En => format!("How {} questions were answered, from “Very bad” to “Very good”, {}. Answers with {fewer} are shown together as “{fewer}”.", rows.len(), ctx.period()),
     };
     let mut headers = vec![lang.t("Pregunta", "Question").to_string()];
     headers.extend(segment_labels.iter().cloned());

@@ -3,6 +3,7 @@
 mod accounts;
 mod authorization;
 mod dashboard;
+mod dashboard_pages;
 mod enroll;
 mod hardening;
 mod helpers;
