@@ -295,7 +295,7 @@ fn figure(lang: Lang, chart: Chart, download_base: &str, query: &str) -> impl In
             <div class="chart-tools">
                 <details class="as-table">
                     <summary>{lang.t("Ver como tabla", "Show as table")}</summary>
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Los datos del gráfico", "The chart's data")>
                         <table>
                             <thead><tr>{headers}</tr></thead>
                             <tbody>{rows}</tbody>
@@ -451,7 +451,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
             })
             .collect_view();
         view! {
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Tabla de comisarías", "Stations table")>
                 <table class="overview" id="overview-table">
                     <caption>{match lang {
                         Lang::Es => format!("Comisarías a tu cargo, {}. Índice de dignidad de 0 a 100.", ctx.period()),
@@ -785,7 +785,7 @@ pub async fn station(
             })
             .collect_view();
         view! {
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=title>
                 <table class="breakdown">
                     <caption>{title}</caption>
                     <thead><tr>
@@ -987,7 +987,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
         let left_out: usize = columns.iter().map(|c| c.left_out).sum();
         view! {
             {figure(lang, chart, "/dashboard/compare/chart", &format!("{query}&items={items_param}"))}
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Tabla de comparación", "Comparison table")>
                 <table class="compare" id="compare-table">
                     <caption>{match lang {
                         Lang::Es => format!("Índice y cada pregunta (0 a 100), {}", ctx.period()),
