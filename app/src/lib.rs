@@ -20,6 +20,8 @@ pub mod pwa;
 pub mod staff_api;
 
 #[cfg(feature = "ssr")]
+pub mod charts;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod seal;
