@@ -19,7 +19,8 @@ run: tools build
 	@code=$$($(DIGNA) tablet enroll --station LIM-01 | tail -n 1); \
 	  printf '\n  Digna is starting on http://127.0.0.1:3000\n'; \
 	  printf '  Kiosk (enrolls this browser as a tablet at LIM-01):\n    http://127.0.0.1:3000/kiosk?code=%s\n' "$$code"; \
-	  printf '  Enrollment code: %s (one use, valid 24 hours)\n\n' "$$code"
+	  printf '  Enrollment code: %s (one use, valid 24 hours)\n' "$$code"; \
+	  printf '  Dashboards: http://127.0.0.1:3000/signin (demo accounts above)\n\n'
 	$(DIGNA) serve
 
 test: test-tools lint rust-test build e2e

@@ -14,6 +14,7 @@ pub fn Home() -> impl IntoView {
                 "si las trataron con respeto, si les creyeron, si les informaron, si tuvieron privacidad y si se sintieron seguras."
             </p>
             <p><a class="button primary" href="/kiosk">"Abrir el quiosco"</a></p>
+            <p><a href="/signin">"Entrar como personal: supervisión, investigación y administración"</a></p>
         </main>
     }
 }
