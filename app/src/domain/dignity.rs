@@ -135,14 +135,8 @@ impl DignityIndex {
     pub fn from_counts<'a>(counts: impl IntoIterator<Item = (&'a str, i64)>) -> Option<Self> {
         let (mut points, mut answers) = (0i128, 0i128);
         for (value, n) in counts {
-            let score = match value {
-                "1" => 0,
-                "2" => 1,
-                "3" => 2,
-                "4" => 3,
-                // "rather_not", and anything that is not a face.
-                _ => continue,
-            };
+            // "rather_not", and anything that is not a face, is left out.
+            let Some(score) = face_points(value) else { continue };
             if n > 0 {
                 points += score * i128::from(n);
                 answers += i128::from(n);
@@ -159,6 +153,22 @@ impl DignityIndex {
 
     pub fn value(self) -> f64 {
         f64::from(self.tenths) / 10.0
+    }
+
+    /// Whether an answer stored as `value` is scored (a face "1" … "4"), as opposed to
+    /// "I'd rather not answer": a figure on the index is about the visitors who scored.
+    pub fn is_scored(value: &str) -> bool {
+        face_points(value).is_some()
+    }
+}
+
+fn face_points(value: &str) -> Option<i128> {
+    match value {
+        "1" => Some(0),
+        "2" => Some(1),
+        "3" => Some(2),
+        "4" => Some(3),
+        _ => None,
     }
 }
 

@@ -2,13 +2,19 @@
 //! validate: a value of these types is valid by construction.
 
 mod account;
+mod dashboard;
 mod dignity;
 mod language;
 mod response;
 mod station;
+mod suppress;
 mod survey;
 
 pub use account::{Email, Password, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+pub use dashboard::{
+    CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, OverviewRow, PickList, QuestionMean,
+    ReportWeek, StationLabel, StationReport, ValueCount,
+};
 pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
 pub use language::Language;
 pub use response::{
@@ -16,4 +22,5 @@ pub use response::{
     AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
 pub use station::{KioskSettings, Name, StaffPin, StationCode};
+pub use suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use survey::{Choice, Question, QuestionKind, Survey, Texts};
