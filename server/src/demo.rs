@@ -1,10 +1,11 @@
 //! Demo data for a newcomer's first run: two stations in two regions, one enrolled
 //! tablet and a few hundred synthetic responses over the last 12 weeks.
 
-use app::db::responses::{iso_week_label, write_released};
 use app::db::accounts::Grants;
+use app::db::responses::{iso_week_label, write_released};
 use app::domain::{
-    AnswerValue, Email, Password, Role, Language, Name, ResponseContent, ScaleValue, StationCode, AGE_BAND_KEY, RESPONDENT_KEY,
+    AnswerValue, Email, Language, Name, Password, ResponseContent, Role, ScaleValue, StationCode, AGE_BAND_KEY,
+    RESPONDENT_KEY,
 };
 use app::seal::{new_token, secret_hash};
 use rand::seq::SliceRandom;
@@ -68,7 +69,9 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
 
 /// The demo's staff accounts: (email, password, role, stations, regions). For a
 /// newcomer's own machine only; `make run` prints them.
-pub const DEMO_ACCOUNTS: [(&str, &str, Role, &[&str], &[&str]); 3] = [
+type DemoAccount = (&'static str, &'static str, Role, &'static [&'static str], &'static [&'static str]);
+
+pub const DEMO_ACCOUNTS: [DemoAccount; 3] = [
     ("admin@digna.demo", "demo-admin-digna", Role::Admin, &[], &[]),
     ("supervisora@digna.demo", "demo-supervisora", Role::Supervisor, &["LIM-01"], &[]),
     ("investigadora@digna.demo", "demo-investigadora", Role::Researcher, &[], &["Lima Centro", "Lima Sur"]),

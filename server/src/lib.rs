@@ -145,10 +145,7 @@ impl Application {
             shutdown_signal().await;
             stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
         });
-        axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?
-            .handle(handle)
-            .serve(app)
-            .await
+        axum_server::from_tcp_rustls(self.listener.into_std()?, tls)?.handle(handle).serve(app).await
     }
 }
 

@@ -105,9 +105,8 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Err
 /// Replaces an account's password hash; `false` when there is no such account.
 pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str) -> Result<bool, sqlx::Error> {
     let email = email.as_ref();
-    let done = sqlx::query!("UPDATE users SET password_hash = ? WHERE email = ?", password_hash, email)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query!("UPDATE users SET password_hash = ? WHERE email = ?", password_hash, email).execute(pool).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -101,7 +101,9 @@ pub async fn texts_needing_review(pool: &SqlitePool, version: i64, lang: Languag
 
 /// Every published survey version, oldest first.
 pub async fn published_versions(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 1 ORDER BY version"#)
-        .fetch_all(pool)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 1 ORDER BY version"#
+    )
+    .fetch_all(pool)
+    .await
 }

@@ -161,7 +161,10 @@ pub async fn two_factor_confirm(
     };
     if !check_totp(&secret, &staff.user.email, &f.code) {
         let message = lang
-            .t("El código no coincide. Revisa la hora del teléfono y escribe el código actual.", "The code does not match. Check the phone's clock and type the current code.")
+            .t(
+                "El código no coincide. Revisa la hora del teléfono y escribe el código actual.",
+                "The code does not match. Check the phone's clock and type the current code.",
+            )
             .to_string();
         return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
     }

@@ -31,7 +31,10 @@ fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DECOY.get_or_init(|| {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default().hash_password(b"no account has this password", &salt).map(|h| h.to_string()).unwrap_or_default()
+        Argon2::default()
+            .hash_password(b"no account has this password", &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
     })
 }
 
@@ -41,8 +44,8 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
-        let ok = PasswordHash::new(&hash)
-            .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
+        let ok =
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
         ok && known
     })
     .await
@@ -155,9 +158,8 @@ pub fn new_totp_secret() -> String {
 /// The TOTP of an account: SHA-1, 6 digits, 30 s, one step of clock skew — what every
 /// authenticator app understands.
 pub fn totp(secret_base32: &str, email: &str) -> anyhow::Result<TOTP> {
-    let bytes = Secret::Encoded(secret_base32.to_string())
-        .to_bytes()
-        .map_err(|e| anyhow::anyhow!("bad TOTP secret: {e:?}"))?;
+    let bytes =
+        Secret::Encoded(secret_base32.to_string()).to_bytes().map_err(|e| anyhow::anyhow!("bad TOTP secret: {e:?}"))?;
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(TOTP_ISSUER.to_string()), email.to_string())
         .map_err(|e| anyhow::anyhow!("bad TOTP: {e}"))
 }
@@ -204,8 +206,7 @@ pub fn new_recovery_codes() -> (Vec<String>, Vec<Vec<u8>>) {
 
 /// The stored hash of a recovery code, as typed (case, spaces and hyphens ignored).
 pub fn recovery_hash(code: &str) -> Vec<u8> {
-    let normal: String =
-        code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
+    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
     Sha256::digest(normal.as_bytes()).to_vec()
 }
 

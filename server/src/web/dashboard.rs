@@ -222,7 +222,8 @@ fn filter_form(ctx: &Ctx, versions: &[i64], action: &str, extra: Vec<(&'static s
             view! { <option value=l.code() selected=language == Some(l)>{l.native_name()}</option> }
         })
         .collect_view();
-    let hidden = extra.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view();
+    let hidden =
+        extra.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view();
     view! {
         <form method="get" action=action.to_string() class="filters" aria-label=lang.t("Filtros", "Filters")>
             <input type="hidden" name="lang" value=lang.code()/>
@@ -568,8 +569,8 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
     let weeks = ctx.filters.weeks();
     let week_labels: Vec<String> = weeks.iter().map(|w| w.to_string()).collect();
     let find = |w: &IsoWeek| report.weeks.iter().find(|r| r.week == *w);
-    let points: Vec<Option<f64>> = weeks.iter().map(|w| find(w).and_then(|r| r.index.clone().value())).collect();
-    let counts: Vec<Option<i64>> = weeks.iter().map(|w| find(w).and_then(|r| r.responses.clone().value())).collect();
+    let points: Vec<Option<f64>> = weeks.iter().map(|w| find(w).and_then(|r| r.index.value())).collect();
+    let counts: Vec<Option<i64>> = weeks.iter().map(|w| find(w).and_then(|r| r.responses.value())).collect();
     let drawn: Vec<f64> = points.iter().flatten().copied().collect();
     let hidden = report.weeks.iter().filter(|r| r.index.is_suppressed()).count();
     let summary = match lang {
@@ -621,7 +622,7 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
     let segment_labels: Vec<String> = FACES.iter().map(|v| face_label(lang, v).to_string()).collect();
     // Shares are of every response, so the known faces keep their true width when
     // others are hidden (the hidden rest is drawn as one hatched band).
-    let total = report.responses.clone().value().and_then(|n| u64::try_from(n).ok());
+    let total = report.responses.value().and_then(|n| u64::try_from(n).ok());
     let rows: Vec<charts::StackedRow> = report
         .scales
         .iter()
@@ -629,9 +630,10 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
             let segments = FACES
                 .iter()
                 .map(|v| {
-                    d.values.iter().find(|c| c.value == *v).map_or(Some(0), |c| {
-                        c.count.clone().value().map(|n| u64::try_from(n).unwrap_or(0))
-                    })
+                    d.values
+                        .iter()
+                        .find(|c| c.value == *v)
+                        .map_or(Some(0), |c| c.count.value().map(|n| u64::try_from(n).unwrap_or(0)))
                 })
                 .collect();
             charts::StackedRow { label: question_text(survey, lang, &d.question_key), segments, total }
@@ -682,10 +684,7 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
             ctx,
             "waiting",
             &question_text(survey, lang, &d.question_key),
-            d.values
-                .iter()
-                .map(|c| (choice_text(survey, lang, &d.question_key, &c.value), c.count.clone()))
-                .collect(),
+            d.values.iter().map(|c| (choice_text(survey, lang, &d.question_key, &c.value), c.count)).collect(),
             code,
         ));
     }
@@ -694,10 +693,7 @@ fn station_charts(ctx: &Ctx, report: &StationReport, survey: Option<&Survey>) ->
             ctx,
             "improve",
             &question_text(survey, lang, &p.question_key),
-            p.choices
-                .iter()
-                .map(|c| (choice_text(survey, lang, &p.question_key, &c.value), c.count.clone()))
-                .collect(),
+            p.choices.iter().map(|c| (choice_text(survey, lang, &p.question_key, &c.value), c.count)).collect(),
             code,
         ));
     }
@@ -720,11 +716,19 @@ fn count_chart(ctx: &Ctx, name: &'static str, question: &str, items: Vec<(String
     let title = format!("{question} · {code}");
     let shown = items.iter().filter(|(_, c)| !c.is_suppressed()).count();
     let summary = match lang {
-        Lang::Es => format!("Cuántas personas eligieron cada opción, {}: {shown} de {} opciones con cifras; las demás tienen {fewer}.", ctx.period(), items.len()),
-        Lang::En => format!("How many people chose each option, {}: {shown} of {} options with figures; the others have {fewer}.", ctx.period(), items.len()),
+        Lang::Es => format!(
+            "Cuántas personas eligieron cada opción, {}: {shown} de {} opciones con cifras; las demás tienen {fewer}.",
+            ctx.period(),
+            items.len()
+        ),
+        Lang::En => format!(
+            "How many people chose each option, {}: {shown} of {} options with figures; the others have {fewer}.",
+            ctx.period(),
+            items.len()
+        ),
     };
     let bars: Vec<(String, Option<f64>)> =
-        items.iter().map(|(label, c)| (label.clone(), c.clone().value().map(|n| n as f64))).collect();
+        items.iter().map(|(label, c)| (label.clone(), c.value().map(|n| n as f64))).collect();
     Chart {
         name,
         svg: charts::bars(
@@ -864,14 +868,7 @@ pub async fn station_chart(
 /// What a comparison asks for: `s:CODE` for a station, `r:Region` for a region, comma
 /// separated, as the form sends them.
 fn compare_items(q: &DashQuery) -> Vec<String> {
-    q.items
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    q.items.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// The groups she asked for, within her scope; unknown or foreign items are reported,
@@ -951,10 +948,8 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
             </li>
         }
     };
-    let station_boxes = stations
-        .iter()
-        .map(|s| checkbox(format!("s:{}", s.code), format!("{} · {}", s.code, s.name)))
-        .collect_view();
+    let station_boxes =
+        stations.iter().map(|s| checkbox(format!("s:{}", s.code), format!("{} · {}", s.code, s.name))).collect_view();
     let region_boxes = regions.iter().map(|r| checkbox(format!("r:{r}"), r.clone())).collect_view();
 
     let result = if ready {
@@ -968,7 +963,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
                 let cells = columns
                     .iter()
                     .map(|c| {
-                        let mean = c.questions.iter().find(|q| &q.question_key == key).map(|q| q.mean.clone());
+                        let mean = c.questions.iter().find(|q| &q.question_key == key).map(|q| q.mean);
                         let mean = mean.unwrap_or(Shown::Suppressed);
                         view! { <td class="num" class:suppressed=mean.is_suppressed()>{ctx.shown_index(&mean)}</td> }
                     })
@@ -982,7 +977,9 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
             .collect_view();
         let index = columns
             .iter()
-            .map(|c| view! { <td class="num" class:suppressed=c.index.is_suppressed()>{ctx.shown_index(&c.index)}</td> })
+            .map(
+                |c| view! { <td class="num" class:suppressed=c.index.is_suppressed()>{ctx.shown_index(&c.index)}</td> },
+            )
             .collect_view();
         let left_out: usize = columns.iter().map(|c| c.left_out).sum();
         view! {
@@ -1053,7 +1050,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
 fn compare_chart_of(ctx: &Ctx, columns: &[app::domain::CompareColumn]) -> Chart {
     let lang = ctx.lang;
     let fewer = ctx.fewer();
-    let items: Vec<(String, Option<f64>)> = columns.iter().map(|c| (c.label.clone(), c.index.clone().value())).collect();
+    let items: Vec<(String, Option<f64>)> = columns.iter().map(|c| (c.label.clone(), c.index.value())).collect();
     let summary = match lang {
         Lang::Es => format!(
             "Índice de dignidad de {} grupos, {}: {}.",

@@ -152,7 +152,10 @@ mod tests {
 
     #[test]
     fn switching_language_keeps_the_other_filters() {
-        assert_eq!(switch_language_href("/dashboard?lang=es&from=2026-W01", Lang::En), "/dashboard?lang=en&from=2026-W01");
+        assert_eq!(
+            switch_language_href("/dashboard?lang=es&from=2026-W01", Lang::En),
+            "/dashboard?lang=en&from=2026-W01"
+        );
         assert_eq!(switch_language_href("/dashboard", Lang::En), "/dashboard?lang=en");
     }
 }

@@ -87,10 +87,8 @@ pub async fn csrf_token(session: &Session) -> String {
 pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> Result<(), Response> {
     let expected = session.get::<String>(CSRF).await.ok().flatten();
     let same_token = expected.is_some_and(|e| same_secret(&e, token));
-    let cross_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v != "same-origin" && v != "none");
+    let cross_site =
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v != "same-origin" && v != "none");
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let foreign_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         // A browser that hides the origin ("null") must at least say the form is ours.
@@ -188,8 +186,7 @@ where
             Err(e) => return Err(super::internal_error(e.into())),
         };
         // Admins and researchers set up a second factor before they see anything else.
-        if user.role.requires_two_factor() && user.totp_secret.is_none() && !parts.uri.path().starts_with("/account")
-        {
+        if user.role.requires_two_factor() && user.totp_secret.is_none() && !parts.uri.path().starts_with("/account") {
             return Err(Redirect::to(&format!("/account/two-factor?lang={}", lang.code())).into_response());
         }
         let station_ids = accounts::visible_station_ids(&state.pool, user.id, user.role)

@@ -166,9 +166,9 @@ pub async fn submit(
     };
     state.throttle.succeed(&keys);
     let result = if user.totp_secret.is_some() {
-        session::await_second_factor(&session, user.id).await.map(|_| {
-            format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next))
-        })
+        session::await_second_factor(&session, user.id)
+            .await
+            .map(|_| format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next)))
     } else {
         session::sign_in(&session, user.id).await.map(|_| next)
     };
@@ -206,7 +206,8 @@ fn second_factor_page(lang: Lang, csrf: &str, next: &str, error: Option<String>,
             </form>
         </section>
     };
-    let mut response = page(lang, lang.t("Segundo paso", "Second step"), None, &format!("/signin/two-factor?lang={l}"), body);
+    let mut response =
+        page(lang, lang.t("Segundo paso", "Second step"), None, &format!("/signin/two-factor?lang={l}"), body);
     *response.status_mut() = status;
     response
 }
@@ -260,7 +261,12 @@ pub async fn second_factor_submit(
 }
 
 /// Ends the session on the server: the cookie is worthless afterwards.
-pub async fn sign_out(session: Session, headers: HeaderMap, Query(q): Query<SignInQuery>, Form(f): Form<CsrfForm>) -> Response {
+pub async fn sign_out(
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     let lang = lang_of(&q);
     if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
         return refused;

@@ -76,7 +76,7 @@ async fn wrong_passwords_slow_down_and_never_say_whether_the_email_exists() {
     let wrong = wrong.text().await.unwrap();
     let message = |html: &str| {
         let at = html.find("signin-error").expect("an error message");
-        html[at..].split('<').nth(0).unwrap().to_string()
+        html[at..].split('<').next().unwrap().to_string()
     };
     assert_eq!(message(&unknown), message(&wrong), "the same words for an unknown email and a wrong password");
     assert!(wrong.contains("Correo o contraseña incorrectos."));
@@ -111,7 +111,8 @@ async fn forms_from_another_site_are_refused() {
     assert_eq!(resp.status(), 403, "no form token");
     let resp = client.post(app.url("/signin")).form(&[form[0], form[1], ("csrf", "forged")]).send().await.unwrap();
     assert_eq!(resp.status(), 403, "a forged token");
-    let resp = client.post(app.url("/signin")).header("origin", "http://evil.example").form(&form).send().await.unwrap();
+    let resp =
+        client.post(app.url("/signin")).header("origin", "http://evil.example").form(&form).send().await.unwrap();
     assert_eq!(resp.status(), 403, "another origin");
     let resp = client.post(app.url("/signin")).header("sec-fetch-site", "cross-site").form(&form).send().await.unwrap();
     assert_eq!(resp.status(), 403, "a cross-site fetch");
@@ -168,15 +169,16 @@ async fn admins_set_up_a_second_factor_and_then_need_it() {
         client.post(app.url("/account/two-factor")).form(&[("code", "000000"), ("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(resp.status(), 422, "a wrong code does not turn it on");
     let code = totp_now(&secret, "admin@digna.test");
-    let resp =
-        client.post(app.url("/account/two-factor")).form(&[("code", code.as_str()), ("csrf", &csrf)]).send().await.unwrap();
+    let resp = client
+        .post(app.url("/account/two-factor"))
+        .form(&[("code", code.as_str()), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let html = resp.text().await.unwrap();
-    let codes: Vec<String> = html
-        .split("<li><code>")
-        .skip(1)
-        .map(|s| s.split('<').next().unwrap().to_string())
-        .collect();
+    let codes: Vec<String> =
+        html.split("<li><code>").skip(1).map(|s| s.split('<').next().unwrap().to_string()).collect();
     assert_eq!(codes.len(), 10, "ten recovery codes");
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
 

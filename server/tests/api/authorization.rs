@@ -116,7 +116,8 @@ async fn every_route_allows_exactly_whom_it_should() {
     let everyone_staff = [Admin, SupervisorA, SupervisorB, Researcher];
     let sees_a = [Admin, SupervisorA, Researcher];
     let sees_b = [Admin, SupervisorB];
-    let pages: Vec<(String, Box<dyn Fn(Who) -> Expect>)> = vec![
+    type Rule<'a> = Box<dyn Fn(Who) -> Expect + 'a>;
+    let pages: Vec<(String, Rule<'_>)> = vec![
         ("/dashboard".into(), Box::new(staff(&everyone_staff))),
         ("/account".into(), Box::new(staff(&everyone_staff))),
         ("/dashboard/compare".into(), Box::new(staff(&everyone_staff))),
@@ -126,10 +127,7 @@ async fn every_route_allows_exactly_whom_it_should() {
         (format!("/dashboard/station/{B}/chart/answers.svg"), Box::new(staff(&sees_b))),
         (format!("/dashboard/station/{B}/chart/improve.svg"), Box::new(staff(&sees_b))),
         ("/dashboard/station/NO-SUCH".into(), Box::new(staff(&[]))),
-        (
-            format!("/dashboard/compare/chart/compare-index.svg?items=s:{A},s:{B}"),
-            Box::new(staff(&[Admin])),
-        ),
+        (format!("/dashboard/compare/chart/compare-index.svg?items=s:{A},s:{B}"), Box::new(staff(&[Admin]))),
     ];
     for (path, expect) in &pages {
         for (who, client) in &w.clients {
