@@ -71,8 +71,58 @@ fn seed_demo_once() {
     let cli = Cli::new();
     let out = cli.ok(&["seed-demo"]);
     assert!(out.contains("2 stations in 2 regions"), "{out}");
+    assert!(out.contains("supervisora@digna.demo") && out.contains("demo-supervisora"), "{out}");
     let out = cli.ok(&["seed-demo"]);
     assert!(out.contains("already has stations"), "a second run adds nothing: {out}");
+    assert!(!out.contains("Demo accounts added"), "{out}");
+    assert!(out.contains("supervisora@digna.demo"), "the accounts are listed every time: {out}");
+}
+
+#[test]
+fn staff_accounts_are_created_and_reset_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["station", "add", "--code", "LIM-01", "--name", "Comisaría", "--region", "Lima Centro"]);
+    let out = cli.ok(&["user", "create", "--email", "Jefa@Digna.pe", "--role", "admin"]);
+    assert!(out.contains("jefa@digna.pe") && out.contains("two-step"), "{out}");
+    let password = out.lines().last().expect("the password on the last line");
+    assert!(password.len() >= 16, "a strong generated password: {out}");
+
+    let out = cli.ok(&["user", "create", "--email", "ana@digna.pe", "--role", "supervisor", "--station", "LIM-01"]);
+    assert!(out.contains("supervisor"), "{out}");
+    let err = cli.fails(&["user", "create", "--email", "ana@digna.pe", "--role", "supervisor"]);
+    assert!(err.contains("already exists"), "{err}");
+    let err = cli.fails(&["user", "create", "--email", "bea@digna.pe", "--role", "boss"]);
+    assert!(err.contains("--role") && err.contains("not a role"), "{err}");
+    let err = cli.fails(&["user", "create", "--email", "no-at-sign", "--role", "supervisor"]);
+    assert!(err.contains("--email"), "{err}");
+    let err = cli.fails(&["user", "create", "--email", "bea@digna.pe", "--role", "supervisor", "--station", "NOPE-1"]);
+    assert!(err.contains("no station has code NOPE-1"), "{err}");
+    let err = cli.fails(&["user", "create", "--email", "bea@digna.pe", "--role", "admin", "--station", "LIM-01"]);
+    assert!(err.contains("every station"), "{err}");
+
+    let out = cli.ok(&["user", "reset-password", "--email", "ana@digna.pe"]);
+    let new_password = out.lines().last().unwrap();
+    assert!(new_password.len() >= 16 && new_password != password, "{out}");
+    let err = cli.fails(&["user", "reset-password", "--email", "nadie@digna.pe"]);
+    assert!(err.contains("no account"), "{err}");
+}
+
+#[test]
+fn a_password_from_standard_input_must_be_long_enough() {
+    use std::io::Write;
+    let cli = Cli::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_digna"))
+        .args(["user", "create", "--email", "ana@digna.pe", "--role", "supervisor", "--password-stdin"])
+        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("digna runs");
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 12 characters"));
 }
 
 #[test]
@@ -86,6 +136,8 @@ fn every_command_has_help() {
         vec!["tablet", "enroll", "--help"],
         vec!["language", "enable", "--help"],
         vec!["language", "disable", "--help"],
+        vec!["user", "create", "--help"],
+        vec!["user", "reset-password", "--help"],
     ] {
         let out = cli.ok(&args);
         assert!(out.contains("Usage:"), "{args:?}: {out}");
@@ -136,10 +188,19 @@ fn serve_speaks_https_when_given_a_certificate() {
     };
     let https = curl("https");
     let plain = curl("http");
+    // Under HTTPS the staff session cookie is Secure.
+    let signin = Command::new("curl")
+        .args(["-sk", "--max-time", "10", "-o", "/dev/null", "-D", "-"])
+        .arg(format!("https://127.0.0.1:{port}/signin"))
+        .output()
+        .expect("curl runs");
     let _ = server.kill();
     let _ = server.wait();
     assert_eq!(String::from_utf8_lossy(&https.stdout), "200", "HTTPS answers");
     assert_ne!(String::from_utf8_lossy(&plain.stdout), "200", "plain HTTP does not");
+    let headers = String::from_utf8_lossy(&signin.stdout).to_lowercase();
+    let cookie = headers.lines().find(|l| l.starts_with("set-cookie: digna_staff=")).unwrap_or_default().to_string();
+    assert!(cookie.contains("; secure") && cookie.contains("httponly"), "{headers}");
 
     let err = cli.fails(&["serve", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"]);
     assert!(err.contains("cannot load the TLS certificate"), "{err}");
