@@ -219,3 +219,68 @@ async fn admins_set_up_a_second_factor_and_then_need_it() {
         assert_eq!(resp.status(), expected);
     }
 }
+
+/// The stored session behind a signed-in client's cookie, to move its clock.
+async fn with_session(
+    app: &crate::helpers::TestApp,
+    cookie: &str,
+    change: impl FnOnce(&mut tower_sessions::session::Record),
+) {
+    use std::str::FromStr;
+    use tower_sessions::SessionStore;
+    let id = tower_sessions::session::Id::from_str(cookie).expect("a session id");
+    let mut record = app.state.sessions.load(&id).await.expect("load").expect("a stored session");
+    change(&mut record);
+    app.state.sessions.save(&record).await.expect("save");
+}
+
+fn session_cookie(resp: &reqwest::Response) -> String {
+    let header = resp.headers().get(SET_COOKIE).expect("a cookie").to_str().unwrap();
+    header.split(';').next().unwrap().trim_start_matches("digna_staff=").to_string()
+}
+
+#[tokio::test]
+async fn a_session_ends_twelve_hours_after_sign_in_even_when_busy() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+    let resp = app.sign_in_with(&client, "sup@digna.test", STAFF_PASSWORD).await;
+    let cookie = session_cookie(&resp);
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+    // Signed in 11 h 59 min ago: still fine.
+    let signed_in = |seconds_ago: i64| serde_json::json!(chrono::Utc::now().timestamp() - seconds_ago);
+    with_session(&app, &cookie, |r| {
+        r.data.insert("signed_in_at".into(), signed_in(12 * 3600 - 60));
+    })
+    .await;
+    assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+    // Twelve hours: over, whatever the activity.
+    with_session(&app, &cookie, |r| {
+        r.data.insert("signed_in_at".into(), signed_in(12 * 3600));
+    })
+    .await;
+    let resp = client.get(app.url("/dashboard")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    assert!(location(&resp).starts_with("/signin"));
+}
+
+#[tokio::test]
+async fn a_session_ends_after_thirty_idle_minutes() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+    let resp = app.sign_in_with(&client, "sup@digna.test", STAFF_PASSWORD).await;
+    let cookie = session_cookie(&resp);
+    // Each request moves the stored expiry to 30 minutes ahead.
+    client.get(app.url("/dashboard")).send().await.unwrap();
+    let mut expiry = None;
+    with_session(&app, &cookie, |r| expiry = Some(r.expiry_date)).await;
+    let left = expiry.unwrap() - time::OffsetDateTime::now_utc();
+    assert!(left > time::Duration::minutes(29) && left <= time::Duration::minutes(30), "{left}");
+    // Past it, the stored session is gone for good, even with the cookie replayed.
+    with_session(&app, &cookie, |r| r.expiry_date = time::OffsetDateTime::now_utc() - time::Duration::seconds(1)).await;
+    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let resp =
+        replay.get(app.url("/dashboard")).header("cookie", format!("digna_staff={cookie}")).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+}
