@@ -21,8 +21,28 @@ pub struct Grants {
     pub regions: Vec<String>,
 }
 
-fn role(s: &str) -> Result<Role, sqlx::Error> {
-    Role::parse(s).map_err(|e| sqlx::Error::Decode(e.into()))
+/// A `users` row as stored.
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    password_hash: String,
+    totp_secret: Option<String>,
+    disabled: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+    fn try_from(r: UserRow) -> Result<Self, sqlx::Error> {
+        Ok(User {
+            id: r.id,
+            role: Role::parse(&r.role).map_err(|e| sqlx::Error::Decode(e.into()))?,
+            email: r.email,
+            password_hash: r.password_hash,
+            totp_secret: r.totp_secret,
+            disabled: r.disabled != 0,
+        })
+    }
 }
 
 /// Adds an account with its grants; `Ok(None)` when the email is taken.
@@ -63,42 +83,26 @@ pub async fn create(
 
 pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, sqlx::Error> {
     let email = email.as_ref();
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        UserRow,
         r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled FROM users WHERE email = ?"#,
         email
     )
     .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(User {
-            id: r.id,
-            email: r.email,
-            role: role(&r.role)?,
-            password_hash: r.password_hash,
-            totp_secret: r.totp_secret,
-            disabled: r.disabled != 0,
-        })
-    })
+    .await?
+    .map(User::try_from)
     .transpose()
 }
 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
-    let row = sqlx::query!(
+    sqlx::query_as!(
+        UserRow,
         r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled FROM users WHERE id = ?"#,
         id
     )
     .fetch_optional(pool)
-    .await?;
-    row.map(|r| {
-        Ok(User {
-            id: r.id,
-            email: r.email,
-            role: role(&r.role)?,
-            password_hash: r.password_hash,
-            totp_secret: r.totp_secret,
-            disabled: r.disabled != 0,
-        })
-    })
+    .await?
+    .map(User::try_from)
     .transpose()
 }
 

@@ -187,36 +187,16 @@ async fn admins_set_up_a_second_factor_and_then_need_it() {
     let resp = app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await;
     assert!(location(&resp).starts_with("/signin/two-factor"), "{}", location(&resp));
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 303);
-    let csrf = app.csrf_of(&client, "/signin/two-factor").await;
-    let resp = client
-        .post(app.url("/signin/two-factor"))
-        .form(&[("code", "123456"), ("csrf", &csrf), ("next", "/dashboard")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 401);
+    assert_eq!(app.second_step(&client, "123456").await.status(), 401);
     let code = totp_now(&secret, "admin@digna.test");
-    let resp = client
-        .post(app.url("/signin/two-factor"))
-        .form(&[("code", code.as_str()), ("csrf", &csrf), ("next", "/dashboard")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303);
+    assert_eq!(app.second_step(&client, &code).await.status(), 303);
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
 
     // A recovery code works once.
     for expected in [303, 401] {
         let client = app.browser();
         app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await;
-        let csrf = app.csrf_of(&client, "/signin/two-factor").await;
-        let resp = client
-            .post(app.url("/signin/two-factor"))
-            .form(&[("code", codes[0].as_str()), ("csrf", &csrf), ("next", "/dashboard")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), expected);
+        assert_eq!(app.second_step(&client, &codes[0]).await.status(), expected);
     }
 }
 

@@ -44,15 +44,8 @@ async fn sign_in_with_code(app: &TestApp, email: &str, secret: &str) -> reqwest:
     let client = app.browser();
     let resp = app.sign_in_with(&client, email, STAFF_PASSWORD).await;
     assert_eq!(resp.status(), 303);
-    let csrf = app.csrf_of(&client, "/signin/two-factor").await;
     let code = server::web::auth::totp(secret, email).unwrap().generate_current().unwrap();
-    let resp = client
-        .post(app.url("/signin/two-factor"))
-        .form(&[("code", code.as_str()), ("csrf", &csrf), ("next", "/dashboard")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 303, "second step for {email}");
+    assert_eq!(app.second_step(&client, &code).await.status(), 303, "second step for {email}");
     client
 }
 

@@ -200,6 +200,17 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Posts the second-step form with `code` (a TOTP or a recovery code).
+    pub async fn second_step(&self, client: &reqwest::Client, code: &str) -> reqwest::Response {
+        let csrf = self.csrf_of(client, "/signin/two-factor").await;
+        client
+            .post(self.url("/signin/two-factor"))
+            .form(&[("code", code), ("csrf", &csrf), ("next", "/dashboard")])
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A client signed in as `email` (an account without a second factor).
     pub async fn signed_in(&self, email: &str) -> reqwest::Client {
         let client = self.browser();
