@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test e2e build sqlx-prepare sqlx-check
+.PHONY: run test tools test-tools lint rust-test e2e build site sqlx-prepare sqlx-check
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -23,7 +23,9 @@ run: tools build
 	  printf '  Dashboards: http://127.0.0.1:3000/signin (demo accounts above)\n\n'
 	$(DIGNA) serve
 
-test: test-tools lint rust-test build e2e
+# The browser tests drive the server binary that `cargo test` built (target/debug/digna)
+# and the release front end: one server build less on a two-core CI machine.
+test: test-tools lint rust-test site e2e
 
 tools:
 	@scripts/install-tools.sh
@@ -33,6 +35,10 @@ test-tools:
 
 build:
 	cargo leptos build --release
+
+# Only the front end (WebAssembly, styles, assets) into target/site.
+site:
+	cargo leptos build --release --frontend-only
 
 lint:
 	cargo fmt --all -- --check
@@ -45,9 +51,12 @@ rust-test:
 	cargo test -p app --features ssr
 	cargo test -p server
 
+E2E_DIGNA ?= ../target/debug/digna
+
 e2e:
+	cargo test -p server --no-run
 	rm -rf $(E2E_DATA)
-	cd end2end && npx playwright test
+	cd end2end && E2E_DIGNA=$(E2E_DIGNA) npx playwright test
 
 # The committed .sqlx/ must match the queries: regenerate it after changing one.
 sqlx-prepare:

@@ -6,7 +6,7 @@ import { DIGNA, DATA_DIR } from "../playwright.config";
 import { expectScreen, tap } from "./support";
 
 // A server of this test's own, so it can be stopped and started while the page stays open.
-const PORT = 3220;
+const PORT = Number(process.env.E2E_RESTART_PORT ?? 3220);
 const DIR = path.join(DATA_DIR, "restart");
 const ENV = {
   ...process.env,
