@@ -41,6 +41,37 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Export anonymized microdata (k-anonymous) as one ZIP: CSV, XLSX, JSON, codebook,
+    /// label scripts for SPSS, Stata and R, and a summary with SHA-256 hashes.
+    Export(ExportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The ZIP file to write.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// A station to export, by code (repeatable). Without --station or --region: all.
+    #[arg(long = "station")]
+    pub stations: Vec<String>,
+    /// A region whose stations to export (repeatable).
+    #[arg(long = "region")]
+    pub regions: Vec<String>,
+    /// First day of the period (YYYY-MM-DD); the export starts with its whole month.
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period (YYYY-MM-DD); the export ends with its whole month.
+    #[arg(long)]
+    pub to: String,
+    /// csv, xlsx, json or all.
+    #[arg(long, default_value = "all")]
+    pub format: String,
+    /// month, or week (used only if every week-cell holds at least k responses).
+    #[arg(long, default_value = "month")]
+    pub unit: String,
+    /// Survey version; default the current one.
+    #[arg(long)]
+    pub version: Option<i64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,6 +205,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = open_database(&settings).await?;
             run_user(&pool, command).await
         }
+        Command::Export(args) => {
+            let pool = open_database(&settings).await?;
+            run_export(&pool, args, settings.release_k as u64).await
+        }
         Command::Station { command: StationCommand::Add { code, name, region, timezone } } => {
             let code = StationCode::parse(&code).map_err(anyhow::Error::msg)?;
             let name = Name::parse("--name", &name, 200).map_err(anyhow::Error::msg)?;
@@ -220,6 +255,93 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             set_language(&pool, lang, enable).await
         }
     }
+}
+
+async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow::Result<()> {
+    use crate::export::{self, ExportRequest, Formats, UnitName};
+    let date = |name: &str, v: &str| {
+        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
+    };
+    let (from, to) = (export::month_start(date("--from", &args.from)?), export::month_end(date("--to", &args.to)?));
+    if from > to {
+        anyhow::bail!("--from {} is after --to {}", args.from, args.to);
+    }
+    let formats = Formats::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
+    let unit = match args.unit.trim() {
+        "month" => UnitName::Month,
+        "week" => UnitName::Week,
+        other => anyhow::bail!("--unit: {other:?} is not a unit: use month or week"),
+    };
+    let version = match args.version {
+        Some(v) => v,
+        None => app::db::survey::current_version(pool).await?.context("no survey version is published")?,
+    };
+    let survey = app::db::survey::load(pool, version)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
+    let all = app::db::dashboard::stations(pool, &app::db::accounts::all_station_ids(pool).await?).await?;
+    let mut chosen = Vec::new();
+    for code in &args.stations {
+        let s = all
+            .iter()
+            .find(|s| &s.code == code)
+            .ok_or_else(|| anyhow::anyhow!("--station: no station has code {code:?}"))?;
+        chosen.push(s.clone());
+    }
+    for region in &args.regions {
+        let in_region: Vec<_> = all.iter().filter(|s| &s.region == region).cloned().collect();
+        if in_region.is_empty() {
+            anyhow::bail!("--region: no station is in region {region:?}");
+        }
+        chosen.extend(in_region);
+    }
+    if args.stations.is_empty() && args.regions.is_empty() {
+        chosen = all.clone();
+    }
+    chosen.sort_by(|a, b| a.code.cmp(&b.code));
+    chosen.dedup_by(|a, b| a.id == b.id);
+    let request = ExportRequest {
+        stations: chosen.iter().map(|s| s.code.clone()).collect(),
+        station_ids: chosen.iter().map(|s| s.id).collect(),
+        regions: args.regions.clone(),
+        from,
+        to,
+        survey_version: version,
+        unit,
+        formats,
+        include_suspect: false,
+        k,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} responses ({per_sec}, {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message("Exporting");
+    let progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
+    let summary = export::export_zip(pool, &survey, &request, &actor, &args.out, &progress).await?;
+    bar.finish_and_clear();
+    println!(
+        "Exported {} responses to {} ({} suppressed to keep every combination at k = {} or more).",
+        summary.rows,
+        args.out.display(),
+        summary.suppressed,
+        k
+    );
+    for step in &summary.report.steps {
+        if step.rows > 0 {
+            println!("  {}: {} rows", step.step.description_en(), step.rows);
+        }
+    }
+    println!("SHA-256 of the ZIP: {}", summary.zip_sha256);
+    println!("Audit record #{}.", summary.audit_id);
+    Ok(())
 }
 
 /// The password from standard input, or a new random one to print.

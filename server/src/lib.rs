@@ -5,6 +5,7 @@ pub mod api;
 pub mod audio;
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
@@ -37,6 +38,10 @@ pub struct AppState {
     /// Whether staff session cookies are Secure.
     pub secure_cookies: bool,
     pub throttle: Arc<web::auth::Throttle>,
+    /// Researchers' exports running or waiting for their download.
+    pub jobs: Arc<web::export::Jobs>,
+    /// Where finished web exports wait (beside the key file), deleted after an hour.
+    pub export_dir: std::path::PathBuf,
 }
 
 impl AppState {
@@ -54,6 +59,13 @@ impl AppState {
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             throttle: Arc::new(web::auth::Throttle::default()),
+            jobs: web::export::jobs(),
+            export_dir: settings
+                .key_file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .join("exports"),
         })
     }
 }

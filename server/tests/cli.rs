@@ -108,6 +108,34 @@ fn staff_accounts_are_created_and_reset_from_the_command_line() {
 }
 
 #[test]
+fn export_writes_a_zip_and_refuses_bad_arguments_precisely() {
+    let cli = Cli::new();
+    cli.ok(&["seed-demo"]);
+    let out = cli.dir.path().join("demo.zip");
+    let out_s = out.to_str().unwrap();
+    let today = std::process::Command::new("date").arg("+%Y-%m-%d").output().unwrap();
+    let today = String::from_utf8(today.stdout).unwrap().trim().to_string();
+    let printed =
+        cli.ok(&["export", "--out", out_s, "--region", "Lima Centro", "--from", "2000-01-01", "--to", &today]);
+    assert!(printed.contains("Exported") && printed.contains("SHA-256 of the ZIP"), "{printed}");
+    assert!(std::fs::metadata(&out).unwrap().len() > 1000);
+    for (args, expected) in [
+        (vec!["--from", "2026-13-01", "--to", "2026-12-31"], "--from"),
+        (vec!["--from", "2026-05-01", "--to", "2026-01-31"], "is after"),
+        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--station", "NOPE-9"], "no station has code"),
+        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--region", "Atlantis"], "no station is in region"),
+        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--format", "pdf"], "not a format"),
+        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--unit", "day"], "not a unit"),
+        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--version", "7"], "not published"),
+    ] {
+        let mut all = vec!["export", "--out", out_s];
+        all.extend(args);
+        let err = cli.fails(&all);
+        assert!(err.contains(expected), "{all:?}: {err}");
+    }
+}
+
+#[test]
 fn a_password_from_standard_input_must_be_long_enough() {
     use std::io::Write;
     let cli = Cli::new();
@@ -138,6 +166,7 @@ fn every_command_has_help() {
         vec!["language", "disable", "--help"],
         vec!["user", "create", "--help"],
         vec!["user", "reset-password", "--help"],
+        vec!["export", "--help"],
     ] {
         let out = cli.ok(&args);
         assert!(out.contains("Usage:"), "{args:?}: {out}");

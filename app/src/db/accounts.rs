@@ -178,6 +178,11 @@ pub async fn visible_station_ids(pool: &SqlitePool, user_id: i64, role: Role) ->
     .await
 }
 
+/// Every station's id.
+pub async fn all_station_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
+    visible_station_ids(pool, 0, Role::Admin).await
+}
+
 pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#).fetch_one(pool).await
 }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod exports;
 pub mod responses;
 pub mod stations;
 pub mod survey;

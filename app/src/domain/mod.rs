@@ -2,6 +2,7 @@
 //! validate: a value of these types is valid by construction.
 
 mod account;
+mod anonymize;
 mod dashboard;
 mod dignity;
 mod language;
@@ -11,6 +12,9 @@ mod suppress;
 mod survey;
 
 pub use account::{Email, Password, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
+pub use anonymize::{
+    month_of, plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
+};
 pub use dashboard::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, OverviewRow, PickList, QuestionMean,
     ReportWeek, StationLabel, StationReport, ValueCount,

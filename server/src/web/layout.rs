@@ -73,10 +73,12 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
         let csrf = s.csrf.clone();
         let email = s.user.email.clone();
         let l = lang.code();
+        let exports = matches!(s.role(), app::domain::Role::Admin | app::domain::Role::Researcher);
         view! {
             <nav class="staff-nav" aria-label=lang.t("Principal", "Main")>
                 <a href=format!("/dashboard?lang={l}")>{lang.t("Resumen", "Overview")}</a>
                 <a href=format!("/dashboard/compare?lang={l}")>{lang.t("Comparar", "Compare")}</a>
+                {exports.then(|| view! { <a href=format!("/export?lang={l}")>{lang.t("Exportar", "Export")}</a> })}
                 <a href=format!("/account?lang={l}")>{lang.t("Mi cuenta", "My account")}</a>
                 <span class="staff-who">{email}</span>
                 <form method="post" action=format!("/signout?lang={l}") class="inline-form">

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod auth;
 pub mod dashboard;
+pub mod export;
 pub mod layout;
 pub mod session;
 pub mod signin;
@@ -28,6 +29,7 @@ pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
         .route("/account", get(account::overview))
         .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_confirm))
         .merge(dashboard::router())
+        .merge(export::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }

@@ -30,6 +30,7 @@ enum Expect {
     SignIn,
     NotFound,
     Unauthorized,
+    Forbidden,
 }
 
 use Expect::*;
@@ -95,6 +96,15 @@ async fn world() -> World {
     World { app, token, clients }
 }
 
+/// A page every staff member reaches but only some may use: the others are told no.
+fn role_only(allowed: &[Who]) -> impl Fn(Who) -> Expect + '_ {
+    move |who| match who {
+        Anonymous | Tablet => SignIn,
+        w if allowed.contains(&w) => Allow,
+        _ => Forbidden,
+    }
+}
+
 fn staff(allowed: &[Who]) -> impl Fn(Who) -> Expect + '_ {
     move |who| match who {
         Anonymous | Tablet => SignIn,
@@ -120,6 +130,10 @@ async fn every_route_allows_exactly_whom_it_should() {
         (format!("/dashboard/station/{B}/chart/answers.svg"), Box::new(staff(&sees_b))),
         (format!("/dashboard/station/{B}/chart/improve.svg"), Box::new(staff(&sees_b))),
         ("/dashboard/station/NO-SUCH".into(), Box::new(staff(&[]))),
+        ("/export".into(), Box::new(role_only(&[Admin, Researcher]))),
+        ("/export/audit".into(), Box::new(role_only(&[Admin]))),
+        ("/export/jobs/no-such-job".into(), Box::new(staff(&[]))),
+        ("/export/jobs/no-such-job/download".into(), Box::new(staff(&[]))),
         (format!("/dashboard/compare/chart/compare-index.svg?items=s:{A},s:{B}"), Box::new(staff(&[Admin]))),
     ];
     for (path, expect) in &pages {
@@ -132,6 +146,7 @@ async fn every_route_allows_exactly_whom_it_should() {
                 (303, Some(l)) if l.starts_with("/signin") => SignIn,
                 (404, _) => NotFound,
                 (401, _) => Unauthorized,
+                (403, _) => Forbidden,
                 other => panic!("{who:?} GET {path}: unexpected {other:?}"),
             };
             assert_eq!(got, expect(*who), "{who:?} GET {path}");

@@ -5,6 +5,7 @@ mod authorization;
 mod dashboard;
 mod dashboard_pages;
 mod enroll;
+mod export;
 mod hardening;
 mod helpers;
 mod pages;

@@ -1,0 +1,323 @@
+//! The researchers' microdata export: what the ZIP holds, that it is k-anonymous and
+//! holds nothing finer than allowed, that XLSX and CSV agree, who may export, and that
+//! a large export streams.
+
+use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
+use chrono::NaiveDate;
+use serde_json::json;
+use server::export::{self, ExportRequest, Formats, UnitName};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).unwrap();
+            (f.name().unwrap().to_string(), bytes)
+        })
+        .collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Two stations of one region with a batch of 5 each (one all in English), and a big
+/// station elsewhere with 10.
+async fn stations_with_answers(app: &TestApp) {
+    let (_, a) = app.station_with_tablet("LIM-01").await;
+    let (_, b) = app.station_with_tablet("LIM-02").await;
+    for i in 0..5 {
+        assert_eq!(app.submit(&a, &full_answers(&new_id())).await.status(), 201);
+        let mut body = full_answers(&new_id());
+        body["language"] = json!("en");
+        body["answers"]["age_band"] = json!(if i < 2 { "12-17" } else { "18-plus" });
+        assert_eq!(app.submit(&b, &body).await.status(), 201);
+    }
+    let sur = {
+        let code = app::domain::StationCode::parse("SUR-01").unwrap();
+        let name = app::domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
+        let region = app::domain::Name::parse("region", "Lima Sur", 100).unwrap();
+        app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+    };
+    let enrollment = app.enrollment_code(sur).await;
+    let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    for _ in 0..10 {
+        let mut body = full_answers(&new_id());
+        body["answers"]["respect"] = json!("rather_not");
+        assert_eq!(app.submit(&token, &body).await.status(), 201);
+    }
+}
+
+async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, app::domain::Survey) {
+    let ids = app::db::accounts::all_station_ids(&app.pool).await.unwrap();
+    let stations = app::db::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    (
+        ExportRequest {
+            stations: stations.iter().map(|s| s.code.clone()).collect(),
+            station_ids: ids,
+            regions: vec![],
+            from: export::month_start(today - chrono::Duration::days(40)),
+            to: export::month_end(today + chrono::Duration::days(10)),
+            survey_version: 1,
+            unit: UnitName::Month,
+            formats,
+            include_suspect: false,
+            k: 5,
+        },
+        survey,
+    )
+}
+
+#[tokio::test]
+async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let (req, survey) = request(&app, Formats::ALL).await;
+    let out = app.dir.path().join("export.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let files = zip_files(&out);
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "SUMMARY.md",
+            "codebook.json",
+            "codebook.md",
+            "labels.R",
+            "labels.do",
+            "labels.sps",
+            "responses.csv",
+            "responses.json",
+            "responses.xlsx"
+        ]
+    );
+    assert_eq!(summary.rows + summary.suppressed, 20);
+
+    // Rows: one per exported response; every quasi-identifier combination holds ≥ k.
+    let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(&header[..6], ["station", "region", "period", "language", "respondent", "age_band"]);
+    assert!(header.contains(&"respect".to_string()) && header.contains(&"improve_information".to_string()));
+    let rows: Vec<Vec<String>> = csv.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
+    assert_eq!(rows.len() as u64, summary.rows);
+    let mut cells: BTreeMap<Vec<String>, usize> = BTreeMap::new();
+    for r in &rows {
+        *cells.entry(r[..6].to_vec()).or_default() += 1;
+    }
+    assert!(cells.values().all(|n| *n >= 5), "{cells:?}");
+    // Nothing finer than allowed: periods are months, no id, no week, no date.
+    for r in &rows {
+        assert!(r[2].len() == 7 && r[2].as_bytes()[4] == b'-', "period {}", r[2]);
+        for cell in r {
+            assert!(uuid::Uuid::parse_str(cell).is_err(), "an id in {r:?}");
+            assert!(!cell.contains("-W"), "a week in {r:?}");
+        }
+    }
+    // LIM-02 answered in English with two young visitors: generalized until each cell
+    // reaches k; the big station keeps its code and its "rather not" code 9.
+    assert!(rows.iter().any(|r| r[0] == "SUR-01" && r[header.iter().position(|h| h == "respect").unwrap()] == "9"));
+    let report = &summary.report;
+    let any_age = rows.iter().filter(|r| r[5] == app::domain::ANY).count() as u64;
+    assert_eq!(report.steps[0].rows, any_age, "the codebook's count of merged age bands matches the rows");
+    let other = rows.iter().filter(|r| r[3] == app::domain::OTHER).count() as u64;
+    assert_eq!(report.steps[1].rows, other);
+
+    // JSON and XLSX hold the same rows as the CSV.
+    let json: Vec<serde_json::Value> = serde_json::from_slice(&files["responses.json"]).unwrap();
+    assert_eq!(json.len(), rows.len());
+    let xlsx_path = app.dir.path().join("check.xlsx");
+    std::fs::write(&xlsx_path, &files["responses.xlsx"]).unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx_path).unwrap();
+    let range = book.worksheet_range("responses").unwrap();
+    let sheet: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::Float(f) => format!("{f}"),
+                    calamine::Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    assert_eq!(sheet[0], header);
+    assert_eq!(&sheet[1..], &rows[..], "the XLSX cells are the CSV cells");
+    assert!(book.sheet_names().contains(&"labels".to_string()));
+
+    // The codebook lists every variable and code; the summary lists every file's hash.
+    let codebook: serde_json::Value = serde_json::from_slice(&files["codebook.json"]).unwrap();
+    let variables: Vec<&str> =
+        codebook["variables"].as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(variables, header.iter().map(String::as_str).collect::<Vec<_>>());
+    let respect = codebook["variables"].as_array().unwrap().iter().find(|v| v["name"] == "respect").unwrap();
+    assert_eq!(respect["codes"].as_array().unwrap().len(), 5);
+    assert!(respect["description"]["qu"].is_string(), "question texts in every language");
+    let summary_md = String::from_utf8(files["SUMMARY.md"].clone()).unwrap();
+    for (name, bytes) in files.iter().filter(|(n, _)| *n != "SUMMARY.md") {
+        assert!(summary_md.contains(&format!("`{}`  {name}", sha256_hex(bytes))), "{name}'s hash in the summary");
+    }
+    assert!(String::from_utf8_lossy(&files["labels.sps"]).contains("VALUE LABELS respect"));
+    assert!(String::from_utf8_lossy(&files["labels.do"]).contains("label define respect_lbl"));
+    assert!(String::from_utf8_lossy(&files["labels.R"]).contains("factor(responses$respect"));
+
+    // The audit record carries the ZIP's hash.
+    let audit = app::db::exports::list_audit(&app.pool, 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].zip_sha256, sha256_hex(&std::fs::read(&out).unwrap()));
+    assert_eq!(audit[0].rows as u64, summary.rows);
+}
+
+#[tokio::test]
+async fn a_large_export_streams_every_row() {
+    let app = spawn_app().await;
+    let station = app.add_station("BIG-01").await;
+    // 200,000 released responses in one month, written straight to the tables.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+         INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band)
+         SELECT randomblob(16), ?, 1, '2026-W10', 'es', 'self', '18-plus' FROM n",
+    )
+    .bind(station)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO answers (response_id, question_key, value) SELECT id, 'respect', CAST(1 + abs(random()) % 4 AS TEXT) FROM responses")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let req = ExportRequest {
+        stations: vec!["BIG-01".into()],
+        station_ids: vec![station],
+        regions: vec![],
+        from: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        to: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        survey_version: 1,
+        unit: UnitName::Month,
+        formats: Formats::parse("csv").unwrap(),
+        include_suspect: false,
+        k: 5,
+    };
+    let out = app.dir.path().join("big.zip");
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &progress).await.unwrap();
+    assert_eq!(summary.rows, 200_000);
+    let files = zip_files(&out);
+    let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
+    let respect = header.iter().position(|h| h == "respect").unwrap();
+    let mut n = 0;
+    for record in csv.records() {
+        let r = record.unwrap();
+        assert_eq!(&r[0], "BIG-01");
+        assert_eq!(&r[2], "2026-03");
+        assert!(["1", "2", "3", "4"].contains(&&r[respect]), "{r:?}");
+        n += 1;
+    }
+    assert_eq!(n, 200_000);
+    let seen = seen.lock().unwrap();
+    assert!(seen.len() >= 200, "progress reported as it goes");
+    assert_eq!(seen.last(), Some(&(200_000, 200_000)));
+}
+
+async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
+    let id = app.add_user(email, "researcher", &[], regions).await;
+    let secret = server::web::auth::new_totp_secret();
+    app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
+    let client = app.browser();
+    assert_eq!(app.sign_in_with(&client, email, crate::helpers::STAFF_PASSWORD).await.status(), 303);
+    let code = server::web::auth::totp(&secret, email).unwrap().generate_current().unwrap();
+    assert_eq!(app.second_step(&client, &code).await.status(), 303);
+    client
+}
+
+fn month_text(days_from_today: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today)).format("%Y-%m").to_string()
+}
+
+#[tokio::test]
+async fn a_researcher_exports_her_region_in_the_background_and_downloads_the_zip() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let client = researcher(&app, "res@digna.test", &["Lima Centro"]).await;
+    let csrf = app.csrf_of(&client, "/export").await;
+    let (from, to) = (month_text(-40), month_text(10));
+    let form = |items: &[&str]| {
+        let mut f: Vec<(String, String)> = items.iter().map(|i| ("item".to_string(), i.to_string())).collect();
+        f.extend(
+            [("csrf", csrf.as_str()), ("from", &from), ("to", &to), ("unit", "month"), ("format", "all")]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        f
+    };
+    // Outside her scope: refused with a reason, no job.
+    let resp = client.post(app.url("/export")).form(&form(&["r:Lima Sur"])).send().await.unwrap();
+    assert_eq!(resp.status(), 422);
+    assert!(resp.text().await.unwrap().contains("No puedes exportar la región «Lima Sur»"));
+    let resp = client.post(app.url("/export")).form(&form(&["s:SUR-01"])).send().await.unwrap();
+    assert_eq!(resp.status(), 422);
+    // Her region: a job, a page with its progress, then the download.
+    let resp = client.post(app.url("/export")).form(&form(&["r:Lima Centro"])).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    let job = resp.headers()["location"].to_str().unwrap().to_string();
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = client.get(app.url(&job)).send().await.unwrap().text().await.unwrap();
+        if html.contains("export-done") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("export-done"), "{html}");
+    let path = job.split('?').next().unwrap();
+    let resp = client.get(app.url(&format!("{path}/download"))).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/zip");
+    let bytes = resp.bytes().await.unwrap();
+    let zip_path = app.dir.path().join("dl.zip");
+    std::fs::write(&zip_path, &bytes).unwrap();
+    let files = zip_files(&zip_path);
+    let csv = String::from_utf8(files["responses.csv"].clone()).unwrap();
+    assert!(!csv.contains("SUR-01") && !csv.contains("Lima Sur"), "nothing outside her scope");
+    // Another account cannot follow her job's link.
+    let other = researcher(&app, "res2@digna.test", &["Lima Centro"]).await;
+    assert_eq!(other.get(app.url(&format!("{path}/download"))).send().await.unwrap().status(), 404);
+    // The audit names her.
+    let audit = app::db::exports::list_audit(&app.pool, 10).await.unwrap();
+    assert_eq!(audit[0].actor, "res@digna.test");
+}
+
+#[tokio::test]
+async fn supervisors_cannot_export_and_only_admins_read_the_audit() {
+    let app = spawn_app().await;
+    app.add_station("LIM-01").await;
+    app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
+    let sup = app.signed_in("sup@digna.test").await;
+    assert_eq!(sup.get(app.url("/export")).send().await.unwrap().status(), 403);
+    let csrf = app.csrf_of(&sup, "/dashboard").await;
+    let resp = sup
+        .post(app.url("/export"))
+        .form(&[("csrf", csrf.as_str()), ("item", "s:LIM-01"), ("from", "2026-01"), ("to", "2026-03")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM export_audit").await, 0);
+    assert_eq!(sup.get(app.url("/export/audit")).send().await.unwrap().status(), 403);
+    let res = researcher(&app, "res@digna.test", &["Lima Centro"]).await;
+    assert_eq!(res.get(app.url("/export")).send().await.unwrap().status(), 200);
+    assert_eq!(res.get(app.url("/export/audit")).send().await.unwrap().status(), 403);
+    let anonymous = app.browser();
+    assert_eq!(anonymous.get(app.url("/export")).send().await.unwrap().status(), 303);
+}
