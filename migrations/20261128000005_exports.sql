@@ -18,10 +18,11 @@ CREATE TABLE export_audit (
     zip_sha256    TEXT NOT NULL
 );
 
--- Differential privacy spent per month of data by open-data releases, as an exact
--- fraction of epsilon.
-CREATE TABLE privacy_budget (
-    month       TEXT PRIMARY KEY CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
-    spent_num   INTEGER NOT NULL,
-    spent_den   INTEGER NOT NULL CHECK (spent_den > 0)
+-- Differential privacy spent on each month of data by open-data releases: one line per
+-- release and month, epsilon kept exact as text (such as 0.25 or 1/3).
+CREATE TABLE privacy_spend (
+    month     TEXT NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
+    audit_id  INTEGER NOT NULL REFERENCES export_audit (id),
+    epsilon   TEXT NOT NULL,
+    PRIMARY KEY (month, audit_id)
 ) WITHOUT ROWID;

@@ -24,6 +24,8 @@ pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod dp;
+#[cfg(feature = "ssr")]
 pub mod seal;
 
 use leptos::prelude::*;

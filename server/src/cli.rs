@@ -43,14 +43,49 @@ pub enum Command {
     },
     /// Export anonymized microdata (k-anonymous) as one ZIP: CSV, XLSX, JSON, codebook,
     /// label scripts for SPSS, Stata and R, and a summary with SHA-256 hashes.
-    Export(ExportArgs),
+    #[command(args_conflicts_with_subcommands = true)]
+    Export {
+        #[command(subcommand)]
+        command: Option<ExportCommand>,
+        #[command(flatten)]
+        args: Box<ExportArgs>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Open data with differential privacy: per region and month, the count of responses
+    /// and each question's distribution, with discrete Laplace noise.
+    OpenData(OpenDataArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct OpenDataArgs {
+    /// The ZIP file to write.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// A region to release (repeatable). Without --region: every region.
+    #[arg(long = "region")]
+    pub regions: Vec<String>,
+    /// First day of the period (YYYY-MM-DD); the release starts with its whole month.
+    #[arg(long)]
+    pub from: String,
+    /// Last day of the period (YYYY-MM-DD); the release ends with its whole month.
+    #[arg(long)]
+    pub to: String,
+    /// Privacy budget this release spends on each month it covers.
+    #[arg(long, default_value = crate::open_data::DEFAULT_EPSILON)]
+    pub epsilon: String,
+    /// Survey version; default the current one.
+    #[arg(long)]
+    pub version: Option<i64>,
 }
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
     /// The ZIP file to write.
     #[arg(long)]
-    pub out: std::path::PathBuf,
+    pub out: Option<std::path::PathBuf>,
     /// A station to export, by code (repeatable). Without --station or --region: all.
     #[arg(long = "station")]
     pub stations: Vec<String>,
@@ -59,10 +94,10 @@ pub struct ExportArgs {
     pub regions: Vec<String>,
     /// First day of the period (YYYY-MM-DD); the export starts with its whole month.
     #[arg(long)]
-    pub from: String,
+    pub from: Option<String>,
     /// Last day of the period (YYYY-MM-DD); the export ends with its whole month.
     #[arg(long)]
-    pub to: String,
+    pub to: Option<String>,
     /// csv, xlsx, json or all.
     #[arg(long, default_value = "all")]
     pub format: String,
@@ -205,9 +240,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = open_database(&settings).await?;
             run_user(&pool, command).await
         }
-        Command::Export(args) => {
+        Command::Export { command: Some(ExportCommand::OpenData(args)), .. } => {
             let pool = open_database(&settings).await?;
-            run_export(&pool, args, settings.release_k as u64).await
+            run_open_data(&pool, args, settings.dp_cap).await
+        }
+        Command::Export { command: None, args } => {
+            let pool = open_database(&settings).await?;
+            run_export(&pool, *args, settings.release_k as u64).await
         }
         Command::Station { command: StationCommand::Add { code, name, region, timezone } } => {
             let code = StationCode::parse(&code).map_err(anyhow::Error::msg)?;
@@ -263,9 +302,12 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
         chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
             .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
     };
-    let (from, to) = (export::month_start(date("--from", &args.from)?), export::month_end(date("--to", &args.to)?));
+    let (Some(out), Some(from_text), Some(to_text)) = (args.out.clone(), args.from.clone(), args.to.clone()) else {
+        anyhow::bail!("digna export needs --out FILE.zip, --from DATE and --to DATE (or the open-data subcommand)");
+    };
+    let (from, to) = (export::month_start(date("--from", &from_text)?), export::month_end(date("--to", &to_text)?));
     if from > to {
-        anyhow::bail!("--from {} is after --to {}", args.from, args.to);
+        anyhow::bail!("--from {from_text} is after --to {to_text}");
     }
     let formats = Formats::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
     let unit = match args.unit.trim() {
@@ -325,12 +367,12 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
         bar.set_position(done);
     };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let summary = export::export_zip(pool, &survey, &request, &actor, &args.out, &progress).await?;
+    let summary = export::export_zip(pool, &survey, &request, &actor, &out, &progress).await?;
     bar.finish_and_clear();
     println!(
         "Exported {} responses to {} ({} suppressed to keep every combination at k = {} or more).",
         summary.rows,
-        args.out.display(),
+        out.display(),
         summary.suppressed,
         k
     );
@@ -339,6 +381,53 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
             println!("  {}: {} rows", step.step.description_en(), step.rows);
         }
     }
+    println!("SHA-256 of the ZIP: {}", summary.zip_sha256);
+    println!("Audit record #{}.", summary.audit_id);
+    Ok(())
+}
+
+async fn run_open_data(pool: &sqlx::SqlitePool, args: OpenDataArgs, cap: app::dp::Epsilon) -> anyhow::Result<()> {
+    use crate::export::{month_end, month_start};
+    use crate::open_data::{self, OpenDataRequest};
+    let date = |name: &str, v: &str| {
+        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
+    };
+    let (from, to) = (month_start(date("--from", &args.from)?), month_end(date("--to", &args.to)?));
+    if from > to {
+        anyhow::bail!("--from {} is after --to {}", args.from, args.to);
+    }
+    let epsilon: app::dp::Epsilon =
+        args.epsilon.parse().map_err(|e| anyhow::anyhow!("--epsilon {:?}: {e}", args.epsilon))?;
+    let version = match args.version {
+        Some(v) => v,
+        None => app::db::survey::current_version(pool).await?.context("no survey version is published")?,
+    };
+    let survey = app::db::survey::load(pool, version)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
+    let all = app::db::dashboard::stations(pool, &app::db::accounts::all_station_ids(pool).await?).await?;
+    let mut regions: Vec<String> =
+        if args.regions.is_empty() { all.iter().map(|s| s.region.clone()).collect() } else { args.regions.clone() };
+    regions.sort();
+    regions.dedup();
+    for r in &regions {
+        if !all.iter().any(|s| &s.region == r) {
+            anyhow::bail!("--region: no station is in region {r:?}");
+        }
+    }
+    let station_ids = all.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
+    let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
+    let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
+    let (bytes, summary) = open_data::release(pool, &survey, &request, cap, &actor, &mut rand::rngs::OsRng).await?;
+    std::fs::write(&args.out, bytes).with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "Released {} noisy cells in {} tables to {} (ε = {} per month covered, δ = 0).",
+        summary.cells,
+        summary.tables,
+        args.out.display(),
+        summary.epsilon
+    );
     println!("SHA-256 of the ZIP: {}", summary.zip_sha256);
     println!("Audit record #{}.", summary.audit_id);
     Ok(())

@@ -431,11 +431,9 @@ pub async fn export_zip(
     // Pass 2: every answer, grouped by response, in random (id) order.
     let bound = selection.bind();
     let mut lines = store::answer_lines(pool, &bound);
-    let mut current: Option<(Vec<u8>, RawKey, BTreeMap<String, Vec<String>>)> = None;
+    let mut current: Option<Pending> = None;
     let (mut done, mut written) = (0u64, 0u64);
-    let mut flush = |current: Option<(Vec<u8>, RawKey, BTreeMap<String, Vec<String>>)>,
-                     writers: &mut Writers|
-     -> anyhow::Result<()> {
+    let mut flush = |current: Option<Pending>, writers: &mut Writers| -> anyhow::Result<()> {
         if let Some((_, key, answers)) = current {
             done += 1;
             if let Some(published) = plan.publish(&key) {
@@ -516,6 +514,9 @@ pub async fn export_zip(
     let audit_id = store::insert_audit(pool, &audit).await.context("cannot write the export's audit record")?;
     Ok(ExportSummary { rows: written, suppressed: report.suppressed_rows, report, files, zip_sha256, audit_id })
 }
+
+/// The response being read: its id, quasi-identifiers and answers so far.
+type Pending = (Vec<u8>, RawKey, BTreeMap<String, Vec<String>>);
 
 fn raw_key(c: &KeyCount) -> Option<RawKey> {
     Some(RawKey {

@@ -6,6 +6,7 @@ pub mod audio;
 pub mod cli;
 pub mod demo;
 pub mod export;
+pub mod open_data;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub jobs: Arc<web::export::Jobs>,
     /// Where finished web exports wait (beside the key file), deleted after an hour.
     pub export_dir: std::path::PathBuf,
+    /// The ε any one month of data may spend over all open-data releases.
+    pub dp_cap: app::dp::Epsilon,
 }
 
 impl AppState {
@@ -66,6 +69,7 @@ impl AppState {
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."))
                 .join("exports"),
+            dp_cap: settings.dp_cap,
         })
     }
 }

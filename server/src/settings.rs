@@ -22,6 +22,9 @@ pub struct Settings {
     /// Whether staff session cookies are marked Secure: `DIGNA_SECURE_COOKIES`, by default
     /// when Digna serves HTTPS itself. Set it to `true` behind a reverse proxy that does TLS.
     pub secure_cookies: Option<bool>,
+    /// The privacy budget (ε) any one month of data may spend over all open-data
+    /// releases: `DIGNA_DP_CAP`, default 3.0.
+    pub dp_cap: app::dp::Epsilon,
 }
 
 /// A PEM certificate chain and its private key.
@@ -50,7 +53,20 @@ impl Settings {
             Some("false" | "0" | "no") => Some(false),
             Some(other) => anyhow::bail!("DIGNA_SECURE_COOKIES must be true or false, not {other:?}"),
         };
-        Ok(Settings { database_url, key_file, release_k, addr: leptos.site_addr, leptos, tls: None, secure_cookies })
+        let dp_cap = var("DIGNA_DP_CAP")
+            .unwrap_or_else(|| crate::open_data::DEFAULT_CAP.into())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("DIGNA_DP_CAP: {e}"))?;
+        Ok(Settings {
+            database_url,
+            key_file,
+            release_k,
+            addr: leptos.site_addr,
+            leptos,
+            tls: None,
+            secure_cookies,
+            dp_cap,
+        })
     }
 
     /// Settings for a test: its own database file and key, port 0.
@@ -64,6 +80,7 @@ impl Settings {
             leptos,
             tls: None,
             secure_cookies: None,
+            dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
         }
     }
 }

@@ -136,6 +136,26 @@ fn export_writes_a_zip_and_refuses_bad_arguments_precisely() {
 }
 
 #[test]
+fn open_data_spends_its_budget_and_the_cap_refuses() {
+    let cli = Cli::new();
+    cli.ok(&["seed-demo"]);
+    let out = cli.dir.path().join("open.zip");
+    let out_s = out.to_str().unwrap();
+    let args = |eps: &'static str| {
+        vec!["export", "open-data", "--out", out_s, "--from", "2026-01-01", "--to", "2026-02-28", "--epsilon", eps]
+    };
+    let printed = cli.ok(&args("2.5"));
+    assert!(printed.contains("ε = 2.5") && printed.contains("δ = 0"), "{printed}");
+    let err = cli.fails(&args("1"));
+    assert!(err.contains("cap of 3"), "{err}");
+    cli.ok(&args("0.5"));
+    let err = cli.fails(&args("0"));
+    assert!(err.contains("--epsilon"), "{err}");
+    let err = cli.fails(&["export", "--out", out_s]);
+    assert!(err.contains("--from"), "{err}");
+}
+
+#[test]
 fn a_password_from_standard_input_must_be_long_enough() {
     use std::io::Write;
     let cli = Cli::new();
@@ -167,6 +187,7 @@ fn every_command_has_help() {
         vec!["user", "create", "--help"],
         vec!["user", "reset-password", "--help"],
         vec!["export", "--help"],
+        vec!["export", "open-data", "--help"],
     ] {
         let out = cli.ok(&args);
         assert!(out.contains("Usage:"), "{args:?}: {out}");

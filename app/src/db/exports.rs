@@ -192,3 +192,109 @@ pub async fn list_audit(pool: &SqlitePool, limit: i64) -> Result<Vec<Audit>, sql
     .fetch_all(pool)
     .await
 }
+
+/// Released responses per region and ISO week, from the roll-ups (suspect left out).
+pub async fn region_week_counts(
+    pool: &SqlitePool,
+    station_ids: &[i64],
+    weeks: &[String],
+    survey_version: i64,
+) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    let (stations, weeks) = (json(station_ids), json(weeks));
+    let rows = sqlx::query!(
+        r#"SELECT s.region AS "region!", r.iso_week AS "iso_week!", SUM(r.responses) AS "n!: i64"
+           FROM response_rollups r JOIN stations s ON s.id = r.station_id
+           WHERE r.station_id IN (SELECT value FROM json_each(?)) AND r.iso_week IN (SELECT value FROM json_each(?))
+             AND r.survey_version = ? AND r.suspect = 0
+           GROUP BY s.region, r.iso_week"#,
+        stations,
+        weeks,
+        survey_version
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.region, r.iso_week, r.n)).collect())
+}
+
+/// Answers per region, ISO week, question and value, from the roll-ups (suspect left out).
+pub async fn region_week_answers(
+    pool: &SqlitePool,
+    station_ids: &[i64],
+    weeks: &[String],
+    survey_version: i64,
+) -> Result<Vec<(String, String, String, String, i64)>, sqlx::Error> {
+    let (stations, weeks) = (json(station_ids), json(weeks));
+    let rows = sqlx::query!(
+        r#"SELECT s.region AS "region!", a.iso_week AS "iso_week!", a.question_key AS "question_key!",
+                  a.value AS "value!", SUM(a.answers) AS "n!: i64"
+           FROM answer_rollups a JOIN stations s ON s.id = a.station_id
+           WHERE a.station_id IN (SELECT value FROM json_each(?)) AND a.iso_week IN (SELECT value FROM json_each(?))
+             AND a.survey_version = ? AND a.suspect = 0
+           GROUP BY s.region, a.iso_week, a.question_key, a.value"#,
+        stations,
+        weeks,
+        survey_version
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.region, r.iso_week, r.question_key, r.value, r.n)).collect())
+}
+
+fn json<T: serde::Serialize>(v: &[T]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+/// The epsilons already spent on each of `months` ("2026-03"), by month.
+pub async fn privacy_spent(pool: &SqlitePool, months: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let months = json(months);
+    let rows = sqlx::query!(
+        r#"SELECT month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
+           WHERE month IN (SELECT value FROM json_each(?)) ORDER BY month"#,
+        months
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.month, r.epsilon)).collect())
+}
+
+/// Every month's releases, newest month first: (month, epsilons spent).
+pub async fn privacy_ledger(pool: &SqlitePool) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT month AS "month!", epsilon AS "epsilon!" FROM privacy_spend ORDER BY month DESC, audit_id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.month, r.epsilon)).collect())
+}
+
+/// Writes an open-data release's audit record and the epsilon it spends on each month,
+/// in one transaction; returns the audit id.
+pub async fn record_release(
+    pool: &SqlitePool,
+    audit: &Audit,
+    months: &[String],
+    epsilon: &str,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO export_audit (actor, kind, filters, rows, anonymization, suppressed, file_hashes, zip_sha256)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+        audit.actor,
+        audit.kind,
+        audit.filters,
+        audit.rows,
+        audit.anonymization,
+        audit.suppressed,
+        audit.file_hashes,
+        audit.zip_sha256
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    for month in months {
+        sqlx::query!("INSERT INTO privacy_spend (month, audit_id, epsilon) VALUES (?, ?, ?)", month, id, epsilon)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}

@@ -132,6 +132,7 @@ async fn every_route_allows_exactly_whom_it_should() {
         ("/dashboard/station/NO-SUCH".into(), Box::new(staff(&[]))),
         ("/export".into(), Box::new(role_only(&[Admin, Researcher]))),
         ("/export/audit".into(), Box::new(role_only(&[Admin]))),
+        ("/export/open-data".into(), Box::new(role_only(&[Admin, Researcher]))),
         ("/export/jobs/no-such-job".into(), Box::new(staff(&[]))),
         ("/export/jobs/no-such-job/download".into(), Box::new(staff(&[]))),
         (format!("/dashboard/compare/chart/compare-index.svg?items=s:{A},s:{B}"), Box::new(staff(&[Admin]))),

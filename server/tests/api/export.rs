@@ -321,3 +321,58 @@ async fn supervisors_cannot_export_and_only_admins_read_the_audit() {
     let anonymous = app.browser();
     assert_eq!(anonymous.get(app.url("/export")).send().await.unwrap().status(), 303);
 }
+
+#[tokio::test]
+async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let client = researcher(&app, "res@digna.test", &["Lima Centro", "Lima Sur"]).await;
+    assert_eq!(client.get(app.url("/export/open-data")).send().await.unwrap().status(), 200);
+    let csrf = app.csrf_of(&client, "/export/open-data").await;
+    let (from, to) = (month_text(-40), month_text(0));
+    let release = |epsilon: &'static str| {
+        let form: Vec<(&str, String)> = vec![
+            ("csrf", csrf.clone()),
+            ("region", "Lima Centro".into()),
+            ("region", "Lima Sur".into()),
+            ("from", from.clone()),
+            ("to", to.clone()),
+            ("epsilon", epsilon.into()),
+        ];
+        client.post(app.url("/export/open-data")).form(&form).send()
+    };
+    // The default cap is 3 per month: 2, then 1, fit; then nothing more does.
+    let resp = release("2").await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let path = app.dir.path().join("open.zip");
+    std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+    let files = zip_files(&path);
+    let codebook = String::from_utf8(files["codebook.md"].clone()).unwrap();
+    assert!(codebook.contains("ε = 2 for the whole release, δ = 0") && codebook.contains("Canonne"), "{codebook}");
+    let mut csv = csv::Reader::from_reader(&files["open-data.csv"][..]);
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    // Fixed grid: 2 regions × months × (1 count table + 7 scales × 5 faces + waiting
+    // time's 4 bands + one table per improvement choice), zeros included.
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let improve = survey.question("improve").unwrap().choices.len();
+    let months = server::open_data::months(
+        chrono::NaiveDate::parse_from_str(&format!("{from}-01"), "%Y-%m-%d").unwrap(),
+        chrono::NaiveDate::parse_from_str(&format!("{to}-01"), "%Y-%m-%d").unwrap(),
+    )
+    .len();
+    assert_eq!(rows.len(), 2 * months * (1 + 7 * 5 + 4 + improve));
+    assert!(rows.iter().all(|r| r[4].parse::<u64>().is_ok()), "counts are whole and never negative");
+    assert!(!String::from_utf8_lossy(&files["open-data.csv"]).contains("LIM-01"), "regions only");
+
+    let resp = release("1.5").await.unwrap();
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("Rechazado"));
+    assert_eq!(release("1").await.unwrap().status(), 200);
+    assert_eq!(release("0.001").await.unwrap().status(), 409);
+    let page = client.get(app.url("/export/open-data")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("2 + 1"), "the budget spent per month is visible");
+    assert_eq!(app.count("SELECT COUNT(*) FROM export_audit WHERE kind = 'open_data'").await, 2);
+    // A bad ε is explained, and spends nothing.
+    assert_eq!(release("0").await.unwrap().status(), 422);
+    assert_eq!(release("lots").await.unwrap().status(), 422);
+}
