@@ -107,6 +107,9 @@ pub struct ExportArgs {
     /// Survey version; default the current one.
     #[arg(long)]
     pub version: Option<i64>,
+    /// Include the responses the kiosk marked suspect, flagged in a `suspect` column.
+    #[arg(long)]
+    pub include_suspect: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -296,19 +299,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow::Result<()> {
-    use crate::export::{self, ExportRequest, Formats, UnitName};
+/// `--from` and `--to` widened to whole months.
+fn whole_months(from: &str, to: &str) -> anyhow::Result<(chrono::NaiveDate, chrono::NaiveDate)> {
     let date = |name: &str, v: &str| {
         chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
             .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
     };
+    let (start, end) = (crate::export::month_start(date("--from", from)?), crate::export::month_end(date("--to", to)?));
+    if start > end {
+        anyhow::bail!("--from {from} is after --to {to}");
+    }
+    Ok((start, end))
+}
+
+async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow::Result<()> {
+    use crate::export::{self, ExportRequest, Formats, UnitName};
     let (Some(out), Some(from_text), Some(to_text)) = (args.out.clone(), args.from.clone(), args.to.clone()) else {
         anyhow::bail!("digna export needs --out FILE.zip, --from DATE and --to DATE (or the open-data subcommand)");
     };
-    let (from, to) = (export::month_start(date("--from", &from_text)?), export::month_end(date("--to", &to_text)?));
-    if from > to {
-        anyhow::bail!("--from {from_text} is after --to {to_text}");
-    }
+    let (from, to) = whole_months(&from_text, &to_text)?;
     let formats = Formats::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
     let unit = match args.unit.trim() {
         "month" => UnitName::Month,
@@ -352,7 +361,7 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
         survey_version: version,
         unit,
         formats,
-        include_suspect: false,
+        include_suspect: args.include_suspect,
         k,
     };
     let bar = indicatif::ProgressBar::new(0);
@@ -387,16 +396,8 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
 }
 
 async fn run_open_data(pool: &sqlx::SqlitePool, args: OpenDataArgs, cap: app::dp::Epsilon) -> anyhow::Result<()> {
-    use crate::export::{month_end, month_start};
     use crate::open_data::{self, OpenDataRequest};
-    let date = |name: &str, v: &str| {
-        chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
-    };
-    let (from, to) = (month_start(date("--from", &args.from)?), month_end(date("--to", &args.to)?));
-    if from > to {
-        anyhow::bail!("--from {} is after --to {}", args.from, args.to);
-    }
+    let (from, to) = whole_months(&args.from, &args.to)?;
     let epsilon: app::dp::Epsilon =
         args.epsilon.parse().map_err(|e| anyhow::anyhow!("--epsilon {:?}: {e}", args.epsilon))?;
     let version = match args.version {

@@ -140,6 +140,9 @@ enum ColumnKind {
     Language,
     Respondent,
     AgeBand,
+    /// Only when suspect responses were asked for: 1 for a response the kiosk marked
+    /// suspect (too fast, or too soon after the previous one), 0 otherwise.
+    Suspect,
     /// A face scale: 1–4, 9 for "rather not answer".
     Scale(String),
     /// One choice among several: its position, from 1.
@@ -148,7 +151,7 @@ enum ColumnKind {
     Dummy(String, String),
 }
 
-fn columns(survey: &Survey) -> Vec<Column> {
+fn columns(survey: &Survey, flag_suspect: bool) -> Vec<Column> {
     let mut cols = vec![
         Column { name: "station".into(), kind: ColumnKind::Station },
         Column { name: "region".into(), kind: ColumnKind::Region },
@@ -157,6 +160,9 @@ fn columns(survey: &Survey) -> Vec<Column> {
         Column { name: "respondent".into(), kind: ColumnKind::Respondent },
         Column { name: "age_band".into(), kind: ColumnKind::AgeBand },
     ];
+    if flag_suspect {
+        cols.push(Column { name: "suspect".into(), kind: ColumnKind::Suspect });
+    }
     for q in survey.questions.iter().filter(|q| !q.profile) {
         match q.kind {
             QuestionKind::Scale4 => cols.push(Column { name: q.key.clone(), kind: ColumnKind::Scale(q.key.clone()) }),
@@ -188,6 +194,7 @@ enum Cell {
 /// One response, anonymized, with its answers.
 struct Row<'a> {
     key: &'a PublishedKey,
+    suspect: bool,
     answers: BTreeMap<String, Vec<String>>,
 }
 
@@ -206,6 +213,7 @@ fn cells(cols: &[Column], row: &Row) -> Vec<Cell> {
             ColumnKind::Language => Cell::Text(row.key.language.clone()),
             ColumnKind::Respondent => text_or_empty(&row.key.respondent),
             ColumnKind::AgeBand => text_or_empty(&row.key.age_band),
+            ColumnKind::Suspect => Cell::Int(i64::from(row.suspect)),
             ColumnKind::Scale(q) => match row.answers.get(q).and_then(|v| v.first()).map(String::as_str) {
                 None => Cell::Empty,
                 Some(app::domain::RATHER_NOT) => Cell::Int(RATHER_NOT_CODE),
@@ -424,7 +432,7 @@ pub async fn export_zip(
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let work = tempfile::Builder::new().prefix(".digna-export-").tempdir_in(parent)?;
     let dir = work.path().to_path_buf();
-    let cols = columns(survey);
+    let cols = columns(survey, req.include_suspect);
     let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let mut writers = Writers::open(&dir, req.formats, &header)?;
 
@@ -434,10 +442,10 @@ pub async fn export_zip(
     let mut current: Option<Pending> = None;
     let (mut done, mut written) = (0u64, 0u64);
     let mut flush = |current: Option<Pending>, writers: &mut Writers| -> anyhow::Result<()> {
-        if let Some((_, key, answers)) = current {
+        if let Some(Pending { key, suspect, answers, .. }) = current {
             done += 1;
             if let Some(published) = plan.publish(&key) {
-                writers.write(&header, &cells(&cols, &Row { key: published, answers }))?;
+                writers.write(&header, &cells(&cols, &Row { key: published, suspect, answers }))?;
                 written += 1;
             }
             if done % 1000 == 0 {
@@ -448,21 +456,22 @@ pub async fn export_zip(
     };
     while let Some(line) = lines.next().await {
         let line = line?;
-        let same = current.as_ref().is_some_and(|(id, _, _)| *id == line.response_id);
+        let same = current.as_ref().is_some_and(|p| p.id == line.response_id);
         if !same {
             flush(current.take(), &mut writers)?;
             let Some(key) = raw_key_of_line(&line) else { continue };
-            current = Some((line.response_id.clone(), key, BTreeMap::new()));
+            current =
+                Some(Pending { id: line.response_id.clone(), key, suspect: line.suspect, answers: BTreeMap::new() });
         }
-        if let (Some((_, _, answers)), Some(q), Some(v)) = (current.as_mut(), line.question_key, line.value) {
-            answers.entry(q).or_default().push(v);
+        if let (Some(p), Some(q), Some(v)) = (current.as_mut(), line.question_key, line.value) {
+            p.answers.entry(q).or_default().push(v);
         }
     }
     flush(current.take(), &mut writers)?;
     drop(lines);
     progress.set(total, total);
 
-    let labels = value_labels(survey);
+    let labels = value_labels(&cols, survey);
     let mut names = writers.finish(&dir, &labels)?;
     // The codebook and the label scripts.
     let codebook = Codebook::new(survey, req, &report, &cols);
@@ -515,8 +524,13 @@ pub async fn export_zip(
     Ok(ExportSummary { rows: written, suppressed: report.suppressed_rows, report, files, zip_sha256, audit_id })
 }
 
-/// The response being read: its id, quasi-identifiers and answers so far.
-type Pending = (Vec<u8>, RawKey, BTreeMap<String, Vec<String>>);
+/// The response being read: its id, quasi-identifiers, flag and answers so far.
+struct Pending {
+    id: Vec<u8>,
+    key: RawKey,
+    suspect: bool,
+    answers: BTreeMap<String, Vec<String>>,
+}
 
 fn raw_key(c: &KeyCount) -> Option<RawKey> {
     Some(RawKey {
@@ -545,9 +559,9 @@ fn text_in(texts: &app::domain::Texts, lang: Language) -> String {
 }
 
 /// (variable, code, label in Spanish) for every coded value of every column.
-fn value_labels(survey: &Survey) -> Vec<(String, String, String)> {
+fn value_labels(cols: &[Column], survey: &Survey) -> Vec<(String, String, String)> {
     let mut out = Vec::new();
-    for c in columns(survey) {
+    for c in cols {
         match &c.kind {
             ColumnKind::Scale(_) => {
                 for (code, label) in scale_labels() {
@@ -564,6 +578,10 @@ fn value_labels(survey: &Survey) -> Vec<(String, String, String)> {
             ColumnKind::Dummy(..) => {
                 out.push((c.name.clone(), "0".into(), "No elegida".into()));
                 out.push((c.name.clone(), "1".into(), "Elegida".into()));
+            }
+            ColumnKind::Suspect => {
+                out.push((c.name.clone(), "0".into(), "No".into()));
+                out.push((c.name.clone(), "1".into(), "Sospechosa".into()));
             }
             _ => {}
         }
@@ -625,6 +643,16 @@ impl Codebook {
                         vec![],
                     ),
                     ColumnKind::Region => (both("Región de la comisaría", "Region of the station"), vec![]),
+                    ColumnKind::Suspect => (
+                        both(
+                            "Marcada por el quiosco como sospechosa: terminada demasiado rápido o demasiado pronto tras la anterior",
+                            "Marked suspect by the kiosk: finished too fast, or too soon after the previous one",
+                        ),
+                        vec![
+                            Code { code: "0".into(), labels: both("No", "No") },
+                            Code { code: "1".into(), labels: both("Sospechosa", "Suspect") },
+                        ],
+                    ),
                     ColumnKind::Period => (
                         both(
                             "Mes de publicación (AAAA-MM), semana ISO (AAAA-Www) o trimestre (AAAA-Qn) si se generalizó",
@@ -808,6 +836,7 @@ fn coded_columns<'a>(cols: &'a [Column], survey: &'a Survey) -> Vec<(&'a str, Ve
                     .collect(),
             )),
             ColumnKind::Dummy(..) => Some((c.name.as_str(), vec![(0, "No elegida".into()), (1, "Elegida".into())])),
+            ColumnKind::Suspect => Some((c.name.as_str(), vec![(0, "No".into()), (1, "Sospechosa".into())])),
             _ => None,
         })
         .collect()
@@ -824,7 +853,7 @@ fn spss_script(cols: &[Column], survey: &Survey) -> String {
     s.push_str("  /ARRANGEMENT=DELIMITED /FIRSTCASE=2 /VARIABLES=\n");
     for c in cols {
         let ty = match c.kind {
-            ColumnKind::Scale(_) | ColumnKind::Single(..) | ColumnKind::Dummy(..) => "F2.0",
+            ColumnKind::Scale(_) | ColumnKind::Single(..) | ColumnKind::Dummy(..) | ColumnKind::Suspect => "F2.0",
             _ => "A64",
         };
         s.push_str(&format!("  {} {ty}\n", c.name));

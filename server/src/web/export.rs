@@ -202,6 +202,13 @@ async fn render_form(
                     {format_option("json", "JSON")}
                 </select>
             </div>
+            <div class="field check">
+                <input id="x-suspect" name="suspect" type="checkbox" value="1" checked=typed_value("suspect").is_some()/>
+                <label for="x-suspect">{lang.t(
+                    "Incluir las respuestas sospechosas, marcadas en una columna «suspect»",
+                    "Include suspect responses, flagged in a “suspect” column",
+                )}</label>
+            </div>
             <button type="submit" class="primary">{lang.t("Exportar", "Export")}</button>
         </form>
         {(staff.role() == Role::Admin).then(|| view! {
@@ -301,7 +308,7 @@ pub async fn start(
         survey_version: version,
         unit,
         formats,
-        include_suspect: false,
+        include_suspect: value("suspect").is_some(),
         k: state.release_k as u64,
     };
     state.jobs.sweep();

@@ -376,3 +376,29 @@ async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
     assert_eq!(release("0").await.unwrap().status(), 422);
     assert_eq!(release("lots").await.unwrap().status(), 422);
 }
+
+#[tokio::test]
+async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    sqlx::query("UPDATE responses SET suspect = 1 WHERE id = (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = 'SUR-01' LIMIT 1)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (mut req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    let out = app.dir.path().join("a.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.rows + summary.suppressed, 19, "the suspect response is not exported");
+    let csv = String::from_utf8(zip_files(&out)["responses.csv"].clone()).unwrap();
+    assert!(!csv.lines().next().unwrap().contains("suspect"));
+
+    req.include_suspect = true;
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.rows + summary.suppressed, 20);
+    let files = zip_files(&out);
+    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let column = reader.headers().unwrap().iter().position(|h| h == "suspect").expect("a suspect column");
+    let flagged = reader.records().filter(|r| &r.as_ref().unwrap()[column] == "1").count();
+    assert_eq!(flagged, 1);
+    assert!(String::from_utf8_lossy(&files["codebook.md"]).contains("`suspect`"));
+}
