@@ -156,7 +156,8 @@ fn columns(survey: &Survey, flag_suspect: bool) -> Vec<Column> {
         Column { name: "station".into(), kind: ColumnKind::Station },
         Column { name: "region".into(), kind: ColumnKind::Region },
         Column { name: "period".into(), kind: ColumnKind::Period },
-        Column { name: "language".into(), kind: ColumnKind::Language },
+        // Not "language": the survey has a question of that name.
+        Column { name: "survey_language".into(), kind: ColumnKind::Language },
         Column { name: "respondent".into(), kind: ColumnKind::Respondent },
         Column { name: "age_band".into(), kind: ColumnKind::AgeBand },
     ];

@@ -104,7 +104,11 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     // Rows: one per exported response; every quasi-identifier combination holds ≥ k.
     let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
     let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();
-    assert_eq!(&header[..6], ["station", "region", "period", "language", "respondent", "age_band"]);
+    assert_eq!(&header[..6], ["station", "region", "period", "survey_language", "respondent", "age_band"]);
+    let mut unique = header.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), header.len(), "column names are unique");
     assert!(header.contains(&"respect".to_string()) && header.contains(&"improve_information".to_string()));
     let rows: Vec<Vec<String>> = csv.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
     assert_eq!(rows.len() as u64, summary.rows);
@@ -401,4 +405,42 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged() {
     let flagged = reader.records().filter(|r| &r.as_ref().unwrap()[column] == "1").count();
     assert_eq!(flagged, 1);
     assert!(String::from_utf8_lossy(&files["codebook.md"]).contains("`suspect`"));
+}
+
+#[tokio::test]
+async fn every_exported_answer_is_a_stored_answer() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    let out = app.dir.path().join("same.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!(summary.suppressed, 0, "this data set needs generalization only");
+    let files = zip_files(&out);
+    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Rows cannot be linked back to responses (no ids, by design), so compare each
+    // answer column as a multiset with the stored answers.
+    for q in survey.questions.iter().filter(|q| q.kind == app::domain::QuestionKind::Scale4) {
+        let column = header.iter().position(|h| *h == q.key).unwrap();
+        let mut exported: Vec<String> = rows.iter().map(|r| r[column].to_string()).collect();
+        let stored: Vec<Option<String>> = sqlx::query_scalar(
+            "SELECT a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id AND a.question_key = ?",
+        )
+        .bind(&q.key)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        let mut stored: Vec<String> = stored
+            .into_iter()
+            .map(|v| match v.as_deref() {
+                None => String::new(),
+                Some("rather_not") => "9".to_string(),
+                Some(v) => v.to_string(),
+            })
+            .collect();
+        exported.sort();
+        stored.sort();
+        assert_eq!(exported, stored, "{}", q.key);
+    }
 }
