@@ -73,9 +73,10 @@ pub struct OpenDataArgs {
     /// Last day of the period (YYYY-MM-DD); the release ends with its whole month.
     #[arg(long)]
     pub to: String,
-    /// Privacy budget this release spends on each month it covers.
-    #[arg(long, default_value = crate::open_data::DEFAULT_EPSILON)]
-    pub epsilon: String,
+    /// Privacy budget this release spends on each month it covers (default
+    /// DIGNA_DP_EPSILON, else 1.0).
+    #[arg(long)]
+    pub epsilon: Option<String>,
     /// Survey version; default the current one.
     #[arg(long)]
     pub version: Option<i64>,
@@ -245,7 +246,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { command: Some(ExportCommand::OpenData(args)), .. } => {
             let pool = open_database(&settings).await?;
-            run_open_data(&pool, args, settings.dp_cap).await
+            run_open_data(&pool, args, settings.dp_cap, settings.dp_epsilon).await
         }
         Command::Export { command: None, args } => {
             let pool = open_database(&settings).await?;
@@ -363,6 +364,7 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
         formats,
         include_suspect: args.include_suspect,
         k,
+        xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -395,11 +397,18 @@ async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow
     Ok(())
 }
 
-async fn run_open_data(pool: &sqlx::SqlitePool, args: OpenDataArgs, cap: app::dp::Epsilon) -> anyhow::Result<()> {
+async fn run_open_data(
+    pool: &sqlx::SqlitePool,
+    args: OpenDataArgs,
+    cap: app::dp::Epsilon,
+    default_epsilon: app::dp::Epsilon,
+) -> anyhow::Result<()> {
     use crate::open_data::{self, OpenDataRequest};
     let (from, to) = whole_months(&args.from, &args.to)?;
-    let epsilon: app::dp::Epsilon =
-        args.epsilon.parse().map_err(|e| anyhow::anyhow!("--epsilon {:?}: {e}", args.epsilon))?;
+    let epsilon: app::dp::Epsilon = match &args.epsilon {
+        None => default_epsilon,
+        Some(e) => e.parse().map_err(|err| anyhow::anyhow!("--epsilon {e:?}: {err}"))?,
+    };
     let version = match args.version {
         Some(v) => v,
         None => app::db::survey::current_version(pool).await?.context("no survey version is published")?,

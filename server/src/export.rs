@@ -20,7 +20,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Excel's last row, less the header.
-const XLSX_MAX_ROWS: u32 = 1_048_575;
+pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 /// The code of "I'd rather not answer" in the files.
 pub const RATHER_NOT_CODE: i64 = 9;
 
@@ -63,6 +63,10 @@ pub struct ExportRequest {
     pub formats: Formats,
     pub include_suspect: bool,
     pub k: u64,
+    /// Data rows per XLSX sheet before the next sheet starts: Excel's limit, lower only
+    /// in tests.
+    #[serde(skip)]
+    pub xlsx_rows_per_sheet: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -273,12 +277,19 @@ struct Xlsx {
     workbook: rust_xlsxwriter::Workbook,
     sheet: usize,
     row: u32,
+    rows_per_sheet: u32,
     header: Vec<String>,
 }
 
 impl Xlsx {
-    fn new(header: &[String]) -> anyhow::Result<Xlsx> {
-        let mut x = Xlsx { workbook: rust_xlsxwriter::Workbook::new(), sheet: 0, row: 0, header: header.to_vec() };
+    fn new(header: &[String], rows_per_sheet: u32) -> anyhow::Result<Xlsx> {
+        let mut x = Xlsx {
+            workbook: rust_xlsxwriter::Workbook::new(),
+            sheet: 0,
+            row: 0,
+            rows_per_sheet: rows_per_sheet.clamp(1, XLSX_MAX_ROWS),
+            header: header.to_vec(),
+        };
         x.new_sheet(1)?;
         Ok(x)
     }
@@ -295,7 +306,7 @@ impl Xlsx {
     }
 
     fn write(&mut self, row: &[Cell]) -> anyhow::Result<()> {
-        if self.row == XLSX_MAX_ROWS {
+        if self.row == self.rows_per_sheet {
             let next = self.sheet + 2;
             self.new_sheet(next)?;
         }
@@ -318,7 +329,7 @@ impl Xlsx {
 }
 
 impl Writers {
-    fn open(dir: &Path, formats: Formats, header: &[String]) -> anyhow::Result<Writers> {
+    fn open(dir: &Path, formats: Formats, header: &[String], rows_per_sheet: u32) -> anyhow::Result<Writers> {
         let mut names = Vec::new();
         let csv = if formats.csv {
             names.push("responses.csv".to_string());
@@ -338,7 +349,7 @@ impl Writers {
         };
         let xlsx = if formats.xlsx {
             names.push("responses.xlsx".to_string());
-            Some(Xlsx::new(header)?)
+            Some(Xlsx::new(header, rows_per_sheet)?)
         } else {
             None
         };
@@ -435,7 +446,7 @@ pub async fn export_zip(
     let dir = work.path().to_path_buf();
     let cols = columns(survey, req.include_suspect);
     let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-    let mut writers = Writers::open(&dir, req.formats, &header)?;
+    let mut writers = Writers::open(&dir, req.formats, &header, req.xlsx_rows_per_sheet)?;
 
     // Pass 2: every answer, grouped by response, in random (id) order.
     let bound = selection.bind();
@@ -594,8 +605,25 @@ fn scale_labels() -> [(i64, &'static str); 5] {
     [(1, "Muy mal"), (2, "Mal"), (3, "Bien"), (4, "Muy bien"), (RATHER_NOT_CODE, "Prefiero no responder")]
 }
 
-fn scale_labels_en() -> [(i64, &'static str); 5] {
-    [(1, "Very bad"), (2, "Bad"), (3, "Good"), (4, "Very good"), (RATHER_NOT_CODE, "I'd rather not answer")]
+/// The face codes with the words the kiosk shows for them, in every language.
+fn face_codes() -> Vec<Code> {
+    type Label = fn(&app::i18n::KioskTexts) -> &'static str;
+    let pick: [(i64, Label); 5] = [
+        (1, |t| t.very_bad),
+        (2, |t| t.bad),
+        (3, |t| t.good),
+        (4, |t| t.very_good),
+        (RATHER_NOT_CODE, |t| t.rather_not),
+    ];
+    pick.iter()
+        .map(|(code, label)| Code {
+            code: code.to_string(),
+            labels: Language::ALL
+                .iter()
+                .map(|l| (l.code().to_string(), label(app::i18n::texts(*l)).to_string()))
+                .collect(),
+        })
+        .collect()
 }
 
 /// Every variable of the export, documented.
@@ -690,11 +718,7 @@ impl Codebook {
                     }
                     ColumnKind::Scale(q) => (
                         survey.question(q).map(|q| texts(&q.text)).unwrap_or_default(),
-                        scale_labels()
-                            .iter()
-                            .zip(scale_labels_en())
-                            .map(|((code, es), (_, en))| Code { code: code.to_string(), labels: both(es, en) })
-                            .collect(),
+                        face_codes(),
                     ),
                     ColumnKind::Single(q, choices) => {
                         let question = survey.question(q);

@@ -44,7 +44,11 @@ pub struct AppState {
     /// Where finished web exports wait (beside the key file), deleted after an hour.
     pub export_dir: std::path::PathBuf,
     /// The ε any one month of data may spend over all open-data releases.
+    #[from_ref(skip)]
     pub dp_cap: app::dp::Epsilon,
+    /// The ε an open-data release spends unless told otherwise.
+    #[from_ref(skip)]
+    pub dp_epsilon: app::dp::Epsilon,
 }
 
 impl AppState {
@@ -70,6 +74,7 @@ impl AppState {
                 .unwrap_or(std::path::Path::new("."))
                 .join("exports"),
             dp_cap: settings.dp_cap,
+            dp_epsilon: settings.dp_epsilon,
         })
     }
 }

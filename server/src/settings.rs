@@ -25,6 +25,9 @@ pub struct Settings {
     /// The privacy budget (ε) any one month of data may spend over all open-data
     /// releases: `DIGNA_DP_CAP`, default 3.0.
     pub dp_cap: app::dp::Epsilon,
+    /// The ε an open-data release spends unless told otherwise: `DIGNA_DP_EPSILON`,
+    /// default 1.0.
+    pub dp_epsilon: app::dp::Epsilon,
 }
 
 /// A PEM certificate chain and its private key.
@@ -57,7 +60,12 @@ impl Settings {
             .unwrap_or_else(|| crate::open_data::DEFAULT_CAP.into())
             .parse()
             .map_err(|e| anyhow::anyhow!("DIGNA_DP_CAP: {e}"))?;
+        let dp_epsilon = var("DIGNA_DP_EPSILON")
+            .unwrap_or_else(|| crate::open_data::DEFAULT_EPSILON.into())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("DIGNA_DP_EPSILON: {e}"))?;
         Ok(Settings {
+            dp_epsilon,
             database_url,
             key_file,
             release_k,
@@ -81,6 +89,7 @@ impl Settings {
             tls: None,
             secure_cookies: None,
             dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
+            dp_epsilon: crate::open_data::DEFAULT_EPSILON.parse().expect("a valid default epsilon"),
         }
     }
 }

@@ -310,6 +310,7 @@ pub async fn start(
         formats,
         include_suspect: value("suspect").is_some(),
         k: state.release_k as u64,
+        xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     state.jobs.sweep();
     let id = super::auth::random_token();
@@ -540,7 +541,7 @@ async fn render_open_data(
             <div class="field">
                 <label for="od-epsilon">{lang.t("ε de esta publicación", "ε of this release")}</label>
                 <input id="od-epsilon" name="epsilon" type="text" inputmode="decimal" required
-                    value=typed_value("epsilon").unwrap_or_else(|| crate::open_data::DEFAULT_EPSILON.into())/>
+                    value=typed_value("epsilon").unwrap_or_else(|| state.dp_epsilon.to_string())/>
             </div>
             <button type="submit" class="primary">{lang.t("Publicar y descargar", "Release and download")}</button>
         </form>

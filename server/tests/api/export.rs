@@ -71,6 +71,7 @@ async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, app::domain
             formats,
             include_suspect: false,
             k: 5,
+            xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
         },
         survey,
     )
@@ -211,6 +212,7 @@ async fn a_large_export_streams_every_row() {
         formats: Formats::parse("csv").unwrap(),
         include_suspect: false,
         k: 5,
+        xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let out = app.dir.path().join("big.zip");
     let seen = std::sync::Mutex::new(Vec::new());
@@ -443,4 +445,34 @@ async fn every_exported_answer_is_a_stored_answer() {
         stored.sort();
         assert_eq!(exported, stored, "{}", q.key);
     }
+}
+
+#[tokio::test]
+async fn the_xlsx_continues_on_a_new_sheet_past_the_row_limit() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let (mut req, survey) = request(&app, Formats::ALL).await;
+    req.xlsx_rows_per_sheet = 6;
+    let out = app.dir.path().join("sheets.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let files = zip_files(&out);
+    let path = app.dir.path().join("sheets.xlsx");
+    std::fs::write(&path, &files["responses.xlsx"]).unwrap();
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let names = book.sheet_names();
+    assert_eq!(names, ["responses", "responses_2", "responses_3", "responses_4", "labels"]);
+    let mut rows = 0;
+    for name in &names[..4] {
+        let range = book.worksheet_range(name).unwrap();
+        let first: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(first[0], "station", "every sheet starts with the header");
+        rows += range.height() - 1;
+    }
+    assert_eq!(rows as u64, summary.rows);
+    // The codebook labels the faces in every language the kiosk speaks.
+    let codebook: serde_json::Value = serde_json::from_slice(&files["codebook.json"]).unwrap();
+    let respect = codebook["variables"].as_array().unwrap().iter().find(|v| v["name"] == "respect").unwrap();
+    assert_eq!(respect["codes"][0]["labels"]["qu"], "Ancha mana allin");
+    assert_eq!(respect["codes"][0]["labels"]["es"], "Muy mal");
 }
