@@ -132,6 +132,20 @@ pub async fn enable_totp(
     tx.commit().await
 }
 
+/// Records that the TOTP code of `step` signed her in: `false` if that step (or a later
+/// one) was already used, so that a seen code cannot be replayed.
+pub async fn use_totp_step(pool: &SqlitePool, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+        step,
+        user_id,
+        step
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Spends a recovery code: `true` once per code.
 pub async fn use_recovery_code(pool: &SqlitePool, user_id: i64, code_hash: &[u8]) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!("DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?", user_id, code_hash)

@@ -172,6 +172,19 @@ pub fn check_totp(secret_base32: &str, email: &str, code: &str) -> bool {
         && totp(secret_base32, email).is_ok_and(|t| t.check_current(&code).unwrap_or(false))
 }
 
+/// The 30-second time step `code` (spaces allowed) belongs to, if it is the code of the
+/// previous, current or next step; sign-in accepts each step once.
+pub fn totp_step(secret_base32: &str, email: &str, code: &str) -> Option<u64> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = totp(secret_base32, email).ok()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let step = now / totp.step;
+    [step.saturating_sub(1), step, step + 1].into_iter().find(|s| same_secret(&totp.generate(s * totp.step), &code))
+}
+
 /// The otpauth:// link as a QR code, as inline SVG.
 pub fn totp_qr_svg(secret_base32: &str, email: &str) -> anyhow::Result<String> {
     let url = totp(secret_base32, email)?.get_url();
@@ -262,6 +275,11 @@ mod tests {
         assert!(check_totp(&secret, "ana@x.pe", &code));
         assert!(!check_totp(&secret, "ana@x.pe", "12345"));
         assert!(!check_totp(&secret, "ana@x.pe", "abcdef"));
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        let t = totp(&secret, "ana@x.pe").unwrap();
+        assert_eq!(totp_step(&secret, "ana@x.pe", &t.generate(now)), Some(now / 30));
+        assert_eq!(totp_step(&secret, "ana@x.pe", &t.generate(now - 30)), Some(now / 30 - 1));
+        assert_eq!(totp_step(&secret, "ana@x.pe", &t.generate(now - 90)), None, "too old");
         let (codes, hashes) = new_recovery_codes();
         assert_eq!(codes.len(), 10);
         assert_eq!(recovery_hash(&codes[0].to_lowercase().replace('-', " ")), hashes[0]);

@@ -1,6 +1,6 @@
 //! Sign-in with email and password, then the second factor; sign-out.
 
-use super::auth::{self, check_totp, recovery_hash};
+use super::auth::{self, recovery_hash};
 use super::layout::{page, Lang};
 use super::session::{self, check_form, csrf_token, pending_user};
 use crate::AppState;
@@ -241,7 +241,13 @@ pub async fn second_factor_submit(
     }
     let secret = user.totp_secret.clone().unwrap_or_default();
     let ok = if f.code.chars().filter(char::is_ascii_digit).count() == 6 && f.code.trim().len() <= 7 {
-        check_totp(&secret, &user.email, &f.code)
+        match auth::totp_step(&secret, &user.email, &f.code) {
+            None => false,
+            Some(step) => match accounts::use_totp_step(&state.pool, user.id, step as i64).await {
+                Ok(fresh) => fresh,
+                Err(e) => return super::internal_error(e.into()),
+            },
+        }
     } else {
         match accounts::use_recovery_code(&state.pool, user.id, &recovery_hash(&f.code)).await {
             Ok(used) => used,

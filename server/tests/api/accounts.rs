@@ -191,6 +191,10 @@ async fn admins_set_up_a_second_factor_and_then_need_it() {
     let code = totp_now(&secret, "admin@digna.test");
     assert_eq!(app.second_step(&client, &code).await.status(), 303);
     assert_eq!(client.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+    // The same code, seen over her shoulder, does not sign anyone in again.
+    let thief = app.browser();
+    app.sign_in_with(&thief, "admin@digna.test", STAFF_PASSWORD).await;
+    assert_eq!(app.second_step(&thief, &code).await.status(), 401);
 
     // A recovery code works once.
     for expected in [303, 401] {
