@@ -262,6 +262,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = open_database(&settings).await?;
             match app::db::stations::insert(&pool, &code, &name, &region, &timezone).await? {
                 Some(_) => {
+                    let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
+                    app::db::stations::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail)
+                        .await?;
                     println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
                     Ok(())
                 }
@@ -441,6 +444,11 @@ async fn run_open_data(
     println!("SHA-256 of the ZIP: {}", summary.zip_sha256);
     println!("Audit record #{}.", summary.audit_id);
     Ok(())
+}
+
+/// Who the audit log names for a command-line change.
+fn command_line_actor() -> String {
+    format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()))
 }
 
 /// The password from standard input, or a new random one to print.

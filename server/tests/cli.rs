@@ -39,6 +39,14 @@ fn add_a_station_and_enroll_a_tablet() {
     let cli = Cli::new();
     let out = cli.ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
     assert!(out.contains("LIM-09"), "{out}");
+    let db = cli.dir.path().join("digna.db");
+    let audit = Command::new("sqlite3")
+        .arg(&db)
+        .arg("SELECT action || ' ' || target || ' ' || actor FROM admin_audit")
+        .output()
+        .unwrap();
+    let audit = String::from_utf8(audit.stdout).unwrap();
+    assert!(audit.starts_with("station.create LIM-09 command line"), "the command line writes the same audit: {audit}");
     let err = cli.fails(&["station", "add", "--code", "LIM-09", "--name", "Otra", "--region", "Lima Norte"]);
     assert!(err.contains("already exists"), "{err}");
     let err = cli.fails(&["station", "add", "--code", "lim 9", "--name", "X", "--region", "Y"]);

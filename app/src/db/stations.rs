@@ -162,3 +162,81 @@ pub async fn clear_staff_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), 
         .await?;
     Ok(())
 }
+
+/// Every station, active or not, by region and code.
+pub async fn list_all(pool: &SqlitePool) -> Result<Vec<Station>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
+                  min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
+           FROM stations ORDER BY region, code"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| station_from_row!(r)).collect())
+}
+
+/// Renames a station, moves it to a region or timezone, or (de)activates it. A
+/// deactivated station's tablets stop accepting answers; its history stays.
+pub async fn update(
+    pool: &SqlitePool,
+    id: i64,
+    name: &Name,
+    region: &Name,
+    timezone: &str,
+    active: bool,
+) -> Result<bool, sqlx::Error> {
+    let (name, region, active) = (name.as_ref(), region.as_ref(), i64::from(active));
+    let done = sqlx::query!(
+        "UPDATE stations SET name = ?, region = ?, timezone = ?, active = ? WHERE id = ?",
+        name,
+        region,
+        timezone,
+        active,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One line of the administrators' audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminAudit {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+/// Writes a line of the administrators' audit log.
+pub async fn audit(
+    pool: &SqlitePool,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO admin_audit (actor, action, target, detail) VALUES (?, ?, ?, ?)",
+        actor,
+        action,
+        target,
+        detail
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The newest lines of the administrators' audit log first.
+pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>, sqlx::Error> {
+    sqlx::query_as!(
+        AdminAudit,
+        r#"SELECT id AS "id!", at, actor, action, target, detail FROM admin_audit ORDER BY id DESC LIMIT ?"#,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

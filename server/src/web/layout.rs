@@ -79,6 +79,9 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
                 <a href=format!("/dashboard?lang={l}")>{lang.t("Resumen", "Overview")}</a>
                 <a href=format!("/dashboard/compare?lang={l}")>{lang.t("Comparar", "Compare")}</a>
                 {exports.then(|| view! { <a href=format!("/export?lang={l}")>{lang.t("Exportar", "Export")}</a> })}
+                {(s.role() == app::domain::Role::Admin).then(|| view! {
+                    <a href=format!("/admin/stations?lang={l}")>{lang.t("Administración", "Administration")}</a>
+                })}
                 <a href=format!("/account?lang={l}")>{lang.t("Mi cuenta", "My account")}</a>
                 <span class="staff-who">{email}</span>
                 <form method="post" action=format!("/signout?lang={l}") class="inline-form">

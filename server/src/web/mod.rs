@@ -3,6 +3,7 @@
 //! outside this router and never see it.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod dashboard;
 pub mod export;
@@ -30,6 +31,7 @@ pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
         .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_confirm))
         .merge(dashboard::router())
         .merge(export::router())
+        .merge(admin::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }
