@@ -5,7 +5,7 @@
 //! row by row, so memory stays flat however many responses there are.
 
 use anyhow::Context;
-use app::db::exports::{self as store, Audit, KeyCount, Selection};
+use app::db::exports::{self as store, Audit, Quasi, Selection};
 use app::domain::{
     plan as plan_anonymization, IsoWeek, Language, Place, PublishedKey, QuestionKind, RawKey, Report, Survey, Unit,
 };
@@ -247,7 +247,8 @@ fn text_or_empty(s: &str) -> Cell {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hexadecimal, as SHA-256 sums are written.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -433,7 +434,7 @@ pub async fn export_zip(
     // Pass 1: how many responses share each combination of quasi-identifiers.
     let counts = store::key_counts(pool, &selection).await?;
     let raw: Vec<(RawKey, u64)> =
-        counts.iter().filter_map(|c| raw_key(c).map(|k| (k, c.responses.max(0) as u64))).collect();
+        counts.iter().filter_map(|c| raw_key(&c.quasi).map(|k| (k, c.responses.max(0) as u64))).collect();
     let unit = match req.unit {
         UnitName::Month => Unit::Month,
         UnitName::Week => Unit::Week,
@@ -471,9 +472,13 @@ pub async fn export_zip(
         let same = current.as_ref().is_some_and(|p| p.id == line.response_id);
         if !same {
             flush(current.take(), &mut writers)?;
-            let Some(key) = raw_key_of_line(&line) else { continue };
-            current =
-                Some(Pending { id: line.response_id.clone(), key, suspect: line.suspect, answers: BTreeMap::new() });
+            let Some(key) = raw_key(&line.quasi) else { continue };
+            current = Some(Pending {
+                id: line.response_id.clone(),
+                key,
+                suspect: line.quasi.suspect,
+                answers: BTreeMap::new(),
+            });
         }
         if let (Some(p), Some(q), Some(v)) = (current.as_mut(), line.question_key, line.value) {
             p.answers.entry(q).or_default().push(v);
@@ -544,25 +549,14 @@ struct Pending {
     answers: BTreeMap<String, Vec<String>>,
 }
 
-fn raw_key(c: &KeyCount) -> Option<RawKey> {
+fn raw_key(q: &Quasi) -> Option<RawKey> {
     Some(RawKey {
-        station: c.station.clone(),
-        region: c.region.clone(),
-        week: IsoWeek::parse(&c.iso_week).ok()?,
-        language: c.language.clone(),
-        respondent: c.respondent.clone(),
-        age_band: c.age_band.clone(),
-    })
-}
-
-fn raw_key_of_line(l: &store::AnswerLine) -> Option<RawKey> {
-    Some(RawKey {
-        station: l.station.clone(),
-        region: l.region.clone(),
-        week: IsoWeek::parse(&l.iso_week).ok()?,
-        language: l.language.clone(),
-        respondent: l.respondent.clone(),
-        age_band: l.age_band.clone(),
+        station: q.station.clone(),
+        region: q.region.clone(),
+        week: IsoWeek::parse(&q.iso_week).ok()?,
+        language: q.language.clone(),
+        respondent: q.respondent.clone(),
+        age_band: q.age_band.clone(),
     })
 }
 

@@ -3,7 +3,7 @@
 //! Each release spends its ε on every month it covers; a release that would take a
 //! month past the cap is refused before any noise is drawn.
 
-use crate::export::{month_end, month_start, weeks_between};
+use crate::export::{hex, month_end, month_start, weeks_between};
 use anyhow::Context;
 use app::db::exports::{self as store, Audit};
 use app::domain::{month_of, IsoWeek, QuestionKind, Survey};
@@ -193,7 +193,7 @@ pub async fn release(
     }
     let csv = csv.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
     let codebook = codebook(req, &tables, per_table, cap);
-    let hash = |b: &[u8]| -> String { Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect() };
+    let hash = |b: &[u8]| -> String { hex(&Sha256::digest(b)) };
     let files = [("open-data.csv", csv), ("codebook.md", codebook.into_bytes())];
     let mut summary = String::from("# Digna open data: summary\n\n## SHA-256\n\n");
     for (name, bytes) in &files {

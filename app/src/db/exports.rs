@@ -5,10 +5,9 @@ use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
 use sqlx::SqlitePool;
 
-/// The quasi-identifiers of released responses and how many share them. '' stands for a
-/// skipped profile item.
+/// The quasi-identifiers of a released response. '' stands for a skipped profile item.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyCount {
+pub struct Quasi {
     pub station: String,
     pub region: String,
     pub iso_week: String,
@@ -16,6 +15,12 @@ pub struct KeyCount {
     pub respondent: String,
     pub age_band: String,
     pub suspect: bool,
+}
+
+/// How many released responses share one combination of quasi-identifiers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyCount {
+    pub quasi: Quasi,
     pub responses: i64,
 }
 
@@ -62,13 +67,15 @@ pub async fn key_counts(pool: &SqlitePool, s: &Selection) -> Result<Vec<KeyCount
     Ok(rows
         .into_iter()
         .map(|r| KeyCount {
-            station: r.station,
-            region: r.region,
-            iso_week: r.iso_week,
-            language: r.language,
-            respondent: r.respondent,
-            age_band: r.age_band,
-            suspect: r.suspect != 0,
+            quasi: Quasi {
+                station: r.station,
+                region: r.region,
+                iso_week: r.iso_week,
+                language: r.language,
+                respondent: r.respondent,
+                age_band: r.age_band,
+                suspect: r.suspect != 0,
+            },
             responses: r.responses,
         })
         .collect())
@@ -80,13 +87,7 @@ pub async fn key_counts(pool: &SqlitePool, s: &Selection) -> Result<Vec<KeyCount
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnswerLine {
     pub response_id: Vec<u8>,
-    pub station: String,
-    pub region: String,
-    pub iso_week: String,
-    pub language: String,
-    pub respondent: String,
-    pub age_band: String,
-    pub suspect: bool,
+    pub quasi: Quasi,
     pub question_key: Option<String>,
     pub value: Option<String>,
 }
@@ -133,13 +134,15 @@ pub fn answer_lines<'a>(pool: &'a SqlitePool, b: &'a Bound) -> BoxStream<'a, Res
     .map(|row| {
         row.map(|r| AnswerLine {
             response_id: r.id,
-            station: r.station,
-            region: r.region,
-            iso_week: r.iso_week,
-            language: r.language,
-            respondent: r.respondent,
-            age_band: r.age_band,
-            suspect: r.suspect != 0,
+            quasi: Quasi {
+                station: r.station,
+                region: r.region,
+                iso_week: r.iso_week,
+                language: r.language,
+                respondent: r.respondent,
+                age_band: r.age_band,
+                suspect: r.suspect != 0,
+            },
             question_key: r.question_key,
             value: r.value,
         })

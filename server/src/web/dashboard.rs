@@ -3,7 +3,7 @@
 //! below k; every chart is drawn here as SVG, with its numbers as a table beside it.
 //! Scope is checked on every request: a station outside it does not exist for her.
 
-use super::layout::{page, Lang};
+use super::layout::{form_errors, page, scope_picker, Lang};
 use super::session::Staff;
 use crate::AppState;
 use app::charts::{self, ChartText, Series};
@@ -934,24 +934,6 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
 
-    // The picker: every station and region in her scope, checked when chosen.
-    let mut regions: Vec<String> = stations.iter().map(|s| s.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
-    let checkbox = |value: String, label: String| {
-        let id = format!("item-{}", value.replace([':', ' '], "-"));
-        let checked = items.contains(&value);
-        view! {
-            <li>
-                <input type="checkbox" id=id.clone() name="item" value=value checked=checked/>
-                <label for=id>{label}</label>
-            </li>
-        }
-    };
-    let station_boxes =
-        stations.iter().map(|s| checkbox(format!("s:{}", s.code), format!("{} · {}", s.code, s.name))).collect_view();
-    let region_boxes = regions.iter().map(|r| checkbox(format!("r:{r}"), r.clone())).collect_view();
-
     let result = if ready {
         let chart = compare_chart_of(&ctx, &columns);
         let headers = columns.iter().map(|c| view! { <th scope="col">{c.label.clone()}</th> }).collect_view();
@@ -1029,18 +1011,10 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
             {ctx.filters.survey_version().map(|v| view! { <input type="hidden" name="version" value=v.to_string()/> })}
             {ctx.filters.language().map(|l| view! { <input type="hidden" name="language" value=l.code()/> })}
             {ctx.filters.include_suspect().then(|| view! { <input type="hidden" name="suspect" value="1"/> })}
-            <fieldset>
-                <legend>{lang.t("Comisarías", "Stations")}</legend>
-                <ul class="checks">{station_boxes}</ul>
-            </fieldset>
-            <fieldset>
-                <legend>{lang.t("Regiones", "Regions")}</legend>
-                <ul class="checks">{region_boxes}</ul>
-            </fieldset>
+            // Every station and region in her scope, checked when chosen.
+            {scope_picker(lang, &stations, "item", &|v| items.iter().any(|i| i == v))}
             <button type="submit" class="primary">{lang.t("Comparar", "Compare")}</button>
-            {(!errors.is_empty()).then(|| view! {
-                <div class="form-error" role="alert"><ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></div>
-            })}
+            {form_errors(errors)}
         </form>
         {result}
     };

@@ -1,7 +1,7 @@
 //! `/export`: researchers and admins export anonymized microdata of their scope as a
 //! background job with a progress bar, then download the ZIP. Admins list the audit.
 
-use super::layout::{page, Lang};
+use super::layout::{check_list, form_errors, page, regions_of, scope_picker, Lang};
 use super::session::{check_form, Staff};
 use crate::export::{self, ExportRequest, ExportSummary, Formats, UnitName};
 use crate::AppState;
@@ -96,16 +96,8 @@ fn forbidden(lang: Lang, staff: &Staff) -> Response {
     r
 }
 
-fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default()
-}
-
-fn lang_of(pairs: &[(String, String)]) -> Lang {
-    pairs.iter().find(|(k, _)| k == "lang").map(|(_, v)| Lang::parse(v)).unwrap_or_default()
-}
-
 pub async fn form(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     if !may_export(&staff) {
         return forbidden(lang, &staff);
     }
@@ -123,21 +115,9 @@ async fn render_form(
     let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
     let versions = app::db::survey::published_versions(&state.pool).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let checked = |v: &str| typed.iter().any(|(k, val)| k == "item" && val == v);
     let today = chrono::Utc::now().date_naive();
     let default_to = today.format("%Y-%m").to_string();
     let default_from = (today - chrono::Duration::days(90)).format("%Y-%m").to_string();
-    let mut regions: Vec<String> = stations.iter().map(|s| s.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
-    let checkbox = |value: String, label: String| {
-        let id = format!("x-{}", value.replace([':', ' '], "-"));
-        let on = checked(&value);
-        view! { <li><input type="checkbox" id=id.clone() name="item" value=value checked=on/><label for=id>{label}</label></li> }
-    };
-    let station_boxes =
-        stations.iter().map(|s| checkbox(format!("s:{}", s.code), format!("{} · {}", s.code, s.name))).collect_view();
-    let region_boxes = regions.iter().map(|r| checkbox(format!("r:{r}"), r.clone())).collect_view();
     let version = typed_value("version");
     let version_options = versions
         .iter()
@@ -163,17 +143,8 @@ async fn render_form(
         }}</p>
         <form method="post" action=format!("/export?lang={l}") class="picker export-form" id="export-form">
             <input type="hidden" name="csrf" value=staff.csrf.clone()/>
-            {(!errors.is_empty()).then(|| view! {
-                <div class="form-error" role="alert"><ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></div>
-            })}
-            <fieldset>
-                <legend>{lang.t("Comisarías", "Stations")}</legend>
-                <ul class="checks">{station_boxes}</ul>
-            </fieldset>
-            <fieldset>
-                <legend>{lang.t("Regiones", "Regions")}</legend>
-                <ul class="checks">{region_boxes}</ul>
-            </fieldset>
+            {form_errors(errors)}
+            {scope_picker(lang, &stations, "x", &|v| typed.iter().any(|(k, val)| k == "item" && val == v))}
             <div class="field">
                 <label for="x-from">{lang.t("Desde el mes", "From month")}</label>
                 <input id="x-from" name="from" type="month" required value=typed_value("from").unwrap_or(default_from)/>
@@ -231,7 +202,7 @@ pub async fn start(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     let typed: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
     let csrf = typed.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     if let Err(refused) = check_form(&staff.session, &headers, csrf).await {
@@ -353,7 +324,7 @@ pub async fn job(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     let l = lang.code();
     let Some(job) = state.jobs.get(&id, staff.user.id) else {
         let body = view! { <section class="card"><h1>{lang.t("Exportación no encontrada", "Export not found")}</h1>
@@ -437,7 +408,7 @@ pub async fn download(State(state): State<AppState>, staff: Staff, Path(id): Pat
 }
 
 pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     if staff.role() != Role::Admin {
         let mut r = forbidden(lang, &staff);
         *r.status_mut() = StatusCode::FORBIDDEN;
@@ -490,18 +461,9 @@ async fn render_open_data(
     status: StatusCode,
 ) -> Response {
     let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
-    let mut regions: Vec<String> = stations.iter().map(|s| s.region.clone()).collect();
-    regions.sort();
-    regions.dedup();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let boxes = regions
-        .iter()
-        .map(|r| {
-            let id = format!("od-{}", r.replace(' ', "-"));
-            let on = typed.iter().any(|(k, v)| k == "region" && v == r);
-            view! { <li><input type="checkbox" id=id.clone() name="region" value=r.clone() checked=on/><label for=id>{r.clone()}</label></li> }
-        })
-        .collect_view();
+    let regions = regions_of(&stations).into_iter().map(|r| (r.clone(), r)).collect();
+    let boxes = check_list("od", "region", regions, &|r| typed.iter().any(|(k, v)| k == "region" && v == r));
     let ledger = app::db::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
     let mut by_month: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (m, e) in ledger {
@@ -522,12 +484,10 @@ async fn render_open_data(
         }}</p>
         <form method="post" action=format!("/export/open-data?lang={l}") class="picker" id="open-data-form">
             <input type="hidden" name="csrf" value=staff.csrf.clone()/>
-            {(!errors.is_empty()).then(|| view! {
-                <div class="form-error" role="alert"><ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></div>
-            })}
+            {form_errors(errors)}
             <fieldset>
                 <legend>{lang.t("Regiones", "Regions")}</legend>
-                <ul class="checks">{boxes}</ul>
+                {boxes}
             </fieldset>
             <div class="field">
                 <label for="od-from">{lang.t("Desde el mes", "From month")}</label>
@@ -560,7 +520,7 @@ async fn render_open_data(
 }
 
 pub async fn open_data_form(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     if !may_export(&staff) {
         return forbidden(lang, &staff);
     }
@@ -575,7 +535,7 @@ pub async fn open_data_release(
     body: String,
 ) -> Response {
     use crate::open_data::{OpenDataError, OpenDataRequest};
-    let lang = lang_of(&query_pairs(raw.as_deref()));
+    let lang = Lang::from_query(raw.as_deref());
     let typed: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
     let csrf = typed.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     if let Err(refused) = check_form(&staff.session, &headers, csrf).await {

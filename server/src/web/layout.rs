@@ -118,6 +118,65 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
     html_response(format!("<!DOCTYPE html>{}", doc.to_html()))
 }
 
+/// The regions of `stations`, sorted, each once.
+pub fn regions_of(stations: &[app::domain::StationLabel]) -> Vec<String> {
+    let mut regions: Vec<String> = stations.iter().map(|s| s.region.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    regions
+}
+
+/// A form's errors, announced to screen readers; nothing when there are none.
+pub fn form_errors(errors: Vec<String>) -> Option<impl IntoView> {
+    (!errors.is_empty()).then(|| {
+        view! {
+            <div class="form-error" role="alert"><ul>{errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul></div>
+        }
+    })
+}
+
+/// A list of check boxes named `name`, one per (value, label), ticked where `checked`
+/// says; ids are `{prefix}-{value}` with ':' and ' ' as '-'.
+pub fn check_list(
+    prefix: &str,
+    name: &'static str,
+    items: Vec<(String, String)>,
+    checked: &dyn Fn(&str) -> bool,
+) -> impl IntoView + use<> {
+    let boxes = items
+        .into_iter()
+        .map(|(value, label)| {
+            let id = format!("{prefix}-{}", value.replace([':', ' '], "-"));
+            let on = checked(&value);
+            view! { <li><input type="checkbox" id=id.clone() name=name value=value checked=on/><label for=id>{label}</label></li> }
+        })
+        .collect_view();
+    view! { <ul class="checks">{boxes}</ul> }
+}
+
+/// The stations and regions of a scope as two groups of check boxes named `item`, with
+/// values `s:CODE` and `r:Region` (the comparison and the export read them so).
+pub fn scope_picker(
+    lang: Lang,
+    stations: &[app::domain::StationLabel],
+    prefix: &str,
+    checked: &dyn Fn(&str) -> bool,
+) -> impl IntoView + use<> {
+    let station_items =
+        stations.iter().map(|s| (format!("s:{}", s.code), format!("{} · {}", s.code, s.name))).collect();
+    let region_items = regions_of(stations).into_iter().map(|r| (format!("r:{r}"), r)).collect();
+    view! {
+        <fieldset>
+            <legend>{lang.t("Comisarías", "Stations")}</legend>
+            {check_list(prefix, "item", station_items, checked)}
+        </fieldset>
+        <fieldset>
+            <legend>{lang.t("Regiones", "Regions")}</legend>
+            {check_list(prefix, "item", region_items, checked)}
+        </fieldset>
+    }
+}
+
 /// An HTML response with the headers every staff page carries.
 pub fn html_response(html: String) -> Response {
     (

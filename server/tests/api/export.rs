@@ -23,7 +23,7 @@ fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    export::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// Two stations of one region with a batch of 5 each (one all in English), and a big
