@@ -263,7 +263,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             match app::db::stations::insert(&pool, &code, &name, &region, &timezone).await? {
                 Some(_) => {
                     let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-                    app::db::stations::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail)
+                    app::db::audit::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail)
                         .await?;
                     println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
                     Ok(())

@@ -1,9 +1,11 @@
 //! All SQL lives here: one function per query, checked at compile time by sqlx.
 
 pub mod accounts;
+pub mod audit;
 pub mod dashboard;
 pub mod exports;
 pub mod responses;
+pub mod settings;
 pub mod stations;
 pub mod survey;
 pub mod tablets;

@@ -4,6 +4,7 @@
 use super::layout::{page, Lang};
 use super::session::{check_form, Staff};
 use crate::AppState;
+use app::db::audit;
 use app::db::stations::{self, Station};
 use app::domain::{Name, Role, StationCode};
 use axum::extract::{Path, RawQuery, State};
@@ -19,14 +20,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin", get(|| async { Redirect::to("/admin/stations") }))
         .route("/admin/stations", get(stations_page).post(create_station))
         .route("/admin/stations/{code}", get(station_page).post(update_station))
-        .route("/admin/audit", get(audit_page))
 }
 
-fn lang_of(raw: Option<&str>) -> Lang {
+pub(super) fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw)
 }
 
-fn admins_only(lang: Lang, staff: &Staff) -> Option<Response> {
+pub(super) fn admins_only(lang: Lang, staff: &Staff) -> Option<Response> {
     (staff.role() != Role::Admin).then(|| {
         let body = view! {
             <section class="card">
@@ -140,10 +140,7 @@ async fn render_stations(
         .collect_view();
     let code_error = form.errors.get("code").cloned();
     let body = view! {
-        <nav class="breadcrumbs" aria-label=lang.t("Administración", "Administration")>
-            <a href=format!("/admin/stations?lang={l}")>{lang.t("Comisarías", "Stations")}</a>" · "
-            <a href=format!("/admin/audit?lang={l}")>{lang.t("Registro de cambios", "Audit log")}</a>
-        </nav>
+        {admin_nav(lang, "/admin/stations")}
         <h1>{lang.t("Comisarías", "Stations")}</h1>
         <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Comisarías", "Stations")>
             <table id="stations-table">
@@ -223,8 +220,7 @@ pub async fn create_station(
     match stations::insert(&state.pool, &code, &name, &region, &timezone).await {
         Ok(Some(_)) => {
             let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            if let Err(e) =
-                stations::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await
+            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await
             {
                 return super::internal_error(e.into());
             }
@@ -333,39 +329,34 @@ pub async fn update_station(
     }
     if !changes.is_empty() {
         let detail = changes.join("; ");
-        if let Err(e) = stations::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await
-        {
+        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await {
             return super::internal_error(e.into());
         }
     }
     Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()
 }
 
-pub async fn audit_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let lines = match stations::audit_log(&state.pool, 500).await {
-        Ok(l) => l,
-        Err(e) => return super::internal_error(e.into()),
-    };
-    let rows = lines
+/// The admin console's sections, one link each; `current` is marked for screen readers.
+pub(super) fn admin_nav(lang: Lang, current: &str) -> impl IntoView + use<> {
+    let l = lang.code();
+    let sections = [
+        ("/admin", lang.t("Resumen", "Overview")),
+        ("/admin/stations", lang.t("Comisarías", "Stations")),
+        ("/admin/accounts", lang.t("Cuentas", "Accounts")),
+        ("/admin/survey", lang.t("Encuesta", "Survey")),
+        ("/admin/translations", lang.t("Traducciones", "Translations")),
+        ("/admin/retention", lang.t("Conservación", "Retention")),
+        ("/admin/audit", lang.t("Registro", "Audit log")),
+    ];
+    let current = current.to_string();
+    let links = sections
         .into_iter()
-        .map(|a| view! { <tr><td>{a.at}</td><td>{a.actor}</td><td>{a.action}</td><td>{a.target}</td><td>{a.detail}</td></tr> })
+        .map(|(path, label)| {
+            let here = path == current;
+            view! { <li><a href=format!("{path}?lang={l}") aria-current=here.then_some("page")>{label}</a></li> }
+        })
         .collect_view();
-    let body = view! {
-        <h1>{lang.t("Registro de cambios", "Audit log")}</h1>
-        <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Registro", "Log")>
-            <table id="admin-audit">
-                <thead><tr>
-                    <th scope="col">{lang.t("Cuándo (UTC)", "When (UTC)")}</th><th scope="col">{lang.t("Quién", "Who")}</th>
-                    <th scope="col">{lang.t("Acción", "Action")}</th><th scope="col">{lang.t("Sobre", "Target")}</th>
-                    <th scope="col">{lang.t("Detalle", "Detail")}</th>
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-    };
-    page(lang, lang.t("Registro de cambios", "Audit log"), Some(&staff), "/admin/audit", body)
+    view! {
+        <nav class="admin-nav" aria-label=lang.t("Administración", "Administration")><ul>{links}</ul></nav>
+    }
 }

@@ -4,6 +4,9 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_accounts;
+pub mod admin_audit;
+pub mod admin_survey;
 pub mod auth;
 pub mod dashboard;
 pub mod export;
@@ -32,6 +35,9 @@ pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
         .merge(dashboard::router())
         .merge(export::router())
         .merge(admin::router())
+        .merge(admin_accounts::router())
+        .merge(admin_survey::router())
+        .merge(admin_audit::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }

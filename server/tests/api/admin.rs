@@ -82,7 +82,7 @@ async fn an_admin_adds_renames_moves_and_deactivates_a_station() {
     assert!(!app::db::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap().active);
 
     // Every change is in the audit log, with who made it.
-    let log = app::db::stations::audit_log(&app.pool, 10).await.unwrap();
+    let log = app::db::audit::audit_log(&app.pool, 10).await.unwrap();
     let actions: Vec<(&str, &str)> = log.iter().map(|a| (a.action.as_str(), a.target.as_str())).collect();
     assert_eq!(actions, [("station.update", "LIM-01"), ("station.create", "LIM-09")]);
     assert!(log.iter().all(|a| a.actor == "admin@digna.test"));

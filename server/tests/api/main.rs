@@ -2,7 +2,11 @@
 
 mod accounts;
 mod admin;
+mod admin_accounts;
+mod admin_survey;
+mod admin_tablets;
 mod authorization;
+mod backup;
 mod dashboard;
 mod dashboard_pages;
 mod enroll;

@@ -1,0 +1,31 @@
+//! Network-wide settings (`settings` table): small integers an administrator changes.
+
+use sqlx::SqlitePool;
+
+/// Days without a delivery after which a tablet is flagged as silent.
+pub const SILENT_TABLET_DAYS: &str = "silent_tablet_days";
+/// Years after which released responses are purged (the roll-ups stay).
+pub const RETENTION_YEARS: &str = "retention_years";
+
+/// The setting as an integer, or `default` when it is missing or not a number.
+pub async fn get_i64(pool: &SqlitePool, key: &str, default: i64) -> Result<i64, sqlx::Error> {
+    let value = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(pool).await?;
+    Ok(value.and_then(|v| v.trim().parse().ok()).unwrap_or(default))
+}
+
+/// Stores a setting, returning its previous value (if any).
+pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<Option<String>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let old = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(&mut *tx).await?;
+    sqlx::query!(
+        "INSERT INTO settings (key, value) VALUES (?, ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        key,
+        value
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(old)
+}
