@@ -5,14 +5,7 @@
 use crate::helpers::{full_answers, new_id, spawn_app, TestApp, STAFF_PASSWORD};
 
 async fn admin(app: &TestApp) -> reqwest::Client {
-    let id = app.add_user("admin@digna.test", "admin", &[], &[]).await;
-    let secret = server::web::auth::new_totp_secret();
-    app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
-    let client = app.browser();
-    assert_eq!(app.sign_in_with(&client, "admin@digna.test", STAFF_PASSWORD).await.status(), 303);
-    let code = server::web::auth::totp(&secret, "admin@digna.test").unwrap().generate_current().unwrap();
-    assert_eq!(app.second_step(&client, &code).await.status(), 303);
-    client
+    app.admin_client("admin@digna.test").await
 }
 
 #[tokio::test]

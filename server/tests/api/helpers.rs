@@ -228,3 +228,17 @@ pub fn form_token(html: &str) -> Option<String> {
     let end = rest[start..].find('"')?;
     Some(rest[start..start + end].to_string())
 }
+
+impl TestApp {
+    /// A client signed in as a new admin `email` (with its second factor, as admins must).
+    pub async fn admin_client(&self, email: &str) -> reqwest::Client {
+        let id = self.add_user(email, "admin", &[], &[]).await;
+        let secret = server::web::auth::new_totp_secret();
+        app::db::accounts::enable_totp(&self.pool, id, &secret, &[]).await.expect("totp");
+        let client = self.browser();
+        assert_eq!(self.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
+        let code = server::web::auth::totp(&secret, email).expect("totp").generate_current().expect("code");
+        assert_eq!(self.second_step(&client, &code).await.status(), 303);
+        client
+    }
+}
