@@ -36,6 +36,12 @@ impl SealKey {
         }
     }
 
+    /// Reads an existing key file (a backup's, say); never creates one.
+    pub fn load(path: &Path) -> io::Result<Self> {
+        let text = std::fs::read_to_string(path)?;
+        Self::parse_file(&text).map_err(|m| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {m}", path.display())))
+    }
+
     /// Reads the key file, or creates it (mode 0600) with a fresh random secret.
     pub fn load_or_create(path: &Path) -> io::Result<Self> {
         match std::fs::read_to_string(path) {

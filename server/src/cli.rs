@@ -50,6 +50,28 @@ pub enum Command {
         #[command(flatten)]
         args: Box<ExportArgs>,
     },
+    /// Copy the database and its seal key while Digna runs: FILE and FILE with the
+    /// extension .key beside it. Keep both together.
+    Backup {
+        /// Where to write the copy, such as backups/digna-2026-11-29.db (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Put a backup (FILE and the .key beside it) back as Digna's database and seal key.
+    /// Stop Digna first. The backup is checked (integrity, schema, every pending response
+    /// opens with its key) before anything is written; an older backup is upgraded by the
+    /// migrations of this release.
+    Restore {
+        /// The backup's database file; its .key must sit beside it.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Only check the backup and say what it holds; change nothing.
+        #[arg(long)]
+        check: bool,
+        /// Replace an existing database; it and its key are kept aside (.before-restore-…).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -238,6 +260,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = crate::demo::seed(&pool, settings.release_k).await?;
             println!("{summary}");
             println!("{}", crate::demo::seed_accounts(&pool).await?);
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let pool = open_database(&settings).await?;
+            println!("Copying {} to {} …", settings.database_url, out.display());
+            let report = crate::backup::backup(&pool, &settings.key_file, &out).await?;
+            let detail = format!(
+                "{} released, {} pending responses",
+                report.contents.responses, report.contents.pending
+            );
+            app::db::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
+            println!("{report}");
+            println!("Keep both files together: the database alone cannot open its pending responses.");
+            Ok(())
+        }
+        Command::Restore { from, check, force } => {
+            let db = crate::settings::database_file(&settings.database_url)
+                .with_context(|| format!("DATABASE_URL {} names no database file", settings.database_url))?;
+            let report = crate::backup::restore(crate::backup::Restore {
+                from: &from,
+                db: &db,
+                key: &settings.key_file,
+                check_only: check,
+                force,
+            })
+            .await?;
+            if check {
+                println!("The backup is sound; nothing was changed.\n{report}");
+            } else {
+                println!("Restored.\n{report}\nStart Digna again with `digna serve`.");
+            }
             Ok(())
         }
         Command::User { command } => {
@@ -447,7 +500,7 @@ async fn run_open_data(
 }
 
 /// Who the audit log names for a command-line change.
-fn command_line_actor() -> String {
+pub fn command_line_actor() -> String {
     format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()))
 }
 

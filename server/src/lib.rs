@@ -3,10 +3,12 @@
 
 pub mod api;
 pub mod audio;
+pub mod backup;
 pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod open_data;
+pub mod retention;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
@@ -154,6 +156,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         web::spawn_session_cleanup(self.state.sessions.clone());
+        retention::spawn_daily(self.state.pool.clone());
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.
         let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();

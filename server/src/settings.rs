@@ -103,18 +103,20 @@ pub fn parse_release_k(v: &str) -> anyhow::Result<usize> {
     Ok(k)
 }
 
-/// The key file sits beside the database file: `data/digna.db` → `data/digna.key`.
-fn default_key_file(database_url: &str) -> PathBuf {
+/// The database file a `sqlite:` URL names; `None` for an in-memory database.
+pub fn database_file(database_url: &str) -> Option<PathBuf> {
     let path = database_url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path.starts_with(':') {
-        return PathBuf::from("data/digna.key");
-    }
-    PathBuf::from(path).with_extension("key")
+    (!path.is_empty() && !path.starts_with(':')).then(|| PathBuf::from(path))
+}
+
+/// The key file sits beside the database file: `data/digna.db` → `data/digna.key`.
+fn default_key_file(database_url: &str) -> PathBuf {
+    database_file(database_url).map_or_else(|| PathBuf::from("data/digna.key"), |p| p.with_extension("key"))
 }
 
 #[cfg(test)]

@@ -44,3 +44,50 @@ pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>,
     .fetch_all(pool)
     .await
 }
+
+/// What the audit log is filtered by; empty strings match everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Part of the actor's email (or `command line`), any case.
+    pub actor: String,
+    /// An action (`tablet.revoke`) or a family of them (`tablet`).
+    pub action: String,
+    /// From this day (`YYYY-MM-DD`, UTC), inclusive.
+    pub from: String,
+    /// Until this day (`YYYY-MM-DD`, UTC), inclusive.
+    pub to: String,
+}
+
+/// Lines of the audit log matching `filter`, newest first: the administrators' log and
+/// the researchers' exports together (an export shows as `export.microdata` or
+/// `export.open_data`).
+pub async fn search(pool: &SqlitePool, filter: &AuditFilter, limit: i64) -> Result<Vec<AdminAudit>, sqlx::Error> {
+    let (actor, action, from) = (&filter.actor, &filter.action, &filter.from);
+    // Inclusive: every time stamp of the last day sorts before its end.
+    let to = if filter.to.is_empty() { String::new() } else { format!("{}T99", filter.to) };
+    sqlx::query_as!(
+        AdminAudit,
+        r#"SELECT id AS "id!: i64", at AS "at!: String", actor AS "actor!: String", action AS "action!: String",
+                  target AS "target!: String", detail AS "detail!: String"
+           FROM (
+               SELECT id, at, actor, action, target, detail FROM admin_audit
+               UNION ALL
+               SELECT id, created_at AS at, actor, 'export.' || kind AS action, zip_sha256 AS target,
+                      rows || ' rows, ' || suppressed || ' suppressed; ' || filters AS detail
+               FROM export_audit
+           )
+           WHERE (?1 = '' OR instr(lower(actor), lower(?1)) > 0)
+             AND (?2 = '' OR action = ?2 OR action LIKE ?2 || '.%')
+             AND (?3 = '' OR at >= ?3)
+             AND (?4 = '' OR at < ?4)
+           ORDER BY at DESC, id DESC
+           LIMIT ?5"#,
+        actor,
+        action,
+        from,
+        to,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}

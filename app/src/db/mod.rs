@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod dashboard;
 pub mod exports;
+pub mod maintenance;
 pub mod responses;
 pub mod settings;
 pub mod stations;
@@ -40,4 +41,10 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 /// Applies the embedded migrations; the app must not start if one fails.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("../migrations").run(pool).await
+}
+
+/// The newest migration this build knows: a database whose schema is newer came from a
+/// later release and must not be opened by this one.
+pub fn newest_migration() -> i64 {
+    sqlx::migrate!("../migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
 }

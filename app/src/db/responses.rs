@@ -64,7 +64,7 @@ pub async fn submit(
     Ok(Outcome::Stored)
 }
 
-fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
+pub(crate) fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
     let mut ctx = station_id.to_be_bytes().to_vec();
     ctx.extend_from_slice(id);
     ctx

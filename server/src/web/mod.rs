@@ -6,6 +6,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_accounts;
 pub mod admin_audit;
+pub mod admin_retention;
 pub mod admin_survey;
 pub mod auth;
 pub mod dashboard;
@@ -38,6 +39,7 @@ pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
         .merge(admin_accounts::router())
         .merge(admin_survey::router())
         .merge(admin_audit::router())
+        .merge(admin_retention::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
 }

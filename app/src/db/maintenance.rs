@@ -1,0 +1,94 @@
+//! Keeping the database: purging old raw responses (the roll-ups stay) and checking a
+//! backup copy before it is trusted.
+
+use super::responses::seal_context;
+use crate::seal::SealKey;
+use chrono::{Datelike, NaiveDate};
+use sqlx::SqlitePool;
+
+/// The ISO week (`YYYY-Www`) of the day `years` years before `today`: released responses
+/// labelled with an earlier week are older than the retention period.
+pub fn retention_cutoff(today: NaiveDate, years: i64) -> String {
+    let year = today.year() - i32::try_from(years).unwrap_or(i32::MAX).min(today.year());
+    // 29 February has no twin in most years: the day before is the same age or older.
+    let then = today.with_year(year).or_else(|| today.pred_opt()?.with_year(year)).unwrap_or(today);
+    let week = then.iso_week();
+    format!("{:04}-W{:02}", week.year(), week.week())
+}
+
+/// Deletes released responses (and their answers) labelled with a week before `cutoff`.
+/// The roll-ups the dashboards read are kept. Returns how many responses went.
+pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE iso_week < ?)", cutoff)
+        .execute(&mut *tx)
+        .await?;
+    let done = sqlx::query!("DELETE FROM responses WHERE iso_week < ?", cutoff).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// How many released responses carry a week before `cutoff` (what a purge would delete).
+pub async fn responses_before(pool: &SqlitePool, cutoff: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses WHERE iso_week < ?"#, cutoff)
+        .fetch_one(pool)
+        .await
+}
+
+/// What a database file holds, as a backup check reports it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// `PRAGMA integrity_check`'s verdict: `ok` or the first problems found.
+    pub integrity: String,
+    pub stations: i64,
+    pub responses: i64,
+    pub pending: i64,
+    /// Pending responses the given key opens (all of them, when it is the right key).
+    pub pending_openable: i64,
+    /// The newest migration applied to it.
+    pub schema_version: i64,
+}
+
+/// Checks a database (a backup, or the live one): its integrity, what it holds, and
+/// whether `key` opens every pending response in it.
+pub async fn inspect(pool: &SqlitePool, key: &SealKey) -> Result<Contents, sqlx::Error> {
+    let problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(pool).await?;
+    let integrity = problems.join("; ");
+    let stations = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM stations"#).fetch_one(pool).await?;
+    let responses = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses"#).fetch_one(pool).await?;
+    let rows = sqlx::query!("SELECT id, station_id, sealed FROM pending_responses").fetch_all(pool).await?;
+    let pending = rows.len() as i64;
+    let pending_openable =
+        rows.iter().filter(|r| key.open(&seal_context(r.station_id, &r.id), &r.sealed).is_some()).count() as i64;
+    let schema_version: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations").fetch_one(pool).await?;
+    Ok(Contents { integrity, stations, responses, pending, pending_openable, schema_version })
+}
+
+/// Writes a consistent copy of the live database to `out` while it keeps serving:
+/// `VACUUM INTO` reads one snapshot, so writes that land meanwhile are either wholly in
+/// the copy or wholly outside it.
+pub async fn vacuum_into(pool: &SqlitePool, out: &str) -> Result<(), sqlx::Error> {
+    // A statement with no result columns that sqlx's macros cannot describe.
+    sqlx::query("VACUUM INTO ?").bind(out).execute(pool).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_cutoff_is_the_iso_week_of_the_same_day_years_before() {
+        assert_eq!(retention_cutoff(day("2026-11-29"), 5), "2021-W48");
+        // 2021-01-03 is a Sunday in ISO week 53 of 2020.
+        assert_eq!(retention_cutoff(day("2026-01-03"), 5), "2020-W53");
+        // A leap day falls back to the 28th.
+        assert_eq!(retention_cutoff(day("2028-02-29"), 1), "2027-W08");
+        assert_eq!(retention_cutoff(day("2026-11-29"), 1), "2025-W48");
+    }
+}

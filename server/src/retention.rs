@@ -1,0 +1,52 @@
+//! Retention: released responses older than the set period (default 5 years) are purged
+//! once a day; the roll-ups the dashboards read stay. Every purge is audited.
+
+use app::db::{audit, maintenance, settings};
+use sqlx::SqlitePool;
+
+/// Years kept unless an administrator sets otherwise.
+pub const DEFAULT_YEARS: i64 = 5;
+/// The range an administrator may choose.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1..=50;
+/// Who the audit log names for the daily purge.
+pub const AUTOMATIC: &str = "Digna (automatic)";
+
+/// The retention period in years, as set.
+pub async fn years(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let y = settings::get_i64(pool, settings::RETENTION_YEARS, DEFAULT_YEARS).await?;
+    Ok(if YEARS.contains(&y) { y } else { DEFAULT_YEARS })
+}
+
+/// The first ISO week kept today.
+pub async fn cutoff(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+    Ok(maintenance::retention_cutoff(chrono::Utc::now().date_naive(), years(pool).await?))
+}
+
+/// Purges released responses labelled before the cutoff and audits the purge (when it
+/// deleted anything). Returns how many responses went.
+pub async fn purge(pool: &SqlitePool, actor: &str) -> Result<u64, sqlx::Error> {
+    let (years, cutoff) = (years(pool).await?, cutoff(pool).await?);
+    let purged = maintenance::purge_responses_before(pool, &cutoff).await?;
+    if purged > 0 {
+        let detail = format!("{purged} responses labelled before {cutoff} (retention {years} years); roll-ups kept");
+        audit::audit(pool, actor, "retention.purge", "responses", &detail).await?;
+    }
+    Ok(purged)
+}
+
+/// Purges a minute after start (not in the way of starting up) and then every day.
+pub fn spawn_daily(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let day = std::time::Duration::from_secs(24 * 3600);
+        let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut every = tokio::time::interval_at(first, day);
+        loop {
+            every.tick().await;
+            match purge(&pool, AUTOMATIC).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "retention purge"),
+                Err(e) => tracing::warn!("retention purge failed: {e}"),
+            }
+        }
+    });
+}
