@@ -91,7 +91,9 @@ async fn check(db: &Path, key: &Path) -> anyhow::Result<Contents> {
 
 /// Copies the key file to `to` (mode 0600), refusing to overwrite anything.
 fn copy_key(from: &Path, to: &Path) -> anyhow::Result<()> {
-    let bytes = std::fs::read(from).with_context(|| format!("cannot read the seal key {}", from.display()))?;
+    let bytes = std::fs::read(from).with_context(|| {
+        format!("cannot read the seal key {}: is DIGNA_KEY_FILE the same as the server's?", from.display())
+    })?;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -123,8 +125,12 @@ pub async fn backup(pool: &SqlitePool, key_file: &Path, out: &Path) -> anyhow::R
     let partial = out.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
     let partial_str = partial.to_str().with_context(|| format!("{} is not valid UTF-8", partial.display()))?;
-    maintenance::vacuum_into(pool, partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?;
     copy_key(key_file, &key_out)?;
+    if let Err(e) = maintenance::vacuum_into(pool, partial_str).await {
+        let _ = std::fs::remove_file(&partial);
+        let _ = std::fs::remove_file(&key_out);
+        return Err(anyhow::Error::new(e).context(format!("cannot write {}", partial.display())));
+    }
     let contents = match check(&partial, &key_out).await {
         Ok(c) => c,
         Err(e) => {

@@ -334,6 +334,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no station has code {station:?}; add it with `digna station add`"))?;
             let code = crate::api::create_enrollment_code(&pool, found.id).await?;
+            let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
+            app::db::audit::audit(&pool, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
             println!(
                 "One-time enrollment code for a tablet at {} ({}), valid {} hours.\n\
                  On the tablet, open /kiosk and type this code:",
@@ -547,6 +549,11 @@ async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> anyhow::Resu
             if app::db::accounts::create(pool, &email, role, &hash, &grants).await?.is_none() {
                 anyhow::bail!("an account with email {email} already exists; use `digna user reset-password`");
             }
+            let mut scope: Vec<String> = grants.stations.iter().map(|s| format!("s:{s}")).collect();
+            scope.extend(grants.regions.iter().map(|r| format!("r:{r}")));
+            let scope = if role == Role::Admin { "all".to_string() } else { scope.join(", ") };
+            let detail = format!("role: {role}; scope: {scope}");
+            app::db::audit::audit(pool, &command_line_actor(), "account.create", email.as_ref(), &detail).await?;
             println!("Account {email} created ({role}).");
             if role.requires_two_factor() {
                 println!("She sets up two-step verification at her first sign-in.");
@@ -564,6 +571,8 @@ async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> anyhow::Resu
             if !app::db::accounts::set_password(pool, &email, &hash).await? {
                 anyhow::bail!("no account has email {email}");
             }
+            let detail = "password set on the command line";
+            app::db::audit::audit(pool, &command_line_actor(), "account.reset", email.as_ref(), detail).await?;
             println!("New password set for {email}.");
             if generated {
                 println!("Password (shown once):");
@@ -598,31 +607,37 @@ async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> 
 }
 
 async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyhow::Result<()> {
+    use app::domain::KioskSetting;
     let station = app::db::stations::by_code(pool, args.code.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
     let pin = args.pin.as_deref().map(StaffPin::parse).transpose().map_err(anyhow::Error::msg)?;
     let mut s = station.settings;
-    let check =
-        |name: &str, v: Option<u32>, range: std::ops::RangeInclusive<u32>, slot: &mut u32| -> anyhow::Result<()> {
-            if let Some(v) = v {
-                if !range.contains(&v) {
-                    anyhow::bail!("{name} must be between {} and {}, got {v}", range.start(), range.end());
-                }
-                *slot = v;
-            }
-            Ok(())
-        };
-    check("--inactivity-s", args.inactivity_s, 10..=3600, &mut s.inactivity_s)?;
-    check("--grace-s", args.grace_s, 5..=600, &mut s.inactivity_grace_s)?;
-    check("--min-duration-s", args.min_duration_s, 0..=600, &mut s.min_duration_s)?;
-    check("--min-gap-s", args.min_gap_s, 0..=3600, &mut s.min_gap_s)?;
-    app::db::stations::set_settings(pool, station.id, &s).await?;
+    for (flag, setting, value) in [
+        ("--inactivity-s", KioskSetting::Inactivity, args.inactivity_s),
+        ("--grace-s", KioskSetting::Grace, args.grace_s),
+        ("--min-duration-s", KioskSetting::MinDuration, args.min_duration_s),
+        ("--min-gap-s", KioskSetting::MinGap, args.min_gap_s),
+    ] {
+        if let Some(v) = value {
+            s = s.with(setting, v).map_err(|_| {
+                let range = setting.range();
+                anyhow::anyhow!("{flag} must be between {} and {}, got {v}", range.start(), range.end())
+            })?;
+        }
+    }
+    let actor = command_line_actor();
+    let changes = s.changes_from(&station.settings);
+    if !changes.is_empty() {
+        app::db::stations::set_settings(pool, station.id, &s).await?;
+        app::db::audit::audit(pool, &actor, "station.update", &station.code, &changes.join("; ")).await?;
+    }
     if let Some(pin) = pin {
         let hash = tokio::task::spawn_blocking(move || crate::api::hash_pin(&pin))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
         app::db::stations::set_staff_pin_hash(pool, station.id, &hash).await?;
+        app::db::audit::audit(pool, &actor, "station.pin", &station.code, "set").await?;
     }
     println!(
         "Station {}: inactivity {} s, then {} s to continue; suspect under {} s or within {} s of the previous survey; staff PIN {}.",

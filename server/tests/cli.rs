@@ -265,3 +265,38 @@ fn serve_speaks_https_when_given_a_certificate() {
     let err = cli.fails(&["serve", "--tls-cert", "/nonexistent.pem"]);
     assert!(err.contains("--tls-key"), "{err}");
 }
+
+#[test]
+fn backup_and_restore_from_the_command_line() {
+    let cli = Cli::new();
+    cli.ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
+    let out = cli.dir.path().join("backups").join("copy.db");
+    let err = cli.fails(&["backup", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("cannot read the seal key"), "no key yet (the server creates it): {err}");
+    assert!(!out.exists());
+    // The key the server creates at its first start.
+    app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let printed = cli.ok(&["backup", "--out", out.to_str().unwrap()]);
+    assert!(printed.contains("integrity check: ok") && printed.contains("stations: 1"), "{printed}");
+    assert!(out.is_file() && out.with_extension("key").is_file());
+    let err = cli.fails(&["backup", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("already exists"), "{err}");
+
+    let audit = |what: &str| {
+        let out = Command::new("sqlite3")
+            .arg(cli.dir.path().join("digna.db"))
+            .arg("SELECT group_concat(action, ' ') FROM admin_audit")
+            .output()
+            .unwrap();
+        let actions = String::from_utf8(out.stdout).unwrap();
+        assert!(actions.contains(what), "{what} is audited: {actions}");
+    };
+    audit("backup");
+    let checked = cli.ok(&["restore", "--from", out.to_str().unwrap(), "--check"]);
+    assert!(checked.contains("nothing was changed"), "{checked}");
+    let err = cli.fails(&["restore", "--from", out.to_str().unwrap()]);
+    assert!(err.contains("--force"), "the live database is never overwritten silently: {err}");
+    let restored = cli.ok(&["restore", "--from", out.to_str().unwrap(), "--force"]);
+    assert!(restored.contains("Restored."), "{restored}");
+    audit("restore");
+}

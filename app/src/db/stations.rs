@@ -108,6 +108,40 @@ pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Resul
     Ok(())
 }
 
+/// Removes a station's staff PIN (the tablets' staff panel stays closed until a new one
+/// is set) and clears any lock.
+pub async fn clear_staff_pin(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE stations SET staff_pin_hash = NULL, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The network at a glance, for the admin overview.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkCounts {
+    pub active_stations: i64,
+    /// Unrevoked tablets at active stations.
+    pub active_tablets: i64,
+    /// Responses released so far, from the roll-ups (never a response row).
+    pub released_responses: i64,
+}
+
+pub async fn network_counts(pool: &SqlitePool) -> Result<NetworkCounts, sqlx::Error> {
+    let r = sqlx::query!(
+        r#"SELECT (SELECT COUNT(*) FROM stations WHERE active = 1) AS "stations!: i64",
+                  (SELECT COUNT(*) FROM tablets t JOIN stations s ON s.id = t.station_id
+                    WHERE t.revoked = 0 AND s.active = 1) AS "tablets!: i64",
+                  (SELECT COALESCE(SUM(responses), 0) FROM response_rollups) AS "released!: i64""#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(NetworkCounts { active_stations: r.stations, active_tablets: r.tablets, released_responses: r.released })
+}
+
 /// The staff PIN's hash and lock state of a station.
 pub struct StaffPinState {
     pub hash: Option<String>,

@@ -1,4 +1,5 @@
 use super::stations::{self, Station};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 
 /// Stores the hash of a new one-time enrollment code for a station.
@@ -47,20 +48,193 @@ pub async fn redeem_enrollment_code(
     stations::by_id(pool, station_id).await
 }
 
+/// An enrolled, unrevoked tablet as a request sees it: its id, its station, and the
+/// last day it delivered answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenTablet {
+    pub id: i64,
+    pub station: Station,
+    pub last_delivery_day: Option<String>,
+}
+
+/// The enrolled, unrevoked tablet holding this token, with its station.
+pub async fn tablet_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<TokenTablet>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!", station_id, last_delivery_day FROM tablets WHERE token_hash = ? AND revoked = 0"#,
+        token_hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(stations::by_id(pool, row.station_id).await?.map(|station| TokenTablet {
+        id: row.id,
+        station,
+        last_delivery_day: row.last_delivery_day,
+    }))
+}
+
 /// The station of the enrolled, unrevoked tablet holding this token.
 pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<Station>, sqlx::Error> {
-    let station_id =
-        sqlx::query_scalar!("SELECT station_id FROM tablets WHERE token_hash = ? AND revoked = 0", token_hash)
-            .fetch_optional(pool)
-            .await?;
-    match station_id {
-        Some(id) => stations::by_id(pool, id).await,
-        None => Ok(None),
+    Ok(tablet_of_token(pool, token_hash).await?.map(|t| t.station))
+}
+
+/// Records the day (`YYYY-MM-DD`, in the station's timezone) a tablet delivered answers.
+/// Writes only when the day changes, so most deliveries write nothing here.
+pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE tablets SET last_delivery_day = ? WHERE id = ? AND last_delivery_day IS NOT ?",
+        day,
+        tablet_id,
+        day
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The calendar day of `at` in `timezone` (UTC if the name is unknown).
+pub fn local_day(at: DateTime<Utc>, timezone: &str) -> NaiveDate {
+    match timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => at.with_timezone(&tz).date_naive(),
+        Err(_) => at.date_naive(),
     }
 }
 
-/// Revokes every tablet holding this token (used by tests and, later, the admin console).
+/// Whole days from `day` to `today` (a tablet is silent when this exceeds the setting).
+pub fn days_since(day: NaiveDate, today: NaiveDate) -> i64 {
+    (today - day).num_days()
+}
+
+/// A tablet of a station, as the admin console lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StationTablet {
+    pub id: i64,
+    /// When it was enrolled (UTC, `YYYY-MM-DDTHH:MM:SSZ`): shown as a day.
+    pub enrolled_at: String,
+    pub last_delivery_day: Option<String>,
+    pub revoked: bool,
+}
+
+impl StationTablet {
+    /// The day it was enrolled, in `timezone`.
+    pub fn enrolled_day(&self, timezone: &str) -> Option<NaiveDate> {
+        enrolled_day(&self.enrolled_at, timezone)
+    }
+
+    /// The day it last delivered answers, or was enrolled if it never did: what its
+    /// silence is counted from.
+    pub fn last_day(&self, timezone: &str) -> Option<NaiveDate> {
+        self.last_delivery_day
+            .as_deref()
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .or_else(|| self.enrolled_day(timezone))
+    }
+}
+
+fn enrolled_day(enrolled_at: &str, timezone: &str) -> Option<NaiveDate> {
+    DateTime::parse_from_rfc3339(enrolled_at).ok().map(|t| local_day(t.with_timezone(&Utc), timezone))
+}
+
+/// A station's tablets, newest first.
+pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<StationTablet>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", created_at, last_delivery_day, revoked FROM tablets
+           WHERE station_id = ? ORDER BY id DESC"#,
+        station_id
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StationTablet {
+            id: r.id,
+            enrolled_at: r.created_at,
+            last_delivery_day: r.last_delivery_day,
+            revoked: r.revoked != 0,
+        })
+        .collect())
+}
+
+/// Revokes one tablet of a station at once: its next request is refused. `false` if it
+/// is not a tablet of that station or was already revoked.
+pub async fn revoke_at_station(pool: &SqlitePool, station_id: i64, tablet_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE tablets SET revoked = 1 WHERE id = ? AND station_id = ? AND revoked = 0",
+        tablet_id,
+        station_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An active tablet at an active station that has delivered nothing for a while.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SilentTablet {
+    pub id: i64,
+    pub station_code: String,
+    pub station_name: String,
+    /// The last day it delivered answers, or the day it was enrolled if it never did.
+    pub last_day: NaiveDate,
+    pub ever_delivered: bool,
+    /// Whole days since `last_day`, in its station's timezone.
+    pub days: i64,
+}
+
+/// Active tablets at active stations whose last delivery (or enrollment, if none) was
+/// more than `days` days ago in their station's timezone, the longest silent first.
+pub async fn silent(pool: &SqlitePool, days: i64, now: DateTime<Utc>) -> Result<Vec<SilentTablet>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT t.id AS "id!", t.created_at, t.last_delivery_day, s.code, s.name, s.timezone
+           FROM tablets t JOIN stations s ON s.id = t.station_id
+           WHERE t.revoked = 0 AND s.active = 1"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut silent: Vec<SilentTablet> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let delivered = r.last_delivery_day.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+            let last_day = delivered.or_else(|| enrolled_day(&r.created_at, &r.timezone))?;
+            let since = days_since(last_day, local_day(now, &r.timezone));
+            (since > days).then(|| SilentTablet {
+                id: r.id,
+                station_code: r.code,
+                station_name: r.name,
+                last_day,
+                ever_delivered: delivered.is_some(),
+                days: since,
+            })
+        })
+        .collect();
+    silent.sort_by(|a, b| b.days.cmp(&a.days).then_with(|| a.station_code.cmp(&b.station_code)).then(a.id.cmp(&b.id)));
+    Ok(silent)
+}
+
+/// Revokes every tablet holding this token (used by tests).
 pub async fn revoke(pool: &SqlitePool, token_hash: &[u8]) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!("UPDATE tablets SET revoked = 1 WHERE token_hash = ?", token_hash).execute(pool).await?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_delivery_day_is_the_station_s_calendar_day() {
+        // 03:00 UTC on Monday is still Sunday evening in Lima.
+        let t = Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
+        assert_eq!(local_day(t, "America/Lima").to_string(), "2026-11-29");
+        assert_eq!(local_day(t, "UTC").to_string(), "2026-11-30");
+        assert_eq!(local_day(t, "Nowhere/Else").to_string(), "2026-11-30", "an unknown zone falls back to UTC");
+        assert_eq!(
+            enrolled_day("2026-11-30T03:00:00Z", "America/Lima").map(|d| d.to_string()).as_deref(),
+            Some("2026-11-29")
+        );
+        assert_eq!(enrolled_day("garbage", "America/Lima"), None);
+    }
 }

@@ -25,6 +25,6 @@ pub use response::{
     AnswerValue, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
     AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
-pub use station::{KioskSettings, Name, StaffPin, StationCode};
+pub use station::{KioskSetting, KioskSettings, Name, OutOfRange, SilentTabletDays, StaffPin, StationCode};
 pub use suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use survey::{Choice, Question, QuestionKind, Survey, Texts};

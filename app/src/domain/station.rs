@@ -124,7 +124,88 @@ impl Default for KioskSettings {
     }
 }
 
+/// One of a station's kiosk settings, with the range the database also enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KioskSetting {
+    Inactivity,
+    Grace,
+    MinDuration,
+    MinGap,
+}
+
+impl KioskSetting {
+    pub const ALL: [KioskSetting; 4] =
+        [KioskSetting::Inactivity, KioskSetting::Grace, KioskSetting::MinDuration, KioskSetting::MinGap];
+
+    /// Its column (and form field) name.
+    pub fn key(self) -> &'static str {
+        match self {
+            KioskSetting::Inactivity => "inactivity_s",
+            KioskSetting::Grace => "inactivity_grace_s",
+            KioskSetting::MinDuration => "min_duration_s",
+            KioskSetting::MinGap => "min_gap_s",
+        }
+    }
+
+    /// The seconds it may be set to.
+    pub fn range(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            KioskSetting::Inactivity => 10..=3600,
+            KioskSetting::Grace => 5..=600,
+            KioskSetting::MinDuration => 0..=600,
+            KioskSetting::MinGap => 0..=3600,
+        }
+    }
+}
+
+/// A kiosk setting given a value outside its range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfRange {
+    pub setting: KioskSetting,
+    pub value: u32,
+}
+
+impl fmt::Display for OutOfRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let range = self.setting.range();
+        write!(f, "{} must be between {} and {}, got {}", self.setting.key(), range.start(), range.end(), self.value)
+    }
+}
+
 impl KioskSettings {
+    pub fn get(&self, setting: KioskSetting) -> u32 {
+        match setting {
+            KioskSetting::Inactivity => self.inactivity_s,
+            KioskSetting::Grace => self.inactivity_grace_s,
+            KioskSetting::MinDuration => self.min_duration_s,
+            KioskSetting::MinGap => self.min_gap_s,
+        }
+    }
+
+    /// These settings with one of them changed, if the value is within its range.
+    pub fn with(mut self, setting: KioskSetting, value: u32) -> Result<Self, OutOfRange> {
+        if !setting.range().contains(&value) {
+            return Err(OutOfRange { setting, value });
+        }
+        let slot = match setting {
+            KioskSetting::Inactivity => &mut self.inactivity_s,
+            KioskSetting::Grace => &mut self.inactivity_grace_s,
+            KioskSetting::MinDuration => &mut self.min_duration_s,
+            KioskSetting::MinGap => &mut self.min_gap_s,
+        };
+        *slot = value;
+        Ok(self)
+    }
+
+    /// What changed from `old` to these settings, as `inactivity_s: 60 → 90` (for the audit log).
+    pub fn changes_from(&self, old: &KioskSettings) -> Vec<String> {
+        KioskSetting::ALL
+            .into_iter()
+            .filter(|s| old.get(*s) != self.get(*s))
+            .map(|s| format!("{}: {} → {}", s.key(), old.get(s), self.get(s)))
+            .collect()
+    }
+
     /// Whether a survey with these durations (milliseconds) is suspect.
     pub fn is_suspect(&self, survey_ms: u64, since_previous_ms: Option<u64>) -> bool {
         survey_ms < u64::from(self.min_duration_s) * 1000
@@ -158,6 +239,27 @@ impl fmt::Debug for StaffPin {
     }
 }
 
+/// After how many days without a delivery a tablet is flagged as silent: 1 to 90.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SilentTabletDays(i64);
+
+impl SilentTabletDays {
+    pub const DEFAULT: i64 = 3;
+    pub const RANGE: std::ops::RangeInclusive<i64> = 1..=90;
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (min, max) = (Self::RANGE.start(), Self::RANGE.end());
+        match s.trim().parse::<i64>() {
+            Ok(n) if Self::RANGE.contains(&n) => Ok(SilentTabletDays(n)),
+            _ => Err(format!("the number of days must be a whole number from {min} to {max}")),
+        }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod settings_tests {
     use super::*;
@@ -170,6 +272,42 @@ mod settings_tests {
         assert!(s.is_suspect(60_000, Some(19_999)), "less than 20 s after the previous");
         assert!(!s.is_suspect(60_000, Some(20_000)));
         assert!(!s.is_suspect(60_000, None), "the first survey since start has no gap");
+    }
+
+    #[test]
+    fn kiosk_settings_stay_within_their_ranges() {
+        let s = KioskSettings::default();
+        let changed = s.with(KioskSetting::Inactivity, 90).unwrap().with(KioskSetting::MinGap, 0).unwrap();
+        assert_eq!((changed.inactivity_s, changed.min_gap_s), (90, 0));
+        assert_eq!(changed.changes_from(&s), ["inactivity_s: 60 → 90", "min_gap_s: 20 → 0"]);
+        for (case, setting, value) in [
+            ("inactivity under 10 s", KioskSetting::Inactivity, 9),
+            ("inactivity over an hour", KioskSetting::Inactivity, 3601),
+            ("grace under 5 s", KioskSetting::Grace, 4),
+            ("grace over 10 min", KioskSetting::Grace, 601),
+            ("minimum duration over 10 min", KioskSetting::MinDuration, 601),
+            ("minimum gap over an hour", KioskSetting::MinGap, 3601),
+        ] {
+            let err = s.with(setting, value).expect_err(case);
+            assert_eq!(err, OutOfRange { setting, value }, "{case}");
+        }
+        for setting in KioskSetting::ALL {
+            let (lo, hi) = (*setting.range().start(), *setting.range().end());
+            assert!(s.with(setting, lo).is_ok() && s.with(setting, hi).is_ok(), "{setting:?} bounds are allowed");
+        }
+        assert_eq!(
+            s.with(KioskSetting::Grace, 2).unwrap_err().to_string(),
+            "inactivity_grace_s must be between 5 and 600, got 2"
+        );
+    }
+
+    #[test]
+    fn silent_tablet_days() {
+        assert_eq!(SilentTabletDays::parse(" 7 ").unwrap().get(), 7);
+        assert_eq!(SilentTabletDays::parse("90").unwrap().get(), 90);
+        for (case, input) in [("zero", "0"), ("too many", "91"), ("negative", "-3"), ("text", "tres"), ("empty", "")] {
+            assert!(SilentTabletDays::parse(input).is_err(), "{case}");
+        }
     }
 
     #[test]

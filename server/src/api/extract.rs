@@ -10,7 +10,15 @@ use serde_json::Value;
 /// The station of the tablet that sent the request, from its bearer token.
 pub struct TabletStation(pub Station);
 
-impl FromRequestParts<AppState> for TabletStation {
+/// The enrolled, unrevoked tablet that sent the request, at an active station: its id
+/// (to record the day it delivered, never to link a response to it) and its station.
+pub struct Tablet {
+    pub id: i64,
+    pub station: Station,
+    pub last_delivery_day: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Tablet {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -22,11 +30,19 @@ impl FromRequestParts<AppState> for TabletStation {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or(ApiError::Unauthorized)?;
-        let station = app::db::tablets::station_of_token(&state.pool, &secret_hash(token))
+        let tablet = app::db::tablets::tablet_of_token(&state.pool, &secret_hash(token))
             .await?
-            .filter(|s| s.active)
+            .filter(|t| t.station.active)
             .ok_or(ApiError::Unauthorized)?;
-        Ok(TabletStation(station))
+        Ok(Tablet { id: tablet.id, station: tablet.station, last_delivery_day: tablet.last_delivery_day })
+    }
+}
+
+impl FromRequestParts<AppState> for TabletStation {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(TabletStation(Tablet::from_request_parts(parts, state).await?.station))
     }
 }
 

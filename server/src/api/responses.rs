@@ -1,5 +1,5 @@
-use super::extract::JsonBody;
-use super::{ApiError, TabletStation};
+use super::extract::{JsonBody, Tablet};
+use super::ApiError;
 use crate::{AppState, Counters};
 use app::db::responses::{iso_week_label, Outcome};
 use app::domain::{FieldError, Submission, SubmissionBody};
@@ -43,10 +43,15 @@ pub struct SubmitResponse {
 )]
 pub async fn submit(
     State(state): State<AppState>,
-    TabletStation(station): TabletStation,
+    tablet: Tablet,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
-    let result = store(&state, &station, body).await;
+    let mut result = store(&state, &tablet.station, body).await;
+    if result.is_ok() {
+        if let Err(e) = record_delivery_day(&state, &tablet).await {
+            result = Err(e);
+        }
+    }
     let counter = match &result {
         Ok((StatusCode::CREATED, _)) => &state.counters.stored,
         Ok(_) => &state.counters.replayed,
@@ -76,6 +81,17 @@ async fn store(
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
         Outcome::Replay => (StatusCode::OK, Json(SubmitResponse { status: "duplicate".into() })),
     })
+}
+
+/// Notes the day (in the station's timezone) this tablet last delivered answers, for the
+/// admin console's silent-tablet list: a day, never a time, and written only when it
+/// changes. Nothing links the response to the tablet.
+async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), ApiError> {
+    let today = app::db::tablets::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
+    if tablet.last_delivery_day.as_deref() != Some(today.as_str()) {
+        app::db::tablets::record_delivery_day(&state.pool, tablet.id, &today).await?;
+    }
+    Ok(())
 }
 
 /// A sealed submission opened; a plain one as it is.

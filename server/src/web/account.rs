@@ -34,7 +34,7 @@ pub struct ConfirmForm {
     csrf: String,
 }
 
-fn role_name(lang: Lang, role: app::domain::Role) -> &'static str {
+pub(super) fn role_name(lang: Lang, role: app::domain::Role) -> &'static str {
     use app::domain::Role::*;
     match role {
         Admin => lang.t("Administradora", "Administrator"),

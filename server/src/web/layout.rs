@@ -80,7 +80,7 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
                 <a href=format!("/dashboard/compare?lang={l}")>{lang.t("Comparar", "Compare")}</a>
                 {exports.then(|| view! { <a href=format!("/export?lang={l}")>{lang.t("Exportar", "Export")}</a> })}
                 {(s.role() == app::domain::Role::Admin).then(|| view! {
-                    <a href=format!("/admin/stations?lang={l}")>{lang.t("Administración", "Administration")}</a>
+                    <a href=format!("/admin?lang={l}")>{lang.t("Administración", "Administration")}</a>
                 })}
                 <a href=format!("/account?lang={l}")>{lang.t("Mi cuenta", "My account")}</a>
                 <span class="staff-who">{email}</span>

@@ -72,6 +72,11 @@ pub async fn pending_user(session: &Session) -> Option<i64> {
     (now() - at < 10 * 60).then_some(id)
 }
 
+/// The account signed in on this session, if any (timeouts not checked: for sign-out).
+pub async fn signed_in_user(session: &Session) -> Option<i64> {
+    session.get::<i64>(USER_ID).await.ok().flatten()
+}
+
 /// The session's form token, created on first use.
 pub async fn csrf_token(session: &Session) -> String {
     if let Ok(Some(token)) = session.get::<String>(CSRF).await {
@@ -116,7 +121,7 @@ pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> 
 }
 
 /// A signed-in staff member, with the stations she may see. Extracting it enforces
-/// the idle and absolute timeouts and a disabled account; without one, pages redirect
+/// the idle and absolute timeouts and a disabled (or reset) account; without one, pages redirect
 /// to the sign-in form.
 #[derive(Clone, Debug)]
 pub struct Staff {
@@ -178,7 +183,9 @@ where
             return Err(deny());
         }
         let user = match accounts::by_id(&state.pool, user_id).await {
-            Ok(Some(user)) if !user.disabled => user,
+            // Reloaded on every request: a disabled account, or one whose password an
+            // admin reset, loses its open sessions at once.
+            Ok(Some(user)) if user.may_sign_in() => user,
             Ok(_) => {
                 let _ = session.flush().await;
                 return Err(deny());

@@ -1,10 +1,13 @@
-//! Sign-in with email and password, then the second factor; sign-out.
+//! Sign-in with email and password, then the second factor; sign-out. Each success,
+//! failure and sign-out writes a line of the audit log, naming the email as typed,
+//! never the password nor the client's address. Attempts refused by the throttle are
+//! not written: they check no password, and writing them would let anyone flood the log.
 
 use super::auth::{self, recovery_hash};
 use super::layout::{page, Lang};
 use super::session::{self, check_form, csrf_token, pending_user};
 use crate::AppState;
-use app::db::accounts;
+use app::db::{accounts, audit};
 use app::domain::Email;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
@@ -22,6 +25,9 @@ pub struct SignInQuery {
     next: Option<String>,
     #[serde(default)]
     lang: Option<String>,
+    /// Set after she chose her password through a one-time link.
+    #[serde(default)]
+    password_set: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,10 +84,21 @@ fn lang_of(q: &SignInQuery) -> Lang {
 pub async fn form(session: Session, Query(q): Query<SignInQuery>) -> Response {
     let lang = lang_of(&q);
     let csrf = csrf_token(&session).await;
-    signin_page(lang, &csrf, &safe_next(q.next.as_deref()), "", None, StatusCode::OK)
+    let notice = q.password_set.is_some().then(|| {
+        lang.t("Tu contraseña quedó guardada. Ya puedes entrar.", "Your password is saved. You may sign in now.")
+    });
+    signin_page(lang, &csrf, &safe_next(q.next.as_deref()), "", None, notice, StatusCode::OK)
 }
 
-fn signin_page(lang: Lang, csrf: &str, next: &str, email: &str, error: Option<String>, status: StatusCode) -> Response {
+fn signin_page(
+    lang: Lang,
+    csrf: &str,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+    notice: Option<&'static str>,
+    status: StatusCode,
+) -> Response {
     let l = lang.code();
     let body = view! {
         <section class="card narrow">
@@ -90,6 +107,7 @@ fn signin_page(lang: Lang, csrf: &str, next: &str, email: &str, error: Option<St
                 "Para supervisoras, investigadoras y administradoras. Las visitantes no necesitan cuenta.",
                 "For supervisors, researchers and administrators. Visitors need no account.",
             )}</p>
+            {notice.map(|n| view! { <p class="notice" role="status" id="signin-notice">{n}</p> })}
             {error.map(|e| view! { <p class="form-error" role="alert" id="signin-error">{e}</p> })}
             <form method="post" action=format!("/signin?lang={l}") class="stack">
                 <input type="hidden" name="csrf" value=csrf.to_string()/>
@@ -105,6 +123,25 @@ fn signin_page(lang: Lang, csrf: &str, next: &str, email: &str, error: Option<St
     let mut response = page(lang, lang.t("Entrar", "Sign in"), None, &format!("/signin?lang={l}"), body);
     *response.status_mut() = status;
     response
+}
+
+/// Who a failed sign-in names in the audit log: the email as typed (normalized), or a
+/// placeholder when what was typed is no email at all, which is how a password typed
+/// into the wrong field would otherwise end up in the log.
+fn typed_actor(email: &str) -> String {
+    match app::domain::Email::parse(email) {
+        Ok(e) => e.as_ref().to_string(),
+        Err(_) => "(not an email)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_sign_in_never_logs_what_is_not_an_email() {
+        assert_eq!(super::typed_actor(" Ana@Digna.test "), "ana@digna.test");
+        assert_eq!(super::typed_actor("mi contraseña secreta"), "(not an email)");
+    }
 }
 
 /// Why a sign-in was refused, in words that never say whether the email exists.
@@ -143,25 +180,31 @@ pub async fn submit(
     let csrf = csrf_token(&session).await;
     let keys = state.throttle.keys(&f.email, client);
     if let Some(wait) = state.throttle.wait(&keys) {
-        let r = signin_page(lang, &csrf, &next, &f.email, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
+        let r =
+            signin_page(lang, &csrf, &next, &f.email, Some(too_many(lang, wait)), None, StatusCode::TOO_MANY_REQUESTS);
         return with_retry_after(r, wait);
     }
     let user = match Email::parse(&f.email) {
+        // A disabled account, or one with no password of her own yet, is checked against
+        // the decoy like an unknown email: same answer, same time.
         Ok(email) => match accounts::by_email(&state.pool, &email).await {
-            Ok(user) => user.filter(|u| !u.disabled),
+            Ok(user) => user.filter(|u| u.may_sign_in()),
             Err(e) => return super::internal_error(e.into()),
         },
         Err(_) => None,
     };
     let ok = auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await;
     let Some(user) = user.filter(|_| ok) else {
+        if let Err(e) = audit::audit(&state.pool, &typed_actor(&f.email), "signin.failed", "", "password").await {
+            return super::internal_error(e.into());
+        }
         let wait = state.throttle.fail(&keys);
         let (message, status) = if wait.is_zero() {
             (wrong(lang), StatusCode::UNAUTHORIZED)
         } else {
             (format!("{} {}", wrong(lang), too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS)
         };
-        let r = signin_page(lang, &csrf, &next, &f.email, Some(message), status);
+        let r = signin_page(lang, &csrf, &next, &f.email, Some(message), None, status);
         return if wait.is_zero() { r } else { with_retry_after(r, wait) };
     };
     state.throttle.succeed(&keys);
@@ -170,6 +213,9 @@ pub async fn submit(
             .await
             .map(|_| format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next)))
     } else {
+        if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password").await {
+            return super::internal_error(e.into());
+        }
         session::sign_in(&session, user.id).await.map(|_| next)
     };
     match result {
@@ -230,7 +276,7 @@ pub async fn second_factor_submit(
     let next = safe_next(f.next.as_deref());
     let csrf = csrf_token(&session).await;
     let user = match accounts::by_id(&state.pool, user_id).await {
-        Ok(Some(u)) if !u.disabled => u,
+        Ok(Some(u)) if u.may_sign_in() => u,
         Ok(_) => return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response(),
         Err(e) => return super::internal_error(e.into()),
     };
@@ -255,11 +301,17 @@ pub async fn second_factor_submit(
         }
     };
     if !ok {
+        if let Err(e) = audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await {
+            return super::internal_error(e.into());
+        }
         state.throttle.fail(&keys);
         let message = lang.t("El código no es válido.", "That code is not valid.").to_string();
         return second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED);
     }
     state.throttle.succeed(&keys);
+    if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await {
+        return super::internal_error(e.into());
+    }
     match session::sign_in(&session, user.id).await {
         Ok(()) => Redirect::to(&next).into_response(),
         Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
@@ -268,6 +320,7 @@ pub async fn second_factor_submit(
 
 /// Ends the session on the server: the cookie is worthless afterwards.
 pub async fn sign_out(
+    State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
@@ -276,6 +329,17 @@ pub async fn sign_out(
     let lang = lang_of(&q);
     if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
         return refused;
+    }
+    if let Some(user_id) = session::signed_in_user(&session).await {
+        let user = match accounts::by_id(&state.pool, user_id).await {
+            Ok(user) => user,
+            Err(e) => return super::internal_error(e.into()),
+        };
+        if let Some(user) = user {
+            if let Err(e) = audit::audit(&state.pool, &user.email, "signout", &user.email, "").await {
+                return super::internal_error(e.into());
+            }
+        }
     }
     if let Err(e) = session.flush().await {
         return super::internal_error(anyhow::anyhow!("session: {e}"));

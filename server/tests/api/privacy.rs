@@ -51,6 +51,15 @@ async fn submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2, "two pending");
 
     let end = chrono::Utc::now().timestamp();
+    // The one day-level label the admin console keeps: the last day each tablet delivered
+    // (a day in the station's timezone, never a time, and never linked to an answer).
+    let days: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT last_delivery_day FROM tablets").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(days.len(), 1);
+    for d in days.iter().flatten() {
+        assert!(d.len() == 10 && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok(), "a day: {d}");
+    }
+    sqlx::query("UPDATE tablets SET last_delivery_day = NULL").execute(&app.pool).await.unwrap();
     let after = app.dump().await;
     let log = captured_log();
     let new_log = &log[log_before.len()..];
