@@ -266,10 +266,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = open_database(&settings).await?;
             println!("Copying {} to {} …", settings.database_url, out.display());
             let report = crate::backup::backup(&pool, &settings.key_file, &out).await?;
-            let detail = format!(
-                "{} released, {} pending responses",
-                report.contents.responses, report.contents.pending
-            );
+            let detail =
+                format!("{} released, {} pending responses", report.contents.responses, report.contents.pending);
             app::db::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
             println!("{report}");
             println!("Keep both files together: the database alone cannot open its pending responses.");
@@ -333,6 +331,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let found = app::db::stations::by_code(&pool, station.trim())
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("no station has code {station:?}; add it with `digna station add`"))?;
+            if !found.active {
+                anyhow::bail!(
+                    "station {} is deactivated: its tablets accept no answers; activate it first",
+                    found.code
+                );
+            }
             let code = crate::api::create_enrollment_code(&pool, found.id).await?;
             let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
             app::db::audit::audit(&pool, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
@@ -583,16 +587,15 @@ async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> anyhow::Resu
     }
 }
 
+/// The same check and audit line as the admin console's languages form.
 async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> anyhow::Result<()> {
+    use app::db::survey::LanguageChange;
+    let outcome = crate::web::admin_survey::change_language(pool, lang, enable, &command_line_actor()).await?;
+    if let Some(refusal) = crate::web::admin_survey::language_refusal(crate::web::layout::Lang::En, lang, &outcome) {
+        anyhow::bail!("{refusal}");
+    }
     if enable {
-        let version = app::db::survey::current_version(pool).await?.context("no survey version is published")?;
-        let survey = app::db::survey::load(pool, version).await?.context("the current survey cannot be read")?;
-        if !survey.is_complete_in(lang) {
-            anyhow::bail!(
-                "survey version {version} is missing texts in {} ({lang}); add them before enabling it",
-                lang.native_name()
-            );
-        }
+        let version = app::db::survey::current_version(pool).await?.unwrap_or(0);
         let unreviewed = app::db::survey::texts_needing_review(pool, version, lang).await?;
         if unreviewed > 0 {
             eprintln!(
@@ -601,8 +604,11 @@ async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> 
             );
         }
     }
-    app::db::survey::set_language_enabled(pool, lang, enable).await?;
-    println!("{} ({lang}) is now {} for visitors.", lang.native_name(), if enable { "offered" } else { "not offered" });
+    let state = if enable { "offered" } else { "not offered" };
+    match outcome {
+        LanguageChange::Unchanged => println!("{} ({lang}) was already {state} for visitors.", lang.native_name()),
+        _ => println!("{} ({lang}) is now {state} for visitors.", lang.native_name()),
+    }
     Ok(())
 }
 

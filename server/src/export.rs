@@ -144,6 +144,8 @@ enum ColumnKind {
     Language,
     Respondent,
     AgeBand,
+    /// The survey version the answers were given under (the export's one version).
+    SurveyVersion(i64),
     /// Only when suspect responses were asked for: 1 for a response the kiosk marked
     /// suspect (too fast, or too soon after the previous one), 0 otherwise.
     Suspect,
@@ -164,6 +166,7 @@ fn columns(survey: &Survey, flag_suspect: bool) -> Vec<Column> {
         Column { name: "survey_language".into(), kind: ColumnKind::Language },
         Column { name: "respondent".into(), kind: ColumnKind::Respondent },
         Column { name: "age_band".into(), kind: ColumnKind::AgeBand },
+        Column { name: "survey_version".into(), kind: ColumnKind::SurveyVersion(survey.version) },
     ];
     if flag_suspect {
         cols.push(Column { name: "suspect".into(), kind: ColumnKind::Suspect });
@@ -218,6 +221,7 @@ fn cells(cols: &[Column], row: &Row) -> Vec<Cell> {
             ColumnKind::Language => Cell::Text(row.key.language.clone()),
             ColumnKind::Respondent => text_or_empty(&row.key.respondent),
             ColumnKind::AgeBand => text_or_empty(&row.key.age_band),
+            ColumnKind::SurveyVersion(v) => Cell::Int(*v),
             ColumnKind::Suspect => Cell::Int(i64::from(row.suspect)),
             ColumnKind::Scale(q) => match row.answers.get(q).and_then(|v| v.first()).map(String::as_str) {
                 None => Cell::Empty,
@@ -491,7 +495,8 @@ pub async fn export_zip(
     let labels = value_labels(&cols, survey);
     let mut names = writers.finish(&dir, &labels)?;
     // The codebook and the label scripts.
-    let codebook = Codebook::new(survey, req, &report, &cols);
+    let versions = version_questions(pool, survey.version).await?;
+    let codebook = Codebook::new(survey, req, &report, &cols, versions);
     std::fs::write(dir.join("codebook.md"), codebook.markdown())?;
     std::fs::write(dir.join("codebook.json"), serde_json::to_vec_pretty(&codebook)?)?;
     names.extend(["codebook.md".to_string(), "codebook.json".to_string()]);
@@ -631,6 +636,46 @@ struct Codebook {
     anonymization: Report,
     variables: Vec<Variable>,
     missing_values: String,
+    /// Every published version's questions, so that exports of different versions can
+    /// be read side by side.
+    versions: Vec<VersionQuestions>,
+}
+
+/// A published survey version's questions, as the codebook lists them.
+#[derive(Serialize)]
+struct VersionQuestions {
+    version: i64,
+    /// Whether this export's rows were given under this version.
+    exported: bool,
+    questions: Vec<VersionQuestion>,
+}
+
+#[derive(Serialize)]
+struct VersionQuestion {
+    key: String,
+    kind: String,
+    in_index: bool,
+    text: BTreeMap<String, String>,
+}
+
+/// The questions of every published version, oldest first.
+async fn version_questions(pool: &SqlitePool, exported: i64) -> anyhow::Result<Vec<VersionQuestions>> {
+    let mut out = Vec::new();
+    for version in app::db::survey::published_versions(pool).await? {
+        let Some(survey) = app::db::survey::load(pool, version).await? else { continue };
+        let questions = survey
+            .questions
+            .iter()
+            .map(|q| VersionQuestion {
+                key: q.key.clone(),
+                kind: q.kind.code().to_string(),
+                in_index: q.in_index,
+                text: q.text.iter().map(|(l, t)| (l.code().to_string(), t.clone())).collect(),
+            })
+            .collect();
+        out.push(VersionQuestions { version, exported: version == exported, questions });
+    }
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -647,7 +692,13 @@ struct Code {
 }
 
 impl Codebook {
-    fn new(survey: &Survey, req: &ExportRequest, report: &Report, cols: &[Column]) -> Codebook {
+    fn new(
+        survey: &Survey,
+        req: &ExportRequest,
+        report: &Report,
+        cols: &[Column],
+        versions: Vec<VersionQuestions>,
+    ) -> Codebook {
         let texts = |t: &app::domain::Texts| -> BTreeMap<String, String> {
             t.iter().map(|(l, s)| (l.code().to_string(), s.clone())).collect()
         };
@@ -666,6 +717,13 @@ impl Codebook {
                         vec![],
                     ),
                     ColumnKind::Region => (both("Región de la comisaría", "Region of the station"), vec![]),
+                    ColumnKind::SurveyVersion(_) => (
+                        both(
+                            "Versión de la encuesta con la que se respondió; las preguntas de cada versión están en «versions»",
+                            "Survey version the answers were given under; each version's questions are under \"versions\"",
+                        ),
+                        vec![],
+                    ),
                     ColumnKind::Suspect => (
                         both(
                             "Marcada por el quiosco como sospechosa: terminada demasiado rápido o demasiado pronto tras la anterior",
@@ -762,6 +820,7 @@ impl Codebook {
             missing_values: "Empty cell (CSV, XLSX) or null (JSON): question skipped or not shown. \
                              Celda vacía o null: pregunta saltada."
                 .into(),
+            versions,
         }
     }
 
@@ -789,6 +848,30 @@ impl Codebook {
                     let labels: Vec<String> = c.labels.iter().map(|(l, t)| format!("{l}: {t}")).collect();
                     md.push_str(&format!("| `{}` | {} |\n", c.code, labels.join("; ").replace('|', "\\|")));
                 }
+            }
+            md.push('\n');
+        }
+        md.push_str(&format!(
+            "## Survey versions / versiones de la encuesta\n\nEvery row of this export was given under version {v} \
+             (column `survey_version`). A question key means the same in every version that has it. / Todas las \
+             filas se respondieron con la versión {v}. Una clave de pregunta significa lo mismo en todas las \
+             versiones que la tienen.\n\n",
+            v = self.survey_version
+        ));
+        for v in &self.versions {
+            let this = if v.exported { " (this export / esta exportación)" } else { "" };
+            md.push_str(&format!("### Version / versión {}{this}\n\n", v.version));
+            md.push_str("| key | kind | index | es | en |\n|---|---|---|---|---|\n");
+            for q in &v.questions {
+                let text = |l: &str| q.text.get(l).cloned().unwrap_or_default().replace('|', "\\|");
+                md.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} |\n",
+                    q.key,
+                    q.kind,
+                    if q.in_index { "yes / sí" } else { "no" },
+                    text("es"),
+                    text("en")
+                ));
             }
             md.push('\n');
         }

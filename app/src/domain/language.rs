@@ -38,6 +38,12 @@ impl Language {
         }
     }
 
+    /// Spanish is always offered to visitors: every version is written in it first, and
+    /// it is the fallback of every other language.
+    pub fn always_offered(self) -> bool {
+        self == Language::Es
+    }
+
     pub fn parse(code: &str) -> Result<Self, String> {
         Language::ALL
             .into_iter()

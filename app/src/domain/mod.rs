@@ -27,4 +27,7 @@ pub use response::{
 };
 pub use station::{KioskSetting, KioskSettings, Name, OutOfRange, SilentTabletDays, StaffPin, StationCode};
 pub use suppress::{shown_breakdown, suppress_breakdown, Shown};
-pub use survey::{Choice, Question, QuestionKind, Survey, Texts};
+pub use survey::{
+    Choice, ChoiceKey, KeyError, MissingText, PublicationProblem, Question, QuestionKey, QuestionKind, ReviewState,
+    Survey, Texts, Wording, WordingError, KEY_MAX_CHARS, RESERVED_QUESTION_KEYS, WORDING_MAX_CHARS,
+};

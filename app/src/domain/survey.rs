@@ -89,9 +89,386 @@ impl Survey {
 
     /// Whether every question and choice has its text (and child text) in `lang`.
     pub fn is_complete_in(&self, lang: Language) -> bool {
+        self.missing_in(lang).is_empty()
+    }
+
+    /// Every text (or child text) of a question or choice that is missing or blank in
+    /// `lang`, in survey order.
+    pub fn missing_in(&self, lang: Language) -> Vec<MissingText> {
         let has = |t: &Texts| t.get(&lang).is_some_and(|s| !s.trim().is_empty());
-        self.questions
-            .iter()
-            .all(|q| has(&q.text) && has(&q.child_text) && q.choices.iter().all(|c| has(&c.text) && has(&c.child_text)))
+        let mut missing = Vec::new();
+        let mut check = |question: &str, choice: Option<&str>, text: &Texts, child_text: &Texts| {
+            for (child, texts) in [(false, text), (true, child_text)] {
+                if !has(texts) {
+                    missing.push(MissingText {
+                        question_key: question.to_string(),
+                        choice_key: choice.map(str::to_string),
+                        child,
+                    });
+                }
+            }
+        };
+        for q in &self.questions {
+            check(&q.key, None, &q.text, &q.child_text);
+            for c in &q.choices {
+                check(&q.key, Some(&c.key), &c.text, &c.child_text);
+            }
+        }
+        missing
+    }
+
+    /// Why this version cannot be published when it is offered in `offered`, or nothing
+    /// when it can: it needs questions, two choices or more for every choice question,
+    /// none for a face scale, and every text in every offered language.
+    pub fn publication_problems(&self, offered: &[Language]) -> Vec<PublicationProblem> {
+        let mut problems = Vec::new();
+        if self.questions.is_empty() {
+            problems.push(PublicationProblem::NoQuestions);
+        }
+        for q in &self.questions {
+            match q.kind {
+                QuestionKind::Scale4 if !q.choices.is_empty() => {
+                    problems.push(PublicationProblem::ScaleWithChoices { question_key: q.key.clone() })
+                }
+                QuestionKind::Single | QuestionKind::Multi if q.choices.len() < 2 => {
+                    problems.push(PublicationProblem::TooFewChoices { question_key: q.key.clone() })
+                }
+                _ => {}
+            }
+        }
+        for &language in offered {
+            problems.extend(
+                self.missing_in(language).into_iter().map(|text| PublicationProblem::Missing { language, text }),
+            );
+        }
+        problems
+    }
+}
+
+/// A text a version lacks in some language: a question's (no `choice_key`) or a
+/// choice's, its usual or its child wording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingText {
+    pub question_key: String,
+    pub choice_key: Option<String>,
+    pub child: bool,
+}
+
+/// Why a draft cannot be published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicationProblem {
+    NoQuestions,
+    /// A single or multiple choice question with fewer than two choices.
+    TooFewChoices {
+        question_key: String,
+    },
+    /// A face scale that still has choices (a face scale's answers are 1–4).
+    ScaleWithChoices {
+        question_key: String,
+    },
+    /// A text missing in a language the version offers.
+    Missing {
+        language: Language,
+        text: MissingText,
+    },
+}
+
+/// A question's key, as answers, roll-ups and exports name it: 1 to 40 lower-case ASCII
+/// letters, digits and '_', starting with a letter. Keys that name the export's own
+/// columns are reserved.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct QuestionKey(String);
+
+/// Column names of the microdata export that no question may take.
+pub const RESERVED_QUESTION_KEYS: [&str; 6] =
+    ["station", "region", "period", "survey_language", "survey_version", "suspect"];
+
+/// Why a question or choice key was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key is empty")]
+    Empty,
+    #[error("the key is longer than {0} characters")]
+    TooLong(usize),
+    #[error("the key may not hold {0:?}")]
+    BadCharacter(char),
+    #[error("the key must start with a letter")]
+    BadStart,
+    #[error("the key {0:?} is reserved")]
+    Reserved(String),
+}
+
+/// The longest question or choice key.
+pub const KEY_MAX_CHARS: usize = 40;
+
+impl QuestionKey {
+    pub fn parse(s: &str) -> Result<Self, KeyError> {
+        let s = s.trim();
+        check_key(s, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')?;
+        if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(KeyError::BadStart);
+        }
+        if RESERVED_QUESTION_KEYS.contains(&s) {
+            return Err(KeyError::Reserved(s.to_string()));
+        }
+        Ok(QuestionKey(s.to_string()))
+    }
+}
+
+/// A choice's key, as answers store it: 1 to 40 lower-case ASCII letters, digits, '-'
+/// and '_', starting with a letter or a digit (such as `15-30` or `under-12`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ChoiceKey(String);
+
+impl ChoiceKey {
+    pub fn parse(s: &str) -> Result<Self, KeyError> {
+        let s = s.trim();
+        check_key(s, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')?;
+        if !s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+            return Err(KeyError::BadStart);
+        }
+        Ok(ChoiceKey(s.to_string()))
+    }
+}
+
+fn check_key(s: &str, allowed: impl Fn(char) -> bool) -> Result<(), KeyError> {
+    if s.is_empty() {
+        return Err(KeyError::Empty);
+    }
+    if s.chars().count() > KEY_MAX_CHARS {
+        return Err(KeyError::TooLong(KEY_MAX_CHARS));
+    }
+    match s.chars().find(|c| !allowed(*c)) {
+        Some(c) => Err(KeyError::BadCharacter(c)),
+        None => Ok(()),
+    }
+}
+
+macro_rules! key_conversions {
+    ($t:ident) => {
+        impl TryFrom<String> for $t {
+            type Error = KeyError;
+            fn try_from(s: String) -> Result<Self, KeyError> {
+                $t::parse(&s)
+            }
+        }
+
+        impl From<$t> for String {
+            fn from(k: $t) -> String {
+                k.0
+            }
+        }
+
+        impl AsRef<str> for $t {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+key_conversions!(QuestionKey);
+key_conversions!(ChoiceKey);
+
+/// How far a text is from being right in its language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// Machine translated, not yet read by anyone.
+    MachineDraft,
+    /// Written or changed by someone who is not a native speaker.
+    NeedsReview,
+    /// Reviewed by a native speaker.
+    Reviewed,
+}
+
+impl ReviewState {
+    pub const ALL: [ReviewState; 3] = [ReviewState::MachineDraft, ReviewState::NeedsReview, ReviewState::Reviewed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ReviewState::MachineDraft => "machine_draft",
+            ReviewState::NeedsReview => "needs_review",
+            ReviewState::Reviewed => "reviewed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Result<Self, String> {
+        ReviewState::ALL
+            .into_iter()
+            .find(|r| r.code() == code)
+            .ok_or_else(|| format!("unknown review state {code:?}; expected machine_draft, needs_review or reviewed"))
+    }
+}
+
+/// The wording of a question or a choice in one language: trimmed, at most
+/// [`WORDING_MAX_CHARS`] characters, no control characters. Blank means "missing".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wording(String);
+
+/// The longest wording a kiosk screen holds.
+pub const WORDING_MAX_CHARS: usize = 400;
+
+/// Why a wording was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WordingError {
+    #[error("the text is longer than {0} characters")]
+    TooLong(usize),
+    #[error("the text holds a control character (such as a line break)")]
+    ControlCharacter,
+}
+
+impl Wording {
+    /// A wording, or `None` for a blank one.
+    pub fn parse(s: &str) -> Result<Option<Self>, WordingError> {
+        let s = s.trim();
+        if s.chars().count() > WORDING_MAX_CHARS {
+            return Err(WordingError::TooLong(WORDING_MAX_CHARS));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(WordingError::ControlCharacter);
+        }
+        Ok((!s.is_empty()).then(|| Wording(s.to_string())))
+    }
+}
+
+impl AsRef<str> for Wording {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_keys_are_lower_case_ascii_digits_and_underscores() {
+        for ok in ["respect", "waiting_time", "q2", "a"] {
+            assert_eq!(QuestionKey::parse(ok).map(String::from), Ok(ok.to_string()), "{ok}");
+        }
+        let long = "a".repeat(41);
+        let cases = [
+            ("empty", "", KeyError::Empty),
+            ("blank", "   ", KeyError::Empty),
+            ("upper case", "Respect", KeyError::BadCharacter('R')),
+            ("hyphen", "waiting-time", KeyError::BadCharacter('-')),
+            ("space", "two words", KeyError::BadCharacter(' ')),
+            ("accent", "atención", KeyError::BadCharacter('ó')),
+            ("digit first", "2nd", KeyError::BadStart),
+            ("underscore first", "_x", KeyError::BadStart),
+            ("too long", long.as_str(), KeyError::TooLong(40)),
+            ("export column", "survey_version", KeyError::Reserved("survey_version".into())),
+        ];
+        for (case, input, error) in cases {
+            assert_eq!(QuestionKey::parse(input), Err(error), "{case}: {input:?}");
+        }
+    }
+
+    #[test]
+    fn choice_keys_also_take_hyphens_and_may_start_with_a_digit() {
+        for ok in ["15-30", "under-12", "self", "18-plus"] {
+            assert!(ChoiceKey::parse(ok).is_ok(), "{ok}");
+        }
+        for (case, input) in [("empty", ""), ("upper", "Self"), ("hyphen first", "-1"), ("colon", "a:b")] {
+            assert!(ChoiceKey::parse(input).is_err(), "{case}: {input:?}");
+        }
+    }
+
+    #[test]
+    fn wordings_are_trimmed_and_blank_means_missing() {
+        assert_eq!(Wording::parse("  ¿Te trataron bien? ").unwrap().unwrap().as_ref(), "¿Te trataron bien?");
+        assert_eq!(Wording::parse("   "), Ok(None));
+        assert_eq!(Wording::parse(&"x".repeat(401)), Err(WordingError::TooLong(400)));
+        assert_eq!(Wording::parse("a\nb"), Err(WordingError::ControlCharacter));
+    }
+
+    #[test]
+    fn review_states_round_trip() {
+        for r in ReviewState::ALL {
+            assert_eq!(ReviewState::parse(r.code()), Ok(r));
+        }
+        assert!(ReviewState::parse("done").is_err());
+    }
+
+    fn texts(pairs: &[(Language, &str)]) -> Texts {
+        pairs.iter().map(|(l, s)| (*l, s.to_string())).collect()
+    }
+
+    fn survey() -> Survey {
+        let both = texts(&[(Language::Es, "Sí"), (Language::Qu, "Arí")]);
+        Survey {
+            version: 2,
+            languages: vec![],
+            questions: vec![
+                Question {
+                    key: "respect".into(),
+                    kind: QuestionKind::Scale4,
+                    choices: vec![],
+                    text: both.clone(),
+                    child_text: texts(&[(Language::Es, "¿Bien?"), (Language::Qu, "  ")]),
+                    in_index: true,
+                    profile: false,
+                },
+                Question {
+                    key: "wait".into(),
+                    kind: QuestionKind::Single,
+                    choices: vec![Choice { key: "short".into(), text: both.clone(), child_text: texts(&[]) }],
+                    text: both.clone(),
+                    child_text: both,
+                    in_index: false,
+                    profile: false,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn missing_texts_are_listed_per_language_in_survey_order() {
+        let s = survey();
+        let missing = |q: &str, c: Option<&str>, child| MissingText {
+            question_key: q.into(),
+            choice_key: c.map(str::to_string),
+            child,
+        };
+        assert_eq!(
+            s.missing_in(Language::Qu),
+            [missing("respect", None, true), missing("wait", Some("short"), true)],
+            "a blank text is missing"
+        );
+        assert_eq!(s.missing_in(Language::Es), [missing("wait", Some("short"), true)]);
+        assert_eq!(s.missing_in(Language::En).len(), 6);
+        assert!(!s.is_complete_in(Language::Es));
+    }
+
+    #[test]
+    fn a_draft_is_publishable_only_when_complete_in_every_offered_language() {
+        let mut s = survey();
+        let problems = s.publication_problems(&[Language::Es]);
+        assert!(problems.contains(&PublicationProblem::TooFewChoices { question_key: "wait".into() }));
+        assert!(problems.iter().any(|p| matches!(p, PublicationProblem::Missing { language: Language::Es, .. })));
+        s.questions[1].choices[0].child_text = texts(&[(Language::Es, "Poco")]);
+        let mut second = s.questions[1].choices[0].clone();
+        second.key = "long".into();
+        s.questions[1].choices.push(second);
+        assert_eq!(s.publication_problems(&[Language::Es]), []);
+        assert_eq!(
+            s.publication_problems(&[Language::Es, Language::Qu]).len(),
+            3,
+            "respect's child text and two choices"
+        );
+        s.questions[0].choices = s.questions[1].choices.clone();
+        assert!(s
+            .publication_problems(&[Language::Es])
+            .contains(&PublicationProblem::ScaleWithChoices { question_key: "respect".into() }));
+        s.questions.clear();
+        assert_eq!(s.publication_problems(&[Language::Es]), [PublicationProblem::NoQuestions]);
     }
 }

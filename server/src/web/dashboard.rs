@@ -343,13 +343,74 @@ async fn versions(state: &AppState) -> Vec<i64> {
     app::db::survey::published_versions(&state.pool).await.unwrap_or_default()
 }
 
-/// The survey whose texts label the charts: the filtered version, else the current one.
+/// The survey whose texts label the charts: the filtered version, else the current one
+/// with the questions only older versions have (labelled from the newest that has them).
 async fn label_survey(state: &AppState, ctx: &Ctx) -> Option<Survey> {
     let version = match ctx.filters.survey_version() {
         Some(v) => Some(v),
         None => app::db::survey::current_version(&state.pool).await.ok().flatten(),
     }?;
-    app::db::survey::load(&state.pool, version).await.ok().flatten()
+    let mut survey = app::db::survey::load(&state.pool, version).await.ok().flatten()?;
+    if ctx.filters.survey_version().is_none() {
+        let older = app::db::survey::published_versions(&state.pool).await.unwrap_or_default();
+        for v in older.into_iter().rev().filter(|v| *v != version) {
+            if let Ok(Some(old)) = app::db::survey::load(&state.pool, v).await {
+                let new: Vec<_> = old.questions.into_iter().filter(|q| survey.question(&q.key).is_none()).collect();
+                survey.questions.extend(new);
+            }
+        }
+    }
+    Some(survey)
+}
+
+/// Which survey versions a station's figures come from ("Encuesta: versiones 1 y 2"),
+/// and, when they mix versions, the questions that only some of them asked.
+async fn versions_line(state: &AppState, ctx: &Ctx, station_id: i64) -> (String, Option<String>) {
+    let lang = ctx.lang;
+    let versions =
+        app::db::survey::versions_with_responses(&state.pool, station_id, &ctx.filters).await.unwrap_or_default();
+    let list = |vs: &[i64]| {
+        let names: Vec<String> = vs.iter().map(i64::to_string).collect();
+        match names.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} {} {last}", rest.join(", "), lang.t("y", "and")),
+        }
+    };
+    let line = match (versions.len(), lang) {
+        (0, Lang::Es) => "Encuesta: sin respuestas publicadas en este periodo.".to_string(),
+        (0, Lang::En) => "Survey: no released responses in this period.".to_string(),
+        (1, Lang::Es) => format!("Encuesta: versión {}.", list(&versions)),
+        (1, Lang::En) => format!("Survey: version {}.", list(&versions)),
+        (_, Lang::Es) => format!("Encuesta: versiones {}.", list(&versions)),
+        (_, Lang::En) => format!("Survey: versions {}.", list(&versions)),
+    };
+    if versions.len() < 2 {
+        return (line, None);
+    }
+    let held = app::db::survey::question_versions(&state.pool).await.unwrap_or_default();
+    let partial: Vec<String> = held
+        .iter()
+        .filter_map(|(key, in_versions)| {
+            let asked: Vec<i64> = versions.iter().copied().filter(|v| in_versions.contains(v)).collect();
+            (!asked.is_empty() && asked.len() < versions.len()).then(|| format!("{key} (v{})", list(&asked)))
+        })
+        .collect();
+    let note = (!partial.is_empty()).then(|| match lang {
+        Lang::Es => format!(
+            "Preguntas que no estaban en todas esas versiones: {}. Sus respuestas vienen solo de esas versiones, pero \
+             sus porcentajes son del total de respuestas: las de las demás versiones cuentan como no contestadas. \
+             Elige una versión en los filtros para verlas por separado.",
+            partial.join("; ")
+        ),
+        Lang::En => format!(
+            "Questions not in all those versions: {}. Their answers come only from those versions, but their shares \
+             are of all responses: those under the other versions count as unanswered. Choose a version in the \
+             filters to see them apart.",
+            partial.join("; ")
+        ),
+    });
+    (line, note)
 }
 
 fn survey_lang(lang: Lang) -> Language {
@@ -765,6 +826,7 @@ pub async fn station(
     };
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
+    let (versions_text, versions_note) = versions_line(&state, &ctx, id).await;
     let charts = station_charts(&ctx, &report, survey.as_ref());
     let base = format!("/dashboard/station/{}/chart", report.station.code);
     let figures = charts.into_iter().map(|c| figure(lang, c, &base, &query)).collect_view();
@@ -824,6 +886,8 @@ pub async fn station(
         </nav>
         <h1>{format!("{} · {}", s.code, s.name)}</h1>
         <p class="lead">{format!("{} · {}", s.region, total_line)}</p>
+        <p id="survey-versions-line">{versions_text}</p>
+        {versions_note.map(|n| view! { <p class="muted" id="survey-versions-note">{n}</p> })}
         {filter_form(&ctx, &versions, &action, vec![])}
         <div class="charts">{figures}</div>
         <h2>{lang.t("Por grupo", "By group")}</h2>

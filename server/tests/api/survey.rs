@@ -1,4 +1,6 @@
-use crate::helpers::spawn_app;
+//! The kiosk's survey API: the current published version, its languages, and never a
+//! draft.
+use crate::helpers::{full_answers, new_id, spawn_app};
 use serde_json::Value;
 
 #[tokio::test]
@@ -69,4 +71,20 @@ async fn the_openapi_document_describes_the_api() {
     }
     assert!(doc["components"]["schemas"]["SubmissionBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["tablet_token"].is_object());
+}
+
+#[tokio::test]
+async fn a_draft_is_neither_served_nor_answered() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let started = app::db::survey::start_draft(&app.pool).await.unwrap();
+    assert_eq!(started, app::db::survey::DraftStart::Started { draft: 2, from: 1 });
+    let survey: Value =
+        app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(survey["version"], 1, "tablets keep the published version");
+    let mut body = full_answers(&new_id());
+    body["survey_version"] = serde_json::json!(2);
+    let resp = app.submit(&token, &body).await;
+    assert_eq!(resp.status(), 422, "answers under a draft are refused");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
 }
