@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test e2e build site sqlx-prepare sqlx-check
+.PHONY: run test tools test-tools lint rust-test e2e build site sqlx-prepare sqlx-check bench bench-smoke
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -66,3 +66,11 @@ sqlx-prepare:
 sqlx-check:
 	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
 	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p server --all-targets
+
+# Benchmarks (not part of `make test`): figures beside ceilings and budgets, see BENCHMARKS.md.
+bench: tools build
+	bench/run.sh
+
+# Tiny sizes with the debug builds `make test` made: proves the benchmarks build and run.
+bench-smoke:
+	BENCH_SMOKE=1 bench/run.sh

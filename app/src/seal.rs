@@ -39,7 +39,8 @@ impl SealKey {
     /// Reads an existing key file (a backup's, say); never creates one.
     pub fn load(path: &Path) -> io::Result<Self> {
         let text = std::fs::read_to_string(path)?;
-        Self::parse_file(&text).map_err(|m| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {m}", path.display())))
+        Self::parse_file(&text)
+            .map_err(|m| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {m}", path.display())))
     }
 
     /// Reads the key file, or creates it (mode 0600) with a fresh random secret.

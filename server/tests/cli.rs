@@ -61,6 +61,11 @@ fn add_a_station_and_enroll_a_tablet() {
     assert_eq!(&code[4..5], "-");
     let err = cli.fails(&["tablet", "enroll", "--station", "NOPE"]);
     assert!(err.contains("no station"), "{err}");
+    // A deactivated station gets no new tablet, as in the admin console.
+    let db = cli.dir.path().join("digna.db");
+    Command::new("sqlite3").arg(&db).arg("UPDATE stations SET active = 0 WHERE code = 'LIM-09'").output().unwrap();
+    let err = cli.fails(&["tablet", "enroll", "--station", "LIM-09"]);
+    assert!(err.contains("deactivated"), "{err}");
 }
 
 #[test]

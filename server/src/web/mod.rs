@@ -42,6 +42,20 @@ pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
         .merge(admin_retention::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
+        .layer(axum::middleware::from_fn(server_timing))
+}
+
+/// Says how long the server spent on a staff page (`Server-Timing: app;dur=…` in
+/// milliseconds), for browsers' developer tools and the dashboard benchmarks. Staff pages
+/// only: the kiosk and the API never carry a time.
+async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let start = std::time::Instant::now();
+    let mut response = next.run(req).await;
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("app;dur={ms:.2}")) {
+        response.headers_mut().insert("server-timing", v);
+    }
+    response
 }
 
 /// The session store, its table created if missing.

@@ -135,15 +135,6 @@ fn typed_actor(email: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_failed_sign_in_never_logs_what_is_not_an_email() {
-        assert_eq!(super::typed_actor(" Ana@Digna.test "), "ana@digna.test");
-        assert_eq!(super::typed_actor("mi contraseña secreta"), "(not an email)");
-    }
-}
-
 /// Why a sign-in was refused, in words that never say whether the email exists.
 fn wrong(lang: Lang) -> String {
     lang.t("Correo o contraseña incorrectos.", "Wrong email or password.").to_string()
@@ -345,4 +336,13 @@ pub async fn sign_out(
         return super::internal_error(anyhow::anyhow!("session: {e}"));
     }
     Redirect::to(&format!("/signin?lang={}", lang.code())).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_failed_sign_in_never_logs_what_is_not_an_email() {
+        assert_eq!(super::typed_actor(" Ana@Digna.test "), "ana@digna.test");
+        assert_eq!(super::typed_actor("mi contraseña secreta"), "(not an email)");
+    }
 }

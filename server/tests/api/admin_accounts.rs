@@ -437,9 +437,8 @@ async fn sign_ins_failures_and_sign_outs_are_audited_without_the_password() {
     // What is not an email (a password typed into the wrong field, say) is never
     // written: the line names no one. (Five failures from one client would throttle it.)
     app.sign_in_with(&app.browser(), "mi clave secreta 2026", wrong).await;
-    let strays = app
-        .count("SELECT COUNT(*) FROM admin_audit WHERE action = 'signin.failed' AND actor = '(not an email)'")
-        .await;
+    let strays =
+        app.count("SELECT COUNT(*) FROM admin_audit WHERE action = 'signin.failed' AND actor = '(not an email)'").await;
     assert_eq!(strays, 1, "{:?}", audit_lines(&app).await);
     let longest: i64 = app.count("SELECT MAX(length(actor)) FROM admin_audit WHERE action = 'signin.failed'").await;
     assert!(longest <= 254);

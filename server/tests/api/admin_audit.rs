@@ -140,3 +140,19 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     assert_eq!(r.send().await.unwrap().status(), 403);
     assert_eq!(server::retention::years(&app.pool).await.unwrap(), 3);
 }
+
+#[tokio::test]
+async fn staff_pages_say_how_long_the_server_took_and_the_kiosk_and_api_never_do() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let page = admin.get(app.url("/admin/audit")).send().await.unwrap();
+    let timing = page.headers()["server-timing"].to_str().unwrap().to_string();
+    let ms: f64 = timing.strip_prefix("app;dur=").expect("app;dur=…").parse().expect("milliseconds");
+    assert!(ms >= 0.0);
+    let submitted = app.submit(&token, &crate::helpers::full_answers(&crate::helpers::new_id())).await;
+    assert_eq!(submitted.status(), 201);
+    assert!(submitted.headers().get("server-timing").is_none(), "an answer's arrival is never timed");
+    let kiosk = app.client.get(app.url("/kiosk")).send().await.unwrap();
+    assert!(kiosk.headers().get("server-timing").is_none());
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every benchmark under bench/ and prints their figures beside their ceilings and
+# budgets. `make bench` (release builds, full sizes) or `make bench-smoke` (BENCH_SMOKE=1:
+# debug builds, tiny sizes, proves the benchmarks still build and run; under a minute
+# once built). Results: bench/results/<name>.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
+only=${1:-}
+benches=(ingest dashboards export bundle)
+failed=()
+for b in "${benches[@]}"; do
+  [ -n "$only" ] && [ "$only" != "$b" ] && continue
+  [ -x "bench/$b.sh" ] || { echo "bench/$b.sh is missing" >&2; failed+=("$b"); continue; }
+  echo "=== $b ==="
+  start=$(date +%s)
+  if ! "bench/$b.sh"; then
+    failed+=("$b")
+  fi
+  echo "($b took $(( $(date +%s) - start )) s)"
+done
+python3 bench/report.py
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "benchmarks that failed to run: ${failed[*]}" >&2
+  exit 1
+fi
