@@ -60,11 +60,11 @@ e2e:
 
 # The committed .sqlx/ must match the queries: regenerate it after changing one.
 sqlx-prepare:
-	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
+	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
 	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --workspace -- -p server --all-targets
 
 sqlx-check:
-	rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
+	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
 	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p server --all-targets
 
 # Benchmarks (not part of `make test`): figures beside ceilings and budgets, see BENCHMARKS.md.
