@@ -1,41 +1,164 @@
 #!/usr/bin/env bash
-# Export benchmark: one million released responses (eight answers each) in one station
-# and month, exported as CSV by `digna export`. Reports rows per second and peak memory
-# (maximum resident set size), and writes bench/results/export.json.
-#   bench/export.sh [ROWS]        (default 1000000; needs a release build: make build)
+# Export benchmark (issue 7, "Export"): the researchers' anonymized CSV export of ROWS
+# released responses, `digna export --format csv`, timed end to end (k-anonymity plan,
+# streamed rows, codebook, label scripts, SHA-256 of every file, the ZIP, the audit
+# record), with its peak resident memory from /usr/bin/time -v.
+#
+# Ceiling, measured in the same run on the same database: the sqlite3 shell reading the
+# same responses (same filter: stations, weeks, survey version, no suspect ones) with
+# their answers, one line per response, into a CSV file (`sqlite3 -csv`), i.e. the
+# fastest plain read of those rows out of SQLite, with no anonymization, no coding of
+# answers and no ZIP. The faster of two forms counts: answers pivoted into one column
+# each (conditional aggregation), or gathered into one column (group_concat).
+#
+# The data: ROWS responses of March 2026 (ISO weeks 10-13) spread over 20 stations in
+# two regions plus one tiny station in a third, Spanish mostly with some Quechua, Aymara
+# and English, every respondent type and age band, 1 in 200 suspect (left out); each
+# response answers the seven face scales (5 % "rather not"), the waiting time, and on
+# average one improvement choice: about ten answer rows per response.
+#
+#   bench/export.sh [ROWS]           full: release build, ROWS = 1,000,000, 3 runs each
+#   BENCH_SMOKE=1 bench/export.sh    smoke: debug build, 5,000 rows, 1 run, no verdict
+# Results: bench/results/export.json (bench/record.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROWS=${1:-1000000}
-DIGNA=${DIGNA:-target/release/digna}
-[ -x "$DIGNA" ] || { echo "build first: make build (or set DIGNA=…)" >&2; exit 1; }
+export PATH="$HOME/.cargo/bin:$PATH"
+
+if [ "${BENCH_SMOKE:-}" = 1 ]; then
+  ROWS=${1:-5000}
+  RUNS=1
+  DIGNA=${DIGNA:-target/debug/digna}
+  [ -x "$DIGNA" ] || cargo build -q -p server --bin digna
+else
+  ROWS=${1:-1000000}
+  RUNS=${RUNS:-3}
+  DIGNA=${DIGNA:-target/release/digna}
+  [ -x "$DIGNA" ] || cargo build -q --release -p server --bin digna
+fi
+for tool in sqlite3 /usr/bin/time python3; do
+  command -v "$tool" >/dev/null || { echo "bench/export.sh needs $tool" >&2; exit 1; }
+done
+
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export DATABASE_URL="sqlite://$work/bench.db" DIGNA_KEY_FILE="$work/bench.key"
-"$DIGNA" station add --code BENCH-1 --name "Comisaría de prueba" --region "Lima Centro" >/dev/null
+trap '[ -n "${KEEP_WORK:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
+db="$work/bench.db"
+export DATABASE_URL="sqlite://$db" DIGNA_KEY_FILE="$work/bench.key"
+# The first station through the CLI: it creates the database and runs the migrations.
+"$DIGNA" station add --code BENCH-01 --name "Comisaría de prueba 1" --region "Lima Centro" >/dev/null
+
 echo "Generating $ROWS responses…"
-sqlite3 "$work/bench.db" <<SQL
+gen_start=$(date +%s.%N)
+sqlite3 "$db" <<SQL
 PRAGMA journal_mode = WAL;
 BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 2 UNION ALL SELECT i + 1 FROM n WHERE i < 20)
+INSERT INTO stations (code, name, region)
+SELECT printf('BENCH-%02d', i), printf('Comisaría de prueba %d', i), CASE WHEN i <= 10 THEN 'Lima Centro' ELSE 'Lima Norte' END
+FROM n;
+INSERT INTO stations (code, name, region) VALUES ('BENCH-21', 'Comisaría pequeña', 'Callao');
+-- i spreads the responses over stations, weeks and profiles; ids are random, so the
+-- export's order (by id) says nothing about who came first.
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $ROWS)
-INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band)
-SELECT randomblob(16), (SELECT id FROM stations WHERE code = 'BENCH-1'), 1, '2026-W10', 'es', 'self', '18-plus' FROM n;
+INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
+SELECT randomblob(16), s.id, 1, printf('2026-W%02d', 10 + (i / 7) % 4),
+       CASE WHEN i % 100 < 90 THEN 'es' WHEN i % 100 < 97 THEN 'qu' WHEN i % 100 < 99 THEN 'ay' ELSE 'en' END,
+       CASE i % 10 WHEN 0 THEN NULL WHEN 1 THEN 'companion' WHEN 2 THEN 'child' ELSE 'self' END,
+       CASE (i / 3) % 10 WHEN 0 THEN NULL WHEN 1 THEN '12-17' WHEN 2 THEN 'under-12' ELSE '18-plus' END,
+       i % 200 = 0
+FROM n JOIN stations s ON s.code = printf('BENCH-%02d', CASE WHEN i % 50000 = 7 THEN 21 ELSE 1 + i % 20 END);
+WITH q(key, kind) AS (VALUES ('respect', 's'), ('believed', 's'), ('informed', 's'), ('privacy', 's'),
+       ('language', 's'), ('safety', 's'), ('overall', 's'), ('waiting_time', 'w'),
+       ('information', 'i'), ('respect', 'i'), ('privacy', 'i'), ('waiting', 'i'), ('language', 'i'),
+       ('children', 'i'), ('safety', 'i'))
 INSERT INTO answers (response_id, question_key, value)
-SELECT r.id, q.key, CAST(1 + abs(random()) % 4 AS TEXT) FROM responses r
-JOIN (SELECT 'respect' AS key UNION ALL SELECT 'believed' UNION ALL SELECT 'informed' UNION ALL SELECT 'privacy'
-      UNION ALL SELECT 'language' UNION ALL SELECT 'safety' UNION ALL SELECT 'overall') q;
-INSERT INTO answers (response_id, question_key, value) SELECT id, 'waiting_time', '15-30' FROM responses;
+SELECT r.id, CASE q.kind WHEN 'i' THEN 'improve' ELSE q.key END,
+       CASE q.kind
+         WHEN 's' THEN CASE WHEN abs(random()) % 20 = 0 THEN 'rather_not' ELSE CAST(1 + abs(random()) % 4 AS TEXT) END
+         WHEN 'w' THEN CASE abs(random()) % 4 WHEN 0 THEN 'under-15' WHEN 1 THEN '15-30' WHEN 2 THEN '30-60' ELSE 'over-60' END
+         ELSE q.key END
+FROM responses r CROSS JOIN q
+WHERE q.kind != 'i' OR abs(random()) % 7 = 0;
 COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
 SQL
-echo "Exporting…"
-start=$(date +%s.%N)
-/usr/bin/time -v "$DIGNA" export --out "$work/out.zip" --station BENCH-1 --from 2026-03-01 --to 2026-03-31 --format csv \
-  >"$work/out.txt" 2>"$work/time.txt"
-end=$(date +%s.%N)
-seconds=$(echo "$end - $start" | bc -l)
-rss_kb=$(grep "Maximum resident set size" "$work/time.txt" | awk '{print $NF}')
-rate=$(echo "$ROWS / $seconds" | bc -l)
-printf '| rows | seconds | rows/s | peak RSS (MB) |\n|---|---|---|---|\n| %d | %.1f | %.0f | %.1f |\n' \
-  "$ROWS" "$seconds" "$rate" "$(echo "$rss_kb / 1024" | bc -l)"
-mkdir -p bench/results
-printf '{"rows": %d, "seconds": %.3f, "rows_per_second": %.0f, "peak_rss_kb": %d}\n' \
-  "$ROWS" "$seconds" "$rate" "$rss_kb" > bench/results/export.json
+answers=$(sqlite3 "$db" "SELECT COUNT(*) FROM answers")
+echo "  $answers answers, generated in $(printf '%.1f' "$(echo "$(date +%s.%N) - $gen_start" | bc -l)") s"
+
+# The selection, as `digna export --from 2026-03-01 --to 2026-03-31` makes it.
+stations="SELECT id FROM stations WHERE code LIKE 'BENCH-%'"
+where="r.station_id IN ($stations) AND r.iso_week IN ('2026-W10', '2026-W11', '2026-W12', '2026-W13')
+       AND r.survey_version = 1 AND r.suspect = 0"
+# Pivoted: one column per CSV column of Digna's export, from the survey's questions.
+pivot=$(sqlite3 "$db" "SELECT group_concat(e, ', ') FROM (
+  SELECT q.position AS p, 0 AS c, printf('MAX(CASE WHEN a.question_key = %Q THEN a.value END)', q.key) AS e
+    FROM questions q WHERE q.survey_version = 1 AND q.profile = 0 AND q.kind != 'multi'
+  UNION ALL
+  SELECT q.position, ch.position, printf('MAX(a.question_key = %Q AND a.value = %Q)', q.key, ch.key)
+    FROM questions q JOIN choices ch ON ch.survey_version = q.survey_version AND ch.question_key = q.key
+    WHERE q.survey_version = 1 AND q.profile = 0 AND q.kind = 'multi'
+  ORDER BY 1, 2)")
+ceiling_pivot="SELECT s.code, s.region, r.iso_week, r.language, r.respondent, r.age_band, r.survey_version, $pivot
+  FROM responses r JOIN stations s ON s.id = r.station_id LEFT JOIN answers a ON a.response_id = r.id
+  WHERE $where GROUP BY r.id ORDER BY r.id;"
+ceiling_concat="SELECT s.code, s.region, r.iso_week, r.language, r.respondent, r.age_band, r.survey_version,
+  (SELECT group_concat(a.question_key || '=' || a.value, ';') FROM answers a WHERE a.response_id = r.id)
+  FROM responses r JOIN stations s ON s.id = r.station_id WHERE $where ORDER BY r.id;"
+
+now() { date +%s.%N; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
+ceiling_runs=() digna_runs=() rss_runs=()
+for run in $(seq "$RUNS"); do
+  # The ceiling's two forms, then Digna, back to back.
+  best=""
+  for sql in "$ceiling_pivot" "$ceiling_concat"; do
+    start=$(now)
+    sqlite3 -csv "$db" "$sql" >"$work/ceiling.csv"
+    t=$(echo "$(now) - $start" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  ceiling_rows=$(wc -l <"$work/ceiling.csv")
+  ceiling_runs+=("$best")
+  rm -f "$work/out.zip"
+  start=$(now)
+  /usr/bin/time -v "$DIGNA" export --out "$work/out.zip" --from 2026-03-01 --to 2026-03-31 --format csv \
+    >"$work/out.txt" 2>"$work/time.txt" || { cat "$work/out.txt" "$work/time.txt" >&2; exit 1; }
+  t=$(echo "$(now) - $start" | bc -l)
+  digna_runs+=("$t")
+  rss_runs+=("$(awk '/Maximum resident set size/ {print $NF}' "$work/time.txt")")
+  printf '  run %d: ceiling %.2f s (%d rows), digna %.2f s, peak RSS %d kB\n' \
+    "$run" "$best" "$ceiling_rows" "$t" "${rss_runs[-1]}"
+done
+grep -E "^Exported" "$work/out.txt" | sed 's/^/  /'
+exported=$(sed -nE 's/^Exported ([0-9]+) responses.*/\1/p' "$work/out.txt")
+suppressed=$(sed -nE 's/.*\(([0-9]+) suppressed.*/\1/p' "$work/out.txt")
+read_rows=$((exported + suppressed))
+[ "$read_rows" = "$ceiling_rows" ] || {
+  echo "Digna read $read_rows responses, the ceiling $ceiling_rows: not the same rows" >&2
+  exit 1
+}
+zip_bytes=$(stat -c %s "$work/out.zip")
+
+ceiling_s=$(median "${ceiling_runs[@]}")
+digna_s=$(median "${digna_runs[@]}")
+rss_kb=$(median "${rss_runs[@]}")
+if [ "${BENCH_SMOKE:-}" = 1 ]; then smoke=true; else smoke=false; fi
+python3 - "$read_rows" "$digna_s" "$ceiling_s" "$rss_kb" "$smoke" "$RUNS" "$answers" "$exported" "$zip_bytes" \
+  "${digna_runs[*]}" "${ceiling_runs[*]}" <<'PY' | python3 bench/record.py
+import json, sys
+rows, digna, ceiling, rss_kb = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+smoke, runs, answers, exported, zip_bytes = sys.argv[5] == "true", int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+budget = lambda b, kind: {} if smoke else {"budget": b, "budget_kind": kind}
+print(json.dumps({
+    "name": "export",
+    "params": {"responses": rows, "answers": answers, "exported_rows": exported, "zip_bytes": zip_bytes,
+               "runs": runs, "median_of": runs, "digna_seconds": sys.argv[10].split(),
+               "ceiling_seconds": sys.argv[11].split(), "command": "digna export --format csv"},
+    "figures": [
+        {"metric": "CSV export throughput", "value": round(rows / digna), "unit": "rows/s",
+         "ceiling": round(rows / ceiling),
+         "ceiling_what": "sqlite3 -csv of the same responses, one line each with their answers, into a file",
+         **budget(300000, "min")},
+        {"metric": "CSV export peak RSS", "value": round(rss_kb / 1024, 1), "unit": "MB", **budget(64, "max")},
+    ],
+}))
+PY

@@ -19,8 +19,10 @@ pub enum Command {
     /// Serve the kiosk, the API and the pages (the default).
     Serve(ServeArgs),
     /// Add demo data: two stations in two regions, a demo tablet and a few hundred
-    /// synthetic responses over the last 12 weeks.
-    SeedDemo,
+    /// synthetic responses over the last 12 weeks. With --responses: that many synthetic
+    /// released responses over --stations in several regions and --weeks, fast (for
+    /// trying the dashboards at scale and for benchmarks).
+    SeedDemo(SeedDemoArgs),
     /// Manage stations.
     Station {
         #[command(subcommand)]
@@ -72,6 +74,27 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// `digna seed-demo`: without --responses, the small demo of a first run.
+#[derive(Args, Debug, Default)]
+pub struct SeedDemoArgs {
+    /// Generate this many synthetic released responses (at least stations × weeks × k,
+    /// so that every station has k in every week) into an empty database.
+    #[arg(long)]
+    pub responses: Option<u64>,
+    /// Stations to add, spread over twelve regions (with --responses; default 100).
+    #[arg(long, requires = "responses")]
+    pub stations: Option<usize>,
+    /// ISO weeks the responses cover, up to last week (with --responses; default 52).
+    #[arg(long, requires = "responses")]
+    pub weeks: Option<usize>,
+    /// Add the synthetic stations and responses to a database that is not empty.
+    #[arg(long, requires = "responses")]
+    pub add: bool,
+    /// The same seed generates the same data (default: a random one, printed).
+    #[arg(long, requires = "responses")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -255,9 +278,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             app.run_until_stopped().await.context("server stopped with an error")
         }
-        Command::SeedDemo => {
+        Command::SeedDemo(args) => {
             let pool = open_database(&settings).await?;
-            let summary = crate::demo::seed(&pool, settings.release_k).await?;
+            let summary = match args.responses {
+                None => crate::demo::seed(&pool, settings.release_k).await?,
+                Some(responses) => {
+                    let bulk = crate::demo::Bulk {
+                        responses,
+                        stations: args.stations.unwrap_or(crate::demo::Bulk::DEFAULT_STATIONS),
+                        weeks: args.weeks.unwrap_or(crate::demo::Bulk::DEFAULT_WEEKS),
+                        add: args.add,
+                        seed: args.seed,
+                    };
+                    let bar = indicatif::ProgressBar::new(0);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} {msg:18} [{bar:40}] {human_pos}/{human_len} ({per_sec}, {eta})",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                    let progress = |phase: &'static str, done: u64, total: u64| {
+                        bar.set_message(phase);
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    };
+                    let summary = crate::demo::seed_bulk(&pool, &bulk, settings.release_k, &progress).await;
+                    bar.finish_and_clear();
+                    summary?
+                }
+            };
             println!("{summary}");
             println!("{}", crate::demo::seed_accounts(&pool).await?);
             Ok(())

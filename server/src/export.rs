@@ -1,28 +1,39 @@
 //! The researchers' microdata export: released responses of a selection, k-anonymized,
 //! as CSV, XLSX and JSON with a codebook and label scripts, in one ZIP whose summary
-//! carries the SHA-256 of every file. Two passes over the database: counts per
-//! quasi-identifier combination (to plan the anonymization), then every answer streamed
-//! row by row, so memory stays flat however many responses there are.
+//! carries the SHA-256 of every file.
+//!
+//! One read of the database, in one read transaction, in pages of responses with their
+//! answers gathered: each response's answers are coded into cells at once and spooled,
+//! coded, to a work file with the index of its quasi-identifier combination, while the
+//! combinations are counted. The counts then plan the anonymization (so the plan counts
+//! exactly the rows that are written), and the spool is read back into the files. Memory
+//! stays flat however many responses there are: it grows with the number of
+//! combinations, never with the number of rows.
 
 use anyhow::Context;
-use app::db::exports::{self as store, Audit, Quasi, Selection};
+use app::db::exports::{self as store, Audit, Selection};
 use app::domain::{
     plan as plan_anonymization, IsoWeek, Language, Place, PublishedKey, QuestionKind, RawKey, Report, Survey, Unit,
 };
 use chrono::{Datelike, NaiveDate};
-use futures_util::StreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Excel's last row, less the header.
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 /// The code of "I'd rather not answer" in the files.
 pub const RATHER_NOT_CODE: i64 = 9;
+/// Responses read from the database at a time (see [`store::page`]).
+const PAGE: i64 = 1024;
+/// The deflate level of the files in the ZIP: the fastest. A CSV of a million rows is
+/// about 80 MB; level 6 (the default) took seconds longer for a ZIP about a quarter
+/// smaller. The XLSX, itself a ZIP, is stored as it is.
+const ZIP_LEVEL: i64 = 1;
 
 /// Which files the ZIP holds besides the codebook, the scripts and the summary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -192,62 +203,261 @@ fn columns(survey: &Survey, flag_suspect: bool) -> Vec<Column> {
 }
 
 /// A cell of the microdata.
-#[derive(Clone, Debug, PartialEq)]
-enum Cell {
-    Text(String),
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Cell<'a> {
+    Text(&'a str),
     Int(i64),
     Empty,
 }
 
-/// One response, anonymized, with its answers.
-struct Row<'a> {
-    key: &'a PublishedKey,
-    suspect: bool,
-    answers: BTreeMap<String, Vec<String>>,
+/// A cell of the columns before the answers: the published quasi-identifiers, the survey
+/// version and the suspect flag.
+fn fixed_cell<'a>(kind: &ColumnKind, key: &'a PublishedKey, period: &'a str, suspect: bool) -> Cell<'a> {
+    let text_or_empty = |s: &'a str| if s.is_empty() { Cell::Empty } else { Cell::Text(s) };
+    match kind {
+        ColumnKind::Station => match &key.place {
+            Place::Station { code, .. } => Cell::Text(code),
+            Place::Region(_) => Cell::Empty,
+        },
+        ColumnKind::Region => Cell::Text(key.place.region()),
+        ColumnKind::Period => Cell::Text(period),
+        ColumnKind::Language => Cell::Text(&key.language),
+        ColumnKind::Respondent => text_or_empty(&key.respondent),
+        ColumnKind::AgeBand => text_or_empty(&key.age_band),
+        ColumnKind::SurveyVersion(v) => Cell::Int(*v),
+        ColumnKind::Suspect => Cell::Int(i64::from(suspect)),
+        ColumnKind::Scale(_) | ColumnKind::Single(..) | ColumnKind::Dummy(..) => Cell::Empty,
+    }
 }
 
-fn cells(cols: &[Column], row: &Row) -> Vec<Cell> {
-    cols.iter()
-        .map(|c| match &c.kind {
-            ColumnKind::Station => match &row.key.place {
-                Place::Station { code, .. } => Cell::Text(code.clone()),
-                Place::Region(_) => Cell::Empty,
-            },
-            ColumnKind::Region => match &row.key.place {
-                Place::Station { region, .. } => Cell::Text(region.clone()),
-                Place::Region(region) => Cell::Text(region.clone()),
-            },
-            ColumnKind::Period => Cell::Text(row.key.period.to_string()),
-            ColumnKind::Language => Cell::Text(row.key.language.clone()),
-            ColumnKind::Respondent => text_or_empty(&row.key.respondent),
-            ColumnKind::AgeBand => text_or_empty(&row.key.age_band),
-            ColumnKind::SurveyVersion(v) => Cell::Int(*v),
-            ColumnKind::Suspect => Cell::Int(i64::from(row.suspect)),
-            ColumnKind::Scale(q) => match row.answers.get(q).and_then(|v| v.first()).map(String::as_str) {
-                None => Cell::Empty,
-                Some(app::domain::RATHER_NOT) => Cell::Int(RATHER_NOT_CODE),
-                Some(v) => v.parse().map(Cell::Int).unwrap_or(Cell::Empty),
-            },
-            ColumnKind::Single(q, choices) => row
-                .answers
-                .get(q)
-                .and_then(|v| v.first())
-                .and_then(|v| choices.iter().position(|c| c == v))
-                .map(|i| Cell::Int(i as i64 + 1))
-                .unwrap_or(Cell::Empty),
-            ColumnKind::Dummy(q, choice) => match row.answers.get(q) {
-                None => Cell::Empty,
-                Some(chosen) => Cell::Int(i64::from(chosen.contains(choice))),
-            },
-        })
-        .collect()
+/// How one question's answers fill the answer cells.
+#[derive(Debug)]
+enum Slot {
+    /// A face scale: 1–4, [`RATHER_NOT_CODE`] for "rather not answer".
+    Scale(usize),
+    /// One choice: its position among the choices, from 1.
+    Single(usize, Vec<String>),
+    /// Several choices: each choice's cell, 1 chosen, 0 not (all empty if unanswered).
+    Multi(Vec<(String, usize)>),
 }
 
-fn text_or_empty(s: &str) -> Cell {
-    if s.is_empty() {
-        Cell::Empty
+/// Codes a response's answers (`{"key":"value",…}`, as [`store::Page`] holds them) into
+/// the cells of the answer columns: the columns after the quasi-identifiers, the survey
+/// version and the suspect flag.
+#[derive(Debug)]
+struct Coder {
+    /// Each question's slot, sorted by question key.
+    slots: Vec<(String, Slot)>,
+    /// The index of the first answer column among all the columns.
+    first: usize,
+    /// How many answer columns there are.
+    width: usize,
+}
+
+impl Coder {
+    fn new(cols: &[Column]) -> Coder {
+        let first = cols
+            .iter()
+            .position(|c| matches!(c.kind, ColumnKind::Scale(_) | ColumnKind::Single(..) | ColumnKind::Dummy(..)))
+            .unwrap_or(cols.len());
+        let mut slots: Vec<(String, Slot)> = Vec::new();
+        for (i, c) in cols.iter().enumerate().skip(first) {
+            let cell = i - first;
+            match &c.kind {
+                ColumnKind::Scale(q) => slots.push((q.clone(), Slot::Scale(cell))),
+                ColumnKind::Single(q, choices) => slots.push((q.clone(), Slot::Single(cell, choices.clone()))),
+                ColumnKind::Dummy(q, choice) => match slots.iter_mut().find(|(k, _)| k == q) {
+                    Some((_, Slot::Multi(dummies))) => dummies.push((choice.clone(), cell)),
+                    _ => slots.push((q.clone(), Slot::Multi(vec![(choice.clone(), cell)]))),
+                },
+                _ => {}
+            }
+        }
+        slots.sort_by(|a, b| a.0.cmp(&b.0));
+        Coder { slots, first, width: cols.len() - first }
+    }
+
+    /// Fills `cells` (one per answer column) from `answers`; `seen` is scratch space, one
+    /// per slot. A question's first value counts (a scale or a single choice has one).
+    fn code(&self, answers: &str, cells: &mut [Option<i64>], seen: &mut [bool]) {
+        cells.fill(None);
+        seen.fill(false);
+        for (key, value) in answer_pairs(answers) {
+            let Ok(i) = self.slots.binary_search_by(|(k, _)| k.as_str().cmp(key)) else { continue };
+            let first = !std::mem::replace(&mut seen[i], true);
+            match &self.slots[i].1 {
+                Slot::Scale(c) if first => {
+                    cells[*c] =
+                        if value == app::domain::RATHER_NOT { Some(RATHER_NOT_CODE) } else { value.parse().ok() };
+                }
+                Slot::Single(c, choices) if first => {
+                    cells[*c] = choices.iter().position(|ch| ch == value).map(|p| p as i64 + 1);
+                }
+                Slot::Multi(dummies) => {
+                    for (choice, c) in dummies {
+                        if first {
+                            cells[*c] = Some(0);
+                        }
+                        if choice == value {
+                            cells[*c] = Some(1);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The (key, value) pairs of a JSON object of stored answers, as `json_group_object`
+/// writes it: keys may repeat, and neither keys nor values hold '"', ',', ':' or '\\'
+/// (see [`store::Page::answers`]); a pair that does not read as one is skipped.
+fn answer_pairs(object: &str) -> impl Iterator<Item = (&str, &str)> {
+    let inner = object.trim().trim_start_matches('{').trim_end_matches('}');
+    fn unquote(s: &str) -> Option<&str> {
+        s.strip_prefix('"')?.strip_suffix('"')
+    }
+    inner.split(',').filter_map(|pair| {
+        let (key, value) = pair.split_once(':')?;
+        let (key, value) = (key.trim(), value.trim());
+        Some((unquote(key)?, unquote(value).unwrap_or(value)))
+    })
+}
+
+/// The distinct quasi-identifier combinations read, with their row counts.
+#[derive(Default)]
+struct Keys {
+    /// The combination as read, its parts joined by a unit separator, → its index.
+    index: HashMap<String, u32>,
+    /// `None`: a combination that is no key (an unknown station or a malformed week):
+    /// its rows are left out.
+    keys: Vec<Option<RawKey>>,
+    counts: Vec<u64>,
+    scratch: String,
+}
+
+impl Keys {
+    fn intern(&mut self, parts: [&str; 5], stations: &HashMap<i64, (String, String)>) -> u32 {
+        self.scratch.clear();
+        for p in parts {
+            self.scratch.push_str(p);
+            self.scratch.push('\u{1f}');
+        }
+        if let Some(&i) = self.index.get(self.scratch.as_str()) {
+            return i;
+        }
+        let [station, week, language, respondent, age_band] = parts;
+        let key = station.parse().ok().and_then(|id| stations.get(&id)).and_then(|(code, region)| {
+            Some(RawKey {
+                station: code.clone(),
+                region: region.clone(),
+                week: IsoWeek::parse(week).ok()?,
+                language: language.to_string(),
+                respondent: respondent.to_string(),
+                age_band: age_band.to_string(),
+            })
+        });
+        let i = self.keys.len() as u32;
+        self.keys.push(key);
+        self.counts.push(0);
+        self.index.insert(self.scratch.clone(), i);
+        i
+    }
+}
+
+/// Coded rows between the read and the write, in a work file: per row the index of its
+/// combination (4 bytes), its suspect flag (1 byte), then each answer cell: 0 empty,
+/// 1–251 the values 0–250, or 255 and the value in 8 bytes. No id, no order but the
+/// random one of the ids.
+struct Spool;
+
+impl Spool {
+    fn put(
+        w: &mut impl Write,
+        key: u32,
+        suspect: bool,
+        cells: &[Option<i64>],
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        buf.clear();
+        buf.extend_from_slice(&key.to_le_bytes());
+        buf.push(u8::from(suspect));
+        for c in cells {
+            match *c {
+                None => buf.push(0),
+                Some(v @ 0..=250) => buf.push(v as u8 + 1),
+                Some(v) => {
+                    buf.push(255);
+                    buf.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        w.write_all(buf)
+    }
+
+    /// The next row into `cells`: (combination index, suspect), or `None` at the end.
+    fn get(r: &mut impl Read, cells: &mut [Option<i64>]) -> std::io::Result<Option<(u32, bool)>> {
+        let mut head = [0u8; 5];
+        match r.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        let mut byte = [0u8; 1];
+        for c in cells.iter_mut() {
+            r.read_exact(&mut byte)?;
+            *c = match byte[0] {
+                0 => None,
+                255 => {
+                    let mut v = [0u8; 8];
+                    r.read_exact(&mut v)?;
+                    Some(i64::from_le_bytes(v))
+                }
+                b => Some(i64::from(b) - 1),
+            };
+        }
+        Ok(Some((u32::from_le_bytes([head[0], head[1], head[2], head[3]]), head[4] != 0)))
+    }
+}
+
+/// A published combination, ready to write: its key, its period as text, and the CSV of
+/// its columns before the answers (without and with the suspect flag set).
+struct Prepared {
+    key: PublishedKey,
+    period: String,
+    csv_prefix: [Vec<u8>; 2],
+}
+
+impl Prepared {
+    fn new(key: PublishedKey, fixed: &[Column]) -> anyhow::Result<Prepared> {
+        let period = key.period.to_string();
+        let mut csv_prefix = [Vec::new(), Vec::new()];
+        for (suspect, prefix) in csv_prefix.iter_mut().enumerate() {
+            let cells: Vec<Cell> = fixed.iter().map(|c| fixed_cell(&c.kind, &key, &period, suspect == 1)).collect();
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(cells.iter().map(cell_text))?;
+            *prefix = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            prefix.pop(); // the record terminator: the answer cells follow
+        }
+        Ok(Prepared { key, period, csv_prefix })
+    }
+}
+
+/// A cell as CSV text, before quoting.
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Text(s) => s.to_string(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Empty => String::new(),
+    }
+}
+
+/// Appends `n` in decimal.
+fn push_int(out: &mut Vec<u8>, n: i64) {
+    if (0..10).contains(&n) {
+        out.push(b'0' + n as u8);
     } else {
-        Cell::Text(s.to_string())
+        out.extend_from_slice(n.to_string().as_bytes());
     }
 }
 
@@ -272,7 +482,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// The writers of one export, each streaming to its own file in a work folder.
 struct Writers {
-    csv: Option<csv::Writer<BufWriter<File>>>,
+    csv: Option<BufWriter<File>>,
     json: Option<(BufWriter<File>, bool)>,
     xlsx: Option<Xlsx>,
     names: Vec<String>,
@@ -321,7 +531,7 @@ impl Xlsx {
         for (i, c) in row.iter().enumerate() {
             match c {
                 Cell::Text(s) => {
-                    sheet.write_string(r, i as u16, s)?;
+                    sheet.write_string(r, i as u16, *s)?;
                 }
                 Cell::Int(n) => {
                     sheet.write_number(r, i as u16, *n as f64)?;
@@ -338,9 +548,12 @@ impl Writers {
         let mut names = Vec::new();
         let csv = if formats.csv {
             names.push("responses.csv".to_string());
-            let mut w = csv::Writer::from_writer(BufWriter::new(File::create(dir.join("responses.csv"))?));
+            let mut w = csv::Writer::from_writer(BufWriter::with_capacity(
+                256 * 1024,
+                File::create(dir.join("responses.csv"))?,
+            ));
             w.write_record(header)?;
-            Some(w)
+            Some(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
         } else {
             None
         };
@@ -361,21 +574,47 @@ impl Writers {
         Ok(Writers { csv, json, xlsx, names })
     }
 
-    fn write(&mut self, header: &[String], row: &[Cell]) -> anyhow::Result<()> {
+    /// Writes one row: a published combination's columns, then the answer cells.
+    fn write(
+        &mut self,
+        header: &[String],
+        fixed: &[Column],
+        row: &Prepared,
+        suspect: bool,
+        answers: &[Option<i64>],
+        line: &mut Vec<u8>,
+    ) -> anyhow::Result<()> {
         if let Some(w) = &mut self.csv {
-            w.write_record(row.iter().map(|c| match c {
-                Cell::Text(s) => s.clone(),
-                Cell::Int(n) => n.to_string(),
-                Cell::Empty => String::new(),
-            }))?;
+            // The combination's columns were written once by the csv crate; the answer
+            // cells are numbers or empty, which CSV never quotes.
+            line.clear();
+            line.extend_from_slice(&row.csv_prefix[usize::from(suspect)]);
+            for (i, c) in answers.iter().enumerate() {
+                if i > 0 || !fixed.is_empty() {
+                    line.push(b',');
+                }
+                if let Some(n) = c {
+                    push_int(line, *n);
+                }
+            }
+            line.push(b'\n');
+            w.write_all(line)?;
         }
+        if self.json.is_none() && self.xlsx.is_none() {
+            return Ok(());
+        }
+        let cells: Vec<Cell> = fixed
+            .iter()
+            .map(|c| fixed_cell(&c.kind, &row.key, &row.period, suspect))
+            .chain(answers.iter().map(|c| c.map_or(Cell::Empty, Cell::Int)))
+            .collect();
         if let Some((w, first)) = &mut self.json {
             let object: serde_json::Map<String, serde_json::Value> = header
                 .iter()
-                .zip(row)
+                .zip(&cells)
                 .map(|(h, c)| {
                     let v = match c {
-                        Cell::Text(s) => serde_json::Value::String(s.clone()),
+                        Cell::Text(s) => serde_json::Value::String(s.to_string()),
                         Cell::Int(n) => serde_json::Value::from(*n),
                         Cell::Empty => serde_json::Value::Null,
                     };
@@ -387,7 +626,7 @@ impl Writers {
             serde_json::to_writer(&mut *w, &object)?;
         }
         if let Some(x) = &mut self.xlsx {
-            x.write(row)?;
+            x.write(&cells)?;
         }
         Ok(())
     }
@@ -428,6 +667,12 @@ pub async fn export_zip(
     out: &Path,
     progress: &dyn Progress,
 ) -> anyhow::Result<ExportSummary> {
+    let __t0 = std::time::Instant::now();
+    let __t = |l: &str| {
+        if std::env::var_os("DIGNA_EXPORT_TIMING").is_some() {
+            eprintln!("TIMING {l} {:?}", __t0.elapsed())
+        }
+    };
     let weeks = weeks_between(req.from, req.to);
     let selection = Selection {
         station_ids: req.station_ids.clone(),
@@ -435,63 +680,106 @@ pub async fn export_zip(
         survey_version: req.survey_version,
         include_suspect: req.include_suspect,
     };
-    // Pass 1: how many responses share each combination of quasi-identifiers.
-    let counts = store::key_counts(pool, &selection).await?;
-    let raw: Vec<(RawKey, u64)> =
-        counts.iter().filter_map(|c| raw_key(&c.quasi).map(|k| (k, c.responses.max(0) as u64))).collect();
-    let unit = match req.unit {
-        UnitName::Month => Unit::Month,
-        UnitName::Week => Unit::Week,
-    };
-    let (plan, report) = plan_anonymization(&raw, req.k, unit);
-    let total: u64 = raw.iter().map(|(_, n)| n).sum();
-
+    let bound = selection.bind();
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let work = tempfile::Builder::new().prefix(".digna-export-").tempdir_in(parent)?;
     let dir = work.path().to_path_buf();
     let cols = columns(survey, req.include_suspect);
     let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-    let mut writers = Writers::open(&dir, req.formats, &header, req.xlsx_rows_per_sheet)?;
+    let coder = Coder::new(&cols);
+    let fixed = &cols[..coder.first];
 
-    // Pass 2: every answer, grouped by response, in random (id) order.
-    let bound = selection.bind();
-    let mut lines = store::answer_lines(pool, &bound);
-    let mut current: Option<Pending> = None;
-    let (mut done, mut written) = (0u64, 0u64);
-    let mut flush = |current: Option<Pending>, writers: &mut Writers| -> anyhow::Result<()> {
-        if let Some(Pending { key, suspect, answers, .. }) = current {
-            done += 1;
-            if let Some(published) = plan.publish(&key) {
-                writers.write(&header, &cells(&cols, &Row { key: published, suspect, answers }))?;
+    __t("start");
+    // The read: every response of the selection once, in pages, in one read transaction.
+    // Each response is coded and spooled with its combination's index; the combinations
+    // are counted.
+    let spool_path = dir.join("rows.spool");
+    let mut keys = Keys::default();
+    let mut read = 0u64;
+    {
+        let mut tx = pool.begin().await?;
+        let stations: HashMap<i64, (String, String)> = store::station_names(&mut tx, &bound)
+            .await?
+            .into_iter()
+            .map(|(id, code, region)| (id, (code, region)))
+            .collect();
+        let total = store::count(&mut tx, &bound).await?.max(0) as u64;
+        let mut spool = BufWriter::with_capacity(256 * 1024, File::create(&spool_path)?);
+        let (mut cells, mut seen) = (vec![None; coder.width], vec![false; coder.slots.len()]);
+        let mut buf = Vec::new();
+        let mut after = Vec::new();
+        loop {
+            let page = store::page(&mut tx, &bound, &after, PAGE).await?;
+            if page.rows <= 0 {
+                break;
+            }
+            let mut parts = [
+                page.station_ids.split(','),
+                page.iso_weeks.split(','),
+                page.languages.split(','),
+                page.respondents.split(','),
+                page.age_bands.split(','),
+                page.suspects.split(','),
+                page.answers.split('|'),
+            ];
+            for _ in 0..page.rows {
+                let mut next = |i: usize| parts[i].next().context("an export page's columns do not line up");
+                let (station, week, language, respondent, age_band) =
+                    (next(0)?, next(1)?, next(2)?, next(3)?, next(4)?);
+                let (suspect, answers) = (next(5)? == "1", next(6)?);
+                let key = keys.intern([station, week, language, respondent, age_band], &stations);
+                if keys.keys[key as usize].is_none() {
+                    continue;
+                }
+                keys.counts[key as usize] += 1;
+                coder.code(answers, &mut cells, &mut seen);
+                Spool::put(&mut spool, key, suspect, &cells, &mut buf)?;
+                read += 1;
+                if read.is_multiple_of(1000) {
+                    progress.set(read, total.max(read));
+                }
+            }
+            anyhow::ensure!(parts.iter_mut().all(|p| p.next().is_none()), "an export page's columns do not line up");
+            after = page.last;
+        }
+        tx.commit().await?;
+        spool.flush()?;
+    }
+
+    __t("read");
+    // The plan, from the counts of exactly the rows read.
+    let raw: Vec<(RawKey, u64)> =
+        keys.keys.iter().zip(&keys.counts).filter_map(|(k, n)| k.clone().map(|k| (k, *n))).collect();
+    let unit = match req.unit {
+        UnitName::Month => Unit::Month,
+        UnitName::Week => Unit::Week,
+    };
+    let (plan, report) = plan_anonymization(&raw, req.k, unit);
+    let prepared: Vec<Option<Prepared>> = keys
+        .keys
+        .iter()
+        .map(|k| k.as_ref().and_then(|k| plan.publish(k)).map(|p| Prepared::new(p.clone(), fixed)).transpose())
+        .collect::<anyhow::Result<_>>()?;
+
+    __t("plan");
+    // The write: the spooled rows, published or left out as planned.
+    let mut writers = Writers::open(&dir, req.formats, &header, req.xlsx_rows_per_sheet)?;
+    let mut written = 0u64;
+    {
+        let mut spool = BufReader::with_capacity(256 * 1024, File::open(&spool_path)?);
+        let mut cells = vec![None; coder.width];
+        let mut line = Vec::new();
+        while let Some((key, suspect)) = Spool::get(&mut spool, &mut cells)? {
+            if let Some(row) = prepared.get(key as usize).and_then(Option::as_ref) {
+                writers.write(&header, fixed, row, suspect, &cells, &mut line)?;
                 written += 1;
             }
-            if done % 1000 == 0 {
-                progress.set(done, total);
-            }
-        }
-        Ok(())
-    };
-    while let Some(line) = lines.next().await {
-        let line = line?;
-        let same = current.as_ref().is_some_and(|p| p.id == line.response_id);
-        if !same {
-            flush(current.take(), &mut writers)?;
-            let Some(key) = raw_key(&line.quasi) else { continue };
-            current = Some(Pending {
-                id: line.response_id.clone(),
-                key,
-                suspect: line.quasi.suspect,
-                answers: BTreeMap::new(),
-            });
-        }
-        if let (Some(p), Some(q), Some(v)) = (current.as_mut(), line.question_key, line.value) {
-            p.answers.entry(q).or_default().push(v);
         }
     }
-    flush(current.take(), &mut writers)?;
-    drop(lines);
-    progress.set(total, total);
+    std::fs::remove_file(&spool_path)?;
+    progress.set(read, read);
 
+    __t("write");
     let labels = value_labels(&cols, survey);
     let mut names = writers.finish(&dir, &labels)?;
     // The codebook and the label scripts.
@@ -506,26 +794,31 @@ pub async fn export_zip(
         std::fs::write(dir.join("labels.R"), r_script(&cols, survey))?;
         names.extend(["labels.sps".to_string(), "labels.do".to_string(), "labels.R".to_string()]);
     }
+    __t("codebook");
     let files: Vec<(String, String)> =
         names.iter().map(|n| Ok((n.clone(), sha256_file(&dir.join(n))?))).collect::<std::io::Result<_>>()?;
     let summary_md = summary_markdown(req, &report, written, &files);
     std::fs::write(dir.join("SUMMARY.md"), &summary_md)?;
 
+    __t("hash");
     // The ZIP, written beside `out` and renamed into place when complete.
     let partial = dir.join("export.zip");
     {
         let file = File::create(&partial)?;
         let mut zip = zip::ZipWriter::new(BufWriter::new(file));
-        let options = zip::write::SimpleFileOptions::default()
+        let deflated = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(ZIP_LEVEL))
             .large_file(true);
+        let stored = deflated.compression_method(zip::CompressionMethod::Stored).compression_level(None);
         for name in names.iter().chain(std::iter::once(&"SUMMARY.md".to_string())) {
-            zip.start_file(name.as_str(), options)?;
+            zip.start_file(name.as_str(), if name.ends_with(".xlsx") { stored } else { deflated })?;
             let mut f = File::open(dir.join(name))?;
             std::io::copy(&mut f, &mut zip)?;
         }
         zip.finish()?.flush()?;
     }
+    __t("zip");
     let zip_sha256 = sha256_file(&partial)?;
     std::fs::rename(&partial, out).or_else(|_| std::fs::copy(&partial, out).map(|_| ()))?;
 
@@ -542,27 +835,9 @@ pub async fn export_zip(
         file_hashes: serde_json::to_string(&file_hashes)?,
         zip_sha256: zip_sha256.clone(),
     };
+    __t("ziphash");
     let audit_id = store::insert_audit(pool, &audit).await.context("cannot write the export's audit record")?;
     Ok(ExportSummary { rows: written, suppressed: report.suppressed_rows, report, files, zip_sha256, audit_id })
-}
-
-/// The response being read: its id, quasi-identifiers, flag and answers so far.
-struct Pending {
-    id: Vec<u8>,
-    key: RawKey,
-    suspect: bool,
-    answers: BTreeMap<String, Vec<String>>,
-}
-
-fn raw_key(q: &Quasi) -> Option<RawKey> {
-    Some(RawKey {
-        station: q.station.clone(),
-        region: q.region.clone(),
-        week: IsoWeek::parse(&q.iso_week).ok()?,
-        language: q.language.clone(),
-        respondent: q.respondent.clone(),
-        age_band: q.age_band.clone(),
-    })
 }
 
 fn text_in(texts: &app::domain::Texts, lang: Language) -> String {

@@ -305,3 +305,75 @@ fn backup_and_restore_from_the_command_line() {
     assert!(restored.contains("Restored."), "{restored}");
     audit("restore");
 }
+
+#[test]
+fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_rollups() {
+    let cli = Cli::new();
+    let sql = |q: &str| -> String {
+        let out = Command::new("sqlite3").arg(cli.dir.path().join("digna.db")).arg(q).output().unwrap();
+        assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let args = ["seed-demo", "--responses", "2000", "--stations", "20", "--weeks", "10", "--seed", "11"];
+    let out = cli.ok(&args);
+    assert!(out.contains("2000 released responses") && out.contains("20 stations"), "{out}");
+    assert_eq!(sql("SELECT COUNT(*) FROM responses"), "2000");
+    assert_eq!(sql("SELECT SUM(responses) FROM response_rollups"), "2000");
+    assert_eq!(sql("SELECT COUNT(*) FROM pending_responses"), "0", "released data only");
+    assert_eq!(sql("SELECT COUNT(*) FROM answers"), sql("SELECT SUM(answers) FROM answer_rollups"));
+    // Every station has at least k (5) responses in each of the 10 weeks.
+    assert_eq!(sql("SELECT COUNT(*) FROM stations"), "20");
+    assert_eq!(
+        sql("SELECT COUNT(*) FROM (SELECT 1 FROM responses GROUP BY station_id, iso_week HAVING COUNT(*) >= 5)"),
+        "200"
+    );
+    // The roll-ups are exactly a GROUP BY over the raw rows, both ways.
+    let responses = "SELECT station_id, iso_week, survey_version, language, COALESCE(respondent, ''),
+                            COALESCE(age_band, ''), suspect, COUNT(*)
+                     FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7";
+    let response_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
+                                   responses FROM response_rollups";
+    let answers = "SELECT r.station_id, r.iso_week, r.survey_version, r.language, COALESCE(r.respondent, ''),
+                          COALESCE(r.age_band, ''), r.suspect, a.question_key, a.value, COUNT(*)
+                   FROM responses r JOIN answers a ON a.response_id = r.id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
+    let answer_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
+                                 question_key, value, answers FROM answer_rollups";
+    for (a, b) in [
+        (responses, response_rollups),
+        (response_rollups, responses),
+        (answers, answer_rollups),
+        (answer_rollups, answers),
+    ] {
+        assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")), "0", "{a}\nEXCEPT\n{b}");
+    }
+    // Realistic: regions, languages, profiles skipped, faces declined, several picks.
+    assert!(sql("SELECT COUNT(DISTINCT region) FROM stations").parse::<i64>().unwrap() >= 10);
+    assert!(sql("SELECT COUNT(DISTINCT language) FROM responses").parse::<i64>().unwrap() >= 3);
+    assert_ne!(sql("SELECT COUNT(*) FROM responses WHERE respondent IS NULL"), "0");
+    assert_ne!(sql("SELECT COUNT(*) FROM answers WHERE value = 'rather_not'"), "0");
+    assert_ne!(
+        sql("SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE question_key = 'improve' GROUP BY response_id HAVING COUNT(*) > 1)"),
+        "0"
+    );
+    let indexes = sql(
+        "SELECT MIN(i), MAX(i) FROM (SELECT station_id, 100.0 * SUM(CAST(value AS INTEGER) - 1) / (3 * COUNT(*)) AS i
+                       FROM answers a JOIN responses r ON r.id = a.response_id
+                       WHERE value IN ('1', '2', '3', '4') GROUP BY station_id)",
+    );
+    let (low, high) = indexes.split_once('|').unwrap();
+    assert!(high.parse::<f64>().unwrap() - low.parse::<f64>().unwrap() > 10.0, "stations differ: {indexes}");
+
+    // A database with data is refused unless --add says so.
+    let err = cli.fails(&args);
+    assert!(err.contains("not empty") && err.contains("--add"), "{err}");
+    let mut more = args.to_vec();
+    more.push("--add");
+    cli.ok(&more);
+    assert_eq!(sql("SELECT COUNT(*) FROM responses"), "4000");
+    assert_eq!(sql("SELECT COUNT(*) FROM stations"), "40");
+    // Too few responses for k in every week of every station.
+    let err = Cli::new().fails(&["seed-demo", "--responses", "999", "--stations", "20", "--weeks", "10"]);
+    assert!(err.contains("too few") && err.contains("1000"), "{err}");
+    let err = Cli::new().fails(&["seed-demo", "--stations", "20"]);
+    assert!(err.contains("--responses"), "{err}");
+}

@@ -32,40 +32,72 @@ pub async fn overview(
     let previous = filters.previous_period();
     let first = previous.map_or(filters.from(), |(from, _)| from);
     let scope = Scope::new(station_ids, first, filters.to(), filters);
-    let mut weeks = weekly_figures(pool, &scope).await?;
-    Ok(stations
+    // A few numbers per station and week; a station's index figures per question only
+    // when those cannot tell whether enough visitors scored (see `Summary`).
+    let mut weeks = week_summaries(pool, &scope).await?;
+    let mut rows: Vec<Result<OverviewRow, StationLabel>> = stations
         .into_iter()
         .map(|station| {
             let by_week = weeks.remove(&station.id).unwrap_or_default();
-            let now = Period::sum(&by_week, filters.from(), filters.to());
-            let index = now.tally.shown_index(now.responses, k);
-            let previous_index = match previous {
-                Some((from, to)) => {
-                    let before = Period::sum(&by_week, from, to);
-                    before.tally.shown_index(before.responses, k)
-                }
-                None => Shown::Suppressed,
-            };
-            let change = match (index, previous_index) {
-                // In tenths, so that 71.1 − 83.3 is −12.2 and not −12.199….
-                (Shown::Value(a), Shown::Value(b)) => Shown::Value(((a * 10.0).round() - (b * 10.0).round()) / 10.0),
-                _ => Shown::Suppressed,
-            };
-            let flagged = change.value().is_some_and(|c| c < -drop_threshold);
-            let shown: BTreeMap<IsoWeek, Shown<f64>> =
-                report_weeks(&by_week, filters, k).into_iter().map(|w| (w.week, w.index)).collect();
-            let trend = filters.weeks().iter().map(|w| shown.get(w).and_then(|i| i.value())).collect();
-            OverviewRow {
-                station,
-                responses: Shown::count(now.responses, k),
-                index,
-                previous_index,
-                change,
-                trend,
-                flagged,
-            }
+            let now = Summary::sum(&by_week, filters.from(), filters.to());
+            let before = previous.map(|(from, to)| Summary::sum(&by_week, from, to));
+            overview_row(&station, &by_week, now, before, filters, k, drop_threshold).ok_or(station)
         })
-        .collect())
+        .collect();
+    let unsure: Vec<i64> = rows.iter().filter_map(|r| r.as_ref().err().map(|s| s.id)).collect();
+    if !unsure.is_empty() {
+        let mut exact = weekly_figures(pool, &Scope::new(&unsure, first, filters.to(), filters)).await?;
+        for row in &mut rows {
+            if let Err(station) = row {
+                let periods = exact.remove(&station.id).unwrap_or_default();
+                let by_week: BTreeMap<IsoWeek, Summary> =
+                    periods.iter().map(|(w, p)| (*w, Summary::exact(p))).collect();
+                let now = Summary::exact(&Period::sum(&periods, filters.from(), filters.to()));
+                let before = previous.map(|(from, to)| Summary::exact(&Period::sum(&periods, from, to)));
+                // Exact figures always tell.
+                if let Some(done) = overview_row(station, &by_week, now, before, filters, k, drop_threshold) {
+                    *row = Ok(done);
+                }
+            }
+        }
+    }
+    Ok(rows.into_iter().filter_map(Result::ok).collect())
+}
+
+/// A station's line on the overview, or `None` when `now`, `before` or `weeks` cannot
+/// tell whether an index is about enough visitors.
+fn overview_row(
+    station: &StationLabel,
+    weeks: &BTreeMap<IsoWeek, Summary>,
+    now: Summary,
+    before: Option<Summary>,
+    filters: &DashboardFilters,
+    k: i64,
+    drop_threshold: f64,
+) -> Option<OverviewRow> {
+    let index = now.shown_index(k)?;
+    let previous_index = match before {
+        Some(before) => before.shown_index(k)?,
+        None => Shown::Suppressed,
+    };
+    let change = match (index, previous_index) {
+        // In tenths, so that 71.1 − 83.3 is −12.2 and not −12.199….
+        (Shown::Value(a), Shown::Value(b)) => Shown::Value(((a * 10.0).round() - (b * 10.0).round()) / 10.0),
+        _ => Shown::Suppressed,
+    };
+    let flagged = change.value().is_some_and(|c| c < -drop_threshold);
+    let shown: BTreeMap<IsoWeek, Shown<f64>> =
+        report_weeks(weeks, filters, k)?.into_iter().map(|w| (w.week, w.index)).collect();
+    let trend = filters.weeks().iter().map(|w| shown.get(w).and_then(|i| i.value())).collect();
+    Some(OverviewRow {
+        station: station.clone(),
+        responses: Shown::count(now.responses, k),
+        index,
+        previous_index,
+        change,
+        trend,
+        flagged,
+    })
 }
 
 /// A station's page; `None` if there is no such station.
@@ -122,7 +154,9 @@ pub async fn station_report(
     Ok(Some(StationReport {
         responses: Shown::count(total.responses, k),
         index: total.tally.shown_index(total.responses, k),
-        weeks: report_weeks(&by_week, filters, k),
+        // Exact figures always tell.
+        weeks: report_weeks(&by_week.iter().map(|(w, p)| (*w, Summary::exact(p))).collect(), filters, k)
+            .unwrap_or_default(),
         scales,
         single_choices,
         pick_lists,
@@ -144,11 +178,7 @@ pub async fn compare(
     let all: Vec<i64> =
         groups.iter().flat_map(|g| g.station_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect();
     let scope = Scope::new(&all, filters.from(), filters.to(), filters);
-    let per_station: BTreeMap<i64, Period> = weekly_figures(pool, &scope)
-        .await?
-        .into_iter()
-        .map(|(id, weeks)| (id, Period::sum(&weeks, filters.from(), filters.to())))
-        .collect();
+    let per_station = period_figures(pool, &scope).await?;
     let questions: Vec<String> = questions_in_scope(pool, filters.survey_version())
         .await?
         .into_iter()
@@ -171,16 +201,14 @@ pub async fn compare(
             let questions = questions
                 .iter()
                 .map(|key| {
-                    let mut counts = BTreeMap::new();
+                    let mut scores = Scores::default();
                     for p in periods.iter().filter(counted) {
-                        let (answers, scored) = p.tally.question(key);
-                        if !suppressed(scored, k) {
-                            for (value, n) in answers {
-                                *counts.entry(value.clone()).or_insert(0) += n;
-                            }
+                        let question = p.tally.question(key);
+                        if !suppressed(question.scored, k) {
+                            scores.add(question);
                         }
                     }
-                    let mean = DignityIndex::from_counts(counts.iter().map(|(v, n)| (v.as_str(), *n)));
+                    let mean = scores.index();
                     QuestionMean {
                         question_key: key.clone(),
                         mean: mean.map_or(Shown::Suppressed, |m| Shown::Value(m.value())),
@@ -239,6 +267,13 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// For `suspect IN (0, ?)`: 1 when suspect responses count too.
+    fn suspect(&self) -> i64 {
+        i64::from(self.include_suspect)
+    }
+}
+
 fn json_ids(ids: &[i64]) -> String {
     format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
 }
@@ -247,25 +282,80 @@ fn bad_week(e: String) -> sqlx::Error {
     sqlx::Error::Decode(e.into())
 }
 
-/// Answers to the questions of the index, by question and value.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct IndexTally(BTreeMap<String, BTreeMap<String, i64>>);
+/// The scored answers to one question of the index, or to several: their points (a
+/// face 1 … 4 is 0 … 3 points) and how many there are. All the index needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Scores {
+    points: i64,
+    scored: i64,
+}
 
-impl IndexTally {
-    fn add(&mut self, question: &str, value: &str, n: i64) {
-        *self.0.entry(question.to_string()).or_default().entry(value.to_string()).or_insert(0) += n;
+impl Scores {
+    fn add(&mut self, other: Scores) {
+        self.points += other.points;
+        self.scored += other.scored;
     }
 
-    fn merge(&mut self, other: &IndexTally) {
-        for (question, values) in &other.0 {
-            for (value, n) in values {
-                self.add(question, value, *n);
+    fn index(self) -> Option<DignityIndex> {
+        // Any answers with these points and this many of them give the same index: as
+        // many fours as the points allow, one two or three for the rest, ones after.
+        let (fours, rest) = (self.points / 3, self.points % 3);
+        let odd = i64::from(rest > 0);
+        let counts = [("4", fours), (if rest == 2 { "3" } else { "2" }, odd), ("1", self.scored - fours - odd)];
+        if self.points < 0 || self.points > 3 * self.scored {
+            return None;
+        }
+        DignityIndex::from_counts(counts)
+    }
+}
+
+/// A face's points toward the index; `None` for "rather not" and anything not a face.
+fn face_points(value: &str) -> Option<i64> {
+    if DignityIndex::is_scored(value) {
+        value.parse::<i64>().ok().map(|face| face - 1)
+    } else {
+        None
+    }
+}
+
+/// Answers to the questions of the index, by question.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct IndexTally(BTreeMap<String, Scores>);
+
+impl IndexTally {
+    /// `n` answers `value` to `question`; only faces count.
+    fn add(&mut self, question: &str, value: &str, n: i64) {
+        let scores = self.0.entry(question.to_string()).or_default();
+        if let Some(points) = face_points(value) {
+            scores.add(Scores { points: points * n, scored: n });
+        }
+    }
+
+    fn add_scores(&mut self, question: &str, scores: Scores) {
+        match self.0.get_mut(question) {
+            Some(s) => s.add(scores),
+            None => {
+                self.0.insert(question.to_string(), scores);
             }
         }
     }
 
+    fn merge(&mut self, other: &IndexTally) {
+        for (question, scores) in &other.0 {
+            self.add_scores(question, *scores);
+        }
+    }
+
+    fn total(&self) -> Scores {
+        let mut total = Scores::default();
+        for scores in self.0.values() {
+            total.add(*scores);
+        }
+        total
+    }
+
     fn index(&self) -> Option<DignityIndex> {
-        DignityIndex::from_counts(self.0.values().flatten().map(|(v, n)| (v.as_str(), *n)))
+        self.total().index()
     }
 
     /// How many visitors the index is about, at least. The roll-ups do not say how many
@@ -273,14 +363,12 @@ impl IndexTally {
     /// the most scored question is a lower bound: an index of 6 responses that all but
     /// one declined to score is about one visitor.
     fn visitors(&self) -> i64 {
-        self.0.keys().map(|q| self.question(q).1).max().unwrap_or(0)
+        self.0.values().map(|s| s.scored).max().unwrap_or(0)
     }
 
-    /// One question's answers by value, and how many of them were scored.
-    fn question(&self, key: &str) -> (BTreeMap<String, i64>, i64) {
-        let answers = self.0.get(key).cloned().unwrap_or_default();
-        let scored = answers.iter().filter(|(v, _)| DignityIndex::is_scored(v)).map(|(_, n)| n).sum();
-        (answers, scored)
+    /// One question's scored answers.
+    fn question(&self, key: &str) -> Scores {
+        self.0.get(key).copied().unwrap_or_default()
     }
 
     /// The index, unless it is about fewer than k responses or scoring visitors.
@@ -310,21 +398,67 @@ impl Period {
     }
 }
 
+/// What the overview needs of some responses, without their answers per question: how
+/// many, the index, and bounds on the visitors who scored ([`IndexTally::visitors`]).
+/// The bounds hold when weeks or filter cells are added: the most scored question of
+/// the whole is scored at least as often as that of any part, and at most as often as
+/// all the parts' questions together. When they cannot tell whether k visitors scored
+/// (rare: a small week split over languages), the station is counted again exactly.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Summary {
+    responses: i64,
+    scores: Scores,
+    fewest_visitors: i64,
+    most_visitors: i64,
+}
+
+impl Summary {
+    fn exact(p: &Period) -> Summary {
+        let visitors = p.tally.visitors();
+        Summary { responses: p.responses, scores: p.tally.total(), fewest_visitors: visitors, most_visitors: visitors }
+    }
+
+    fn add(&mut self, other: &Summary) {
+        self.responses += other.responses;
+        self.scores.add(other.scores);
+        self.fewest_visitors = self.fewest_visitors.max(other.fewest_visitors);
+        self.most_visitors += other.most_visitors;
+    }
+
+    fn sum(weeks: &BTreeMap<IsoWeek, Summary>, from: IsoWeek, to: IsoWeek) -> Summary {
+        let mut total = Summary::default();
+        for week in weeks.range(from..=to).map(|(_, w)| w) {
+            total.add(week);
+        }
+        total
+    }
+
+    /// As [`IndexTally::shown_index`]; `None` when the bounds cannot tell.
+    fn shown_index(&self, k: i64) -> Option<Shown<f64>> {
+        match self.scores.index() {
+            Some(_) if suppressed(self.responses, k) => Some(Shown::Suppressed),
+            Some(i) if !suppressed(self.fewest_visitors, k) => Some(Shown::Value(i.value())),
+            Some(_) if !suppressed(self.most_visitors, k) => None,
+            _ => Some(Shown::Suppressed),
+        }
+    }
+}
+
 /// The weeks of the period with a release, responses and index hidden together. The
 /// weeks add up to the period's responses, so they are suppressed as one breakdown: a
 /// small week hides another, and a hidden week hides its index as well (with the
-/// period's index shown, one week's index could otherwise be worked back).
-fn report_weeks(weeks: &BTreeMap<IsoWeek, Period>, filters: &DashboardFilters, k: i64) -> Vec<ReportWeek> {
-    let released: Vec<(&IsoWeek, &Period)> =
+/// period's index shown, one week's index could otherwise be worked back). `None` when
+/// a week's bounds cannot tell whether its index may be shown.
+fn report_weeks(weeks: &BTreeMap<IsoWeek, Summary>, filters: &DashboardFilters, k: i64) -> Option<Vec<ReportWeek>> {
+    let released: Vec<(&IsoWeek, &Summary)> =
         weeks.range(filters.from()..=filters.to()).filter(|(_, p)| p.responses > 0).collect();
     let counts: Vec<i64> = released.iter().map(|(_, p)| p.responses).collect();
     released
         .iter()
         .zip(shown_breakdown(&counts, k))
-        .map(|((week, p), responses)| ReportWeek {
-            week: **week,
-            index: if responses.is_suppressed() { Shown::Suppressed } else { p.tally.shown_index(p.responses, k) },
-            responses,
+        .map(|((week, p), responses)| {
+            let index = if responses.is_suppressed() { Shown::Suppressed } else { p.shown_index(k)? };
+            Some(ReportWeek { week: **week, index, responses })
         })
         .collect()
 }
@@ -386,42 +520,43 @@ fn pick_list(key: &str, choices: &[String], given: &BTreeMap<String, i64>, respo
     }
 }
 
-/// Responses and index answers per station and week.
+/// Responses and index answers per station and week, from the week and index roll-ups
+/// (a few rows per station and week, whatever the number of responses).
 async fn weekly_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Period>>, sqlx::Error> {
+    let suspect = s.suspect();
     let responses = sqlx::query!(
         r#"SELECT station_id AS "station_id!", iso_week AS "iso_week!", SUM(responses) AS "responses!: i64"
-           FROM response_rollups
-           WHERE station_id IN (SELECT value FROM json_each(?)) AND iso_week BETWEEN ? AND ?
-             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?) AND (suspect = 0 OR ?)
+           FROM week_rollups
+           WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?) AND iso_week BETWEEN ? AND ?
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
            GROUP BY station_id, iso_week"#,
         s.stations,
+        suspect,
         s.from,
         s.to,
         s.version,
         s.version,
         s.language,
-        s.language,
-        s.include_suspect
+        s.language
     )
     .fetch_all(pool)
     .await?;
-    // The questions that count are those of the version each answer was given under.
+    // Only the questions of the index of the version each answer was given under.
     let answers = sqlx::query!(
-        r#"SELECT a.station_id AS "station_id!", a.iso_week AS "iso_week!", a.question_key AS "question_key!",
-                  a.value AS "value!", SUM(a.answers) AS "answers!: i64"
-           FROM answer_rollups a
-           JOIN questions q ON q.survey_version = a.survey_version AND q.key = a.question_key
-           WHERE a.station_id IN (SELECT value FROM json_each(?)) AND a.iso_week BETWEEN ? AND ? AND q.in_index = 1
-             AND (? IS NULL OR a.survey_version = ?) AND (? IS NULL OR a.language = ?) AND (a.suspect = 0 OR ?)
-           GROUP BY a.station_id, a.iso_week, a.question_key, a.value"#,
+        r#"SELECT station_id AS "station_id!", iso_week AS "iso_week!", question_key AS "question_key!",
+                  SUM(points) AS "points!: i64", SUM(scored) AS "scored!: i64"
+           FROM index_rollups
+           WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?) AND iso_week BETWEEN ? AND ?
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
+           GROUP BY station_id, iso_week, question_key"#,
         s.stations,
+        suspect,
         s.from,
         s.to,
         s.version,
         s.version,
         s.language,
-        s.language,
-        s.include_suspect
+        s.language
     )
     .fetch_all(pool)
     .await?;
@@ -432,7 +567,136 @@ async fn weekly_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, BT
     }
     for r in answers {
         let week = IsoWeek::parse(&r.iso_week).map_err(bad_week)?;
-        out.entry(r.station_id).or_default().entry(week).or_default().tally.add(&r.question_key, &r.value, r.answers);
+        let scores = Scores { points: r.points, scored: r.scored };
+        out.entry(r.station_id).or_default().entry(week).or_default().tally.add_scores(&r.question_key, scores);
+    }
+    Ok(out)
+}
+
+/// Responses and index answers per station over the whole scope, summed in the query:
+/// a few rows per station, whatever the number of weeks.
+async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, Period>, sqlx::Error> {
+    let suspect = s.suspect();
+    let responses = sqlx::query!(
+        r#"SELECT station_id AS "station_id!", SUM(responses) AS "responses!: i64"
+           FROM week_rollups
+           WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?) AND iso_week BETWEEN ? AND ?
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
+           GROUP BY station_id"#,
+        s.stations,
+        suspect,
+        s.from,
+        s.to,
+        s.version,
+        s.version,
+        s.language,
+        s.language
+    )
+    .fetch_all(pool)
+    .await?;
+    let answers = sqlx::query!(
+        r#"SELECT station_id AS "station_id!", question_key AS "question_key!",
+                  SUM(points) AS "points!: i64", SUM(scored) AS "scored!: i64"
+           FROM index_rollups
+           WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?) AND iso_week BETWEEN ? AND ?
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
+           GROUP BY station_id, question_key"#,
+        s.stations,
+        suspect,
+        s.from,
+        s.to,
+        s.version,
+        s.version,
+        s.language,
+        s.language
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: BTreeMap<i64, Period> = BTreeMap::new();
+    for r in responses {
+        out.entry(r.station_id).or_default().responses += r.responses;
+    }
+    for r in answers {
+        let scores = Scores { points: r.points, scored: r.scored };
+        out.entry(r.station_id).or_default().tally.add_scores(&r.question_key, scores);
+    }
+    Ok(out)
+}
+
+/// Per station and week: the responses, the index answers of all questions together,
+/// and bounds on the visitors who scored. One row per station, its weeks packed in a
+/// string ("2026-W10 12 40 66 11,…": week, responses, points, scored, the most scored
+/// question), so that an overview of a thousand stations is a thousand rows to decode.
+/// Without a version or language filter the weeks are read from `station_weeks`, one
+/// row per week with its text ready; with one, from `week_rollups`, added up here.
+async fn week_summaries(
+    pool: &SqlitePool,
+    s: &Scope,
+) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, sqlx::Error> {
+    let suspect = s.suspect();
+    let rows: Vec<(i64, String)> = if s.version.is_none() && s.language.is_none() {
+        sqlx::query!(
+            r#"SELECT station_id AS "station_id!", group_concat(summary, ',') AS "weeks!: String"
+               FROM station_weeks
+               WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
+                 AND iso_week BETWEEN ? AND ?
+               GROUP BY station_id"#,
+            s.stations,
+            suspect,
+            s.from,
+            s.to
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.station_id, r.weeks))
+        .collect()
+    } else {
+        sqlx::query!(
+            r#"SELECT station_id AS "station_id!",
+                      group_concat(iso_week || ' ' || responses || ' ' || points || ' ' || scored || ' ' || top, ',')
+                          AS "weeks!: String"
+               FROM (SELECT station_id, iso_week, SUM(responses) AS responses, SUM(points) AS points,
+                            SUM(scored) AS scored, MAX(top_scored) AS top
+                     FROM week_rollups
+                     WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
+                       AND iso_week BETWEEN ? AND ?
+                       AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
+                     GROUP BY station_id, iso_week)
+               GROUP BY station_id"#,
+            s.stations,
+            suspect,
+            s.from,
+            s.to,
+            s.version,
+            s.version,
+            s.language,
+            s.language
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|r| (r.station_id, r.weeks))
+        .collect()
+    };
+    let bad = |what: &str| sqlx::Error::Decode(format!("week summaries: {what:?}").into());
+    let mut out: BTreeMap<i64, BTreeMap<IsoWeek, Summary>> = BTreeMap::new();
+    for (station, weeks) in rows {
+        let by_week = out.entry(station).or_default();
+        for week in weeks.split(',') {
+            let mut parts = week.split(' ');
+            let label = IsoWeek::parse(parts.next().unwrap_or_default()).map_err(bad_week)?;
+            let mut number = || parts.next().and_then(|n| n.parse::<i64>().ok()).ok_or_else(|| bad(week));
+            let (responses, points, scored, top) = (number()?, number()?, number()?, number()?);
+            // Cells of a week (suspect or not, several versions or languages) add up.
+            by_week.entry(label).or_default().add(&Summary {
+                responses,
+                scores: Scores { points, scored },
+                // The most scored question of a cell, and of all questions together.
+                fewest_visitors: top,
+                most_visitors: scored,
+            });
+        }
     }
     Ok(out)
 }
@@ -746,8 +1010,8 @@ mod tests {
 
     #[test]
     fn weeks_are_suppressed_as_one_breakdown() {
-        let period = |responses, t: &[(&str, &str, i64)]| Period { responses, tally: tally(t) };
-        let weeks: BTreeMap<IsoWeek, Period> = [
+        let period = |responses, t: &[(&str, &str, i64)]| Summary::exact(&Period { responses, tally: tally(t) });
+        let weeks: BTreeMap<IsoWeek, Summary> = [
             (week("2026-W09"), period(50, &[("overall", "1", 50)])), // before the period
             (week("2026-W10"), period(4, &[("overall", "4", 4)])),
             (week("2026-W11"), period(9, &[("overall", "4", 9)])),
@@ -757,7 +1021,7 @@ mod tests {
         .into_iter()
         .collect();
         let filters = DashboardFilters::parse(week("2026-W10"), week("2026-W14"), None, None, false).unwrap();
-        let shown = report_weeks(&weeks, &filters, 5);
+        let shown = report_weeks(&weeks, &filters, 5).expect("exact figures tell");
         let w = |s, responses, index| ReportWeek { week: week(s), responses, index };
         assert_eq!(
             shown,
@@ -768,5 +1032,52 @@ mod tests {
                 w("2026-W12", Shown::Suppressed, Shown::Suppressed),
             ]
         );
+    }
+
+    #[test]
+    fn points_and_scored_answers_give_the_index_of_the_answers() {
+        // Every mix of up to six answers per face, "rather not" among them.
+        for n1 in 0..6 {
+            for n2 in 0..6 {
+                for n3 in 0..6 {
+                    for n4 in 0..6 {
+                        let answers = [("1", n1), ("2", n2), ("3", n3), ("4", n4), (RATHER_NOT, 3)];
+                        let t = tally(&answers.map(|(v, n)| ("overall", v, n)));
+                        let expected = DignityIndex::from_counts(answers);
+                        assert_eq!(t.index(), expected, "{answers:?}");
+                        assert_eq!(t.question("overall").scored, n1 + n2 + n3 + n4);
+                    }
+                }
+            }
+        }
+        assert_eq!(Scores { points: 7, scored: 2 }.index(), None, "more points than answers can have");
+    }
+
+    #[test]
+    fn bounds_on_the_visitors_tell_or_say_they_cannot() {
+        let k = 5;
+        // Two filter cells of a week: 4 and 3 visitors scored respect; together 7 ≥ k.
+        let cell = |n| Summary {
+            responses: n,
+            scores: Scores { points: 2 * n, scored: 2 * n },
+            fewest_visitors: n,
+            most_visitors: 2 * n,
+        };
+        let mut week = cell(4);
+        week.add(&cell(3));
+        assert_eq!((week.fewest_visitors, week.most_visitors), (4, 14));
+        assert_eq!(week.shown_index(k), None, "4 ≤ visitors ≤ 14: cannot tell");
+        week.add(&cell(5));
+        assert_eq!(week.shown_index(k), Some(Shown::Value(33.3)), "one cell alone has 5");
+        let few =
+            Summary { responses: 9, scores: Scores { points: 3, scored: 4 }, fewest_visitors: 1, most_visitors: 4 };
+        assert_eq!(few.shown_index(k), Some(Shown::Suppressed), "at most 4 visitors");
+        let small = Summary { responses: 4, ..cell(4) };
+        assert_eq!(small.shown_index(k), Some(Shown::Suppressed), "4 responses");
+        // Exact summaries always tell, as the tally would.
+        let t = tally(&[("respect", "4", 1), ("respect", RATHER_NOT, 6), ("overall", "3", 6)]);
+        let p = Period { responses: 7, tally: t.clone() };
+        assert_eq!(Summary::exact(&p).shown_index(k), Some(t.shown_index(7, k)));
+        assert_eq!(Summary::exact(&p).shown_index(k), Some(Shown::Value(71.4)));
     }
 }

@@ -25,43 +25,74 @@ pub fn iso_week_label(now: DateTime<Utc>, timezone: &str) -> String {
     format!("{:04}-W{:02}", week.year(), week.week())
 }
 
-/// Stores a valid submission exactly once, sealed, and releases the station's pending
-/// responses when there are at least `k`, all in one transaction.
-pub async fn submit(
+/// Digna stores at most this many submissions in one transaction (group commit: see
+/// `server/src/api/responses.rs`). The ingest ceiling (`bench/ingest.sh`) batches the same.
+pub const MAX_BATCH: usize = 64;
+
+/// A valid submission waiting to be stored: its station, the ISO week (in the station's
+/// timezone) a release it completes is labelled with, and the answers.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub station_id: i64,
+    pub iso_week: String,
+    pub submission: Submission,
+}
+
+/// Stores a batch of valid submissions in one transaction (group commit: one durable
+/// write for all of them), each exactly once, sealed, and releases every station the
+/// batch touched that then has at least `k` pending responses. Returns one outcome per
+/// submission, in order: a submission whose client id came before, in an earlier batch
+/// or earlier in this one, is a [`Outcome::Replay`] and stores nothing. On error nothing
+/// of the batch is stored.
+pub async fn submit_batch(
     pool: &SqlitePool,
     key: &SealKey,
-    station_id: i64,
-    iso_week: &str,
-    submission: &Submission,
+    batch: &[Pending],
     k: usize,
-) -> Result<Outcome, sqlx::Error> {
-    let key_hash = key.client_key_hash(&submission.id);
+) -> Result<Vec<Outcome>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // Writing first takes the write lock at once, so concurrent submissions queue
-    // on the busy timeout instead of failing on a stale read snapshot.
-    let fresh = sqlx::query!("INSERT INTO submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING", key_hash)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if fresh == 0 {
-        tx.rollback().await?;
-        return Ok(Outcome::Replay);
-    }
-    let id = random_id();
-    let plaintext = serde_json::to_vec(&submission.content).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let sealed = key.seal(&seal_context(station_id, &id), &plaintext);
-    sqlx::query!("INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)", id, station_id, sealed)
+    let mut outcomes = Vec::with_capacity(batch.len());
+    // Station → the ISO week of its newest submission in the batch.
+    let mut touched: BTreeMap<i64, &str> = BTreeMap::new();
+    for pending in batch {
+        let key_hash = key.client_key_hash(&pending.submission.id);
+        // Writing first takes the write lock at once, so concurrent writers queue on
+        // the busy timeout instead of failing on a stale read snapshot.
+        let fresh = sqlx::query!("INSERT INTO submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING", key_hash)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if fresh == 0 {
+            outcomes.push(Outcome::Replay);
+            continue;
+        }
+        let id = random_id();
+        let plaintext = serde_json::to_vec(&pending.submission.content).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let sealed = key.seal(&seal_context(pending.station_id, &id), &plaintext);
+        sqlx::query!(
+            "INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)",
+            id,
+            pending.station_id,
+            sealed
+        )
         .execute(&mut *tx)
         .await?;
-    let pending =
-        sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM pending_responses WHERE station_id = ?"#, station_id)
-            .fetch_one(&mut *tx)
-            .await?;
-    if pending >= k as i64 {
-        release_pending(&mut tx, key, station_id, iso_week, k).await?;
+        touched.insert(pending.station_id, &pending.iso_week);
+        outcomes.push(Outcome::Stored);
+    }
+    for (station_id, iso_week) in touched {
+        let pending = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM pending_responses WHERE station_id = ?"#,
+            station_id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if pending >= k as i64 {
+            release_pending(&mut tx, key, station_id, iso_week, k).await?;
+        }
     }
     tx.commit().await?;
-    Ok(Outcome::Stored)
+    Ok(outcomes)
 }
 
 pub(crate) fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {

@@ -1,7 +1,7 @@
 use super::extract::{JsonBody, Tablet};
 use super::ApiError;
 use crate::{AppState, Counters};
-use app::db::responses::{iso_week_label, Outcome};
+use app::db::responses::{iso_week_label, Outcome, Pending};
 use app::domain::{FieldError, Submission, SubmissionBody};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -67,16 +67,16 @@ async fn store(
     body: serde_json::Value,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let body = SubmissionBody::from_json(unseal(state, body)?)?;
-    let survey = app::db::survey::load(&state.pool, body.survey_version).await?.ok_or_else(|| {
+    let survey = ingest::published_survey(state, body.survey_version).await?.ok_or_else(|| {
         FieldError::new("survey_version", format!("survey version {} was never published", body.survey_version))
     })?;
     let mut submission = Submission::parse(&body, &survey)?;
     // Only the flag is kept, never the durations it comes from.
     submission.content.suspect =
         submission.durations.is_some_and(|d| station.settings.is_suspect(d.survey_ms, d.since_previous_ms));
-    let week = iso_week_label(chrono::Utc::now(), &station.timezone);
-    let outcome =
-        app::db::responses::submit(&state.pool, &state.seal, station.id, &week, &submission, state.release_k).await?;
+    let pending =
+        Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
+    let outcome = ingest::store(state, pending).await?;
     Ok(match outcome {
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
         Outcome::Replay => (StatusCode::OK, Json(SubmitResponse { status: "duplicate".into() })),
@@ -110,4 +110,122 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
         .open_box(&bytes)
         .ok_or_else(|| FieldError::new("sealed", "cannot be opened: altered, or sealed to another key"))?;
     serde_json::from_slice(&plain).map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))
+}
+
+/// What the submission path keeps per app: the group-commit writer and the published
+/// survey versions.
+///
+/// Group commit: every submission goes through a bounded queue to one writer task per
+/// app, which stores whatever has queued up (at most `MAX_BATCH`) in one transaction,
+/// one durable write, while the next requests queue behind it. Under light load a batch
+/// is one submission: nothing waits for a batch to fill. A request is answered only
+/// after its batch is committed (synchronous FULL: on disk), and every request of a
+/// batch that fails gets the error: nothing is ever acknowledged before it is durable.
+/// Exactly-once holds within a batch too (the storage dedupes by client key).
+///
+/// A published survey version never changes (the database refuses it), so each is
+/// loaded once: validating a submission then reads nothing from the database.
+mod ingest {
+    use super::ApiError;
+    use crate::AppState;
+    use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
+    use app::domain::Survey;
+    use app::seal::SealKey;
+    use sqlx::SqlitePool;
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, PoisonError, Weak};
+    use tokio::sync::{mpsc, oneshot};
+
+    /// Submissions waiting for the writer; when full, requests wait for room (nothing is
+    /// dropped), which bounds the memory a burst can take.
+    const QUEUE: usize = 1024;
+
+    type Reply = Result<Outcome, Arc<sqlx::Error>>;
+
+    struct Job {
+        pending: Pending,
+        reply: oneshot::Sender<Reply>,
+    }
+
+    struct Ingest {
+        jobs: mpsc::Sender<Job>,
+        surveys: Mutex<HashMap<i64, Arc<Survey>>>,
+    }
+
+    /// An app's [`Ingest`], found by its state's seal key (`AppState` clones share it; the
+    /// state has no field for this). The `Weak` keeps the key's allocation, so while it is
+    /// listed here its address cannot be another key's.
+    struct Registered {
+        seal: Weak<SealKey>,
+        ingest: Arc<Ingest>,
+    }
+
+    static APPS: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
+
+    /// Stores `pending` in the next batch and waits until that batch is committed.
+    pub async fn store(state: &AppState, pending: Pending) -> Result<Outcome, ApiError> {
+        let stopped = || ApiError::Internal(anyhow::anyhow!("the response writer stopped"));
+        let (reply, answer) = oneshot::channel();
+        let jobs = of(state).jobs.clone();
+        jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
+        match answer.await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!("storing a batch of responses failed: {e}"))),
+            Err(_) => Err(stopped()),
+        }
+    }
+
+    /// A published survey version; `None` if it was never published (not remembered:
+    /// it may be published later).
+    pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, ApiError> {
+        let ingest = of(state);
+        if let Some(survey) = ingest.surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
+            return Ok(Some(survey.clone()));
+        }
+        let Some(survey) = app::db::survey::load(&state.pool, version).await? else {
+            return Ok(None);
+        };
+        let survey = Arc::new(survey);
+        ingest.surveys.lock().unwrap_or_else(PoisonError::into_inner).insert(version, survey.clone());
+        Ok(Some(survey))
+    }
+
+    /// This app's [`Ingest`], its writer started on first use (again if it stopped).
+    fn of(state: &AppState) -> Arc<Ingest> {
+        let mut apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
+        // Writers whose runtime ended (tests) or that stopped are forgotten.
+        apps.retain(|a| !a.ingest.jobs.is_closed());
+        if let Some(a) = apps.iter().find(|a| std::ptr::eq(a.seal.as_ptr(), Arc::as_ptr(&state.seal))) {
+            return a.ingest.clone();
+        }
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        tokio::spawn(write_batches(state.pool.clone(), state.seal.clone(), state.release_k, queue));
+        let ingest = Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()) });
+        apps.push(Registered { seal: Arc::downgrade(&state.seal), ingest: ingest.clone() });
+        ingest
+    }
+
+    /// Takes what has queued up (waiting only when nothing has), stores it in one
+    /// transaction, answers each request; until every sender is gone.
+    async fn write_batches(pool: SqlitePool, seal: Arc<SealKey>, k: usize, mut queue: mpsc::Receiver<Job>) {
+        let mut jobs = Vec::with_capacity(MAX_BATCH);
+        while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
+            let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
+            match submit_batch(&pool, &seal, &batch, k).await {
+                Ok(outcomes) => {
+                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                        // A request given up on (the tablet hung up) was stored all the same;
+                        // its retry will be told it is a duplicate.
+                        let _ = reply.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    let e = Arc::new(e);
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
+                    }
+                }
+            }
+        }
+    }
 }

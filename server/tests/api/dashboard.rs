@@ -565,3 +565,99 @@ async fn an_index_about_too_few_scoring_visitors_is_hidden() {
     let column = &compare(pool, &group, &filters, K).await.unwrap()[0];
     assert_eq!((column.responses, column.index), (V(6), Hidden));
 }
+
+#[tokio::test]
+async fn the_overview_counts_exactly_when_its_week_summaries_cannot_tell() {
+    // The overview reads one summary per station and week, which bounds how many
+    // visitors scored; a week split over languages can leave it unsure, and then the
+    // station is counted question by question, as the station page does.
+    let app = spawn_app().await;
+    let pool = &app.pool;
+    let station = app.add_station("LIM-01").await;
+    // Six visitors scored respect, though neither language alone has five.
+    Cell::at(station, "2026-W10").add(pool, 3, &[("respect", "4", 3)]).await;
+    Cell::at(station, "2026-W10").language("en").add(pool, 3, &[("respect", "3", 3)]).await;
+    // Three scored respect and three others overall: three visitors at least, too few.
+    Cell::at(station, "2026-W11").add(pool, 3, &[("respect", "4", 3)]).await;
+    Cell::at(station, "2026-W11").language("en").add(pool, 3, &[("overall", "4", 3)]).await;
+    // Unfiltered, the overview reads each week as a whole; filtered by version, it adds
+    // up the week's languages, which leaves it unsure.
+    for version in [None, Some(1)] {
+        let filters = DashboardFilters::parse(week("2026-W10"), week("2026-W11"), version, None, false).unwrap();
+        let row = &overview(pool, &[station], &filters, K, 10.0).await.unwrap()[0];
+        // 15 points of 18 in W10; 18 of 18 in W11; respect scored 9 times in all.
+        assert_eq!((row.responses, row.index), (V(12), V(91.7)), "{version:?}");
+        assert_eq!(row.trend, vec![Some(83.3), None], "W11's index is about three visitors");
+        let report = station_report(pool, station, &filters, K).await.unwrap().unwrap();
+        assert_eq!((report.responses, report.index), (row.responses, row.index));
+        let weeks: Vec<Option<f64>> = report.weeks.iter().map(|w| w.index.value()).collect();
+        assert_eq!(weeks, row.trend);
+    }
+}
+
+#[tokio::test]
+async fn the_week_and_index_rollups_follow_every_release() {
+    // What the overview and the comparison read is kept by triggers on the roll-ups:
+    // after releases that add to the same week's cells, it still matches them exactly.
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    for i in 0..17 {
+        let mut body = full_answers(&new_id());
+        body["answers"]["respect"] = json!(1 + i % 4);
+        if i % 3 == 0 {
+            body["answers"]["overall"] = json!("rather_not");
+        }
+        assert_eq!(app.submit(&token, &body).await.status(), 201);
+    }
+    let pool = &app.pool;
+    let mismatches = |sql: &'static str| async move {
+        let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await.unwrap();
+        n
+    };
+    let index = mismatches(
+        "SELECT COUNT(*) FROM (
+           SELECT station_id, suspect, iso_week, survey_version, language, question_key, points, scored FROM index_rollups
+           EXCEPT
+           SELECT a.station_id, a.suspect, a.iso_week, a.survey_version, a.language, a.question_key,
+                  SUM((CAST(a.value AS INTEGER) - 1) * a.answers), SUM(a.answers)
+           FROM answer_rollups a
+           JOIN questions q ON q.survey_version = a.survey_version AND q.key = a.question_key AND q.in_index = 1
+           WHERE a.value IN ('1', '2', '3', '4')
+           GROUP BY 1, 2, 3, 4, 5, 6)",
+    )
+    .await;
+    let weeks = mismatches(
+        "SELECT COUNT(*) FROM (
+           SELECT station_id, suspect, iso_week, survey_version, language, responses, points, scored, top_scored
+           FROM week_rollups
+           EXCEPT
+           SELECT r.station_id, r.suspect, r.iso_week, r.survey_version, r.language, r.n, i.p, i.s, i.t
+           FROM (SELECT station_id, suspect, iso_week, survey_version, language, SUM(responses) AS n
+                 FROM response_rollups GROUP BY 1, 2, 3, 4, 5) r
+           JOIN (SELECT station_id, suspect, iso_week, survey_version, language,
+                        SUM(points) AS p, SUM(scored) AS s, MAX(scored) AS t
+                 FROM index_rollups GROUP BY 1, 2, 3, 4, 5) i
+             USING (station_id, suspect, iso_week, survey_version, language))",
+    )
+    .await;
+    let stations = mismatches(
+        "SELECT COUNT(*) FROM (
+           SELECT station_id, suspect, iso_week, responses, points, scored, top_scored, summary FROM station_weeks
+           EXCEPT
+           SELECT w.station_id, w.suspect, w.iso_week, w.r, w.p, w.s, t.top,
+                  w.iso_week || ' ' || w.r || ' ' || w.p || ' ' || w.s || ' ' || t.top
+           FROM (SELECT station_id, suspect, iso_week, SUM(responses) AS r, SUM(points) AS p, SUM(scored) AS s
+                 FROM week_rollups GROUP BY 1, 2, 3) w
+           JOIN (SELECT station_id, suspect, iso_week, MAX(s) AS top
+                 FROM (SELECT station_id, suspect, iso_week, SUM(scored) AS s FROM index_rollups
+                       GROUP BY station_id, suspect, iso_week, question_key)
+                 GROUP BY 1, 2, 3) t
+             USING (station_id, suspect, iso_week))",
+    )
+    .await;
+    assert_eq!((index, weeks, stations), (0, 0, 0));
+    let released: i64 = sqlx::query_scalar("SELECT SUM(responses) FROM week_rollups").fetch_one(pool).await.unwrap();
+    assert_eq!(released, 15, "three releases of five; two responses still pending");
+    let top: i64 = sqlx::query_scalar("SELECT MAX(top_scored) FROM week_rollups").fetch_one(pool).await.unwrap();
+    assert_eq!(top, 15, "every response scored respect");
+}

@@ -99,3 +99,64 @@ async fn rollups_count_every_answer_of_the_batch() {
     let answers_rows = app.count("SELECT COUNT(*) FROM answers").await;
     assert_eq!(answers_rows, 5 * 10, "9 care questions, improve with two choices");
 }
+
+#[tokio::test]
+async fn one_batch_releases_every_station_it_brings_to_k_and_no_other() {
+    use crate::responses::pending;
+    let app = spawn_app().await;
+    let a = app.add_station("LIM-01").await;
+    let b = app.add_station("LIM-02").await;
+    let c = app.add_station("LIM-03").await;
+    for _ in 0..3 {
+        let p = pending(&app, a, &full_answers(&new_id())).await;
+        app::db::responses::submit_batch(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
+    }
+    // One batch: three more for a (six pending), seven for b, two for c.
+    let mut batch = Vec::new();
+    for (station, n) in [(a, 3), (b, 7), (c, 2)] {
+        for _ in 0..n {
+            batch.push(pending(&app, station, &full_answers(&new_id())).await);
+        }
+    }
+    app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    assert_eq!(app::db::responses::released_count(&app.pool, a).await.unwrap(), 6, "all six of a together");
+    assert_eq!(app::db::responses::released_count(&app.pool, b).await.unwrap(), 7, "all seven of b together");
+    assert_eq!(app::db::responses::released_count(&app.pool, c).await.unwrap(), 0, "c stays under k");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 13);
+    let per_answer: i64 = app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'respect'").await;
+    assert_eq!(per_answer, 13, "the roll-ups count every released answer once");
+}
+
+#[tokio::test]
+async fn concurrent_deliveries_never_leave_k_pending() {
+    let app = spawn_app().await;
+    let mut tokens = Vec::new();
+    for code in ["LIM-01", "LIM-02"] {
+        let (station, token) = app.station_with_tablet(code).await;
+        let enrollment = app.enrollment_code(station).await;
+        let second: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
+        tokens.push((station, token, second["token"].as_str().unwrap().to_string()));
+    }
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (_, first, second) = &tokens[i % 2];
+        let token = if i % 4 < 2 { first } else { second };
+        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(token).json(&full_answers(&new_id()));
+        sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    assert!(sends.join_all().await.iter().all(|s| *s == 201));
+    for (station, _, _) in &tokens {
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
+            .bind(station)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let released = app::db::responses::released_count(&app.pool, *station).await.unwrap();
+        assert!(pending < 5, "a station never keeps k or more pending: {pending}");
+        assert_eq!(pending + released, 12, "every acknowledged response is pending or released");
+    }
+    let weeks: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(weeks, vec![app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")]);
+}

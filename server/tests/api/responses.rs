@@ -158,3 +158,117 @@ async fn answers_under_an_older_published_version_keep_that_version() {
             .unwrap();
     assert_eq!(v1, 5);
 }
+
+/// A submission of `body` at `station`, parsed as the API parses it, for the storage
+/// functions (the API's writer stores these in batches).
+pub(crate) async fn pending(app: &crate::helpers::TestApp, station: i64, body: &Value) -> app::db::responses::Pending {
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let body = app::domain::SubmissionBody::from_json(body.clone()).unwrap();
+    let submission = app::domain::Submission::parse(&body, &survey).unwrap();
+    let iso_week = app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
+    app::db::responses::Pending { station_id: station, iso_week, submission }
+}
+
+#[tokio::test]
+async fn two_copies_in_one_batch_are_stored_once_and_the_second_is_a_replay() {
+    use app::db::responses::{submit_batch, Outcome};
+    let app = spawn_app().await;
+    let station = app.add_station("LIM-01").await;
+    let (a, b) = (full_answers(&new_id()), full_answers(&new_id()));
+    let batch = [pending(&app, station, &a).await, pending(&app, station, &a).await, pending(&app, station, &b).await];
+    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Replay, Outcome::Stored]);
+    assert_eq!(app.count(PENDING).await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 2);
+    // A later batch sees them too.
+    let again = submit_batch(&app.pool, &app.state.seal, &batch[1..], 5).await.unwrap();
+    assert_eq!(again, vec![Outcome::Replay, Outcome::Replay]);
+    assert_eq!(app.count(PENDING).await, 2);
+}
+
+#[tokio::test]
+async fn many_concurrent_copies_of_several_responses_each_store_once() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let bodies: Vec<Value> = (0..4).map(|_| full_answers(&new_id())).collect();
+    let mut sends = tokio::task::JoinSet::new();
+    for copy in 0..6 {
+        for (i, body) in bodies.iter().enumerate() {
+            let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(&token).json(body);
+            sends.spawn(async move { (i, copy, request.send().await.expect("request").status().as_u16()) });
+        }
+    }
+    let statuses = sends.join_all().await;
+    for i in 0..bodies.len() {
+        let of_i: Vec<u16> = statuses.iter().filter(|s| s.0 == i).map(|s| s.2).collect();
+        assert_eq!(of_i.iter().filter(|s| **s == 201).count(), 1, "response {i}: {of_i:?}");
+        assert_eq!(of_i.iter().filter(|s| **s == 200).count(), 5, "response {i}: {of_i:?}");
+    }
+    assert_eq!(app.count(PENDING).await, 4, "each stored once, still pending (k = 5)");
+    assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 4);
+}
+
+#[tokio::test]
+async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
+    use app::db::responses::{submit_batch, Outcome};
+    let app = spawn_app().await;
+    let good = app.add_station("LIM-01").await;
+    let bad = app.add_station("LIM-02").await;
+    // Four pending at the good station: the batch would complete its release.
+    for _ in 0..4 {
+        let p = pending(&app, good, &full_answers(&new_id())).await;
+        submit_batch(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
+    }
+    let trigger = format!(
+        "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad}
+         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    );
+    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    let (first, second) = (full_answers(&new_id()), full_answers(&new_id()));
+    let batch = [pending(&app, good, &first).await, pending(&app, bad, &second).await];
+    assert!(submit_batch(&app.pool, &app.state.seal, &batch, 5).await.is_err());
+    assert_eq!(app.count(PENDING).await, 4, "nothing of the batch was stored");
+    assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 4, "no client id of the batch is remembered");
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0, "the release rolled back with it");
+    sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
+    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Stored], "a retry stores both, neither is a replay");
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5, "and completes the good station's release");
+}
+
+#[tokio::test]
+async fn requests_in_a_failed_batch_get_errors_and_only_acknowledged_ones_are_stored() {
+    let app = spawn_app().await;
+    let (_, good) = app.station_with_tablet("LIM-01").await;
+    let (bad_station, bad) = app.station_with_tablet("LIM-02").await;
+    let trigger = format!(
+        "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad_station}
+         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    );
+    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..16 {
+        let token = if i % 2 == 0 { good.clone() } else { bad.clone() };
+        let body = full_answers(&new_id());
+        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(&token).json(&body);
+        sends.spawn(async move { (token, body, request.send().await.expect("request").status().as_u16()) });
+    }
+    let first = sends.join_all().await;
+    for (token, _, status) in &first {
+        if *token == bad {
+            assert_eq!(*status, 500, "a batch holding a failing submission fails as a whole");
+        } else {
+            assert!(*status == 201 || *status == 500, "{status}");
+        }
+    }
+    let acknowledged = first.iter().filter(|r| r.2 == 201).count() as i64;
+    let stored = app.count(PENDING).await + app.count("SELECT COUNT(*) FROM responses").await;
+    assert_eq!(stored, acknowledged, "stored exactly what was acknowledged");
+    assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, acknowledged);
+    // Delivered again once the trouble is gone: what failed is new, what was acknowledged is a duplicate.
+    sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
+    for (token, body, status) in &first {
+        let again = app.submit(token, body).await.status().as_u16();
+        assert_eq!(again, if *status == 201 { 200 } else { 201 });
+    }
+}

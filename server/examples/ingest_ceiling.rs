@@ -1,0 +1,166 @@
+//! The ingest ceiling (issue 7, `bench/ingest.sh`): the same response rows Digna stores
+//! for `POST /api/v1/responses`, written straight into SQLite by one process as fast as it
+//! can, with no HTTP, no token lookup, no JSON and no survey check.
+//!
+//! Same schema (the migrations, on a fresh temporary database), same durability
+//! (`app::db::connect`: WAL, synchronous FULL, secure delete), same storage code (the
+//! `app::db::responses` function Digna's writer calls), same batching policy (as many
+//! submissions per transaction as Digna's group commit takes at most) and the same
+//! release of k at once with its roll-ups.
+//!
+//!     cargo run --release -p server --example ingest_ceiling -- --count 20000 --stations 100
+//!
+//! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
+
+use app::db::responses::{iso_week_label, Outcome, Pending, MAX_BATCH};
+use app::domain::{Name, StationCode, Submission, SubmissionBody};
+use app::seal::SealKey;
+use clap::Parser;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+#[derive(Parser)]
+struct Args {
+    /// Submissions to store.
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Stations the submissions are spread over (round robin, as the load generator does).
+    #[arg(long, default_value_t = 100)]
+    stations: usize,
+    /// Release threshold: pending responses of a station are released together at k.
+    #[arg(long, default_value_t = 5)]
+    k: usize,
+    /// Submissions per transaction (Digna's group commit takes up to this many).
+    #[arg(long, default_value_t = MAX_BATCH)]
+    batch: usize,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("ceiling.db").display());
+    let pool = app::db::connect(&url).await?;
+    app::db::migrate(&pool).await?;
+    let mut master = [0u8; 32];
+    rand::rngs::OsRng.fill(&mut master);
+    let key = SealKey::from_master(&master);
+
+    let mut stations = Vec::with_capacity(args.stations);
+    for i in 0..args.stations {
+        let code = StationCode::parse(&format!("BENCH-{i:04}")).map_err(anyhow::Error::msg)?;
+        let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
+        let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
+        let id = app::db::stations::insert(&pool, &code, &name, &region, "America/Lima")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("station {i} exists"))?;
+        stations.push(id);
+    }
+    let survey = app::db::survey::load(&pool, 1).await?.ok_or_else(|| anyhow::anyhow!("no survey version 1"))?;
+    let week = iso_week_label(chrono::Utc::now(), "America/Lima");
+
+    // Everything Digna does before storing (parsing, validating) is done before the clock starts.
+    let mut rng = rand::thread_rng();
+    let mut submissions = Vec::with_capacity(args.count);
+    for i in 0..args.count {
+        let body = SubmissionBody::from_json(random_body(&mut rng)).map_err(anyhow::Error::msg)?;
+        let submission = Submission::parse(&body, &survey).map_err(anyhow::Error::msg)?;
+        submissions.push(Pending { station_id: stations[i % stations.len()], iso_week: week.clone(), submission });
+    }
+
+    let rss_start_kb = memory_kb("VmRSS:");
+    let mut commits = Vec::with_capacity(args.count);
+    let cpu_before = cpu_seconds();
+    let start = Instant::now();
+    let mut stored = 0usize;
+    for batch in submissions.chunks(args.batch.max(1)) {
+        let began = Instant::now();
+        let outcomes = app::db::responses::submit_batch(&pool, &key, batch, args.k).await?;
+        commits.push(began.elapsed().as_micros() as u64);
+        stored += outcomes.iter().filter(|o| **o == Outcome::Stored).count();
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    commits.sort_unstable();
+    let percentile_ms = |p: f64| {
+        let i = ((commits.len() as f64 * p).ceil() as usize).clamp(1, commits.len().max(1)) - 1;
+        commits.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
+    };
+
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses").fetch_one(&pool).await?;
+    let released: i64 =
+        sqlx::query_scalar("SELECT COALESCE(SUM(responses), 0) FROM response_rollups").fetch_one(&pool).await?;
+    anyhow::ensure!(stored == args.count, "stored {stored} of {}", args.count);
+    anyhow::ensure!((pending + released) as usize == args.count, "{pending} pending + {released} released");
+    println!(
+        "{}",
+        json!({
+            "submissions": args.count,
+            "stations": args.stations,
+            "k": args.k,
+            "batch": args.batch,
+            "seconds": seconds,
+            "per_second": args.count as f64 / seconds,
+            "released": released,
+            "pending": pending,
+            "cpu_us_per_submission": cpu * 1e6 / args.count as f64,
+            "commit_p50_ms": percentile_ms(0.50),
+            "commit_p99_ms": percentile_ms(0.99),
+            "rss_start_kb": rss_start_kb,
+            "rss_peak_kb": memory_kb("VmHWM:"),
+        })
+    );
+    pool.close().await;
+    Ok(())
+}
+
+/// CPU time (user + system) this process has used, in seconds (USER_HZ: 100 per second).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+    let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// A field of this process's /proc/self/status, in KiB (0 where there is none).
+fn memory_kb(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// A complete submission under survey version 1 with random answers (some skipped).
+/// The load generator (`ingest_load.rs`) makes its bodies the same way.
+fn random_body(rng: &mut impl Rng) -> Value {
+    let scale = |rng: &mut dyn rand::RngCore| -> Value {
+        match rng.gen_range(0..10) {
+            0 => json!("rather_not"),
+            n => json!(1 + n % 4),
+        }
+    };
+    let mut answers = serde_json::Map::new();
+    for q in ["respect", "believed", "informed", "privacy", "language", "safety", "overall"] {
+        if rng.gen_range(0..10) > 0 {
+            answers.insert(q.into(), scale(rng));
+        }
+    }
+    answers.insert("waiting_time".into(), json!(["under-15", "15-30", "30-60", "over-60"].choose(rng)));
+    let mut improve = vec!["children", "information", "language", "privacy", "respect", "safety", "waiting"];
+    improve.shuffle(rng);
+    improve.truncate(rng.gen_range(0..3));
+    if !improve.is_empty() {
+        answers.insert("improve".into(), json!(improve));
+    }
+    answers.insert("respondent".into(), json!(["self", "companion", "child"].choose(rng)));
+    answers.insert("age_band".into(), json!(["under-12", "12-17", "18-plus"].choose(rng)));
+    json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "survey_version": 1,
+        "language": if rng.gen_bool(0.8) { "es" } else { "en" },
+        "answers": answers,
+        "durations": {"survey_ms": rng.gen_range(60_000..300_000), "since_previous_ms": rng.gen_range(120_000..900_000)},
+    })
+}

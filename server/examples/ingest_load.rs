@@ -1,0 +1,375 @@
+//! The ingest load generator (issue 7, `bench/ingest.sh`): drives a running `digna serve`
+//! with `POST /api/v1/responses` over loopback, as many enrolled tablets would.
+//!
+//! 1. Enrolls `--tablets` tablets over `--stations` stations straight in the server's
+//!    database (the HTTP enrollment is rate limited as one bucket), as if each had already
+//!    delivered today (the steady state: the once-a-day `last_delivery_day` write is not
+//!    what is measured).
+//! 2. Warms up with a few requests, then reads the server's idle memory (VmRSS).
+//! 3. Makes every body before the clock starts: random answers under survey version 1,
+//!    plain JSON, or sealed as the kiosk seals them (`crypto_box_seal` of the JSON to the
+//!    key published in `GET /api/v1/kiosk`, standard base64 in `{"sealed": …}`).
+//! 4. Closed loop: `--workers` concurrent senders, as fast as the server answers, plain
+//!    then sealed: submissions per second.
+//! 5. Open loop: sends scheduled at a fixed `--rate` for `--seconds`, whatever the answers,
+//!    plain then sealed; latency is measured from the scheduled send time (so a stalled
+//!    server is not hidden by a stalled sender): p50, p99.
+//! 6. Reads the server's peak memory (VmHWM) and its VmRSS after the load.
+//!
+//! Requests go round robin over the tablets, so each stays under its rate limit. Every
+//! answer must be 201; anything else is counted as an error and reported.
+//!
+//!     cargo run --release -p server --example ingest_load -- --url http://127.0.0.1:3000 \
+//!         --database sqlite://data/bench.db --pid 1234
+//!
+//! Prints one JSON object with every figure.
+
+use app::domain::{Name, StationCode};
+use app::seal::{new_token, secret_hash};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use clap::Parser;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Clone)]
+struct Args {
+    /// The server's base URL.
+    #[arg(long)]
+    url: String,
+    /// The server's database (to enroll the tablets).
+    #[arg(long)]
+    database: String,
+    /// The server's process id (to read its memory from /proc); 0 to skip.
+    #[arg(long, default_value_t = 0)]
+    pid: u32,
+    #[arg(long, default_value_t = 100)]
+    stations: usize,
+    #[arg(long, default_value_t = 1000)]
+    tablets: usize,
+    /// Concurrent senders in the closed loop.
+    #[arg(long, default_value_t = 64)]
+    workers: usize,
+    /// Submissions per closed-loop phase (plain, then sealed).
+    #[arg(long, default_value_t = 20_000)]
+    count: usize,
+    /// Offered rate of the open-loop phases, per second.
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// Length of each open-loop phase, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Worker threads of the load generator's runtime (it shares the machine with the server).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads.max(1)).enable_all().build()?;
+    let report = runtime.block_on(run(args))?;
+    println!("{report}");
+    Ok(())
+}
+
+/// What one phase measured.
+#[derive(Default)]
+struct Phase {
+    sent: usize,
+    errors: usize,
+    /// The first few unexpected answers, for the report.
+    error_samples: Vec<String>,
+    seconds: f64,
+    /// Microseconds, sorted.
+    latencies: Vec<u64>,
+    /// CPU time the server spent during the phase (user + system).
+    server_cpu_seconds: Option<f64>,
+}
+
+impl Phase {
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((self.latencies.len() as f64 * p).ceil() as usize).clamp(1, self.latencies.len()) - 1;
+        self.latencies[i] as f64 / 1000.0
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "sent": self.sent,
+            "errors": self.errors,
+            "error_samples": self.error_samples,
+            "seconds": self.seconds,
+            "per_second": self.sent as f64 / self.seconds,
+            "p50_ms": self.percentile_ms(0.50),
+            "p99_ms": self.percentile_ms(0.99),
+            "max_ms": self.percentile_ms(1.0),
+            "server_cpu_us_per_request": self.server_cpu_seconds.map(|s| s * 1e6 / self.sent as f64),
+        })
+    }
+}
+
+/// One request to send: the tablet's token and the body.
+#[derive(Clone)]
+struct Request {
+    token: Arc<str>,
+    body: Vec<u8>,
+}
+
+async fn run(args: Args) -> anyhow::Result<Value> {
+    let tokens = enroll(&args).await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4096).tcp_nodelay(true).build()?;
+    let submit_url = format!("{}/api/v1/responses", args.url.trim_end_matches('/'));
+
+    let config: Value = client
+        .get(format!("{}/api/v1/kiosk", args.url.trim_end_matches('/')))
+        .bearer_auth(&*tokens[0])
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let key = STANDARD.decode(config["seal_public_key"].as_str().unwrap_or_default())?;
+    let key = crypto_box::PublicKey::from_bytes(key.try_into().map_err(|_| anyhow::anyhow!("a 32-byte key"))?);
+
+    // Warm up (connections, caches), then let the server settle before reading its memory.
+    let warmup = requests(&tokens, 50, None);
+    let warm = closed_loop(&client, &submit_url, warmup, 4, || None).await;
+    anyhow::ensure!(warm.errors == 0, "warm-up failed: {:?}", warm.error_samples);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = memory(args.pid);
+
+    let fixed = ((args.rate as f64) * args.seconds).round() as usize;
+    let plain = requests(&tokens, args.count, None);
+    let sealed = requests(&tokens, args.count, Some(&key));
+    let fixed_plain = requests(&tokens, fixed, None);
+    let fixed_sealed = requests(&tokens, fixed, Some(&key));
+
+    let cpu = || cpu_seconds(args.pid);
+    let closed_plain = closed_loop(&client, &submit_url, plain, args.workers, cpu).await;
+    let closed_sealed = closed_loop(&client, &submit_url, sealed, args.workers, cpu).await;
+    // Let the rate-limit buckets refill between phases.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let open_plain = open_loop(&client, &submit_url, fixed_plain, args.rate).await;
+    let open_sealed = open_loop(&client, &submit_url, fixed_sealed, args.rate).await;
+    let loaded = memory(args.pid);
+
+    Ok(json!({
+        "stations": args.stations,
+        "tablets": args.tablets,
+        "workers": args.workers,
+        "rate": args.rate,
+        "closed_plain": closed_plain.json(),
+        "closed_sealed": closed_sealed.json(),
+        "open_plain": open_plain.json(),
+        "open_sealed": open_sealed.json(),
+        "rss_idle_kb": idle.map(|m| m.0),
+        "rss_after_load_kb": loaded.map(|m| m.0),
+        "rss_peak_kb": loaded.map(|m| m.1),
+    }))
+}
+
+/// Adds the stations and their tablets to the database; returns the tablets' tokens.
+async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
+    let pool = app::db::connect(&args.database).await?;
+    let mut stations = Vec::with_capacity(args.stations);
+    for i in 0..args.stations {
+        let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
+        let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
+        let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
+        let id = app::db::stations::insert(&pool, &code, &name, &region, "America/Lima")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
+        stations.push(id);
+    }
+    let today = app::db::tablets::local_day(chrono::Utc::now(), "America/Lima").to_string();
+    let mut tokens = Vec::with_capacity(args.tablets);
+    let mut tx = pool.begin().await?;
+    for i in 0..args.tablets {
+        let token = new_token();
+        sqlx::query("INSERT INTO tablets (station_id, token_hash, last_delivery_day) VALUES (?, ?, ?)")
+            .bind(stations[i % stations.len()])
+            .bind(secret_hash(&token))
+            .bind(&today)
+            .execute(&mut *tx)
+            .await?;
+        tokens.push(Arc::from(token));
+    }
+    tx.commit().await?;
+    pool.close().await;
+    Ok(tokens)
+}
+
+/// `n` requests round robin over the tablets, each a fresh response; sealed to `key` if given.
+fn requests(tokens: &[Arc<str>], n: usize, key: Option<&crypto_box::PublicKey>) -> Vec<Request> {
+    let mut rng = rand::thread_rng();
+    (0..n)
+        .map(|i| {
+            let body = random_body(&mut rng);
+            let body = match key {
+                None => serde_json::to_vec(&body).expect("JSON"),
+                Some(key) => {
+                    let plaintext = serde_json::to_vec(&body).expect("JSON");
+                    let sealed = key.seal(&mut crypto_box::aead::OsRng, &plaintext).expect("sealed");
+                    serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON")
+                }
+            };
+            Request { token: tokens[i % tokens.len()].clone(), body }
+        })
+        .collect()
+}
+
+/// Sends one request; `Ok(())` on 201, else what came back.
+async fn send(client: &reqwest::Client, url: &str, request: Request) -> Result<(), String> {
+    let resp = client
+        .post(url)
+        .bearer_auth(&*request.token)
+        .header("content-type", "application/json")
+        .body(request.body)
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    let status = resp.status();
+    let body = resp.bytes().await.map_err(|e| format!("reading the answer failed: {e}"))?;
+    if status.as_u16() == 201 {
+        Ok(())
+    } else {
+        Err(format!("{status}: {}", String::from_utf8_lossy(&body)))
+    }
+}
+
+/// `workers` senders share the requests, each sending its next one as soon as the
+/// previous one is answered.
+async fn closed_loop(
+    client: &reqwest::Client,
+    url: &str,
+    requests: Vec<Request>,
+    workers: usize,
+    cpu: impl Fn() -> Option<f64>,
+) -> Phase {
+    let n = requests.len();
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu();
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers.max(1) {
+        let (client, url, requests, next) = (client.clone(), url.to_string(), requests.clone(), next.clone());
+        tasks.spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(request) = requests.get(i) else { break };
+                let sent = Instant::now();
+                let result = send(&client, &url, request.clone()).await;
+                out.push((sent.elapsed().as_micros() as u64, result));
+            }
+            out
+        });
+    }
+    let results: Vec<_> = tasks.join_all().await.into_iter().flatten().collect();
+    let mut phase = summarize(n, start.elapsed().as_secs_f64(), results);
+    phase.server_cpu_seconds = cpu().zip(cpu_before).map(|(after, before)| after - before);
+    phase
+}
+
+/// Sends request i at `start + i / rate`, whether or not earlier ones were answered.
+async fn open_loop(client: &reqwest::Client, url: &str, requests: Vec<Request>, rate: u64) -> Phase {
+    let n = requests.len();
+    let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let start = tokio::time::Instant::now() + Duration::from_millis(20);
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, request) in requests.into_iter().enumerate() {
+        let at = start + interval * i as u32;
+        tokio::time::sleep_until(at).await;
+        let (client, url) = (client.clone(), url.to_string());
+        tasks.spawn(async move {
+            let result = send(&client, &url, request).await;
+            (at.elapsed().as_micros() as u64, result)
+        });
+    }
+    let results = tasks.join_all().await;
+    summarize(n, start.elapsed().as_secs_f64(), results)
+}
+
+fn summarize(sent: usize, seconds: f64, results: Vec<(u64, Result<(), String>)>) -> Phase {
+    let mut phase = Phase { sent, seconds, ..Phase::default() };
+    for (micros, result) in results {
+        phase.latencies.push(micros);
+        if let Err(e) = result {
+            phase.errors += 1;
+            if phase.error_samples.len() < 5 {
+                phase.error_samples.push(e);
+            }
+        }
+    }
+    phase.latencies.sort_unstable();
+    phase
+}
+
+/// CPU time (user + system) the process has used, in seconds.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    if pid == 0 {
+        return None;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports these in USER_HZ, 100 per second on every common configuration.
+    Some(ticks / 100.0)
+}
+
+/// The server's (VmRSS, VmHWM) in KiB.
+fn memory(pid: u32) -> Option<(u64, u64)> {
+    if pid == 0 {
+        return None;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// A complete submission under survey version 1 with random answers (some skipped).
+/// The ceiling program (`ingest_ceiling.rs`) makes its bodies the same way.
+fn random_body(rng: &mut impl Rng) -> Value {
+    let scale = |rng: &mut dyn rand::RngCore| -> Value {
+        match rng.gen_range(0..10) {
+            0 => json!("rather_not"),
+            n => json!(1 + n % 4),
+        }
+    };
+    let mut answers = serde_json::Map::new();
+    for q in ["respect", "believed", "informed", "privacy", "language", "safety", "overall"] {
+        if rng.gen_range(0..10) > 0 {
+            answers.insert(q.into(), scale(rng));
+        }
+    }
+    answers.insert("waiting_time".into(), json!(["under-15", "15-30", "30-60", "over-60"].choose(rng)));
+    let mut improve = vec!["children", "information", "language", "privacy", "respect", "safety", "waiting"];
+    improve.shuffle(rng);
+    improve.truncate(rng.gen_range(0..3));
+    if !improve.is_empty() {
+        answers.insert("improve".into(), json!(improve));
+    }
+    answers.insert("respondent".into(), json!(["self", "companion", "child"].choose(rng)));
+    answers.insert("age_band".into(), json!(["under-12", "12-17", "18-plus"].choose(rng)));
+    json!({
+        "id": uuid::Uuid::new_v4().to_string(),
+        "survey_version": 1,
+        "language": if rng.gen_bool(0.8) { "es" } else { "en" },
+        "answers": answers,
+        "durations": {"survey_ms": rng.gen_range(60_000..300_000), "since_previous_ms": rng.gen_range(120_000..900_000)},
+    })
+}
