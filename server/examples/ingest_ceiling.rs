@@ -8,6 +8,10 @@
 //! submissions per transaction as Digna's group commit takes at most) and the same
 //! release of k at once with its roll-ups.
 //!
+//! Then the same at a fixed offered rate (`--rate`, `--seconds`), through a writer that
+//! groups submissions as Digna's does: the latency from a submission's scheduled arrival
+//! to its durable commit, what the storage alone allows Digna at that rate.
+//!
 //!     cargo run --release -p server --example ingest_ceiling -- --count 20000 --stations 100
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
@@ -35,6 +39,12 @@ struct Args {
     /// Submissions per transaction (Digna's group commit takes up to this many).
     #[arg(long, default_value_t = MAX_BATCH)]
     batch: usize,
+    /// Offered rate of the fixed-rate phase, per second (0: no such phase).
+    #[arg(long, default_value_t = 1000)]
+    rate: u64,
+    /// Length of the fixed-rate phase, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -47,6 +57,8 @@ async fn main() -> anyhow::Result<()> {
     let mut master = [0u8; 32];
     rand::rngs::OsRng.fill(&mut master);
     let key = SealKey::from_master(&master);
+    // What the storage needs before any work: the idle figure's ceiling.
+    let rss_open_kb = memory_kb("VmRSS:");
 
     let mut stations = Vec::with_capacity(args.stations);
     for i in 0..args.stations {
@@ -62,15 +74,20 @@ async fn main() -> anyhow::Result<()> {
     let week = iso_week_label(chrono::Utc::now(), "America/Lima");
 
     // Everything Digna does before storing (parsing, validating) is done before the clock starts.
-    let mut rng = rand::thread_rng();
-    let mut submissions = Vec::with_capacity(args.count);
-    for i in 0..args.count {
-        let body = SubmissionBody::from_json(random_body(&mut rng)).map_err(anyhow::Error::msg)?;
-        let submission = Submission::parse(&body, &survey).map_err(anyhow::Error::msg)?;
-        submissions.push(Pending { station_id: stations[i % stations.len()], iso_week: week.clone(), submission });
-    }
+    let make = |n: usize| -> anyhow::Result<Vec<Pending>> {
+        let mut rng = rand::thread_rng();
+        (0..n)
+            .map(|i| {
+                let body = SubmissionBody::from_json(random_body(&mut rng)).map_err(anyhow::Error::msg)?;
+                let submission = Submission::parse(&body, &survey).map_err(anyhow::Error::msg)?;
+                Ok(Pending { station_id: stations[i % stations.len()], iso_week: week.clone(), submission })
+            })
+            .collect()
+    };
+    let submissions = make(args.count)?;
+    let fixed = make((args.rate as f64 * args.seconds).round() as usize)?;
 
-    let rss_start_kb = memory_kb("VmRSS:");
+    let rss_before_kb = memory_kb("VmRSS:");
     let mut commits = Vec::with_capacity(args.count);
     let cpu_before = cpu_seconds();
     let start = Instant::now();
@@ -89,11 +106,21 @@ async fn main() -> anyhow::Result<()> {
         commits.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
     };
 
+    let (fixed_n, fixed_latencies) = fixed_rate(&pool, &key, args.k, fixed, args.rate).await?;
+    let fixed_ms = |p: f64| {
+        let i = ((fixed_latencies.len() as f64 * p).ceil() as usize).clamp(1, fixed_latencies.len().max(1)) - 1;
+        fixed_latencies.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
+    };
+
     let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses").fetch_one(&pool).await?;
     let released: i64 =
         sqlx::query_scalar("SELECT COALESCE(SUM(responses), 0) FROM response_rollups").fetch_one(&pool).await?;
     anyhow::ensure!(stored == args.count, "stored {stored} of {}", args.count);
-    anyhow::ensure!((pending + released) as usize == args.count, "{pending} pending + {released} released");
+    anyhow::ensure!(
+        (pending + released) as usize == args.count + fixed_n,
+        "{pending} pending + {released} released of {}",
+        args.count + fixed_n
+    );
     println!(
         "{}",
         json!({
@@ -108,12 +135,58 @@ async fn main() -> anyhow::Result<()> {
             "cpu_us_per_submission": cpu * 1e6 / args.count as f64,
             "commit_p50_ms": percentile_ms(0.50),
             "commit_p99_ms": percentile_ms(0.99),
-            "rss_start_kb": rss_start_kb,
-            "rss_peak_kb": memory_kb("VmHWM:"),
+            "rate": args.rate,
+            "fixed_p50_ms": fixed_ms(0.50),
+            "fixed_p99_ms": fixed_ms(0.99),
+            "rss_open_kb": rss_open_kb,
+            // Its own peak less what the submissions made in advance take.
+            "rss_storage_peak_kb": rss_open_kb + memory_kb("VmHWM:").saturating_sub(rss_before_kb),
         })
     );
     pool.close().await;
     Ok(())
+}
+
+/// Offers `submissions` at `rate` per second, whatever the storage does, to a writer that
+/// groups them as Digna's does (`server/src/api/responses.rs`: one task takes whatever has
+/// queued up, at most `MAX_BATCH`, into one transaction). Returns how many were stored and
+/// each one's time from its scheduled arrival to its batch's commit, in microseconds, sorted.
+async fn fixed_rate(
+    pool: &sqlx::SqlitePool,
+    key: &SealKey,
+    k: usize,
+    submissions: Vec<Pending>,
+    rate: u64,
+) -> anyhow::Result<(usize, Vec<u64>)> {
+    type Job = (Pending, tokio::time::Instant);
+    let n = submissions.len();
+    let (jobs, mut queue) = tokio::sync::mpsc::channel::<Job>(1024);
+    let writer = async {
+        let mut latencies = Vec::with_capacity(n);
+        let mut taken: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+        while queue.recv_many(&mut taken, MAX_BATCH).await > 0 {
+            let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
+            let outcomes = app::db::responses::submit_batch(pool, key, &batch, k).await?;
+            anyhow::ensure!(outcomes.iter().all(|o| *o == Outcome::Stored), "a fresh submission was not stored");
+            latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
+        }
+        anyhow::Ok(latencies)
+    };
+    let sender = async move {
+        let interval = std::time::Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+        let start = tokio::time::Instant::now() + std::time::Duration::from_millis(20);
+        for (i, pending) in submissions.into_iter().enumerate() {
+            let at = start + interval * i as u32;
+            tokio::time::sleep_until(at).await;
+            if jobs.send((pending, at)).await.is_err() {
+                break;
+            }
+        }
+    };
+    let (latencies, ()) = tokio::join!(writer, sender);
+    let mut latencies = latencies?;
+    latencies.sort_unstable();
+    Ok((n, latencies))
 }
 
 /// CPU time (user + system) this process has used, in seconds (USER_HZ: 100 per second).

@@ -4,8 +4,9 @@ use crate::domain::{ResponseContent, Submission};
 use crate::seal::{random_id, SealKey};
 use chrono::{DateTime, Datelike, Utc};
 use rand::seq::SliceRandom;
+use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What became of a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,51 +45,75 @@ pub struct Pending {
 /// submission, in order: a submission whose client id came before, in an earlier batch
 /// or earlier in this one, is a [`Outcome::Replay`] and stores nothing. On error nothing
 /// of the batch is stored.
+///
+/// Every kind of row is written by one statement for the whole batch (the rows travel
+/// as one JSON array, read back with `json_each`): each statement is a round trip to
+/// the connection's thread, which costs more than the write itself.
 pub async fn submit_batch(
     pool: &SqlitePool,
     key: &SealKey,
     batch: &[Pending],
     k: usize,
 ) -> Result<Vec<Outcome>, sqlx::Error> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key_hashes: Vec<Vec<u8>> = batch.iter().map(|p| key.client_key_hash(&p.submission.id)).collect();
+    let keys = json_array(key_hashes.iter().map(|h| hex(h)))?;
     let mut tx = pool.begin().await?;
+    // Writing first takes the write lock at once, so concurrent writers queue on the busy
+    // timeout instead of failing on a stale read snapshot. A key given twice in the batch
+    // is inserted (and returned) once.
+    let mut fresh: HashSet<Vec<u8>> = sqlx::query_scalar!(
+        r#"INSERT INTO submission_keys (key_hash) SELECT unhex(value) FROM json_each(?) WHERE true
+           ON CONFLICT DO NOTHING RETURNING key_hash AS "key_hash!: Vec<u8>""#,
+        keys
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
     let mut outcomes = Vec::with_capacity(batch.len());
+    let mut rows = Vec::with_capacity(batch.len());
     // Station → the ISO week of its newest submission in the batch.
     let mut touched: BTreeMap<i64, &str> = BTreeMap::new();
-    for pending in batch {
-        let key_hash = key.client_key_hash(&pending.submission.id);
-        // Writing first takes the write lock at once, so concurrent writers queue on
-        // the busy timeout instead of failing on a stale read snapshot.
-        let fresh = sqlx::query!("INSERT INTO submission_keys (key_hash) VALUES (?) ON CONFLICT DO NOTHING", key_hash)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if fresh == 0 {
+    for (pending, key_hash) in batch.iter().zip(&key_hashes) {
+        // The first copy of a fresh key is stored; a later copy is a replay.
+        if !fresh.remove(key_hash) {
             outcomes.push(Outcome::Replay);
             continue;
         }
         let id = random_id();
         let plaintext = serde_json::to_vec(&pending.submission.content).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let sealed = key.seal(&seal_context(pending.station_id, &id), &plaintext);
-        sqlx::query!(
-            "INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)",
-            id,
-            pending.station_id,
-            sealed
-        )
-        .execute(&mut *tx)
-        .await?;
+        rows.push(json!([hex(&id), pending.station_id, hex(&sealed)]));
         touched.insert(pending.station_id, &pending.iso_week);
         outcomes.push(Outcome::Stored);
     }
-    for (station_id, iso_week) in touched {
-        let pending = sqlx::query_scalar!(
-            r#"SELECT COUNT(*) AS "n!: i64" FROM pending_responses WHERE station_id = ?"#,
-            station_id
+    if !rows.is_empty() {
+        let rows = json_array(rows)?;
+        sqlx::query!(
+            "INSERT INTO pending_responses (id, station_id, sealed)
+             SELECT unhex(value ->> 0), value ->> 1, unhex(value ->> 2) FROM json_each(?)",
+            rows
         )
-        .fetch_one(&mut *tx)
+        .execute(&mut *tx)
         .await?;
-        if pending >= k as i64 {
-            release_pending(&mut tx, key, station_id, iso_week, k).await?;
+        let stations = json_array(touched.keys())?;
+        let counts = sqlx::query!(
+            r#"SELECT station_id AS "station_id!: i64", COUNT(*) AS "n!: i64" FROM pending_responses
+               WHERE station_id IN (SELECT value FROM json_each(?)) GROUP BY station_id"#,
+            stations
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let due: Vec<(i64, &str)> = counts
+            .into_iter()
+            .filter(|c| c.n >= k as i64)
+            .filter_map(|c| touched.get(&c.station_id).map(|week| (c.station_id, *week)))
+            .collect();
+        if !due.is_empty() {
+            release_pending(&mut tx, key, &due, k).await?;
         }
     }
     tx.commit().await?;
@@ -101,25 +126,41 @@ pub(crate) fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
     ctx
 }
 
-/// Opens every pending response of a station and releases them together.
+/// Lower-case hex: blobs travel inside JSON arrays as hex, and `unhex` turns them back.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
+}
+
+/// Rows (or values) as one JSON array, bound as one parameter.
+fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, sqlx::Error> {
+    serde_json::to_string(&items.into_iter().collect::<Vec<T>>()).map_err(|e| sqlx::Error::Encode(e.into()))
+}
+
+/// Opens every pending response of the stations `due` (station, ISO week of the
+/// release) and releases each station's together.
 async fn release_pending(
     tx: &mut Transaction<'_, Sqlite>,
     key: &SealKey,
-    station_id: i64,
-    iso_week: &str,
+    due: &[(i64, &str)],
     k: usize,
 ) -> Result<(), sqlx::Error> {
-    let rows = sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = ?", station_id)
-        .fetch_all(&mut **tx)
-        .await?;
-    let mut opened = Vec::with_capacity(rows.len());
+    let stations = json_array(due.iter().map(|(station, _)| station))?;
+    let rows = sqlx::query!(
+        r#"SELECT id, station_id AS "station_id!: i64", sealed FROM pending_responses
+           WHERE station_id IN (SELECT value FROM json_each(?))"#,
+        stations
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut opened: BTreeMap<i64, Vec<(Vec<u8>, ResponseContent)>> = BTreeMap::new();
     let mut unreadable = 0usize;
     for row in rows {
         let content = key
-            .open(&seal_context(station_id, &row.id), &row.sealed)
+            .open(&seal_context(row.station_id, &row.id), &row.sealed)
             .and_then(|plain| serde_json::from_slice::<ResponseContent>(&plain).ok());
         match content {
-            Some(c) => opened.push((row.id, c)),
+            Some(c) => opened.entry(row.station_id).or_default().push((row.id, c)),
             None => unreadable += 1,
         }
     }
@@ -127,13 +168,20 @@ async fn release_pending(
         // Sealed under another key (a lost or replaced key file): leave them, never guess.
         tracing::error!(unreadable, "pending responses cannot be opened with the current seal key");
     }
-    if opened.len() < k {
-        return Ok(());
+    let mut released = Vec::new();
+    for (station_id, iso_week) in due {
+        let Some(responses) = opened.remove(station_id).filter(|r| r.len() >= k) else { continue };
+        let (ids, contents): (Vec<_>, Vec<_>) = responses.into_iter().unzip();
+        released.extend(ids.iter().map(|id| hex(id)));
+        write_released(tx, *station_id, iso_week, contents).await?;
     }
-    for (id, _) in &opened {
-        sqlx::query!("DELETE FROM pending_responses WHERE id = ?", id).execute(&mut **tx).await?;
+    if !released.is_empty() {
+        let released = json_array(released)?;
+        sqlx::query!("DELETE FROM pending_responses WHERE id IN (SELECT unhex(value) FROM json_each(?))", released)
+            .execute(&mut **tx)
+            .await?;
     }
-    write_released(tx, station_id, iso_week, opened.into_iter().map(|(_, c)| c).collect()).await
+    Ok(())
 }
 
 /// Writes released responses as plain rows, in random order, under one ISO week, and
@@ -148,24 +196,13 @@ pub async fn write_released(
     type Dims = (i64, String, String, String, bool);
     let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
     let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
+    let mut responses = Vec::with_capacity(contents.len());
+    let mut answers = Vec::new();
     for content in &contents {
-        let id = random_id();
+        let id = hex(&random_id());
         let language = content.language.code();
         let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect);
-        sqlx::query!(
-            "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            id,
-            station_id,
-            content.survey_version,
-            iso_week,
-            language,
-            respondent,
-            age_band,
-            suspect
-        )
-        .execute(&mut **tx)
-        .await?;
+        responses.push(json!([id, content.survey_version, language, respondent, age_band, suspect]));
         let dims: Dims = (
             content.survey_version,
             language.to_string(),
@@ -176,50 +213,61 @@ pub async fn write_released(
         *response_counts.entry(dims.clone()).or_default() += 1;
         for (question, answer) in content.care_answers() {
             for value in answer.stored_values() {
-                sqlx::query!(
-                    "INSERT INTO answers (response_id, question_key, value) VALUES (?, ?, ?)",
-                    id,
-                    question,
-                    value
-                )
-                .execute(&mut **tx)
-                .await?;
+                answers.push(json!([id, question, value]));
                 *answer_counts.entry((dims.clone(), question.clone(), value)).or_default() += 1;
             }
         }
     }
-    for ((version, language, respondent, age_band, suspect), n) in response_counts {
+    let responses = json_array(responses)?;
+    sqlx::query!(
+        "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
+         SELECT unhex(value ->> 0), ?, value ->> 1, ?, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         FROM json_each(?)",
+        station_id,
+        iso_week,
+        responses
+    )
+    .execute(&mut **tx)
+    .await?;
+    if !answers.is_empty() {
+        let answers = json_array(answers)?;
         sqlx::query!(
-            "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
-            station_id,
-            iso_week,
-            version,
-            language,
-            respondent,
-            age_band,
-            suspect,
-            n
+            "INSERT INTO answers (response_id, question_key, value)
+             SELECT unhex(value ->> 0), value ->> 1, value ->> 2 FROM json_each(?)",
+            answers
         )
         .execute(&mut **tx)
         .await?;
     }
-    for (((version, language, respondent, age_band, suspect), question, value), n) in answer_counts {
+    let response_counts =
+        json_array(response_counts.into_iter().map(|((version, language, respondent, age_band, suspect), n)| {
+            json!([version, language, respondent, age_band, suspect, n])
+        }))?;
+    sqlx::query!(
+        "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+         SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         FROM json_each(?) WHERE true
+         ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
+        station_id,
+        iso_week,
+        response_counts
+    )
+    .execute(&mut **tx)
+    .await?;
+    if !answer_counts.is_empty() {
+        let answer_counts = json_array(answer_counts.into_iter().map(
+            |(((version, language, respondent, age_band, suspect), question, value), n)| {
+                json!([version, language, respondent, age_band, suspect, question, value, n])
+            },
+        ))?;
         sqlx::query!(
             "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+             FROM json_each(?) WHERE true
              ON CONFLICT DO UPDATE SET answers = answers + excluded.answers",
             station_id,
             iso_week,
-            version,
-            language,
-            respondent,
-            age_band,
-            suspect,
-            question,
-            value,
-            n
+            answer_counts
         )
         .execute(&mut **tx)
         .await?;
