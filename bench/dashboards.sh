@@ -15,21 +15,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
+  # The debug builds the tests made (the Makefile's DIGNA names the release binary).
+  export DIGNA=target/debug/digna
   profile=debug
   sizes=${DASHBOARD_SIZES:-"2000:20:10"}
   repeat=${DASHBOARD_REPEAT:-3}
   baseline_repeat=2
   cargo build -q -p server --example dashboard_baseline
 else
+  export DIGNA=${DIGNA:-target/release/digna}
   profile=release
   sizes=${DASHBOARD_SIZES:-"100000:100:52 1000000:320:156 10000000:1000:260"}
   repeat=${DASHBOARD_REPEAT:-10}
-  baseline_repeat=${DASHBOARD_BASELINE_REPEAT:-5}
+  baseline_repeat=${DASHBOARD_BASELINE_REPEAT:-3}
   cargo build -q --release -p server --example dashboard_baseline
 fi
-export DIGNA=${DIGNA:-target/$profile/digna}
 baseline=target/$profile/examples/dashboard_baseline
-[ -x "$DIGNA" ] || { echo "build first: cargo build ${profile/debug/} -p server (or set DIGNA=…)" >&2; exit 1; }
+[ -x "$DIGNA" ] || { echo "build first: cargo build $([ $profile = release ] && echo --release) -p server" >&2; exit 1; }
 unset DIGNA_RELEASE_K
 
 # Room: about 750 bytes per response (rows, answers and roll-ups), plus slack.

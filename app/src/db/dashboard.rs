@@ -35,13 +35,14 @@ pub async fn overview(
     // A few numbers per station and week; a station's index figures per question only
     // when those cannot tell whether enough visitors scored (see `Summary`).
     let mut weeks = week_summaries(pool, &scope).await?;
+    let trend_weeks = filters.weeks();
     let mut rows: Vec<Result<OverviewRow, StationLabel>> = stations
         .into_iter()
         .map(|station| {
             let by_week = weeks.remove(&station.id).unwrap_or_default();
             let now = Summary::sum(&by_week, filters.from(), filters.to());
             let before = previous.map(|(from, to)| Summary::sum(&by_week, from, to));
-            overview_row(&station, &by_week, now, before, filters, k, drop_threshold).ok_or(station)
+            overview_row(&station, &by_week, now, before, (filters, &trend_weeks), k, drop_threshold).ok_or(station)
         })
         .collect();
     let unsure: Vec<i64> = rows.iter().filter_map(|r| r.as_ref().err().map(|s| s.id)).collect();
@@ -55,7 +56,8 @@ pub async fn overview(
                 let now = Summary::exact(&Period::sum(&periods, filters.from(), filters.to()));
                 let before = previous.map(|(from, to)| Summary::exact(&Period::sum(&periods, from, to)));
                 // Exact figures always tell.
-                if let Some(done) = overview_row(station, &by_week, now, before, filters, k, drop_threshold) {
+                let period = (filters, trend_weeks.as_slice());
+                if let Some(done) = overview_row(station, &by_week, now, before, period, k, drop_threshold) {
                     *row = Ok(done);
                 }
             }
@@ -65,16 +67,18 @@ pub async fn overview(
 }
 
 /// A station's line on the overview, or `None` when `now`, `before` or `weeks` cannot
-/// tell whether an index is about enough visitors.
+/// tell whether an index is about enough visitors. `period` is the filters and their
+/// weeks (worked out once for every station).
 fn overview_row(
     station: &StationLabel,
     weeks: &BTreeMap<IsoWeek, Summary>,
     now: Summary,
     before: Option<Summary>,
-    filters: &DashboardFilters,
+    period: (&DashboardFilters, &[IsoWeek]),
     k: i64,
     drop_threshold: f64,
 ) -> Option<OverviewRow> {
+    let (filters, trend_weeks) = period;
     let index = now.shown_index(k)?;
     let previous_index = match before {
         Some(before) => before.shown_index(k)?,
@@ -88,7 +92,7 @@ fn overview_row(
     let flagged = change.value().is_some_and(|c| c < -drop_threshold);
     let shown: BTreeMap<IsoWeek, Shown<f64>> =
         report_weeks(weeks, filters, k)?.into_iter().map(|w| (w.week, w.index)).collect();
-    let trend = filters.weeks().iter().map(|w| shown.get(w).and_then(|i| i.value())).collect();
+    let trend = trend_weeks.iter().map(|w| shown.get(w).and_then(|i| i.value())).collect();
     Some(OverviewRow {
         station: station.clone(),
         responses: Shown::count(now.responses, k),
@@ -228,18 +232,24 @@ pub async fn compare(
 }
 
 /// The stations of `ids` that exist, by region, then code.
+///
+/// As one JSON row: the driver hands rows over one at a time (a microsecond or more
+/// each), and an overview names a thousand stations.
 pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel>, sqlx::Error> {
     let ids = json_ids(ids);
-    let rows = sqlx::query!(
-        r#"SELECT id AS "id!: i64", code, name, region
+    let json = sqlx::query_scalar!(
+        r#"SELECT json_group_array(json_object('id', id, 'code', code, 'name', name, 'region', region))
+               AS "stations!: String"
            FROM stations
-           WHERE id IN (SELECT value FROM json_each(?))
-           ORDER BY region, code"#,
+           WHERE id IN (SELECT value FROM json_each(?))"#,
         ids
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| StationLabel { id: r.id, code: r.code, name: r.name, region: r.region }).collect())
+    let mut stations: Vec<StationLabel> =
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(format!("stations: {e}").into()))?;
+    stations.sort_by(|a, b| (&a.region, &a.code).cmp(&(&b.region, &b.code)));
+    Ok(stations)
 }
 
 /// The filters as the queries bind them.
@@ -624,9 +634,10 @@ async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, Pe
 }
 
 /// Per station and week: the responses, the index answers of all questions together,
-/// and bounds on the visitors who scored. One row per station, its weeks packed in a
-/// string ("2026-W10 12 40 66 11,…": week, responses, points, scored, the most scored
-/// question), so that an overview of a thousand stations is a thousand rows to decode.
+/// and bounds on the visitors who scored. All in one row ("17:2026-W10 12 40 66 11,…;18:…":
+/// station, then per week its responses, points, scored answers and the most scored
+/// question): the driver hands rows over one at a time, a microsecond or more each, and
+/// an overview of a thousand stations over 24 weeks would be 24,000 of them.
 /// Without a version or language filter the weeks are read from `station_weeks`, one
 /// row per week with its text ready; with one, from `week_rollups`, added up here.
 async fn week_summaries(
@@ -634,36 +645,36 @@ async fn week_summaries(
     s: &Scope,
 ) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, sqlx::Error> {
     let suspect = s.suspect();
-    let rows: Vec<(i64, String)> = if s.version.is_none() && s.language.is_none() {
-        sqlx::query!(
-            r#"SELECT station_id AS "station_id!", group_concat(summary, ',') AS "weeks!: String"
-               FROM station_weeks
-               WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
-                 AND iso_week BETWEEN ? AND ?
-               GROUP BY station_id"#,
+    // "id:week …,week …;id:…", or nothing at all.
+    let packed: Option<String> = if s.version.is_none() && s.language.is_none() {
+        sqlx::query_scalar!(
+            r#"SELECT group_concat(station_id || ':' || weeks, ';') AS "stations: String"
+               FROM (SELECT station_id, group_concat(summary, ',') AS weeks
+                     FROM station_weeks
+                     WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
+                       AND iso_week BETWEEN ? AND ?
+                     GROUP BY station_id)"#,
             s.stations,
             suspect,
             s.from,
             s.to
         )
-        .fetch_all(pool)
+        .fetch_one(pool)
         .await?
-        .into_iter()
-        .map(|r| (r.station_id, r.weeks))
-        .collect()
     } else {
-        sqlx::query!(
-            r#"SELECT station_id AS "station_id!",
-                      group_concat(iso_week || ' ' || responses || ' ' || points || ' ' || scored || ' ' || top, ',')
-                          AS "weeks!: String"
-               FROM (SELECT station_id, iso_week, SUM(responses) AS responses, SUM(points) AS points,
-                            SUM(scored) AS scored, MAX(top_scored) AS top
-                     FROM week_rollups
-                     WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
-                       AND iso_week BETWEEN ? AND ?
-                       AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
-                     GROUP BY station_id, iso_week)
-               GROUP BY station_id"#,
+        sqlx::query_scalar!(
+            r#"SELECT group_concat(station_id || ':' || weeks, ';') AS "stations: String"
+               FROM (SELECT station_id,
+                            group_concat(iso_week || ' ' || responses || ' ' || points || ' ' || scored || ' ' || top,
+                                         ',') AS weeks
+                     FROM (SELECT station_id, iso_week, SUM(responses) AS responses, SUM(points) AS points,
+                                  SUM(scored) AS scored, MAX(top_scored) AS top
+                           FROM week_rollups
+                           WHERE station_id IN (SELECT value FROM json_each(?)) AND suspect IN (0, ?)
+                             AND iso_week BETWEEN ? AND ?
+                             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?)
+                           GROUP BY station_id, iso_week)
+                     GROUP BY station_id)"#,
             s.stations,
             suspect,
             s.from,
@@ -673,16 +684,14 @@ async fn week_summaries(
             s.language,
             s.language
         )
-        .fetch_all(pool)
+        .fetch_one(pool)
         .await?
-        .into_iter()
-        .map(|r| (r.station_id, r.weeks))
-        .collect()
     };
     let bad = |what: &str| sqlx::Error::Decode(format!("week summaries: {what:?}").into());
     let mut out: BTreeMap<i64, BTreeMap<IsoWeek, Summary>> = BTreeMap::new();
-    for (station, weeks) in rows {
-        let by_week = out.entry(station).or_default();
+    for station in packed.as_deref().unwrap_or_default().split(';').filter(|s| !s.is_empty()) {
+        let (id, weeks) = station.split_once(':').ok_or_else(|| bad(station))?;
+        let by_week = out.entry(id.parse().map_err(|_| bad(station))?).or_default();
         for week in weeks.split(',') {
             let mut parts = week.split(' ');
             let label = IsoWeek::parse(parts.next().unwrap_or_default()).map_err(bad_week)?;
