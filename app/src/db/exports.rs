@@ -42,13 +42,14 @@ pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec
     Ok(rows.into_iter().map(|r| (r.id, r.code, r.region)).collect())
 }
 
-/// How many released responses the selection holds.
-pub async fn count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, sqlx::Error> {
+/// About how many released responses the selection holds, from the roll-ups (which keep
+/// counting responses the retention purge removed): for a progress bar, never for the
+/// anonymization.
+pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"SELECT COUNT(*) AS "n!: i64" FROM responses r
-           WHERE r.station_id IN (SELECT value FROM json_each(?))
-             AND r.iso_week IN (SELECT value FROM json_each(?))
-             AND r.survey_version = ? AND (r.suspect = 0 OR ?)"#,
+        r#"SELECT COALESCE(SUM(responses), 0) AS "n!: i64" FROM response_rollups
+           WHERE station_id IN (SELECT value FROM json_each(?)) AND iso_week IN (SELECT value FROM json_each(?))
+             AND survey_version = ? AND (suspect = 0 OR ?)"#,
         b.stations,
         b.weeks,
         b.version,
@@ -87,8 +88,9 @@ pub struct Page {
     pub answers: String,
 }
 
-/// Up to `limit` released responses of the selection whose ids follow `after`, in id
-/// order (random, so the order says nothing about who came first), as one [`Page`].
+/// Up to `limit` released responses of the selection whose ids follow `after`, up to
+/// `upto` included, in id order (random, so the order says nothing about who came first),
+/// as one [`Page`]. Ids are 16 random bytes: 17 bytes of 0xff follow every one.
 ///
 /// A page, not a row per response: rows cross from SQLite's thread to the caller's one by
 /// one, and that crossing (a copy of every value, an allocation each, a wake-up) cost more
@@ -96,7 +98,13 @@ pub struct Page {
 /// `json_group_object` in one buffer but allocates for every `||`, which cost a third
 /// more of its time. Read every page inside one read transaction, so that the pages are
 /// one snapshot.
-pub async fn page(conn: &mut SqliteConnection, b: &Bound, after: &[u8], limit: i64) -> Result<Page, sqlx::Error> {
+pub async fn page(
+    conn: &mut SqliteConnection,
+    b: &Bound,
+    after: &[u8],
+    upto: &[u8],
+    limit: i64,
+) -> Result<Page, sqlx::Error> {
     let row = sqlx::query!(
         r#"SELECT COUNT(*) AS "rows!: i64", max(id) AS "last: Vec<u8>",
                   group_concat(station_id) AS "station_ids: String", group_concat(iso_week) AS "iso_weeks: String",
@@ -108,11 +116,12 @@ pub async fn page(conn: &mut SqliteConnection, b: &Bound, after: &[u8], limit: i
                         (SELECT json_group_object(a.question_key, a.value) FROM answers a
                                   WHERE a.response_id = r.id) AS answers
                  FROM responses r
-                 WHERE r.id > ? AND r.station_id IN (SELECT value FROM json_each(?))
+                 WHERE r.id > ? AND r.id <= ? AND r.station_id IN (SELECT value FROM json_each(?))
                    AND r.iso_week IN (SELECT value FROM json_each(?))
                    AND r.survey_version = ? AND (r.suspect = 0 OR ?)
                  ORDER BY r.id LIMIT ?)"#,
         after,
+        upto,
         b.stations,
         b.weeks,
         b.version,

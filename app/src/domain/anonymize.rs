@@ -11,11 +11,11 @@
 //! after the four steps are left out. Steps are cumulative: a row generalized at step 3
 //! also shows the generalizations of steps 1 and 2.
 //!
-//! The export reads its rows twice: it first counts rows per [`RawKey`] (a `GROUP BY`)
-//! and hands the counts to [`plan`], then streams every row and asks
-//! [`Plan::publish`] what to write. Memory grows with the number of distinct raw keys,
-//! never with the number of rows. Both reads must see the same rows (one read
-//! transaction): a row whose key was not counted is left out.
+//! The export reads its rows once: it counts rows per [`RawKey`] as it reads them, keeping
+//! each row (coded, with its key's index, never its id) in a work file, then hands the
+//! counts to [`plan`] and asks [`Plan::publish`] what to write for each row kept. Memory
+//! grows with the number of distinct raw keys, never with the number of rows. The plan
+//! counts exactly the rows written; a row whose key was not counted is left out.
 
 use super::{IsoWeek, MIN_K};
 use serde::{Deserialize, Serialize};

@@ -476,3 +476,110 @@ async fn the_xlsx_continues_on_a_new_sheet_past_the_row_limit() {
     assert_eq!(respect["codes"][0]["labels"]["qu"], "Ancha mana allin");
     assert_eq!(respect["codes"][0]["labels"]["es"], "Muy mal");
 }
+
+/// Every exported row is one stored response's answers coded as the codebook says (a
+/// face by its number, "rather not" as 9, a single choice by its position, a multiple
+/// choice as 1 or 0 per option, empty when skipped), and every response is exported
+/// once, whatever its id: the export reads ranges of ids at once.
+#[tokio::test]
+async fn every_row_codes_one_stored_response_and_every_response_is_exported_once() {
+    let app = spawn_app().await;
+    let (station, token) = app.station_with_tablet("LIM-01").await;
+    let waits = ["under-15", "15-30", "30-60", "over-60"];
+    for i in 0..15 {
+        let mut body = full_answers(&new_id());
+        let answers = &mut body["answers"];
+        answers["waiting_time"] = json!(waits[i % 4]);
+        answers["respect"] = if i % 3 == 0 { json!("rather_not") } else { json!(1 + i % 4) };
+        match i % 3 {
+            0 => drop(answers.as_object_mut().unwrap().remove("improve")),
+            1 => answers["improve"] = json!(["respect", "waiting", "safety"]),
+            _ => {}
+        }
+        if i % 5 == 0 {
+            answers.as_object_mut().unwrap().remove("overall");
+        }
+        if i == 14 {
+            // A fully skipped survey but its profile.
+            body["answers"] = json!({"respondent": "self", "age_band": "18-plus"});
+        }
+        assert_eq!(app.submit(&token, &body).await.status(), 201);
+    }
+    // Ids at the ends and bounds of the ranges, written straight to the tables.
+    let week: String = sqlx::query_scalar("SELECT iso_week FROM responses LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    for id in [
+        "00000000000000000000000000000000",
+        "7fffffffffffffffffffffffffffffff",
+        "80000000000000000000000000000000",
+        "ffffffffffffffffffffffffffffffff",
+    ] {
+        sqlx::query("INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band) VALUES (unhex(?), ?, 1, ?, 'es', 'self', '18-plus')")
+            .bind(id)
+            .bind(station)
+            .bind(&week)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO answers (response_id, question_key, value) VALUES (unhex(?), 'respect', '2'), (unhex(?), 'improve', 'language')")
+            .bind(id)
+            .bind(id)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 19);
+
+    let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    let out = app.dir.path().join("coded.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!((summary.rows, summary.suppressed), (19, 0));
+    let files = zip_files(&out);
+    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+    let first = header.iter().position(|h| h == "survey_version").unwrap() + 1;
+    let mut exported: Vec<Vec<String>> =
+        reader.records().map(|r| r.unwrap().iter().skip(first).map(str::to_string).collect()).collect();
+
+    let stored: Vec<(Vec<u8>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT r.id, a.question_key, a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut by_response: BTreeMap<Vec<u8>, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for (id, key, value) in stored {
+        let answers = by_response.entry(id).or_default();
+        if let (Some(k), Some(v)) = (key, value) {
+            answers.entry(k).or_default().push(v);
+        }
+    }
+    let improve = survey.question("improve").unwrap();
+    let mut expected: Vec<Vec<String>> = by_response
+        .values()
+        .map(|answers| {
+            header[first..]
+                .iter()
+                .map(|column| {
+                    if let Some(choice) = column.strip_prefix("improve_") {
+                        let key = &improve.choices.iter().find(|c| c.key.replace('-', "_") == choice).unwrap().key;
+                        return match answers.get("improve") {
+                            None => String::new(),
+                            Some(chosen) => if chosen.contains(key) { "1" } else { "0" }.to_string(),
+                        };
+                    }
+                    let question = survey.question(column).unwrap();
+                    match (answers.get(column).and_then(|v| v.first()), question.kind) {
+                        (None, _) => String::new(),
+                        (Some(v), app::domain::QuestionKind::Scale4) if v == "rather_not" => "9".to_string(),
+                        (Some(v), app::domain::QuestionKind::Scale4) => v.clone(),
+                        (Some(v), _) => (question.choices.iter().position(|c| &c.key == v).unwrap() + 1).to_string(),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    exported.sort();
+    expected.sort();
+    assert_eq!(exported, expected);
+    assert!(exported.iter().any(|r| r.iter().all(String::is_empty)), "the skipped survey is a row of empty cells");
+}
