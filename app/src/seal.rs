@@ -170,6 +170,27 @@ mod tests {
     }
 
     #[test]
+    fn client_id_hashes_are_keyed() {
+        let text = "6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f";
+        let id = ClientId::parse(text).unwrap();
+        let (a, b) = (SealKey::from_master(&[7; 32]), SealKey::from_master(&[8; 32]));
+        let hash = a.client_key_hash(&id);
+        assert_eq!(hash.len(), 32);
+        assert_eq!(hash, a.client_key_hash(&id), "the same key gives the same hash");
+        assert_ne!(hash, b.client_key_hash(&id), "another secret gives another hash for the same id");
+        // Whoever knows or guesses an id cannot recompute its hash without the key.
+        for (case, unkeyed) in [
+            ("SHA-256 of the id's bytes", Sha256::digest(id.as_bytes()).to_vec()),
+            ("SHA-256 of the id's text", Sha256::digest(text.as_bytes()).to_vec()),
+            ("SHA-256 of the id's upper-case text", Sha256::digest(text.to_uppercase().as_bytes()).to_vec()),
+        ] {
+            assert_ne!(hash, unkeyed, "{case}");
+        }
+        let other = ClientId::parse("0b8f0e8a-5c4d-4f6e-8a1b-2c3d4e5f6a7b").unwrap();
+        assert_ne!(hash, a.client_key_hash(&other), "another id gives another hash");
+    }
+
+    #[test]
     fn key_file_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub/digna.key");

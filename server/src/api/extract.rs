@@ -12,6 +12,7 @@ pub struct TabletStation(pub Station);
 
 /// The enrolled, unrevoked tablet that sent the request, at an active station: its id
 /// (to record the day it delivered, never to link a response to it) and its station.
+#[derive(Clone)]
 pub struct Tablet {
     pub id: i64,
     pub station: Station,
@@ -22,6 +23,10 @@ impl FromRequestParts<AppState> for Tablet {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Already checked by the rate limit in front of the handler (`per_tablet`).
+        if let Some(tablet) = parts.extensions.get::<Tablet>() {
+            return Ok(tablet.clone());
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -1,6 +1,7 @@
 use super::extract::JsonBody;
 use super::{ApiError, TabletStation};
 use crate::AppState;
+use app::db::stations::PinAttempt;
 use app::domain::{FieldError, StaffPin};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -46,18 +47,27 @@ pub async fn unlock(
 ) -> Result<StatusCode, ApiError> {
     let request: UnlockRequest = serde_json::from_value(body)
         .map_err(|e| FieldError::new("pin", format!("expected {{\"pin\": \"1234\"}}: {e}")))?;
-    let pin_state = app::db::stations::staff_pin_state(&state.pool, station.id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such station".into()))?;
-    let Some(hash) = pin_state.hash else {
-        return Err(ApiError::Conflict(
-            "this station has no staff PIN; the administrator sets one with `digna station set`".into(),
-        ));
-    };
     let now = chrono::Utc::now().timestamp();
-    if pin_state.locked_until > now {
-        return Err(ApiError::Locked { retry_after_s: pin_state.locked_until - now });
-    }
+    // The attempt is counted before the slow check, so guesses sent together cannot slip
+    // past the lock while earlier ones are still being checked.
+    let attempt = app::db::stations::reserve_staff_pin_attempt(
+        &state.pool,
+        station.id,
+        PIN_ATTEMPTS,
+        now,
+        now + PIN_LOCK_SECONDS,
+    )
+    .await?
+    .ok_or_else(|| ApiError::NotFound("no such station".into()))?;
+    let (hash, locks) = match attempt {
+        PinAttempt::Check { hash, locks } => (hash, locks),
+        PinAttempt::NoPin => {
+            return Err(ApiError::Conflict(
+                "this station has no staff PIN; the administrator sets one with `digna station set`".into(),
+            ))
+        }
+        PinAttempt::Locked { until } => return Err(ApiError::Locked { retry_after_s: (until - now).max(1) }),
+    };
     let pin = request.pin;
     let right =
         tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(|e| ApiError::Internal(e.into()))?;
@@ -65,9 +75,7 @@ pub async fn unlock(
         app::db::stations::clear_staff_pin_failures(&state.pool, station.id).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
-    if app::db::stations::record_staff_pin_failure(&state.pool, station.id, PIN_ATTEMPTS, now + PIN_LOCK_SECONDS)
-        .await?
-    {
+    if locks {
         return Err(ApiError::Locked { retry_after_s: PIN_LOCK_SECONDS });
     }
     Err(ApiError::Forbidden("wrong PIN".into()))

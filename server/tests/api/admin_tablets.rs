@@ -564,4 +564,33 @@ fn the_command_line_audits_enrollments_and_station_settings() {
         "a refused or unchanged setting writes nothing: {lines:?}"
     );
     assert!(lines.iter().all(|l| !l.contains("48261937") && !l.contains(&code)), "never a PIN or a code");
+
+    // The suspect thresholds: stored as given, refused out of range with nothing changed.
+    let stored = || {
+        let out = Command::new("sqlite3")
+            .arg(&db)
+            .arg("SELECT inactivity_s, inactivity_grace_s, min_duration_s, min_gap_s FROM stations WHERE code = 'LIM-09'")
+            .output()
+            .expect("sqlite3 runs");
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    assert_eq!(stored(), "90|20|8|20");
+    let out = ok(&["station", "set", "LIM-09", "--min-duration-s", "30", "--min-gap-s", "90"]);
+    assert!(out.contains("suspect under 30 s or within 90 s of the previous survey"), "{out}");
+    assert_eq!(stored(), "90|20|30|90");
+    for (args, message) in [
+        (["--min-duration-s", "601", "--min-gap-s", "60"], "--min-duration-s must be between 0 and 600, got 601"),
+        (["--min-gap-s", "3601", "--min-duration-s", "9"], "--min-gap-s must be between 0 and 3600, got 3601"),
+    ] {
+        let err = run(&[&["station", "set", "LIM-09"][..], &args[..]].concat());
+        assert!(!err.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&err.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    assert_eq!(stored(), "90|20|30|90", "a refused setting changes nothing");
+    let lines = audit();
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("station.update|LIM-09|command line (operadora)|min_duration_s: 8 → 30; min_gap_s: 20 → 90")
+    );
 }
