@@ -37,7 +37,8 @@ impl std::fmt::Display for Report {
         writeln!(f, "schema version: {}", c.schema_version)?;
         writeln!(f, "stations: {}", c.stations)?;
         writeln!(f, "released responses: {}", c.responses)?;
-        write!(f, "pending responses: {} (all open with the key beside it)", c.pending)
+        // Pending responses are never counted, not even here: only the key's verdict.
+        write!(f, "seal key check: every pending response opens with this key")
     }
 }
 
@@ -69,13 +70,11 @@ async fn check(db: &Path, key: &Path) -> anyhow::Result<Contents> {
     if contents.integrity != "ok" {
         bail!("{} fails SQLite's integrity check: {}", db.display(), contents.integrity);
     }
-    if contents.pending_openable != contents.pending {
+    if !contents.pending_open {
         bail!(
-            "the key {} opens {} of the {} pending responses in {}: it is not the key this backup was taken with",
-            key.display(),
-            contents.pending_openable,
-            contents.pending,
-            db.display()
+            "some pending responses in {} do not open with the key {}: it is not the key this backup was taken with",
+            db.display(),
+            key.display()
         );
     }
     let newest = app::db::newest_migration();
@@ -196,10 +195,9 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
     let seal = SealKey::load(r.key)?;
     let contents = maintenance::inspect(&pool, &seal).await?;
     let detail = format!(
-        "from {}; {} released, {} pending responses{}",
+        "from {}; {} released responses; every pending response opens with its key{}",
         r.from.display(),
         contents.responses,
-        contents.pending,
         if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
     );
     app::db::audit::audit(&pool, &crate::cli::command_line_actor(), "restore", &r.db.display().to_string(), &detail)

@@ -316,8 +316,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = open_database(&settings).await?;
             println!("Copying {} to {} …", settings.database_url, out.display());
             let report = crate::backup::backup(&pool, &settings.key_file, &out).await?;
-            let detail =
-                format!("{} released, {} pending responses", report.contents.responses, report.contents.pending);
+            // Released responses are public in the roll-ups; pending ones are never counted.
+            let detail = format!("backup made; {} released responses", report.contents.responses);
             app::db::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
             println!("{report}");
             println!("Keep both files together: the database alone cannot open its pending responses.");

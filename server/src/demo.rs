@@ -232,18 +232,19 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
     let held = sqlx::query!(
         r#"SELECT (SELECT COUNT(*) FROM stations) AS "stations!: i64",
                   (SELECT COUNT(*) FROM responses) AS "responses!: i64",
-                  (SELECT COUNT(*) FROM pending_responses) AS "pending!: i64""#
+                  EXISTS (SELECT 1 FROM pending_responses) AS "pending!: bool""#
     )
     .fetch_one(pool)
     .await?;
-    if !bulk.add && (held.stations > 0 || held.responses > 0 || held.pending > 0) {
+    if !bulk.add && (held.stations > 0 || held.responses > 0 || held.pending) {
+        // Pending responses are never counted, not even here.
         anyhow::bail!(
-            "the database is not empty ({} stations, {} released and {} pending responses): \
+            "the database is not empty ({} stations, {} released responses{}): \
              seed-demo --responses fills an empty database only. Point DATABASE_URL at a new file, \
              or pass --add to add the synthetic stations and their responses to this one.",
             held.stations,
             held.responses,
-            held.pending
+            if held.pending { ", some awaiting release" } else { "" }
         );
     }
     let model = Model::load(pool).await?;

@@ -34,6 +34,54 @@ impl Cli {
     }
 }
 
+impl Cli {
+    fn sql(&self, q: &str) -> String {
+        // Waits for a lock rather than failing: the last connection of a closed pool may
+        // still be checkpointing.
+        let out = Command::new("sqlite3")
+            .args(["-cmd", ".timeout 10000"])
+            .arg(self.dir.path().join("digna.db"))
+            .arg(q)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    /// Runs `f` in this process against the same database, as the running server would
+    /// write to it.
+    fn with_db<F: std::future::Future>(&self, f: impl FnOnce(sqlx::SqlitePool) -> F) -> F::Output {
+        let url = format!("sqlite://{}", self.dir.path().join("digna.db").display());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move { f(app::db::connect(&url).await.expect("the database opens")).await })
+    }
+}
+
+/// Whether `text` names one of `counts` as a number of its own (digits between
+/// non-alphanumeric characters: `schema version: 13` does not name 3).
+fn names_a_count(text: &str, counts: &[i64]) -> bool {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| counts.iter().any(|n| word == n.to_string()))
+}
+
+/// Waits for the server's "listening on SCHEME://127.0.0.1:PORT" line; returns the port
+/// and its log, to keep open while it runs.
+fn listening_port(
+    server: &mut std::process::Child,
+    scheme: &str,
+) -> (String, std::io::BufReader<std::process::ChildStderr>) {
+    let mut stderr = std::io::BufReader::new(server.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let needle = format!("{scheme}://127.0.0.1:");
+    loop {
+        line.clear();
+        let n = std::io::BufRead::read_line(&mut stderr, &mut line).expect("read log");
+        assert!(n > 0, "the server stopped before listening");
+        if let Some(rest) = line.split(&needle).nth(1) {
+            return (rest.split_whitespace().next().expect("a port").to_string(), stderr);
+        }
+    }
+}
+
 #[test]
 fn add_a_station_and_enroll_a_tablet() {
     let cli = Cli::new();
@@ -80,11 +128,87 @@ fn languages_are_enabled_only_when_complete() {
 }
 
 #[test]
+fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes() {
+    use app::db::survey::{self, DraftStart, Edit, Publication, TextWrite};
+    use app::domain::{Language, ReviewState};
+    let cli = Cli::new();
+    cli.ok(&["language", "disable", "ay"]);
+    // Version 2 is published without Aymara texts for `respect` (it need not have them:
+    // Aymara is not offered), so Aymara is incomplete in the current survey.
+    cli.with_db(|pool| async move {
+        assert_eq!(survey::start_draft(&pool).await.unwrap(), DraftStart::Started { draft: 2, from: 1 });
+        let blank = TextWrite {
+            question_key: "respect".into(),
+            choice_key: String::new(),
+            language: Language::Ay,
+            text: String::new(),
+            child_text: String::new(),
+            review: ReviewState::NeedsReview,
+        };
+        assert_eq!(survey::write_texts(&pool, 2, &[blank]).await.unwrap(), Edit::Done);
+        assert!(matches!(survey::publish(&pool, 2).await.unwrap(), Publication::Published { .. }));
+        pool.close().await;
+    });
+    let state = || cli.sql("SELECT group_concat(code || '=' || enabled, ' ') FROM languages ORDER BY code");
+    let audit = || cli.sql("SELECT COUNT(*) || ' ' || COALESCE(MAX(id), 0) FROM admin_audit");
+    let (languages, audited) = (state(), audit());
+    assert!(languages.contains("ay=0"), "{languages}");
+
+    let err = cli.fails(&["language", "enable", "ay"]);
+    assert!(err.contains("Aymar aru (ay) cannot be offered"), "{err}");
+    assert!(err.contains("version 2") && err.contains("respect — text"), "names what is missing: {err}");
+    assert_eq!(state(), languages, "no language changed");
+    assert_eq!(audit(), audited, "nothing audited");
+    // A complete language still is offered.
+    let out = cli.ok(&["language", "enable", "qu"]);
+    assert!(out.contains("now offered"), "{out}");
+}
+
+#[test]
+fn bare_digna_serves() {
+    let cli = Cli::new();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_digna"))
+        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env_remove("DIGNA_TLS_CERT")
+        .env_remove("DIGNA_TLS_KEY")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("digna starts");
+    let (port, _log) = listening_port(&mut server, "http");
+    let status = Command::new("curl")
+        .args(["-s", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://127.0.0.1:{port}/api/v1/openapi.json"))
+        .output()
+        .expect("curl runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "200", "`digna` alone serves the API");
+}
+
+#[test]
 fn seed_demo_once() {
     let cli = Cli::new();
     let out = cli.ok(&["seed-demo"]);
     assert!(out.contains("2 stations in 2 regions"), "{out}");
     assert!(out.contains("supervisora@digna.demo") && out.contains("demo-supervisora"), "{out}");
+    // What a newcomer's first run shows: two stations in two regions, one enrolled tablet,
+    // a few hundred released responses over about twelve weeks, with their roll-ups.
+    assert_eq!(cli.sql("SELECT COUNT(*) || ' ' || COUNT(DISTINCT region) FROM stations"), "2 2");
+    assert_eq!(
+        cli.sql("SELECT COUNT(*) FROM tablets t JOIN stations s ON s.id = t.station_id WHERE NOT t.revoked"),
+        "1",
+        "one enrolled demo tablet"
+    );
+    let released: i64 = cli.sql("SELECT COUNT(*) FROM responses").parse().unwrap();
+    assert!((150..=1000).contains(&released), "a few hundred responses: {released}");
+    assert_eq!(cli.sql("SELECT SUM(responses) FROM response_rollups"), released.to_string());
+    assert_eq!(cli.sql("SELECT COUNT(*) FROM pending_responses"), "0", "released, none pending");
+    let weeks: i64 = cli.sql("SELECT COUNT(DISTINCT iso_week) FROM responses").parse().unwrap();
+    assert!((10..=13).contains(&weeks), "spread over about 12 ISO weeks: {weeks}");
+    let stations_with_data = cli.sql("SELECT COUNT(DISTINCT station_id) FROM responses");
+    assert_eq!(stations_with_data, "2", "both stations have responses");
     let out = cli.ok(&["seed-demo"]);
     assert!(out.contains("already has stations"), "a second run adds nothing: {out}");
     assert!(!out.contains("Demo accounts added"), "{out}");
@@ -232,16 +356,7 @@ fn serve_speaks_https_when_given_a_certificate() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("digna serve starts");
-    let mut stderr = std::io::BufReader::new(server.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    let port = loop {
-        line.clear();
-        let n = std::io::BufRead::read_line(&mut stderr, &mut line).expect("read log");
-        assert!(n > 0, "the server stopped before listening");
-        if let Some(rest) = line.split("https://127.0.0.1:").nth(1) {
-            break rest.split_whitespace().next().expect("a port").to_string();
-        }
-    };
+    let (port, _log) = listening_port(&mut server, "https");
     let curl = |scheme: &str| {
         Command::new("curl")
             .args(["-sk", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}"])
@@ -280,9 +395,41 @@ fn backup_and_restore_from_the_command_line() {
     assert!(err.contains("cannot read the seal key"), "no key yet (the server creates it): {err}");
     assert!(!out.exists());
     // The key the server creates at its first start.
-    app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let key = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    // Answers as the server stores them: five released at LIM-09, and six pending (four
+    // at LIM-10, two at LIM-11) that no output and no audit line may count.
+    let counts = [6, 4, 2];
+    for code in ["LIM-10", "LIM-11"] {
+        cli.ok(&["station", "add", "--code", code, "--name", "Comisaría", "--region", "Lima Sur"]);
+    }
+    cli.with_db(|pool| async move {
+        let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+        for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
+            let station = app::db::stations::by_code(&pool, code).await.unwrap().expect("station");
+            let batch: Vec<_> = (0..n)
+                .map(|_| {
+                    let body = serde_json::json!({
+                        "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
+                        "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
+                    });
+                    let body = app::domain::SubmissionBody::from_json(body).unwrap();
+                    app::db::responses::Pending {
+                        station_id: station.id,
+                        iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
+                        submission: app::domain::Submission::parse(&body, &survey).unwrap(),
+                    }
+                })
+                .collect();
+            app::db::responses::submit_batch(&pool, &key, &batch, 5).await.unwrap();
+        }
+        pool.close().await;
+    });
+    assert_eq!(cli.sql("SELECT COUNT(*) FROM pending_responses"), "6");
     let printed = cli.ok(&["backup", "--out", out.to_str().unwrap()]);
-    assert!(printed.contains("integrity check: ok") && printed.contains("stations: 1"), "{printed}");
+    assert!(printed.contains("integrity check: ok") && printed.contains("stations: 3"), "{printed}");
+    assert!(printed.contains("released responses: 5"), "{printed}");
+    assert!(printed.contains("every pending response opens with this key"), "{printed}");
+    assert!(!names_a_count(&printed, &counts), "the output counts pending responses: {printed}");
     assert!(out.is_file() && out.with_extension("key").is_file());
     let err = cli.fails(&["backup", "--out", out.to_str().unwrap()]);
     assert!(err.contains("already exists"), "{err}");
@@ -297,13 +444,25 @@ fn backup_and_restore_from_the_command_line() {
         assert!(actions.contains(what), "{what} is audited: {actions}");
     };
     audit("backup");
+    // No audit line (shown with its time at /admin/audit) counts pending responses.
+    let audit_uncounted = || {
+        let details = cli.sql("SELECT action || ': ' || detail FROM admin_audit");
+        assert!(!names_a_count(&details, &counts), "an audit line counts pending responses: {details}");
+        details
+    };
+    let details = audit_uncounted();
+    assert!(details.contains("backup: backup made; 5 released responses"), "{details}");
     let checked = cli.ok(&["restore", "--from", out.to_str().unwrap(), "--check"]);
     assert!(checked.contains("nothing was changed"), "{checked}");
+    assert!(!names_a_count(&checked, &counts), "{checked}");
     let err = cli.fails(&["restore", "--from", out.to_str().unwrap()]);
     assert!(err.contains("--force"), "the live database is never overwritten silently: {err}");
     let restored = cli.ok(&["restore", "--from", out.to_str().unwrap(), "--force"]);
     assert!(restored.contains("Restored."), "{restored}");
+    assert!(!names_a_count(&restored, &counts), "{restored}");
     audit("restore");
+    audit_uncounted();
+    assert_eq!(cli.sql("SELECT COUNT(*) FROM pending_responses"), "6", "the pending responses came back");
 }
 
 #[test]

@@ -1,5 +1,8 @@
-use crate::helpers::{captured_log, contains, full_answers, new_id, spawn_app, USER_AGENT};
-use std::collections::BTreeSet;
+use crate::helpers::{captured_log, contains, full_answers, new_id, spawn_app, TestApp, TestLog, USER_AGENT};
+use base64::{engine::general_purpose::STANDARD, Engine};
+use serde_json::{json, Value};
+use sqlx::{Column, Row};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Does this value look like a time finer than an ISO week: a date, a clock time, or a
 /// unix time (seconds or milliseconds) within the test's window?
@@ -31,77 +34,203 @@ fn the_time_detector_detects_times() {
     }
 }
 
-#[tokio::test]
-async fn submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
+/// Every value of every column of every table, by (table, column).
+async fn columns(app: &TestApp) -> BTreeMap<(String, String), Vec<Vec<u8>>> {
+    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .fetch_all(&app.pool)
+        .await
+        .expect("tables");
+    let mut out: BTreeMap<(String, String), Vec<Vec<u8>>> = BTreeMap::new();
+    for table in tables {
+        let rows = sqlx::query(&format!("SELECT * FROM \"{table}\"")).fetch_all(&app.pool).await.expect("rows");
+        for row in &rows {
+            for (i, column) in row.columns().iter().enumerate() {
+                let value = row.try_get_unchecked::<Option<Vec<u8>>, _>(i).expect("value").unwrap_or_default();
+                out.entry((table.clone(), column.name().to_string())).or_default().push(value);
+            }
+        }
+    }
+    out
+}
+
+/// The values each column holds in `after` that it did not hold in `before` (counted: a
+/// value that appears once more than before is new once).
+fn added(
+    before: &BTreeMap<(String, String), Vec<Vec<u8>>>,
+    after: &BTreeMap<(String, String), Vec<Vec<u8>>>,
+) -> BTreeMap<(String, String), Vec<Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    for (column, values) in after {
+        let mut old: BTreeMap<&[u8], usize> = BTreeMap::new();
+        for v in before.get(column).into_iter().flatten() {
+            *old.entry(v.as_slice()).or_default() += 1;
+        }
+        let new: Vec<Vec<u8>> = values
+            .iter()
+            .filter(|v| match old.get_mut(v.as_slice()) {
+                Some(n) if *n > 0 => {
+                    *n -= 1;
+                    false
+                }
+                _ => true,
+            })
+            .cloned()
+            .collect();
+        if !new.is_empty() {
+            out.insert(column.clone(), new);
+        }
+    }
+    out
+}
+
+/// Exactly a day: `YYYY-MM-DD`, no time.
+fn is_a_day(value: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(value);
+    text.len() == 10 && chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok()
+}
+
+/// How the answers travel: plain JSON, or sealed to the server's key as the kiosk sends them.
+#[derive(Clone, Copy, Debug)]
+enum Delivery {
+    Json,
+    Sealed,
+}
+
+/// Seals `body` to the server's public key (`GET /api/v1/kiosk`) as the kiosk does.
+fn seal(public_key_b64: &str, body: &Value) -> Value {
+    let bytes: [u8; 32] = STANDARD.decode(public_key_b64).unwrap().try_into().unwrap();
+    let sealed = crypto_box::PublicKey::from_bytes(bytes)
+        .seal(&mut rand::rngs::OsRng, &serde_json::to_vec(body).unwrap())
+        .unwrap();
+    json!({ "sealed": STANDARD.encode(sealed) })
+}
+
+/// Submits 7 answers (one batch released, two pending), a replay and a refusal by
+/// `delivery`, then reads every column of every table and every log line of this test.
+async fn submissions_leave_no_trace(delivery: Delivery) {
+    // Only this test's own lines: other tests of this binary log meanwhile.
+    let log = TestLog::start();
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let before = app.dump().await;
-    let log_before = captured_log();
+    let key = match delivery {
+        Delivery::Json => None,
+        Delivery::Sealed => {
+            let resp = app.client.get(app.url("/api/v1/kiosk")).bearer_auth(&token).send().await.unwrap();
+            let config: Value = resp.json().await.unwrap();
+            Some(config["seal_public_key"].as_str().expect("the server's public key").to_string())
+        }
+    };
+    let wrap = |body: &Value| key.as_deref().map_or_else(|| body.clone(), |k| seal(k, body));
+    let before = columns(&app).await;
+    let log_before = log.text();
     let start = chrono::Utc::now().timestamp();
 
     let ids: Vec<String> = (0..7).map(|_| new_id()).collect();
-    for id in &ids {
-        assert_eq!(app.submit(&token, &full_answers(id)).await.status(), 201);
+    let mut sent = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        // What the kiosk measures; only the suspect flag derived from it may be kept.
+        let mut body = full_answers(id);
+        body["durations"] = json!({"survey_ms": 123_450 + i, "since_previous_ms": 987_650 + i});
+        let body = wrap(&body);
+        assert_eq!(app.submit(&token, &body).await.status(), 201, "{delivery:?}");
+        sent.push(body);
     }
-    assert_eq!(app.submit(&token, &full_answers(&ids[0])).await.status(), 200, "a replay");
+    assert_eq!(app.submit(&token, &sent[0]).await.status(), 200, "a replay of the same delivery");
     let mut invalid = full_answers(&new_id());
-    invalid["answers"]["respect"] = serde_json::json!(9);
-    assert_eq!(app.submit(&token, &invalid).await.status(), 422, "a refusal");
+    invalid["answers"]["respect"] = json!(9);
+    assert_eq!(app.submit(&token, &wrap(&invalid)).await.status(), 422, "a refusal");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5, "one batch released");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2, "two pending");
-
     let end = chrono::Utc::now().timestamp();
-    // The one day-level label the admin console keeps: the last day each tablet delivered
-    // (a day in the station's timezone, never a time, and never linked to an answer).
-    let days: Vec<Option<String>> =
-        sqlx::query_scalar("SELECT last_delivery_day FROM tablets").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(days.len(), 1);
-    for d in days.iter().flatten() {
-        assert!(d.len() == 10 && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok(), "a day: {d}");
-    }
-    sqlx::query("UPDATE tablets SET last_delivery_day = NULL").execute(&app.pool).await.unwrap();
-    let after = app.dump().await;
-    let log = captured_log();
-    let new_log = &log[log_before.len()..];
+    let after = columns(&app).await;
+    let new_log = log.text()[log_before.len()..].to_string();
 
     let mut forbidden: Vec<(String, Vec<u8>)> = vec![
         ("client address".into(), b"127.0.0.1".to_vec()),
         ("user agent".into(), USER_AGENT.as_bytes().to_vec()),
         ("user agent product".into(), b"DignaPrivacyProbe".to_vec()),
     ];
-    for id in &ids {
+    for (i, id) in ids.iter().enumerate() {
         let uuid = uuid::Uuid::parse_str(id).unwrap();
         forbidden.push((format!("client id {id}"), id.as_bytes().to_vec()));
         forbidden.push((format!("client id {id} (simple)"), uuid.simple().to_string().into_bytes()));
         forbidden.push((format!("client id {id} (bytes)"), uuid.as_bytes().to_vec()));
+        for ms in [123_450 + i, 987_650 + i] {
+            forbidden.push((format!("duration {ms} ms"), ms.to_string().into_bytes()));
+        }
     }
-    for (table, rows) in &after {
-        for value in rows.iter().flatten() {
+    for (i, body) in sent.iter().enumerate() {
+        if let Some(sealed) = body["sealed"].as_str() {
+            forbidden.push((format!("sealed box {i} as sent"), sealed.as_bytes().to_vec()));
+            forbidden.push((format!("sealed box {i}"), STANDARD.decode(sealed).unwrap()));
+        }
+    }
+    for ((table, column), values) in &after {
+        for value in values {
             for (what, needle) in &forbidden {
-                assert!(!contains(value, needle), "table {table} holds the {what}");
-            }
-        }
-        // What the submissions added or changed holds no time finer than the ISO week.
-        let old: BTreeSet<&Vec<Vec<u8>>> = before.get(table).map(|r| r.iter().collect()).unwrap_or_default();
-        for row in rows.iter().filter(|r| !old.contains(r)) {
-            for value in row {
-                assert!(
-                    !looks_like_a_time(value, start - 1..=end + 1),
-                    "table {table} got a time-like value {:?}",
-                    String::from_utf8_lossy(value)
-                );
+                assert!(!contains(value, needle), "{delivery:?}: {table}.{column} holds the {what}");
             }
         }
     }
+
+    // The one value finer than an ISO week the submissions left anywhere in the
+    // database: the day each tablet last delivered (for the admin console's silent
+    // tablets), a date in the station's timezone and never a time.
+    let mut timed = BTreeSet::new();
+    for ((table, column), values) in added(&before, &after) {
+        for value in values.iter().filter(|v| looks_like_a_time(v, start - 1..=end + 1)) {
+            let shown = String::from_utf8_lossy(value);
+            assert_eq!(
+                (table.as_str(), column.as_str()),
+                ("tablets", "last_delivery_day"),
+                "{delivery:?}: {table}.{column} got a time-like value {shown:?}"
+            );
+            assert!(is_a_day(value), "{delivery:?}: a date only (YYYY-MM-DD), not {shown:?}");
+            timed.insert((table.clone(), column.clone()));
+        }
+    }
+    assert_eq!(
+        timed,
+        BTreeSet::from([("tablets".to_string(), "last_delivery_day".to_string())]),
+        "the tablet's delivery day is written, and this scan sees it"
+    );
+    for day in &after[&("tablets".to_string(), "last_delivery_day".to_string())] {
+        assert!(is_a_day(day), "a date only: {:?}", String::from_utf8_lossy(day));
+    }
+
+    let whole_log = log.text();
     for (what, needle) in &forbidden {
-        assert!(!contains(log.as_bytes(), needle), "the log holds the {what}");
+        assert!(!contains(whole_log.as_bytes(), needle), "{delivery:?}: the log holds the {what}");
     }
-    assert_eq!(new_log, "", "no log line is written per submission, at any level");
+    // This test's ids are its own: no line of any other capture holds them either.
+    for id in &ids {
+        assert!(!captured_log().contains(id.as_str()), "{delivery:?}: a log line holds the client id {id}");
+    }
+    assert_eq!(new_log, "", "{delivery:?}: no log line is written per submission, at any level");
+
+    // The capture sees what the app's tasks log (they run on this test's thread), and no
+    // other capture does.
+    let probe = format!("probe {}", new_id());
+    let line = probe.clone();
+    tokio::spawn(async move { tracing::info!("{line}") }).await.unwrap();
+    assert!(log.text().contains(&probe), "a task of this test's app logs into this test's capture");
+    assert!(!captured_log().contains(&probe), "and into no other");
 
     // The periodic report gives counts only.
+    let logged = log.text().len();
     app.state.counters.report();
-    let report = &captured_log()[log.len()..];
+    let report = &log.text()[logged..];
     assert!(report.contains("stored=7") && report.contains("replayed=1") && report.contains("refused=1"), "{report}");
+}
+
+#[tokio::test]
+async fn json_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
+    submissions_leave_no_trace(Delivery::Json).await;
+}
+
+#[tokio::test]
+async fn sealed_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
+    submissions_leave_no_trace(Delivery::Sealed).await;
 }
 
 #[tokio::test]

@@ -1,5 +1,7 @@
 use crate::helpers::{contains, full_answers, new_id, spawn_app};
 use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeMap;
 
 /// Tables that describe the survey itself, where question and choice keys belong.
 const CATALOG: [&str; 6] = ["_sqlx_migrations", "choices", "languages", "questions", "survey_versions", "texts"];
@@ -159,4 +161,182 @@ async fn concurrent_deliveries_never_leave_k_pending() {
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(weeks, vec![app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")]);
+}
+
+/// Whether `xs` is sorted one way or the other.
+fn monotonic<T: Ord>(xs: &[T]) -> bool {
+    xs.windows(2).all(|w| w[0] <= w[1]) || xs.windows(2).all(|w| w[0] >= w[1])
+}
+
+#[test]
+fn sequential_ids_would_be_caught() {
+    // What the test below would see if ids followed submission order (a counter, a
+    // timestamp, a rowid).
+    let counter: Vec<[u8; 8]> = (0..20u64).map(|i| i.to_be_bytes()).collect();
+    assert!(monotonic(&counter));
+    assert!(monotonic(&(0..20).rev().collect::<Vec<_>>()));
+    assert!(!monotonic(&[3, 1, 2]));
+}
+
+#[tokio::test]
+async fn released_ids_and_storage_order_do_not_follow_submission_order() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    // 20 responses in 4 releases of 5, each told apart by its answers (i in base 4).
+    for i in 0..20usize {
+        let mut body = full_answers(&new_id());
+        body["answers"]["respect"] = json!(i % 4 + 1);
+        body["answers"]["believed"] = json!(i / 4 % 4 + 1);
+        body["answers"]["informed"] = json!(i / 16 + 1);
+        assert_eq!(app.submit(&token, &body).await.status(), 201);
+        let released = app.count("SELECT COUNT(*) FROM responses").await;
+        assert_eq!(released as usize, (i + 1) / 5 * 5, "released in batches of five");
+    }
+    let rows: Vec<(Vec<u8>, String, String)> = sqlx::query_as(
+        "SELECT response_id, question_key, value FROM answers
+         WHERE question_key IN ('respect', 'believed', 'informed')",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let mut digits: BTreeMap<Vec<u8>, [usize; 3]> = BTreeMap::new();
+    for (id, question, value) in rows {
+        let place = ["respect", "believed", "informed"].iter().position(|q| *q == question).unwrap();
+        digits.entry(id).or_default()[place] = value.parse::<usize>().unwrap() - 1;
+    }
+    let submitted = |id: &Vec<u8>| {
+        let [a, b, c] = digits[id];
+        a + 4 * b + 16 * c
+    };
+    let mut by_submission: Vec<(usize, Vec<u8>)> = digits.keys().map(|id| (submitted(id), id.clone())).collect();
+    by_submission.sort();
+    assert_eq!(by_submission.iter().map(|(i, _)| *i).collect::<Vec<_>>(), (0..20).collect::<Vec<_>>());
+    let ids: Vec<&Vec<u8>> = by_submission.iter().map(|(_, id)| id).collect();
+    assert!(ids.iter().all(|id| id.len() == 16), "128-bit ids");
+    // 20 random ids fall in submission order (either way) once in 10^18 runs.
+    assert!(!monotonic(&ids), "ids follow submission order: {ids:?}");
+    // The table has no other order than its ids: reading it back gives no submission order.
+    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT id FROM responses").fetch_all(&app.pool).await.unwrap();
+    let order: Vec<usize> = stored.iter().map(submitted).collect();
+    assert!(!monotonic(&order), "the stored order is the submission order: {order:?}");
+    // Nor within a release: all four batches in order, once in 10^7 runs.
+    let in_order =
+        by_submission.chunks(5).filter(|batch| monotonic(&batch.iter().map(|(_, id)| id).collect::<Vec<_>>()));
+    assert!(in_order.count() < 4, "every batch keeps its submission order");
+}
+
+/// Asserts two sorted row lists are equal, showing only the rows that differ.
+fn same_rows(what: &str, rolled: &[String], group_by: &[String]) {
+    let only_rolled: Vec<_> = rolled.iter().filter(|r| !group_by.contains(r)).collect();
+    let only_rows: Vec<_> = group_by.iter().filter(|r| !rolled.contains(r)).collect();
+    assert!(
+        only_rolled.is_empty() && only_rows.is_empty() && rolled.len() == group_by.len(),
+        "{what}: only in the roll-ups {only_rolled:?}; only in the GROUP BY {only_rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
+    let app = spawn_app().await;
+    let (_, first) = app.station_with_tablet("LIM-01").await;
+    let (_, second) = app.station_with_tablet("LIM-02").await;
+    // (language, respondent, age band, suspect?): three languages, every respondent type
+    // and none, and answers finished too fast to be trusted.
+    let profiles = [
+        ("es", Some("self"), Some("18-plus"), false),
+        ("es", Some("companion"), Some("18-plus"), false),
+        ("en", Some("child"), Some("12-17"), false),
+        ("qu", None, None, false),
+        ("es", Some("self"), None, true),
+        ("en", Some("self"), Some("18-plus"), false),
+        ("qu", Some("child"), Some("under-12"), true),
+        ("es", None, Some("18-plus"), false),
+        ("es", Some("self"), Some("18-plus"), false),
+        ("en", Some("companion"), None, false),
+    ];
+    let submit = |token: String, (i, (language, respondent, age_band, suspect)): (usize, _)| {
+        let app = &app;
+        async move {
+            let mut body = full_answers(&new_id());
+            body["language"] = json!(language);
+            let answers = body["answers"].as_object_mut().unwrap();
+            match respondent {
+                Some(r) => answers.insert("respondent".into(), json!(r)),
+                None => answers.remove("respondent"),
+            };
+            match age_band {
+                Some(a) => answers.insert("age_band".into(), json!(a)),
+                None => answers.remove("age_band"),
+            };
+            answers.insert("respect".into(), json!(i % 4 + 1));
+            if i % 3 == 0 {
+                answers.remove("informed");
+            }
+            let survey_ms = if suspect { 1_000 } else { 90_000 };
+            body["durations"] = json!({"survey_ms": survey_ms, "since_previous_ms": null});
+            assert_eq!(app.submit(&token, &body).await.status(), 201);
+        }
+    };
+    for (i, profile) in profiles.into_iter().enumerate() {
+        submit(first.clone(), (i, profile)).await;
+    }
+    for (i, profile) in profiles.into_iter().enumerate().take(5) {
+        submit(second.clone(), (i + 1, profile)).await;
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0, "all released");
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 15);
+
+    let rows = |sql: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let rows = sqlx::query(sql).fetch_all(&pool).await.expect(sql);
+            let mut out: Vec<String> = rows
+                .iter()
+                .map(|r| {
+                    (0..r.len())
+                        .map(|i| r.try_get_unchecked::<Option<String>, _>(i).unwrap().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                })
+                .collect();
+            out.sort();
+            out
+        }
+    };
+    let group_by = rows(
+        "SELECT station_id, iso_week, survey_version, language, COALESCE(respondent, ''), COALESCE(age_band, ''),
+                suspect, COUNT(*)
+         FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7",
+    )
+    .await;
+    let rolled = rows(
+        "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses
+         FROM response_rollups",
+    )
+    .await;
+    same_rows("response roll-ups", &rolled, &group_by);
+    let group_by = rows(
+        "SELECT r.station_id, r.iso_week, r.survey_version, r.language, COALESCE(r.respondent, ''),
+                COALESCE(r.age_band, ''), r.suspect, a.question_key, a.value, COUNT(*)
+         FROM responses r JOIN answers a ON a.response_id = r.id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9",
+    )
+    .await;
+    let rolled = rows(
+        "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value,
+                answers
+         FROM answer_rollups",
+    )
+    .await;
+    same_rows("answer roll-ups", &rolled, &group_by);
+
+    // The dimensions really vary, so the comparison above means something.
+    for (sql, n) in [
+        ("SELECT COUNT(DISTINCT language) FROM response_rollups", 3),
+        ("SELECT COUNT(DISTINCT respondent) FROM response_rollups", 4),
+        ("SELECT COUNT(DISTINCT suspect) FROM response_rollups", 2),
+        ("SELECT COUNT(DISTINCT station_id) FROM response_rollups", 2),
+        ("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1", 3),
+    ] {
+        assert_eq!(app.count(sql).await, n, "{sql}");
+    }
 }

@@ -88,3 +88,51 @@ async fn a_draft_is_neither_served_nor_answered() {
     assert_eq!(resp.status(), 422, "answers under a draft are refused");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
 }
+
+#[tokio::test]
+async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_quechua_and_aymara() {
+    use app::domain::{Language, ReviewState};
+    let app = spawn_app().await;
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("the default survey");
+    let texts = app::db::survey::text_rows(&app.pool, 1).await.unwrap();
+    // Every question text and choice label, in both wordings.
+    let expected = survey.questions.iter().map(|q| 1 + q.choices.len()).sum::<usize>();
+    assert_eq!(expected, 28, "11 questions and 17 choices");
+    for lang in [Language::Es, Language::En] {
+        assert_eq!(survey.missing_in(lang), vec![], "{lang} is complete");
+        let rows: Vec<_> = texts.iter().filter(|t| t.language == lang).collect();
+        assert_eq!(rows.len(), expected, "{lang}: one text for every question and choice");
+        for t in rows {
+            assert_eq!(t.review, ReviewState::Reviewed, "{lang} {}/{} is final", t.question_key, t.choice_key);
+        }
+    }
+    for q in &survey.questions {
+        for lang in [Language::Es, Language::En] {
+            assert!(q.text.get(&lang).is_some_and(|t| !t.trim().is_empty()), "{} in {lang}", q.key);
+            assert!(q.child_text.get(&lang).is_some_and(|t| !t.trim().is_empty()), "{} (child) in {lang}", q.key);
+            for c in &q.choices {
+                assert!(c.text.get(&lang).is_some_and(|t| !t.trim().is_empty()), "{}/{} in {lang}", q.key, c.key);
+            }
+        }
+    }
+    // Quechua and Aymara are drafts: every text of theirs awaits a native speaker.
+    for lang in [Language::Qu, Language::Ay] {
+        let rows: Vec<_> = texts.iter().filter(|t| t.language == lang).collect();
+        assert!(!rows.is_empty(), "{lang} has draft texts");
+        for t in &rows {
+            assert_ne!(
+                t.review,
+                ReviewState::Reviewed,
+                "{lang} {}/{} is marked reviewed",
+                t.question_key,
+                t.choice_key
+            );
+        }
+        let unreviewed = app::db::survey::texts_needing_review(&app.pool, 1, lang).await.unwrap();
+        assert_eq!(unreviewed, rows.len() as i64, "{lang}: the catalog counts them as needing review");
+    }
+    // And they are not offered to visitors until an administrator enables them.
+    let enabled = app::db::survey::enabled_languages(&app.pool).await.unwrap();
+    assert!(enabled.contains(&Language::Es) && enabled.contains(&Language::En), "{enabled:?}");
+    assert!(!enabled.contains(&Language::Qu) && !enabled.contains(&Language::Ay), "{enabled:?}");
+}
