@@ -8,6 +8,7 @@
 #                                        an hour on two cores; 10 M needs ~8 GB of space)
 #   BENCH_SMOKE=1 bench/dashboards.sh    smoke: debug builds, 2,000 responses, seconds
 #
+# BENCH_BUILD=0 skips the build (the binaries must exist).
 # Sizes can be overridden: DASHBOARD_SIZES="100000:100:52 1000000:320:156" (responses:
 # stations:weeks). Databases go to a temporary directory under BENCH_TMPDIR (default: the
 # first of $TMPDIR, /tmp and /dev/shm with room for the largest size) and are deleted.
@@ -21,14 +22,14 @@ if [ "${BENCH_SMOKE:-}" = 1 ]; then
   sizes=${DASHBOARD_SIZES:-"2000:20:10"}
   repeat=${DASHBOARD_REPEAT:-3}
   baseline_repeat=2
-  cargo build -q -p server --example dashboard_baseline
+  [ "${BENCH_BUILD:-1}" = 0 ] || cargo build -q -p server --example dashboard_baseline
 else
   export DIGNA=${DIGNA:-target/release/digna}
   profile=release
   sizes=${DASHBOARD_SIZES:-"100000:100:52 1000000:320:156 10000000:1000:260"}
   repeat=${DASHBOARD_REPEAT:-10}
   baseline_repeat=${DASHBOARD_BASELINE_REPEAT:-3}
-  cargo build -q --release -p server --example dashboard_baseline
+  [ "${BENCH_BUILD:-1}" = 0 ] || cargo build -q --release -p server --example dashboard_baseline
 fi
 baseline=target/$profile/examples/dashboard_baseline
 [ -x "$DIGNA" ] || { echo "build first: cargo build $([ $profile = release ] && echo --release) -p server" >&2; exit 1; }
