@@ -251,6 +251,10 @@ pub mod staff {
     pub const REENROLL_YES: &str = "Sí, volver a registrar";
     pub const CANCEL: &str = "Cancelar";
     pub const CLOSE: &str = "Cerrar";
+    /// Leaves kiosk mode (full screen, the kiosk page) so that staff can use the browser.
+    pub const LEAVE_KIOSK: &str = "Salir del modo quiosco";
+    /// Queued answers the server did not take: they stay queued and are sent again.
+    pub const REFUSED: &str = "Rechazadas por el servidor (se reintentan)";
 
     /// "Demasiados intentos…", with the wait rounded up to whole minutes.
     pub fn locked(retry_after_s: u64) -> String {

@@ -1,7 +1,7 @@
 //! The kiosk's side of the JSON API (`/api/v1`), and the browser storage it needs.
 //! Browser-only: compiled with the `hydrate` feature.
 use crate::domain::{SubmissionBody, Survey};
-use crate::kiosk_outbox::{parse_public_key, SealedSubmission};
+use crate::kiosk_outbox::{parse_public_key, Delivery, SealedSubmission};
 use gloo_net::http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
@@ -104,36 +104,29 @@ pub fn store_seal_key(base64: &str) -> bool {
     }
 }
 
-/// What became of one delivery attempt of a finished survey.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    /// 201 stored, or 200 already received: either way the server has it.
-    Stored,
-    /// The server will never take it (400, 413, 422): retrying cannot help.
-    Rejected(u16),
-    /// No or revoked token (401): keep it until the tablet is enrolled again.
-    Unauthorized,
-    /// The network or the server failed: try again later.
-    TryAgain,
+/// Where the outbox notes when the server last confirmed a survey (milliseconds since
+/// the epoch), for the staff panel. Only that instant: nothing about any answer.
+const LAST_DELIVERY_KEY: &str = "digna.last_delivery";
+
+/// Notes that the server confirmed a survey at `at_ms` (`Date.now()`).
+pub fn store_last_delivery(at_ms: f64) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(LAST_DELIVERY_KEY, &format!("{}", at_ms.round()));
+    }
 }
 
-impl Delivery {
-    fn from_status(status: u16) -> Self {
-        match status {
-            200 | 201 => Delivery::Stored,
-            400 | 413 | 422 => Delivery::Rejected(status),
-            401 => Delivery::Unauthorized,
-            _ => Delivery::TryAgain,
-        }
-    }
+/// When the server last confirmed a survey from this tablet, if ever.
+pub fn stored_last_delivery() -> Option<f64> {
+    let stored = storage()?.get_item(LAST_DELIVERY_KEY).ok().flatten()?;
+    stored.trim().parse::<f64>().ok().filter(|at| at.is_finite())
 }
 
 async fn post_response(token: &str, body: &impl Serialize) -> Delivery {
     let request =
         match Request::post("/api/v1/responses").header("Authorization", &format!("Bearer {token}")).json(body) {
             Ok(r) => r,
-            // Serializing our own types cannot fail; were it to, no retry would help.
-            Err(_) => return Delivery::Rejected(0),
+            // Serializing our own types cannot fail; were it to, the survey stays queued.
+            Err(_) => return Delivery::TryAgain,
         };
     match request.send().await.as_ref().map(Response::status) {
         Ok(status) => Delivery::from_status(status),

@@ -1,5 +1,6 @@
 //! What the kiosk's outbox (`kiosk_queue`) does that needs no browser, so that it is
-//! tested natively: sealing and the retry schedule.
+//! tested natively: sealing, what each answer of the server means for a queued survey,
+//! the delivery order and the retry schedule.
 //!
 //! A finished survey is sealed on the tablet, before it touches any storage, to the
 //! server's X25519 public key: a libsodium-compatible sealed box (`crypto_box_seal`),
@@ -7,7 +8,7 @@
 //! neither queued nor delivered answers.
 use crate::domain::SubmissionBody;
 use base64::{engine::general_purpose::STANDARD, Engine};
-use crypto_box::aead::rand_core::CryptoRngCore;
+use crypto_box::aead::rand_core::{CryptoRngCore, RngCore};
 use crypto_box::{PublicKey, KEY_SIZE};
 use serde::Serialize;
 use std::time::Duration;
@@ -37,6 +38,53 @@ impl SealedSubmission {
     pub fn new(sealed: &[u8]) -> Self {
         SealedSubmission { sealed: STANDARD.encode(sealed) }
     }
+}
+
+/// What became of one delivery attempt of a queued survey. Only [`Delivery::Stored`]
+/// takes it out of the queue: whatever else the server answers, it stays queued and
+/// is offered again with the backoff, since a server being upgraded or misconfigured
+/// must never cost a visitor's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// 201 stored, or 200 already received: either way the server has it.
+    Stored,
+    /// The server answered that it did not take this survey (400, 413, 422 or another
+    /// unexpected status). The other queued surveys are still offered in this round.
+    Refused(u16),
+    /// No or revoked token (401): keep the queue until the tablet is enrolled again.
+    Unauthorized,
+    /// The network or the server failed, or asked the tablet to slow down (429, 5xx):
+    /// the round stops and is tried again later.
+    TryAgain,
+}
+
+impl Delivery {
+    /// The meaning of the server's HTTP status for a delivered survey.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            200 | 201 => Delivery::Stored,
+            401 => Delivery::Unauthorized,
+            429 | 500..=599 => Delivery::TryAgain,
+            other => Delivery::Refused(other),
+        }
+    }
+
+    /// Whether the survey leaves the queue: only once the server has it.
+    pub fn leaves_queue(self) -> bool {
+        self == Delivery::Stored
+    }
+}
+
+/// The order in which to deliver `n` queued surveys: a uniformly random permutation of
+/// `0..n` (Fisher–Yates), so that arrival order says nothing about who sat down first.
+pub fn delivery_order(n: usize, rng: &mut impl RngCore) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        // `u64` keeps the modulo bias negligible (a queue holds a few thousand at most).
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
 }
 
 /// The first retry waits about this long; each failed round doubles it…
@@ -120,6 +168,85 @@ mod tests {
             assert!(parse_public_key(bad).is_none(), "{why}");
         }
         assert!(parse_public_key(&STANDARD.encode([7u8; 32])).is_some());
+    }
+
+    #[test]
+    fn only_the_servers_201_or_200_takes_a_survey_out_of_the_queue() {
+        for status in [200, 201] {
+            assert_eq!(Delivery::from_status(status), Delivery::Stored);
+            assert!(Delivery::from_status(status).leaves_queue(), "{status}: the server has it");
+        }
+        assert_eq!(Delivery::from_status(401), Delivery::Unauthorized, "kept until the tablet is enrolled again");
+        for status in [0, 202, 204, 301, 400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503] {
+            assert!(!Delivery::from_status(status).leaves_queue(), "{status}: the survey stays queued");
+        }
+        for status in [202, 204, 301, 400, 403, 404, 409, 413, 422] {
+            assert_eq!(Delivery::from_status(status), Delivery::Refused(status), "{status}: offered again later");
+        }
+        for status in [429, 500, 502, 503] {
+            assert_eq!(Delivery::from_status(status), Delivery::TryAgain, "{status}: the round is retried later");
+        }
+        assert!(!Delivery::Unauthorized.leaves_queue() && !Delivery::TryAgain.leaves_queue());
+    }
+
+    /// A small seeded generator (SplitMix64), so that the order tests are repeatable.
+    struct SplitMix(u64);
+
+    impl RngCore for SplitMix {
+        fn next_u32(&mut self) -> u32 {
+            (self.next_u64() >> 32) as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        fn fill_bytes(&mut self, dest: &mut [u8]) {
+            for chunk in dest.chunks_mut(8) {
+                chunk.copy_from_slice(&self.next_u64().to_le_bytes()[..chunk.len()]);
+            }
+        }
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), crypto_box::aead::rand_core::Error> {
+            self.fill_bytes(dest);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_delivery_order_is_a_permutation_of_the_queue() {
+        let mut rng = SplitMix(7);
+        for n in [0, 1, 2, 3, 5, 17, 100] {
+            for _ in 0..20 {
+                let mut order = delivery_order(n, &mut rng);
+                assert_eq!(order.len(), n);
+                order.sort_unstable();
+                assert_eq!(order, (0..n).collect::<Vec<_>>(), "every queued survey exactly once");
+            }
+        }
+    }
+
+    #[test]
+    fn the_delivery_order_is_not_the_order_the_surveys_were_queued_in() {
+        const N: usize = 4;
+        const TRIALS: usize = 4_800;
+        let mut rng = SplitMix(2024);
+        let mut first = [0usize; N];
+        let mut in_queue_order = 0;
+        for _ in 0..TRIALS {
+            let order = delivery_order(N, &mut rng);
+            first[order[0]] += 1;
+            in_queue_order += usize::from(order == [0, 1, 2, 3]);
+        }
+        // Uniform: each of the 24 orders about 200 times, each survey first about 1200 times.
+        assert!((100..300).contains(&in_queue_order), "queue order {in_queue_order} times in {TRIALS}");
+        for (survey, &times) in first.iter().enumerate() {
+            assert!((1_000..1_400).contains(&times), "survey {survey} delivered first {times} times in {TRIALS}");
+        }
+        // And with the browser's own randomness, never stuck in queue order.
+        let orders: std::collections::BTreeSet<Vec<usize>> = (0..200).map(|_| delivery_order(N, &mut OsRng)).collect();
+        assert!(orders.len() > 10, "200 deliveries of 4 surveys used only {} orders", orders.len());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The kiosk's outbox: every finished survey is sealed to the server's key, stored in
 //! IndexedDB, and only then delivered, so that no answer is lost when the station's
 //! network drops or the tablet restarts. An entry leaves the queue only once the
-//! server has it (201 or 200), or has refused it for good (422). A revoked token
-//! (401) keeps the queue until the tablet is enrolled again.
+//! server has it (201 or 200); whatever else the server answers, it stays and is
+//! offered again. A revoked token (401) keeps the queue until the tablet is enrolled
+//! again.
 //!
 //! Delivery runs in rounds: one loop per page, each round delivering every queued
 //! survey in random order (so arrival order says nothing about who sat down first),
@@ -11,13 +12,14 @@
 //! recognised by the server and stored once.
 //! Browser-only: compiled with the `hydrate` feature.
 use crate::domain::SubmissionBody;
-use crate::kiosk_api::{self, Delivery};
-use crate::kiosk_outbox::{retry_delay, seal_submission};
+use crate::kiosk_api;
+use crate::kiosk_outbox::{delivery_order, retry_delay, seal_submission, Delivery};
 use crypto_box::aead::rand_core::RngCore;
 use crypto_box::aead::OsRng;
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use leptos::task::spawn_local;
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::js_sys::{self, Array, Reflect, Uint8Array};
@@ -71,6 +73,9 @@ struct Outbox {
     on_revoked: Option<Rc<dyn Fn()>>,
     /// `Date.now()` of the last survey the server confirmed.
     last_delivered_ms: Option<f64>,
+    /// The queued surveys whose last delivery the server refused (for the staff panel,
+    /// which shows only how many).
+    refused: BTreeSet<String>,
 }
 
 thread_local! {
@@ -193,10 +198,16 @@ pub fn last_delivered_ms() -> Option<f64> {
     with_outbox(|o| o.last_delivered_ms)
 }
 
+/// How many queued surveys the server refused at their last delivery (a number, never
+/// content). They stay queued and are offered again.
+pub fn refused_count() -> u32 {
+    with_outbox(|o| o.refused.len() as u32)
+}
+
 enum Round {
-    /// Everything queued was delivered, or refused for good.
+    /// Everything queued was delivered.
     Clear,
-    /// Something failed: try again later.
+    /// Something failed or was refused: try again later.
     Failed,
     /// The token was refused, or there is none: wait for enrollment.
     NotEnrolled { revoked: bool },
@@ -256,29 +267,44 @@ async fn deliver_round() -> Round {
     let Some(token) = kiosk_api::stored_token() else {
         return Round::NotEnrolled { revoked: false };
     };
-    let mut entries = queued_entries().await;
-    shuffle(&mut entries);
-    for entry in entries {
+    let entries = queued_entries().await;
+    // Forget refusals of surveys no longer queued (another tab delivered them).
+    with_outbox(|o| o.refused.retain(|id| entries.iter().any(|e| &e.id == id)));
+    let mut any_refused = false;
+    for i in delivery_order(entries.len(), &mut OsRng) {
+        let entry = &entries[i];
         let delivery = match &entry.payload {
             Payload::Sealed(sealed) => kiosk_api::post_sealed(&token, sealed).await,
             Payload::Plain(body) => kiosk_api::post_plain(&token, body).await,
         };
         match delivery {
-            Delivery::Stored => {
-                remove(&entry).await;
-                let now = js_sys::Date::now();
-                with_outbox(|o| o.last_delivered_ms = Some(now));
-            }
-            Delivery::Rejected(status) => {
-                remove(&entry).await;
-                // Never the content, nor the id: only that it happened.
-                leptos::logging::warn!("Digna: the server refused a queued survey for good (HTTP {status}); dropped.");
-            }
             Delivery::Unauthorized => return Round::NotEnrolled { revoked: true },
             Delivery::TryAgain => return Round::Failed,
+            Delivery::Stored | Delivery::Refused(_) => {}
+        }
+        if delivery.leaves_queue() {
+            remove(entry).await;
+            let now = js_sys::Date::now();
+            kiosk_api::store_last_delivery(now);
+            with_outbox(|o| {
+                o.last_delivered_ms = Some(now);
+                o.refused.remove(&entry.id);
+            });
+        } else {
+            // Kept, and offered again with the backoff. The log says only that it
+            // happened: never the content, nor the id.
+            any_refused = true;
+            with_outbox(|o| o.refused.insert(entry.id.clone()));
+            if let Delivery::Refused(status) = delivery {
+                leptos::logging::warn!("Digna: the server refused a queued survey (HTTP {status}); it stays queued.");
+            }
         }
     }
-    Round::Clear
+    if any_refused {
+        Round::Failed
+    } else {
+        Round::Clear
+    }
 }
 
 /// Every survey waiting: those in IndexedDB, and those held in memory.
@@ -312,12 +338,4 @@ async fn remove(entry: &Entry) {
         let _ = queue_delete(&entry.id).await;
     }
     with_outbox(|o| o.memory.retain(|e| e.id != entry.id));
-}
-
-/// Fisher–Yates, with the browser's cryptographic randomness.
-fn shuffle<T>(items: &mut [T]) {
-    for i in (1..items.len()).rev() {
-        let j = (OsRng.next_u32() as usize) % (i + 1);
-        items.swap(i, j);
-    }
 }

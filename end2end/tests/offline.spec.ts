@@ -1,7 +1,16 @@
 import { test, expect, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { DATA_DIR } from "../playwright.config";
-import { digna, enrollNewTablet, expectScreen, openKiosk, pending, questionHeading } from "./support";
+import {
+  digna,
+  enrollNewTablet,
+  expectAccessible,
+  expectScreen,
+  newStation,
+  openKiosk,
+  pending,
+  questionHeading,
+} from "./support";
 
 // `context.setOffline` does not cut a service worker's own requests, so "the server
 // is unreachable" is made by failing the kiosk's deliveries in the page. The service
@@ -176,6 +185,73 @@ test("a revoked tablet keeps its queue, and delivers it after re-enrolment", asy
   await expectScreen(page, "welcome");
   await expect.poll(() => pending(station), { message: "delivered with the new token", timeout: 60_000 }).toBe(1);
   await expect.poll(() => queued(page)).toBe(0);
+});
+
+test("an answer the server refuses stays queued, is offered again, and is delivered once the server takes it", async ({
+  page,
+}) => {
+  const station = await enrollNewTablet(page);
+  digna("station", "set", station, "--pin", "4821");
+  // A server that answers, but refuses every survey (as a misconfigured or half-upgraded one might).
+  let refusals = 0;
+  await page.route(RESPONSES, (route) => {
+    refusals += 1;
+    return route.fulfill({ status: 422, json: { error: "validation", field: "answers", message: "refused" } });
+  });
+  await skipWholeSurvey(page);
+  await expect.poll(() => refusals, { message: "refused, then offered again", timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  expect(await queued(page), "a refused answer is never dropped").toBe(1);
+  expect(pending(station)).toBe(0);
+
+  // The staff panel counts the refusals; it never shows what was refused.
+  await tap(page, "Personal");
+  for (const d of "4821") await tap(page, d);
+  await tap(page, "Entrar");
+  await expect(page.locator("[data-health='queue']")).toHaveText("1");
+  await expect(page.locator("[data-health='refused']")).toHaveText("1");
+  await expectAccessible(page, "the staff panel with a refused answer queued");
+
+  // The server takes it again; the network coming back delivers at once (no wait for the backoff).
+  await restoreDelivery(page);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect.poll(() => pending(station), { message: "delivered once accepted", timeout: 60_000 }).toBe(1);
+  await expect.poll(() => queued(page)).toBe(0);
+  await expect(page.locator("[data-health='refused']")).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.locator("[data-health='queue']")).toHaveText("0", { timeout: 15_000 });
+});
+
+test.describe("error states", () => {
+  // Without a service worker, the page's own routes see the survey request.
+  test.use({ serviceWorkers: "block" });
+
+  test("the enrollment screen with an error and the offline screen are accessible", async ({ page }) => {
+    await openKiosk(page);
+    await expectScreen(page, "enroll");
+    await page.getByLabel("Código de registro").fill("ZZZZ-ZZZZ");
+    await tap(page, "Registrar");
+    await expect(page.getByRole("alert")).toContainText("El código no es válido");
+    await expectAccessible(page, "the enrollment screen refusing a code");
+
+    const { enrollment } = newStation();
+    await page.route("**/api/v1/tablets/enroll", (route) => route.abort("internetdisconnected"));
+    await page.getByLabel("Código de registro").fill(enrollment);
+    await tap(page, "Registrar");
+    await expect(page.getByRole("alert")).toContainText("No hay conexión con el servidor");
+    await expectAccessible(page, "the enrollment screen without a connection");
+    await page.unroute("**/api/v1/tablets/enroll");
+    await tap(page, "Registrar");
+    await expectScreen(page, "welcome");
+
+    // Restarted without a connection to the server: the offline screen, which retries.
+    await page.route("**/api/v1/survey", (route) => route.abort("internetdisconnected"));
+    await openKiosk(page);
+    await expectScreen(page, "offline");
+    await expect(page.getByRole("heading", { name: "No hay conexión" })).toBeVisible();
+    await expectAccessible(page, "the offline screen");
+    await page.unroute("**/api/v1/survey");
+    await tap(page, "Reintentar");
+    await expectScreen(page, "welcome");
+  });
 });
 
 test("the kiosk is an installable web app with a fresh service worker", async ({ page, request }) => {

@@ -1,14 +1,11 @@
 //! The staff panel behind the station's PIN. It shows only the tablet's health (station,
-//! answers waiting to be sent, last delivery, app version, connection), never an answer.
+//! answers waiting to be sent, last delivery, app version, connection), never an answer,
+//! and lets staff enroll the tablet again or leave kiosk mode.
 use super::icons::DeleteIcon;
 use crate::i18n::staff as text;
-use leptos::ev::SubmitEvent;
+use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
-
-/// Where the offline queue notes its last successful delivery (milliseconds since the
-/// epoch, or a date the browser can parse).
-pub const LAST_DELIVERY_KEY: &str = "digna.last_delivery";
 
 /// A PIN is a few digits; longer input is cut here.
 const PIN_MAX_LEN: usize = 12;
@@ -28,6 +25,8 @@ pub fn StaffPanel(
     heading: NodeRef<html::H1>,
     on_close: Callback<()>,
     on_reenroll: Callback<()>,
+    /// The kiosk's repeat-press filter: whether a tap now counts.
+    accept_tap: Callback<(), bool>,
 ) -> impl IntoView {
     let phase = RwSignal::new(Phase::Locked);
     let pin = RwSignal::new(String::new());
@@ -82,24 +81,32 @@ pub fn StaffPanel(
                 {digits
                     .into_iter()
                     .map(|d| view! {
-                        <button type="button" class="pin-key" on:click=move |_| type_digit(d)>{d.to_string()}</button>
+                        <button type="button" class="pin-key" on:click=on_tap(accept_tap, move || type_digit(d))>
+                            {d.to_string()}
+                        </button>
                     })
                     .collect_view()}
                 <button
                     type="button"
                     class="pin-key pin-delete"
                     aria-label=text::DELETE
-                    on:click=move |_| pin.update(|p| {
+                    on:click=on_tap(accept_tap, move || pin.update(|p| {
                         p.pop();
-                    })
+                    }))
                 >
                     <DeleteIcon/>
                 </button>
-                <button type="button" class="pin-key" on:click=move |_| type_digit('0')>"0"</button>
+                <button type="button" class="pin-key" on:click=on_tap(accept_tap, move || type_digit('0'))>"0"</button>
                 <button
                     type="submit"
                     class="pin-key pin-enter"
                     aria-disabled=move || (phase.get() == Phase::Checking).to_string()
+                    // A repeated tap must not submit the form again.
+                    on:click=move |ev: MouseEvent| {
+                        if !accept_tap.run(()) {
+                            ev.prevent_default();
+                        }
+                    }
                 >
                     {move || if phase.get() == Phase::Checking { text::CHECKING } else { text::UNLOCK }}
                 </button>
@@ -145,7 +152,18 @@ pub fn StaffPanel(
                 Phase::Unlocked => view! {
                     <Health station_name/>
                     <div class="staff-actions">
-                        <button type="button" class="button quiet reenroll" on:click=move |_| phase.set(Phase::ConfirmReenroll)>
+                        <button
+                            type="button"
+                            class="button quiet leave-kiosk"
+                            on:click=on_tap(accept_tap, leave_kiosk_mode)
+                        >
+                            {text::LEAVE_KIOSK}
+                        </button>
+                        <button
+                            type="button"
+                            class="button quiet reenroll"
+                            on:click=on_tap(accept_tap, move || phase.set(Phase::ConfirmReenroll))
+                        >
                             {text::REENROLL}
                         </button>
                     </div>
@@ -154,10 +172,18 @@ pub fn StaffPanel(
                 Phase::ConfirmReenroll => view! {
                     <p class="note" role="alert">{text::REENROLL_CONFIRM}</p>
                     <div class="staff-actions">
-                        <button type="button" class="button primary reenroll-yes" on:click=move |_| on_reenroll.run(())>
+                        <button
+                            type="button"
+                            class="button primary reenroll-yes"
+                            on:click=on_tap(accept_tap, move || on_reenroll.run(()))
+                        >
                             {text::REENROLL_YES}
                         </button>
-                        <button type="button" class="button quiet" on:click=move |_| phase.set(Phase::Unlocked)>
+                        <button
+                            type="button"
+                            class="button quiet"
+                            on:click=on_tap(accept_tap, move || phase.set(Phase::Unlocked))
+                        >
                             {text::CANCEL}
                         </button>
                     </div>
@@ -167,10 +193,34 @@ pub fn StaffPanel(
             <div class="alert-slot">
                 {move || note.get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}
             </div>
-            <button type="button" class="button quiet staff-close" on:click=move |_| on_close.run(())>
+            <button type="button" class="button quiet staff-close" on:click=on_tap(accept_tap, move || on_close.run(()))>
                 {text::CLOSE}
             </button>
         </section>
+    }
+}
+
+/// A click handler that runs `action` only for a tap the repeat-press filter accepts.
+fn on_tap(accept_tap: Callback<(), bool>, action: impl Fn() + 'static) -> impl Fn(MouseEvent) + 'static {
+    move |_| {
+        if accept_tap.run(()) {
+            action();
+        }
+    }
+}
+
+/// Leaves kiosk mode so that staff can use the browser: out of full screen, and away
+/// from the kiosk to the site's plain home page (which links back to the kiosk).
+fn leave_kiosk_mode() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        if let Some(document) = window.document() {
+            if document.fullscreen_element().is_some() {
+                document.exit_fullscreen();
+            }
+        }
+        // Leaving the page runs the kiosk's `pagehide`, which forgets any visit.
+        let _ = window.location().assign("/");
     }
 }
 
@@ -179,6 +229,10 @@ pub fn StaffPanel(
 fn Health(#[prop(into)] station_name: Signal<Option<String>>) -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let queued = RwSignal::new(None::<u64>);
+    let refused = move || {
+        refresh.track();
+        refused_answers()
+    };
     #[cfg(feature = "hydrate")]
     {
         let load_queue = move || {
@@ -221,6 +275,15 @@ fn Health(#[prop(into)] station_name: Signal<Option<String>>) -> impl IntoView {
                 <dt>{text::QUEUE}</dt>
                 <dd data-health="queue">{move || queued.get().map_or_else(|| text::UNKNOWN.to_string(), |n| n.to_string())}</dd>
             </div>
+            {move || {
+                let refused = refused();
+                (refused > 0).then(|| view! {
+                    <div>
+                        <dt>{text::REFUSED}</dt>
+                        <dd data-health="refused">{refused}</dd>
+                    </div>
+                })
+            }}
             <div>
                 <dt>{text::LAST_DELIVERY}</dt>
                 <dd data-health="last-delivery">{last_delivery}</dd>
@@ -243,20 +306,26 @@ async fn queued_answers() -> Option<u64> {
     Some(u64::from(crate::kiosk_queue::queued_count().await))
 }
 
+/// How many queued answers the server refused at their last delivery: a number only.
+fn refused_answers() -> u32 {
+    #[cfg(feature = "hydrate")]
+    {
+        crate::kiosk_queue::refused_count()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
 /// "hace 3 min" since the last successful delivery, if the queue has noted one.
 fn last_delivery_ago() -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         use leptos::web_sys::js_sys::Date;
-        let stored = web_sys::window()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(LAST_DELIVERY_KEY).ok().flatten())
-            .map(|s| {
-                let s = s.trim();
-                s.parse::<f64>().unwrap_or_else(|_| Date::parse(s))
-            })
-            .filter(|at| at.is_finite());
-        // The queue also remembers the last delivery of this page's life.
+        // Noted in local storage, so that it survives a reload or a restart…
+        let stored = crate::kiosk_api::stored_last_delivery();
+        // …and in memory, should local storage be unavailable.
         let at = match (stored, crate::kiosk_queue::last_delivered_ms()) {
             (Some(a), Some(b)) => a.max(b),
             (a, b) => a.or(b)?,

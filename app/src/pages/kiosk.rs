@@ -136,8 +136,9 @@ impl Kiosk {
         self.answers.with(is_child)
     }
 
-    /// Whether a tap on a kiosk button counts: every answer and navigation button asks
-    /// here, so that a double tap never answers the next question too.
+    /// Whether a tap on a kiosk button counts: every button of the kiosk (answers,
+    /// navigation, languages, the staff panel's PIN pad) asks here, so that a double tap
+    /// never answers the next question too.
     fn accept_tap(self) -> bool {
         self.taps.try_update_value(|t| t.accept(now_ms())).unwrap_or(false)
     }
@@ -601,7 +602,7 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
                                         class="language"
                                         lang=l.code()
                                         aria-pressed=move || if lang.get() == l { "true" } else { "false" }
-                                        on:click=move |_| lang.set(l)
+                                        on:click=kiosk.on_tap(move || lang.set(l))
                                     >
                                         <CheckIcon/>
                                         <span>{l.native_name()}</span>
@@ -914,6 +915,7 @@ fn staff_screen(kiosk: Kiosk) -> impl IntoView {
             heading=kiosk.heading
             on_close=Callback::new(move |()| kiosk.welcome_next_visitor())
             on_reenroll=Callback::new(move |()| kiosk.reenroll())
+            accept_tap=Callback::new(move |()| kiosk.accept_tap())
         />
     }
 }
