@@ -6,6 +6,7 @@
 //!
 //! For children the scale is gentle: no crying or angry face. The two lowest levels show
 //! a neutral face and a slightly unsure one, so a child is never shown distress.
+use leptos::either::EitherOf6;
 use leptos::prelude::*;
 
 const INK: &str = "#2b2733";
@@ -47,46 +48,40 @@ pub fn Face(level: u8, #[prop(optional)] gentle: bool) -> impl IntoView {
         _ => ("#7cc3a2", Mood::Joy),
     };
     let features = match mood {
-        Mood::Neutral => view! {
+        Mood::Neutral => EitherOf6::A(view! {
             <circle cx="22" cy="27" r="3.5" fill=INK/>
             <circle cx="42" cy="27" r="3.5" fill=INK/>
             <path d="M22 43 L42 43" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
-        }
-        .into_any(),
-        Mood::Unsure => view! {
+        }),
+        Mood::Unsure => EitherOf6::B(view! {
             <path d="M16 19 Q22 16 27 18" fill="none" stroke=INK stroke-width="2.5" stroke-linecap="round"/>
             <circle cx="22" cy="27" r="3.5" fill=INK/>
             <circle cx="42" cy="27" r="3.5" fill=INK/>
             <path d="M22 44 Q27 41 32 44 Q37 47 42 43" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
-        }
-        .into_any(),
-        Mood::Upset => view! {
+        }),
+        Mood::Upset => EitherOf6::C(view! {
             <path d="M14 22 L26 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
             <path d="M50 22 L38 17" stroke=INK stroke-width="3" stroke-linecap="round"/>
             <circle cx="22" cy="28" r="3.5" fill=INK/>
             <circle cx="42" cy="28" r="3.5" fill=INK/>
             <path d="M19 50 Q32 36 45 50" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
-        }
-        .into_any(),
-        Mood::Sad => view! {
+        }),
+        Mood::Sad => EitherOf6::D(view! {
             <circle cx="22" cy="27" r="3.5" fill=INK/>
             <circle cx="42" cy="27" r="3.5" fill=INK/>
             <path d="M22 46 Q32 40 42 46" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
-        }
-        .into_any(),
-        Mood::Smile => view! {
+        }),
+        Mood::Smile => EitherOf6::E(view! {
             <circle cx="22" cy="26" r="3.5" fill=INK/>
             <circle cx="42" cy="26" r="3.5" fill=INK/>
             <path d="M21 39 Q32 49 43 39" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
-        }
-        .into_any(),
-        Mood::Joy => view! {
+        }),
+        Mood::Joy => EitherOf6::F(view! {
             <path d="M16 27 Q22 20 28 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
             <path d="M36 27 Q42 20 48 27" fill="none" stroke=INK stroke-width="3.5" stroke-linecap="round"/>
             <path d="M17 36 Q32 58 47 36 Z" fill=INK stroke=INK stroke-width="2" stroke-linejoin="round"/>
             <path d="M25 45 Q32 50 39 45" fill="none" stroke="#f4b6a8" stroke-width="3" stroke-linecap="round"/>
-        }
-        .into_any(),
+        }),
     };
     view! {
         <svg class="face" data-mood=mood.name() viewBox="0 0 64 64" width="64" height="64" aria-hidden="true" focusable="false">

@@ -3,6 +3,7 @@
 //! and lets staff enroll the tablet again or leave kiosk mode.
 use super::icons::DeleteIcon;
 use crate::i18n::staff as text;
+use leptos::either::EitherOf3;
 use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
@@ -148,8 +149,8 @@ pub fn StaffPanel(
         <section class="screen screen-staff" lang="es">
             <h1 tabindex="-1" node_ref=heading>{text::TITLE}</h1>
             {move || match shown.get() {
-                Phase::Locked | Phase::Checking => pin_form().into_any(),
-                Phase::Unlocked => view! {
+                Phase::Locked | Phase::Checking => EitherOf3::A(pin_form()),
+                Phase::Unlocked => EitherOf3::B(view! {
                     <Health station_name/>
                     <div class="staff-actions">
                         <button
@@ -167,9 +168,8 @@ pub fn StaffPanel(
                             {text::REENROLL}
                         </button>
                     </div>
-                }
-                .into_any(),
-                Phase::ConfirmReenroll => view! {
+                }),
+                Phase::ConfirmReenroll => EitherOf3::C(view! {
                     <p class="note" role="alert">{text::REENROLL_CONFIRM}</p>
                     <div class="staff-actions">
                         <button
@@ -187,8 +187,7 @@ pub fn StaffPanel(
                             {text::CANCEL}
                         </button>
                     </div>
-                }
-                .into_any(),
+                }),
             }}
             <div class="alert-slot">
                 {move || note.get().map(|message| view! { <p class="alert" role="alert">{message}</p> })}

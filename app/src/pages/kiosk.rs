@@ -16,6 +16,7 @@ use crate::i18n::{self, texts};
 use crate::kiosk_config::KioskConfig;
 use crate::kiosk_timing::{now_ms, IdleStep, Inactivity, TapFilter, VisitClock};
 use crate::speech::Voices;
+use leptos::either::{EitherOf3, EitherOf7};
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -432,18 +433,75 @@ impl Kiosk {
 }
 
 /// The kiosk page at `/kiosk`.
+///
+/// The server renders the loading screen, and the browser hydrates only that; then it
+/// builds the kiosk in its place (`kiosk_view`). Every other screen is decided in the
+/// browser anyway, and building instead of hydrating keeps the hydration code of every
+/// screen out of the WebAssembly (bench/bundle.md: about a fifth of it).
 #[component]
 pub fn Kiosk() -> impl IntoView {
-    let kiosk = Kiosk::new();
     let query = leptos_router::hooks::use_query_map();
+    let host = NodeRef::<html::Div>::new();
 
-    // Effects run only in the browser, after hydration: the server and the first
-    // client render both show the loading screen, so hydration matches.
+    // Effects run only in the browser, after hydration. When the router builds the page
+    // (the browser came from another page of the app) the effect may run before the host
+    // element exists: it runs again once it does, and only then.
+    #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        let Some(host) = host.get() else { return };
         let code = query.with_untracked(|q| q.get("code")).filter(|c| !c.trim().is_empty());
         let seconds = |name: &str| query.with_untracked(|q| q.get(name)).and_then(|v| v.trim().parse::<u32>().ok());
-        kiosk.idle_override.set_value((seconds("inactivity"), seconds("grace")));
-        kiosk.boot(code);
+        let idle_override = (seconds("inactivity"), seconds("grace"));
+        untrack(move || mount_in(host.into(), move || kiosk_view(code, idle_override)));
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = query;
+
+    view! {
+        <crate::pwa::InstallableApp/>
+        <div class="kiosk-host" style="display: contents" node_ref=host>
+            <div class="kiosk" lang="es" data-screen="loading" data-hydrated="false">
+                <main id="kiosk-main" class="kiosk-main">
+                    <section class="screen screen-loading">
+                        <LoadingDots/>
+                        <h1 class="loading-title" tabindex="-1">{texts(Language::Es).loading}</h1>
+                    </section>
+                </main>
+                <HelpBanner lang=Signal::stored(Language::Es)/>
+            </div>
+        </div>
+    }
+}
+
+/// Builds `view` in the browser in place of what `host` holds, for as long as the
+/// current reactive owner lives: it is unmounted when the page is left.
+#[cfg(feature = "hydrate")]
+fn mount_in<V: IntoView + 'static>(host: web_sys::Element, view: impl FnOnce() -> V) {
+    use leptos::tachys::view::{Mountable, Render};
+
+    struct Mounted<M: Mountable>(M);
+    impl<M: Mountable> Drop for Mounted<M> {
+        fn drop(&mut self) {
+            self.0.unmount();
+        }
+    }
+
+    // What the server rendered is static: nothing refers to it once it is gone.
+    host.set_inner_html("");
+    let mut state = view().into_view().build();
+    state.mount(&host, None);
+    StoredValue::new_local(Mounted(state));
+}
+
+/// The kiosk, built in the browser: the server never renders it.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn kiosk_view(code_in_url: Option<String>, idle_override: (Option<u32>, Option<u32>)) -> impl IntoView {
+    let kiosk = Kiosk::new();
+
+    // Decides the first screen once the kiosk is in the page.
+    Effect::new(move |_| {
+        kiosk.idle_override.set_value(idle_override);
+        kiosk.boot(code_in_url.clone());
     });
 
     // Returns to welcome a few seconds after the thank-you screen appears.
@@ -472,7 +530,6 @@ pub fn Kiosk() -> impl IntoView {
     let asking = Memo::new(move |_| kiosk.still_there.get().is_some());
     let lang = kiosk.lang;
     view! {
-        <crate::pwa::InstallableApp/>
         <div
             class="kiosk"
             lang=move || lang.get().code()
@@ -483,14 +540,16 @@ pub fn Kiosk() -> impl IntoView {
             on:keydown=move |_| kiosk.touched()
         >
             <main id="kiosk-main" class="kiosk-main">
+                // Static dispatch rather than `into_any()`, whose table of functions would
+                // keep every screen's hydration code in the WebAssembly.
                 {move || match kiosk.screen.get() {
-                    Screen::Loading => loading_screen(kiosk).into_any(),
-                    Screen::Enroll => enroll_screen(kiosk).into_any(),
-                    Screen::Welcome => welcome_screen(kiosk).into_any(),
-                    Screen::Question(i) => question_screen(kiosk, i).into_any(),
-                    Screen::Thanks => thanks_screen(kiosk).into_any(),
-                    Screen::Offline => offline_screen(kiosk).into_any(),
-                    Screen::Staff => staff_screen(kiosk).into_any(),
+                    Screen::Loading => EitherOf7::A(loading_screen(kiosk)),
+                    Screen::Enroll => EitherOf7::B(enroll_screen(kiosk)),
+                    Screen::Welcome => EitherOf7::C(welcome_screen(kiosk)),
+                    Screen::Question(i) => EitherOf7::D(question_screen(kiosk, i)),
+                    Screen::Thanks => EitherOf7::E(thanks_screen(kiosk)),
+                    Screen::Offline => EitherOf7::F(offline_screen(kiosk)),
+                    Screen::Staff => EitherOf7::G(staff_screen(kiosk)),
                 }}
             </main>
             <HelpBanner lang/>
@@ -507,15 +566,22 @@ fn loading_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
     view! {
         <section class="screen screen-loading">
-            <div class="loading-dots" aria-hidden="true">
-                <span></span>
-                <span></span>
-                <span></span>
-            </div>
+            <LoadingDots/>
             <h1 class="loading-title" tabindex="-1" node_ref=kiosk.heading>
                 {move || texts(lang.get()).loading}
             </h1>
         </section>
+    }
+}
+
+#[component]
+fn LoadingDots() -> impl IntoView {
+    view! {
+        <div class="loading-dots" aria-hidden="true">
+            <span></span>
+            <span></span>
+            <span></span>
+        </div>
     }
 }
 
@@ -673,10 +739,8 @@ fn scale_label(lang: Language, level: u8) -> &'static str {
     }
 }
 
-fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
-    let Some(question) = kiosk.question(index) else {
-        return ().into_any();
-    };
+fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoView> {
+    let question = kiosk.question(index)?;
     let lang = kiosk.lang;
     let t = move || texts(lang.get());
     let total = kiosk.question_count();
@@ -706,12 +770,12 @@ fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
 
     let is_multi = question.kind == QuestionKind::Multi;
     let answers = match question.kind {
-        QuestionKind::Scale4 => scale_answers(kiosk, key).into_any(),
-        QuestionKind::Single => single_answers(kiosk, key, question).into_any(),
-        QuestionKind::Multi => multi_answers(kiosk, key, question).into_any(),
+        QuestionKind::Scale4 => EitherOf3::A(scale_answers(kiosk, key)),
+        QuestionKind::Single => EitherOf3::B(single_answers(kiosk, key, question)),
+        QuestionKind::Multi => EitherOf3::C(multi_answers(kiosk, key, question)),
     };
 
-    view! {
+    Some(view! {
         <section class="screen screen-question" data-question=key.get_value()>
             <div class="survey-top">
                 <div class="progress">
@@ -751,8 +815,7 @@ fn question_screen(kiosk: Kiosk, index: usize) -> impl IntoView {
                 })}
             </div>
         </section>
-    }
-    .into_any()
+    })
 }
 
 /// Whether the answer to `key` is `value`, as `aria-pressed` wants it.
