@@ -45,13 +45,20 @@ struct EnrollRequest<'a> {
     code: &'a str,
 }
 
+/// What enrolment gives the tablet.
 #[derive(Deserialize)]
-struct EnrollResponse {
-    token: String,
+pub struct Enrolled {
+    /// The device token.
+    pub token: String,
+    /// The server's public key (standard base64), the same `GET /api/v1/kiosk` publishes:
+    /// with it the tablet seals and queues answers durably before it has ever reached
+    /// `/api/v1/kiosk`. Missing only from a server older than the kiosk.
+    #[serde(default)]
+    pub seal_public_key: Option<String>,
 }
 
-/// Redeems a one-time enrollment code for a device token.
-pub async fn enroll(code: &str) -> Result<String, EnrollError> {
+/// Redeems a one-time enrollment code for a device token and the server's public key.
+pub async fn enroll(code: &str) -> Result<Enrolled, EnrollError> {
     let resp = Request::post("/api/v1/tablets/enroll")
         .json(&EnrollRequest { code: code.trim() })
         .map_err(|_| EnrollError::Server)?
@@ -59,7 +66,7 @@ pub async fn enroll(code: &str) -> Result<String, EnrollError> {
         .await
         .map_err(|_| EnrollError::Network)?;
     match resp.status() {
-        201 => resp.json::<EnrollResponse>().await.map(|r| r.token).map_err(|_| EnrollError::Server),
+        201 => resp.json::<Enrolled>().await.map_err(|_| EnrollError::Server),
         400 | 422 => Err(EnrollError::InvalidCode),
         _ => Err(EnrollError::Server),
     }
@@ -96,7 +103,8 @@ pub fn stored_seal_key() -> Option<crypto_box::PublicKey> {
     parse_public_key(&storage()?.get_item(SEAL_KEY_KEY).ok().flatten()?)
 }
 
-/// Keeps the server's public key; a malformed key is ignored. Returns whether it was kept.
+/// Keeps the server's public key, replacing the one kept before (the server's key may
+/// have been replaced); a malformed key is ignored. Returns whether it was kept.
 pub fn store_seal_key(base64: &str) -> bool {
     match (parse_public_key(base64), storage()) {
         (Some(_), Some(s)) => s.set_item(SEAL_KEY_KEY, base64.trim()).is_ok(),

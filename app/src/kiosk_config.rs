@@ -10,7 +10,8 @@ use serde::Deserialize;
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct KioskConfig {
     pub station: StationInfo,
-    /// The server's public key for sealing queued answers (used by the offline queue).
+    /// The server's public key for sealing queued answers: the tablet keeps it, replacing
+    /// the one it got at enrolment should the server's key have been replaced.
     #[serde(default)]
     pub seal_public_key: Option<String>,
     #[serde(default)]

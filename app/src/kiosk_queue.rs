@@ -108,13 +108,20 @@ pub fn start(on_revoked: impl Fn() + 'static) {
 
 /// Seals a finished survey, queues it and starts delivering it. Returns at once: the
 /// thank-you screen never waits for storage or the network.
+///
+/// The key is the one the tablet keeps in local storage: received at enrolment, and
+/// replaced whenever `/api/v1/kiosk` publishes another one. So a tablet that has not
+/// reached `/api/v1/kiosk` since enrolment still seals, and queues durably, at once.
 pub fn submit(body: SubmissionBody) {
     let sealed = kiosk_api::stored_seal_key().and_then(|key| seal_submission(&key, &body, &mut OsRng));
     match sealed {
         Some(sealed) => queue_sealed(body.id, sealed.into()),
         None => {
-            // No key yet (the server has never been reached since enrollment): deliver
-            // from memory only, and seal it as soon as a key arrives.
+            // No key at all: only a tablet enrolled by a server whose enrolment did not
+            // hand out the key, and that has not reached `/api/v1/kiosk` since. An answer
+            // is never written to storage unsealed, so this one lives in this page's
+            // memory only (a reload before a key arrives loses it): it is delivered from
+            // there, or sealed and queued as soon as a key arrives (`keep_seal_key`).
             let entry = Entry { id: body.id.clone(), payload: Payload::Plain(Rc::new(body)), durable: false };
             with_outbox(|o| o.memory.push(entry));
             deliver_now();
@@ -135,8 +142,9 @@ fn queue_sealed(id: String, sealed: Rc<[u8]>) {
     });
 }
 
-/// Keeps the server's public key (standard base64) for sealing, then seals and stores
-/// any survey that was waiting in memory for a key.
+/// Keeps the server's public key (standard base64) for sealing, from enrolment or from
+/// `/api/v1/kiosk`, replacing the one kept before when the server's key was replaced;
+/// then seals and stores any survey that was waiting in memory for a key.
 pub fn keep_seal_key(base64: &str) {
     if !kiosk_api::store_seal_key(base64) {
         return;

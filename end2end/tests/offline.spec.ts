@@ -80,6 +80,45 @@ const queued = (page: Page) =>
       }),
   );
 
+/** Everything the page can read back: every IndexedDB database and store, and localStorage. */
+const tabletStorage = (page: Page) =>
+  page.evaluate(async () => {
+    const text = (value: unknown): string =>
+      JSON.stringify(value, (_key, v) => {
+        if (v instanceof ArrayBuffer) v = new Uint8Array(v);
+        if (ArrayBuffer.isView(v)) return String.fromCharCode(...new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+        return v;
+      });
+    const parts: string[] = [];
+    let records = 0;
+    for (const info of await indexedDB.databases()) {
+      if (!info.name) continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(info.name!);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      for (const name of Array.from(db.objectStoreNames)) {
+        const all = await new Promise<unknown[]>((resolve, reject) => {
+          const req = db.transaction(name).objectStore(name).getAll();
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+        records += all.length;
+        parts.push(`${info.name}/${name}: ${text(all)}`);
+      }
+      db.close();
+    }
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i)!;
+      parts.push(`localStorage ${key}: ${localStorage.getItem(key)}`);
+    }
+    return { all: parts.join("\n"), records };
+  });
+
+/** The words of a survey's answers and of its plain JSON form, none of which may be readable on the tablet. */
+const PLAINTEXT = ["respect", "believed", "safety", "waiting_time", "15-30", "improve", "information", "rather_not", "survey_version"];
+
 test("answers given while the server is unreachable survive a reload and are stored exactly once", async ({ page }) => {
   const station = await enrollNewTablet(page);
   await cutDelivery(page);
@@ -117,49 +156,79 @@ test("the tablet's storage holds no readable answer, delivered or queued", async
   await answerSurvey(page);
   await expect.poll(() => queued(page), { message: "the second answer waits on the tablet" }).toBe(1);
 
-  // Everything the page can read back: every IndexedDB database and store, and localStorage.
-  const stored = await page.evaluate(async () => {
-    const text = (value: unknown): string =>
-      JSON.stringify(value, (_key, v) => {
-        if (v instanceof ArrayBuffer) v = new Uint8Array(v);
-        if (ArrayBuffer.isView(v)) return String.fromCharCode(...new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-        return v;
-      });
-    const parts: string[] = [];
-    let records = 0;
-    for (const info of await indexedDB.databases()) {
-      if (!info.name) continue;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open(info.name!);
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      for (const name of Array.from(db.objectStoreNames)) {
-        const all = await new Promise<unknown[]>((resolve, reject) => {
-          const req = db.transaction(name).objectStore(name).getAll();
-          req.onsuccess = () => resolve(req.result);
-          req.onerror = () => reject(req.error);
-        });
-        records += all.length;
-        parts.push(`${info.name}/${name}: ${text(all)}`);
-      }
-      db.close();
-    }
-    for (let i = 0; i < localStorage.length; i++) {
-      const key = localStorage.key(i)!;
-      parts.push(`localStorage ${key}: ${localStorage.getItem(key)}`);
-    }
-    return { all: parts.join("\n"), records };
-  });
+  const stored = await tabletStorage(page);
 
   expect(stored.records, "the queued answer was read back").toBe(1);
   expect(stored.all).toContain("digna.seal_public_key");
-  for (const plain of ["respect", "believed", "safety", "waiting_time", "15-30", "improve", "information", "rather_not", "survey_version"]) {
+  for (const plain of PLAINTEXT) {
     expect(stored.all, `no "${plain}" on the tablet`).not.toContain(plain);
   }
 
   await restoreDelivery(page);
   await expect.poll(() => pending(station), { timeout: 60_000 }).toBe(2);
+});
+
+test.describe("a tablet that has never reached /api/v1/kiosk", () => {
+  // The service worker fetches /api/v1/kiosk itself, out of the page's routes' sight:
+  // without it, the page's routes alone decide what the tablet can reach.
+  test.use({ serviceWorkers: "block" });
+
+  test("seals and queues an answer with the key from enrolment, keeps it through a reload, and delivers it once", async ({
+    page,
+  }) => {
+    const KIOSK = "**/api/v1/kiosk";
+    const storedKey = () => page.evaluate(() => localStorage.getItem("digna.seal_public_key"));
+    let kioskTries = 0;
+    await page.route(KIOSK, (route) => {
+      kioskTries += 1;
+      return route.abort("internetdisconnected");
+    });
+    await cutDelivery(page);
+    const station = await enrollNewTablet(page);
+    await expect.poll(() => kioskTries, { message: "the kiosk asked for its configuration in vain" }).toBeGreaterThan(0);
+    expect(await storedKey(), "the key from enrolment is kept").toMatch(/^[A-Za-z0-9+/]{43}=$/);
+
+    await answerSurvey(page);
+    await expect.poll(() => queued(page), { message: "the answer is queued durably at once" }).toBe(1);
+
+    // A restart, still without the server: the answer is still queued, and sealed.
+    await openKiosk(page);
+    await expectScreen(page, "welcome");
+    expect(await queued(page), "the reload kept it").toBe(1);
+    const stored = await tabletStorage(page);
+    expect(stored.records, "the queued answer was read back").toBe(1);
+    for (const plain of PLAINTEXT) {
+      expect(stored.all, `no "${plain}" on the tablet`).not.toContain(plain);
+    }
+    expect(pending(station), "nothing reached the server").toBe(0);
+
+    // The network returns: the answer is delivered sealed, and stored once.
+    const deliveries: string[] = [];
+    await restoreDelivery(page);
+    await page.route(RESPONSES, (route) => {
+      deliveries.push(route.request().postData() ?? "");
+      return route.continue();
+    });
+    await page.unroute(KIOSK);
+    await page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await expect.poll(() => pending(station), { message: "the queued answer arrives", timeout: 60_000 }).toBe(1);
+    await expect.poll(() => queued(page), { message: "and leaves the queue" }).toBe(0);
+    expect(deliveries.length).toBeGreaterThan(0);
+    for (const body of deliveries) expect(Object.keys(JSON.parse(body)), "only sealed deliveries").toEqual(["sealed"]);
+    await page.waitForTimeout(2000);
+    expect(pending(station), "stored exactly once").toBe(1);
+
+    // The server's key is replaced: the tablet keeps the one /api/v1/kiosk now publishes.
+    const replaced = Buffer.alloc(32, 7).toString("base64");
+    expect(await storedKey()).not.toBe(replaced);
+    await page.route(KIOSK, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...(await response.json()), seal_public_key: replaced } });
+    });
+    await openKiosk(page);
+    await expectScreen(page, "welcome");
+    await expect.poll(storedKey, { message: "the replaced key is kept" }).toBe(replaced);
+  });
 });
 
 test("a revoked tablet keeps its queue, and delivers it after re-enrolment", async ({ page }) => {

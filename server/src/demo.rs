@@ -7,8 +7,8 @@
 use app::db::accounts::Grants;
 use app::db::responses::{iso_week_label, write_released};
 use app::domain::{
-    AnswerValue, Email, Language, Name, Password, ResponseContent, Role, ScaleValue, StationCode, AGE_BAND_KEY,
-    RESPONDENT_KEY,
+    Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
+    RATHER_NOT, RESPONDENT_KEY,
 };
 use app::seal::{new_token, secret_hash};
 use rand::seq::SliceRandom;
@@ -52,7 +52,8 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
             // A slow improvement over the weeks, so trends have something to show.
             let q = (quality + (WEEKS - weeks_ago) as f64 * 0.01).min(0.95);
             let n = rng.gen_range(k.max(8)..=k.max(8) + 12);
-            let contents = (0..n).map(|_| synthetic_response(&mut rng, &survey, q)).collect();
+            let contents =
+                (0..n).map(|_| synthetic_response(&mut rng, &survey, q)).collect::<anyhow::Result<Vec<_>>>()?;
             write_released(&mut tx, id, &week, contents).await?;
             total += n;
         }
@@ -104,9 +105,14 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
     Ok(lines.join("\n"))
 }
 
-fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality: f64) -> ResponseContent {
+/// A synthetic response, made as a tablet's would be: a body, parsed against the survey.
+fn synthetic_response(
+    rng: &mut impl Rng,
+    survey: &app::domain::Survey,
+    quality: f64,
+) -> anyhow::Result<ResponseContent> {
     let language = if rng.gen_bool(0.9) { Language::Es } else { Language::En };
-    let mut answers = BTreeMap::new();
+    let mut answers = serde_json::Map::new();
     for q in &survey.questions {
         if rng.gen_bool(0.08) {
             continue; // skipped
@@ -114,11 +120,11 @@ fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality:
         let value = match q.kind {
             app::domain::QuestionKind::Scale4 => {
                 if rng.gen_bool(0.04) {
-                    AnswerValue::Scale(ScaleValue::RatherNot)
+                    serde_json::Value::from(RATHER_NOT)
                 } else {
                     let x: f64 = rng.gen::<f64>() * 0.6 + quality * 0.7;
                     let score = (1.0 + x * 3.0).round().clamp(1.0, 4.0) as u8;
-                    AnswerValue::Scale(ScaleValue::Score(score))
+                    serde_json::Value::from(score)
                 }
             }
             app::domain::QuestionKind::Single => {
@@ -127,17 +133,23 @@ fn synthetic_response(rng: &mut impl Rng, survey: &app::domain::Survey, quality:
                     AGE_BAND_KEY => vec!["18-plus", "18-plus", "18-plus", "12-17", "under-12"],
                     _ => q.choices.iter().map(|c| c.key.as_str()).collect(),
                 };
-                AnswerValue::Choice(keys.choose(rng).copied().unwrap_or_default().to_string())
+                serde_json::Value::from(keys.choose(rng).copied().unwrap_or_default())
             }
             app::domain::QuestionKind::Multi => {
                 let n = rng.gen_range(1..=3.min(q.choices.len()));
-                let chosen: BTreeSet<String> = q.choices.choose_multiple(rng, n).map(|c| c.key.clone()).collect();
-                AnswerValue::Choices(chosen)
+                serde_json::Value::from(q.choices.choose_multiple(rng, n).map(|c| c.key.as_str()).collect::<Vec<_>>())
             }
         };
         answers.insert(q.key.clone(), value);
     }
-    ResponseContent { survey_version: survey.version, language, answers, suspect: false }
+    let body = SubmissionBody {
+        id: uuid::Builder::from_random_bytes(rng.gen()).into_uuid().to_string(),
+        survey_version: survey.version,
+        language: language.code().to_string(),
+        answers,
+        durations: None,
+    };
+    Ok(Submission::parse(&body, survey).map_err(anyhow::Error::msg)?.into_content())
 }
 
 // ---------------------------------------------------------------- at scale

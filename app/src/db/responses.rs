@@ -58,7 +58,7 @@ pub async fn submit_batch(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let key_hashes: Vec<Vec<u8>> = batch.iter().map(|p| key.client_key_hash(&p.submission.id)).collect();
+    let key_hashes: Vec<Vec<u8>> = batch.iter().map(|p| key.client_key_hash(p.submission.id())).collect();
     let keys = json_array(key_hashes.iter().map(|h| hex(h)))?;
     let mut tx = pool.begin().await?;
     // Writing first takes the write lock at once, so concurrent writers queue on the busy
@@ -84,7 +84,7 @@ pub async fn submit_batch(
             continue;
         }
         let id = random_id();
-        let plaintext = serde_json::to_vec(&pending.submission.content).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let plaintext = serde_json::to_vec(pending.submission.content()).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let sealed = key.seal(&seal_context(pending.station_id, &id), &plaintext);
         rows.push(json!([hex(&id), pending.station_id, hex(&sealed)]));
         touched.insert(pending.station_id, &pending.iso_week);
@@ -120,7 +120,9 @@ pub async fn submit_batch(
     Ok(outcomes)
 }
 
-pub(crate) fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
+/// What a pending response's seal is bound to: its station and its id, so a sealed
+/// record moved to another row or station does not open.
+pub fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
     let mut ctx = station_id.to_be_bytes().to_vec();
     ctx.extend_from_slice(id);
     ctx
@@ -154,19 +156,26 @@ async fn release_pending(
     .fetch_all(&mut **tx)
     .await?;
     let mut opened: BTreeMap<i64, Vec<(Vec<u8>, ResponseContent)>> = BTreeMap::new();
-    let mut unreadable = 0usize;
+    let (mut unreadable, mut refused) = (0usize, 0usize);
     for row in rows {
-        let content = key
-            .open(&seal_context(row.station_id, &row.id), &row.sealed)
-            .and_then(|plain| serde_json::from_slice::<ResponseContent>(&plain).ok());
-        match content {
-            Some(c) => opened.entry(row.station_id).or_default().push((row.id, c)),
-            None => unreadable += 1,
+        let Some(plain) = key.open(&seal_context(row.station_id, &row.id), &row.sealed) else {
+            unreadable += 1;
+            continue;
+        };
+        // Parsed, not trusted: content that breaks a rule of the domain types stays sealed.
+        match serde_json::from_slice::<ResponseContent>(&plain) {
+            Ok(c) => opened.entry(row.station_id).or_default().push((row.id, c)),
+            Err(_) => refused += 1,
         }
     }
     if unreadable > 0 {
         // Sealed under another key (a lost or replaced key file): leave them, never guess.
         tracing::error!(unreadable, "pending responses cannot be opened with the current seal key");
+    }
+    if refused > 0 {
+        // Opened, but not something this server seals (corrupted, or written by hand):
+        // leave them too. The reason is not logged: it could quote an answer.
+        tracing::error!(refused, "pending responses opened but hold invalid content; left pending");
     }
     let mut released = Vec::new();
     for (station_id, iso_week) in due {
@@ -200,11 +209,11 @@ pub async fn write_released(
     let mut answers = Vec::new();
     for content in &contents {
         let id = hex(&random_id());
-        let language = content.language.code();
-        let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect);
-        responses.push(json!([id, content.survey_version, language, respondent, age_band, suspect]));
+        let language = content.language().code();
+        let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect());
+        responses.push(json!([id, content.survey_version(), language, respondent, age_band, suspect]));
         let dims: Dims = (
-            content.survey_version,
+            content.survey_version(),
             language.to_string(),
             respondent.unwrap_or_default().to_string(),
             age_band.unwrap_or_default().to_string(),
@@ -214,7 +223,7 @@ pub async fn write_released(
         for (question, answer) in content.care_answers() {
             for value in answer.stored_values() {
                 answers.push(json!([id, question, value]));
-                *answer_counts.entry((dims.clone(), question.clone(), value)).or_default() += 1;
+                *answer_counts.entry((dims.clone(), question.to_string(), value)).or_default() += 1;
             }
         }
     }

@@ -22,8 +22,8 @@ pub use dashboard::{
 pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
 pub use language::Language;
 pub use response::{
-    AnswerValue, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Submission, SubmissionBody,
-    AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
+    AnswerError, AnswerValue, Choices, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Score, Submission,
+    SubmissionBody, AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
 pub use station::{KioskSetting, KioskSettings, Name, OutOfRange, SilentTabletDays, StaffPin, StationCode};
 pub use suppress::{shown_breakdown, suppress_breakdown, Shown};

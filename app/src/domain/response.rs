@@ -1,4 +1,4 @@
-use super::{Language, QuestionKind, Survey};
+use super::{ChoiceKey, Language, Question, QuestionKey, QuestionKind, Survey};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,20 +126,128 @@ impl fmt::Display for ClientId {
     }
 }
 
+/// Why an answer value was refused, whatever the survey says.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    #[error("{0} is out of range; expected 1 to 4")]
+    ScoreOutOfRange(u8),
+    #[error("empty list; leave the question out to skip it")]
+    NoChoice,
+    #[error("choice {0:?} appears twice")]
+    DuplicateChoice(String),
+}
+
+/// A face-scale score: 1 (very bad) to 4 (very good), and nothing else. Stored and sent
+/// as the bare number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct Score(u8);
+
+impl Score {
+    /// Every score, from very bad to very good.
+    pub const ALL: [Score; 4] = [Score(1), Score(2), Score(3), Score(4)];
+
+    pub fn new(n: u8) -> Result<Self, AnswerError> {
+        match n {
+            1..=4 => Ok(Score(n)),
+            _ => Err(AnswerError::ScoreOutOfRange(n)),
+        }
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<u8> for Score {
+    type Error = AnswerError;
+    fn try_from(n: u8) -> Result<Self, AnswerError> {
+        Score::new(n)
+    }
+}
+
+impl From<Score> for u8 {
+    fn from(s: Score) -> u8 {
+        s.0
+    }
+}
+
+impl fmt::Display for Score {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A face-scale answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ScaleValue {
-    /// 1 (very bad) to 4 (very good).
-    Score(u8),
+    Score(Score),
     RatherNot,
+}
+
+/// The choices of a multiple-choice answer: at least one, each once, in key order.
+/// Stored as a list of keys; a list that is empty or names a choice twice is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Vec<ChoiceKey>")]
+pub struct Choices(BTreeSet<ChoiceKey>);
+
+impl Choices {
+    pub fn new(keys: impl IntoIterator<Item = ChoiceKey>) -> Result<Self, AnswerError> {
+        let mut set = BTreeSet::new();
+        for key in keys {
+            if set.contains(&key) {
+                return Err(AnswerError::DuplicateChoice(key.into()));
+            }
+            set.insert(key);
+        }
+        if set.is_empty() {
+            return Err(AnswerError::NoChoice);
+        }
+        Ok(Choices(set))
+    }
+
+    /// A single choice.
+    pub fn one(key: ChoiceKey) -> Self {
+        Choices(BTreeSet::from([key]))
+    }
+
+    /// These choices with `key` added, or taken away if it was chosen: `None` when that
+    /// leaves nothing chosen (the question is then unanswered).
+    pub fn toggled(mut self, key: &ChoiceKey) -> Option<Self> {
+        if !self.0.remove(key) {
+            self.0.insert(key.clone());
+        }
+        (!self.0.is_empty()).then_some(self)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &ChoiceKey> {
+        self.0.iter()
+    }
+}
+
+impl TryFrom<Vec<ChoiceKey>> for Choices {
+    type Error = AnswerError;
+    fn try_from(keys: Vec<ChoiceKey>) -> Result<Self, AnswerError> {
+        Choices::new(keys)
+    }
+}
+
+impl Serialize for Choices {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 /// One valid answer to one question.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AnswerValue {
     Scale(ScaleValue),
-    Choice(String),
-    Choices(BTreeSet<String>),
+    Choice(ChoiceKey),
+    Choices(Choices),
 }
 
 impl AnswerValue {
@@ -148,8 +256,8 @@ impl AnswerValue {
         match self {
             AnswerValue::Scale(ScaleValue::Score(n)) => vec![n.to_string()],
             AnswerValue::Scale(ScaleValue::RatherNot) => vec![RATHER_NOT.to_string()],
-            AnswerValue::Choice(c) => vec![c.clone()],
-            AnswerValue::Choices(cs) => cs.iter().cloned().collect(),
+            AnswerValue::Choice(c) => vec![c.to_string()],
+            AnswerValue::Choices(cs) => cs.iter().map(ChoiceKey::to_string).collect(),
         }
     }
 
@@ -157,83 +265,156 @@ impl AnswerValue {
     /// key, or a list of choice keys. The inverse of parsing.
     pub fn to_json(&self) -> Value {
         match self {
-            AnswerValue::Scale(ScaleValue::Score(n)) => Value::from(*n),
+            AnswerValue::Scale(ScaleValue::Score(n)) => Value::from(n.get()),
             AnswerValue::Scale(ScaleValue::RatherNot) => Value::from(RATHER_NOT),
-            AnswerValue::Choice(c) => Value::from(c.as_str()),
-            AnswerValue::Choices(cs) => Value::from(cs.iter().map(|c| Value::from(c.as_str())).collect::<Vec<_>>()),
+            AnswerValue::Choice(c) => Value::from(c.as_ref()),
+            AnswerValue::Choices(cs) => Value::from(cs.iter().map(|c| Value::from(c.as_ref())).collect::<Vec<_>>()),
         }
     }
 
-    fn parse(kind: QuestionKind, question: &super::Question, value: &Value, field: &str) -> Result<Self, FieldError> {
+    fn parse(question: &Question, value: &Value, field: &str) -> Result<Self, FieldError> {
         let err = |m: String| FieldError::new(field, m);
-        match kind {
+        // A choice of this question, as a key (a survey key that is not a valid key
+        // cannot be answered).
+        let choice = |s: &str, expected: &str| match question.choice(s) {
+            Some(_) => ChoiceKey::parse(s).map_err(|e| err(format!("choice {s:?} is malformed: {e}"))),
+            None => Err(err(format!("unknown choice {s:?}; expected {expected} {}", choice_list(question)))),
+        };
+        match question.kind {
             QuestionKind::Scale4 => match value {
-                Value::Number(n) => match n.as_u64() {
-                    Some(v @ 1..=4) => Ok(AnswerValue::Scale(ScaleValue::Score(v as u8))),
+                Value::Number(n) => match n.as_u64().and_then(|v| u8::try_from(v).ok()).map(Score::new) {
+                    Some(Ok(score)) => Ok(AnswerValue::Scale(ScaleValue::Score(score))),
                     _ => Err(err(format!("{n} is out of range; expected 1 to 4 or \"rather_not\""))),
                 },
                 Value::String(s) if s == RATHER_NOT => Ok(AnswerValue::Scale(ScaleValue::RatherNot)),
                 _ => Err(err("expected 1 to 4 or \"rather_not\"".into())),
             },
             QuestionKind::Single => match value {
-                Value::String(s) if question.choice(s).is_some() => Ok(AnswerValue::Choice(s.clone())),
-                Value::String(s) => {
-                    Err(err(format!("unknown choice {s:?}; expected one of {}", choice_list(question))))
-                }
+                Value::String(s) => Ok(AnswerValue::Choice(choice(s, "one of")?)),
                 _ => Err(err(format!("expected one of {}", choice_list(question)))),
             },
             QuestionKind::Multi => {
                 let Value::Array(items) = value else {
                     return Err(err(format!("expected a list of choices from {}", choice_list(question))));
                 };
-                if items.is_empty() {
-                    return Err(err("empty list; leave the question out to skip it".into()));
-                }
-                let mut chosen = BTreeSet::new();
+                let mut chosen = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
-                        Value::String(s) if question.choice(s).is_some() => {
-                            if !chosen.insert(s.clone()) {
-                                return Err(err(format!("choice {s:?} appears twice")));
-                            }
-                        }
-                        Value::String(s) => {
-                            return Err(err(format!(
-                                "unknown choice {s:?}; expected choices from {}",
-                                choice_list(question)
-                            )))
-                        }
+                        Value::String(s) => chosen.push(choice(s, "choices from")?),
                         _ => return Err(err("every choice must be a string".into())),
                     }
                 }
-                Ok(AnswerValue::Choices(chosen))
+                Choices::new(chosen).map(AnswerValue::Choices).map_err(|e| err(e.to_string()))
             }
         }
     }
 }
 
-fn choice_list(q: &super::Question) -> String {
+fn choice_list(q: &Question) -> String {
     q.choices.iter().map(|c| format!("{:?}", c.key)).collect::<Vec<_>>().join(", ")
 }
 
 /// What a visitor said: the part of a response that is sealed while pending and
 /// becomes plain rows on release. It holds no time and nothing about the device.
+///
+/// Made only by [`Submission::parse`], which checks it against its survey version, or
+/// read back from a sealed record, which is checked again on the way in (every value
+/// valid, no question answered twice, no field but these four): a record the server did
+/// not write that way is refused, never trusted. The JSON is the sealed record's format:
+/// keep it stable, or pending responses sealed by an earlier release will not open.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SealedContent")]
 pub struct ResponseContent {
-    pub survey_version: i64,
-    pub language: Language,
+    survey_version: i64,
+    language: Language,
     /// Question key → answer; skipped questions are absent.
-    pub answers: BTreeMap<String, AnswerValue>,
+    answers: BTreeMap<QuestionKey, AnswerValue>,
     /// Completed implausibly fast, or too soon after the previous survey on the same
     /// tablet: kept, but left out of dashboards and exports by default.
+    suspect: bool,
+}
+
+/// [`ResponseContent`] as read from a sealed record, before it is checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SealedContent {
+    survey_version: i64,
+    language: Language,
+    #[serde(deserialize_with = "answered_once")]
+    answers: BTreeMap<QuestionKey, AnswerValue>,
+    // Records sealed before the flag existed have none.
     #[serde(default)]
-    pub suspect: bool,
+    suspect: bool,
+}
+
+impl TryFrom<SealedContent> for ResponseContent {
+    type Error = String;
+    fn try_from(c: SealedContent) -> Result<Self, String> {
+        if c.survey_version < 1 {
+            return Err(format!("survey version {} does not exist; versions start at 1", c.survey_version));
+        }
+        Ok(ResponseContent {
+            survey_version: c.survey_version,
+            language: c.language,
+            answers: c.answers,
+            suspect: c.suspect,
+        })
+    }
+}
+
+/// Reads the answers, refusing a question answered twice (a plain map would keep the
+/// last answer silently).
+fn answered_once<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<QuestionKey, AnswerValue>, D::Error> {
+    struct Answers;
+    impl<'de> serde::de::Visitor<'de> for Answers {
+        type Value = BTreeMap<QuestionKey, AnswerValue>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of question key to answer")
+        }
+
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut answers = BTreeMap::new();
+            while let Some((key, answer)) = map.next_entry::<QuestionKey, AnswerValue>()? {
+                if answers.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format_args!("question {key:?} is answered twice")));
+                }
+                answers.insert(key, answer);
+            }
+            Ok(answers)
+        }
+    }
+    d.deserialize_map(Answers)
 }
 
 impl ResponseContent {
+    /// The published survey version the answers were given under.
+    pub fn survey_version(&self) -> i64 {
+        self.survey_version
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// Question key → answer; skipped questions are absent.
+    pub fn answers(&self) -> &BTreeMap<QuestionKey, AnswerValue> {
+        &self.answers
+    }
+
+    /// The answer to one question, if it was not skipped.
+    pub fn answer(&self, question: &str) -> Option<&AnswerValue> {
+        self.answers.get(question)
+    }
+
+    /// Whether the visit was implausibly fast (see [`Submission::set_suspect`]).
+    pub fn suspect(&self) -> bool {
+        self.suspect
+    }
+
     fn profile(&self, key: &str) -> Option<&str> {
         match self.answers.get(key) {
-            Some(AnswerValue::Choice(c)) => Some(c),
+            Some(AnswerValue::Choice(c)) => Some(c.as_ref()),
             _ => None,
         }
     }
@@ -249,8 +430,8 @@ impl ResponseContent {
     }
 
     /// The answers to the questions about care: every answer but the profile items.
-    pub fn care_answers(&self) -> impl Iterator<Item = (&String, &AnswerValue)> {
-        self.answers.iter().filter(|(k, _)| k.as_str() != RESPONDENT_KEY && k.as_str() != AGE_BAND_KEY)
+    pub fn care_answers(&self) -> impl Iterator<Item = (&QuestionKey, &AnswerValue)> {
+        self.answers.iter().filter(|(k, _)| k.as_ref() != RESPONDENT_KEY && k.as_ref() != AGE_BAND_KEY)
     }
 }
 
@@ -258,10 +439,10 @@ impl ResponseContent {
 /// version it was given under.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Submission {
-    pub id: ClientId,
-    pub content: ResponseContent,
-    /// What the tablet measured; used to derive `content.suspect`, never stored.
-    pub durations: Option<Durations>,
+    id: ClientId,
+    content: ResponseContent,
+    /// What the tablet measured; used to derive the suspect flag, never stored.
+    durations: Option<Durations>,
 }
 
 impl Submission {
@@ -284,13 +465,39 @@ impl Submission {
             let question = survey.question(key).ok_or_else(|| {
                 FieldError::new(&field, format!("unknown question in survey version {}", survey.version))
             })?;
-            answers.insert(key.clone(), AnswerValue::parse(question.kind, question, value, &field)?);
+            let key = QuestionKey::parse(key).map_err(|e| FieldError::new(&field, format!("malformed key: {e}")))?;
+            answers.insert(key, AnswerValue::parse(question, value, &field)?);
         }
         Ok(Submission {
             id,
             content: ResponseContent { survey_version: survey.version, language, answers, suspect: false },
             durations: body.durations,
         })
+    }
+
+    pub fn id(&self) -> &ClientId {
+        &self.id
+    }
+
+    pub fn content(&self) -> &ResponseContent {
+        &self.content
+    }
+
+    /// What the tablet measured, if it said.
+    pub fn durations(&self) -> Option<Durations> {
+        self.durations
+    }
+
+    /// Flags the response as completed implausibly fast: kept, but left out of
+    /// dashboards and exports by default. The station's settings decide it from the
+    /// durations, which are not stored.
+    pub fn set_suspect(&mut self, suspect: bool) {
+        self.content.suspect = suspect;
+    }
+
+    /// The content alone, as it is sealed and released.
+    pub fn into_content(self) -> ResponseContent {
+        self.content
     }
 }
 
@@ -348,18 +555,20 @@ mod tests {
             "respect": 4, "waiting_time": "15-30", "improve": ["privacy", "information"], "respondent": "self"
         })))
         .unwrap();
-        assert_eq!(s.content.answers["respect"], AnswerValue::Scale(ScaleValue::Score(4)));
-        assert_eq!(s.content.answers["improve"].stored_values(), vec!["information", "privacy"]);
-        assert_eq!(s.content.respondent(), Some("self"));
-        assert_eq!(s.content.care_answers().count(), 3);
+        let content = s.content();
+        assert_eq!(content.answer("respect"), Some(&AnswerValue::Scale(ScaleValue::Score(Score::ALL[3]))));
+        assert_eq!(content.answer("improve").unwrap().stored_values(), vec!["information", "privacy"]);
+        assert_eq!(content.respondent(), Some("self"));
+        assert_eq!(content.care_answers().count(), 3);
+        assert_eq!((content.survey_version(), content.language(), content.suspect()), (3, Language::Es, false));
     }
 
     #[test]
     fn accepts_rather_not_and_an_all_skipped_survey() {
         let s = parse(body(json!({"respect": "rather_not"}))).unwrap();
-        assert_eq!(s.content.answers["respect"].stored_values(), vec![RATHER_NOT]);
+        assert_eq!(s.content().answer("respect").unwrap().stored_values(), vec![RATHER_NOT]);
         let s = parse(body(json!({}))).unwrap();
-        assert!(s.content.answers.is_empty());
+        assert!(s.content().answers().is_empty());
         let mut no_answers = body(json!({}));
         no_answers.as_object_mut().unwrap().remove("answers");
         assert!(parse(no_answers).is_ok(), "a body without answers is a fully skipped survey");
@@ -441,15 +650,163 @@ mod tests {
         survey.questions.push(question("believed", QuestionKind::Scale4, &[]));
         let s = Submission::parse(&SubmissionBody::from_json(body.clone()).unwrap(), &survey).unwrap();
         let wire: serde_json::Map<String, Value> =
-            s.content.answers.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+            s.content().answers().iter().map(|(k, v)| (k.to_string(), v.to_json())).collect();
         assert_eq!(Value::Object(wire), body["answers"]);
     }
 
     #[test]
     fn content_round_trips_through_json_for_sealing() {
         let s = parse(body(json!({"respect": 2, "improve": ["privacy"], "respondent": "companion"}))).unwrap();
-        let bytes = serde_json::to_vec(&s.content).unwrap();
+        let bytes = serde_json::to_vec(s.content()).unwrap();
         let back: ResponseContent = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(back, s.content);
+        assert_eq!(&back, s.content());
+    }
+
+    #[test]
+    fn scores_hold_only_one_to_four() {
+        for n in 1..=4u8 {
+            assert_eq!(Score::new(n).map(Score::get), Ok(n));
+        }
+        assert_eq!(Score::ALL.map(Score::get), [1, 2, 3, 4]);
+        for (case, n) in [("zero", 0u8), ("five", 5), ("largest byte", 255)] {
+            assert_eq!(Score::new(n), Err(AnswerError::ScoreOutOfRange(n)), "{case}");
+            assert_eq!(Score::try_from(n), Err(AnswerError::ScoreOutOfRange(n)), "{case}: try_from");
+        }
+    }
+
+    fn key(s: &str) -> ChoiceKey {
+        ChoiceKey::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_multiple_choice_answer_holds_each_choice_once_and_at_least_one() {
+        let both = Choices::new([key("privacy"), key("information")]).unwrap();
+        assert_eq!(both.iter().map(ChoiceKey::as_ref).collect::<Vec<_>>(), ["information", "privacy"], "key order");
+        assert!(both.contains("privacy") && !both.contains("respect"));
+        let cases: [(&str, Vec<ChoiceKey>, AnswerError); 3] = [
+            ("no choice", vec![], AnswerError::NoChoice),
+            (
+                "the same choice twice",
+                vec![key("privacy"), key("privacy")],
+                AnswerError::DuplicateChoice("privacy".into()),
+            ),
+            ("twice, apart", vec![key("a"), key("b"), key("a")], AnswerError::DuplicateChoice("a".into())),
+        ];
+        for (case, keys, error) in cases {
+            assert_eq!(Choices::new(keys), Err(error), "{case}");
+        }
+    }
+
+    #[test]
+    fn toggling_the_last_choice_away_leaves_the_question_unanswered() {
+        let one = Choices::one(key("privacy"));
+        let two = one.clone().toggled(&key("safety")).unwrap();
+        assert_eq!(two, Choices::new([key("privacy"), key("safety")]).unwrap());
+        assert_eq!(two.toggled(&key("safety")), Some(one.clone()));
+        assert_eq!(one.toggled(&key("privacy")), None);
+    }
+
+    /// A sealed record exactly as the release before these types sealed it (serde's
+    /// derived format of the old `ResponseContent`): pending responses sealed then must
+    /// still open and release.
+    const SEALED_BEFORE: &str = r#"{"survey_version":1,"language":"es","answers":{"age_band":{"Choice":"18-plus"},"improve":{"Choices":["children","information"]},"privacy":{"Scale":"RatherNot"},"respect":{"Scale":{"Score":4}},"respondent":{"Choice":"self"},"waiting_time":{"Choice":"15-30"}},"suspect":true}"#;
+
+    #[test]
+    fn content_sealed_by_the_previous_release_still_opens_byte_for_byte() {
+        let content: ResponseContent = serde_json::from_str(SEALED_BEFORE).unwrap();
+        assert_eq!(content.survey_version(), 1);
+        assert_eq!(content.language(), Language::Es);
+        assert!(content.suspect());
+        assert_eq!(content.answer("respect"), Some(&AnswerValue::Scale(ScaleValue::Score(Score::ALL[3]))));
+        assert_eq!(content.answer("privacy"), Some(&AnswerValue::Scale(ScaleValue::RatherNot)));
+        assert_eq!(content.answer("waiting_time"), Some(&AnswerValue::Choice(key("15-30"))));
+        assert_eq!(
+            content.answer("improve"),
+            Some(&AnswerValue::Choices(Choices::new([key("information"), key("children")]).unwrap()))
+        );
+        assert_eq!((content.respondent(), content.age_band()), (Some("self"), Some("18-plus")));
+        assert_eq!(serde_json::to_string(&content).unwrap(), SEALED_BEFORE, "sealed again, the same bytes");
+
+        // Records sealed before the suspect flag existed.
+        let without_flag = r#"{"survey_version":2,"language":"en","answers":{"respect":{"Scale":{"Score":1}}}}"#;
+        let content: ResponseContent = serde_json::from_str(without_flag).unwrap();
+        assert!(!content.suspect());
+        assert_eq!(content.answer("respect").unwrap().stored_values(), ["1"]);
+    }
+
+    #[test]
+    fn a_sealed_record_that_breaks_a_rule_is_refused() {
+        let record = |answers: &str| {
+            format!(r#"{{"survey_version":1,"language":"es","answers":{{{answers}}},"suspect":false}}"#)
+        };
+        let long = format!(r#""respect":{{"Choice":"{}"}}"#, "a".repeat(41));
+        let cases: Vec<(&str, String)> = vec![
+            ("score zero", record(r#""respect":{"Scale":{"Score":0}}"#)),
+            ("score five", record(r#""respect":{"Scale":{"Score":5}}"#)),
+            ("score 255", record(r#""respect":{"Scale":{"Score":255}}"#)),
+            ("score 256", record(r#""respect":{"Scale":{"Score":256}}"#)),
+            ("score negative", record(r#""respect":{"Scale":{"Score":-1}}"#)),
+            ("score fraction", record(r#""respect":{"Scale":{"Score":2.5}}"#)),
+            ("score as text", record(r#""respect":{"Scale":{"Score":"4"}}"#)),
+            ("unknown scale value", record(r#""respect":{"Scale":"Maybe"}"#)),
+            ("unknown kind of answer", record(r#""respect":{"Text":"fine"}"#)),
+            ("empty choice key", record(r#""waiting_time":{"Choice":""}"#)),
+            ("choice key in capitals", record(r#""respondent":{"Choice":"Self"}"#)),
+            ("choice key with a space", record(r#""waiting_time":{"Choice":"15 30"}"#)),
+            ("choice key starting with a hyphen", record(r#""waiting_time":{"Choice":"-1"}"#)),
+            ("choice key too long", record(&long)),
+            ("no choices", record(r#""improve":{"Choices":[]}"#)),
+            ("a choice twice", record(r#""improve":{"Choices":["privacy","privacy"]}"#)),
+            ("a malformed choice among several", record(r#""improve":{"Choices":["privacy","a:b"]}"#)),
+            ("choices as one string", record(r#""improve":{"Choices":"privacy"}"#)),
+            ("empty question key", record(r#""":{"Scale":{"Score":4}}"#)),
+            ("question key in capitals", record(r#""Respect":{"Scale":{"Score":4}}"#)),
+            ("question key naming an export column", record(r#""suspect":{"Scale":{"Score":4}}"#)),
+            ("a question answered twice", record(r#""respect":{"Scale":{"Score":4}},"respect":{"Scale":{"Score":1}}"#)),
+            ("survey version zero", r#"{"survey_version":0,"language":"es","answers":{}}"#.into()),
+            ("unknown language", r#"{"survey_version":1,"language":"fr","answers":{}}"#.into()),
+            ("no language", r#"{"survey_version":1,"answers":{}}"#.into()),
+            ("no answers", r#"{"survey_version":1,"language":"es"}"#.into()),
+            (
+                "a field the server never seals",
+                r#"{"survey_version":1,"language":"es","answers":{},"suspect":false,"tablet":7}"#.into(),
+            ),
+            ("not an object", "[1,2]".into()),
+            ("cut short", SEALED_BEFORE[..SEALED_BEFORE.len() - 9].into()),
+        ];
+        for (case, json) in cases {
+            if let Ok(c) = serde_json::from_str::<ResponseContent>(&json) {
+                panic!("{case}: accepted {c:?} from {json}");
+            }
+        }
+    }
+
+    #[test]
+    fn answer_values_are_checked_when_read_too() {
+        let cases = [
+            ("score zero", r#"{"Scale":{"Score":0}}"#),
+            ("score five", r#"{"Scale":{"Score":5}}"#),
+            ("score 255", r#"{"Scale":{"Score":255}}"#),
+            ("malformed choice", r#"{"Choice":"no way"}"#),
+            ("empty choices", r#"{"Choices":[]}"#),
+            ("duplicate choices", r#"{"Choices":["a","a"]}"#),
+        ];
+        for (case, json) in cases {
+            assert!(serde_json::from_str::<AnswerValue>(json).is_err(), "{case}: {json}");
+        }
+        for n in 1..=4u8 {
+            let json = format!(r#"{{"Scale":{{"Score":{n}}}}}"#);
+            let value: AnswerValue = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&value).unwrap(), json);
+        }
+    }
+
+    #[test]
+    fn a_survey_choice_whose_key_is_malformed_cannot_be_answered() {
+        let mut survey = survey();
+        survey.questions[1].choices.push(choice("Not A Key"));
+        let b = SubmissionBody::from_json(body(json!({"waiting_time": "Not A Key"}))).unwrap();
+        let e = Submission::parse(&b, &survey).unwrap_err();
+        assert_eq!(e.field, "answers.waiting_time", "{e}");
     }
 }

@@ -267,6 +267,14 @@ macro_rules! key_conversions {
             }
         }
 
+        // Keys compare, order and hash as their text, so maps and sets of keys can be
+        // searched by a plain `&str`.
+        impl std::borrow::Borrow<str> for $t {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl std::fmt::Display for $t {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(&self.0)

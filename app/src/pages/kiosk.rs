@@ -11,7 +11,9 @@ use crate::components::icons::{
     SkipIcon, TalkIcon,
 };
 use crate::components::{Face, HelpBanner, ListenButton, StaffPanel, StillThereDialog};
-use crate::domain::{AnswerValue, Language, Question, QuestionKind, ScaleValue, Survey, Texts};
+use crate::domain::{
+    AnswerValue, ChoiceKey, Choices, Language, Question, QuestionKind, ScaleValue, Score, Survey, Texts,
+};
 use crate::i18n::{self, texts};
 use crate::kiosk_config::KioskConfig;
 use crate::kiosk_timing::{now_ms, IdleStep, Inactivity, TapFilter, VisitClock};
@@ -20,7 +22,7 @@ use leptos::either::{EitherOf3, EitherOf7};
 use leptos::ev::SubmitEvent;
 use leptos::html;
 use leptos::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// How long the thank-you screen stays before the kiosk returns to welcome by itself.
 const THANKS_SECONDS: u64 = 6;
@@ -302,16 +304,13 @@ impl Kiosk {
         self.advance();
     }
 
-    fn toggle_choice(self, key: &str, choice: &str) {
+    fn toggle_choice(self, key: &str, choice: &ChoiceKey) {
         self.answers.update(|a| {
-            let mut chosen = match a.remove(key) {
-                Some(AnswerValue::Choices(c)) => c,
-                _ => BTreeSet::new(),
+            let chosen = match a.remove(key) {
+                Some(AnswerValue::Choices(c)) => c.toggled(choice),
+                _ => Some(Choices::one(choice.clone())),
             };
-            if !chosen.remove(choice) {
-                chosen.insert(choice.to_string());
-            }
-            if !chosen.is_empty() {
+            if let Some(chosen) = chosen {
                 a.insert(key.to_string(), AnswerValue::Choices(chosen));
             }
         });
@@ -415,8 +414,13 @@ impl Kiosk {
             self.enrolling.set(true);
             leptos::task::spawn_local(async move {
                 match enroll(&code).await {
-                    Ok(token) => {
-                        store_token(&token);
+                    Ok(enrolled) => {
+                        store_token(&enrolled.token);
+                        // From now on every finished survey is sealed and queued durably,
+                        // even if `/api/v1/kiosk` never answers.
+                        if let Some(key) = &enrolled.seal_public_key {
+                            crate::kiosk_queue::keep_seal_key(key);
+                        }
                         crate::kiosk_queue::deliver_now();
                         self.enroll_note.set(None);
                         self.enroll_code.set(String::new());
@@ -710,7 +714,7 @@ fn asked_order(questions: &[Question]) -> Vec<usize> {
 
 /// Whether the answers say a child or adolescent is answering.
 fn is_child(answers: &BTreeMap<String, AnswerValue>) -> bool {
-    let chose = |key: &str, choices: &[&str]| matches!(answers.get(key), Some(AnswerValue::Choice(c)) if choices.contains(&c.as_str()));
+    let chose = |key: &str, choices: &[&str]| matches!(answers.get(key), Some(AnswerValue::Choice(c)) if choices.contains(&c.as_ref()));
     chose(crate::domain::RESPONDENT_KEY, &["child"]) || chose(crate::domain::AGE_BAND_KEY, &["under-12", "12-17"])
 }
 
@@ -836,15 +840,17 @@ fn pressed(
 
 fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
     let lang = kiosk.lang;
-    let faces = (1..=4u8)
-        .map(|level| {
-            let value = AnswerValue::Scale(ScaleValue::Score(level));
+    let faces = Score::ALL
+        .into_iter()
+        .map(|score| {
+            let level = score.get();
+            let value = AnswerValue::Scale(ScaleValue::Score(score));
             view! {
                 <button
                     type="button"
                     class=format!("answer face-answer level-{level}")
                     data-value=level
-                    aria-pressed=pressed(kiosk, key, move |a| *a == AnswerValue::Scale(ScaleValue::Score(level)))
+                    aria-pressed=pressed(kiosk, key, move |a| *a == AnswerValue::Scale(ScaleValue::Score(score)))
                     on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, value.clone())))
                 >
                     // A child sees positive and neutral faces only.
@@ -882,8 +888,9 @@ fn single_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) ->
     let choices = question
         .choices
         .into_iter()
-        .map(|choice| {
-            let choice_key = choice.key.clone();
+        // A choice whose key is malformed cannot be answered (the server would refuse it).
+        .filter_map(|choice| Some((ChoiceKey::parse(&choice.key).ok()?, choice)))
+        .map(|(choice_key, choice)| {
             let is = choice_key.clone();
             let (text, child_text) = (choice.text, choice.child_text);
             let answer = AnswerValue::Choice(choice_key.clone());
@@ -891,7 +898,7 @@ fn single_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) ->
                 <button
                     type="button"
                     class="answer choice"
-                    data-value=choice_key
+                    data-value=choice.key
                     aria-pressed=pressed(kiosk, key, move |a| matches!(a, AnswerValue::Choice(c) if *c == is))
                     on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, answer.clone())))
                 >
@@ -913,8 +920,10 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
     let choices = question
         .choices
         .into_iter()
-        .map(|choice| {
-            let choice_key = StoredValue::new(choice.key.clone());
+        // A choice whose key is malformed cannot be answered (the server would refuse it).
+        .filter_map(|choice| Some((ChoiceKey::parse(&choice.key).ok()?, choice)))
+        .map(|(choice_key, choice)| {
+            let choice_key = StoredValue::new(choice_key);
             let (text, child_text) = (choice.text, choice.child_text);
             view! {
                 <button
@@ -922,7 +931,7 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
                     class="answer choice toggle"
                     data-value=choice.key
                     aria-pressed=pressed(kiosk, key, move |a| {
-                        matches!(a, AnswerValue::Choices(cs) if choice_key.with_value(|c| cs.contains(c)))
+                        matches!(a, AnswerValue::Choices(cs) if choice_key.with_value(|c| cs.contains(c.as_ref())))
                     })
                     on:click=kiosk.on_tap(move || key.with_value(|k| choice_key.with_value(|c| kiosk.toggle_choice(k, c))))
                 >
@@ -1029,7 +1038,9 @@ mod tests {
 
     #[test]
     fn a_child_is_recognised_by_either_profile_item() {
-        let with = |key: &str, choice: &str| BTreeMap::from([(key.to_string(), AnswerValue::Choice(choice.into()))]);
+        let with = |key: &str, choice: &str| {
+            BTreeMap::from([(key.to_string(), AnswerValue::Choice(ChoiceKey::parse(choice).unwrap()))])
+        };
         assert!(is_child(&with("respondent", "child")));
         assert!(is_child(&with("age_band", "under-12")));
         assert!(is_child(&with("age_band", "12-17")));

@@ -72,8 +72,8 @@ async fn store(
     })?;
     let mut submission = Submission::parse(&body, &survey)?;
     // Only the flag is kept, never the durations it comes from.
-    submission.content.suspect =
-        submission.durations.is_some_and(|d| station.settings.is_suspect(d.survey_ms, d.since_previous_ms));
+    let suspect = submission.durations().is_some_and(|d| station.settings.is_suspect(d.survey_ms, d.since_previous_ms));
+    submission.set_suspect(suspect);
     let pending =
         Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
     let outcome = ingest::store(state, pending).await?;

@@ -6,6 +6,7 @@ use app::seal::{new_token, secret_hash};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use base64::{engine::general_purpose::STANDARD, Engine};
 use serde::{Deserialize, Serialize};
 
 /// How long an enrollment code stays valid.
@@ -31,6 +32,11 @@ pub struct EnrollResponse {
     /// The device token: send it as `Authorization: Bearer <token>`. Shown once.
     pub token: String,
     pub station: EnrolledStation,
+    /// The server's X25519 public key (standard base64), as `GET /api/v1/kiosk` publishes
+    /// it: the tablet seals every finished survey to it, so that it can queue answers
+    /// durably before it has ever reached `/api/v1/kiosk`.
+    #[schema(example = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=")]
+    pub seal_public_key: String,
 }
 
 /// A fresh enrollment code, formatted `ABCD-EFGH` for reading aloud and typing.
@@ -78,7 +84,11 @@ pub async fn enroll(
         .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
     Ok((
         StatusCode::CREATED,
-        Json(EnrollResponse { token, station: EnrolledStation { code: station.code, name: station.name } }),
+        Json(EnrollResponse {
+            token,
+            station: EnrolledStation { code: station.code, name: station.name },
+            seal_public_key: STANDARD.encode(state.seal.box_public_key()),
+        }),
     ))
 }
 

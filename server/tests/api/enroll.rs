@@ -46,3 +46,37 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM tablets").await, 0);
 }
+
+/// A tablet must be able to seal answers from the moment it is enrolled, even if it
+/// never reaches `/api/v1/kiosk` afterwards: enrolment hands it the same public key.
+#[tokio::test]
+async fn enrolment_hands_the_tablet_the_key_it_seals_answers_to() {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    use crypto_box::aead::OsRng;
+
+    let app = spawn_app().await;
+    let station = app.add_station("LIM-01").await;
+    let code = app.enrollment_code(station).await;
+    let resp = app.enroll(&code).await;
+    assert_eq!(resp.status(), 201);
+    let enrolled: Value = resp.json().await.unwrap();
+    let key = enrolled["seal_public_key"].as_str().expect("the enrolment answer carries the key");
+    let token = enrolled["token"].as_str().unwrap();
+
+    let kiosk: Value =
+        app.client.get(app.url("/api/v1/kiosk")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(kiosk["seal_public_key"].as_str(), Some(key), "the key /api/v1/kiosk publishes, in the same form");
+
+    let bytes: [u8; 32] = STANDARD.decode(key).expect("standard base64").try_into().expect("32 bytes");
+    assert_eq!(bytes, app.state.seal.box_public_key(), "the server's own key");
+    let sealed = crypto_box::PublicKey::from_bytes(bytes).seal(&mut OsRng, b"{}").unwrap();
+    assert_eq!(app.state.seal.open_box(&sealed).as_deref(), Some(&b"{}"[..]), "what is sealed to it, the server opens");
+
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let schema = &doc["components"]["schemas"]["EnrollResponse"];
+    assert_eq!(schema["properties"]["seal_public_key"]["type"], "string", "documented: {schema}");
+    let required = schema["required"].as_array().expect("required fields");
+    for field in ["token", "station", "seal_public_key"] {
+        assert!(required.iter().any(|f| f == field), "{field} is documented as always present: {schema}");
+    }
+}

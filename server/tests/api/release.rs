@@ -340,3 +340,72 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
         assert_eq!(app.count(sql).await, n, "{sql}");
     }
 }
+
+/// Records as the release before the parse-don't-validate answer types sealed them
+/// (serde's derived JSON of the old `ResponseContent`, checked against that code), with
+/// and without the later `suspect` flag.
+const SEALED_BEFORE: [&str; 2] = [
+    r#"{"survey_version":1,"language":"es","answers":{"age_band":{"Choice":"18-plus"},"improve":{"Choices":["children","information"]},"privacy":{"Scale":"RatherNot"},"respect":{"Scale":{"Score":4}},"respondent":{"Choice":"self"},"waiting_time":{"Choice":"15-30"}},"suspect":true}"#,
+    r#"{"survey_version":1,"language":"en","answers":{"respect":{"Scale":{"Score":1}}}}"#,
+];
+
+/// Seals `plaintext` as a pending response of `station`, with the app's own key.
+async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &str) {
+    let id = app::seal::random_id();
+    let sealed = app.state.seal.seal(&app::db::responses::seal_context(station, &id), plaintext.as_bytes());
+    sqlx::query("INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)")
+        .bind(id)
+        .bind(station)
+        .bind(sealed)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
+    use crate::responses::pending;
+    use app::db::responses::{released_count, submit_batch};
+    let log = crate::helpers::TestLog::start();
+    let app = spawn_app().await;
+    let station = app.add_station("LIM-01").await;
+    for record in SEALED_BEFORE {
+        seal_pending(&app, station, record).await;
+    }
+    // Opens with the key, but no release ever sealed it: a score of 5.
+    seal_pending(
+        &app,
+        station,
+        r#"{"survey_version":1,"language":"es","answers":{"respect":{"Scale":{"Score":5}}},"suspect":false}"#,
+    )
+    .await;
+    for _ in 0..2 {
+        submit_batch(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
+            .await
+            .unwrap();
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
+    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "four valid of five: the invalid one is no vote");
+
+    submit_batch(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
+        .await
+        .unwrap();
+    assert_eq!(released_count(&app.pool, station).await.unwrap(), 5, "both old records released with three new");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1, "the invalid record stays sealed");
+    assert_eq!(app.count("SELECT COUNT(*) FROM answers WHERE value = '5'").await, 0);
+    // What the old records said reached the roll-ups.
+    assert_eq!(
+        app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'respect' AND value = '1'").await,
+        1
+    );
+    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1").await, 1);
+    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE language = 'en'").await, 1);
+    assert_eq!(
+        app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'waiting_time' AND value = '15-30'")
+            .await,
+        1
+    );
+    let logged = log.text();
+    assert!(logged.contains("hold invalid content"), "the refusal is logged: {logged}");
+    assert!(!logged.contains("Score"), "never what the record says: {logged}");
+}
