@@ -4,6 +4,9 @@
 #   bench/ingest.sh                 release builds, full sizes, median of BENCH_REPEAT runs (3)
 #   BENCH_SMOKE=1 bench/ingest.sh   debug builds, tiny sizes: proves it builds and runs
 #   BENCH_BUILD=0, DIGNA=…          skip the build, use another server binary
+#   BENCH_PIN=1                     server and ceiling on CPU 0, load generator on CPU 1
+#                                   (taskset): without it they share both cores, and the
+#                                   load generator's own work shows in the latency tail
 # Each run, back to back:
 #   1. the ceiling (server/examples/ingest_ceiling.rs): the same storage code, schema,
 #      durability, batching and release of k, from one process, no HTTP;
@@ -32,6 +35,12 @@ target_dir=${CARGO_TARGET_DIR:-target}
 DIGNA=${DIGNA:-$target_dir/$profile/digna}
 CEILING=$target_dir/$profile/examples/ingest_ceiling
 LOAD=$target_dir/$profile/examples/ingest_load
+
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+  on_server_cpu=(taskset -c 0) on_load_cpu=(taskset -c 1)
+else
+  on_server_cpu=(env) on_load_cpu=(env)
+fi
 
 work=$(mktemp -d)
 server_pid=""
@@ -69,7 +78,7 @@ PY
 
 for run in $(seq 1 "$repeat"); do
   echo "ingest run $run/$repeat: ceiling ($count submissions, then ${rate}/s for ${seconds} s)…" >&2
-  "$CEILING" --count "$count" --stations "$stations" --k "$k" --rate "$rate" --seconds "$seconds" \
+  "${on_server_cpu[@]}" "$CEILING" --count "$count" --stations "$stations" --k "$k" --rate "$rate" --seconds "$seconds" \
     >"$work/ceiling-$run.json"
 
   dir="$work/run-$run"
@@ -77,7 +86,7 @@ for run in $(seq 1 "$repeat"); do
   port=$(free_port)
   DATABASE_URL="sqlite://$dir/digna.db" DIGNA_KEY_FILE="$dir/digna.key" DIGNA_RELEASE_K="$k" \
     LEPTOS_SITE_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn \
-    "$DIGNA" serve 2>"$dir/server.log" &
+    "${on_server_cpu[@]}" "$DIGNA" serve 2>"$dir/server.log" &
   server_pid=$!
   for _ in $(seq 1 200); do
     curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/openapi.json" && break
@@ -85,14 +94,14 @@ for run in $(seq 1 "$repeat"); do
     sleep 0.05
   done
   echo "ingest run $run/$repeat: Digna on port $port (pid $server_pid)…" >&2
-  "$LOAD" --url "http://127.0.0.1:$port" --database "sqlite://$dir/digna.db" --pid "$server_pid" \
+  "${on_load_cpu[@]}" "$LOAD" --url "http://127.0.0.1:$port" --database "sqlite://$dir/digna.db" --pid "$server_pid" \
     --stations "$stations" --tablets "$tablets" --workers "$workers" --count "$count" \
     --rate "$rate" --seconds "$seconds" >"$work/load-$run.json"
   stop_server
 done
 
 python3 - "$work" "$repeat" <<'PY' | python3 bench/record.py
-import json, statistics, sys
+import json, os, statistics, sys
 work, repeat = sys.argv[1], int(sys.argv[2])
 ceil = [json.load(open(f"{work}/ceiling-{i}.json")) for i in range(1, repeat + 1)]
 load = [json.load(open(f"{work}/load-{i}.json")) for i in range(1, repeat + 1)]
@@ -146,6 +155,6 @@ spread = {
 }
 params = {"submissions": c["submissions"], "stations": c["stations"], "tablets": load[0]["tablets"],
           "workers": load[0]["workers"], "k": c["k"], "batch": c["batch"], "runs": repeat,
-          "fixed_rate": fixed, "per_run": spread}
+          "fixed_rate": fixed, "pinned": os.environ.get("BENCH_PIN") == "1", "per_run": spread}
 json.dump({"name": "ingest", "params": params, "figures": fig}, sys.stdout)
 PY

@@ -9,6 +9,7 @@ import {
   pending,
   questionHeading,
   released,
+  skipWholeSurvey,
   sql,
   tap,
   tapTwiceAtOnce,
@@ -25,19 +26,6 @@ async function answerProfileAsAdult(page: Page) {
   await expect(questionHeading(page)).toHaveText("¿Cuántos años tienes?");
   await tap(page, "18 años o más");
   await expect(questionHeading(page)).toHaveText("¿Te trataron con respeto?");
-}
-
-/** A visitor who skips every question, from welcome to the thank-you screen, then back. */
-async function skipWholeSurvey(page: Page) {
-  await expectScreen(page, "welcome");
-  await tap(page, "Comenzar");
-  while ((await kiosk(page).getAttribute("data-screen")) === "question") {
-    await expect(questionHeading(page)).toBeVisible();
-    await tap(page, "Saltar");
-  }
-  await expectScreen(page, "thanks");
-  await tap(page, "Terminar");
-  await expectScreen(page, "welcome");
 }
 
 /** Every choice on the current question is unselected. */
@@ -294,20 +282,6 @@ test("a child reads the simpler wording, and sees no crying or angry face", asyn
   await expect(page.locator("svg.face[data-mood='neutral']")).toHaveCount(0);
 });
 
-/** Answers the first question with `first`, skips the rest, and returns to welcome. */
-async function answerSurvey(page: Page, first: string) {
-  await expectScreen(page, "welcome");
-  await tap(page, "Comenzar");
-  await tap(page, first);
-  while ((await kiosk(page).getAttribute("data-screen")) === "question") {
-    await expect(questionHeading(page)).toBeVisible();
-    await tap(page, "Saltar");
-  }
-  await expectScreen(page, "thanks");
-  await tap(page, "Terminar");
-  await expectScreen(page, "welcome");
-}
-
 /** Types the staff PIN 4821 on the pad and waits for the tablet's health. */
 async function unlockPanel(page: Page) {
   await expectScreen(page, "staff");
@@ -334,10 +308,10 @@ test.describe("staff panel", () => {
 
     // One visitor's answers are delivered; the next visitor's wait on the tablet, the
     // server being unreachable. The panel must never show either.
-    await answerSurvey(page, "Acompaño a otra persona");
+    await skipWholeSurvey(page, "Acompaño a otra persona");
     await expect.poll(() => pending(station), { message: "the first survey is delivered" }).toBe(1);
     await page.route("**/api/v1/responses", (route) => route.abort("internetdisconnected"));
-    await answerSurvey(page, "Soy niña, niño o adolescente");
+    await skipWholeSurvey(page, "Soy niña, niño o adolescente");
     const lastDelivery = await page.evaluate(() => localStorage.getItem("digna.last_delivery"));
     expect(lastDelivery, "only the instant of the last delivery is noted").toMatch(/^\d{13}$/);
 

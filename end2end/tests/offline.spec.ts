@@ -10,6 +10,8 @@ import {
   openKiosk,
   pending,
   questionHeading,
+  skipWholeSurvey,
+  tap,
 } from "./support";
 
 // `context.setOffline` does not cut a service worker's own requests, so "the server
@@ -19,23 +21,6 @@ const RESPONSES = "**/api/v1/responses";
 const cutDelivery = (page: Page) => page.route(RESPONSES, (route) => route.abort("internetdisconnected"));
 const restoreDelivery = (page: Page) => page.unroute(RESPONSES);
 
-/** Taps a button by its exact accessible name, slower than the kiosk's repeat-press filter. */
-async function tap(page: Page, name: string) {
-  await page.getByRole("button", { name, exact: true }).tap();
-  await page.waitForTimeout(650);
-}
-
-/** A visitor who skips every question, from welcome to the thank-you screen, then back. */
-async function skipWholeSurvey(page: Page) {
-  await expectScreen(page, "welcome");
-  await tap(page, "Comenzar");
-  while ((await page.locator("[data-screen]").getAttribute("data-screen")) === "question") {
-    await tap(page, "Saltar");
-  }
-  await expectScreen(page, "thanks");
-  await tap(page, "Terminar");
-  await expectScreen(page, "welcome");
-}
 
 /** A visitor who gives the answers a test would look for in storage, skipping the rest. */
 async function answerSurvey(page: Page) {

@@ -124,3 +124,20 @@ export function totp(secretBase32: string, at = Date.now()): string {
   const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
   return code.toString().padStart(6, "0");
 }
+
+/**
+ * A visitor who taps `first` on the first question, if given, and skips every other
+ * question, from welcome to the thank-you screen, then back to welcome.
+ */
+export async function skipWholeSurvey(page: Page, first?: string) {
+  await expectScreen(page, "welcome");
+  await tap(page, "Comenzar");
+  if (first !== undefined) await tap(page, first);
+  while ((await kiosk(page).getAttribute("data-screen")) === "question") {
+    await expect(questionHeading(page)).toBeVisible();
+    await tap(page, "Saltar");
+  }
+  await expectScreen(page, "thanks");
+  await tap(page, "Terminar");
+  await expectScreen(page, "welcome");
+}
