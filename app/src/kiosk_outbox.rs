@@ -107,6 +107,8 @@ mod tests {
     use super::*;
     use crypto_box::aead::OsRng;
     use crypto_box::SecretKey;
+    // Seeded, so that the order tests are repeatable.
+    use rand::{rngs::StdRng, SeedableRng};
     use serde_json::json;
 
     fn body() -> SubmissionBody {
@@ -189,34 +191,9 @@ mod tests {
         assert!(!Delivery::Unauthorized.leaves_queue() && !Delivery::TryAgain.leaves_queue());
     }
 
-    /// A small seeded generator (SplitMix64), so that the order tests are repeatable.
-    struct SplitMix(u64);
-
-    impl RngCore for SplitMix {
-        fn next_u32(&mut self) -> u32 {
-            (self.next_u64() >> 32) as u32
-        }
-        fn next_u64(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^ (z >> 31)
-        }
-        fn fill_bytes(&mut self, dest: &mut [u8]) {
-            for chunk in dest.chunks_mut(8) {
-                chunk.copy_from_slice(&self.next_u64().to_le_bytes()[..chunk.len()]);
-            }
-        }
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), crypto_box::aead::rand_core::Error> {
-            self.fill_bytes(dest);
-            Ok(())
-        }
-    }
-
     #[test]
     fn the_delivery_order_is_a_permutation_of_the_queue() {
-        let mut rng = SplitMix(7);
+        let mut rng = StdRng::seed_from_u64(7);
         for n in [0, 1, 2, 3, 5, 17, 100] {
             for _ in 0..20 {
                 let mut order = delivery_order(n, &mut rng);
@@ -231,7 +208,7 @@ mod tests {
     fn the_delivery_order_is_not_the_order_the_surveys_were_queued_in() {
         const N: usize = 4;
         const TRIALS: usize = 4_800;
-        let mut rng = SplitMix(2024);
+        let mut rng = StdRng::seed_from_u64(2024);
         let mut first = [0usize; N];
         let mut in_queue_order = 0;
         for _ in 0..TRIALS {
