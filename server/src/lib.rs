@@ -41,6 +41,9 @@ pub struct AppState {
     /// Whether staff session cookies are Secure.
     pub secure_cookies: bool,
     pub throttle: Arc<web::auth::Throttle>,
+    /// The submissions' group-commit writer and the published survey versions.
+    #[from_ref(skip)]
+    pub ingest: Arc<api::responses::ingest::Ingest>,
     /// Researchers' exports running or waiting for their download.
     pub jobs: Arc<web::export::Jobs>,
     /// Where finished web exports wait (beside the key file), deleted after an hour.
@@ -59,15 +62,17 @@ impl AppState {
         let pool = open_database(settings).await?;
         let seal = SealKey::load_or_create(&settings.key_file)
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
+        let seal = Arc::new(seal);
         Ok(AppState {
             leptos_options: settings.leptos.clone(),
             pool: pool.clone(),
-            seal: Arc::new(seal),
+            seal: seal.clone(),
             release_k: settings.release_k,
             counters: Arc::new(Counters::default()),
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             throttle: Arc::new(web::auth::Throttle::default()),
+            ingest: api::responses::ingest::Ingest::start(pool.clone(), seal, settings.release_k),
             jobs: web::export::jobs(),
             export_dir: settings
                 .key_file

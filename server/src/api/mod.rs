@@ -5,7 +5,7 @@ mod extract;
 mod kiosk;
 mod openapi;
 mod rate_limit;
-mod responses;
+pub(crate) mod responses;
 mod staff;
 mod survey;
 mod tablets;

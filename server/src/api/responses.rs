@@ -112,8 +112,8 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
     serde_json::from_slice(&plain).map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))
 }
 
-/// What the submission path keeps per app: the group-commit writer and the published
-/// survey versions.
+/// What the submission path keeps per app (a field of [`AppState`]): the group-commit
+/// writer and the published survey versions.
 ///
 /// Group commit: every submission goes through a bounded queue to one writer task per
 /// app, which stores whatever has queued up (at most `MAX_BATCH`) in one transaction,
@@ -125,15 +125,17 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
 ///
 /// A published survey version never changes (the database refuses it), so each is
 /// loaded once: validating a submission then reads nothing from the database.
-mod ingest {
+pub(crate) mod ingest {
     use super::ApiError;
     use crate::AppState;
     use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
     use app::domain::Survey;
     use app::seal::SealKey;
+    use futures_util::FutureExt;
     use sqlx::SqlitePool;
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex, PoisonError, Weak};
+    use std::panic::AssertUnwindSafe;
+    use std::sync::{Arc, Mutex, PoisonError};
     use tokio::sync::{mpsc, oneshot};
 
     /// Submissions waiting for the writer; when full, requests wait for room (nothing is
@@ -147,27 +149,25 @@ mod ingest {
         reply: oneshot::Sender<Reply>,
     }
 
-    struct Ingest {
+    pub struct Ingest {
         jobs: mpsc::Sender<Job>,
         surveys: Mutex<HashMap<i64, Arc<Survey>>>,
     }
 
-    /// An app's [`Ingest`], found by its state's seal key (`AppState` clones share it; the
-    /// state has no field for this). The `Weak` keeps the key's allocation, so while it is
-    /// listed here its address cannot be another key's.
-    struct Registered {
-        seal: Weak<SealKey>,
-        ingest: Arc<Ingest>,
+    impl Ingest {
+        /// Starts the writer, which runs until the last clone of the app state is gone.
+        pub fn start(pool: SqlitePool, seal: Arc<SealKey>, k: usize) -> Arc<Ingest> {
+            let (jobs, queue) = mpsc::channel(QUEUE);
+            tokio::spawn(write_batches(pool, seal, k, queue));
+            Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()) })
+        }
     }
-
-    static APPS: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
 
     /// Stores `pending` in the next batch and waits until that batch is committed.
     pub async fn store(state: &AppState, pending: Pending) -> Result<Outcome, ApiError> {
         let stopped = || ApiError::Internal(anyhow::anyhow!("the response writer stopped"));
         let (reply, answer) = oneshot::channel();
-        let jobs = of(state).jobs.clone();
-        jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
+        state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
         match answer.await {
             Ok(Ok(outcome)) => Ok(outcome),
             Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!("storing a batch of responses failed: {e}"))),
@@ -178,53 +178,40 @@ mod ingest {
     /// A published survey version; `None` if it was never published (not remembered:
     /// it may be published later).
     pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, ApiError> {
-        let ingest = of(state);
-        if let Some(survey) = ingest.surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
+        let surveys = &state.ingest.surveys;
+        if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
             return Ok(Some(survey.clone()));
         }
         let Some(survey) = app::db::survey::load(&state.pool, version).await? else {
             return Ok(None);
         };
         let survey = Arc::new(survey);
-        ingest.surveys.lock().unwrap_or_else(PoisonError::into_inner).insert(version, survey.clone());
+        surveys.lock().unwrap_or_else(PoisonError::into_inner).insert(version, survey.clone());
         Ok(Some(survey))
     }
 
-    /// This app's [`Ingest`], its writer started on first use (again if it stopped).
-    fn of(state: &AppState) -> Arc<Ingest> {
-        let mut apps = APPS.lock().unwrap_or_else(PoisonError::into_inner);
-        // Writers whose runtime ended (tests) or that stopped are forgotten.
-        apps.retain(|a| !a.ingest.jobs.is_closed());
-        if let Some(a) = apps.iter().find(|a| std::ptr::eq(a.seal.as_ptr(), Arc::as_ptr(&state.seal))) {
-            return a.ingest.clone();
-        }
-        let (jobs, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(state.pool.clone(), state.seal.clone(), state.release_k, queue));
-        let ingest = Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()) });
-        apps.push(Registered { seal: Arc::downgrade(&state.seal), ingest: ingest.clone() });
-        ingest
-    }
-
     /// Takes what has queued up (waiting only when nothing has), stores it in one
-    /// transaction, answers each request; until every sender is gone.
+    /// transaction, answers each request; until every sender is gone. A batch that
+    /// panics drops its replies (its requests get an error) and the writer goes on.
     async fn write_batches(pool: SqlitePool, seal: Arc<SealKey>, k: usize, mut queue: mpsc::Receiver<Job>) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
             let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
-            match submit_batch(&pool, &seal, &batch, k).await {
-                Ok(outcomes) => {
+            match AssertUnwindSafe(submit_batch(&pool, &seal, &batch, k)).catch_unwind().await {
+                Ok(Ok(outcomes)) => {
                     for (reply, outcome) in replies.into_iter().zip(outcomes) {
                         // A request given up on (the tablet hung up) was stored all the same;
                         // its retry will be told it is a duplicate.
                         let _ = reply.send(Ok(outcome));
                     }
                 }
-                Err(e) => {
+                Ok(Err(e)) => {
                     let e = Arc::new(e);
                     for reply in replies {
                         let _ = reply.send(Err(e.clone()));
                     }
                 }
+                Err(_panicked) => drop(replies),
             }
         }
     }
