@@ -1,7 +1,9 @@
-//! The browser entry point: hydrate the server-rendered page.
+//! The browser entry point. Only the kiosk runs in the browser; the server renders every
+//! other page as plain HTML. The kiosk is built, not hydrated (`app::pages::kiosk::start`).
 
+/// Called by the script Leptos puts in every page (`HydrationScripts`), hence the name.
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    app::pages::kiosk::start();
 }

@@ -436,34 +436,16 @@ impl Kiosk {
     }
 }
 
-/// The kiosk page at `/kiosk`.
-///
-/// The server renders the loading screen, and the browser hydrates only that; then it
-/// builds the kiosk in its place (`kiosk_view`). Every other screen is decided in the
-/// browser anyway, and building instead of hydrating keeps the hydration code of every
-/// screen out of the WebAssembly (bench/bundle.md: about a fifth of it).
+/// The kiosk page at `/kiosk`, as the server renders it: a static loading screen in a
+/// host element. Nothing here is hydrated: the browser's entry point (`start`) builds the
+/// kiosk in its place. Every screen is decided in the browser anyway, and building it
+/// there keeps the hydration code of every screen, the router and the head tags out of the
+/// WebAssembly (BENCHMARKS.md, "Kiosk bundle and start").
 #[component]
 pub fn Kiosk() -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let host = NodeRef::<html::Div>::new();
-
-    // Effects run only in the browser, after hydration. When the router builds the page
-    // (the browser came from another page of the app) the effect may run before the host
-    // element exists: it runs again once it does, and only then.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let Some(host) = host.get() else { return };
-        let code = query.with_untracked(|q| q.get("code")).filter(|c| !c.trim().is_empty());
-        let seconds = |name: &str| query.with_untracked(|q| q.get(name)).and_then(|v| v.trim().parse::<u32>().ok());
-        let idle_override = (seconds("inactivity"), seconds("grace"));
-        untrack(move || mount_in(host.into(), move || kiosk_view(code, idle_override)));
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = query;
-
     view! {
         <crate::pwa::InstallableApp/>
-        <div class="kiosk-host" style="display: contents" node_ref=host>
+        <div id="kiosk-host" class="kiosk-host" style="display: contents">
             <div class="kiosk" lang="es" data-screen="loading" data-hydrated="false">
                 <main id="kiosk-main" class="kiosk-main">
                     <section class="screen screen-loading">
@@ -477,24 +459,22 @@ pub fn Kiosk() -> impl IntoView {
     }
 }
 
-/// Builds `view` in the browser in place of what `host` holds, for as long as the
-/// current reactive owner lives: it is unmounted when the page is left.
+/// The browser's entry point: builds the kiosk in place of the loading screen the server
+/// rendered, if this page is the kiosk. Other pages are plain HTML and need nothing.
 #[cfg(feature = "hydrate")]
-fn mount_in<V: IntoView + 'static>(host: web_sys::Element, view: impl FnOnce() -> V) {
-    use leptos::tachys::view::{Mountable, Render};
-
-    struct Mounted<M: Mountable>(M);
-    impl<M: Mountable> Drop for Mounted<M> {
-        fn drop(&mut self) {
-            self.0.unmount();
-        }
-    }
-
+pub fn start() {
+    let Some(host) = document().get_element_by_id("kiosk-host") else { return };
+    let params =
+        window().location().search().ok().and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
+    let param = |name: &str| params.as_ref().and_then(|p| p.get(name));
+    let code = param("code").filter(|c| !c.trim().is_empty());
+    let seconds = |name: &str| param(name).and_then(|v| v.trim().parse::<u32>().ok());
+    let idle_override = (seconds("inactivity"), seconds("grace"));
     // What the server rendered is static: nothing refers to it once it is gone.
     host.set_inner_html("");
-    let mut state = view().into_view().build();
-    state.mount(&host, None);
-    StoredValue::new_local(Mounted(state));
+    let host: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(host);
+    // The kiosk lives as long as the page.
+    leptos::mount::mount_to(host, move || kiosk_view(code, idle_override)).forget();
 }
 
 /// The kiosk, built in the browser: the server never renders it.
