@@ -55,6 +55,17 @@ pub fn texts(lang: Language) -> &'static KioskTexts {
     }
 }
 
+/// One of the interface's texts, picked by `pick`, in the language `lang` holds: a
+/// reactive view. Every text goes through this one closure type, so the browser's code
+/// for a reactive text is compiled once, not once per text (BENCHMARKS.md, "Kiosk bundle").
+pub fn text(
+    lang: leptos::prelude::Signal<Language>,
+    pick: fn(&'static KioskTexts) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    use leptos::prelude::Get;
+    move || pick(texts(lang.get()))
+}
+
 /// "Pregunta 3 de 11", in `lang`.
 pub fn progress(lang: Language, n: usize, total: usize) -> String {
     let (before, middle, after) = texts(lang).progress;

@@ -1,7 +1,7 @@
 //! The help line, in the same place on every kiosk screen.
 use super::icons::PhoneIcon;
 use crate::domain::Language;
-use crate::i18n::texts;
+use crate::i18n::text;
 use leptos::prelude::*;
 
 /// A strip naming Peru's free 24-hour helpline for violence against women and
@@ -9,9 +9,9 @@ use leptos::prelude::*;
 #[component]
 pub fn HelpBanner(#[prop(into)] lang: Signal<Language>) -> impl IntoView {
     view! {
-        <aside class="help-banner" aria-label=move || texts(lang.get()).help_label>
+        <aside class="help-banner" aria-label=text(lang, |t| t.help_label)>
             <PhoneIcon/>
-            <p>{move || texts(lang.get()).help_line}</p>
+            <p>{text(lang, |t| t.help_line)}</p>
         </aside>
     }
 }

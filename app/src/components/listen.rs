@@ -1,7 +1,7 @@
 //! The "listen" button of a kiosk screen.
 use super::icons::SpeakerIcon;
 use crate::domain::Language;
-use crate::i18n::texts;
+use crate::i18n::text;
 use crate::speech::Voices;
 use leptos::prelude::*;
 
@@ -59,7 +59,7 @@ pub fn ListenButton(
                     on:click=listen
                 >
                     <SpeakerIcon/>
-                    <span>{move || texts(lang.get()).listen}</span>
+                    <span>{text(lang, |t| t.listen)}</span>
                 </button>
             }
         })

@@ -1,6 +1,6 @@
 //! The calm prompt a visitor sees after a while without touching the kiosk.
 use crate::domain::Language;
-use crate::i18n::texts;
+use crate::i18n::text;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -22,7 +22,6 @@ pub fn StillThereDialog(#[prop(into)] lang: Signal<Language>, on_continue: Callb
             dialog.close();
         }
     };
-    let t = move || texts(lang.get());
     view! {
         <dialog
             class="still-there"
@@ -42,10 +41,10 @@ pub fn StillThereDialog(#[prop(into)] lang: Signal<Language>, on_continue: Callb
             }
         >
             <div class="still-there-box">
-                <h2 id="still-there-title">{move || t().still_there_title}</h2>
-                <p id="still-there-text">{move || t().still_there_text}</p>
+                <h2 id="still-there-title">{text(lang, |t| t.still_there_title)}</h2>
+                <p id="still-there-text">{text(lang, |t| t.still_there_text)}</p>
                 <button type="button" class="button primary keep-going" autofocus on:click=move |_| close()>
-                    {move || t().keep_going}
+                    {text(lang, |t| t.keep_going)}
                 </button>
             </div>
         </dialog>

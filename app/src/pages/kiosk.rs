@@ -70,6 +70,9 @@ enum EnrollNote {
     Failed,
 }
 
+/// A click handler of the kiosk's buttons (`Kiosk::on_tap`).
+type TapHandler = Box<dyn Fn(leptos::ev::MouseEvent)>;
+
 /// All of the kiosk's state. Every field is a cheap, copyable handle.
 #[derive(Clone, Copy)]
 struct Kiosk {
@@ -147,12 +150,21 @@ impl Kiosk {
     }
 
     /// A click handler that runs `action` for an accepted tap only.
-    fn on_tap(self, action: impl Fn() + 'static) -> impl Fn(leptos::ev::MouseEvent) + 'static {
-        move |_| {
+    ///
+    /// Every tap handler has this one type, so the browser's code that attaches a click
+    /// handler is compiled once, not once per button (BENCHMARKS.md, "Kiosk bundle").
+    fn on_tap(self, action: impl Fn() + 'static) -> TapHandler {
+        let action: Box<dyn Fn()> = Box::new(action);
+        Box::new(move |_| {
             if self.accept_tap() {
                 action();
             }
-        }
+        })
+    }
+
+    /// One of the interface's texts in the kiosk's language (`i18n::text`).
+    fn text(self, pick: fn(&'static i18n::KioskTexts) -> &'static str) -> impl Fn() -> &'static str + Copy + 'static {
+        i18n::text(self.lang.into(), pick)
     }
 
     fn touched(self) {
@@ -547,12 +559,11 @@ fn kiosk_view(code_in_url: Option<String>, idle_override: (Option<u32>, Option<u
 }
 
 fn loading_screen(kiosk: Kiosk) -> impl IntoView {
-    let lang = kiosk.lang;
     view! {
         <section class="screen screen-loading">
             <LoadingDots/>
             <h1 class="loading-title" tabindex="-1" node_ref=kiosk.heading>
-                {move || texts(lang.get()).loading}
+                {kiosk.text(|t| t.loading)}
             </h1>
         </section>
     }
@@ -627,13 +638,13 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section class="screen screen-welcome">
             <div class="screen-head">
-                <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().welcome_title}</h1>
+                <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.welcome_title)}</h1>
                 <ListenButton lang voices=kiosk.voices audio_key="welcome".to_string() lines=spoken/>
             </div>
             <ul class="promises">
-                <li><TalkIcon/><span>{move || t().welcome_what}</span></li>
-                <li><LockIcon/><span>{move || t().welcome_anonymous}</span></li>
-                <li><HandIcon/><span>{move || t().welcome_skip}</span></li>
+                <li><TalkIcon/><span>{kiosk.text(|t| t.welcome_what)}</span></li>
+                <li><LockIcon/><span>{kiosk.text(|t| t.welcome_anonymous)}</span></li>
+                <li><HandIcon/><span>{kiosk.text(|t| t.welcome_skip)}</span></li>
             </ul>
             {move || {
                 let offered = offered();
@@ -641,7 +652,7 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
                     <div class="language-picker" role="group" aria-labelledby="language-label">
                         <p id="language-label" class="picker-label">
                             <LanguageIcon/>
-                            <span>{move || t().language_label}</span>
+                            <span>{kiosk.text(|t| t.language_label)}</span>
                         </p>
                         <div class="language-options">
                             {offered
@@ -665,7 +676,7 @@ fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
             }}
             <div class="welcome-actions">
                 <button type="button" class="button primary start" on:click=kiosk.on_tap(move || kiosk.begin())>
-                    <span>{move || t().start}</span>
+                    <span>{kiosk.text(|t| t.start)}</span>
                     <NextIcon/>
                 </button>
                 // Discreet, for staff only, and only here: never during a visitor's survey.
@@ -726,7 +737,6 @@ fn scale_label(lang: Language, level: u8) -> &'static str {
 fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoView> {
     let question = kiosk.question(index)?;
     let lang = kiosk.lang;
-    let t = move || texts(lang.get());
     let total = kiosk.question_count();
     let key = StoredValue::new(question.key.clone());
     let shown = StoredValue::new(question.clone());
@@ -771,7 +781,7 @@ fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoView> {
                 <ListenButton lang voices=kiosk.voices audio_key=key.get_value() lines=spoken/>
                 <button type="button" class="button quiet exit" on:click=kiosk.on_tap(move || kiosk.welcome_next_visitor())>
                     <ExitIcon/>
-                    <span>{move || t().exit}</span>
+                    <span>{kiosk.text(|t| t.exit)}</span>
                 </button>
             </div>
             <h1 id="question-title" class="question-title" tabindex="-1" node_ref=kiosk.heading>
@@ -781,19 +791,19 @@ fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoView> {
             <div class="survey-nav">
                 <button type="button" class="button quiet back" on:click=kiosk.on_tap(move || kiosk.back())>
                     <BackIcon/>
-                    <span>{move || t().back}</span>
+                    <span>{kiosk.text(|t| t.back)}</span>
                 </button>
                 <button
                     type="button"
                     class="button quiet skip"
                     on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.skip(k)))
                 >
-                    <span>{move || t().skip}</span>
+                    <span>{kiosk.text(|t| t.skip)}</span>
                     <SkipIcon/>
                 </button>
                 {is_multi.then(|| view! {
                     <button type="button" class="button primary next" on:click=kiosk.on_tap(move || kiosk.advance())>
-                        <span>{move || t().next}</span>
+                        <span>{kiosk.text(|t| t.next)}</span>
                         <NextIcon/>
                     </button>
                 })}
@@ -855,7 +865,7 @@ fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
                 aria-pressed=pressed(kiosk, key, |a| *a == AnswerValue::Scale(ScaleValue::RatherNot))
                 on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, rather_not.clone())))
             >
-                <span class="answer-label">{move || texts(lang.get()).rather_not}</span>
+                <span class="answer-label">{kiosk.text(|t| t.rather_not)}</span>
                 <CheckIcon/>
             </button>
         </div>
@@ -923,7 +933,7 @@ fn multi_answers(kiosk: Kiosk, key: StoredValue<String>, question: Question) -> 
         .collect_view();
     view! {
         <div class="answers multi">
-            <p class="hint">{move || texts(lang.get()).choose_any}</p>
+            <p class="hint">{kiosk.text(|t| t.choose_any)}</p>
             <div class="choices" role="group" aria-labelledby="question-title">{choices}</div>
         </div>
     }
@@ -942,18 +952,18 @@ fn thanks_screen(kiosk: Kiosk) -> impl IntoView {
                 <ListenButton lang voices=kiosk.voices audio_key="thanks".to_string() lines=spoken/>
             </div>
             <div class="thanks-mark" aria-hidden="true"><HeartIcon/></div>
-            <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().thanks_title}</h1>
-            <p class="lead">{move || t().thanks_sent}</p>
+            <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.thanks_title)}</h1>
+            <p class="lead">{kiosk.text(|t| t.thanks_sent)}</p>
             <div class="help-card">
-                <p class="help-strong">{move || t().thanks_line_100}</p>
-                <p>{move || t().thanks_cem}</p>
+                <p class="help-strong">{kiosk.text(|t| t.thanks_line_100)}</p>
+                <p>{kiosk.text(|t| t.thanks_cem)}</p>
             </div>
             <button
                 type="button"
                 class="button primary finish"
                 on:click=kiosk.on_tap(move || kiosk.welcome_next_visitor())
             >
-                {move || t().finish}
+                {kiosk.text(|t| t.finish)}
             </button>
         </section>
     }
@@ -973,15 +983,13 @@ fn staff_screen(kiosk: Kiosk) -> impl IntoView {
 }
 
 fn offline_screen(kiosk: Kiosk) -> impl IntoView {
-    let lang = kiosk.lang;
-    let t = move || texts(lang.get());
     view! {
         <section class="screen screen-offline">
-            <h1 tabindex="-1" node_ref=kiosk.heading>{move || t().offline_title}</h1>
-            <p class="lead">{move || t().offline_text}</p>
+            <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.offline_title)}</h1>
+            <p class="lead">{kiosk.text(|t| t.offline_text)}</p>
             <button type="button" class="button primary retry" on:click=kiosk.on_tap(move || kiosk.load_survey(true))>
                 <RetryIcon/>
-                <span>{move || t().retry}</span>
+                <span>{kiosk.text(|t| t.retry)}</span>
             </button>
         </section>
     }
