@@ -33,12 +33,17 @@ tools:
 test-tools:
 	@scripts/install-tools.sh --test
 
+# --split: the kiosk's staff screens are WebAssembly modules of their own, loaded when
+# opened (#[lazy] in app/src/pages/kiosk.rs); a front end built without it cannot start.
+# The pkg folder is emptied first, so that no lazy module of an older build is left over.
 build:
-	cargo leptos build --release
+	rm -rf target/site/pkg
+	cargo leptos build --release --split
 
 # Only the front end (WebAssembly, styles, assets) into target/site.
 site:
-	cargo leptos build --release --frontend-only
+	rm -rf target/site/pkg
+	cargo leptos build --release --split --frontend-only
 
 lint:
 	cargo fmt --all -- --check

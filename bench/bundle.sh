@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kiosk bundle and start (issue 7). Two things a tablet in a waiting room pays for:
-#  1. the size of the kiosk's hydrate WebAssembly and JavaScript (target/site/pkg/digna.*),
-#     raw and brotli (quality 11), beside a bare Leptos page (bench/bare-leptos: router,
+#  1. the size of the kiosk's WebAssembly and JavaScript loaded at start (target/site/pkg:
+#     digna.wasm and every .js; the lazy staff screens apart), raw and brotli (quality 11), beside a bare Leptos page (bench/bare-leptos: router,
 #     one server function, a counter) built IN THE SAME RUN with the same wasm profile,
 #     wasm-bindgen and wasm-opt. Budget: kiosk ≤ 1.3 × bare, brotli, wasm + JS.
 #  2. the time until the first question is tappable, in headless Chromium with the CPU
@@ -9,8 +9,8 @@
 #     cache, service worker) and with empty caches: bench/start-time.mjs says exactly
 #     what is measured. Budget ≤ 1 s. Ceiling: the first contentful paint of the same loads.
 #
-#   bench/bundle.sh                full: builds the kiosk (cargo leptos build --release,
-#                                  as `make build`; only its front end when DIGNA names
+#   bench/bundle.sh                full: builds the kiosk (`make build`: cargo leptos
+#                                  build --release --split; only its front end when DIGNA names
 #                                  a server binary to use) and the bare page (into
 #                                  target/bench-bare; several minutes cold), 10 loads
 #   BENCH_SMOKE=1 bench/bundle.sh  smoke: no build; the existing target/site and
@@ -67,17 +67,19 @@ for name in ("leptos", "leptos_router", "leptos_meta", "tachys", "reactive_graph
 PY
   scripts/install-tools.sh
   if [ -n "${DIGNA_GIVEN}" ]; then
-    echo "Building the kiosk's front end (cargo leptos build --release --frontend-only; server: $DIGNA)…"
-    cargo leptos build --release --frontend-only
+    echo "Building the kiosk's front end (make site; server: $DIGNA)…"
+    make --no-print-directory site
   else
-    echo "Building the kiosk (cargo leptos build --release)…"
-    cargo leptos build --release
+    echo "Building the kiosk (make build)…"
+    make --no-print-directory build
   fi
   echo "Building the bare Leptos page (same profile, wasm-bindgen and wasm-opt) into target/bench-bare…"
   (cd bench/bare-leptos && CARGO_TARGET_DIR="$BARE_TARGET" cargo leptos build --release --frontend-only)
 fi
 [ -x "$DIGNA" ] || { echo "no server binary at $DIGNA: build first (make build, or cargo build -p server)" >&2; exit 1; }
 [ -f "$KIOSK_PKG/digna.wasm" ] || { echo "no $KIOSK_PKG/digna.wasm: build first (make site)" >&2; exit 1; }
+# The kiosk loads its staff screens lazily: a build without --split cannot start.
+[ -f "$KIOSK_PKG/__wasm_split_manifest.json" ] || { echo "$KIOSK_PKG was not built with --split: build with make site" >&2; exit 1; }
 
 work=$(mktemp -d)
 server=""
@@ -87,23 +89,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Raw and brotli (quality 11, the library's default window) sizes of each file.
+# Raw and brotli (quality 11, the library's default window) sizes of the files a build
+# puts in its pkg folder, grouped: what a page loads at start (the main wasm and every
+# JavaScript file: wasm-bindgen's glue, the crates' snippets, the lazy-loading helper) and
+# the lazy modules (`cargo leptos build --split`), fetched only when their screen opens.
 sizes() {
   node -e '
-    const fs = require("fs"), zlib = require("zlib");
-    const out = {};
-    for (const f of process.argv.slice(1)) {
-      if (!fs.existsSync(f)) continue;
+    const fs = require("fs"), path = require("path"), zlib = require("zlib");
+    const [dir, main] = process.argv.slice(1);
+    const out = { files: {}, start: { wasm: { raw: 0, brotli: 0 }, js: { raw: 0, brotli: 0 } },
+                  lazy: { raw: 0, brotli: 0, count: 0 } };
+    const walk = (d) => fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]) : [];
+    for (const f of walk(dir)) {
+      const name = path.relative(dir, f);
+      const group = name === main + ".wasm" ? out.start.wasm
+        : name.endsWith(".js") ? out.start.js : name.endsWith(".wasm") ? out.lazy : null;
+      if (!group) continue;
       const raw = fs.readFileSync(f);
       const br = zlib.brotliCompressSync(raw, { params: {
         [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } });
-      out[f.split("/").pop()] = { raw: raw.length, brotli: br.length };
+      out.files[name] = { raw: raw.length, brotli: br.length };
+      group.raw += raw.length; group.brotli += br.length;
+      if (group === out.lazy) group.count += 1;
     }
     console.log(JSON.stringify(out));' "$@"
 }
-sizes "$KIOSK_PKG/digna.wasm" "$KIOSK_PKG/digna.js" >"$work/kiosk.json"
+sizes "$KIOSK_PKG" digna >"$work/kiosk.json"
 if [ -z "$SMOKE" ]; then
-  sizes "$BARE_PKG/bare.wasm" "$BARE_PKG/bare.js" >"$work/bare.json"
+  sizes "$BARE_PKG" bare >"$work/bare.json"
 else
   echo '{}' >"$work/bare.json"
 fi
@@ -132,8 +146,8 @@ kiosk = json.load(open(f"{work}/kiosk.json"))
 bare = json.load(open(f"{work}/bare.json"))
 start = json.load(open(f"{work}/start.json"))
 BARE = "bare Leptos page (router, server fn, counter), same profile and tools, same run"
-k_wasm, k_js = kiosk["digna.wasm"], kiosk.get("digna.js", {"raw": 0, "brotli": 0})
-b_wasm, b_js = bare.get("bare.wasm"), bare.get("bare.js")
+k_wasm, k_js, k_lazy = kiosk["start"]["wasm"], kiosk["start"]["js"], kiosk["lazy"]
+b_wasm, b_js = (bare["start"]["wasm"], bare["start"]["js"]) if bare else (None, None)
 figures = []
 def size(metric, value, ceiling, budget=None):
     f = {"metric": metric, "value": value, "unit": "bytes"}
@@ -142,12 +156,13 @@ def size(metric, value, ceiling, budget=None):
         if budget is not None:
             f.update(budget=budget, budget_kind="max_ratio")
     figures.append(f)
-size("hydrate wasm + JS, brotli", k_wasm["brotli"] + k_js["brotli"],
+size("wasm + JS loaded at start, brotli", k_wasm["brotli"] + k_js["brotli"],
      b_wasm and b_wasm["brotli"] + b_js["brotli"], 1.3)
-size("hydrate wasm, brotli", k_wasm["brotli"], b_wasm and b_wasm["brotli"])
-size("hydrate JS, brotli", k_js["brotli"], b_js and b_js["brotli"])
-size("hydrate wasm, raw", k_wasm["raw"], b_wasm and b_wasm["raw"])
-size("hydrate JS, raw", k_js["raw"], b_js and b_js["raw"])
+size("main wasm, brotli", k_wasm["brotli"], b_wasm and b_wasm["brotli"])
+size("JS (glue, snippets, lazy loader), brotli", k_js["brotli"], b_js and b_js["brotli"])
+size("main wasm, raw", k_wasm["raw"], b_wasm and b_wasm["raw"])
+size("JS, raw", k_js["raw"], b_js and b_js["raw"])
+size(f"lazy modules, staff screens only ({k_lazy['count']} file{'' if k_lazy['count'] == 1 else 's'}), brotli", k_lazy["brotli"], None)
 for mode, what in (("warm", "returning tablet: HTTP cache + service worker"), ("cold", "empty caches")):
     s = start.get(mode)
     if not s:

@@ -1,6 +1,8 @@
 //! Digna's web app: pages and components (rendered on the server, hydrated in the
 //! browser), the domain types both sides share, and the server-only storage.
 
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod domain;
 pub mod i18n;

@@ -308,6 +308,43 @@ test.describe("error states", () => {
   });
 });
 
+test.describe("lazy staff screens", () => {
+  // Without a service worker, every fetch of a WebAssembly module is seen, and can be
+  // failed, here.
+  test.use({ serviceWorkers: "block" });
+
+  test("a visitor's tablet never fetches the staff screens' module; if it cannot be fetched, the kiosk goes on", async ({
+    page,
+  }) => {
+    const station = await enrollNewTablet(page);
+    digna("station", "set", station, "--pin", "4821");
+    const modules: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().endsWith(".wasm")) modules.push(new URL(r.url()).pathname);
+    });
+    await openKiosk(page);
+    await skipWholeSurvey(page);
+    expect(modules, "a whole visit needs only the main module").toEqual(["/pkg/digna.wasm"]);
+
+    // The staff panel's module cannot be fetched: the offline screen, and the kiosk still works.
+    const STAFF_MODULE = "**/pkg/split_*.wasm";
+    await page.route(STAFF_MODULE, (route) => route.abort("internetdisconnected"));
+    await tap(page, "Personal");
+    await expectScreen(page, "offline");
+    await page.unroute(STAFF_MODULE);
+    await tap(page, "Reintentar");
+    await skipWholeSurvey(page);
+
+    // Once it can be fetched, the panel opens.
+    await tap(page, "Personal");
+    await expectScreen(page, "staff");
+    for (const d of "4821") await tap(page, d);
+    await tap(page, "Entrar");
+    await expect(page.locator("[data-health='queue']")).toHaveText("0");
+    expect(modules.filter((m) => m.includes("/split_")).length, "fetched when opened, again after a failure").toBe(2);
+  });
+});
+
 test("the kiosk is an installable web app with a fresh service worker", async ({ page, request }) => {
   await openKiosk(page);
   const href = await page.locator("link[rel='manifest']").getAttribute("href");

@@ -84,6 +84,7 @@ struct Kiosk {
     hydrated: RwSignal<bool>,
     enroll_code: RwSignal<String>,
     enroll_note: RwSignal<Option<EnrollNote>>,
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     enrolling: RwSignal<bool>,
     /// Counts visits, so that a timer set during one visit cannot end the next.
     visit: StoredValue<u64>,
@@ -255,6 +256,7 @@ impl Kiosk {
     }
 
     /// Staff asked to enroll the tablet again: it forgets its token (never the queue).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn reenroll(self) {
         #[cfg(feature = "hydrate")]
         crate::kiosk_api::forget_token();
@@ -418,6 +420,7 @@ impl Kiosk {
         }
     }
 
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn enroll(self) {
         #[cfg(feature = "hydrate")]
         if !self.enrolling.get_untracked() {
@@ -540,12 +543,12 @@ fn kiosk_view(code_in_url: Option<String>, idle_override: (Option<u32>, Option<u
                 // keep every screen's hydration code in the WebAssembly.
                 {move || match kiosk.screen.get() {
                     Screen::Loading => EitherOf7::A(loading_screen(kiosk)),
-                    Screen::Enroll => EitherOf7::B(enroll_screen(kiosk)),
+                    Screen::Enroll => EitherOf7::B(lazy_screen(kiosk, Screen::Enroll)),
                     Screen::Welcome => EitherOf7::C(welcome_screen(kiosk)),
                     Screen::Question(i) => EitherOf7::D(question_screen(kiosk, i)),
                     Screen::Thanks => EitherOf7::E(thanks_screen(kiosk)),
                     Screen::Offline => EitherOf7::F(offline_screen(kiosk)),
-                    Screen::Staff => EitherOf7::G(staff_screen(kiosk)),
+                    Screen::Staff => EitherOf7::G(lazy_screen(kiosk, Screen::Staff)),
                 }}
             </main>
             <HelpBanner lang/>
@@ -580,6 +583,7 @@ fn LoadingDots() -> impl IntoView {
     }
 }
 
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn enroll_screen(kiosk: Kiosk) -> impl IntoView {
     let note = kiosk.enroll_note;
     let on_submit = move |ev: SubmitEvent| {
@@ -969,6 +973,77 @@ fn thanks_screen(kiosk: Kiosk) -> impl IntoView {
     }
 }
 
+/// A screen that staff see, never a visitor: the enrollment screen and the staff panel.
+/// Their code is a WebAssembly module of its own (`staff_screens`) that the browser
+/// fetches only when one of them is shown (`cargo leptos build --split`), so a visitor's
+/// tablet never waits for it (BENCHMARKS.md, "Kiosk bundle"). The screen stays empty for
+/// the moment it takes; the service worker keeps the module with the rest of the build.
+/// Should the module not arrive (no network and no service worker yet), the kiosk shows
+/// its offline screen, whose retry comes back here.
+///
+/// The module builds its screen into an empty host itself, rather than returning a view:
+/// a type-erased view (`AnyView`) and `Suspend` would put their own code in the main
+/// module, costing more than the screens they defer.
+fn lazy_screen(kiosk: Kiosk, screen: Screen) -> impl IntoView {
+    let host = NodeRef::<html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        // The screen belongs to this branch of the view: it is unmounted when the screen changes.
+        let owner = Owner::current();
+        Effect::new(move |_| {
+            let (Some(host), Some(owner)) = (host.get(), owner.clone()) else { return };
+            leptos::task::spawn_local(async move {
+                if mount_staff_screen(host.into(), kiosk, owner, screen).await.is_err()
+                    && kiosk.screen.get_untracked() == screen
+                {
+                    kiosk.screen.set(Screen::Offline);
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (kiosk, screen);
+    view! { <div class="lazy-screen" style="display: contents" node_ref=host></div> }
+}
+
+/// Builds `screen` (`Enroll` or `Staff`) into `host`, owned by `owner`. Split into the
+/// `staff_screens` module; `fallible`: a failed load is an `Err`, not an abort.
+#[cfg(feature = "hydrate")]
+#[leptos::wasm_split::wasm_split(staff_screens, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn mount_staff_screen(
+    host: web_sys::Element,
+    kiosk: Kiosk,
+    owner: Owner,
+    screen: Screen,
+) -> Result<(), leptos::wasm_split::SplitLoaderError> {
+    // The screen may have changed while its module was on its way.
+    if host.is_connected() {
+        owner.with(|| match screen {
+            Screen::Enroll => mount_in(host, move || enroll_screen(kiosk)),
+            _ => mount_in(host, move || staff_screen(kiosk)),
+        });
+    }
+    Ok(())
+}
+
+/// Builds `view` into the empty `host`, for as long as the current reactive owner lives.
+#[cfg(feature = "hydrate")]
+fn mount_in<V: IntoView + 'static>(host: web_sys::Element, view: impl FnOnce() -> V) {
+    use leptos::tachys::view::{Mountable, Render};
+
+    struct Mounted<M: Mountable>(M);
+    impl<M: Mountable> Drop for Mounted<M> {
+        fn drop(&mut self) {
+            self.0.unmount();
+        }
+    }
+
+    let mut state = view().into_view().build();
+    state.mount(&host, None);
+    StoredValue::new_local(Mounted(state));
+}
+
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn staff_screen(kiosk: Kiosk) -> impl IntoView {
     let station_name = Signal::derive(move || kiosk.config.with(|c| c.as_ref().map(|c| c.station.name.clone())));
     view! {
