@@ -178,12 +178,14 @@ async fn release_pending(
         tracing::error!(refused, "pending responses opened but hold invalid content; left pending");
     }
     let mut released = Vec::new();
+    let mut groups = Vec::new();
     for (station_id, iso_week) in due {
         let Some(responses) = opened.remove(station_id).filter(|r| r.len() >= k) else { continue };
         let (ids, contents): (Vec<_>, Vec<_>) = responses.into_iter().unzip();
         released.extend(ids.iter().map(|id| hex(id)));
-        write_released(tx, *station_id, iso_week, contents).await?;
+        groups.push((*station_id, *iso_week, contents));
     }
+    write_released_groups(tx, groups).await?;
     if !released.is_empty() {
         let released = json_array(released)?;
         sqlx::query!("DELETE FROM pending_responses WHERE id IN (SELECT unhex(value) FROM json_each(?))", released)
@@ -194,46 +196,73 @@ async fn release_pending(
 }
 
 /// Writes released responses as plain rows, in random order, under one ISO week, and
-/// adds them to the roll-ups. Used by the release and by the demo seed.
+/// adds them to the roll-ups. Used by the demo seed and tests; the release itself writes
+/// every due station at once (`write_released_groups`).
 pub async fn write_released(
     tx: &mut Transaction<'_, Sqlite>,
     station_id: i64,
     iso_week: &str,
-    mut contents: Vec<ResponseContent>,
+    contents: Vec<ResponseContent>,
 ) -> Result<(), sqlx::Error> {
-    contents.shuffle(&mut rand::rngs::OsRng);
-    type Dims = (i64, String, String, String, bool);
+    write_released_groups(tx, vec![(station_id, iso_week, contents)]).await
+}
+
+/// Writes the released responses of several stations, each group under its station and
+/// ISO week, in random order within a group, and adds them to the roll-ups: one statement
+/// per kind of row for all groups, since each statement is a round trip to SQLite's
+/// thread and the release runs inside the transaction that acknowledges submissions.
+pub async fn write_released_groups(
+    tx: &mut Transaction<'_, Sqlite>,
+    groups: Vec<(i64, &str, Vec<ResponseContent>)>,
+) -> Result<(), sqlx::Error> {
+    // Station, ISO week, survey version, language, respondent, age band, suspect.
+    type Dims = (i64, String, i64, String, String, String, bool);
     let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
     let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
-    let mut responses = Vec::with_capacity(contents.len());
+    let mut responses = Vec::new();
     let mut answers = Vec::new();
-    for content in &contents {
-        let id = hex(&random_id());
-        let language = content.language().code();
-        let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect());
-        responses.push(json!([id, content.survey_version(), language, respondent, age_band, suspect]));
-        let dims: Dims = (
-            content.survey_version(),
-            language.to_string(),
-            respondent.unwrap_or_default().to_string(),
-            age_band.unwrap_or_default().to_string(),
-            suspect,
-        );
-        *response_counts.entry(dims.clone()).or_default() += 1;
-        for (question, answer) in content.care_answers() {
-            for value in answer.stored_values() {
-                answers.push(json!([id, question, value]));
-                *answer_counts.entry((dims.clone(), question.to_string(), value)).or_default() += 1;
+    for (station_id, iso_week, mut contents) in groups {
+        contents.shuffle(&mut rand::rngs::OsRng);
+        for content in &contents {
+            let id = hex(&random_id());
+            let language = content.language().code();
+            let (respondent, age_band, suspect) = (content.respondent(), content.age_band(), content.suspect());
+            responses.push(json!([
+                id,
+                station_id,
+                content.survey_version(),
+                iso_week,
+                language,
+                respondent,
+                age_band,
+                suspect
+            ]));
+            let dims: Dims = (
+                station_id,
+                iso_week.to_string(),
+                content.survey_version(),
+                language.to_string(),
+                respondent.unwrap_or_default().to_string(),
+                age_band.unwrap_or_default().to_string(),
+                suspect,
+            );
+            *response_counts.entry(dims.clone()).or_default() += 1;
+            for (question, answer) in content.care_answers() {
+                for value in answer.stored_values() {
+                    answers.push(json!([id, question, value]));
+                    *answer_counts.entry((dims.clone(), question.to_string(), value)).or_default() += 1;
+                }
             }
         }
+    }
+    if responses.is_empty() {
+        return Ok(());
     }
     let responses = json_array(responses)?;
     sqlx::query!(
         "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
-         SELECT unhex(value ->> 0), ?, value ->> 1, ?, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         SELECT unhex(value ->> 0), value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
          FROM json_each(?)",
-        station_id,
-        iso_week,
         responses
     )
     .execute(&mut **tx)
@@ -248,34 +277,31 @@ pub async fn write_released(
         .execute(&mut **tx)
         .await?;
     }
-    let response_counts =
-        json_array(response_counts.into_iter().map(|((version, language, respondent, age_band, suspect), n)| {
-            json!([version, language, respondent, age_band, suspect, n])
-        }))?;
+    let response_counts = json_array(response_counts.into_iter().map(
+        |((station, week, version, language, respondent, age_band, suspect), n)| {
+            json!([station, week, version, language, respondent, age_band, suspect, n])
+        },
+    ))?;
     sqlx::query!(
         "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
-         SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
          FROM json_each(?) WHERE true
          ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
-        station_id,
-        iso_week,
         response_counts
     )
     .execute(&mut **tx)
     .await?;
     if !answer_counts.is_empty() {
         let answer_counts = json_array(answer_counts.into_iter().map(
-            |(((version, language, respondent, age_band, suspect), question, value), n)| {
-                json!([version, language, respondent, age_band, suspect, question, value, n])
+            |(((station, week, version, language, respondent, age_band, suspect), question, value), n)| {
+                json!([station, week, version, language, respondent, age_band, suspect, question, value, n])
             },
         ))?;
         sqlx::query!(
             "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
-             SELECT ?, ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
              FROM json_each(?) WHERE true
              ON CONFLICT DO UPDATE SET answers = answers + excluded.answers",
-            station_id,
-            iso_week,
             answer_counts
         )
         .execute(&mut **tx)

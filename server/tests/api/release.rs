@@ -409,3 +409,55 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     assert!(logged.contains("hold invalid content"), "the refusal is logged: {logged}");
     assert!(!logged.contains("Score"), "never what the record says: {logged}");
 }
+
+/// The release writes every due station of a batch in one set of statements: each
+/// station's and week's rows and roll-ups stay apart, however alike the answers.
+#[tokio::test]
+async fn one_release_of_several_stations_keeps_their_counts_apart() {
+    let app = spawn_app().await;
+    let first = app.add_station("LIM-01").await;
+    let second = app.add_station("LIM-02").await;
+    let content = |score: &str| -> app::domain::ResponseContent {
+        serde_json::from_value(json!({
+            "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": score}}
+        }))
+        .unwrap()
+    };
+    let mut tx = app.pool.begin().await.unwrap();
+    app::db::responses::write_released_groups(
+        &mut tx,
+        vec![
+            (first, "2026-W47", vec![content("4"), content("4"), content("2")]),
+            (second, "2026-W48", vec![content("4"), content("4")]),
+        ],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let count = |sql: String| {
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.expect(&sql) }
+    };
+    let rows = |station: i64, week: &str| {
+        format!("SELECT COUNT(*) FROM responses WHERE station_id = {station} AND iso_week = '{week}'")
+    };
+    assert_eq!(count(rows(first, "2026-W47")).await, 3);
+    assert_eq!(count(rows(second, "2026-W48")).await, 2);
+    let rolled = |station: i64, week: &str| {
+        format!("SELECT COALESCE(SUM(responses), 0) FROM response_rollups WHERE station_id = {station} AND iso_week = '{week}'")
+    };
+    assert_eq!(count(rolled(first, "2026-W47")).await, 3);
+    assert_eq!(count(rolled(second, "2026-W48")).await, 2);
+    let answered = |station: i64, value: &str| {
+        format!(
+            "SELECT COALESCE(SUM(answers), 0) FROM answer_rollups
+             WHERE station_id = {station} AND question_key = 'respect' AND value = '{value}'"
+        )
+    };
+    assert_eq!(count(answered(first, "4")).await, 2);
+    assert_eq!(count(answered(first, "2")).await, 1);
+    assert_eq!(count(answered(second, "4")).await, 2);
+    assert_eq!(count(answered(second, "2")).await, 0);
+    assert_eq!(count("SELECT SUM(responses) FROM response_rollups".into()).await, 5);
+}
