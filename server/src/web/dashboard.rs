@@ -44,6 +44,8 @@ pub struct DashQuery {
     suspect: Option<String>,
     sort: Option<String>,
     dir: Option<String>,
+    /// The overview's page, from 1.
+    page: Option<String>,
     items: Option<String>,
 }
 
@@ -64,6 +66,7 @@ impl DashQuery {
                 "suspect" => &mut q.suspect,
                 "sort" => &mut q.sort,
                 "dir" => &mut q.dir,
+                "page" => &mut q.page,
                 "items" => {
                     items.extend(v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string));
                     continue;
@@ -450,7 +453,15 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
     sort_rows(&mut rows, sort, descending);
     let versions = versions(&state).await;
     let query = ctx.query();
-    let here = format!("/dashboard?{query}&sort={sort}&dir={}", if descending { "desc" } else { "asc" });
+    let dir = if descending { "desc" } else { "asc" };
+    // One page of stations, in the order chosen over all of them: what a page renders
+    // does not grow with the stations in scope.
+    let total = rows.len();
+    let pages = total.div_ceil(OVERVIEW_PAGE).max(1);
+    let page_no = q.page.as_deref().and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
+    let first = (page_no - 1) * OVERVIEW_PAGE;
+    let shown = &rows[first..(first + OVERVIEW_PAGE).min(total)];
+    let here = format!("/dashboard?{query}&sort={sort}&dir={dir}&page={page_no}");
     let flagged = rows.iter().filter(|r| r.flagged).count();
 
     let header = |key: &'static str, label: &'static str| {
@@ -479,7 +490,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
         }
         .into_any()
     } else {
-        let body = rows
+        let body = shown
             .iter()
             .map(|r| {
                 let link = format!("/dashboard/station/{}?{query}", r.station.code);
@@ -518,7 +529,10 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
                     <caption>{match lang {
                         Lang::Es => format!("Comisarías a tu cargo, {}. Índice de dignidad de 0 a 100.", ctx.period()),
                         Lang::En => format!("Stations in your care, {}. Dignity index from 0 to 100.", ctx.period()),
-                    }}</caption>
+                    }}{(pages > 1).then(|| match lang {
+                        Lang::Es => format!(" Comisarías {} a {} de {total}.", first + 1, first + shown.len()),
+                        Lang::En => format!(" Stations {} to {} of {total}.", first + 1, first + shown.len()),
+                    })}</caption>
                     <thead>
                         <tr>
                             {header("station", lang.t("Comisaría", "Station"))}
@@ -532,6 +546,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            {pager(lang, page_no, pages, |p| format!("/dashboard?{query}&sort={sort}&dir={dir}&page={p}"))}
         }
         .into_any()
     };
@@ -563,6 +578,32 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
         {table}
     };
     page(lang, lang.t("Resumen", "Overview"), Some(&staff), &here, body)
+}
+
+/// Stations per page of the overview.
+const OVERVIEW_PAGE: usize = 100;
+
+/// Links to the previous and next pages of a table, and where this one stands; nothing
+/// when there is one page.
+fn pager(lang: Lang, page_no: usize, pages: usize, link: impl Fn(usize) -> String) -> Option<impl IntoView> {
+    (pages > 1).then(|| {
+        let previous = (page_no > 1).then(|| {
+            view! { <a class="button" rel="prev" href=link(page_no - 1)>{lang.t("← Anterior", "← Previous")}</a> }
+        });
+        let next = (page_no < pages).then(|| {
+            view! { <a class="button" rel="next" href=link(page_no + 1)>{lang.t("Siguiente →", "Next →")}</a> }
+        });
+        view! {
+            <nav class="pager" aria-label=lang.t("Páginas de la tabla", "Table pages")>
+                {previous}
+                <span class="pager-at">{match lang {
+                    Lang::Es => format!("Página {page_no} de {pages}"),
+                    Lang::En => format!("Page {page_no} of {pages}"),
+                }}</span>
+                {next}
+            </nav>
+        }
+    })
 }
 
 fn sort_rows(rows: &mut [OverviewRow], key: &str, descending: bool) {

@@ -114,3 +114,37 @@ async fn the_comparison_puts_stations_and_regions_side_by_side() {
     let (_, html) = get(&app, &client, "/dashboard/compare?item=s:LIM-01").await;
     assert!(!html.contains("compare-table") && html.contains("Elige de 2 a 8"));
 }
+
+#[tokio::test]
+async fn the_overview_shows_a_hundred_stations_a_page_in_the_order_chosen_over_all() {
+    let (app, client) = two_stations().await;
+    // 101 stations in the supervisor's region: LIM-01 and LIM-02 with figures, 99 without
+    // (ZZZ-003 to ZZZ-101, after them by code).
+    for i in 3..=101 {
+        app.add_station(&format!("ZZZ-{i:03}")).await;
+    }
+    let rows = |html: &str| html.matches("data-station=\"").count();
+    let (status, html) = get(&app, &client, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&html), 100, "one page");
+    assert!(html.contains("Comisarías 1 a 100 de 101."), "{html}");
+    assert!(html.contains("Página 1 de 2"));
+    assert!(html.contains("rel=\"next\" href=\"/dashboard?") && !html.contains("rel=\"prev\""));
+    assert!(html.contains("data-station=\"LIM-01\"") && !html.contains("data-station=\"ZZZ-101\""));
+
+    let (_, html) = get(&app, &client, "/dashboard?sort=station&dir=asc&page=2").await;
+    assert_eq!(rows(&html), 1);
+    assert!(html.contains("data-station=\"ZZZ-101\""));
+    assert!(html.contains("Página 2 de 2") && html.contains("rel=\"prev\"") && !html.contains("rel=\"next\""));
+    // The sort runs over every station, not within a page: LIM-02 (index 0,0) is the first
+    // of all by index, ascending; stations without an index come after every figure.
+    let (_, html) = get(&app, &client, "/dashboard?sort=index&dir=asc&page=1").await;
+    let first = html.split("data-station=\"").nth(1).and_then(|s| s.split('"').next());
+    assert_eq!(first, Some("LIM-02"));
+    // A page past the end shows the last one; a page that is not a number, the first.
+    let (status, html) = get(&app, &client, "/dashboard?page=99").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Página 2 de 2"));
+    let (_, html) = get(&app, &client, "/dashboard?page=x").await;
+    assert!(html.contains("Página 1 de 2"));
+}
