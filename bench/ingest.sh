@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ingest benchmark (issue 7): POST /api/v1/responses against its ceiling, and the
-# server's memory. Writes bench/results/ingest.json. See bench/ingest.md.
+# server's memory. Writes bench/results/ingest.json. See BENCHMARKS.md.
 #   bench/ingest.sh                 release builds, full sizes, median of BENCH_REPEAT runs (3)
 #   BENCH_SMOKE=1 bench/ingest.sh   debug builds, tiny sizes: proves it builds and runs
 #   BENCH_BUILD=0, DIGNA=…          skip the build, use another server binary
