@@ -1,5 +1,6 @@
-//! Digna's web app: pages and components (rendered on the server, hydrated in the
-//! browser), the domain types both sides share, and the server-only storage.
+//! Digna's web app: pages and components (rendered on the server; the kiosk is built in
+//! the browser, `pages::kiosk::start`), the domain types both sides share, and the
+//! server-only storage.
 
 #![recursion_limit = "256"]
 
