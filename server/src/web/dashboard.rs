@@ -461,7 +461,8 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
     let page_no = q.page.as_deref().and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
     let first = (page_no - 1) * OVERVIEW_PAGE;
     let shown = &rows[first..(first + OVERVIEW_PAGE).min(total)];
-    let here = format!("/dashboard?{query}&sort={sort}&dir={dir}&page={page_no}");
+    let page_link = |p: usize| format!("/dashboard?{query}&sort={sort}&dir={dir}&page={p}");
+    let here = page_link(page_no);
     let flagged = rows.iter().filter(|r| r.flagged).count();
 
     let header = |key: &'static str, label: &'static str| {
@@ -546,7 +547,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
                     <tbody>{body}</tbody>
                 </table>
             </div>
-            {pager(lang, page_no, pages, |p| format!("/dashboard?{query}&sort={sort}&dir={dir}&page={p}"))}
+            {pager(lang, page_no, pages, page_link)}
         }
         .into_any()
     };
@@ -573,7 +574,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
     let body = view! {
         <h1>{lang.t("Resumen de comisarías", "Stations overview")}</h1>
         <p class="lead">{lead}</p>
-        {filter_form(&ctx, &versions, "/dashboard", vec![("sort", sort.to_string()), ("dir", if descending { "desc".into() } else { "asc".into() })])}
+        {filter_form(&ctx, &versions, "/dashboard", vec![("sort", sort.to_string()), ("dir", dir.to_string())])}
         {flag_note}
         {table}
     };
