@@ -33,9 +33,10 @@ tools:
 test-tools:
 	@scripts/install-tools.sh --test
 
-# --split: the kiosk's staff screens are WebAssembly modules of their own, loaded when
-# opened (#[lazy] in app/src/pages/kiosk.rs); a front end built without it cannot start.
-# The pkg folder is emptied first, so that no lazy module of an older build is left over.
+# --split: the kiosk's staff screens are a WebAssembly module of their own, loaded when
+# one opens (`staff_screens`, wasm_split in app/src/pages/kiosk.rs); a front end built
+# without it cannot start. The pkg folder is emptied first, so that no lazy module of an
+# older build is left over.
 build:
 	rm -rf target/site/pkg
 	cargo leptos build --release --split

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Kiosk bundle and start (issue 7). Two things a tablet in a waiting room pays for:
 #  1. the size of the kiosk's WebAssembly and JavaScript loaded at start (target/site/pkg:
-#     digna.wasm and every .js; the lazy staff screens apart), raw and brotli (quality 11), beside a bare Leptos page (bench/bare-leptos: router,
-#     one server function, a counter) built IN THE SAME RUN with the same wasm profile,
-#     wasm-bindgen and wasm-opt. Budget: kiosk ≤ 1.3 × bare, brotli, wasm + JS.
+#     digna.wasm and every .js; the lazy staff screens apart), raw and brotli (quality 11),
+#     beside a bare Leptos page (bench/bare-leptos: router, one server function, a counter)
+#     built IN THE SAME RUN with the same wasm profile, wasm-bindgen and wasm-opt.
+#     Budget: kiosk ≤ 1.3 × bare, brotli, wasm + JS.
 #  2. the time until the first question is tappable, in headless Chromium with the CPU
 #     throttled 4× (DevTools protocol), median of 10 loads, as a returning tablet (HTTP
 #     cache, service worker) and with empty caches: bench/start-time.mjs says exactly
 #     what is measured. Budget ≤ 1 s. Ceiling: the first contentful paint of the same loads.
 #
-#   bench/bundle.sh                full: builds the kiosk (`make build`: cargo leptos
-#                                  build --release --split; only its front end when DIGNA names
+#   bench/bundle.sh                full: builds the kiosk (`make build`, with --split;
+#                                  `make site`, the front end only, when DIGNA names
 #                                  a server binary to use) and the bare page (into
 #                                  target/bench-bare; several minutes cold), 10 loads
 #   BENCH_SMOKE=1 bench/bundle.sh  smoke: no build; the existing target/site and

@@ -67,7 +67,7 @@ pub fn CheckIcon() -> impl IntoView {
 pub fn LockIcon() -> impl IntoView {
     icon(
         "icon",
-        concat!(r#"<rect x="5" y="11" width="14" height="10" rx="2"/>"#, r#"<path d="M8 11V8a4 4 0 0 1 8 0v3"/>"#,),
+        concat!(r#"<rect x="5" y="11" width="14" height="10" rx="2"/>"#, r#"<path d="M8 11V8a4 4 0 0 1 8 0v3"/>"#),
     )
 }
 
@@ -138,6 +138,6 @@ pub fn GearIcon() -> impl IntoView {
 pub fn DeleteIcon() -> impl IntoView {
     icon(
         "icon",
-        concat!(r#"<path d="M9 5h11a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H9l-6-7z"/>"#, r#"<path d="M12 9l6 6M18 9l-6 6"/>"#,),
+        concat!(r#"<path d="M9 5h11a1 1 0 0 1 1 1v12a1 1 0 0 1-1 1H9l-6-7z"/>"#, r#"<path d="M12 9l6 6M18 9l-6 6"/>"#),
     )
 }
