@@ -6,7 +6,7 @@
 //! (`app::db::connect`: WAL, synchronous FULL, secure delete), same storage code (the
 //! `app::db::responses` function Digna's writer calls), same batching policy (as many
 //! submissions per transaction as Digna's group commit takes at most) and the same
-//! release of k at once with its roll-ups.
+//! release of k with its roll-ups (a few stations at a time, between batches).
 //!
 //! Then the same at a fixed offered rate (`--rate`, `--seconds`), through a writer that
 //! groups submissions as Digna's does: the latency from a submission's scheduled arrival
@@ -16,7 +16,7 @@
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
-use app::db::responses::{iso_week_label, Outcome, Pending, MAX_BATCH};
+use app::db::responses::{iso_week_label, release, submit_batch, DueQueue, Outcome, Pending, MAX_BATCH};
 use app::domain::{Name, StationCode, Submission, SubmissionBody};
 use app::seal::SealKey;
 use clap::Parser;
@@ -95,13 +95,21 @@ async fn main() -> anyhow::Result<()> {
     let cpu_before = cpu_seconds();
     let start = Instant::now();
     let mut stored = 0usize;
+    let mut due = DueQueue::default();
     for batch in submissions.chunks(args.batch.max(1)) {
         let began = Instant::now();
-        let outcomes = app::db::responses::submit_batch(&pool, &key, batch, args.k).await?;
+        let batch = submit_batch(&pool, &key, batch, args.k).await?;
         commits.push(began.elapsed().as_micros() as u64);
-        stored += outcomes.iter().filter(|o| **o == Outcome::Stored).count();
+        stored += batch.outcomes.iter().filter(|o| **o == Outcome::Stored).count();
+        // Then a few of the stations due, as Digna's writer does between batches.
+        due.add(batch.due);
+        release(&pool, &key, &due.next_chunk(), args.k).await?;
     }
     let seconds = start.elapsed().as_secs_f64();
+    // What is left due is released once nothing waits (Digna's writer does it when idle).
+    while !due.is_empty() {
+        release(&pool, &key, &due.next_chunk(), args.k).await?;
+    }
     let cpu = cpu_seconds() - cpu_before;
     commits.sort_unstable();
     let percentile_ms = |p: f64| {
@@ -152,8 +160,10 @@ async fn main() -> anyhow::Result<()> {
 
 /// Offers `submissions` at `rate` per second, whatever the storage does, to a writer that
 /// groups them as Digna's does (`server/src/api/responses.rs`: one task takes whatever has
-/// queued up, at most `MAX_BATCH`, into one transaction). Returns how many were stored and
-/// each one's time from its scheduled arrival to its batch's commit, in microseconds, sorted.
+/// queued up, at most `MAX_BATCH`, into one transaction, then releases a few of the
+/// stations due, waiting for submissions only when no release is due). Returns how many
+/// were stored and each one's time from its scheduled arrival to its batch's commit, in
+/// microseconds, sorted.
 async fn fixed_rate(
     pool: &sqlx::SqlitePool,
     key: &SealKey,
@@ -167,11 +177,29 @@ async fn fixed_rate(
     let writer = async {
         let mut latencies = Vec::with_capacity(n);
         let mut taken: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-        while queue.recv_many(&mut taken, MAX_BATCH).await > 0 {
-            let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
-            let outcomes = app::db::responses::submit_batch(pool, key, &batch, k).await?;
-            anyhow::ensure!(outcomes.iter().all(|o| *o == Outcome::Stored), "a fresh submission was not stored");
-            latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
+        let mut due = DueQueue::default();
+        loop {
+            if due.is_empty() {
+                if queue.recv_many(&mut taken, MAX_BATCH).await == 0 {
+                    break;
+                }
+            } else {
+                while taken.len() < MAX_BATCH {
+                    let Ok(job) = queue.try_recv() else { break };
+                    taken.push(job);
+                }
+            }
+            if !taken.is_empty() {
+                let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
+                let stored = submit_batch(pool, key, &batch, k).await?;
+                anyhow::ensure!(
+                    stored.outcomes.iter().all(|o| *o == Outcome::Stored),
+                    "a fresh submission was not stored"
+                );
+                latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
+                due.add(stored.due);
+            }
+            release(pool, key, &due.next_chunk(), k).await?;
         }
         anyhow::Ok(latencies)
     };

@@ -420,7 +420,7 @@ fn backup_and_restore_from_the_command_line() {
                     }
                 })
                 .collect();
-            app::db::responses::submit_batch(&pool, &key, &batch, 5).await.unwrap();
+            app::db::responses::submit_and_release(&pool, &key, &batch, 5).await.unwrap();
         }
         pool.close().await;
     });

@@ -30,6 +30,12 @@ pub fn iso_week_label(now: DateTime<Utc>, timezone: &str) -> String {
 /// `server/src/api/responses.rs`). The ingest ceiling (`bench/ingest.sh`) batches the same.
 pub const MAX_BATCH: usize = 64;
 
+/// Digna releases at most this many stations' pending responses in one transaction,
+/// between two batches (see `server/src/api/responses.rs`): a few milliseconds of work,
+/// so that a submission arriving meanwhile waits for no more than that. The ingest
+/// ceiling releases the same.
+pub const RELEASE_STATIONS: usize = 4;
+
 /// A valid submission waiting to be stored: its station, the ISO week (in the station's
 /// timezone) a release it completes is labelled with, and the answers.
 #[derive(Clone, Debug)]
@@ -39,12 +45,55 @@ pub struct Pending {
     pub submission: Submission,
 }
 
+/// A station with at least k pending responses, to be released under `iso_week` (the
+/// ISO week, in the station's timezone, of the newest submission that made it due).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Due {
+    pub station_id: i64,
+    pub iso_week: String,
+}
+
+/// The stations waiting for their release, oldest first, each once (with the newest
+/// week it was given): Digna's writer and the ingest ceiling release them
+/// [`RELEASE_STATIONS`] at a time.
+#[derive(Clone, Debug, Default)]
+pub struct DueQueue(std::collections::VecDeque<Due>);
+
+impl DueQueue {
+    pub fn add(&mut self, due: impl IntoIterator<Item = Due>) {
+        for station in due {
+            match self.0.iter_mut().find(|d| d.station_id == station.station_id) {
+                Some(waiting) => waiting.iso_week = station.iso_week,
+                None => self.0.push_back(station),
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The next [`RELEASE_STATIONS`] stations (fewer if fewer wait), taken off the queue.
+    pub fn next_chunk(&mut self) -> Vec<Due> {
+        let n = self.0.len().min(RELEASE_STATIONS);
+        self.0.drain(..n).collect()
+    }
+}
+
+/// What storing a batch did: one outcome per submission, in order, and the stations it
+/// left with at least k pending responses, for [`release`].
+#[derive(Clone, Debug, Default)]
+pub struct Stored {
+    pub outcomes: Vec<Outcome>,
+    pub due: Vec<Due>,
+}
+
 /// Stores a batch of valid submissions in one transaction (group commit: one durable
-/// write for all of them), each exactly once, sealed, and releases every station the
-/// batch touched that then has at least `k` pending responses. Returns one outcome per
-/// submission, in order: a submission whose client id came before, in an earlier batch
-/// or earlier in this one, is a [`Outcome::Replay`] and stores nothing. On error nothing
-/// of the batch is stored.
+/// write for all of them), each exactly once, sealed, and says which stations the batch
+/// left with at least `k` pending responses: their release is [`release`]'s, in a
+/// transaction of its own, so that acknowledging a submission never waits for it. A
+/// submission whose client id came before, in an earlier batch or earlier in this one, is
+/// a [`Outcome::Replay`] and stores nothing. On error nothing of the batch is stored.
 ///
 /// Every kind of row is written by one statement for the whole batch (the rows travel
 /// as one JSON array, read back with `json_each`): each statement is a round trip to
@@ -54,9 +103,9 @@ pub async fn submit_batch(
     key: &SealKey,
     batch: &[Pending],
     k: usize,
-) -> Result<Vec<Outcome>, sqlx::Error> {
+) -> Result<Stored, sqlx::Error> {
     if batch.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Stored::default());
     }
     let key_hashes: Vec<Vec<u8>> = batch.iter().map(|p| key.client_key_hash(p.submission.id())).collect();
     let keys = json_array(key_hashes.iter().map(|h| hex(h)))?;
@@ -90,6 +139,7 @@ pub async fn submit_batch(
         touched.insert(pending.station_id, &pending.iso_week);
         outcomes.push(Outcome::Stored);
     }
+    let mut due = Vec::new();
     if !rows.is_empty() {
         let rows = json_array(rows)?;
         sqlx::query!(
@@ -107,17 +157,61 @@ pub async fn submit_batch(
         )
         .fetch_all(&mut *tx)
         .await?;
-        let due: Vec<(i64, &str)> = counts
+        due = counts
             .into_iter()
             .filter(|c| c.n >= k as i64)
-            .filter_map(|c| touched.get(&c.station_id).map(|week| (c.station_id, *week)))
+            .filter_map(|c| {
+                let week = touched.get(&c.station_id)?;
+                Some(Due { station_id: c.station_id, iso_week: week.to_string() })
+            })
             .collect();
-        if !due.is_empty() {
-            release_pending(&mut tx, key, &due, k).await?;
-        }
     }
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(Stored { outcomes, due })
+}
+
+/// Releases the pending responses of the stations `due`, in one transaction: each
+/// station that still has at least `k` pending responses that open is released whole,
+/// under its ISO week. Returns how many responses were released.
+pub async fn release(pool: &SqlitePool, key: &SealKey, due: &[Due], k: usize) -> Result<usize, sqlx::Error> {
+    if due.is_empty() {
+        return Ok(0);
+    }
+    // It reads before it writes: an immediate transaction takes the write lock first, so
+    // a write committed meanwhile by another connection cannot make its snapshot stale.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let released = release_pending(&mut tx, key, due, k).await?;
+    tx.commit().await?;
+    Ok(released)
+}
+
+/// [`submit_batch`], then the [`release`] of every station it made due: what the demo,
+/// tests and the ingest ceiling's closed loop use where nothing waits for an answer.
+pub async fn submit_and_release(
+    pool: &SqlitePool,
+    key: &SealKey,
+    batch: &[Pending],
+    k: usize,
+) -> Result<Vec<Outcome>, sqlx::Error> {
+    let stored = submit_batch(pool, key, batch, k).await?;
+    release(pool, key, &stored.due, k).await?;
+    Ok(stored.outcomes)
+}
+
+/// Every station with at least `k` pending responses, with the ISO week it is released
+/// under if released now: what a restart finds left to release (the server stopped
+/// between storing a batch and its release, or `k` was lowered).
+pub async fn due_stations(pool: &SqlitePool, k: usize, now: DateTime<Utc>) -> Result<Vec<Due>, sqlx::Error> {
+    let k = k as i64;
+    let rows = sqlx::query!(
+        r#"SELECT s.id AS "station_id!: i64", s.timezone FROM stations s
+           WHERE (SELECT COUNT(*) FROM pending_responses p WHERE p.station_id = s.id) >= ?
+           ORDER BY s.id"#,
+        k
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| Due { station_id: r.station_id, iso_week: iso_week_label(now, &r.timezone) }).collect())
 }
 
 /// What a pending response's seal is bound to: its station and its id, so a sealed
@@ -139,15 +233,15 @@ fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result
     serde_json::to_string(&items.into_iter().collect::<Vec<T>>()).map_err(|e| sqlx::Error::Encode(e.into()))
 }
 
-/// Opens every pending response of the stations `due` (station, ISO week of the
-/// release) and releases each station's together.
+/// Opens every pending response of the stations `due` and releases each station's
+/// together, if at least `k` of them open. Returns how many were released.
 async fn release_pending(
     tx: &mut Transaction<'_, Sqlite>,
     key: &SealKey,
-    due: &[(i64, &str)],
+    due: &[Due],
     k: usize,
-) -> Result<(), sqlx::Error> {
-    let stations = json_array(due.iter().map(|(station, _)| station))?;
+) -> Result<usize, sqlx::Error> {
+    let stations = json_array(due.iter().map(|d| d.station_id))?;
     let rows = sqlx::query!(
         r#"SELECT id, station_id AS "station_id!: i64", sealed FROM pending_responses
            WHERE station_id IN (SELECT value FROM json_each(?))"#,
@@ -179,20 +273,21 @@ async fn release_pending(
     }
     let mut released = Vec::new();
     let mut groups = Vec::new();
-    for (station_id, iso_week) in due {
+    for Due { station_id, iso_week } in due {
         let Some(responses) = opened.remove(station_id).filter(|r| r.len() >= k) else { continue };
         let (ids, contents): (Vec<_>, Vec<_>) = responses.into_iter().unzip();
         released.extend(ids.iter().map(|id| hex(id)));
-        groups.push((*station_id, *iso_week, contents));
+        groups.push((*station_id, iso_week.as_str(), contents));
     }
     write_released_groups(tx, groups).await?;
+    let count = released.len();
     if !released.is_empty() {
         let released = json_array(released)?;
         sqlx::query!("DELETE FROM pending_responses WHERE id IN (SELECT unhex(value) FROM json_each(?))", released)
             .execute(&mut **tx)
             .await?;
     }
-    Ok(())
+    Ok(count)
 }
 
 /// Writes released responses as plain rows, in random order, under one ISO week, and
@@ -210,7 +305,7 @@ pub async fn write_released(
 /// Writes the released responses of several stations, each group under its station and
 /// ISO week, in random order within a group, and adds them to the roll-ups: one statement
 /// per kind of row for all groups, since each statement is a round trip to SQLite's
-/// thread and the release runs inside the transaction that acknowledges submissions.
+/// thread.
 pub async fn write_released_groups(
     tx: &mut Transaction<'_, Sqlite>,
     groups: Vec<(i64, &str, Vec<ResponseContent>)>,
@@ -335,6 +430,24 @@ pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, s
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn due(station_id: i64, week: &str) -> Due {
+        Due { station_id, iso_week: week.to_string() }
+    }
+
+    #[test]
+    fn stations_wait_for_release_once_each_oldest_first_a_few_at_a_time() {
+        let mut queue = DueQueue::default();
+        queue.add((1..=6).map(|s| due(s, "2026-W48")));
+        // Due again before its release: one place in the queue, the newest week.
+        queue.add([due(2, "2026-W49"), due(7, "2026-W49")]);
+        let first = queue.next_chunk();
+        assert_eq!(first.len(), RELEASE_STATIONS);
+        assert_eq!(first, vec![due(1, "2026-W48"), due(2, "2026-W49"), due(3, "2026-W48"), due(4, "2026-W48")]);
+        assert_eq!(queue.next_chunk(), vec![due(5, "2026-W48"), due(6, "2026-W48"), due(7, "2026-W49")]);
+        assert!(queue.is_empty());
+        assert!(queue.next_chunk().is_empty());
+    }
 
     #[test]
     fn iso_week_follows_the_station_timezone() {

@@ -123,12 +123,18 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
 /// batch that fails gets the error: nothing is ever acknowledged before it is durable.
 /// Exactly-once holds within a batch too (the storage dedupes by client key).
 ///
+/// The release of k is the same writer's, in transactions of their own, a few stations
+/// at a time, between batches: submissions go first, so that an answer never waits for
+/// a whole burst of releases (with every station reaching k at once, a release of all of
+/// them took tens of milliseconds inside the acknowledging transaction). A response
+/// waits sealed until then, durably, as before: a restart releases whatever was left due.
+///
 /// A published survey version never changes (the database refuses it), so each is
 /// loaded once: validating a submission then reads nothing from the database.
 pub(crate) mod ingest {
     use super::ApiError;
     use crate::AppState;
-    use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
+    use app::db::responses::{due_stations, release, submit_batch, DueQueue, Outcome, Pending, MAX_BATCH};
     use app::domain::Survey;
     use app::seal::SealKey;
     use futures_util::FutureExt;
@@ -136,7 +142,7 @@ pub(crate) mod ingest {
     use std::collections::HashMap;
     use std::panic::AssertUnwindSafe;
     use std::sync::{Arc, Mutex, PoisonError};
-    use tokio::sync::{mpsc, oneshot};
+    use tokio::sync::{mpsc, oneshot, watch};
 
     /// Submissions waiting for the writer; when full, requests wait for room (nothing is
     /// dropped), which bounds the memory a burst can take.
@@ -152,14 +158,26 @@ pub(crate) mod ingest {
     pub struct Ingest {
         jobs: mpsc::Sender<Job>,
         surveys: Mutex<HashMap<i64, Arc<Survey>>>,
+        /// True while the writer has nothing to do: no submission queued or being stored,
+        /// no release due.
+        idle: watch::Receiver<bool>,
     }
 
     impl Ingest {
         /// Starts the writer, which runs until the last clone of the app state is gone.
         pub fn start(pool: SqlitePool, seal: Arc<SealKey>, k: usize) -> Arc<Ingest> {
             let (jobs, queue) = mpsc::channel(QUEUE);
-            tokio::spawn(write_batches(pool, seal, k, queue));
-            Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()) })
+            let (idle_tx, idle) = watch::channel(false);
+            tokio::spawn(write_batches(pool, seal, k, queue, idle_tx));
+            Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
+        }
+
+        /// Waits until every submission answered so far is stored and every release it
+        /// made due is done (tests, and a clean shutdown, read the database after it).
+        pub async fn settled(&self) {
+            let mut idle = self.idle.clone();
+            // An error means the writer is gone: nothing more will happen either way.
+            let _ = idle.wait_for(|idle| *idle).await;
         }
     }
 
@@ -190,29 +208,74 @@ pub(crate) mod ingest {
         Ok(Some(survey))
     }
 
-    /// Takes what has queued up (waiting only when nothing has), stores it in one
-    /// transaction, answers each request; until every sender is gone. A batch that
-    /// panics drops its replies (its requests get an error) and the writer goes on.
-    async fn write_batches(pool: SqlitePool, seal: Arc<SealKey>, k: usize, mut queue: mpsc::Receiver<Job>) {
+    /// Takes what has queued up (waiting only when nothing has and no release is due),
+    /// stores it in one transaction and answers each request, then releases a few of the
+    /// stations due; until every sender is gone and nothing is left to release. A batch
+    /// that panics drops its replies (its requests get an error) and the writer goes on.
+    async fn write_batches(
+        pool: SqlitePool,
+        seal: Arc<SealKey>,
+        k: usize,
+        mut queue: mpsc::Receiver<Job>,
+        idle: watch::Sender<bool>,
+    ) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
-        while queue.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-            let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
-            match AssertUnwindSafe(submit_batch(&pool, &seal, &batch, k)).catch_unwind().await {
-                Ok(Ok(outcomes)) => {
-                    for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                        // A request given up on (the tablet hung up) was stored all the same;
-                        // its retry will be told it is a duplicate.
-                        let _ = reply.send(Ok(outcome));
-                    }
+        let mut due = DueQueue::default();
+        match due_stations(&pool, k, chrono::Utc::now()).await {
+            Ok(left) => due.add(left),
+            // Released with the station's next submission instead.
+            Err(e) => tracing::error!(error = %e, "could not look for responses left due for release"),
+        }
+        loop {
+            if due.is_empty() {
+                idle.send_replace(true);
+                if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+                    break;
                 }
-                Ok(Err(e)) => {
-                    let e = Arc::new(e);
-                    for reply in replies {
-                        let _ = reply.send(Err(e.clone()));
-                    }
+                idle.send_replace(false);
+            } else {
+                // Submissions first: take what has queued, without waiting for more.
+                while jobs.len() < MAX_BATCH {
+                    let Ok(job) = queue.try_recv() else { break };
+                    jobs.push(job);
                 }
-                Err(_panicked) => drop(replies),
             }
+            if !jobs.is_empty() {
+                store_batch(&pool, &seal, k, &mut jobs, &mut due).await;
+            }
+            let chunk = due.next_chunk();
+            if !chunk.is_empty() {
+                match AssertUnwindSafe(release(&pool, &seal, &chunk, k)).catch_unwind().await {
+                    Ok(Ok(_)) => {}
+                    // They stay sealed and pending: the station's next submission (or a
+                    // restart) makes them due again.
+                    Ok(Err(e)) => tracing::error!(error = %e, stations = chunk.len(), "a release of k failed"),
+                    Err(_panicked) => tracing::error!(stations = chunk.len(), "a release of k panicked"),
+                }
+            }
+        }
+    }
+
+    /// Stores `jobs` (emptying it) as one batch, answers each request, and adds the
+    /// stations the batch made due to `due`.
+    async fn store_batch(pool: &SqlitePool, seal: &SealKey, k: usize, jobs: &mut Vec<Job>, due: &mut DueQueue) {
+        let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
+        match AssertUnwindSafe(submit_batch(pool, seal, &batch, k)).catch_unwind().await {
+            Ok(Ok(stored)) => {
+                for (reply, outcome) in replies.into_iter().zip(stored.outcomes) {
+                    // A request given up on (the tablet hung up) was stored all the same;
+                    // its retry will be told it is a duplicate.
+                    let _ = reply.send(Ok(outcome));
+                }
+                due.add(stored.due);
+            }
+            Ok(Err(e)) => {
+                let e = Arc::new(e);
+                for reply in replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+            }
+            Err(_panicked) => drop(replies),
         }
     }
 }

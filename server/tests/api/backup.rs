@@ -35,8 +35,10 @@ async fn a_backup_under_load_holds_every_acknowledged_answer() {
             }
         }));
     }
-    // Let answers flow (some stations release batches of five meanwhile), then back up.
-    while acknowledged.load(Ordering::SeqCst) < 23 {
+    // Let answers flow until some stations have released batches of five (their releases
+    // follow the answers), then back up.
+    let released = || sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM responses").fetch_one(&app.pool);
+    while acknowledged.load(Ordering::SeqCst) < 23 || released().await.unwrap() < 5 {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let before = acknowledged.load(Ordering::SeqCst);

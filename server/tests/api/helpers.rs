@@ -139,16 +139,35 @@ impl TestApp {
         (station, body["token"].as_str().expect("token").to_string())
     }
 
+    /// Posts a submission and waits until the writer has done what it made due (the
+    /// release of k runs after the answer).
     pub async fn submit(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.client.post(self.url("/api/v1/responses")).bearer_auth(token).json(body).send().await.expect("request")
+        let response = self
+            .client
+            .post(self.url("/api/v1/responses"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        self.settled().await;
+        response
     }
 
+    /// Waits until every submission answered so far is stored and released if due.
+    pub async fn settled(&self) {
+        self.state.ingest.settled().await;
+    }
+
+    /// A number the database holds, once the writer has settled.
     pub async fn count(&self, sql: &str) -> i64 {
+        self.settled().await;
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
     }
 
     /// Every value of every row of every table, as bytes, by table.
     pub async fn dump(&self) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
+        self.settled().await;
         let tables: Vec<String> =
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .fetch_all(&self.pool)

@@ -111,7 +111,7 @@ async fn one_batch_releases_every_station_it_brings_to_k_and_no_other() {
     let c = app.add_station("LIM-03").await;
     for _ in 0..3 {
         let p = pending(&app, a, &full_answers(&new_id())).await;
-        app::db::responses::submit_batch(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
+        app::db::responses::submit_and_release(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
     }
     // One batch: three more for a (six pending), seven for b, two for c.
     let mut batch = Vec::new();
@@ -120,7 +120,7 @@ async fn one_batch_releases_every_station_it_brings_to_k_and_no_other() {
             batch.push(pending(&app, station, &full_answers(&new_id())).await);
         }
     }
-    app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    app::db::responses::submit_and_release(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
     assert_eq!(app::db::responses::released_count(&app.pool, a).await.unwrap(), 6, "all six of a together");
     assert_eq!(app::db::responses::released_count(&app.pool, b).await.unwrap(), 7, "all seven of b together");
     assert_eq!(app::db::responses::released_count(&app.pool, c).await.unwrap(), 0, "c stays under k");
@@ -148,6 +148,8 @@ async fn concurrent_deliveries_never_leave_k_pending() {
         sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
     }
     assert!(sends.join_all().await.iter().all(|s| *s == 201));
+    // The releases run after the answers: wait for the writer to finish them.
+    app.settled().await;
     for (station, _, _) in &tokens {
         let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
             .bind(station)
@@ -365,7 +367,7 @@ async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &s
 #[tokio::test]
 async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
     use crate::responses::pending;
-    use app::db::responses::{released_count, submit_batch};
+    use app::db::responses::{released_count, submit_and_release};
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
@@ -380,14 +382,14 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     )
     .await;
     for _ in 0..2 {
-        submit_batch(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
+        submit_and_release(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
             .await
             .unwrap();
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "four valid of five: the invalid one is no vote");
 
-    submit_batch(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
+    submit_and_release(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
         .await
         .unwrap();
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 5, "both old records released with three new");
@@ -460,4 +462,52 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
     assert_eq!(count(answered(second, "4")).await, 2);
     assert_eq!(count(answered(second, "2")).await, 0);
     assert_eq!(count("SELECT SUM(responses) FROM response_rollups".into()).await, 5);
+}
+
+#[tokio::test]
+async fn submissions_are_acknowledged_even_when_their_release_fails_and_it_is_retried_later() {
+    let log = crate::helpers::TestLog::start();
+    let app = spawn_app().await;
+    let (station, token) = app.station_with_tablet("LIM-01").await;
+    sqlx::query("CREATE TRIGGER no_release BEFORE INSERT ON responses BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // The fifth makes the station due; its release fails, after it was acknowledged.
+    for _ in 0..5 {
+        assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5, "kept sealed, none lost");
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
+    assert!(log.text().contains("a release of k failed"), "{}", log.text());
+    // The station's next submission makes it due again: all six go out together.
+    sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
+    assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
+    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 6);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
+}
+
+#[tokio::test]
+async fn a_restart_releases_what_was_stored_but_not_yet_released() {
+    use crate::responses::pending;
+    let app = spawn_app().await;
+    let (due, waiting) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await);
+    // Stored and acknowledged, but the server stopped before their release (nothing
+    // released them: only the writer does, and it never saw them).
+    let mut batch = Vec::new();
+    for (station, n) in [(due, 6), (waiting, 3)] {
+        for _ in 0..n {
+            batch.push(pending(&app, station, &full_answers(&new_id())).await);
+        }
+    }
+    let stored = app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    assert_eq!(stored.due.iter().map(|d| d.station_id).collect::<Vec<_>>(), vec![due]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 9);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
+
+    let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
+    restarted.state().ingest.settled().await;
+    assert_eq!(app::db::responses::released_count(&app.pool, due).await.unwrap(), 6, "released on start");
+    assert_eq!(app::db::responses::released_count(&app.pool, waiting).await.unwrap(), 0, "still under k");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 3);
 }

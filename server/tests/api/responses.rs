@@ -171,17 +171,17 @@ pub(crate) async fn pending(app: &crate::helpers::TestApp, station: i64, body: &
 
 #[tokio::test]
 async fn two_copies_in_one_batch_are_stored_once_and_the_second_is_a_replay() {
-    use app::db::responses::{submit_batch, Outcome};
+    use app::db::responses::{submit_and_release, Outcome};
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
     let (a, b) = (full_answers(&new_id()), full_answers(&new_id()));
     let batch = [pending(&app, station, &a).await, pending(&app, station, &a).await, pending(&app, station, &b).await];
-    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    let outcomes = submit_and_release(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
     assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Replay, Outcome::Stored]);
     assert_eq!(app.count(PENDING).await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 2);
     // A later batch sees them too.
-    let again = submit_batch(&app.pool, &app.state.seal, &batch[1..], 5).await.unwrap();
+    let again = submit_and_release(&app.pool, &app.state.seal, &batch[1..], 5).await.unwrap();
     assert_eq!(again, vec![Outcome::Replay, Outcome::Replay]);
     assert_eq!(app.count(PENDING).await, 2);
 }
@@ -210,14 +210,14 @@ async fn many_concurrent_copies_of_several_responses_each_store_once() {
 
 #[tokio::test]
 async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
-    use app::db::responses::{submit_batch, Outcome};
+    use app::db::responses::{submit_and_release, Outcome};
     let app = spawn_app().await;
     let good = app.add_station("LIM-01").await;
     let bad = app.add_station("LIM-02").await;
     // Four pending at the good station: the batch would complete its release.
     for _ in 0..4 {
         let p = pending(&app, good, &full_answers(&new_id())).await;
-        submit_batch(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
+        submit_and_release(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
     }
     let trigger = format!(
         "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad}
@@ -226,12 +226,12 @@ async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
     sqlx::query(&trigger).execute(&app.pool).await.unwrap();
     let (first, second) = (full_answers(&new_id()), full_answers(&new_id()));
     let batch = [pending(&app, good, &first).await, pending(&app, bad, &second).await];
-    assert!(submit_batch(&app.pool, &app.state.seal, &batch, 5).await.is_err());
+    assert!(submit_and_release(&app.pool, &app.state.seal, &batch, 5).await.is_err());
     assert_eq!(app.count(PENDING).await, 4, "nothing of the batch was stored");
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 4, "no client id of the batch is remembered");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0, "the release rolled back with it");
     sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
-    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
+    let outcomes = submit_and_release(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
     assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Stored], "a retry stores both, neither is a replay");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5, "and completes the good station's release");
 }
