@@ -6,7 +6,7 @@
 //! (`app::db::connect`: WAL, synchronous FULL, secure delete), same storage code (the
 //! `app::db::responses` function Digna's writer calls), same batching policy (as many
 //! submissions per transaction as Digna's group commit takes at most) and the same
-//! release of k with its roll-ups (a few stations at a time, between batches).
+//! release of k with its roll-ups (one station at a time, between batches).
 //!
 //! Then the same at a fixed offered rate (`--rate`, `--seconds`), through a writer that
 //! groups submissions as Digna's does: the latency from a submission's scheduled arrival
@@ -101,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
         let batch = submit_batch(&pool, &key, batch, args.k).await?;
         commits.push(began.elapsed().as_micros() as u64);
         stored += batch.outcomes.iter().filter(|o| **o == Outcome::Stored).count();
-        // Then a few of the stations due, as Digna's writer does between batches.
+        // Then the next station due, as Digna's writer does between batches.
         due.add(batch.due);
         release(&pool, &key, &due.next_chunk(), args.k).await?;
     }
@@ -160,8 +160,8 @@ async fn main() -> anyhow::Result<()> {
 
 /// Offers `submissions` at `rate` per second, whatever the storage does, to a writer that
 /// groups them as Digna's does (`server/src/api/responses.rs`: one task takes whatever has
-/// queued up, at most `MAX_BATCH`, into one transaction, then releases a few of the
-/// stations due, waiting for submissions only when no release is due). Returns how many
+/// queued up, at most `MAX_BATCH`, into one transaction, then releases the next
+/// station due, waiting for submissions only when no release is due). Returns how many
 /// were stored and each one's time from its scheduled arrival to its batch's commit, in
 /// microseconds, sorted.
 async fn fixed_rate(

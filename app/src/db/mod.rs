@@ -35,7 +35,9 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
     }
-    SqlitePoolOptions::new().max_connections(8).connect_with(options).await
+    // No ping before each acquire: a connection to a local file does not go stale, and
+    // the ping is a round trip to the connection's thread on every request.
+    SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await
 }
 
 /// Applies the embedded migrations; the app must not start if one fails.

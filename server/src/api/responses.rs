@@ -123,11 +123,12 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
 /// batch that fails gets the error: nothing is ever acknowledged before it is durable.
 /// Exactly-once holds within a batch too (the storage dedupes by client key).
 ///
-/// The release of k is the same writer's, in transactions of their own, a few stations
-/// at a time, between batches: submissions go first, so that an answer never waits for
-/// a whole burst of releases (with every station reaching k at once, a release of all of
-/// them took tens of milliseconds inside the acknowledging transaction). A response
-/// waits sealed until then, durably, as before: a restart releases whatever was left due.
+/// The release of k is the same writer's, in transactions of their own, one station at
+/// a time (`RELEASE_STATIONS`), between batches: submissions go first, so that an answer
+/// never waits for a whole burst of releases (with every station reaching k at once, a
+/// release of all of them took tens of milliseconds inside the acknowledging
+/// transaction). A response waits sealed until then, durably, as before: a restart
+/// releases whatever was left due.
 ///
 /// A published survey version never changes (the database refuses it), so each is
 /// loaded once: validating a submission then reads nothing from the database.
@@ -209,8 +210,8 @@ pub(crate) mod ingest {
     }
 
     /// Takes what has queued up (waiting only when nothing has and no release is due),
-    /// stores it in one transaction and answers each request, then releases a few of the
-    /// stations due; until every sender is gone and nothing is left to release. A batch
+    /// stores it in one transaction and answers each request, then releases the next
+    /// station due; until every sender is gone and nothing is left to release. A batch
     /// that panics drops its replies (its requests get an error) and the writer goes on.
     async fn write_batches(
         pool: SqlitePool,
