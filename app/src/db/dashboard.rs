@@ -12,7 +12,7 @@ use crate::domain::{
     ValueCount, WeekPoint, RATHER_NOT,
 };
 use sqlx::SqlitePool;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// How far, in points, a station's index may fall from the previous period before the
 /// overview flags it.
@@ -119,8 +119,7 @@ pub async fn station_report(
     let total = Period::sum(&by_week, filters.from(), filters.to());
     let questions = questions_in_scope(pool, filters.survey_version()).await?;
     let choices = choices_in_scope(pool, filters.survey_version()).await?;
-    let answers = answer_counts(pool, &scope, station_id).await?;
-    let profiles = profile_figures(pool, &scope, station_id).await?;
+    let (answers, profiles) = answers_and_profiles(pool, &scope, station_id).await?;
 
     let (mut scales, mut single_choices, mut pick_lists) = (Vec::new(), Vec::new(), Vec::new());
     for q in &questions {
@@ -718,12 +717,16 @@ struct ProfileKey {
     age_band: String,
 }
 
-/// Responses and index answers of one station per language and profile.
-async fn profile_figures(
+/// One station's answers in scope, read in one scan of the answer roll-ups (the largest
+/// part of the page at scale): how often each value was given to each question, by
+/// question; and per profile (language, respondent, age band) the responses and index
+/// answers, for the breakdowns by group. Only the questions of the index of the version
+/// each answer was given under count towards a profile's index.
+async fn answers_and_profiles(
     pool: &SqlitePool,
     s: &Scope,
     station_id: i64,
-) -> Result<BTreeMap<ProfileKey, (i64, IndexTally)>, sqlx::Error> {
+) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, BTreeMap<ProfileKey, (i64, IndexTally)>), sqlx::Error> {
     let responses = sqlx::query!(
         r#"SELECT language AS "language!", respondent AS "respondent!", age_band AS "age_band!",
                   SUM(responses) AS "responses!: i64"
@@ -743,48 +746,13 @@ async fn profile_figures(
     .fetch_all(pool)
     .await?;
     let answers = sqlx::query!(
-        r#"SELECT a.language AS "language!", a.respondent AS "respondent!", a.age_band AS "age_band!",
-                  a.question_key AS "question_key!", a.value AS "value!", SUM(a.answers) AS "answers!: i64"
-           FROM answer_rollups a
-           JOIN questions q ON q.survey_version = a.survey_version AND q.key = a.question_key
-           WHERE a.station_id = ? AND a.iso_week BETWEEN ? AND ? AND q.in_index = 1
-             AND (? IS NULL OR a.survey_version = ?) AND (? IS NULL OR a.language = ?) AND (a.suspect = 0 OR ?)
-           GROUP BY a.language, a.respondent, a.age_band, a.question_key, a.value"#,
-        station_id,
-        s.from,
-        s.to,
-        s.version,
-        s.version,
-        s.language,
-        s.language,
-        s.include_suspect
-    )
-    .fetch_all(pool)
-    .await?;
-    let mut out: BTreeMap<ProfileKey, (i64, IndexTally)> = BTreeMap::new();
-    for r in responses {
-        let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
-        out.entry(key).or_default().0 += r.responses;
-    }
-    for r in answers {
-        let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
-        out.entry(key).or_default().1.add(&r.question_key, &r.value, r.answers);
-    }
-    Ok(out)
-}
-
-/// How often each value was given to each question at one station, by question.
-async fn answer_counts(
-    pool: &SqlitePool,
-    s: &Scope,
-    station_id: i64,
-) -> Result<BTreeMap<String, BTreeMap<String, i64>>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT question_key AS "question_key!", value AS "value!", SUM(answers) AS "answers!: i64"
+        r#"SELECT survey_version AS "survey_version!: i64", language AS "language!", respondent AS "respondent!",
+                  age_band AS "age_band!", question_key AS "question_key!", value AS "value!",
+                  SUM(answers) AS "answers!: i64"
            FROM answer_rollups
            WHERE station_id = ? AND iso_week BETWEEN ? AND ?
              AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?) AND (suspect = 0 OR ?)
-           GROUP BY question_key, value"#,
+           GROUP BY survey_version, language, respondent, age_band, question_key, value"#,
         station_id,
         s.from,
         s.to,
@@ -796,11 +764,28 @@ async fn answer_counts(
     )
     .fetch_all(pool)
     .await?;
-    let mut out: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    for r in rows {
-        out.entry(r.question_key).or_default().insert(r.value, r.answers);
+    let in_index: HashSet<(i64, String)> = sqlx::query!(
+        r#"SELECT survey_version AS "survey_version!: i64", key AS "key!" FROM questions WHERE in_index = 1"#
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|q| (q.survey_version, q.key))
+    .collect();
+    let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut profiles: BTreeMap<ProfileKey, (i64, IndexTally)> = BTreeMap::new();
+    for r in responses {
+        let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
+        profiles.entry(key).or_default().0 += r.responses;
     }
-    Ok(out)
+    for r in answers {
+        if in_index.contains(&(r.survey_version, r.question_key.clone())) {
+            let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
+            profiles.entry(key).or_default().1.add(&r.question_key, &r.value, r.answers);
+        }
+        *counts.entry(r.question_key).or_default().entry(r.value).or_default() += r.answers;
+    }
+    Ok((counts, profiles))
 }
 
 /// A question as the dashboards lay it out.

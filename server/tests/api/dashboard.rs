@@ -488,6 +488,16 @@ async fn the_version_and_language_filters_narrow_every_figure() {
     assert!(report.single_choices.is_empty() && report.pick_lists.is_empty());
     let report = station_report(pool, station, &filters(None, Some(Language::En)), K).await.unwrap().unwrap();
     assert_eq!(report.by_language, vec![CategoryRow { category: Some("en".into()), responses: V(6), index: V(0.0) }]);
+    // By group too, respect counts towards the index only where its version says so:
+    // Spanish is 15 + 7 points of 36 (version 2's answers of 1 to respect are left out).
+    let report = station_report(pool, station, &filters(None, None), K).await.unwrap().unwrap();
+    assert_eq!(
+        report.by_language,
+        vec![
+            CategoryRow { category: Some("en".into()), responses: V(6), index: V(0.0) },
+            CategoryRow { category: Some("es".into()), responses: V(12), index: V(61.1) },
+        ]
+    );
 }
 
 #[tokio::test]
