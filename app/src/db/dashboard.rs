@@ -12,7 +12,8 @@ use crate::domain::{
     ValueCount, WeekPoint, RATHER_NOT,
 };
 use sqlx::SqlitePool;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How far, in points, a station's index may fall from the previous period before the
 /// overview flags it.
@@ -717,11 +718,16 @@ struct ProfileKey {
     age_band: String,
 }
 
-/// One station's answers in scope, read in one scan of the answer roll-ups (the largest
-/// part of the page at scale): how often each value was given to each question, by
-/// question; and per profile (language, respondent, age band) the responses and index
-/// answers, for the breakdowns by group. Only the questions of the index of the version
-/// each answer was given under count towards a profile's index.
+/// One station's answers in scope, read in one scan of the answer roll-ups (the part of
+/// the page that grows with the responses a station gets a week): how often each value
+/// was given to each question, by question; and per profile (language, respondent, age
+/// band) the responses and index answers, for the breakdowns by group. Only the questions
+/// of the index of the version each answer was given under count towards a profile's
+/// index.
+///
+/// The roll-up rows come back as one JSON array, summed here rather than grouped in the
+/// query: hundreds of grouped rows, each a trip through sqlx's connection thread, took
+/// longer than the scan (see BENCHMARKS.md, dashboards).
 async fn answers_and_profiles(
     pool: &SqlitePool,
     s: &Scope,
@@ -745,14 +751,12 @@ async fn answers_and_profiles(
     )
     .fetch_all(pool)
     .await?;
-    let answers = sqlx::query!(
-        r#"SELECT survey_version AS "survey_version!: i64", language AS "language!", respondent AS "respondent!",
-                  age_band AS "age_band!", question_key AS "question_key!", value AS "value!",
-                  SUM(answers) AS "answers!: i64"
+    let cells = sqlx::query_scalar!(
+        r#"SELECT COALESCE(json_group_array(json_array(survey_version, language, respondent, age_band, question_key,
+                                                        value, answers)), '[]') AS "cells!: String"
            FROM answer_rollups
            WHERE station_id = ? AND iso_week BETWEEN ? AND ?
-             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?) AND (suspect = 0 OR ?)
-           GROUP BY survey_version, language, respondent, age_band, question_key, value"#,
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?) AND (suspect = 0 OR ?)"#,
         station_id,
         s.from,
         s.to,
@@ -762,30 +766,61 @@ async fn answers_and_profiles(
         s.language,
         s.include_suspect
     )
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    let in_index: HashSet<(i64, String)> = sqlx::query!(
-        r#"SELECT survey_version AS "survey_version!: i64", key AS "key!" FROM questions WHERE in_index = 1"#
+    let cells: Vec<AnswerCell> =
+        serde_json::from_str(&cells).map_err(|e| sqlx::Error::Decode(format!("answer roll-ups: {e}").into()))?;
+    let in_index = sqlx::query_scalar!(
+        r#"SELECT COALESCE(json_group_array(json_array(survey_version, key)), '[]') AS "keys!: String"
+           FROM questions WHERE in_index = 1"#
     )
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|q| (q.survey_version, q.key))
-    .collect();
-    let mut counts: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    .fetch_one(pool)
+    .await?;
+    // A few per version: a list is quicker to search than a set is to build.
+    let in_index: Vec<(i64, String)> =
+        serde_json::from_str(&in_index).map_err(|e| sqlx::Error::Decode(format!("index questions: {e}").into()))?;
+    // Summed by borrowed keys first: a few hundred distinct keys among thousands of cells.
+    let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
+    let mut by_profile: BTreeMap<(&str, &str, &str, &str, &str), i64> = BTreeMap::new();
+    for c in &cells {
+        *counts.entry((&c.question_key, &c.value)).or_default() += c.answers;
+        if in_index.iter().any(|(version, key)| *version == c.survey_version && *key == c.question_key) {
+            let key = (&*c.language, &*c.respondent, &*c.age_band, &*c.question_key, &*c.value);
+            *by_profile.entry(key).or_default() += c.answers;
+        }
+    }
     let mut profiles: BTreeMap<ProfileKey, (i64, IndexTally)> = BTreeMap::new();
     for r in responses {
         let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
         profiles.entry(key).or_default().0 += r.responses;
     }
-    for r in answers {
-        if in_index.contains(&(r.survey_version, r.question_key.clone())) {
-            let key = ProfileKey { language: r.language, respondent: r.respondent, age_band: r.age_band };
-            profiles.entry(key).or_default().1.add(&r.question_key, &r.value, r.answers);
-        }
-        *counts.entry(r.question_key).or_default().entry(r.value).or_default() += r.answers;
+    for ((language, respondent, age_band, question, value), n) in by_profile {
+        let key = ProfileKey { language: language.into(), respondent: respondent.into(), age_band: age_band.into() };
+        profiles.entry(key).or_default().1.add(question, value, n);
     }
-    Ok((counts, profiles))
+    let mut by_question: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    for ((question, value), n) in counts {
+        by_question.entry(question.into()).or_default().insert(value.into(), n);
+    }
+    Ok((by_question, profiles))
+}
+
+/// One answer roll-up row as [`answers_and_profiles`] reads it: version, language,
+/// respondent, age band, question, value, answers.
+#[derive(serde::Deserialize)]
+struct AnswerCell<'a> {
+    survey_version: i64,
+    #[serde(borrow)]
+    language: Cow<'a, str>,
+    #[serde(borrow)]
+    respondent: Cow<'a, str>,
+    #[serde(borrow)]
+    age_band: Cow<'a, str>,
+    #[serde(borrow)]
+    question_key: Cow<'a, str>,
+    #[serde(borrow)]
+    value: Cow<'a, str>,
+    answers: i64,
 }
 
 /// A question as the dashboards lay it out.
