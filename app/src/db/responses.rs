@@ -186,8 +186,9 @@ pub async fn release(pool: &SqlitePool, key: &SealKey, due: &[Due], k: usize) ->
     Ok(released)
 }
 
-/// [`submit_batch`], then the [`release`] of every station it made due: what the demo,
-/// tests and the ingest ceiling's closed loop use where nothing waits for an answer.
+/// [`submit_batch`], then the [`release`] of every station it made due, all at once:
+/// for tests, where nothing waits for an answer. (Digna's writer and the ingest ceiling
+/// release one station at a time between batches, through a [`DueQueue`].)
 pub async fn submit_and_release(
     pool: &SqlitePool,
     key: &SealKey,
