@@ -16,7 +16,7 @@
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
-use app::db::responses::{iso_week_label, release, submit_batch, DueQueue, Outcome, Pending, MAX_BATCH};
+use app::db::responses::{iso_week_label, release, submit_batch, take_queued, DueQueue, Outcome, Pending, MAX_BATCH};
 use app::domain::{Name, StationCode, Submission, SubmissionBody};
 use app::seal::SealKey;
 use clap::Parser;
@@ -178,17 +178,7 @@ async fn fixed_rate(
         let mut latencies = Vec::with_capacity(n);
         let mut taken: Vec<Job> = Vec::with_capacity(MAX_BATCH);
         let mut due = DueQueue::default();
-        loop {
-            if due.is_empty() {
-                if queue.recv_many(&mut taken, MAX_BATCH).await == 0 {
-                    break;
-                }
-            } else {
-                while taken.len() < MAX_BATCH {
-                    let Ok(job) = queue.try_recv() else { break };
-                    taken.push(job);
-                }
-            }
+        while take_queued(&mut queue, &mut taken, &due).await {
             if !taken.is_empty() {
                 let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
                 let stored = submit_batch(pool, key, &batch, k).await?;

@@ -81,6 +81,21 @@ impl DueQueue {
     }
 }
 
+/// Takes what has queued, at most [`MAX_BATCH`], into `jobs`, as Digna's writer and the
+/// ingest ceiling take submissions: it waits for a first one only when no release is
+/// due, so that submissions go first and releases fill the gaps. False once every sender
+/// is gone and nothing is due (nothing more will come).
+pub async fn take_queued<T>(queue: &mut tokio::sync::mpsc::Receiver<T>, jobs: &mut Vec<T>, due: &DueQueue) -> bool {
+    if due.is_empty() {
+        return queue.recv_many(jobs, MAX_BATCH).await > 0;
+    }
+    while jobs.len() < MAX_BATCH {
+        let Ok(job) = queue.try_recv() else { break };
+        jobs.push(job);
+    }
+    true
+}
+
 /// What storing a batch did: one outcome per submission, in order, and the stations it
 /// left with at least k pending responses, for [`release`].
 #[derive(Clone, Debug, Default)]

@@ -135,7 +135,7 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
 pub(crate) mod ingest {
     use super::ApiError;
     use crate::AppState;
-    use app::db::responses::{due_stations, release, submit_batch, DueQueue, Outcome, Pending, MAX_BATCH};
+    use app::db::responses::{due_stations, release, submit_batch, take_queued, DueQueue, Outcome, Pending, MAX_BATCH};
     use app::domain::Survey;
     use app::seal::SealKey;
     use futures_util::FutureExt;
@@ -174,7 +174,7 @@ pub(crate) mod ingest {
         }
 
         /// Waits until every submission answered so far is stored and every release it
-        /// made due is done (tests, and a clean shutdown, read the database after it).
+        /// made due is done: tests read the database after it.
         pub async fn settled(&self) {
             let mut idle = self.idle.clone();
             // An error means the writer is gone: nothing more will happen either way.
@@ -228,19 +228,12 @@ pub(crate) mod ingest {
             Err(e) => tracing::error!(error = %e, "could not look for responses left due for release"),
         }
         loop {
-            if due.is_empty() {
-                idle.send_replace(true);
-                if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                    break;
-                }
-                idle.send_replace(false);
-            } else {
-                // Submissions first: take what has queued, without waiting for more.
-                while jobs.len() < MAX_BATCH {
-                    let Ok(job) = queue.try_recv() else { break };
-                    jobs.push(job);
-                }
+            // Idle while it waits: nothing taken, no release due.
+            idle.send_replace(due.is_empty());
+            if !take_queued(&mut queue, &mut jobs, &due).await {
+                break;
             }
+            idle.send_replace(false);
             if !jobs.is_empty() {
                 store_batch(&pool, &seal, k, &mut jobs, &mut due).await;
             }
