@@ -6,6 +6,7 @@
 //! server's X25519 public key: a libsodium-compatible sealed box (`crypto_box_seal`),
 //! which only the server's secret key opens. Whoever holds the tablet can read
 //! neither queued nor delivered answers.
+use crate::domain::frame::{self, SUBMISSION_FRAME};
 use crate::domain::SubmissionBody;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use crypto_box::aead::rand_core::{CryptoRngCore, RngCore};
@@ -21,9 +22,12 @@ pub fn parse_public_key(base64: &str) -> Option<PublicKey> {
     Some(PublicKey::from_bytes(bytes))
 }
 
-/// The JSON of `body`, sealed to `server_key` with a fresh ephemeral key.
+/// The JSON of `body` in a fixed-size frame ([`SUBMISSION_FRAME`]), sealed to
+/// `server_key` with a fresh ephemeral key: every survey seals to the same size, so its
+/// length says nothing about her answers. `None` if it does not fit (a published survey
+/// is checked to fit) or the key is unusable.
 pub fn seal_submission(server_key: &PublicKey, body: &SubmissionBody, rng: &mut impl CryptoRngCore) -> Option<Vec<u8>> {
-    let plaintext = serde_json::to_vec(body).ok()?;
+    let plaintext = frame::pad(&serde_json::to_vec(body).ok()?, SUBMISSION_FRAME).ok()?;
     server_key.seal(rng, &plaintext).ok()
 }
 
@@ -131,14 +135,34 @@ mod tests {
         let key = parse_public_key(&published).expect("a 32-byte key in standard base64");
 
         let sealed = seal_submission(&key, &body(), &mut OsRng).expect("sealing succeeds");
-        assert_eq!(sealed.len(), serde_json::to_vec(&body()).unwrap().len() + crypto_box::SEALBYTES);
+        assert_eq!(sealed.len(), SUBMISSION_FRAME + crypto_box::SEALBYTES);
 
         let opened = server.unseal(&sealed).expect("the server opens it");
-        let value: serde_json::Value = serde_json::from_slice(&opened).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(frame::unpad(&opened).unwrap()).unwrap();
         assert_eq!(SubmissionBody::from_json(value).unwrap(), body(), "the plaintext is exactly the submission body");
 
         let stranger = SecretKey::generate(&mut OsRng);
         assert!(stranger.unseal(&sealed).is_err(), "no other key opens it");
+    }
+
+    #[test]
+    fn the_all_skipped_and_the_largest_survey_seal_to_one_size() {
+        let server = SecretKey::generate(&mut OsRng);
+        let skipped = SubmissionBody { answers: Default::default(), ..body() };
+        let mut largest = body();
+        largest.durations = Some(crate::domain::Durations { survey_ms: u64::MAX, since_previous_ms: Some(u64::MAX) });
+        for n in 0..40 {
+            largest.answers.insert(format!("question_{n}"), json!(["a-long-choice-key", "another-long-choice-key"]));
+        }
+        let sizes: std::collections::BTreeSet<usize> = [&skipped, &largest, &body()]
+            .into_iter()
+            .map(|b| seal_submission(&server.public_key(), b, &mut OsRng).expect("it fits").len())
+            .collect();
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [SUBMISSION_FRAME + crypto_box::SEALBYTES]);
+        // Too large for the frame: never sealed at another size.
+        let mut huge = body();
+        huge.id = "x".repeat(SUBMISSION_FRAME);
+        assert_eq!(seal_submission(&server.public_key(), &huge, &mut OsRng), None);
     }
 
     #[test]

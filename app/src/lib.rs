@@ -14,7 +14,8 @@ pub mod speech;
 
 #[cfg(feature = "hydrate")]
 pub mod kiosk_api;
-#[cfg(any(feature = "hydrate", test))]
+// The server's tests seal submissions as a tablet does.
+#[cfg(any(feature = "hydrate", feature = "ssr", test))]
 pub mod kiosk_outbox;
 #[cfg(feature = "hydrate")]
 pub mod kiosk_queue;

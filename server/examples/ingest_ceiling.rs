@@ -5,8 +5,9 @@
 //! Same schema (the migrations, on a fresh temporary database), same durability
 //! (`app::db::connect`: WAL, synchronous FULL, secure delete), same storage code (the
 //! `app::db::responses` function Digna's writer calls), same batching policy (as many
-//! submissions per transaction as Digna's group commit takes at most) and the same
-//! release of k with its roll-ups (one station at a time, between batches).
+//! submissions per transaction as Digna's group commit takes at most). Releases run on a
+//! schedule, not on the ingest path: after the timed phases every station is released
+//! once, as its nightly release would, and that is timed on its own.
 //!
 //! Then the same at a fixed offered rate (`--rate`, `--seconds`), through a writer that
 //! groups submissions as Digna's does: the latency from a submission's scheduled arrival
@@ -16,7 +17,8 @@
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
-use app::db::responses::{iso_week_label, release, submit_batch, take_queued, DueQueue, Outcome, Pending, MAX_BATCH};
+use app::db::release::{release_station, ReleaseRule};
+use app::db::responses::{iso_week_label, submit_batch, Outcome, Pending, MAX_BATCH};
 use app::domain::{Name, StationCode, Submission, SubmissionBody};
 use app::seal::SealKey;
 use clap::Parser;
@@ -36,7 +38,7 @@ struct Args {
     /// Stations the submissions are spread over (round robin, as the load generator does).
     #[arg(long, default_value_t = 100)]
     stations: usize,
-    /// Release threshold: pending responses of a station are released together at k.
+    /// k of the release that follows the timed phases.
     #[arg(long, default_value_t = 5)]
     k: usize,
     /// Submissions per transaction (Digna's group commit takes up to this many).
@@ -95,21 +97,13 @@ async fn main() -> anyhow::Result<()> {
     let cpu_before = cpu_seconds();
     let start = Instant::now();
     let mut stored = 0usize;
-    let mut due = DueQueue::default();
     for batch in submissions.chunks(args.batch.max(1)) {
         let began = Instant::now();
-        let batch = submit_batch(&pool, &key, batch, args.k).await?;
+        let outcomes = submit_batch(&pool, &key, batch).await?;
         commits.push(began.elapsed().as_micros() as u64);
-        stored += batch.outcomes.iter().filter(|o| **o == Outcome::Stored).count();
-        // Then the next station due, as Digna's writer does between batches.
-        due.add(batch.due);
-        release(&pool, &key, &due.next_chunk(), args.k).await?;
+        stored += outcomes.iter().filter(|o| **o == Outcome::Stored).count();
     }
     let seconds = start.elapsed().as_secs_f64();
-    // What is left due is released once nothing waits (Digna's writer does it when idle).
-    while !due.is_empty() {
-        release(&pool, &key, &due.next_chunk(), args.k).await?;
-    }
     let cpu = cpu_seconds() - cpu_before;
     commits.sort_unstable();
     let percentile_ms = |p: f64| {
@@ -117,7 +111,14 @@ async fn main() -> anyhow::Result<()> {
         commits.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
     };
 
-    let (fixed_n, fixed_latencies) = fixed_rate(&pool, &key, args.k, fixed, args.rate).await?;
+    let (fixed_n, fixed_latencies) = fixed_rate(&pool, &key, fixed, args.rate).await?;
+    // Every station's scheduled release, once (no hold: everything that can go, goes).
+    let release_began = Instant::now();
+    let rule = ReleaseRule { k: args.k, hold_weeks: 0 };
+    for &station in &stations {
+        release_station(&pool, &key, station, chrono::Utc::now(), rule, None).await?;
+    }
+    let release_seconds = release_began.elapsed().as_secs_f64();
     let fixed_ms = |p: f64| {
         let i = ((fixed_latencies.len() as f64 * p).ceil() as usize).clamp(1, fixed_latencies.len().max(1)) - 1;
         fixed_latencies.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
@@ -142,6 +143,7 @@ async fn main() -> anyhow::Result<()> {
             "seconds": seconds,
             "per_second": args.count as f64 / seconds,
             "released": released,
+            "release_seconds": release_seconds,
             "pending": pending,
             "cpu_us_per_submission": cpu * 1e6 / args.count as f64,
             "commit_p50_ms": percentile_ms(0.50),
@@ -160,14 +162,12 @@ async fn main() -> anyhow::Result<()> {
 
 /// Offers `submissions` at `rate` per second, whatever the storage does, to a writer that
 /// groups them as Digna's does (`server/src/api/responses.rs`: one task takes whatever has
-/// queued up, at most `MAX_BATCH`, into one transaction, then releases the next
-/// station due, waiting for submissions only when no release is due). Returns how many
+/// queued up, at most `MAX_BATCH`, into one transaction). Returns how many
 /// were stored and each one's time from its scheduled arrival to its batch's commit, in
 /// microseconds, sorted.
 async fn fixed_rate(
     pool: &sqlx::SqlitePool,
     key: &SealKey,
-    k: usize,
     submissions: Vec<Pending>,
     rate: u64,
 ) -> anyhow::Result<(usize, Vec<u64>)> {
@@ -177,19 +177,11 @@ async fn fixed_rate(
     let writer = async {
         let mut latencies = Vec::with_capacity(n);
         let mut taken: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-        let mut due = DueQueue::default();
-        while take_queued(&mut queue, &mut taken, &due).await {
-            if !taken.is_empty() {
-                let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
-                let stored = submit_batch(pool, key, &batch, k).await?;
-                anyhow::ensure!(
-                    stored.outcomes.iter().all(|o| *o == Outcome::Stored),
-                    "a fresh submission was not stored"
-                );
-                latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
-                due.add(stored.due);
-            }
-            release(pool, key, &due.next_chunk(), k).await?;
+        while queue.recv_many(&mut taken, MAX_BATCH).await > 0 {
+            let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
+            let outcomes = submit_batch(pool, key, &batch).await?;
+            anyhow::ensure!(outcomes.iter().all(|o| *o == Outcome::Stored), "a fresh submission was not stored");
+            latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
         }
         anyhow::Ok(latencies)
     };

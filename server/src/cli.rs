@@ -52,6 +52,14 @@ pub enum Command {
         #[command(flatten)]
         args: Box<ExportArgs>,
     },
+    /// Release pending responses now, outside the schedule (each station's night, see
+    /// `station set --release-at`): every station, or one. Prints, per station, how many
+    /// pools of at least k responses were released, never how many responses.
+    Release {
+        /// Code of the one station to release.
+        #[arg(long)]
+        station: Option<String>,
+    },
     /// Copy the database and its seal key while Digna runs: FILE and FILE with the
     /// extension .key beside it. Keep both together.
     Backup {
@@ -241,6 +249,14 @@ pub struct StationSettingsArgs {
     /// A survey finished sooner than this after the previous one on a tablet is marked suspect (0–3600).
     #[arg(long)]
     pub min_gap_s: Option<u32>,
+    /// Local time of the station's scheduled release, HH:MM (by default a random minute
+    /// between 01:00 and 04:59, chosen when the station is added).
+    #[arg(long)]
+    pub release_at: Option<String>,
+    /// How often the station's pending responses are released: daily, or weekly (the
+    /// night to Monday).
+    #[arg(long)]
+    pub release_every: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -371,6 +387,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => anyhow::bail!("a station with code {code} already exists"),
             }
+        }
+        Command::Release { station } => {
+            let pool = open_database(&settings).await?;
+            let key = app::seal::SealKey::load_or_create(&settings.key_file)
+                .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
+            let rule = app::db::release::ReleaseRule { k: settings.release_k, hold_weeks: settings.release_hold_weeks };
+            let done = crate::release::run_now(&pool, &key, rule, station.as_deref().map(str::trim))
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", station.unwrap_or_default()))?;
+            for (code, released) in &done {
+                println!("{}", crate::release::describe(code, released));
+            }
+            Ok(())
         }
         Command::Station { command: StationCommand::Set(args) } => {
             let pool = open_database(&settings).await?;
@@ -683,6 +712,22 @@ async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyh
         }
     }
     let actor = command_line_actor();
+    if args.release_at.is_some() || args.release_every.is_some() {
+        let current = app::db::release::scheduled_stations(pool)
+            .await?
+            .into_iter()
+            .find(|x| x.id == station.id)
+            .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
+        let schedule = app::db::release::Schedule::parse(
+            args.release_at.as_deref(),
+            args.release_every.as_deref(),
+            current.schedule,
+        )
+        .map_err(anyhow::Error::msg)?;
+        app::db::release::set_schedule(pool, station.id, schedule).await?;
+        app::db::audit::audit(pool, &actor, "station.release_schedule", &station.code, &schedule.to_string()).await?;
+        println!("Station {}: pending responses are released {schedule} (station time).", station.code);
+    }
     let changes = s.changes_from(&station.settings);
     if !changes.is_empty() {
         app::db::stations::set_settings(pool, station.id, &s).await?;

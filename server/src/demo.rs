@@ -5,7 +5,8 @@
 //! realistic released responses over many stations and years, fast: see [`Bulk`].
 
 use app::db::accounts::Grants;
-use app::db::responses::{iso_week_label, write_released};
+use app::db::release::write_released_rows;
+use app::db::responses::iso_week_label;
 use app::domain::{
     Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
     RATHER_NOT, RESPONDENT_KEY,
@@ -32,6 +33,8 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
     let version =
         app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
     let survey = app::db::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let observable =
+        BTreeMap::from([(survey.version, survey.observable_in_release_order().map(|q| q.key.clone()).collect())]);
     let mut rng = rand::thread_rng();
     let mut total = 0usize;
     let now = chrono::Utc::now();
@@ -52,10 +55,14 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
             // A slow improvement over the weeks, so trends have something to show.
             let q = (quality + (WEEKS - weeks_ago) as f64 * 0.01).min(0.95);
             let n = rng.gen_range(k.max(8)..=k.max(8) + 12);
-            let contents =
-                (0..n).map(|_| synthetic_response(&mut rng, &survey, q)).collect::<anyhow::Result<Vec<_>>>()?;
-            write_released(&mut tx, id, &week, contents).await?;
-            total += n;
+            let pending = (0..n)
+                .map(|_| Ok((synthetic_response(&mut rng, &survey, q)?, true)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            // Released as a scheduled release would: k-anonymous, what cannot be is left out.
+            let rows: Vec<_> =
+                app::domain::release::release_rows(&pending, &observable, k).into_iter().flatten().collect();
+            total += rows.len();
+            write_released_rows(&mut tx, id, &week, rows).await?;
         }
         tx.commit().await?;
     }

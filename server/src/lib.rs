@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod open_data;
+pub mod release;
 pub mod retention;
 pub mod service_worker;
 pub mod settings;
@@ -33,8 +34,12 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: SqlitePool,
     pub seal: Arc<SealKey>,
-    /// Pending responses of a station are released together once there are this many.
+    /// Every combination of quasi-identifiers a release writes appears at least this
+    /// many times; every figure about fewer is suppressed.
     pub release_k: usize,
+    /// How long a response may wait for a release that keeps all its detail.
+    #[from_ref(skip)]
+    pub release_hold_weeks: u32,
     pub counters: Arc<Counters>,
     /// Staff sessions, in the same database.
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
@@ -57,6 +62,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What every release obeys.
+    pub fn release_rule(&self) -> app::db::release::ReleaseRule {
+        app::db::release::ReleaseRule { k: self.release_k, hold_weeks: self.release_hold_weeks }
+    }
+
     /// Opens the database (migrating it) and the seal key named by the settings.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let pool = open_database(settings).await?;
@@ -68,11 +78,12 @@ impl AppState {
             pool: pool.clone(),
             seal: seal.clone(),
             release_k: settings.release_k,
+            release_hold_weeks: settings.release_hold_weeks,
             counters: Arc::new(Counters::default()),
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             throttle: Arc::new(web::auth::Throttle::default()),
-            ingest: api::responses::ingest::Ingest::start(pool.clone(), seal, settings.release_k),
+            ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
             export_dir: settings
                 .key_file
@@ -162,6 +173,7 @@ impl Application {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         web::spawn_session_cleanup(self.state.sessions.clone());
         retention::spawn_daily(self.state.pool.clone());
+        release::spawn_scheduler(self.state.pool.clone(), self.state.seal.clone(), self.state.release_rule());
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.
         let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();

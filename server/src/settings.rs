@@ -8,6 +8,9 @@ use std::path::PathBuf;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/digna.db";
 pub const DEFAULT_RELEASE_K: usize = 5;
 pub const MIN_RELEASE_K: usize = 3;
+/// Weeks a response may wait for a release that keeps all its detail.
+pub const DEFAULT_RELEASE_HOLD_WEEKS: u32 = 4;
+pub const MAX_RELEASE_HOLD_WEEKS: u32 = 52;
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -15,6 +18,9 @@ pub struct Settings {
     /// The file holding the key that seals pending responses.
     pub key_file: PathBuf,
     pub release_k: usize,
+    /// `DIGNA_RELEASE_HOLD_WEEKS`: how long a response may wait for a release that keeps
+    /// all its detail before it is released with what the rule allows.
+    pub release_hold_weeks: u32,
     pub addr: SocketAddr,
     pub leptos: LeptosOptions,
     /// Serve HTTPS with this certificate and key (PEM) instead of plain HTTP.
@@ -38,7 +44,7 @@ pub struct TlsFiles {
 }
 
 impl Settings {
-    /// Reads `DATABASE_URL`, `DIGNA_KEY_FILE`, `DIGNA_RELEASE_K` and the `LEPTOS_*` variables.
+    /// Reads `DATABASE_URL`, `DIGNA_KEY_FILE`, `DIGNA_RELEASE_K`, `DIGNA_RELEASE_HOLD_WEEKS` and the `LEPTOS_*` variables.
     pub fn from_env() -> anyhow::Result<Self> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
@@ -46,6 +52,10 @@ impl Settings {
         let release_k = match var("DIGNA_RELEASE_K") {
             None => DEFAULT_RELEASE_K,
             Some(v) => parse_release_k(&v)?,
+        };
+        let release_hold_weeks = match var("DIGNA_RELEASE_HOLD_WEEKS") {
+            None => DEFAULT_RELEASE_HOLD_WEEKS,
+            Some(v) => parse_hold_weeks(&v)?,
         };
         let conf =
             leptos::prelude::get_configuration(None).map_err(|e| anyhow::anyhow!("invalid LEPTOS_* settings: {e}"))?;
@@ -69,6 +79,7 @@ impl Settings {
             database_url,
             key_file,
             release_k,
+            release_hold_weeks,
             addr: leptos.site_addr,
             leptos,
             tls: None,
@@ -84,6 +95,7 @@ impl Settings {
             database_url: format!("sqlite://{}", dir.join("digna.db").display()),
             key_file: dir.join("digna.key"),
             release_k: DEFAULT_RELEASE_K,
+            release_hold_weeks: DEFAULT_RELEASE_HOLD_WEEKS,
             addr: "127.0.0.1:0".parse().expect("a valid address"),
             leptos,
             tls: None,
@@ -91,6 +103,15 @@ impl Settings {
             dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
             dp_epsilon: crate::open_data::DEFAULT_EPSILON.parse().expect("a valid default epsilon"),
         }
+    }
+}
+
+pub fn parse_hold_weeks(v: &str) -> anyhow::Result<u32> {
+    match v.trim().parse::<u32>() {
+        Ok(w) if w <= MAX_RELEASE_HOLD_WEEKS => Ok(w),
+        _ => anyhow::bail!(
+            "DIGNA_RELEASE_HOLD_WEEKS must be a whole number of weeks from 0 to {MAX_RELEASE_HOLD_WEEKS}, got {v:?}"
+        ),
     }
 }
 

@@ -420,7 +420,9 @@ fn backup_and_restore_from_the_command_line() {
                     }
                 })
                 .collect();
-            app::db::responses::submit_and_release(&pool, &key, &batch, 5).await.unwrap();
+            app::db::responses::submit_batch(&pool, &key, &batch).await.unwrap();
+            let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 0 };
+            app::db::release::release_station(&pool, &key, station.id, chrono::Utc::now(), rule, None).await.unwrap();
         }
         pool.close().await;
     });

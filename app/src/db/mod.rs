@@ -5,6 +5,7 @@ pub mod audit;
 pub mod dashboard;
 pub mod exports;
 pub mod maintenance;
+pub mod release;
 pub mod responses;
 pub mod settings;
 pub mod stations;

@@ -14,7 +14,9 @@ pub struct Station {
     pub staff_pin_set: bool,
 }
 
-/// Adds a station; `Ok(None)` if its code is taken.
+/// Adds a station; `Ok(None)` if its code is taken. Its pending responses are released
+/// every night at a random minute between 01:00 and 04:59 of its timezone
+/// (`db::release::Schedule`).
 pub async fn insert(
     pool: &SqlitePool,
     code: &StationCode,
@@ -24,7 +26,7 @@ pub async fn insert(
 ) -> Result<Option<i64>, sqlx::Error> {
     let (code, name, region) = (code.as_ref(), name.as_ref(), region.as_ref());
     let row = sqlx::query_scalar!(
-        "INSERT INTO stations (code, name, region, timezone) VALUES (?, ?, ?, ?)
+        "INSERT INTO stations (code, name, region, timezone, release_minute) VALUES (?, ?, ?, ?, 60 + abs(random() % 240))
          ON CONFLICT (code) DO NOTHING RETURNING id",
         code,
         name,

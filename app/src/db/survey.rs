@@ -33,7 +33,7 @@ async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result<Option<Sur
         return Ok(None);
     }
     let question_rows = sqlx::query!(
-        "SELECT key, kind, in_index, profile FROM questions WHERE survey_version = ? ORDER BY position",
+        "SELECT key, kind, in_index, profile, observable FROM questions WHERE survey_version = ? ORDER BY position",
         version
     )
     .fetch_all(&mut *conn)
@@ -78,6 +78,7 @@ async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result<Option<Sur
             child_text,
             in_index: q.in_index != 0,
             profile: q.profile != 0,
+            observable: q.observable != 0,
         });
     }
     let mut survey = Survey { version, languages: Vec::new(), questions };
@@ -329,8 +330,8 @@ pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, sqlx::Error> {
         .await?;
     sqlx::query!("INSERT INTO survey_versions (version, published) VALUES (?, 0)", draft).execute(&mut *tx).await?;
     sqlx::query!(
-        "INSERT INTO questions (survey_version, key, position, kind, in_index, profile)
-         SELECT ?, key, position, kind, in_index, profile FROM questions WHERE survey_version = ?",
+        "INSERT INTO questions (survey_version, key, position, kind, in_index, profile, observable)
+         SELECT ?, key, position, kind, in_index, profile, observable FROM questions WHERE survey_version = ?",
         draft,
         from
     )

@@ -524,6 +524,7 @@ mod tests {
             child_text: texts(key),
             in_index: kind == QuestionKind::Scale4,
             profile: key == RESPONDENT_KEY,
+            observable: false,
         }
     }
 

@@ -64,6 +64,12 @@ pub struct Question {
     pub in_index: bool,
     /// An optional item about who answers (respondent type, age band), not about the care.
     pub profile: bool,
+    /// Whether the station's staff could see the answer for themselves (who answered,
+    /// her age band, how long she waited): a quasi-identifier, which a release withholds
+    /// rather than let one visitor stand out (see `domain::release`). Part of the
+    /// published version.
+    #[serde(default)]
+    pub observable: bool,
 }
 
 impl Question {
@@ -117,6 +123,41 @@ impl Survey {
         missing
     }
 
+    /// The observable questions in the order a release withholds them: the last one
+    /// of the survey first (by default waiting time, then age band, then who answered).
+    pub fn observable_in_release_order(&self) -> impl Iterator<Item = &Question> {
+        self.questions.iter().rev().filter(|q| q.observable)
+    }
+
+    /// The longest submission this version can receive: every face "rather not
+    /// answer", every single choice its longest key, every choice of every multiple
+    /// choice question, the longest language, the largest durations. Every submission
+    /// of this version is at most as long as its JSON.
+    pub fn largest_submission(&self) -> super::SubmissionBody {
+        let answers = self
+            .questions
+            .iter()
+            .map(|q| {
+                let value = match q.kind {
+                    QuestionKind::Scale4 => serde_json::Value::from(super::RATHER_NOT),
+                    QuestionKind::Single => serde_json::Value::from(
+                        q.choices.iter().map(|c| c.key.as_str()).max_by_key(|k| k.len()).unwrap_or(""),
+                    ),
+                    QuestionKind::Multi => q.choices.iter().map(|c| serde_json::Value::from(c.key.as_str())).collect(),
+                };
+                (q.key.clone(), value)
+            })
+            .collect();
+        let language = Language::ALL.into_iter().map(Language::code).max_by_key(|c| c.len()).unwrap_or("es");
+        super::SubmissionBody {
+            id: "ffffffff-ffff-4fff-bfff-ffffffffffff".into(),
+            survey_version: self.version,
+            language: language.into(),
+            answers,
+            durations: Some(super::Durations { survey_ms: u64::MAX, since_previous_ms: Some(u64::MAX) }),
+        }
+    }
+
     /// Why this version cannot be published when it is offered in `offered`, or nothing
     /// when it can: it needs questions, two choices or more for every choice question,
     /// none for a face scale, and every text in every offered language.
@@ -135,6 +176,13 @@ impl Survey {
                 }
                 _ => {}
             }
+        }
+        let largest = serde_json::to_vec(&self.largest_submission()).map_or(usize::MAX, |j| j.len());
+        if largest > super::frame::capacity(super::frame::SUBMISSION_FRAME) {
+            problems.push(PublicationProblem::TooLarge {
+                bytes: largest,
+                max: super::frame::capacity(super::frame::SUBMISSION_FRAME),
+            });
         }
         for &language in offered {
             problems.extend(
@@ -165,6 +213,12 @@ pub enum PublicationProblem {
     /// A face scale that still has choices (a face scale's answers are 1–4).
     ScaleWithChoices {
         question_key: String,
+    },
+    /// Its largest possible response does not fit the fixed size every response is
+    /// sealed in (too many questions or choices, or keys too long).
+    TooLarge {
+        bytes: usize,
+        max: usize,
     },
     /// A text missing in a language the version offers.
     Missing {
@@ -424,6 +478,7 @@ mod tests {
                     child_text: texts(&[(Language::Es, "¿Bien?"), (Language::Qu, "  ")]),
                     in_index: true,
                     profile: false,
+                    observable: false,
                 },
                 Question {
                     key: "wait".into(),
@@ -433,6 +488,7 @@ mod tests {
                     child_text: both,
                     in_index: false,
                     profile: false,
+                    observable: true,
                 },
             ],
         }

@@ -1084,6 +1084,7 @@ mod tests {
             child_text: Texts::new(),
             in_index: !profile,
             profile,
+            observable: profile,
         }
     }
 

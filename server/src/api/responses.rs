@@ -23,12 +23,17 @@ pub struct SubmitResponse {
     pub status: String,
 }
 
-/// Submit one visitor's answers, plain or sealed. Safe to retry with the same `id`.
+/// Submit one visitor's answers, sealed. Safe to retry with the same `id`.
+///
+/// The body is `{"sealed": "<base64>"}`: the JSON of a `SubmissionBody`, with the
+/// `durations` the tablet measured, in a frame of 4,096 bytes (a zero byte, its length
+/// as four big-endian bytes, the JSON, zeros), sealed to the key of `GET /api/v1/kiosk`
+/// as a libsodium sealed box. A plain body, or a sealed one without `durations`, is
+/// refused (422): see the README, "Anonymous by construction".
 #[utoipa::path(
     post, path = "/api/v1/responses", tag = "responses",
     security(("tablet_token" = [])),
     request_body(content(
-        (SubmissionBody = "application/json"),
         (SealedSubmission = "application/json"),
     )),
     responses(
@@ -37,7 +42,7 @@ pub struct SubmitResponse {
         (status = 400, description = "Not JSON", body = super::error::ErrorBody),
         (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = super::error::ErrorBody),
-        (status = 422, description = "Invalid answer, or a sealed box that cannot be opened; the message names the field", body = super::error::ErrorBody),
+        (status = 422, description = "Invalid answer, a plain (unsealed) body, no durations, or a sealed box that cannot be opened; the message names the field", body = super::error::ErrorBody),
         (status = 429, description = "Too many requests from this tablet", body = super::error::ErrorBody),
     )
 )]
@@ -71,9 +76,13 @@ async fn store(
         FieldError::new("survey_version", format!("survey version {} was never published", body.survey_version))
     })?;
     let mut submission = Submission::parse(&body, &survey)?;
+    // A body without durations could never be marked suspect: refused, so that whoever
+    // holds a tablet's token cannot slip in answers that pass for a visitor's.
+    let durations = submission.durations().ok_or_else(|| {
+        FieldError::new("durations", "missing: a tablet sends {\"survey_ms\": n, \"since_previous_ms\": n or null}")
+    })?;
     // Only the flag is kept, never the durations it comes from.
-    let suspect = submission.durations().is_some_and(|d| station.settings.is_suspect(d.survey_ms, d.since_previous_ms));
-    submission.set_suspect(suspect);
+    submission.set_suspect(station.settings.is_suspect(durations.survey_ms, durations.since_previous_ms));
     let pending =
         Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
     let outcome = ingest::store(state, pending).await?;
@@ -94,7 +103,8 @@ async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), Ap
     Ok(())
 }
 
-/// A sealed submission opened; a plain one as it is.
+/// A sealed submission opened and taken out of its frame. A plain one is refused: its
+/// length, on the wire and in any log of a proxy, would follow her answers.
 fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value, FieldError> {
     let sealed = match &body {
         serde_json::Value::Object(obj) if obj.contains_key("sealed") => match (obj.len(), &obj["sealed"]) {
@@ -102,14 +112,19 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
             (1, _) => return Err(FieldError::new("sealed", "expected a base64 string")),
             _ => return Err(FieldError::new("sealed", "a sealed submission holds nothing but \"sealed\"")),
         },
-        _ => return Ok(body),
+        serde_json::Value::Object(_) => return Err(FieldError::new(
+            "sealed",
+            "missing: a tablet seals its answers to the key of GET /api/v1/kiosk and sends {\"sealed\": \"<base64>\"}",
+        )),
+        _ => return Err(FieldError::new("body", "expected a JSON object")),
     };
     let bytes = STANDARD.decode(sealed).map_err(|_| FieldError::new("sealed", "not valid base64"))?;
     let plain = state
         .seal
         .open_box(&bytes)
         .ok_or_else(|| FieldError::new("sealed", "cannot be opened: altered, or sealed to another key"))?;
-    serde_json::from_slice(&plain).map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))
+    let json = app::domain::frame::unpad(&plain).map_err(|e| FieldError::new("sealed", format!("opened, but {e}")))?;
+    serde_json::from_slice(json).map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))
 }
 
 /// What the submission path keeps per app (a field of [`AppState`]): the group-commit
@@ -123,19 +138,15 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
 /// batch that fails gets the error: nothing is ever acknowledged before it is durable.
 /// Exactly-once holds within a batch too (the storage dedupes by client key).
 ///
-/// The release of k is the same writer's, in transactions of their own, one station at
-/// a time (`RELEASE_STATIONS`), between batches: submissions go first, so that an answer
-/// never waits for a whole burst of releases (with every station reaching k at once, a
-/// release of all of them took tens of milliseconds inside the acknowledging
-/// transaction). A response waits sealed until then, durably, as before: a restart
-/// releases whatever was left due.
+/// Nothing is released here: releases run on each station's schedule
+/// (`crate::release`), so that no arrival ever triggers one.
 ///
 /// A published survey version never changes (the database refuses it), so each is
 /// loaded once: validating a submission then reads nothing from the database.
 pub(crate) mod ingest {
     use super::ApiError;
     use crate::AppState;
-    use app::db::responses::{due_stations, release, submit_batch, take_queued, DueQueue, Outcome, Pending, MAX_BATCH};
+    use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
     use app::domain::Survey;
     use app::seal::SealKey;
     use futures_util::FutureExt;
@@ -159,22 +170,21 @@ pub(crate) mod ingest {
     pub struct Ingest {
         jobs: mpsc::Sender<Job>,
         surveys: Mutex<HashMap<i64, Arc<Survey>>>,
-        /// True while the writer has nothing to do: no submission queued or being stored,
-        /// no release due.
+        /// True while the writer has nothing to do: no submission queued or being stored.
         idle: watch::Receiver<bool>,
     }
 
     impl Ingest {
         /// Starts the writer, which runs until the last clone of the app state is gone.
-        pub fn start(pool: SqlitePool, seal: Arc<SealKey>, k: usize) -> Arc<Ingest> {
+        pub fn start(pool: SqlitePool, seal: Arc<SealKey>) -> Arc<Ingest> {
             let (jobs, queue) = mpsc::channel(QUEUE);
             let (idle_tx, idle) = watch::channel(false);
-            tokio::spawn(write_batches(pool, seal, k, queue, idle_tx));
+            tokio::spawn(write_batches(pool, seal, queue, idle_tx));
             Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
         }
 
-        /// Waits until every submission answered so far is stored and every release it
-        /// made due is done: tests read the database after it.
+        /// Waits until every submission answered so far is stored: tests read the
+        /// database after it.
         pub async fn settled(&self) {
             let mut idle = self.idle.clone();
             // An error means the writer is gone: nothing more will happen either way.
@@ -209,59 +219,36 @@ pub(crate) mod ingest {
         Ok(Some(survey))
     }
 
-    /// Takes what has queued up (waiting only when nothing has and no release is due),
-    /// stores it in one transaction and answers each request, then releases the next
-    /// station due; until every sender is gone and nothing is left to release. A batch
-    /// that panics drops its replies (its requests get an error) and the writer goes on.
+    /// Takes what has queued up, stores it in one transaction and answers each request,
+    /// until every sender is gone. A batch that panics drops its replies (its requests
+    /// get an error) and the writer goes on.
     async fn write_batches(
         pool: SqlitePool,
         seal: Arc<SealKey>,
-        k: usize,
         mut queue: mpsc::Receiver<Job>,
         idle: watch::Sender<bool>,
     ) {
         let mut jobs = Vec::with_capacity(MAX_BATCH);
-        let mut due = DueQueue::default();
-        match due_stations(&pool, k, chrono::Utc::now()).await {
-            Ok(left) => due.add(left),
-            // Released with the station's next submission instead.
-            Err(e) => tracing::error!(error = %e, "could not look for responses left due for release"),
-        }
         loop {
-            // Idle while it waits: nothing taken, no release due.
-            idle.send_replace(due.is_empty());
-            if !take_queued(&mut queue, &mut jobs, &due).await {
+            idle.send_replace(true);
+            if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
                 break;
             }
             idle.send_replace(false);
-            if !jobs.is_empty() {
-                store_batch(&pool, &seal, k, &mut jobs, &mut due).await;
-            }
-            let chunk = due.next_chunk();
-            if !chunk.is_empty() {
-                match AssertUnwindSafe(release(&pool, &seal, &chunk, k)).catch_unwind().await {
-                    Ok(Ok(_)) => {}
-                    // They stay sealed and pending: the station's next submission (or a
-                    // restart) makes them due again.
-                    Ok(Err(e)) => tracing::error!(error = %e, stations = chunk.len(), "a release of k failed"),
-                    Err(_panicked) => tracing::error!(stations = chunk.len(), "a release of k panicked"),
-                }
-            }
+            store_batch(&pool, &seal, &mut jobs).await;
         }
     }
 
-    /// Stores `jobs` (emptying it) as one batch, answers each request, and adds the
-    /// stations the batch made due to `due`.
-    async fn store_batch(pool: &SqlitePool, seal: &SealKey, k: usize, jobs: &mut Vec<Job>, due: &mut DueQueue) {
+    /// Stores `jobs` (emptying it) as one batch and answers each request.
+    async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
         let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
-        match AssertUnwindSafe(submit_batch(pool, seal, &batch, k)).catch_unwind().await {
-            Ok(Ok(stored)) => {
-                for (reply, outcome) in replies.into_iter().zip(stored.outcomes) {
+        match AssertUnwindSafe(submit_batch(pool, seal, &batch)).catch_unwind().await {
+            Ok(Ok(outcomes)) => {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // A request given up on (the tablet hung up) was stored all the same;
                     // its retry will be told it is a duplicate.
                     let _ = reply.send(Ok(outcome));
                 }
-                due.add(stored.due);
             }
             Ok(Err(e)) => {
                 let e = Arc::new(e);

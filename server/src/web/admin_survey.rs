@@ -254,6 +254,14 @@ fn problem_lines(lang: Lang, problems: &[PublicationProblem]) -> Vec<String> {
                 Lang::Es => format!("«{question_key}» es una escala de caras pero tiene opciones."),
                 Lang::En => format!("“{question_key}” is a face scale but has choices."),
             }),
+            PublicationProblem::TooLarge { bytes, max } => general.push(match lang {
+                Lang::Es => format!(
+                    "La respuesta más larga posible ocupa {bytes} bytes; cada respuesta se sella en {max} como máximo. Quite preguntas u opciones, o acorte sus claves."
+                ),
+                Lang::En => format!(
+                    "The longest possible response takes {bytes} bytes; every response is sealed in at most {max}. Remove questions or choices, or shorten their keys."
+                ),
+            }),
             PublicationProblem::Missing { language, text } => {
                 missing.entry(*language).or_default().push(describe_missing(lang, text))
             }

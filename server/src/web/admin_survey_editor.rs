@@ -1087,6 +1087,7 @@ mod tests {
             child_text: es("¿Esperaste mucho?"),
             in_index: false,
             profile: false,
+            observable: true,
         }
     }
 

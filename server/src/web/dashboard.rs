@@ -423,6 +423,11 @@ fn survey_lang(lang: Lang) -> Language {
     }
 }
 
+/// What a release withheld so that no visitor stood out (`domain::release`).
+fn withheld_text(lang: Lang) -> &'static str {
+    lang.t("No registrado (privacidad)", "Not recorded (privacy)")
+}
+
 fn question_text(survey: Option<&Survey>, lang: Lang, key: &str) -> String {
     survey
         .and_then(|s| s.question(key))
@@ -431,6 +436,9 @@ fn question_text(survey: Option<&Survey>, lang: Lang, key: &str) -> String {
 }
 
 fn choice_text(survey: Option<&Survey>, lang: Lang, question: &str, choice: &str) -> String {
+    if choice == app::domain::release::WITHHELD {
+        return withheld_text(lang).to_string();
+    }
     survey
         .and_then(|s| s.question(question))
         .and_then(|q| q.choice(choice))
@@ -878,6 +886,7 @@ pub async fn station(
             .map(|r| {
                 let label = match &r.category {
                     None => lang.t("Sin respuesta", "No answer").to_string(),
+                    Some(c) if c == app::domain::release::WITHHELD => withheld_text(lang).to_string(),
                     Some(c) if question == "language" => {
                         Language::parse(c).map(|l| l.native_name().to_string()).unwrap_or_else(|_| c.clone())
                     }

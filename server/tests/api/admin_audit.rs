@@ -73,7 +73,7 @@ async fn released(pool: &sqlx::SqlitePool, station: i64, week: &str) {
         "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": "4"}}
     }))
     .unwrap();
-    app::db::responses::write_released(&mut tx, station, week, vec![content]).await.unwrap();
+    app::db::release::write_released(&mut tx, station, week, vec![content]).await.unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -657,6 +657,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
+    app.release().await;
     // Version 2: the waiting time is no longer asked; "accessible" is new.
     let client = admin(&app).await;
     let v = start_draft(&app, &client).await;
@@ -687,6 +688,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     let mut stale = v2_answers(&new_id());
     stale["answers"]["waiting_time"] = json!("30-60");
     assert_eq!(app.submit(&token, &stale).await.status(), 422);
+    app.release().await;
     assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 10);
 
     // Released rows keep their version.

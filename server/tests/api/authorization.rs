@@ -168,7 +168,7 @@ async fn every_route_allows_exactly_whom_it_should() {
         for (who, client) in &w.clients {
             let req = match method {
                 "GET" => client.get(w.app.url(path)),
-                _ => client.post(w.app.url(path)).json(&full_answers(&new_id())),
+                _ => client.post(w.app.url(path)).json(&w.app.wire(&full_answers(&new_id()))),
             };
             let status = req.send().await.unwrap().status().as_u16();
             let expected = if *who == Tablet { [200, 201] } else { [401, 401] };

@@ -31,6 +31,7 @@ async fn a_released_batch_gives_its_week_index_and_distributions() {
         body["answers"]["overall"] = json!(1);
         assert_eq!(app.submit(&other_token, &body).await.status(), 201);
     }
+    app.release().await;
     let this_week = week(&app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
     let (from, to) = (this_week.prev().unwrap(), this_week.next().unwrap());
 
@@ -618,6 +619,9 @@ async fn the_week_and_index_rollups_follow_every_release() {
             body["answers"]["overall"] = json!("rather_not");
         }
         assert_eq!(app.submit(&token, &body).await.status(), 201);
+        if i % 5 == 4 {
+            app.release().await;
+        }
     }
     let pool = &app.pool;
     let mismatches = |sql: &'static str| async move {

@@ -20,6 +20,7 @@ async fn two_stations() -> (TestApp, reqwest::Client) {
         }
         assert_eq!(app.submit(&bad, &body).await.status(), 201);
     }
+    app.release().await;
     app.add_user("sup@digna.test", "supervisor", &[], &["Lima Centro"]).await;
     let client = app.signed_in("sup@digna.test").await;
     (app, client)

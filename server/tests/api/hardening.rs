@@ -8,8 +8,16 @@ async fn kiosk_config(app: &TestApp, token: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-/// Seals a body to the server's public key as a tablet does.
+/// Seals a body to the server's public key as a tablet does (with durations of a
+/// plausible visit unless it has its own, in the fixed-size frame).
 fn seal(public_key_b64: &str, body: &Value) -> Value {
+    let bytes: [u8; 32] = STANDARD.decode(public_key_b64).unwrap().try_into().unwrap();
+    crate::helpers::wire_to(bytes, body)
+}
+
+/// Seals a body as tablets did before sealed records had one size (no frame): what
+/// such a tablet still has queued must still be taken.
+fn seal_unframed(public_key_b64: &str, body: &Value) -> Value {
     let bytes: [u8; 32] = STANDARD.decode(public_key_b64).unwrap().try_into().unwrap();
     let public = crypto_box::PublicKey::from_bytes(bytes);
     let sealed = public.seal(&mut rand::rngs::OsRng, &serde_json::to_vec(body).unwrap()).unwrap();
@@ -100,22 +108,24 @@ async fn suspect_at_the_thresholds_and_only_the_flag_is_kept() {
         (60_000, Some(20_000), false),
         (123_457, Some(987_653), false),
     ];
-    for (survey_ms, since_previous_ms, _) in cases {
+    // Five of each, so that the suspect ones make pools of their own of k.
+    for (survey_ms, since_previous_ms, _) in cases.iter().flat_map(|c| std::iter::repeat_n(*c, 5)) {
         let mut body = full_answers(&new_id());
         body["durations"] = json!({"survey_ms": survey_ms, "since_previous_ms": since_previous_ms});
         assert_eq!(app.submit(&token, &seal(&key, &body)).await.status(), 201);
     }
+    app.release().await;
     let suspect: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect = 1")
         .bind(station)
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(suspect, cases.iter().filter(|c| c.2).count() as i64);
+    assert_eq!(suspect, 5 * cases.iter().filter(|c| c.2).count() as i64);
     let rolled: i64 = sqlx::query_scalar("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1")
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(rolled, 2, "the flag is a roll-up dimension");
+    assert_eq!(rolled, 10, "the flag is a roll-up dimension");
     for table in app.dump().await.values() {
         for value in table.iter().flatten() {
             for needle in [&b"123457"[..], b"987653"] {
@@ -180,19 +190,21 @@ async fn suspect_marking_follows_the_station_settings_set_by_the_command_line() 
         (60_000, Some(90_000), false),
         (10_000, Some(25_000), true),
     ];
-    for (survey_ms, since_previous_ms, _) in cases {
+    // Five of each, so that the suspect ones make pools of their own of k.
+    for (survey_ms, since_previous_ms, _) in cases.iter().flat_map(|c| std::iter::repeat_n(*c, 5)) {
         let mut body = full_answers(&new_id());
         body["durations"] = json!({"survey_ms": survey_ms, "since_previous_ms": since_previous_ms});
         assert_eq!(app.submit(&token, &seal(&key, &body)).await.status(), 201);
     }
+    app.release().await;
     let count = |suspect: i64| {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect = ?")
             .bind(station)
             .bind(suspect)
             .fetch_one(&app.pool)
     };
-    let expected = cases.iter().filter(|c| c.2).count() as i64;
-    assert_eq!((count(1).await.unwrap(), count(0).await.unwrap()), (expected, cases.len() as i64 - expected));
+    let expected = 5 * cases.iter().filter(|c| c.2).count() as i64;
+    assert_eq!((count(1).await.unwrap(), count(0).await.unwrap()), (expected, 5 * cases.len() as i64 - expected));
 }
 
 #[tokio::test]
@@ -327,4 +339,84 @@ async fn the_service_worker_is_served_fresh_with_the_build_id() {
     let body = String::from_utf8(body.to_vec()).unwrap();
     assert!(!body.contains("__DIGNA"), "{body}");
     assert!(body.contains("/pkg/digna.wasm") && body.contains("/kiosk"), "{body}");
+}
+
+#[tokio::test]
+async fn a_tablet_must_seal_its_answers_with_durations() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let key = kiosk_config(&app, &token).await["seal_public_key"].as_str().unwrap().to_string();
+    let mut with_durations = full_answers(&new_id());
+    with_durations["durations"] = json!({"survey_ms": 90_000, "since_previous_ms": null});
+    // (case, what is posted, the field the refusal names)
+    let cases = [
+        ("plain, with durations", with_durations.clone(), "sealed"),
+        ("plain, without durations", full_answers(&new_id()), "sealed"),
+        (
+            "sealed, without durations",
+            crate::helpers::seal_to(app.state.seal.box_public_key(), &full_answers(&new_id())),
+            "durations",
+        ),
+        (
+            "sealed, durations null",
+            {
+                let mut b = full_answers(&new_id());
+                b["durations"] = Value::Null;
+                crate::helpers::seal_to(app.state.seal.box_public_key(), &b)
+            },
+            "durations",
+        ),
+        ("not an object", json!([1, 2]), "body"),
+    ];
+    for (case, body, field) in cases {
+        let resp = app.post_response(&token, &body).await;
+        assert_eq!(resp.status(), 422, "{case}");
+        let err: Value = resp.json().await.unwrap();
+        assert_eq!(err["field"], field, "{case}: {err}");
+        assert!(err["message"].as_str().unwrap().contains("missing") || field == "body", "{case}: {err}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
+    // What a tablet queued before sealed records had one size (unframed) still goes in.
+    assert_eq!(app.post_response(&token, &seal_unframed(&key, &with_durations)).await.status(), 201);
+    // The OpenAPI document says so.
+    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let post = &doc["paths"]["/api/v1/responses"]["post"];
+    assert!(post["description"].as_str().unwrap_or_default().contains("A plain body"), "{post}");
+    assert!(doc["components"]["schemas"]["SealedSubmission"].is_object());
+}
+
+#[tokio::test]
+async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the_database() {
+    use app::domain::SubmissionBody;
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let skipped = SubmissionBody {
+        id: new_id(),
+        survey_version: 1,
+        language: "es".into(),
+        answers: Default::default(),
+        durations: Some(app::domain::Durations { survey_ms: 9_000, since_previous_ms: None }),
+    };
+    let mut largest = survey.largest_submission();
+    largest.id = new_id();
+    largest.language = "es".into();
+    let (skipped_len, largest_len) =
+        (serde_json::to_vec(&skipped).unwrap().len(), serde_json::to_vec(&largest).unwrap().len());
+    assert!(largest_len > 3 * skipped_len, "really different: {skipped_len} and {largest_len} bytes");
+    assert!(survey.publication_problems(&[]).is_empty(), "the default survey fits its frame");
+    let public = crypto_box::PublicKey::from_bytes(app.state.seal.box_public_key());
+    let mut tablet_sizes = std::collections::BTreeSet::new();
+    for body in [&skipped, &largest] {
+        let sealed = app::kiosk_outbox::seal_submission(&public, body, &mut crypto_box::aead::OsRng).expect("fits");
+        tablet_sizes.insert(sealed.len());
+        let wire = serde_json::to_value(app::kiosk_outbox::SealedSubmission::new(&sealed)).unwrap();
+        assert_eq!(app.post_response(&token, &wire).await.status(), 201);
+    }
+    assert_eq!(tablet_sizes.len(), 1, "one size on the tablet: {tablet_sizes:?}");
+    let sizes: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT length(sealed) FROM pending_responses").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(sizes.len(), 1, "one size in the database: {sizes:?}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2);
 }

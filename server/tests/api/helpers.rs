@@ -139,9 +139,28 @@ impl TestApp {
         (station, body["token"].as_str().expect("token").to_string())
     }
 
-    /// Posts a submission and waits until the writer has done what it made due (the
-    /// release of k runs after the answer).
+    /// Posts a submission as a tablet does: sealed to the server's key in its fixed-size
+    /// frame, with durations of a plausible visit unless the body has its own. Waits
+    /// until it is stored. A body that is already `{"sealed": …}` goes as it is.
     pub async fn submit(&self, token: &str, body: &Value) -> reqwest::Response {
+        let wire = if body.get("sealed").is_some() { body.clone() } else { self.wire(body) };
+        self.post_response(token, &wire).await
+    }
+
+    /// `body`'s JSON in the fixed-size frame, sealed to the server's key: `{"sealed": …}`.
+    pub fn seal(&self, body: &Value) -> Value {
+        seal_to(self.state.seal.box_public_key(), body)
+    }
+
+    /// What a tablet sends for `body`: with durations of a plausible visit (unless it
+    /// has its own), framed and sealed.
+    pub fn wire(&self, body: &Value) -> Value {
+        wire_to(self.state.seal.box_public_key(), body)
+    }
+
+    /// Posts `body` to `/api/v1/responses` exactly as given (plain, sealed, or not JSON
+    /// at all), and waits until the writer has settled.
+    pub async fn post_response(&self, token: &str, body: &Value) -> reqwest::Response {
         let response = self
             .client
             .post(self.url("/api/v1/responses"))
@@ -154,9 +173,20 @@ impl TestApp {
         response
     }
 
-    /// Waits until every submission answered so far is stored and released if due.
+    /// Waits until every submission answered so far is stored.
     pub async fn settled(&self) {
         self.state.ingest.settled().await;
+    }
+
+    /// Runs every station's release now, as `digna release` does, under the app's rule.
+    pub async fn release(&self) -> Vec<(String, app::db::release::Released)> {
+        self.release_with(self.state.release_rule()).await
+    }
+
+    /// Runs every station's release now under `rule` (what is submitted meanwhile waits
+    /// for the next).
+    pub async fn release_with(&self, rule: app::db::release::ReleaseRule) -> Vec<(String, app::db::release::Released)> {
+        server::release::run_now(&self.pool, &self.state.seal, rule, None).await.expect("release").expect("stations")
     }
 
     /// A number the database holds, once the writer has settled.
@@ -188,6 +218,25 @@ impl TestApp {
         }
         out
     }
+}
+
+/// `body`'s JSON in the fixed-size frame, sealed to the X25519 public `key`.
+pub fn seal_to(key: [u8; 32], body: &Value) -> Value {
+    use app::domain::frame::{pad, SUBMISSION_FRAME};
+    let framed = pad(&serde_json::to_vec(body).expect("json"), SUBMISSION_FRAME)
+        .expect("a test body fits the frame; post larger ones with post_response");
+    let sealed = crypto_box::PublicKey::from_bytes(key).seal(&mut crypto_box::aead::OsRng, &framed).expect("seal");
+    json!({ "sealed": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, sealed) })
+}
+
+/// What a tablet sends for `body` to the server whose public key is `key`: durations
+/// of a plausible visit added unless it has its own, framed and sealed.
+pub fn wire_to(key: [u8; 32], body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(obj) = body.as_object_mut() {
+        obj.entry("durations").or_insert(json!({"survey_ms": 90_000, "since_previous_ms": null}));
+    }
+    seal_to(key, &body)
 }
 
 /// A fresh UUID v4 as a string.

@@ -89,11 +89,12 @@ fn is_a_day(value: &[u8]) -> bool {
     text.len() == 10 && chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").is_ok()
 }
 
-/// How the answers travel: plain JSON, or sealed to the server's key as the kiosk sends them.
+/// How the answers travel: sealed in their fixed-size frame as the kiosk sends them, or
+/// sealed as tablets did before frames (what such a tablet still has queued).
 #[derive(Clone, Copy, Debug)]
 enum Delivery {
-    Json,
-    Sealed,
+    Framed,
+    Unframed,
 }
 
 /// Seals `body` to the server's public key (`GET /api/v1/kiosk`) as the kiosk does.
@@ -105,7 +106,7 @@ fn seal(public_key_b64: &str, body: &Value) -> Value {
     json!({ "sealed": STANDARD.encode(sealed) })
 }
 
-/// Submits 7 answers (one batch released, two pending), a replay and a refusal by
+/// Submits 9 answers (7 released, two pending), a replay and a refusal by
 /// `delivery`, then reads every column of every table and every log line of this test.
 async fn submissions_leave_no_trace(delivery: Delivery) {
     // Only this test's own lines: other tests of this binary log meanwhile.
@@ -113,21 +114,25 @@ async fn submissions_leave_no_trace(delivery: Delivery) {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
     let key = match delivery {
-        Delivery::Json => None,
-        Delivery::Sealed => {
+        Delivery::Framed => None,
+        Delivery::Unframed => {
             let resp = app.client.get(app.url("/api/v1/kiosk")).bearer_auth(&token).send().await.unwrap();
             let config: Value = resp.json().await.unwrap();
             Some(config["seal_public_key"].as_str().expect("the server's public key").to_string())
         }
     };
-    let wrap = |body: &Value| key.as_deref().map_or_else(|| body.clone(), |k| seal(k, body));
+    let wrap = |body: &Value| key.as_deref().map_or_else(|| app.seal(body), |k| seal(k, body));
     let before = columns(&app).await;
     let log_before = log.text();
     let start = chrono::Utc::now().timestamp();
 
-    let ids: Vec<String> = (0..7).map(|_| new_id()).collect();
+    let ids: Vec<String> = (0..9).map(|_| new_id()).collect();
     let mut sent = Vec::new();
     for (i, id) in ids.iter().enumerate() {
+        if i == 7 {
+            // The release, between deliveries: seven released, the next two pending.
+            app.release().await;
+        }
         // What the kiosk measures; only the suspect flag derived from it may be kept.
         let mut body = full_answers(id);
         body["durations"] = json!({"survey_ms": 123_450 + i, "since_previous_ms": 987_650 + i});
@@ -139,7 +144,7 @@ async fn submissions_leave_no_trace(delivery: Delivery) {
     let mut invalid = full_answers(&new_id());
     invalid["answers"]["respect"] = json!(9);
     assert_eq!(app.submit(&token, &wrap(&invalid)).await.status(), 422, "a refusal");
-    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5, "one batch released");
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 7, "one release");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2, "two pending");
     let end = chrono::Utc::now().timestamp();
     let after = columns(&app).await;
@@ -220,17 +225,17 @@ async fn submissions_leave_no_trace(delivery: Delivery) {
     let logged = log.text().len();
     app.state.counters.report();
     let report = &log.text()[logged..];
-    assert!(report.contains("stored=7") && report.contains("replayed=1") && report.contains("refused=1"), "{report}");
+    assert!(report.contains("stored=9") && report.contains("replayed=1") && report.contains("refused=1"), "{report}");
 }
 
 #[tokio::test]
-async fn json_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
-    submissions_leave_no_trace(Delivery::Json).await;
+async fn framed_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
+    submissions_leave_no_trace(Delivery::Framed).await;
 }
 
 #[tokio::test]
-async fn sealed_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
-    submissions_leave_no_trace(Delivery::Sealed).await;
+async fn unframed_submissions_leave_no_ip_user_agent_client_id_or_time_anywhere() {
+    submissions_leave_no_trace(Delivery::Unframed).await;
 }
 
 #[tokio::test]

@@ -7,19 +7,20 @@ use std::collections::BTreeMap;
 const CATALOG: [&str; 6] = ["_sqlx_migrations", "choices", "languages", "questions", "survey_versions", "texts"];
 
 #[tokio::test]
-async fn four_pending_stay_sealed_and_the_fifth_releases_all_five() {
+async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
     let (_, other_token) = app.station_with_tablet("LIM-02").await;
 
-    for _ in 0..4 {
+    // Six here, more than k: an arrival never releases anything.
+    for _ in 0..6 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    // Another station's responses never complete this station's batch.
+    // Another station's responses never complete this station's pools.
     for _ in 0..3 {
         assert_eq!(app.submit(&other_token, &full_answers(&new_id())).await.status(), 201);
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 7);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 9);
     for table in ["responses", "answers", "response_rollups", "answer_rollups"] {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table} must be empty");
     }
@@ -40,20 +41,23 @@ async fn four_pending_stay_sealed_and_the_fifth_releases_all_five() {
         }
     }
 
-    assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
+    let released = app.release().await;
+    let line = |code: &str| released.iter().find(|(c, _)| c == code).map(|(c, r)| server::release::describe(c, r));
+    assert_eq!(line("LIM-01").unwrap(), "LIM-01: 1 pool released (0 with detail withheld for privacy)");
+    assert_eq!(line("LIM-02").unwrap(), "LIM-02: nothing released; some responses wait for a later release");
     let pending_here: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
         .bind(station)
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    assert_eq!(pending_here, 0, "all five were released together");
+    assert_eq!(pending_here, 0, "all six were released together");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 3, "the other station still waits");
-    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 6);
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(weeks.len(), 1, "one time label for the whole batch");
     assert_eq!(weeks[0], app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 5);
+    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 6);
     assert!(!app::db::responses::has_pending(&app.pool, station).await.unwrap());
 }
 
@@ -61,14 +65,16 @@ async fn four_pending_stay_sealed_and_the_fifth_releases_all_five() {
 async fn rollups_count_every_answer_of_the_batch() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
-    for i in 0..5 {
+    // Five without an age band, five with one: two pools of k.
+    for i in 0..10 {
         let mut body = full_answers(&new_id());
-        if i < 2 {
+        if i < 5 {
             body["answers"]["respect"] = json!(1);
             body["answers"].as_object_mut().unwrap().remove("age_band");
         }
         assert_eq!(app.submit(&token, &body).await.status(), 201);
     }
+    app.release().await;
     let count = |question: &'static str, value: &'static str| {
         let pool = app.pool.clone();
         async move {
@@ -84,11 +90,11 @@ async fn rollups_count_every_answer_of_the_batch() {
             n.unwrap_or(0)
         }
     };
-    assert_eq!(count("respect", "1").await, 2);
-    assert_eq!(count("respect", "4").await, 3);
-    assert_eq!(count("privacy", "rather_not").await, 5);
-    assert_eq!(count("improve", "information").await, 5);
-    assert_eq!(count("improve", "children").await, 5);
+    assert_eq!(count("respect", "1").await, 5);
+    assert_eq!(count("respect", "4").await, 5);
+    assert_eq!(count("privacy", "rather_not").await, 10);
+    assert_eq!(count("improve", "information").await, 10);
+    assert_eq!(count("improve", "children").await, 10);
     assert_eq!(count("respondent", "self").await, 0, "profile items are dimensions, not answers");
     let by_age: Vec<(String, i64)> = sqlx::query_as(
         "SELECT age_band, SUM(responses) FROM response_rollups WHERE station_id = ? GROUP BY age_band ORDER BY age_band",
@@ -97,41 +103,63 @@ async fn rollups_count_every_answer_of_the_batch() {
     .fetch_all(&app.pool)
     .await
     .unwrap();
-    assert_eq!(by_age, vec![("".to_string(), 2), ("18-plus".to_string(), 3)]);
+    assert_eq!(by_age, vec![("".to_string(), 5), ("18-plus".to_string(), 5)]);
     let answers_rows = app.count("SELECT COUNT(*) FROM answers").await;
-    assert_eq!(answers_rows, 5 * 10, "9 care questions, improve with two choices");
+    assert_eq!(answers_rows, 10 * 10, "9 care questions, improve with two choices");
 }
 
 #[tokio::test]
-async fn one_batch_releases_every_station_it_brings_to_k_and_no_other() {
-    use crate::responses::pending;
+async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_alone() {
+    use app::db::release::ReleaseRule;
+    use app::domain::release::WITHHELD;
     let app = spawn_app().await;
-    let a = app.add_station("LIM-01").await;
-    let b = app.add_station("LIM-02").await;
-    let c = app.add_station("LIM-03").await;
-    for _ in 0..3 {
-        let p = pending(&app, a, &full_answers(&new_id())).await;
-        app::db::responses::submit_and_release(&app.pool, &app.state.seal, &[p], 5).await.unwrap();
+    let (station, token) = app.station_with_tablet("LIM-01").await;
+    let child = || {
+        let mut body = full_answers(&new_id());
+        body["language"] = json!("qu");
+        body["answers"]["respondent"] = json!("child");
+        body["answers"]["age_band"] = json!("12-17");
+        body["answers"]["waiting_time"] = json!("under-15");
+        body
+    };
+    assert_eq!(app.submit(&token, &child()).await.status(), 201);
+    for _ in 0..9 {
+        assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    // One batch: three more for a (six pending), seven for b, two for c.
-    let mut batch = Vec::new();
-    for (station, n) in [(a, 3), (b, 7), (c, 2)] {
-        for _ in 0..n {
-            batch.push(pending(&app, station, &full_answers(&new_id())).await);
-        }
+    // Within the hold limit: the nine adults go out as they are, she waits.
+    app.release().await;
+    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 9);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu' OR respondent = 'child'").await, 0);
+    // More adults come; once she has waited the hold limit (here: none), she is released
+    // with everything withheld, in a pool completed to k by adults who give up detail.
+    for _ in 0..9 {
+        assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    app::db::responses::submit_and_release(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
-    assert_eq!(app::db::responses::released_count(&app.pool, a).await.unwrap(), 6, "all six of a together");
-    assert_eq!(app::db::responses::released_count(&app.pool, b).await.unwrap(), 7, "all seven of b together");
-    assert_eq!(app::db::responses::released_count(&app.pool, c).await.unwrap(), 0, "c stays under k");
-    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2);
-    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 13);
-    let per_answer: i64 = app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'respect'").await;
-    assert_eq!(per_answer, 13, "the roll-ups count every released answer once");
+    app.release_with(ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu' OR respondent = 'child'").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM answers WHERE value = 'under-15'").await, 0);
+    let generalized = format!(
+        "SELECT COUNT(*) FROM responses WHERE language = '{WITHHELD}' AND respondent = '{WITHHELD}'
+         AND age_band = '{WITHHELD}'"
+    );
+    assert_eq!(app.count(&generalized).await, 5, "she is one of k rows that say nothing observable");
+    let waits = format!("SELECT COUNT(*) FROM answers WHERE question_key = 'waiting_time' AND value = '{WITHHELD}'");
+    assert_eq!(app.count(&waits).await, 5);
+    // Every combination of quasi-identifiers in the station's data appears k times or more.
+    let smallest = app
+        .count(
+            "SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM responses r
+             LEFT JOIN answers w ON w.response_id = r.id AND w.question_key = 'waiting_time'
+             GROUP BY r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value)",
+        )
+        .await;
+    assert!(smallest >= 5, "a combination released {smallest} times");
 }
 
 #[tokio::test]
-async fn concurrent_deliveries_never_leave_k_pending() {
+async fn concurrent_deliveries_are_all_stored_and_released_once() {
     let app = spawn_app().await;
     let mut tokens = Vec::new();
     for code in ["LIM-01", "LIM-02"] {
@@ -144,12 +172,17 @@ async fn concurrent_deliveries_never_leave_k_pending() {
     for i in 0..24 {
         let (_, first, second) = &tokens[i % 2];
         let token = if i % 4 < 2 { first } else { second };
-        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(token).json(&full_answers(&new_id()));
+        let mut body = full_answers(&new_id());
+        body["durations"] = json!({"survey_ms": 90_000, "since_previous_ms": null});
+        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(token).json(&app.seal(&body));
         sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
     }
     assert!(sends.join_all().await.iter().all(|s| *s == 201));
-    // The releases run after the answers: wait for the writer to finish them.
     app.settled().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 24, "nothing released on arrival");
+    // Releases running concurrently with each other release each response once.
+    let (a, b) = tokio::join!(app.release(), app.release());
+    assert_eq!(a.len() + b.len(), 4);
     for (station, _, _) in &tokens {
         let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
             .bind(station)
@@ -157,8 +190,7 @@ async fn concurrent_deliveries_never_leave_k_pending() {
             .await
             .unwrap();
         let released = app::db::responses::released_count(&app.pool, *station).await.unwrap();
-        assert!(pending < 5, "a station never keeps k or more pending: {pending}");
-        assert_eq!(pending + released, 12, "every acknowledged response is pending or released");
+        assert_eq!((pending, released), (0, 12), "every acknowledged response released, once");
     }
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
@@ -191,8 +223,11 @@ async fn released_ids_and_storage_order_do_not_follow_submission_order() {
         body["answers"]["believed"] = json!(i / 4 % 4 + 1);
         body["answers"]["informed"] = json!(i / 16 + 1);
         assert_eq!(app.submit(&token, &body).await.status(), 201);
+        if i % 5 == 4 {
+            app.release().await;
+        }
         let released = app.count("SELECT COUNT(*) FROM responses").await;
-        assert_eq!(released as usize, (i + 1) / 5 * 5, "released in batches of five");
+        assert_eq!(released as usize, (i + 1) / 5 * 5, "released in releases of five");
     }
     let rows: Vec<(Vec<u8>, String, String)> = sqlx::query_as(
         "SELECT response_id, question_key, value FROM answers
@@ -279,14 +314,22 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
             assert_eq!(app.submit(&token, &body).await.status(), 201);
         }
     };
+    // Each profile three times (k = 3 below), the first six times, and one lone
+    // profile that is released generalized, with two of the first's as donors.
     for (i, profile) in profiles.into_iter().enumerate() {
-        submit(first.clone(), (i, profile)).await;
+        for _ in 0..if i == 0 { 6 } else { 3 } {
+            submit(first.clone(), (i, profile)).await;
+        }
     }
+    submit(first.clone(), (3, ("en", Some("companion"), Some("12-17"), false))).await;
     for (i, profile) in profiles.into_iter().enumerate().take(5) {
-        submit(second.clone(), (i + 1, profile)).await;
+        for _ in 0..3 {
+            submit(second.clone(), (i + 1, profile)).await;
+        }
     }
+    app.release_with(app::db::release::ReleaseRule { k: 3, hold_weeks: 0 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0, "all released");
-    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 15);
+    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 49);
 
     let rows = |sql: &'static str| {
         let pool = app.pool.clone();
@@ -333,11 +376,12 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
 
     // The dimensions really vary, so the comparison above means something.
     for (sql, n) in [
-        ("SELECT COUNT(DISTINCT language) FROM response_rollups", 3),
-        ("SELECT COUNT(DISTINCT respondent) FROM response_rollups", 4),
+        ("SELECT COUNT(DISTINCT language) FROM response_rollups", 4),
+        ("SELECT COUNT(DISTINCT respondent) FROM response_rollups", 5),
         ("SELECT COUNT(DISTINCT suspect) FROM response_rollups", 2),
         ("SELECT COUNT(DISTINCT station_id) FROM response_rollups", 2),
-        ("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1", 3),
+        ("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1", 9),
+        ("SELECT SUM(responses) FROM response_rollups WHERE language = '_withheld'", 3),
     ] {
         assert_eq!(app.count(sql).await, n, "{sql}");
     }
@@ -367,7 +411,7 @@ async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &s
 #[tokio::test]
 async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
     use crate::responses::pending;
-    use app::db::responses::{released_count, submit_and_release};
+    use app::db::responses::{released_count, submit_batch};
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
@@ -382,17 +426,34 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     )
     .await;
     for _ in 0..2 {
-        submit_and_release(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
-            .await
-            .unwrap();
+        let p = pending(&app, station, &full_answers(&new_id())).await;
+        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
     }
+    // Four valid of five (the invalid one is no vote), each its own profile: waiting.
+    let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 0 };
+    app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 4 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
-    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "four valid of five: the invalid one is no vote");
+    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "fewer than k valid ones");
 
-    submit_and_release(&app.pool, &app.state.seal, &[pending(&app, station, &full_answers(&new_id())).await], 5)
-        .await
-        .unwrap();
-    assert_eq!(released_count(&app.pool, station).await.unwrap(), 5, "both old records released with three new");
+    let p = pending(&app, station, &full_answers(&new_id())).await;
+    submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+    app.release_with(rule).await;
+    // The suspect old record is a pool of its own: it waits. The other old one and the
+    // three new ones make four: still fewer than k.
+    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0);
+    for _ in 0..6 {
+        let p = pending(&app, station, &full_answers(&new_id())).await;
+        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+    }
+    for _ in 0..4 {
+        let mut p = pending(&app, station, &full_answers(&new_id())).await;
+        p.submission.set_suspect(true);
+        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+    }
+    app.release_with(rule).await;
+    // Nine alike go out whole, four of them also completing the old English record's
+    // pool; the old suspect record goes out with the four new suspect ones.
+    assert_eq!(released_count(&app.pool, station).await.unwrap(), 15, "both old records released with 13 new");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1, "the invalid record stays sealed");
     assert_eq!(app.count("SELECT COUNT(*) FROM answers WHERE value = '5'").await, 0);
     // What the old records said reached the roll-ups.
@@ -400,20 +461,15 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
         app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'respect' AND value = '1'").await,
         1
     );
-    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1").await, 1);
-    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE language = 'en'").await, 1);
-    assert_eq!(
-        app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'waiting_time' AND value = '15-30'")
-            .await,
-        1
-    );
+    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1").await, 5);
+    let withheld = "SELECT COUNT(*) FROM answers WHERE question_key = 'waiting_time' AND value = '_withheld'";
+    assert!(app.count(withheld).await > 0, "the lone profiles were released with detail withheld");
     let logged = log.text();
     assert!(logged.contains("hold invalid content"), "the refusal is logged: {logged}");
     assert!(!logged.contains("Score"), "never what the record says: {logged}");
 }
 
-/// The release writes every due station of a batch in one set of statements: each
-/// station's and week's rows and roll-ups stay apart, however alike the answers.
+/// Each station's and week's rows and roll-ups stay apart, however alike the answers.
 #[tokio::test]
 async fn one_release_of_several_stations_keeps_their_counts_apart() {
     let app = spawn_app().await;
@@ -426,15 +482,10 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
         .unwrap()
     };
     let mut tx = app.pool.begin().await.unwrap();
-    app::db::responses::write_released_groups(
-        &mut tx,
-        vec![
-            (first, "2026-W47", vec![content("4"), content("4"), content("2")]),
-            (second, "2026-W48", vec![content("4"), content("4")]),
-        ],
-    )
-    .await
-    .unwrap();
+    app::db::release::write_released(&mut tx, first, "2026-W47", vec![content("4"), content("4"), content("2")])
+        .await
+        .unwrap();
+    app::db::release::write_released(&mut tx, second, "2026-W48", vec![content("4"), content("4")]).await.unwrap();
     tx.commit().await.unwrap();
 
     let count = |sql: String| {
@@ -465,49 +516,86 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
 }
 
 #[tokio::test]
-async fn submissions_are_acknowledged_even_when_their_release_fails_and_it_is_retried_later() {
+async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_next_tick() {
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
-    sqlx::query("CREATE TRIGGER no_release BEFORE INSERT ON responses BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    // The fifth makes the station due; its release fails, after it was acknowledged.
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
+    sqlx::query("CREATE TRIGGER no_release BEFORE INSERT ON answers BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let due_at = chrono::Utc::now().timestamp() - 60;
+    app::db::release::set_next_release(&app.pool, station, due_at).await.unwrap();
+    let rule = app.state.release_rule();
+    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    assert!(done.is_empty());
+    // Applied whole or not at all: the rows written before the failing statement are gone.
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5, "kept sealed, none lost");
-    assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
-    assert!(log.text().contains("a release of k failed"), "{}", log.text());
-    // The station's next submission makes it due again: all six go out together.
+    for table in ["responses", "answers", "response_rollups", "answer_rollups"] {
+        assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+    }
+    assert_eq!(app.count("SELECT next_at FROM release_schedule").await, due_at, "still due");
+    assert!(log.text().contains("a scheduled release failed"), "{}", log.text());
+    assert!(!log.text().contains("LIM-01"), "no log line names the station: {}", log.text());
     sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
-    assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 6);
-    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
+    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 5);
+    assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
+    // Not again before its next time.
+    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    assert!(done.is_empty());
 }
 
 #[tokio::test]
-async fn a_restart_releases_what_was_stored_but_not_yet_released() {
+async fn a_restart_runs_the_release_that_fell_due_while_digna_was_stopped() {
     use crate::responses::pending;
     let app = spawn_app().await;
-    let (due, waiting) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await);
-    // Stored and acknowledged, but the server stopped before their release (nothing
-    // released them: only the writer does, and it never saw them).
+    let (due, later) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await);
     let mut batch = Vec::new();
-    for (station, n) in [(due, 6), (waiting, 3)] {
-        for _ in 0..n {
+    for station in [due, later] {
+        for _ in 0..6 {
             batch.push(pending(&app, station, &full_answers(&new_id())).await);
         }
     }
-    let stored = app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch, 5).await.unwrap();
-    assert_eq!(stored.due.iter().map(|d| d.station_id).collect::<Vec<_>>(), vec![due]);
-    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 9);
+    app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+    let now = chrono::Utc::now().timestamp();
+    app::db::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
+    app::db::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
 
     let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
-    restarted.state().ingest.settled().await;
+    tokio::spawn(restarted.run_until_stopped());
+    for _ in 0..100 {
+        if app::db::responses::released_count(&app.pool, due).await.unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(app::db::responses::released_count(&app.pool, due).await.unwrap(), 6, "released on start");
-    assert_eq!(app::db::responses::released_count(&app.pool, waiting).await.unwrap(), 0, "still under k");
-    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 3);
+    assert_eq!(app::db::responses::released_count(&app.pool, later).await.unwrap(), 0, "not yet its time");
+    assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 6);
+}
+
+#[test]
+fn the_schedule_is_a_minute_of_the_stations_night_every_day_or_every_monday() {
+    use app::db::release::Schedule;
+    use chrono::TimeZone;
+    // Sunday 2026-12-06 10:00 in Lima (15:00 UTC).
+    let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 15, 0, 0).unwrap();
+    let daily = Schedule { minute: 3 * 60 + 17, every_days: 1 };
+    assert_eq!(daily.next_after(now, "America/Lima").to_rfc3339(), "2026-12-07T08:17:00+00:00");
+    let weekly = Schedule { minute: 3 * 60 + 17, every_days: 7 };
+    assert_eq!(weekly.next_after(now, "America/Lima").to_rfc3339(), "2026-12-07T08:17:00+00:00");
+    let monday = chrono::Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+    assert_eq!(daily.next_after(monday, "America/Lima").to_rfc3339(), "2026-12-08T08:17:00+00:00");
+    assert_eq!(weekly.next_after(monday, "America/Lima").to_rfc3339(), "2026-12-14T08:17:00+00:00");
+    let parsed = Schedule::parse(Some("01:05"), Some("weekly"), daily).unwrap();
+    assert_eq!(parsed, Schedule { minute: 65, every_days: 7 });
+    for (at, every) in [(Some("25:00"), None), (Some("3:5"), None), (Some("noon"), None), (None, Some("hourly"))] {
+        assert!(Schedule::parse(at, every, daily).is_err(), "{at:?} {every:?}");
+    }
 }

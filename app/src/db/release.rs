@@ -1,0 +1,382 @@
+//! Releasing pending responses: on each station's schedule, never on an arrival, as a
+//! k-anonymous set (`domain::release`), in one transaction per station.
+
+use super::responses::{hex, json_array, open_pending, OpenedPending};
+use crate::domain::release::{candidate, generalized, plan, released_row, ReleasedRow};
+use crate::domain::ResponseContent;
+use crate::seal::{random_id, SealKey};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
+use rand::seq::SliceRandom;
+use serde_json::json;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a release needs to know besides the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReleaseRule {
+    /// Every combination of quasi-identifiers a release writes appears at least k times.
+    pub k: usize,
+    /// How many weeks a response may wait for a release that keeps all its detail; after
+    /// that it is released with what the rule allows.
+    pub hold_weeks: u32,
+}
+
+/// What one station's release did, as counts of pools (the groups of at least k rows
+/// that share every released quasi-identifier), never of responses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Pools written.
+    pub pools: usize,
+    /// Pools written with some detail withheld.
+    pub generalized_pools: usize,
+    /// Whether responses still wait (never how many).
+    pub waiting: bool,
+}
+
+/// Releases what station `station_id` has pending, in one transaction (BEGIN
+/// IMMEDIATE, so nothing written meanwhile can make its snapshot stale): applied whole or
+/// not at all. With `next_at`, the station's next scheduled release moves to it in the
+/// same transaction, so a scheduled release is done exactly once. Rows are labelled with
+/// the ISO week of `now` in the station's timezone.
+pub async fn release_station(
+    pool: &SqlitePool,
+    key: &SealKey,
+    station_id: i64,
+    now: DateTime<Utc>,
+    rule: ReleaseRule,
+    next_at: Option<i64>,
+) -> Result<Released, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let Some(timezone) =
+        sqlx::query_scalar!("SELECT timezone FROM stations WHERE id = ?", station_id).fetch_optional(&mut *tx).await?
+    else {
+        return Ok(Released::default());
+    };
+    let week = super::responses::iso_week_label(now, &timezone);
+    let rows = sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = ?", station_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let (mut opened, mut unreadable, mut refused) = (Vec::new(), 0usize, 0usize);
+    for row in rows {
+        match open_pending(key, station_id, &row.id, &row.sealed) {
+            OpenedPending::Opened { content, received_week } => {
+                // Records sealed before the week was sealed with them have waited long enough.
+                let held = received_week.as_deref().is_none_or(|w| weeks_between(w, &week) >= rule.hold_weeks);
+                opened.push((row.id, content, held));
+            }
+            OpenedPending::Unreadable => unreadable += 1,
+            OpenedPending::Invalid => refused += 1,
+        }
+    }
+    if unreadable > 0 {
+        // Sealed under another key (a lost or replaced key file): leave them, never guess.
+        tracing::error!(unreadable, "pending responses cannot be opened with the current seal key");
+    }
+    if refused > 0 {
+        // Opened, but not something this server seals (corrupted, or written by hand):
+        // leave them too. The reason is not logged: it could quote an answer.
+        tracing::error!(refused, "pending responses opened but hold invalid content; left pending");
+    }
+    let observable = observable_questions(&mut tx).await?;
+    let none = Vec::new();
+    let observable_of = |c: &ResponseContent| observable.get(&c.survey_version()).unwrap_or(&none);
+    let candidates: Vec<_> = opened.iter().map(|(_, c, held)| candidate(c, observable_of(c), *held)).collect();
+    let decisions = plan(&candidates, rule.k);
+    let mut released_ids = Vec::new();
+    let mut rows = Vec::new();
+    let mut pools = BTreeSet::new();
+    for (((id, content, _), decision), candidate) in opened.iter().zip(&decisions).zip(&candidates) {
+        if let Some(withheld) = *decision {
+            released_ids.push(hex(id));
+            rows.push(released_row(content, observable_of(content), withheld));
+            pools.insert((candidate.pool, generalized(&candidate.quasi, withheld), withheld > 0));
+        }
+    }
+    let waiting = released_ids.len() < opened.len() || unreadable + refused > 0;
+    let summary = Released {
+        pools: pools.len(),
+        generalized_pools: pools.iter().filter(|(_, _, generalized)| *generalized).count(),
+        waiting,
+    };
+    write_released_rows(&mut tx, station_id, &week, rows).await?;
+    if !released_ids.is_empty() {
+        let released = json_array(released_ids)?;
+        sqlx::query!("DELETE FROM pending_responses WHERE id IN (SELECT unhex(value) FROM json_each(?))", released)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(next_at) = next_at {
+        sqlx::query!(
+            "INSERT INTO release_schedule (station_id, next_at) VALUES (?, ?)
+             ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
+            station_id,
+            next_at
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(summary)
+}
+
+/// Per published survey version, its observable questions in the order a release
+/// withholds them (the last one of the survey first).
+async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeMap<i64, Vec<String>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT survey_version AS "version!: i64", key FROM questions WHERE observable = 1
+           ORDER BY survey_version, position DESC"#
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.version).or_default().push(r.key);
+    }
+    Ok(out)
+}
+
+/// Whole weeks from ISO week `from` to ISO week `to` (0 when `to` is not later, or
+/// either is malformed).
+pub fn weeks_between(from: &str, to: &str) -> u32 {
+    let monday = |w: &str| {
+        let (year, week) = w.split_once("-W")?;
+        NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, Weekday::Mon)
+    };
+    match (monday(from), monday(to)) {
+        (Some(a), Some(b)) if b > a => ((b - a).num_days() / 7) as u32,
+        _ => 0,
+    }
+}
+
+/// A station's release schedule: a minute of the local day, every day or every week.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Minutes after local midnight.
+    pub minute: u32,
+    /// 1 (every night) or 7 (the night to Monday).
+    pub every_days: u32,
+}
+
+impl std::fmt::Display for Schedule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let every = if self.every_days == 7 { "every Monday" } else { "every day" };
+        write!(f, "{every} at {:02}:{:02}", self.minute / 60, self.minute % 60)
+    }
+}
+
+impl Schedule {
+    /// `current` with a new time of day (`HH:MM`) and frequency (`daily` or `weekly`),
+    /// either or both.
+    pub fn parse(at: Option<&str>, every: Option<&str>, current: Schedule) -> Result<Schedule, String> {
+        let mut schedule = current;
+        if let Some(at) = at {
+            let parsed = at.trim().split_once(':').and_then(|(h, m)| {
+                let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+                (h < 24 && m < 60 && at.trim().len() == 5).then_some(h * 60 + m)
+            });
+            schedule.minute =
+                parsed.ok_or_else(|| format!("--release-at must be a time HH:MM, such as 03:17, not {at:?}"))?;
+        }
+        if let Some(every) = every {
+            schedule.every_days = match every.trim() {
+                "daily" => 1,
+                "weekly" => 7,
+                other => return Err(format!("--release-every must be daily or weekly, not {other:?}")),
+            };
+        }
+        Ok(schedule)
+    }
+
+    /// The first scheduled release strictly after `now`, in the station's timezone (UTC
+    /// if it is unknown). A local time that does not exist (a clock moved forward) is
+    /// taken an hour later.
+    pub fn next_after(self, now: DateTime<Utc>, timezone: &str) -> DateTime<Utc> {
+        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+        let local_today = now.with_timezone(&tz).date_naive();
+        let (h, m) = (self.minute / 60 % 24, self.minute % 60);
+        (0..=8)
+            .filter_map(|days| {
+                let date = local_today + chrono::Duration::days(days);
+                if self.every_days == 7 && date.weekday() != Weekday::Mon {
+                    return None;
+                }
+                let at = date.and_hms_opt(h, m, 0)?;
+                let local = tz
+                    .from_local_datetime(&at)
+                    .earliest()
+                    .or_else(|| tz.from_local_datetime(&(at + chrono::Duration::hours(1))).earliest())?;
+                Some(local.with_timezone(&Utc))
+            })
+            .find(|t| *t > now)
+            .unwrap_or(now + chrono::Duration::days(1))
+    }
+}
+
+/// A station as the scheduler sees it.
+#[derive(Clone, Debug)]
+pub struct ScheduledStation {
+    pub id: i64,
+    pub code: String,
+    pub timezone: String,
+    pub schedule: Schedule,
+    /// Unix seconds of its next release; `None` until the scheduler first sees it.
+    pub next_at: Option<i64>,
+}
+
+/// Every station with its schedule, by code.
+pub async fn scheduled_stations(pool: &SqlitePool) -> Result<Vec<ScheduledStation>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.id AS "id!: i64", s.code, s.timezone, s.release_minute AS "minute!: i64",
+                  s.release_every_days AS "every!: i64", r.next_at AS "next_at?: i64"
+           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id ORDER BY s.code"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ScheduledStation {
+            id: r.id,
+            code: r.code,
+            timezone: r.timezone,
+            schedule: Schedule { minute: r.minute.clamp(0, 1439) as u32, every_days: if r.every == 7 { 7 } else { 1 } },
+            next_at: r.next_at,
+        })
+        .collect())
+}
+
+/// Sets a station's next release (the scheduler, the first time it sees a station, or
+/// when its schedule changes).
+pub async fn set_next_release(pool: &SqlitePool, station_id: i64, next_at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "INSERT INTO release_schedule (station_id, next_at) VALUES (?, ?)
+         ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
+        station_id,
+        next_at
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Changes a station's schedule; its next release is worked out again.
+pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule) -> Result<(), sqlx::Error> {
+    let (minute, every) = (i64::from(schedule.minute), i64::from(schedule.every_days));
+    let mut tx = pool.begin().await?;
+    sqlx::query!(
+        "UPDATE stations SET release_minute = ?, release_every_days = ? WHERE id = ?",
+        minute,
+        every,
+        station_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM release_schedule WHERE station_id = ?", station_id).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+/// Writes released responses without withholding anything (the demo seed and tests,
+/// whose data is made to satisfy the rule): see [`write_released_rows`].
+pub async fn write_released(
+    tx: &mut Transaction<'_, Sqlite>,
+    station_id: i64,
+    iso_week: &str,
+    contents: Vec<ResponseContent>,
+) -> Result<(), sqlx::Error> {
+    let rows = contents.iter().map(|c| crate::domain::release::released_row(c, &[], 0)).collect();
+    write_released_rows(tx, station_id, iso_week, rows).await
+}
+
+/// Writes one station's released rows under one ISO week, in random order and under
+/// random ids, and adds them to the roll-ups: one statement per kind of row, since each
+/// statement is a round trip to SQLite's thread.
+pub async fn write_released_rows(
+    tx: &mut Transaction<'_, Sqlite>,
+    station_id: i64,
+    iso_week: &str,
+    mut rows: Vec<ReleasedRow>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    rows.shuffle(&mut rand::rngs::OsRng);
+    // Survey version, language, respondent, age band, suspect.
+    type Dims = (i64, String, String, String, bool);
+    let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
+    let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
+    let mut responses = Vec::with_capacity(rows.len());
+    let mut answers = Vec::new();
+    for row in &rows {
+        let id = hex(&random_id());
+        responses.push(json!([
+            id,
+            station_id,
+            row.survey_version,
+            iso_week,
+            row.language,
+            row.respondent,
+            row.age_band,
+            row.suspect
+        ]));
+        let dims: Dims = (
+            row.survey_version,
+            row.language.clone(),
+            row.respondent.clone().unwrap_or_default(),
+            row.age_band.clone().unwrap_or_default(),
+            row.suspect,
+        );
+        *response_counts.entry(dims.clone()).or_default() += 1;
+        for (question, value) in &row.answers {
+            answers.push(json!([id, question, value]));
+            *answer_counts.entry((dims.clone(), question.clone(), value.clone())).or_default() += 1;
+        }
+    }
+    let responses = json_array(responses)?;
+    sqlx::query!(
+        "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
+         SELECT unhex(value ->> 0), value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+         FROM json_each(?)",
+        responses
+    )
+    .execute(&mut **tx)
+    .await?;
+    if !answers.is_empty() {
+        let answers = json_array(answers)?;
+        sqlx::query!(
+            "INSERT INTO answers (response_id, question_key, value)
+             SELECT unhex(value ->> 0), value ->> 1, value ->> 2 FROM json_each(?)",
+            answers
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    let response_counts =
+        json_array(response_counts.into_iter().map(|((version, language, respondent, age_band, suspect), n)| {
+            json!([station_id, iso_week, version, language, respondent, age_band, suspect, n])
+        }))?;
+    sqlx::query!(
+        "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+         FROM json_each(?) WHERE true
+         ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
+        response_counts
+    )
+    .execute(&mut **tx)
+    .await?;
+    if !answer_counts.is_empty() {
+        let answer_counts = json_array(answer_counts.into_iter().map(
+            |(((version, language, respondent, age_band, suspect), question, value), n)| {
+                json!([station_id, iso_week, version, language, respondent, age_band, suspect, question, value, n])
+            },
+        ))?;
+        sqlx::query!(
+            "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
+             FROM json_each(?) WHERE true
+             ON CONFLICT DO UPDATE SET answers = answers + excluded.answers",
+            answer_counts
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
