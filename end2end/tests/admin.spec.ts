@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { expectAccessible, expectScreen, newStation, openKiosk, pending, sql, totp } from "./support";
+import { expectAccessible, expectScreen, newStation, openKiosk, pending, sql, submitSealed, totp } from "./support";
 import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 // An administrator runs the network from the browser: she creates a station, enrolls a
@@ -90,6 +90,9 @@ test("an admin creates a station, enrolls a tablet that submits, then revokes it
   await expect.poll(() => pending(code), { timeout: 60_000 }).toBe(1);
   const token = await tablet.evaluate(() => localStorage.getItem("digna.device_token"));
   expect(token).toBeTruthy();
+  // The server's seal key, kept beside the token (a revoked tablet can no longer ask for it).
+  const sealKey = await tablet.evaluate(() => localStorage.getItem("digna.seal_public_key"));
+  expect(sealKey).toBeTruthy();
 
   // The admin sees the tablet, with the day it delivered, and revokes it.
   await page.reload();
@@ -105,10 +108,12 @@ test("an admin creates a station, enrolls a tablet that submits, then revokes it
   expect(sql(`SELECT revoked FROM tablets WHERE station_id = (SELECT id FROM stations WHERE code = '${code}')`)).toBe(1);
 
   // Its next submission is refused, and the kiosk asks staff to enroll it again.
-  const refused = await tablet.request.post("/api/v1/responses", {
-    headers: { authorization: `Bearer ${token}` },
-    data: { id: randomUUID(), survey_version: 1, language: "es", answers: { respect: 4 } },
-  });
+  const refused = await submitSealed(
+    tablet.request,
+    token!,
+    { id: randomUUID(), survey_version: 1, language: "es", answers: { respect: 4 } },
+    sealKey!,
+  );
   expect(refused.status()).toBe(401);
   await openKiosk(tablet);
   await expectScreen(tablet, "enroll");

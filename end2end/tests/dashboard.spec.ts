@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { digna, expectAccessible, newStation } from "./support";
+import { digna, expectAccessible, newStation, releaseNow, released, submitSealed } from "./support";
 import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 // A supervisor signs in, reads the overview, a station and a comparison: the charts
@@ -9,27 +9,31 @@ import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 const PASSWORD = "contraseña de supervisora e2e";
 
-/** Enrolls a tablet at a new station and delivers one batch of k = 5 answers. */
+/**
+ * Enrolls a tablet at a new station, delivers k = 5 sealed answers from visitors of one
+ * profile (so that they make one pool) and releases them, as the station's nightly
+ * release would.
+ */
 async function stationWithBatch(request: APIRequestContext, respect: number): Promise<string> {
   const { code, enrollment } = newStation();
   const enrolled = await request.post("/api/v1/tablets/enroll", { data: { code: enrollment } });
   expect(enrolled.status()).toBe(201);
   const { token } = await enrolled.json();
   for (let i = 0; i < 5; i++) {
-    const resp = await request.post("/api/v1/responses", {
-      headers: { authorization: `Bearer ${token}` },
-      data: {
-        id: randomUUID(),
-        survey_version: 1,
-        language: "es",
-        answers: {
-          respect, believed: 3, informed: 2, privacy: 4, language: 4, safety: 3, overall: respect,
-          waiting_time: "15-30", improve: ["information"], respondent: "self", age_band: "18-plus",
-        },
+    const resp = await submitSealed(request, token, {
+      id: randomUUID(),
+      survey_version: 1,
+      language: "es",
+      answers: {
+        respect, believed: 3, informed: 2, privacy: 4, language: 4, safety: 3, overall: respect,
+        waiting_time: "15-30", improve: ["information"], respondent: "self", age_band: "18-plus",
       },
     });
     expect(resp.status()).toBe(201);
   }
+  expect(released(code), "nothing is released on arrival").toBe(0);
+  expect(releaseNow(code).trim()).toBe(`${code}: 1 pool released (0 with detail withheld for privacy)`);
+  expect(released(code)).toBe(5);
   return code;
 }
 

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { expectAccessible, newStation, totp } from "./support";
+import { expectAccessible, newStation, releaseNow, released, submitSealed, totp } from "./support";
 import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 // A researcher sets up her second step, exports a region for a quarter, and downloads
@@ -10,24 +10,24 @@ import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 const PASSWORD = "contraseña de investigadora e2e";
 
-async function batch(request: APIRequestContext, enrollment: string) {
+/** Delivers k = 5 sealed answers of one profile (one pool) to a station, and releases them. */
+async function batch(request: APIRequestContext, station: string, enrollment: string) {
   const enrolled = await request.post("/api/v1/tablets/enroll", { data: { code: enrollment } });
   const { token } = await enrolled.json();
   for (let i = 0; i < 5; i++) {
-    const resp = await request.post("/api/v1/responses", {
-      headers: { authorization: `Bearer ${token}` },
-      data: {
-        id: randomUUID(), survey_version: 1, language: "es",
-        answers: { respect: 4, overall: 3, waiting_time: "15-30", respondent: "self", age_band: "18-plus" },
-      },
+    const resp = await submitSealed(request, token, {
+      id: randomUUID(), survey_version: 1, language: "es",
+      answers: { respect: 4, overall: 3, waiting_time: "15-30", respondent: "self", age_band: "18-plus" },
     });
     expect(resp.status()).toBe(201);
   }
+  releaseNow(station);
+  expect(released(station), "the five are released together").toBe(5);
 }
 
 test("a researcher exports a region for a quarter and downloads the ZIP", async ({ page, request }) => {
-  const { enrollment } = newStation(); // in Lima Centro
-  await batch(request, enrollment);
+  const { code, enrollment } = newStation(); // in Lima Centro
+  await batch(request, code, enrollment);
   const email = `res-${process.pid}@digna.test`;
   execFileSync(DIGNA, ["user", "create", "--email", email, "--role", "researcher", "--region", "Lima Centro", "--password-stdin"], {
     env: { ...process.env, ...SERVER_ENV }, input: `${PASSWORD}\n`, encoding: "utf8",

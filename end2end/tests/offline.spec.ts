@@ -9,8 +9,11 @@ import {
   newStation,
   openKiosk,
   pending,
+  kiosk,
   questionHeading,
+  SEALBYTES,
   skipWholeSurvey,
+  SUBMISSION_FRAME,
   tap,
 } from "./support";
 
@@ -61,6 +64,81 @@ const queued = (page: Page) =>
             resolve(count.result);
           };
           count.onerror = () => reject(count.error);
+        };
+      }),
+  );
+
+/**
+ * A visitor who answers every question, and the answers that make her JSON longest: on a
+ * multiple-choice question every choice, elsewhere the choice with the longest key (such
+ * as "rather_not" on a face scale). Returns, per question, the keys she chose.
+ */
+async function answerEverything(page: Page): Promise<Record<string, string[]>> {
+  await expectScreen(page, "welcome");
+  await tap(page, "Comenzar");
+  const chosen: Record<string, string[]> = {};
+  const question = page.locator("[data-screen='question'] section[data-question]");
+  // The question shown (its key), or the screen shown when it is not a question.
+  const shown = async () => {
+    const screen = await kiosk(page).getAttribute("data-screen");
+    return screen === "question" ? `question:${await question.getAttribute("data-question")}` : `screen:${screen}`;
+  };
+  let previous = "";
+  for (;;) {
+    // The next question (never the one just answered), or the end of the survey.
+    await expect.poll(shown, { message: `what follows ${previous}` }).not.toBe(previous);
+    previous = await shown();
+    if (!previous.startsWith("question:")) break;
+    const key = previous.slice("question:".length);
+    await expect(questionHeading(page)).toBeVisible();
+    const choices = await question.locator(".answers [aria-pressed]").evaluateAll((buttons) =>
+      buttons.map((b) => ({
+        value: (b as HTMLElement).dataset.value ?? "",
+        label: (b.querySelector(".answer-label")?.textContent ?? "").trim(),
+      })),
+    );
+    expect(choices.length, `question ${key} offers choices`).toBeGreaterThan(0);
+    const multiple = (await question.locator("button.next").count()) > 0;
+    if (multiple) {
+      for (const { label } of choices) await tap(page, label);
+      for (const { label } of choices) {
+        await expect(question.getByRole("button", { name: label, exact: true })).toHaveAttribute("aria-pressed", "true");
+      }
+      chosen[key] = choices.map((c) => c.value);
+      await tap(page, "Siguiente");
+    } else {
+      const longest = choices.reduce((a, b) => (b.value.length > a.value.length ? b : a));
+      chosen[key] = [longest.value];
+      await tap(page, longest.label);
+    }
+  }
+  await expectScreen(page, "thanks");
+  await tap(page, "Terminar");
+  await expectScreen(page, "welcome");
+  return chosen;
+}
+
+/** Each record of the tablet's queue (IndexedDB `digna`, store `queue`): its id, and its sealed box's kind and length in bytes. */
+const queuedRecords = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<{ id: string; kind: string; bytes: number }[]>((resolve, reject) => {
+        const open = indexedDB.open("digna");
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const all = db.transaction("queue").objectStore("queue").getAll();
+          all.onsuccess = () => {
+            db.close();
+            resolve(
+              (all.result as { id: unknown; sealed: ArrayBuffer | ArrayBufferView }[]).map((r) => ({
+                id: String(r.id),
+                kind: Object.prototype.toString.call(r.sealed),
+                bytes: r.sealed.byteLength,
+              })),
+            );
+          };
+          all.onerror = () => reject(all.error);
         };
       }),
   );
@@ -151,6 +229,38 @@ test("the tablet's storage holds no readable answer, delivered or queued", async
 
   await restoreDelivery(page);
   await expect.poll(() => pending(station), { timeout: 60_000 }).toBe(2);
+});
+
+test("every queued answer has one size, whether she skipped every question or took every choice", async ({ page }) => {
+  const station = await enrollNewTablet(page);
+  let attempts = 0;
+  await page.route(RESPONSES, (route) => {
+    attempts += 1;
+    return route.abort("internetdisconnected");
+  });
+
+  // The smallest survey there is, and the largest a visitor can give.
+  await skipWholeSurvey(page);
+  const chosen = await answerEverything(page);
+  expect(Object.keys(chosen).length, "she answered every question").toBe(11);
+  expect(chosen["improve"], "and took every choice of the multiple-choice question").toHaveLength(7);
+
+  await expect.poll(() => queued(page), { message: "both wait on the tablet" }).toBe(2);
+  await expect.poll(() => attempts, { message: "the kiosk tried to deliver them" }).toBeGreaterThan(0);
+  const records = await queuedRecords(page);
+  expect(records).toHaveLength(2);
+  expect(new Set(records.map((r) => r.id)).size, "two surveys, not one twice").toBe(2);
+  for (const record of records) {
+    expect(record.kind, "a sealed box is stored as bytes").toMatch(/Uint8Array|ArrayBuffer/);
+    expect(record.bytes, "a frame of 4,096 bytes, sealed (+48)").toBe(SUBMISSION_FRAME + SEALBYTES);
+  }
+  expect(pending(station), "nothing reached the server").toBe(0);
+
+  // Both are whole submissions the server takes, the largest one too.
+  await restoreDelivery(page);
+  await page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect.poll(() => pending(station), { message: "both are delivered", timeout: 60_000 }).toBe(2);
+  await expect.poll(() => queued(page), { message: "and leave the queue" }).toBe(0);
 });
 
 test.describe("a tablet that has never reached /api/v1/kiosk", () => {

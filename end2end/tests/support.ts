@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type APIResponse, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
+import sodium from "libsodium-wrappers";
 import { SERVER_ENV, DATA_DIR, DIGNA } from "../playwright.config";
 
 /** Runs the `digna` command line against the test server's database. */
@@ -8,15 +9,102 @@ export function digna(...args: string[]): string {
   return execFileSync(DIGNA, args, { env: { ...process.env, ...SERVER_ENV }, encoding: "utf8" });
 }
 
+/**
+ * Runs a release now, outside the schedule (`digna release`): of the station coded
+ * `station`, or of every station. Returns what it printed, one line per station, such as
+ * `LIM-01: 1 pool released (0 with detail withheld for privacy)`. Nothing is released when
+ * answers arrive: a test that wants released rows delivers at least k = 5 responses that
+ * share language, survey version, suspect flag, respondent, age band and waiting time,
+ * then calls this.
+ */
+export function releaseNow(station?: string): string {
+  return digna("release", ...(station === undefined ? [] : ["--station", station]));
+}
+
+/** The local time (HH:MM, Lima) twelve hours from now: no scheduled release falls inside a test. */
+function twelveHoursFromNow(): string {
+  return new Intl.DateTimeFormat("en-GB", {
+    timeZone: "America/Lima",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).format(new Date(Date.now() + 12 * 3600 * 1000));
+}
+
 let stationCounter = 0;
 
-/** A new station (its own batch count) and a fresh one-time enrollment code for it. */
+/**
+ * A new station and a fresh one-time enrollment code for it. Its scheduled release (a
+ * random minute of its night otherwise) is moved twelve hours away, so that only
+ * `releaseNow` releases its answers during a test.
+ */
 export function newStation(): { code: string; enrollment: string } {
   stationCounter += 1;
   const code = `E2E-${process.pid % 1000}-${stationCounter}`;
   digna("station", "add", "--code", code, "--name", `Comisaría de prueba ${stationCounter}`, "--region", "Lima Centro");
+  digna("station", "set", code, "--release-at", twelveHoursFromNow());
   const out = digna("tablet", "enroll", "--station", code).trim().split("\n");
   return { code, enrollment: out[out.length - 1].trim() };
+}
+
+/** The frame a tablet seals a submission in: whatever the answers, this many bytes. */
+export const SUBMISSION_FRAME = 4096;
+/** What a sealed box adds to its plaintext (libsodium's crypto_box_SEALBYTES: an ephemeral key and a MAC). */
+export const SEALBYTES = 48;
+
+/** Durations a tablet measured for an unhurried visitor: never suspect. */
+export const PLAUSIBLE_DURATIONS = { survey_ms: 90_000, since_previous_ms: null };
+
+/** The server's seal public key (standard base64), as `GET /api/v1/kiosk` gives it to a tablet. */
+export async function sealPublicKey(request: APIRequestContext, token: string): Promise<string> {
+  const resp = await request.get("/api/v1/kiosk", { headers: { authorization: `Bearer ${token}` } });
+  expect(resp.status(), "GET /api/v1/kiosk gives the seal key").toBe(200);
+  const key = (await resp.json()).seal_public_key as string;
+  expect(key).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+  return key;
+}
+
+/**
+ * `json` in a frame of exactly SUBMISSION_FRAME bytes, as a tablet frames it: a zero byte,
+ * the JSON's length as four big-endian bytes, the UTF-8 JSON, then zeros.
+ */
+export function frame(json: string): Uint8Array {
+  const content = Buffer.from(json, "utf8");
+  if (content.length > SUBMISSION_FRAME - 5) {
+    throw new Error(`a submission of ${content.length} bytes does not fit a frame of ${SUBMISSION_FRAME}`);
+  }
+  const framed = Buffer.alloc(SUBMISSION_FRAME);
+  framed.writeUInt32BE(content.length, 1);
+  content.copy(framed, 5);
+  return new Uint8Array(framed.buffer, framed.byteOffset, framed.byteLength);
+}
+
+/** `body`'s JSON, framed and sealed (libsodium `crypto_box_seal`) to `publicKey`, in standard base64. */
+export async function seal(body: object, publicKey: string): Promise<string> {
+  await sodium.ready;
+  const sealed = sodium.crypto_box_seal(frame(JSON.stringify(body)), new Uint8Array(Buffer.from(publicKey, "base64")));
+  expect(sealed.length, "every sealed submission has one size").toBe(SUBMISSION_FRAME + SEALBYTES);
+  return Buffer.from(sealed).toString("base64");
+}
+
+/**
+ * Posts `body` (`{id, survey_version, language, answers[, durations]}`) to
+ * `/api/v1/responses` as a tablet does: with `durations` (PLAUSIBLE_DURATIONS unless given),
+ * framed and sealed to the server's key, as `{"sealed": "<base64>"}`. The key comes from
+ * `GET /api/v1/kiosk` unless `publicKey` is given (a revoked tablet can no longer read it).
+ */
+export async function submitSealed(
+  request: APIRequestContext,
+  token: string,
+  body: object,
+  publicKey?: string,
+): Promise<APIResponse> {
+  const key = publicKey ?? (await sealPublicKey(request, token));
+  const withDurations = "durations" in body ? body : { ...body, durations: PLAUSIBLE_DURATIONS };
+  return request.post("/api/v1/responses", {
+    headers: { authorization: `Bearer ${token}` },
+    data: { sealed: await seal(withDurations, key) },
+  });
 }
 
 /** One number from the test server's database. */
@@ -25,10 +113,12 @@ export function sql(query: string): number {
   return Number(out.trim());
 }
 
+/** Released responses of a station: rows a release wrote (`releaseNow`), never arrivals. */
 export function released(station: string): number {
   return sql(`SELECT COUNT(*) FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = '${station}'`);
 }
 
+/** Responses of a station that arrived and wait, sealed, for a release. */
 export function pending(station: string): number {
   return sql(`SELECT COUNT(*) FROM pending_responses p JOIN stations s ON s.id = p.station_id WHERE s.code = '${station}'`);
 }

@@ -10,6 +10,7 @@ mod authorization;
 mod backup;
 mod dashboard;
 mod dashboard_pages;
+mod differencing;
 mod enroll;
 mod export;
 mod hardening;
