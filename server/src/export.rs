@@ -349,7 +349,7 @@ struct Keys {
 }
 
 impl Keys {
-    fn intern(&mut self, parts: [&str; 5], stations: &HashMap<i64, (String, String)>) -> u32 {
+    fn intern(&mut self, parts: [&str; 6], stations: &HashMap<i64, (String, String)>) -> u32 {
         self.scratch.clear();
         for p in parts {
             self.scratch.push_str(p);
@@ -358,7 +358,7 @@ impl Keys {
         if let Some(&i) = self.index.get(self.scratch.as_str()) {
             return i;
         }
-        let [station, week, language, respondent, age_band] = parts;
+        let [station, week, language, respondent, age_band, suspect] = parts;
         let key = station.parse().ok().and_then(|id| stations.get(&id)).and_then(|(code, region)| {
             Some(RawKey {
                 station: code.clone(),
@@ -367,6 +367,7 @@ impl Keys {
                 language: language.to_string(),
                 respondent: respondent.to_string(),
                 age_band: age_band.to_string(),
+                suspect: suspect == "1",
             })
         });
         let i = self.keys.len() as u32;
@@ -889,8 +890,11 @@ pub async fn export_zip(
                 let mut next = |i: usize| parts[i].next().context("an export page's columns do not line up");
                 let (station, week, language, respondent, age_band) =
                     (next(0)?, next(1)?, next(2)?, next(3)?, next(4)?);
-                let (suspect, answers) = (next(5)? == "1", next(6)?);
-                let key = keys.intern([station, week, language, respondent, age_band], &stations);
+                let (suspect, answers) = (next(5)?, next(6)?);
+                // The suspect flag is part of the combination: asked for, it is a
+                // quasi-identifier like the others (without it, no row is suspect).
+                let key = keys.intern([station, week, language, respondent, age_band, suspect], &stations);
+                let suspect = suspect == "1";
                 if keys.keys[key as usize].is_none() {
                     continue;
                 }
@@ -1325,8 +1329,8 @@ impl Codebook {
 
 fn anonymization_markdown(r: &Report) -> String {
     let mut md = format!(
-        "Every combination of station (or region), period, language, respondent type and age band holds at least \
-         k = {} rows. / Cada combinación tiene al menos k = {} filas.\n\n",
+        "Every combination of station (or region), period, language, respondent type, age band and, when it is \
+         exported, the suspect flag holds at least k = {} rows. / Cada combinación tiene al menos k = {} filas.\n\n",
         r.k, r.k
     );
     if r.weeks_refused {
@@ -1558,6 +1562,7 @@ mod tests {
                 language: "es".into(),
                 respondent: String::new(),
                 age_band: "18-plus".into(),
+                suspect: false,
             },
             PublishedKey {
                 place: Place::Region("Lima\nSur".into()),
@@ -1565,6 +1570,7 @@ mod tests {
                 language: app::domain::OTHER.into(),
                 respondent: "self".into(),
                 age_band: app::domain::ANY.into(),
+                suspect: true,
             },
         ];
         let answers = [Some(3), None, Some(0), Some(1), Some(-12)];

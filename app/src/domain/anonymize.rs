@@ -113,6 +113,9 @@ pub struct RawKey {
     pub language: String,
     pub respondent: String,
     pub age_band: String,
+    /// Marked suspect by the kiosk: a quasi-identifier when the export includes the flag
+    /// (never generalized; a suspect combination short of k is left out).
+    pub suspect: bool,
 }
 
 /// The quasi-identifiers a row is published with.
@@ -127,6 +130,7 @@ pub struct PublishedKey {
     pub language: String,
     pub respondent: String,
     pub age_band: String,
+    pub suspect: bool,
 }
 
 /// One generalization, in the order the engine applies them.
@@ -329,6 +333,7 @@ fn by_week(raw: &RawKey) -> PublishedKey {
         language: raw.language.clone(),
         respondent: raw.respondent.clone(),
         age_band: raw.age_band.clone(),
+        suspect: raw.suspect,
     }
 }
 
@@ -346,6 +351,7 @@ fn by_month(raw: &RawKey, last: Option<Step>) -> PublishedKey {
         language: if applied(Step::LanguageToOther) { OTHER.to_string() } else { raw.language.clone() },
         respondent: raw.respondent.clone(),
         age_band: if applied(Step::AgeBandMerged) { ANY.to_string() } else { raw.age_band.clone() },
+        suspect: raw.suspect,
     }
 }
 
@@ -396,6 +402,7 @@ mod tests {
             language: language.into(),
             respondent: respondent.into(),
             age_band: age_band.into(),
+            suspect: false,
         }
     }
 
@@ -413,7 +420,14 @@ mod tests {
     }
 
     fn published(place: Place, period: Period, language: &str, age_band: &str) -> PublishedKey {
-        PublishedKey { place, period, language: language.into(), respondent: "self".into(), age_band: age_band.into() }
+        PublishedKey {
+            place,
+            period,
+            language: language.into(),
+            respondent: "self".into(),
+            age_band: age_band.into(),
+            suspect: false,
+        }
     }
 
     fn step_rows(report: &Report) -> [u64; 4] {
@@ -635,7 +649,7 @@ mod tests {
                 .prop_map(|((station, region), week, language, respondent, age_band, n)| {
                     let (region, language) = (region.to_string(), language.to_string());
                     let (respondent, age_band) = (respondent.to_string(), age_band.to_string());
-                    (RawKey { station, region, week, language, respondent, age_band }, n)
+                    (RawKey { station, region, week, language, respondent, age_band, suspect: false }, n)
                 });
             prop::collection::vec(row, if dense { 1..6 } else { 0..80 })
         })

@@ -393,29 +393,55 @@ async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
 }
 
 #[tokio::test]
-async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged() {
+async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_quasi_identifier() {
     let app = spawn_app().await;
     stations_with_answers(&app).await;
-    sqlx::query("UPDATE responses SET suspect = 1 WHERE id = (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = 'SUR-01' LIMIT 1)")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    // Five of SUR-01's ten alike responses are suspect: a pool of k of their own.
+    let mark = |n: i64| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query(
+                "UPDATE responses SET suspect = 1 WHERE id IN (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
+                 WHERE s.code = 'SUR-01' AND r.suspect = 0 LIMIT ?)",
+            )
+            .bind(n)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+    };
+    mark(5).await;
     let (mut req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("a.zip");
     let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
-    assert_eq!(summary.rows + summary.suppressed, 19, "the suspect response is not exported");
+    assert_eq!(summary.rows + summary.suppressed, 15, "suspect responses are not exported");
     let csv = String::from_utf8(zip_files(&out)["responses.csv"].clone()).unwrap();
     assert!(!csv.lines().next().unwrap().contains("suspect"));
 
     req.include_suspect = true;
     let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
     assert_eq!(summary.rows + summary.suppressed, 20);
+    let flagged = |files: &BTreeMap<String, Vec<u8>>| {
+        let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+        let column = reader.headers().unwrap().iter().position(|h| h == "suspect").expect("a suspect column");
+        reader.records().filter(|r| &r.as_ref().unwrap()[column] == "1").count()
+    };
     let files = zip_files(&out);
-    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
-    let column = reader.headers().unwrap().iter().position(|h| h == "suspect").expect("a suspect column");
-    let flagged = reader.records().filter(|r| &r.as_ref().unwrap()[column] == "1").count();
-    assert_eq!(flagged, 1);
+    assert_eq!(flagged(&files), 5);
     assert!(String::from_utf8_lossy(&files["codebook.md"]).contains("`suspect`"));
+    // A sixth suspect one leaves five alike unflagged and six flagged; one of another
+    // station alone would stand out by its flag: it is left out, never published.
+    mark(1).await;
+    sqlx::query(
+        "UPDATE responses SET suspect = 1 WHERE id = (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
+         WHERE s.code = 'LIM-01' LIMIT 1)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!(flagged(&zip_files(&out)), 6, "the lone suspect response of LIM-01 is not published");
+    assert!(summary.suppressed >= 1);
 }
 
 #[tokio::test]
