@@ -9,11 +9,14 @@
 #                                   load generator's own work shows in the latency tail
 # Each run, back to back:
 #   1. the ceiling (server/examples/ingest_ceiling.rs): the same storage code, schema,
-#      durability, batching and release of k, from one process, no HTTP;
+#      durability and batching, from one process, no HTTP (releases run on a schedule,
+#      not on the ingest path: the ceiling times one release of every station after);
 #   2. a fresh `digna serve` on a free port with its own temporary database, driven by
 #      server/examples/ingest_load.rs over loopback from many tablets: closed loop (as fast
-#      as it answers) plain and sealed, then a fixed offered rate (open loop) plain and
-#      sealed; the server's VmRSS when idle and its VmHWM under the load.
+#      as it answers) "plain" and sealed, then a fixed offered rate (open loop) "plain" and
+#      sealed; the server's VmRSS when idle and its VmHWM under the load. Since issue 16
+#      plain JSON is refused: "plain" is sealed without the fixed-size frame (what tablets
+#      queued before it), "sealed" is the kiosk's framed, sealed body.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

@@ -7,12 +7,15 @@
 //!    what is measured).
 //! 2. Warms up with a few requests, then reads the server's idle memory (VmRSS).
 //! 3. Makes every body before the clock starts: random answers under survey version 1,
-//!    plain JSON, or sealed as the kiosk seals them (`crypto_box_seal` of the JSON to the
-//!    key published in `GET /api/v1/kiosk`, standard base64 in `{"sealed": …}`).
-//! 4. Closed loop: `--workers` concurrent senders, as fast as the server answers, plain
-//!    then sealed: submissions per second.
+//!    sealed as the kiosk seals them (`crypto_box_seal` of the JSON, in its fixed-size
+//!    frame, to the key published in `GET /api/v1/kiosk`, standard base64 in
+//!    `{"sealed": …}`). The phases named "plain" send the JSON sealed without the frame,
+//!    as tablets did before sealed records had one size (the server still takes what
+//!    such a tablet has queued); plain JSON bodies are refused since issue 16.
+//! 4. Closed loop: `--workers` concurrent senders, as fast as the server answers,
+//!    unframed ("plain") then framed ("sealed"): submissions per second.
 //! 5. Open loop: sends scheduled at a fixed `--rate` for `--seconds`, whatever the answers,
-//!    plain then sealed; latency is measured from the scheduled send time (so a stalled
+//!    unframed then framed; latency is measured from the scheduled send time (so a stalled
 //!    server is not hidden by a stalled sender): p50, p99.
 //! 6. Reads the server's peak memory (VmHWM) and its VmRSS after the load.
 //!
@@ -140,17 +143,17 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     let key = crypto_box::PublicKey::from_bytes(key.try_into().map_err(|_| anyhow::anyhow!("a 32-byte key"))?);
 
     // Warm up (connections, caches), then let the server settle before reading its memory.
-    let warmup = requests(&tokens, 50, None);
+    let warmup = requests(&tokens, 50, &key, true);
     let warm = closed_loop(&client, &submit_url, warmup, 4, || None).await;
     anyhow::ensure!(warm.errors == 0, "warm-up failed: {:?}", warm.error_samples);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = memory(args.pid);
 
     let fixed = ((args.rate as f64) * args.seconds).round() as usize;
-    let plain = requests(&tokens, args.count, None);
-    let sealed = requests(&tokens, args.count, Some(&key));
-    let fixed_plain = requests(&tokens, fixed, None);
-    let fixed_sealed = requests(&tokens, fixed, Some(&key));
+    let plain = requests(&tokens, args.count, &key, false);
+    let sealed = requests(&tokens, args.count, &key, true);
+    let fixed_plain = requests(&tokens, fixed, &key, false);
+    let fixed_sealed = requests(&tokens, fixed, &key, true);
 
     let cpu = || cpu_seconds(args.pid);
     let closed_plain = closed_loop(&client, &submit_url, plain, args.workers, cpu).await;
@@ -207,20 +210,17 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
     Ok(tokens)
 }
 
-/// `n` requests round robin over the tablets, each a fresh response; sealed to `key` if given.
-fn requests(tokens: &[Arc<str>], n: usize, key: Option<&crypto_box::PublicKey>) -> Vec<Request> {
+/// `n` requests round robin over the tablets, each a fresh response sealed to `key`, in
+/// the fixed-size frame if `framed`.
+fn requests(tokens: &[Arc<str>], n: usize, key: &crypto_box::PublicKey, framed: bool) -> Vec<Request> {
+    use app::domain::frame::{pad, SUBMISSION_FRAME};
     let mut rng = rand::thread_rng();
     (0..n)
         .map(|i| {
-            let body = random_body(&mut rng);
-            let body = match key {
-                None => serde_json::to_vec(&body).expect("JSON"),
-                Some(key) => {
-                    let plaintext = serde_json::to_vec(&body).expect("JSON");
-                    let sealed = key.seal(&mut crypto_box::aead::OsRng, &plaintext).expect("sealed");
-                    serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON")
-                }
-            };
+            let json = serde_json::to_vec(&random_body(&mut rng)).expect("JSON");
+            let plaintext = if framed { pad(&json, SUBMISSION_FRAME).expect("it fits") } else { json };
+            let sealed = key.seal(&mut crypto_box::aead::OsRng, &plaintext).expect("sealed");
+            let body = serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON");
             Request { token: tokens[i % tokens.len()].clone(), body }
         })
         .collect()
