@@ -31,6 +31,11 @@ use std::path::{Path, PathBuf};
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 /// The code of "I'd rather not answer" in the files.
 pub const RATHER_NOT_CODE: i64 = 9;
+/// The code of a single choice that a release withheld so that no visitor stood out
+/// (`app::domain::release`): "not recorded (privacy)", never a guess.
+pub const WITHHELD_CODE: i64 = 8;
+/// Its label, in Spanish and English.
+const WITHHELD_LABEL: (&str, &str) = ("No registrado (privacidad)", "Not recorded (privacy)");
 /// Responses read from the database at a time (see [`store::page`]).
 const PAGE: i64 = 2048;
 /// Ranges of ids read at once, each on a connection (and a SQLite thread) of its own: the
@@ -304,7 +309,11 @@ impl Coder {
                         if value == app::domain::RATHER_NOT { Some(RATHER_NOT_CODE) } else { value.parse().ok() };
                 }
                 Slot::Single(c, choices) if first => {
-                    cells[*c] = choices.iter().position(|ch| ch == value).map(|p| p as i64 + 1);
+                    cells[*c] = if value == app::domain::release::WITHHELD {
+                        Some(WITHHELD_CODE)
+                    } else {
+                        choices.iter().position(|ch| ch == value).map(|p| p as i64 + 1)
+                    };
                 }
                 Slot::Multi(dummies) => {
                     for (choice, c) in dummies {
@@ -1033,6 +1042,7 @@ fn value_labels(cols: &[Column], survey: &Survey) -> Vec<(String, String, String
                     let label = question.and_then(|q| q.choice(key)).map(|c| text_in(&c.text, Language::Es));
                     out.push((c.name.clone(), (i + 1).to_string(), label.unwrap_or_else(|| key.clone())));
                 }
+                out.push((c.name.clone(), WITHHELD_CODE.to_string(), WITHHELD_LABEL.0.into()));
             }
             ColumnKind::Dummy(..) => {
                 out.push((c.name.clone(), "0".into(), "No elegida".into()));
@@ -1234,6 +1244,13 @@ impl Codebook {
                                         .map(|ch| texts(&ch.text))
                                         .unwrap_or_default(),
                                 })
+                                .chain(std::iter::once(Code {
+                                    code: WITHHELD_CODE.to_string(),
+                                    labels: [("es", WITHHELD_LABEL.0), ("en", WITHHELD_LABEL.1)]
+                                        .into_iter()
+                                        .map(|(l, t)| (l.to_string(), t.to_string()))
+                                        .collect(),
+                                }))
                                 .collect(),
                         )
                     }
@@ -1383,6 +1400,7 @@ fn coded_columns<'a>(cols: &'a [Column], survey: &'a Survey) -> Vec<(&'a str, Ve
                             .unwrap_or_else(|| key.clone());
                         (i as i64 + 1, label)
                     })
+                    .chain(std::iter::once((WITHHELD_CODE, WITHHELD_LABEL.0.to_string())))
                     .collect(),
             )),
             ColumnKind::Dummy(..) => Some((c.name.as_str(), vec![(0, "No elegida".into()), (1, "Elegida".into())])),

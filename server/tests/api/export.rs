@@ -619,3 +619,28 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
     assert_eq!(exported, expected);
     assert!(exported.iter().any(|r| r.iter().all(String::is_empty)), "the skipped survey is a row of empty cells");
 }
+
+#[tokio::test]
+async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_guessed() {
+    let app = spawn_app().await;
+    let (_, token) = app.station_with_tablet("LIM-01").await;
+    // Five adults who waited differently: released with their waiting time withheld.
+    for wait in ["under-15", "15-30", "30-60", "over-60", "15-30"] {
+        let mut body = full_answers(&new_id());
+        body["answers"]["waiting_time"] = json!(wait);
+        assert_eq!(app.submit(&token, &body).await.status(), 201);
+    }
+    app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    let out = app.dir.path().join("withheld.zip");
+    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    assert_eq!((summary.rows, summary.suppressed), (5, 0));
+    let files = zip_files(&out);
+    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let column = reader.headers().unwrap().iter().position(|h| h == "waiting_time").unwrap();
+    let waits: Vec<String> = reader.records().map(|r| r.unwrap()[column].to_string()).collect();
+    assert_eq!(waits, vec![export::WITHHELD_CODE.to_string(); 5]);
+    for file in ["codebook.md", "codebook.json", "labels.sps", "labels.do", "labels.R"] {
+        assert!(String::from_utf8_lossy(&files[file]).contains("No registrado (privacidad)"), "{file}");
+    }
+}
