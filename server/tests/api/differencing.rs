@@ -24,7 +24,7 @@ const K: i64 = 5;
 const RELEASES: i64 = 5;
 
 /// One visitor of the mix: (language, respondent, age band), waiting time, suspect.
-fn visitor(rng: &mut impl Rng) -> serde_json::Value {
+pub(crate) fn visitor(rng: &mut impl Rng) -> serde_json::Value {
     let mut body = full_answers(&new_id());
     let (language, respondent, age) = match rng.gen_range(0..100) {
         0..=69 => ("es", "self", "18-plus"),
@@ -51,11 +51,7 @@ type View = (usize, usize, Option<i64>, Option<Language>, bool);
 
 /// Whether everything view `a` counts, view `b` counts too.
 fn within(a: &View, b: &View) -> bool {
-    b.0 <= a.0
-        && a.1 <= b.1
-        && (b.2.is_none() || b.2 == a.2)
-        && (b.3.is_none() || b.3 == a.3)
-        && (b.4 || !a.4)
+    b.0 <= a.0 && a.1 <= b.1 && (b.2.is_none() || b.2 == a.2) && (b.3.is_none() || b.3 == a.3) && (b.4 || !a.4)
 }
 
 /// Every shown figure of a station page and its overview row about a population, by name.
@@ -94,7 +90,8 @@ async fn read_views(app: &TestApp, station: i64, weeks: &[IsoWeek]) -> Vec<(View
             for version in [None, Some(1)] {
                 for language in [None, Some(Language::Es), Some(Language::Qu), Some(Language::En)] {
                     for suspect in [false, true] {
-                        let filters = DashboardFilters::parse(weeks[from], weeks[to], version, language, suspect).unwrap();
+                        let filters =
+                            DashboardFilters::parse(weeks[from], weeks[to], version, language, suspect).unwrap();
                         let report = station_report(&app.pool, station, &filters, K).await.unwrap().unwrap();
                         let row = overview(&app.pool, &[station], &filters, K, 10.0).await.unwrap();
                         let overview_responses = row.first().and_then(|r| r.responses.value());
@@ -115,7 +112,10 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
     let rule = ReleaseRule { k: K as usize, hold_weeks: 2 };
     let start = chrono::Utc::now() - chrono::Duration::weeks(RELEASES + 1);
     let weeks: Vec<IsoWeek> = (1..=RELEASES)
-        .map(|w| IsoWeek::parse(&app::db::responses::iso_week_label(start + chrono::Duration::weeks(w), "America/Lima")).unwrap())
+        .map(|w| {
+            IsoWeek::parse(&app::db::responses::iso_week_label(start + chrono::Duration::weeks(w), "America/Lima"))
+                .unwrap()
+        })
         .collect();
     // (snapshot, view, figures), for the first station's page.
     let mut seen: Vec<(usize, View, BTreeMap<String, i64>)> = Vec::new();

@@ -644,3 +644,67 @@ async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_g
         assert!(String::from_utf8_lossy(&files[file]).contains("No registrado (privacidad)"), "{file}");
     }
 }
+
+#[tokio::test]
+async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_combination() {
+    use rand::{Rng, SeedableRng};
+    let app = spawn_app().await;
+    let stations = [app.add_station("LIM-01").await, app.add_station("LIM-02").await];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 1 };
+    // Five weekly releases up to this week, with the mix of visitors of the dashboards' test.
+    for weeks_ago in (0..5).rev() {
+        let released = chrono::Utc::now() - chrono::Duration::weeks(weeks_ago);
+        for &station in &stations {
+            let mut batch = Vec::new();
+            for _ in 0..rng.gen_range(15..30) {
+                let mut p = crate::responses::pending(&app, station, &crate::differencing::visitor(&mut rng)).await;
+                p.iso_week = app::db::responses::iso_week_label(released - chrono::Duration::days(3), "America/Lima");
+                p.submission.set_suspect(rng.gen_bool(0.1));
+                batch.push(p);
+            }
+            app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+            app::db::release::release_station(&app.pool, &app.state.seal, station, released, rule, None).await.unwrap();
+        }
+    }
+    /// Rows per combination of the quasi-identifier columns of an export.
+    async fn combinations(app: &TestApp, req: &ExportRequest, survey: &app::domain::Survey) -> BTreeMap<String, i64> {
+        let out = app.dir.path().join("overlap.zip");
+        let summary = export::export_zip(&app.pool, survey, req, "test", &out, &|_, _| {}).await.unwrap();
+        assert_eq!(summary.suppressed, 0, "released data needs no suppression");
+        let files = zip_files(&out);
+        let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+        let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_string).collect();
+        let quasi = ["station", "region", "period", "survey_language", "respondent", "age_band", "suspect"];
+        let columns: Vec<usize> = quasi.iter().filter_map(|q| header.iter().position(|h| h == q)).collect();
+        let mut counts = BTreeMap::new();
+        for record in reader.records() {
+            let record = record.unwrap();
+            let key: Vec<&str> = columns.iter().map(|&c| &record[c]).collect();
+            *counts.entry(key.join("|")).or_default() += 1;
+        }
+        counts
+    }
+    let (mut wide, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    wide.include_suspect = true;
+    let mut narrow = wide.clone();
+    narrow.stations = vec!["LIM-02".into()];
+    narrow.station_ids = vec![stations[1]];
+    let mut recent = wide.clone();
+    recent.from = export::month_start(chrono::Utc::now().date_naive());
+    let (a, b, c) = (
+        combinations(&app, &wide, &survey).await,
+        combinations(&app, &narrow, &survey).await,
+        combinations(&app, &recent, &survey).await,
+    );
+    assert!(a.len() > 5, "{a:?}");
+    for (other, what) in [(&b, "one station of two"), (&c, "the last month only")] {
+        for (key, n) in &a {
+            let m = other.get(key).copied().unwrap_or(0);
+            assert!(n - m == 0 || n - m >= 5, "{what}: {key} holds {n} and {m}");
+        }
+        for (key, m) in other {
+            assert!(a.contains_key(key), "{what}: {key} ({m} rows) is not in the wider export");
+        }
+    }
+}
