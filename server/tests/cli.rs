@@ -209,6 +209,17 @@ fn seed_demo_once() {
     assert!((10..=13).contains(&weeks), "spread over about 12 ISO weeks: {weeks}");
     let stations_with_data = cli.sql("SELECT COUNT(DISTINCT station_id) FROM responses");
     assert_eq!(stations_with_data, "2", "both stations have responses");
+    // Released as a scheduled release would: every combination of what staff could
+    // observe appears at least k = 5 times in each station's week.
+    let smallest: i64 = cli
+        .sql(
+            "SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM responses r
+             LEFT JOIN answers w ON w.response_id = r.id AND w.question_key = 'waiting_time'
+             GROUP BY r.station_id, r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value)",
+        )
+        .parse()
+        .unwrap();
+    assert!(smallest >= 5, "a combination of the demo data holds {smallest} responses");
     let out = cli.ok(&["seed-demo"]);
     assert!(out.contains("already has stations"), "a second run adds nothing: {out}");
     assert!(!out.contains("Demo accounts added"), "{out}");
@@ -325,6 +336,8 @@ fn every_command_has_help() {
         vec!["user", "reset-password", "--help"],
         vec!["export", "--help"],
         vec!["export", "open-data", "--help"],
+        vec!["release", "--help"],
+        vec!["station", "set", "--help"],
     ] {
         let out = cli.ok(&args);
         assert!(out.contains("Usage:"), "{args:?}: {out}");
@@ -537,4 +550,69 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
     assert!(err.contains("too few") && err.contains("1000"), "{err}");
     let err = Cli::new().fails(&["seed-demo", "--stations", "20"]);
     assert!(err.contains("--responses"), "{err}");
+}
+
+#[test]
+fn release_runs_now_and_prints_pools_never_responses() {
+    let cli = Cli::new();
+    for code in ["LIM-01", "LIM-02"] {
+        cli.ok(&["station", "add", "--code", code, "--name", "Comisaría", "--region", "Lima Sur"]);
+    }
+    let key = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    // Seven alike at LIM-01, three at LIM-02: stored and pending, as the server stores them.
+    cli.with_db(|pool| async move {
+        let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+        for (code, n) in [("LIM-01", 7), ("LIM-02", 3)] {
+            let station = app::db::stations::by_code(&pool, code).await.unwrap().expect("station");
+            let batch: Vec<_> = (0..n)
+                .map(|_| {
+                    let body = serde_json::json!({
+                        "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
+                        "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
+                    });
+                    let body = app::domain::SubmissionBody::from_json(body).unwrap();
+                    app::db::responses::Pending {
+                        station_id: station.id,
+                        iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
+                        submission: app::domain::Submission::parse(&body, &survey).unwrap(),
+                    }
+                })
+                .collect();
+            app::db::responses::submit_batch(&pool, &key, &batch).await.unwrap();
+        }
+        pool.close().await;
+    });
+    let out = cli.ok(&["release", "--station", "LIM-01"]);
+    assert_eq!(out.trim(), "LIM-01: 1 pool released (0 with detail withheld for privacy)");
+    assert_eq!(cli.sql("SELECT COUNT(*) FROM responses"), "7");
+    let out = cli.ok(&["release"]);
+    assert!(out.contains("LIM-01: nothing released") && out.contains("LIM-02: nothing released"), "{out}");
+    assert!(out.contains("LIM-02: nothing released; some responses wait"), "{out}");
+    assert!(!names_a_count(&out, &[3, 7]), "the output counts responses: {out}");
+    let err = cli.fails(&["release", "--station", "NOPE-1"]);
+    assert!(err.contains("no station has code"), "{err}");
+
+    // The schedule: a time of the station's night, daily or weekly.
+    let out = cli.ok(&["station", "set", "LIM-02", "--release-at", "03:17", "--release-every", "weekly"]);
+    assert!(out.contains("every Monday at 03:17"), "{out}");
+    assert_eq!(
+        cli.sql("SELECT release_minute || ' ' || release_every_days FROM stations WHERE code = 'LIM-02'"),
+        "197 7"
+    );
+    let minute: i64 = cli.sql("SELECT release_minute FROM stations WHERE code = 'LIM-01'").parse().unwrap();
+    assert!((60..300).contains(&minute), "a random minute between 01:00 and 04:59: {minute}");
+    for (args, says) in [
+        (["--release-at", "25:00"], "HH:MM"),
+        (["--release-at", "3:17"], "HH:MM"),
+        (["--release-every", "hourly"], "daily or weekly"),
+    ] {
+        let mut all = vec!["station", "set", "LIM-02"];
+        all.extend(args);
+        let err = cli.fails(&all);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert_eq!(
+        cli.sql("SELECT release_minute || ' ' || release_every_days FROM stations WHERE code = 'LIM-02'"),
+        "197 7"
+    );
 }
