@@ -1,6 +1,6 @@
 //! The kiosk's side of the JSON API (`/api/v1`), and the browser storage it needs.
 //! Browser-only: compiled with the `hydrate` feature.
-use crate::domain::{SubmissionBody, Survey};
+use crate::domain::Survey;
 use crate::kiosk_outbox::{parse_public_key, Delivery, SealedSubmission};
 use gloo_net::http::{Request, Response};
 use serde::{Deserialize, Serialize};
@@ -147,12 +147,6 @@ async fn post_response(token: &str, body: &impl Serialize) -> Delivery {
 /// Delivers a sealed survey as `{"sealed": "<base64>"}`.
 pub async fn post_sealed(token: &str, sealed: &[u8]) -> Delivery {
     post_response(token, &SealedSubmission::new(sealed)).await
-}
-
-/// Delivers a survey in plain JSON: only for a tablet that has never received the
-/// server's key, and only from memory, never from storage.
-pub async fn post_plain(token: &str, body: &SubmissionBody) -> Delivery {
-    post_response(token, body).await
 }
 
 #[wasm_bindgen]

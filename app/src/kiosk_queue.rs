@@ -120,8 +120,9 @@ pub fn submit(body: SubmissionBody) {
             // No key at all: only a tablet enrolled by a server whose enrolment did not
             // hand out the key, and that has not reached `/api/v1/kiosk` since. An answer
             // is never written to storage unsealed, so this one lives in this page's
-            // memory only (a reload before a key arrives loses it): it is delivered from
-            // there, or sealed and queued as soon as a key arrives (`keep_seal_key`).
+            // memory only (a reload before a key arrives loses it), and the server takes
+            // only sealed answers: it is sealed and queued as soon as a key arrives
+            // (`keep_seal_key`), which the next round asks for.
             let entry = Entry { id: body.id.clone(), payload: Payload::Plain(Rc::new(body)), durable: false };
             with_outbox(|o| o.memory.push(entry));
             deliver_now();
@@ -283,7 +284,9 @@ async fn deliver_round() -> Round {
         let entry = &entries[i];
         let delivery = match &entry.payload {
             Payload::Sealed(sealed) => kiosk_api::post_sealed(&token, sealed).await,
-            Payload::Plain(body) => kiosk_api::post_plain(&token, body).await,
+            // The server takes only sealed answers: it waits, in memory, for the key
+            // (`keep_seal_key` seals it as soon as one arrives).
+            Payload::Plain(_) => continue,
         };
         match delivery {
             Delivery::Unauthorized => return Round::NotEnrolled { revoked: true },
