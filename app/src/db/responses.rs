@@ -122,6 +122,17 @@ pub fn seal_pending(
     Ok(key.seal(&seal_context(station_id, id), &frame::pad(&json, PENDING_FRAME)?))
 }
 
+/// Whether `content` fits the pending record's frame, as [`seal_pending`] will need: a
+/// submission that does not is refused before it is queued, never sealed at another size.
+pub fn fits_pending_frame(content: &ResponseContent, received_week: &str) -> Result<(), FrameError> {
+    let record = PendingRecord { content: std::borrow::Cow::Borrowed(content), received_week: received_week.into() };
+    let len = serde_json::to_vec(&record).expect("a record always serializes").len();
+    match len <= frame::capacity(PENDING_FRAME) {
+        true => Ok(()),
+        false => Err(FrameError::TooLarge { len, max: frame::capacity(PENDING_FRAME) }),
+    }
+}
+
 /// A pending record, opened.
 #[derive(Debug)]
 pub enum OpenedPending {
@@ -210,6 +221,39 @@ pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, s
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn content(answers: usize) -> ResponseContent {
+        let answers: serde_json::Map<String, serde_json::Value> =
+            (0..answers).map(|i| (format!("question_{i}"), json!({"Choice": "a-long-choice-key"}))).collect();
+        serde_json::from_value(json!({"survey_version": 1, "language": "es", "answers": answers})).unwrap()
+    }
+
+    #[test]
+    fn every_pending_record_seals_to_one_size_and_what_does_not_fit_is_refused() {
+        let key = SealKey::from_master(&[3; 32]);
+        let sizes: HashSet<usize> = [0, 1, 40]
+            .into_iter()
+            .map(|n| {
+                assert!(fits_pending_frame(&content(n), "2026-W49").is_ok());
+                seal_pending(&key, 1, &[7; 16], &content(n), "2026-W49").unwrap().len()
+            })
+            .collect();
+        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [24 + PENDING_FRAME + 16]);
+        let huge = content(400);
+        assert!(matches!(fits_pending_frame(&huge, "2026-W49"), Err(FrameError::TooLarge { .. })));
+        assert!(seal_pending(&key, 1, &[7; 16], &huge, "2026-W49").is_err());
+        // What was sealed opens, with its week; a record from before frames opens too.
+        let sealed = seal_pending(&key, 1, &[7; 16], &content(2), "2026-W49").unwrap();
+        match open_pending(&key, 1, &[7; 16], &sealed) {
+            OpenedPending::Opened { content: c, received_week } => {
+                assert_eq!((c, received_week.as_deref()), (content(2), Some("2026-W49")))
+            }
+            other => panic!("{other:?}"),
+        }
+        let old = key.seal(&seal_context(1, &[8; 16]), &serde_json::to_vec(&content(1)).unwrap());
+        assert!(matches!(open_pending(&key, 1, &[8; 16], &old), OpenedPending::Opened { received_week: None, .. }));
+        assert!(matches!(open_pending(&key, 2, &[8; 16], &old), OpenedPending::Unreadable), "bound to its station");
+    }
 
     #[test]
     fn iso_week_follows_the_station_timezone() {

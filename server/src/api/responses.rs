@@ -85,6 +85,9 @@ async fn store(
     submission.set_suspect(station.settings.is_suspect(durations.survey_ms, durations.since_previous_ms));
     let pending =
         Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
+    // Every pending record has one size: what does not fit is refused, not sealed larger.
+    app::db::responses::fits_pending_frame(pending.submission.content(), &pending.iso_week)
+        .map_err(|e| FieldError::new("answers", e.to_string()))?;
     let outcome = ingest::store(state, pending).await?;
     Ok(match outcome {
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
