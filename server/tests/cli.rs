@@ -63,6 +63,34 @@ fn names_a_count(text: &str, counts: &[i64]) -> bool {
     text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| counts.iter().any(|n| word == n.to_string()))
 }
 
+/// Stores `n` alike answers at the station coded `code`, pending, as the server stores
+/// them; returns the station's id.
+async fn store_alike(
+    pool: &sqlx::SqlitePool,
+    key: &app::seal::SealKey,
+    survey: &app::domain::Survey,
+    code: &str,
+    n: usize,
+) -> i64 {
+    let station = app::db::stations::by_code(pool, code).await.unwrap().expect("station");
+    let batch: Vec<_> = (0..n)
+        .map(|_| {
+            let body = serde_json::json!({
+                "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
+                "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
+            });
+            let body = app::domain::SubmissionBody::from_json(body).unwrap();
+            app::db::responses::Pending {
+                station_id: station.id,
+                iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
+                submission: app::domain::Submission::parse(&body, survey).unwrap(),
+            }
+        })
+        .collect();
+    app::db::responses::submit_batch(pool, key, &batch).await.unwrap();
+    station.id
+}
+
 /// Waits for the server's "listening on SCHEME://127.0.0.1:PORT" line; returns the port
 /// and its log, to keep open while it runs.
 fn listening_port(
@@ -418,24 +446,9 @@ fn backup_and_restore_from_the_command_line() {
     cli.with_db(|pool| async move {
         let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
-            let station = app::db::stations::by_code(&pool, code).await.unwrap().expect("station");
-            let batch: Vec<_> = (0..n)
-                .map(|_| {
-                    let body = serde_json::json!({
-                        "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
-                        "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
-                    });
-                    let body = app::domain::SubmissionBody::from_json(body).unwrap();
-                    app::db::responses::Pending {
-                        station_id: station.id,
-                        iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
-                        submission: app::domain::Submission::parse(&body, &survey).unwrap(),
-                    }
-                })
-                .collect();
-            app::db::responses::submit_batch(&pool, &key, &batch).await.unwrap();
+            let station = store_alike(&pool, &key, &survey, code, n).await;
             let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 0 };
-            app::db::release::release_station(&pool, &key, station.id, chrono::Utc::now(), rule, None).await.unwrap();
+            app::db::release::release_station(&pool, &key, station, chrono::Utc::now(), rule, None).await.unwrap();
         }
         pool.close().await;
     });
@@ -563,22 +576,7 @@ fn release_runs_now_and_prints_pools_never_responses() {
     cli.with_db(|pool| async move {
         let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-01", 7), ("LIM-02", 3)] {
-            let station = app::db::stations::by_code(&pool, code).await.unwrap().expect("station");
-            let batch: Vec<_> = (0..n)
-                .map(|_| {
-                    let body = serde_json::json!({
-                        "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
-                        "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
-                    });
-                    let body = app::domain::SubmissionBody::from_json(body).unwrap();
-                    app::db::responses::Pending {
-                        station_id: station.id,
-                        iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
-                        submission: app::domain::Submission::parse(&body, &survey).unwrap(),
-                    }
-                })
-                .collect();
-            app::db::responses::submit_batch(&pool, &key, &batch).await.unwrap();
+            store_alike(&pool, &key, &survey, code, n).await;
         }
         pool.close().await;
     });
