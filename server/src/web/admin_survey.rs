@@ -7,7 +7,7 @@
 //! Every edit route refuses a published version with 409, and the database functions
 //! check it again in the transaction that writes (`app::db::survey`).
 
-#[path = "admin_survey_editor.rs"]
+#[path = "admin_survey_editor/mod.rs"]
 mod editor;
 #[path = "admin_survey_preview.rs"]
 mod preview;
