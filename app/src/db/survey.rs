@@ -374,6 +374,9 @@ pub struct TextWrite {
 pub struct QuestionChange {
     pub kind: QuestionKind,
     pub in_index: bool,
+    /// Whether the station's staff could see the answer for themselves (a release
+    /// withholds it rather than let one visitor stand out).
+    pub observable: bool,
     /// The question's choices afterwards, in order: keys not listed are removed with
     /// their texts, new keys are added.
     pub choices: Vec<String>,
@@ -391,13 +394,14 @@ pub async fn update_question(
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
-    let (kind, in_index) = (change.kind.code(), i64::from(change.in_index));
+    let (kind, in_index, observable) = (change.kind.code(), i64::from(change.in_index), i64::from(change.observable));
     let updated = sqlx::query!(
-        "UPDATE questions SET kind = ?, in_index = ?
+        "UPDATE questions SET kind = ?, in_index = ?, observable = ?
          WHERE survey_version = ? AND key = ?
            AND survey_version IN (SELECT version FROM survey_versions WHERE published = 0)",
         kind,
         in_index,
+        observable,
         version,
         key
     )
@@ -509,13 +513,15 @@ async fn write_texts_in(conn: &mut SqliteConnection, version: i64, texts: &[Text
     Ok(())
 }
 
-/// Adds a question at the end of a draft, without texts or choices yet.
+/// Adds a question at the end of a draft, without texts or choices yet; `observable`
+/// as [`QuestionChange::observable`].
 pub async fn add_question(
     pool: &SqlitePool,
     version: i64,
     key: &QuestionKey,
     kind: QuestionKind,
     in_index: bool,
+    observable: bool,
 ) -> Result<Edit, sqlx::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
@@ -528,14 +534,15 @@ pub async fn add_question(
     if taken.is_some() {
         return Ok(Edit::KeyTaken);
     }
-    let (kind, in_index) = (kind.code(), i64::from(in_index));
+    let (kind, in_index, observable) = (kind.code(), i64::from(in_index), i64::from(observable));
     sqlx::query!(
-        "INSERT INTO questions (survey_version, key, position, kind, in_index, profile)
-         VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE survey_version = ?1), ?3, ?4, 0)",
+        "INSERT INTO questions (survey_version, key, position, kind, in_index, profile, observable)
+         VALUES (?1, ?2, (SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE survey_version = ?1), ?3, ?4, 0, ?5)",
         version,
         key,
         kind,
-        in_index
+        in_index,
+        observable
     )
     .execute(&mut *tx)
     .await?;

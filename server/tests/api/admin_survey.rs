@@ -339,7 +339,13 @@ async fn a_published_version_never_changes() {
     assert!(!html.contains("data-question=") && !html.contains("id=\"publish\""));
 
     // The database functions refuse it too, and so does the database itself.
-    let change = QuestionChange { kind: QuestionKind::Scale4, in_index: false, choices: vec![], texts: vec![] };
+    let change = QuestionChange {
+        kind: QuestionKind::Scale4,
+        in_index: false,
+        observable: false,
+        choices: vec![],
+        texts: vec![],
+    };
     assert_eq!(store::update_question(&app.pool, 1, "respect", &change).await.unwrap(), Edit::Published);
     assert_eq!(store::remove_question(&app.pool, 1, "respect").await.unwrap(), Edit::Published);
     assert_eq!(store::discard_draft(&app.pool, 1).await.unwrap(), Edit::Published);
@@ -417,6 +423,155 @@ async fn a_published_draft_is_the_version_tablets_get() {
     assert_eq!(start_draft(&app, &client).await, 3);
     let (_, html) = get(&app, &client, "/admin/survey").await;
     assert!(html.contains("data-version=\"3\"") && html.contains("data-version=\"2\""));
+}
+
+/// The checkbox `observable` of a question's form, or of the new-question form
+/// (`key` None), as rendered: (present, ticked).
+fn observable_box(html: &str, key: Option<&str>) -> (bool, bool) {
+    let id = match key {
+        Some(k) => format!("id=\"q-{k}-observable\""),
+        None => "id=\"nq-observable\"".to_string(),
+    };
+    let Some(at) = html.find(&id) else { return (false, false) };
+    let start = html[..at].rfind('<').unwrap();
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    (tag.contains("name=\"observable\"") && tag.contains("type=\"checkbox\""), tag.contains(" checked"))
+}
+
+#[tokio::test]
+async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
+    let app = spawn_app().await;
+    let client = admin(&app).await;
+    let v = start_draft(&app, &client).await;
+    let path = |key: &str| format!("/admin/survey/{v}/questions/{key}");
+    let observable = |survey: &app::domain::Survey, key: &str| survey.question(key).unwrap().observable;
+
+    // The editor shows the marking: ticked on what staff could see (copied from v1).
+    let (_, html) = get(&app, &client, &format!("/admin/survey/{v}")).await;
+    assert!(html.contains("Visible para el personal (se retiene en las publicaciones si haría reconocible a alguien)"));
+    assert_eq!(observable_box(&html, Some("waiting_time")), (true, true), "{html}");
+    assert_eq!(observable_box(&html, Some("respondent")), (true, true));
+    assert_eq!(observable_box(&html, Some("respect")), (true, false));
+    assert_eq!(observable_box(&html, None), (true, false), "the new-question form has it too");
+    assert!(html.contains("aria-describedby=\"q-waiting_time-observable-help\""), "with its help text");
+    let (_, html) = get(&app, &client, &format!("/admin/survey/{v}?lang=en")).await;
+    assert!(html.contains("Staff could see it (withheld in releases if it would single someone out)"));
+
+    // A new one-choice question, not marked.
+    let resp =
+        post(&app, &client, &format!("/admin/survey/{v}/questions"), &[("key", "accompanied"), ("kind", "single")])
+            .await;
+    assert_eq!(resp.status(), 303);
+    assert!(!observable(&store::load_any(&app.pool, v).await.unwrap().unwrap(), "accompanied"));
+
+    // Only a one-choice question is withheld in releases: a face scale or several
+    // choices marked observable are refused, with what was typed kept.
+    let resp = post(
+        &app,
+        &client,
+        &format!("/admin/survey/{v}/questions"),
+        &[("key", "seen_face"), ("kind", "scale4"), ("observable", "1")],
+    )
+    .await;
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("id=\"nq-observable-error\""), "{html}");
+    assert_eq!(observable_box(&html, None), (true, true), "the tick is kept");
+    let resp = post(&app, &client, &path("accompanied"), &[("kind", "multi"), ("observable", "1")]).await;
+    assert_eq!(resp.status(), 422);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("id=\"q-accompanied-observable-error\""), "{html}");
+    assert!(!question_keys(&app, v).await.contains(&"seen_face".to_string()));
+
+    // Marked, with its texts and a first choice; then a second choice, still marked.
+    let fields = [
+        ("kind", "single"),
+        ("observable", "1"),
+        ("text:es", "¿Viniste con alguien?"),
+        ("child:es", "¿Alguien vino contigo?"),
+        ("text:en", "Did someone come with you?"),
+        ("child:en", "Did someone come with you?"),
+        ("new_choice", "alone"),
+        ("new_choice:text:es", "Sola"),
+        ("new_choice:child:es", "Sola"),
+        ("new_choice:text:en", "Alone"),
+        ("new_choice:child:en", "Alone"),
+    ];
+    assert_eq!(post(&app, &client, &path("accompanied"), &fields).await.status(), 303);
+    let fields = [
+        ("kind", "single"),
+        ("observable", "1"),
+        ("new_choice", "with-someone"),
+        ("new_choice:text:es", "Acompañada"),
+        ("new_choice:child:es", "Con alguien"),
+        ("new_choice:text:en", "With someone"),
+        ("new_choice:child:en", "With someone"),
+    ];
+    assert_eq!(post(&app, &client, &path("accompanied"), &fields).await.status(), 303);
+    let draft = store::load_any(&app.pool, v).await.unwrap().unwrap();
+    assert!(observable(&draft, "accompanied"));
+    assert_eq!(draft.question("accompanied").unwrap().choices.len(), 2);
+    let (_, html) = get(&app, &client, &format!("/admin/survey/{v}")).await;
+    assert_eq!(observable_box(&html, Some("accompanied")), (true, true));
+
+    // Unticked and ticked again on a question copied from version 1.
+    assert_eq!(post(&app, &client, &path("age_band"), &[("kind", "single")]).await.status(), 303);
+    assert!(!observable(&store::load_any(&app.pool, v).await.unwrap().unwrap(), "age_band"));
+    assert_eq!(post(&app, &client, &path("age_band"), &[("kind", "single"), ("observable", "1")]).await.status(), 303);
+
+    let edits: Vec<(String, String)> =
+        audit(&app).await.into_iter().filter(|(a, ..)| a == "survey.edit").map(|(_, t, d)| (t, d)).collect();
+    assert_eq!(edits[0], (format!("v{v}/accompanied"), "question added: single, in_index no".into()));
+    assert!(edits[1].0 == format!("v{v}/accompanied") && edits[1].1.starts_with("observable no → yes; "), "{edits:?}");
+    assert_eq!(
+        edits[2],
+        (format!("v{v}/accompanied"), "choice with-someone added".into()),
+        "still marked: not audited"
+    );
+    assert_eq!(edits[3], (format!("v{v}/age_band"), "observable yes → no".into()));
+    assert_eq!(edits[4], (format!("v{v}/age_band"), "observable no → yes".into()));
+    assert_eq!(edits.len(), 5, "{edits:?}");
+
+    // Published: the marking is part of the version, as releases read it.
+    let resp = post(&app, &client, &format!("/admin/survey/{v}/publish"), &[]).await;
+    assert_eq!(resp.status(), 303);
+    let published = store::load(&app.pool, v).await.unwrap().expect("published");
+    for key in ["accompanied", "waiting_time", "respondent", "age_band"] {
+        assert!(observable(&published, key), "{key}");
+    }
+    assert!(!observable(&published, "respect"));
+    let release_order: Vec<&str> = published.observable_in_release_order().map(|q| q.key.as_str()).collect();
+    assert_eq!(release_order, ["accompanied", "age_band", "respondent", "waiting_time"]);
+    // Shown read-only.
+    let (status, html) = get(&app, &client, &format!("/admin/survey/{v}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("accompanied · Una opción · visible para el personal"), "{html}");
+    assert!(!html.contains("respect · Escala de cuatro caras · cuenta para el índice · visible"));
+    assert_eq!(observable_box(&html, Some("accompanied")), (false, false), "no checkbox");
+
+    // A published version keeps its marking: refused (409) by the form, the database
+    // functions and the database.
+    let before = catalog(&app, v).await;
+    let resp = post(&app, &client, &path("accompanied"), &[("kind", "single")]).await;
+    assert_eq!(resp.status(), 409);
+    assert!(resp.text().await.unwrap().contains("ya está publicada y no se puede cambiar"));
+    let resp =
+        post(&app, &client, &path("respect"), &[("kind", "scale4"), ("in_index", "1"), ("observable", "1")]).await;
+    assert_eq!(resp.status(), 409);
+    let change = QuestionChange {
+        kind: QuestionKind::Single,
+        in_index: false,
+        observable: false,
+        choices: vec!["alone".into(), "with-someone".into()],
+        texts: vec![],
+    };
+    assert_eq!(store::update_question(&app.pool, v, "accompanied", &change).await.unwrap(), Edit::Published);
+    let sql = "UPDATE questions SET observable = 0 WHERE survey_version = ? AND key = 'accompanied'";
+    let err = sqlx::query(sql).bind(v).execute(&app.pool).await.expect_err("the trigger refuses it");
+    assert!(err.to_string().contains("published survey version"), "{err}");
+    assert_eq!(catalog(&app, v).await, before);
+    assert!(observable(&store::load(&app.pool, v).await.unwrap().unwrap(), "accompanied"));
+    assert_eq!(audit(&app).await.iter().filter(|(a, ..)| a == "survey.edit").count(), 5, "nothing more audited");
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! discard the draft. Each checks the form token and the role, refuses a published
 //! version, and writes an audit line for what it changed.
 
-use super::fields::validate_question;
+use super::fields::{observable_error, validate_question};
 use super::page::render_editor;
 use super::{edit_refusal, editor_href, no_such_question, yes_no, EditorState, Typed};
 use crate::web::admin::lang_of;
@@ -114,6 +114,10 @@ pub async fn add_question(
             .into(),
         );
     }
+    let observable = fields.contains_key("observable");
+    if let Some(e) = kind.and_then(|k| observable_error(lang, k, observable)) {
+        errors.insert("observable".into(), e);
+    }
     if let Some(k) = &key {
         if survey.question(k.as_ref()).is_some() {
             errors.insert(
@@ -149,7 +153,7 @@ pub async fn add_question(
         let st = EditorState { new_question: Typed { fields, errors }, ..Default::default() };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match store::add_question(&state.pool, v, &key, kind, in_index).await {
+    match store::add_question(&state.pool, v, &key, kind, in_index, observable).await {
         Ok(Edit::Done) => {}
         Ok(Edit::KeyTaken) => {
             let mut errors = BTreeMap::new();
@@ -170,7 +174,10 @@ pub async fn add_question(
         }
         Err(e) => return crate::web::internal_error(e.into()),
     }
-    let detail = format!("question added: {}, in_index {}", kind.code(), yes_no(in_index));
+    let mut detail = format!("question added: {}, in_index {}", kind.code(), yes_no(in_index));
+    if observable {
+        detail.push_str(", observable yes");
+    }
     if let Err(r) = audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await {
         return r;
     }

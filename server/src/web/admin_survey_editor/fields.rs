@@ -33,6 +33,19 @@ fn read_wordings(
     (new_text != text || new_child != child).then_some((new_text, new_child))
 }
 
+/// Why a question of `kind` cannot be marked observable, if it cannot: a release
+/// withholds only the answer to a one-choice question (the exports code it "not
+/// recorded"); a withheld face or set of choices would read as an answer.
+pub(super) fn observable_error(lang: Lang, kind: QuestionKind, observable: bool) -> Option<String> {
+    (observable && kind != QuestionKind::Single).then(|| {
+        lang.t(
+            "Solo una pregunta de una opción se retiene en las publicaciones: desmarca «Visible para el personal» o elige «Una opción».",
+            "Only a one-choice question is withheld in releases: untick “Staff could see it” or choose “One choice”.",
+        )
+        .into()
+    })
+}
+
 /// A question's form as a change of the draft and a list of what changed, or the errors
 /// by field. `history` is how the key is answered in published versions.
 pub(super) fn validate_question(
@@ -95,6 +108,13 @@ pub(super) fn validate_question(
     }
     if in_index != q.in_index {
         changes.push(format!("in_index {} → {}", yes_no(q.in_index), yes_no(in_index)));
+    }
+    let observable = fields.contains_key("observable");
+    if let Some(e) = observable_error(lang, kind, observable) {
+        errors.insert("observable".into(), e);
+    }
+    if observable != q.observable {
+        changes.push(format!("observable {} → {}", yes_no(q.observable), yes_no(observable)));
     }
 
     let mut text_change =
@@ -214,7 +234,7 @@ pub(super) fn validate_question(
         });
     }
     if errors.is_empty() {
-        Ok((QuestionChange { kind, in_index, choices: order, texts }, changes))
+        Ok((QuestionChange { kind, in_index, observable, choices: order, texts }, changes))
     } else {
         Err(errors)
     }
@@ -248,10 +268,24 @@ mod tests {
 
     #[test]
     fn an_unchanged_form_changes_nothing() {
-        let (change, changes) = validate_question(Lang::Es, &question(), &[], &form(&[("kind", "single")])).unwrap();
+        let (change, changes) =
+            validate_question(Lang::Es, &question(), &[], &form(&[("kind", "single"), ("observable", "1")])).unwrap();
         assert!(changes.is_empty(), "{changes:?}");
         assert!(change.texts.is_empty());
         assert_eq!(change.choices, ["short", "long"]);
+        assert!(change.observable);
+    }
+
+    #[test]
+    fn the_observable_mark_is_ticked_or_unticked() {
+        let (change, changes) = validate_question(Lang::Es, &question(), &[], &form(&[("kind", "single")])).unwrap();
+        assert!(!change.observable);
+        assert_eq!(changes, ["observable yes → no"]);
+        let hidden = Question { observable: false, ..question() };
+        let (change, changes) =
+            validate_question(Lang::Es, &hidden, &[], &form(&[("kind", "single"), ("observable", "1")])).unwrap();
+        assert!(change.observable);
+        assert_eq!(changes, ["observable no → yes"]);
     }
 
     #[test]
@@ -270,7 +304,10 @@ mod tests {
         assert_eq!(change.texts.len(), 2);
         assert_eq!(change.texts[0].text, "¿Suyarqankichu?");
         assert_eq!(change.texts[0].review, ReviewState::NeedsReview);
-        assert_eq!(changes, ["kind single → multi", "text qu", "choice order long, short", "choice none added"]);
+        assert_eq!(
+            changes,
+            ["kind single → multi", "observable yes → no", "text qu", "choice order long, short", "choice none added"]
+        );
     }
 
     /// (case, form fields, the field at fault, how the key is answered in published versions)
@@ -278,13 +315,14 @@ mod tests {
 
     #[test]
     fn refusals_name_their_field() {
-        let cases: [Case; 7] = [
+        let cases: [Case; 8] = [
             ("unknown kind", &[("kind", "stars")], "kind", &[]),
             ("index on a choice question", &[("kind", "single"), ("in_index", "1")], "in_index", &[]),
             ("control character", &[("kind", "single"), ("text:es", "a\u{7}b")], "text:es", &[]),
             ("bad position", &[("kind", "single"), ("choice:long:position", "0")], "choice:long:position", &[]),
             ("bad choice key", &[("kind", "single"), ("new_choice", "Largo")], "new_choice", &[]),
             ("face scale with choices", &[("kind", "scale4")], "kind", &[]),
+            ("observable with several choices", &[("kind", "multi"), ("observable", "1")], "observable", &[]),
             ("kind differs from a published version", &[("kind", "multi")], "kind", &[(1, QuestionKind::Single)]),
         ];
         for (case, pairs, field, history) in cases {

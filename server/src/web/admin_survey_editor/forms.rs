@@ -53,11 +53,23 @@ impl Card<'_> {
         }
     }
 
-    fn check(&self, name: String, label: &'static str, default: bool) -> impl IntoView + use<> {
+    /// A checkbox, with a line of help under it when `help` is given.
+    fn check(
+        &self,
+        name: String,
+        label: &'static str,
+        help: Option<&'static str>,
+        default: bool,
+    ) -> impl IntoView + use<> {
         let id = self.id(&name);
         let error = self.error(&name);
         let error_id = format!("{id}-error");
-        let described = error.as_ref().map(|_| error_id.clone());
+        let help_id = format!("{id}-help");
+        let described = [help.map(|_| help_id.clone()), error.as_ref().map(|_| error_id.clone())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
+        let described = (!described.is_empty()).then(|| described.join(" "));
         let on = self.checked(&name, default);
         view! {
             <div class="field check">
@@ -65,6 +77,7 @@ impl Card<'_> {
                     aria-invalid=error.is_some().then_some("true") aria-describedby=described/>
                 <label for=id>{label}</label>
             </div>
+            {help.map(|h| view! { <p class="muted" id=help_id>{h}</p> })}
             {error.map(|e| view! { <p class="field-error" id=error_id>{e}</p> })}
         }
     }
@@ -154,7 +167,7 @@ pub(super) fn question_card(
                     <fieldset class="choice" data-choice=c.key.clone()>
                         <legend>{legend}</legend>
                         {card.input(format!("{prefix}position"), lang.t("Orden (1 = primera)", "Order (1 = first)").to_string(), (i + 1).to_string(), None)}
-                        {(!q.profile).then(|| card.check(format!("{prefix}remove"), lang.t("Quitar esta opción", "Remove this choice"), false))}
+                        {(!q.profile).then(|| card.check(format!("{prefix}remove"), lang.t("Quitar esta opción", "Remove this choice"), None, false))}
                         {card.wordings(lang, &prefix, &c.text, &c.child_text)}
                     </fieldset>
                 }
@@ -218,7 +231,8 @@ pub(super) fn question_card(
                 <input type="hidden" name="csrf" value=staff.csrf.clone()/>
                 {errors}
                 {kind_select(&card, lang, q)}
-                {card.check("in_index".into(), lang.t("Cuenta para el índice de dignidad", "Counts toward the dignity index"), q.in_index)}
+                {card.check("in_index".into(), lang.t("Cuenta para el índice de dignidad", "Counts toward the dignity index"), None, q.in_index)}
+                {card.check("observable".into(), observable_label(lang), Some(observable_help(lang)), q.observable)}
                 <fieldset>
                     <legend>{lang.t("Pregunta", "Question")}</legend>
                     {card.wordings(lang, "", &q.text, &q.child_text)}
@@ -230,12 +244,31 @@ pub(super) fn question_card(
     }
 }
 
+fn observable_label(lang: Lang) -> &'static str {
+    lang.t(
+        "Visible para el personal (se retiene en las publicaciones si haría reconocible a alguien)",
+        "Staff could see it (withheld in releases if it would single someone out)",
+    )
+}
+
+fn observable_help(lang: Lang) -> &'static str {
+    lang.t(
+        "Márcala si el personal de la comisaría puede ver la respuesta por sí mismo, como quién responde, su edad o cuánto esperó. Solo preguntas de una opción.",
+        "Tick it when the station's staff can see the answer for themselves, such as who answered, her age band or how long she waited. One-choice questions only.",
+    )
+}
+
 pub(super) fn new_question_form(lang: Lang, staff: &Staff, version: i64, typed: &Typed) -> impl IntoView + use<> {
     let l = lang.code();
     let field_error = |name: &str| typed.errors.get(name).cloned();
     let key_error = field_error("key");
     let kind_error = field_error("kind");
     let index_error = field_error("in_index");
+    let observable_error = field_error("observable");
+    let observable_described = match &observable_error {
+        Some(_) => "nq-observable-help nq-observable-error",
+        None => "nq-observable-help",
+    };
     let kind = typed.fields.get("kind").cloned().unwrap_or_else(|| "scale4".into());
     let options = [QuestionKind::Scale4, QuestionKind::Single, QuestionKind::Multi]
         .into_iter()
@@ -267,6 +300,14 @@ pub(super) fn new_question_form(lang: Lang, staff: &Staff, version: i64, typed: 
                 <label for="nq-in-index">{lang.t("Cuenta para el índice de dignidad", "Counts toward the dignity index")}</label>
             </div>
             {index_error.map(|e| view! { <p class="field-error" id="nq-in-index-error">{e}</p> })}
+            <div class="field check">
+                <input id="nq-observable" name="observable" type="checkbox" value="1" checked=typed.fields.contains_key("observable")
+                    aria-invalid=observable_error.is_some().then_some("true")
+                    aria-describedby=observable_described/>
+                <label for="nq-observable">{observable_label(lang)}</label>
+            </div>
+            <p class="muted" id="nq-observable-help">{observable_help(lang)}</p>
+            {observable_error.map(|e| view! { <p class="field-error" id="nq-observable-error">{e}</p> })}
             <button type="submit" class="primary">{lang.t("Añadir la pregunta", "Add the question")}</button>
         </form>
     }

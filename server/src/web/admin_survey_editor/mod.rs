@@ -2,12 +2,14 @@
 //! with one form per question (`form[data-question=<key>]`), a form to add a question
 //! (`#new-question`), and the publish button (`#publish`).
 //!
-//! Question form fields: `kind`, `in_index`, `text:<lang>` and `child:<lang>` for the
-//! question; `choice:<choice>:text:<lang>`, `choice:<choice>:child:<lang>`,
+//! Question form fields: `kind`, `in_index`, `observable` (staff could see the answer:
+//! a release withholds it rather than let one visitor stand out; one-choice questions
+//! only), `text:<lang>` and `child:<lang>` for the question;
+//! `choice:<choice>:text:<lang>`, `choice:<choice>:child:<lang>`,
 //! `choice:<choice>:position` (1 = first) and `choice:<choice>:remove` for each choice;
 //! `new_choice` (its key) with `new_choice:text:<lang>` and `new_choice:child:<lang>`. A
-//! text field left out of the form is left as it is. A text changed here is marked
-//! "needs review".
+//! text field left out of the form is left as it is; an unticked box is "no". A text
+//! changed here is marked "needs review".
 //!
 //! `page` renders the two pages, `forms` the question forms on the draft's page,
 //! `fields` reads a question form into a change of the draft, and `edits` holds the

@@ -71,11 +71,12 @@ fn render_published(lang: Lang, staff: &Staff, survey: &Survey) -> Response {
                 }
             }
             let caption = format!(
-                "{}. {} · {}{}",
+                "{}. {} · {}{}{}",
                 i + 1,
                 q.key,
                 kind_label(lang, q.kind),
-                if q.in_index { lang.t(" · cuenta para el índice", " · counts toward the index") } else { "" }
+                if q.in_index { lang.t(" · cuenta para el índice", " · counts toward the index") } else { "" },
+                if q.observable { lang.t(" · visible para el personal", " · staff could see it") } else { "" }
             );
             view! {
                 <div class="table-scroll" tabindex="0" role="region" aria-label=q.key.clone() id=format!("question-{}", q.key)>
