@@ -1,0 +1,194 @@
+//! A station's kiosk settings (inactivity timings, the thresholds under which a survey is
+//! marked suspect) and its staff PIN, which opens the tablets' staff panel.
+
+use super::form::StationForm;
+use super::station::{back_to_station, render_station, station_or_404, StationPage};
+use super::{admins_only, lang_of};
+use crate::web::layout::Lang;
+use crate::web::session::{check_form, Staff};
+use crate::AppState;
+use app::db::{audit, stations};
+use app::domain::{KioskSetting, KioskSettings, StaffPin};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use leptos::prelude::*;
+use std::collections::BTreeMap;
+
+pub(super) fn kiosk_form_of(s: &KioskSettings) -> StationForm {
+    let typed = KioskSetting::ALL.into_iter().map(|k| (k.key().to_string(), s.get(k).to_string())).collect();
+    StationForm { typed, errors: BTreeMap::new() }
+}
+
+/// The kiosk settings as typed, into the domain type; or the form with an error per field.
+fn parse_kiosk(mut form: StationForm, lang: Lang, current: KioskSettings) -> Result<KioskSettings, StationForm> {
+    let mut settings = current;
+    for setting in KioskSetting::ALL {
+        let parsed = form.get(setting.key()).trim().parse::<u32>().ok().map(|v| settings.with(setting, v));
+        match parsed {
+            Some(Ok(next)) => settings = next,
+            _ => {
+                let range = setting.range();
+                let message = match lang {
+                    Lang::Es => format!("Escribe un número entero de {} a {} segundos.", range.start(), range.end()),
+                    Lang::En => format!("Type a whole number from {} to {} seconds.", range.start(), range.end()),
+                };
+                form.errors.insert(setting.key(), message);
+            }
+        }
+    }
+    if form.errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(form)
+    }
+}
+
+fn kiosk_label(lang: Lang, setting: KioskSetting) -> &'static str {
+    match setting {
+        KioskSetting::Inactivity => lang.t(
+            "Segundos sin tocar la pantalla, a mitad de la encuesta, antes de preguntar «¿Sigues ahí?»",
+            "Seconds without a touch, mid-survey, before asking “Are you still there?”",
+        ),
+        KioskSetting::Grace => lang.t(
+            "Segundos para contestar esa pregunta antes de descartar las respuestas",
+            "Seconds to answer that question before the answers are discarded",
+        ),
+        KioskSetting::MinDuration => lang.t(
+            "Una encuesta terminada en menos segundos que estos se marca como sospechosa",
+            "A survey finished in fewer seconds than this is marked suspect",
+        ),
+        KioskSetting::MinGap => lang.t(
+            "Una encuesta terminada menos de estos segundos después de la anterior se marca como sospechosa",
+            "A survey finished fewer than these seconds after the previous one is marked suspect",
+        ),
+    }
+}
+
+/// A number field of the kiosk settings, with its range as a hint and its error.
+pub(super) fn kiosk_field(form: &StationForm, lang: Lang, setting: KioskSetting) -> impl IntoView + use<> {
+    let key = setting.key();
+    let id = format!("ks-{key}");
+    let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
+    let error = form.errors.get(key).cloned();
+    let described = match &error {
+        Some(_) => format!("{hint_id} {error_id}"),
+        None => hint_id.clone(),
+    };
+    let range = setting.range();
+    let hint = match lang {
+        Lang::Es => format!("De {} a {} segundos.", range.start(), range.end()),
+        Lang::En => format!("From {} to {} seconds.", range.start(), range.end()),
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{kiosk_label(lang, setting)}</label>
+            <input id=id name=key type="text" inputmode="numeric" value=form.get(key)
+                aria-invalid=error.is_some().then_some("true") aria-describedby=described/>
+            <p class="muted" id=hint_id>{hint}</p>
+            {error.map(|e| view! { <p class="field-error" id=error_id>{e}</p> })}
+        </div>
+    }
+}
+
+/// `POST /admin/stations/{code}/kiosk`: the kiosk's inactivity timings and the
+/// thresholds under which a survey is marked suspect.
+pub async fn update_kiosk(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let station = match station_or_404(&state, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let settings = match parse_kiosk(form, lang, station.settings) {
+        Ok(s) => s,
+        Err(f) => {
+            let shown = StationPage { kiosk: Some(f), ..StationPage::default() };
+            return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let changes = settings.changes_from(&station.settings);
+    if !changes.is_empty() {
+        if let Err(e) = stations::set_settings(&state.pool, station.id, &settings).await {
+            return crate::web::internal_error(e.into());
+        }
+        let detail = changes.join("; ");
+        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await {
+            return crate::web::internal_error(e.into());
+        }
+    }
+    back_to_station(lang, &station.code)
+}
+
+/// `POST /admin/stations/{code}/pin`: sets (`action=set`) or removes (`action=clear`)
+/// the staff PIN. The PIN is never shown, logged or audited; only its hash is kept.
+pub async fn update_pin(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let station = match station_or_404(&state, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if form.get("action") == "clear" {
+        if station.staff_pin_set {
+            if let Err(e) = stations::clear_staff_pin(&state.pool, station.id).await {
+                return crate::web::internal_error(e.into());
+            }
+            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "cleared").await
+            {
+                return crate::web::internal_error(e.into());
+            }
+        }
+        return back_to_station(lang, &station.code);
+    }
+    let pin = match StaffPin::parse(&form.get("pin")) {
+        Ok(p) => p,
+        Err(_) => {
+            // What was typed is not shown again: a PIN never appears on a page.
+            let error = lang.t(
+                "El PIN tiene de 4 a 8 cifras, sin letras ni espacios.",
+                "A PIN has 4 to 8 digits, no letters or spaces.",
+            );
+            let shown = StationPage { pin_error: Some(error.into()), ..StationPage::default() };
+            return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let hash = match tokio::task::spawn_blocking(move || crate::api::hash_pin(&pin)).await {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) => return crate::web::internal_error(anyhow::anyhow!("cannot hash the PIN: {e}")),
+        Err(e) => return crate::web::internal_error(e.into()),
+    };
+    if let Err(e) = stations::set_staff_pin_hash(&state.pool, station.id, &hash).await {
+        return crate::web::internal_error(e.into());
+    }
+    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "set").await {
+        return crate::web::internal_error(e.into());
+    }
+    back_to_station(lang, &station.code)
+}

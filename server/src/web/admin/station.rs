@@ -1,0 +1,232 @@
+//! `/admin/stations/{code}`: one station's page (its details, kiosk settings, staff PIN
+//! and tablets) and the form that edits its details.
+
+use super::form::{field, StationForm};
+use super::kiosk::{kiosk_field, kiosk_form_of};
+use super::tablets::{enrollment_view, tablet_rows, Enrollment};
+use super::{admin_nav, admins_only, lang_of};
+use crate::web::layout::{page, Lang};
+use crate::web::session::{check_form, Staff};
+use crate::AppState;
+use app::db::stations::{self, Station};
+use app::db::{audit, settings, tablets};
+use app::domain::{KioskSetting, SilentTabletDays};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::*;
+
+/// What the station page shows besides the station: its forms as typed with their
+/// errors, and an enrollment code just created.
+#[derive(Default)]
+pub(super) struct StationPage {
+    pub(super) edit: Option<StationForm>,
+    pub(super) kiosk: Option<StationForm>,
+    pub(super) pin_error: Option<String>,
+    pub(super) enrollment: Option<Enrollment>,
+}
+
+pub(super) async fn render_station(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    station: &Station,
+    shown: StationPage,
+    status: StatusCode,
+) -> Response {
+    let list = match tablets::list_for_station(&state.pool, station.id).await {
+        Ok(l) => l,
+        Err(e) => return crate::web::internal_error(e.into()),
+    };
+    let silent_days =
+        match settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await {
+            Ok(n) => n,
+            Err(e) => return crate::web::internal_error(e.into()),
+        };
+    let l = lang.code();
+    let code = station.code.clone();
+    let form = shown.edit.unwrap_or_else(|| StationForm::of(station));
+    let kiosk = shown.kiosk.unwrap_or_else(|| kiosk_form_of(&station.settings));
+    let active = form.typed.contains_key("active");
+    let pin_error = shown.pin_error;
+    let pin_described = pin_error.as_ref().map(|_| "pin-hint pin-error").unwrap_or("pin-hint");
+    let empty = list.is_empty();
+    let rows = tablet_rows(lang, staff, station, list, silent_days);
+    let kiosk_fields = KioskSetting::ALL.into_iter().map(|k| kiosk_field(&kiosk, lang, k)).collect_view();
+    let body = view! {
+        {admin_nav(lang, "/admin/stations")}
+        <nav class="breadcrumbs" aria-label=lang.t("Ruta", "Breadcrumbs")>
+            <a href=format!("/admin/stations?lang={l}")>{lang.t("Comisarías", "Stations")}</a>" › "<span aria-current="page">{code.clone()}</span>
+        </nav>
+        <h1>{code.clone()}</h1>
+        <form method="post" action=format!("/admin/stations/{code}?lang={l}") class="picker" id="edit-station">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            {field(&form, lang, "name", ("Nombre", "Name"))}
+            {field(&form, lang, "region", ("Región", "Region"))}
+            {field(&form, lang, "timezone", ("Zona horaria", "Timezone"))}
+            <div class="field check">
+                <input id="st-active" name="active" type="checkbox" value="1" checked=active/>
+                <label for="st-active">{lang.t(
+                    "Activa (desactivada, sus tabletas dejan de aceptar respuestas; su historia se conserva)",
+                    "Active (deactivated, its tablets stop accepting answers; its history stays)",
+                )}</label>
+            </div>
+            <button type="submit" class="primary">{lang.t("Guardar", "Save")}</button>
+        </form>
+
+        <h2 id="kiosk-heading">{lang.t("Ajustes del quiosco", "Kiosk settings")}</h2>
+        <form method="post" action=format!("/admin/stations/{code}/kiosk?lang={l}") class="picker" id="kiosk-settings"
+            aria-labelledby="kiosk-heading">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            {kiosk_fields}
+            <button type="submit" class="primary">{lang.t("Guardar los ajustes", "Save the settings")}</button>
+        </form>
+
+        <h2 id="staff-pin-heading">{lang.t("PIN del personal", "Staff PIN")}</h2>
+        <p id="staff-pin-state">{if station.staff_pin_set {
+            lang.t("PIN: configurado.", "PIN: set.")
+        } else {
+            lang.t(
+                "PIN: no configurado. El panel del personal de las tabletas no se puede abrir.",
+                "PIN: not set. The tablets' staff panel cannot be opened.",
+            )
+        }}</p>
+        <form method="post" action=format!("/admin/stations/{code}/pin?lang={l}") class="picker" id="staff-pin"
+            aria-labelledby="staff-pin-heading">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            <div class="field">
+                <label for="pin">{lang.t("Nuevo PIN", "New PIN")}</label>
+                <input id="pin" name="pin" type="password" inputmode="numeric" autocomplete="new-password" maxlength="8"
+                    aria-invalid=pin_error.is_some().then_some("true") aria-describedby=pin_described/>
+                <p class="muted" id="pin-hint">{lang.t(
+                    "De 4 a 8 cifras. Nunca se muestra; se guarda solo su huella.",
+                    "4 to 8 digits. It is never shown; only its fingerprint is kept.",
+                )}</p>
+                {pin_error.map(|e| view! { <p class="field-error" id="pin-error">{e}</p> })}
+            </div>
+            <button type="submit" name="action" value="set" class="primary">{lang.t("Guardar el PIN", "Save the PIN")}</button>
+            {station.staff_pin_set.then(|| view! {
+                <button type="submit" name="action" value="clear" class="button" id="clear-staff-pin">
+                    {lang.t("Quitar el PIN", "Remove the PIN")}
+                </button>
+            })}
+        </form>
+
+        <h2 id="tablets-heading">{lang.t("Tabletas", "Tablets")}</h2>
+        <p class="notice">{lang.t(
+            "Revocar una tableta es inmediato: su siguiente envío se rechaza. Las respuestas que aún guarde se entregan si se vuelve a inscribir.",
+            "Revoking a tablet takes effect at once: its next delivery is refused. Answers still queued on it are delivered if it is enrolled again.",
+        )}</p>
+        {if empty {
+            view! { <p class="empty-state" id="no-tablets">{lang.t("Esta comisaría aún no tiene tabletas.", "This station has no tablets yet.")}</p> }.into_any()
+        } else {
+            view! {
+                <div class="table-scroll" tabindex="0" role="region" aria-labelledby="tablets-heading">
+                    <table id="tablets">
+                        <thead><tr>
+                            <th scope="col">{lang.t("Tableta", "Tablet")}</th>
+                            <th scope="col">{lang.t("Inscrita el día", "Enrolled on")}</th>
+                            <th scope="col">{lang.t("Último día con entregas", "Last day it delivered")}</th>
+                            <th scope="col">{lang.t("Estado", "State")}</th>
+                            <th scope="col">{match lang {
+                                Lang::Es => format!("Sin entregas más de {silent_days} días"),
+                                Lang::En => format!("Silent over {silent_days} days"),
+                            }}</th>
+                            <th scope="col">{lang.t("Acción", "Action")}</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }.into_any()
+        }}
+        {shown.enrollment.map(|e| enrollment_view(lang, e))}
+        <form method="post" action=format!("/admin/stations/{code}/tablets?lang={l}") id="enroll-tablet">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            <button type="submit" class="primary">{lang.t("Inscribir una tableta", "Enroll a tablet")}</button>
+        </form>
+    };
+    let mut r = page(lang, &code, Some(staff), &format!("/admin/stations/{code}?lang={l}"), body);
+    *r.status_mut() = status;
+    r
+}
+
+/// The station named in the path, or the response to send instead.
+pub(super) async fn station_or_404(state: &AppState, code: &str) -> Result<Station, Response> {
+    match stations::by_code(&state.pool, code).await {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err((StatusCode::NOT_FOUND, "no such station").into_response()),
+        Err(e) => Err(crate::web::internal_error(e.into())),
+    }
+}
+
+pub(super) fn back_to_station(lang: Lang, code: &str) -> Response {
+    Redirect::to(&format!("/admin/stations/{code}?lang={}", lang.code())).into_response()
+}
+
+pub async fn station_page(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    match station_or_404(&state, &code).await {
+        Ok(s) => render_station(&state, &staff, lang, &s, StationPage::default(), StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+pub async fn update_station(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let station = match station_or_404(&state, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (name, region, timezone, active) = match form.parse(lang) {
+        Ok(v) => v,
+        Err(f) => {
+            let shown = StationPage { edit: Some(f), ..StationPage::default() };
+            return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    if let Err(e) = stations::update(&state.pool, station.id, &name, &region, &timezone, active).await {
+        return crate::web::internal_error(e.into());
+    }
+    let mut changes = Vec::new();
+    if name.as_ref() != station.name {
+        changes.push(format!("name: {} → {}", station.name, name.as_ref()));
+    }
+    if region.as_ref() != station.region {
+        changes.push(format!("region: {} → {}", station.region, region.as_ref()));
+    }
+    if timezone != station.timezone {
+        changes.push(format!("timezone: {} → {timezone}", station.timezone));
+    }
+    if active != station.active {
+        changes.push(if active { "activated".into() } else { "deactivated".into() });
+    }
+    if !changes.is_empty() {
+        let detail = changes.join("; ");
+        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await {
+            return crate::web::internal_error(e.into());
+        }
+    }
+    Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()
+}

@@ -1,0 +1,142 @@
+//! `/admin/stations`: the list of stations and the form that adds one.
+
+use super::form::{field, StationForm};
+use super::{admin_nav, admins_only, lang_of};
+use crate::web::layout::{page, Lang};
+use crate::web::session::{check_form, Staff};
+use crate::AppState;
+use app::db::audit;
+use app::db::stations;
+use app::domain::StationCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leptos::prelude::*;
+
+async fn render_stations(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    form: StationForm,
+    status: StatusCode,
+) -> Response {
+    let all = match stations::list_all(&state.pool).await {
+        Ok(s) => s,
+        Err(e) => return crate::web::internal_error(e.into()),
+    };
+    let l = lang.code();
+    let rows = all
+        .into_iter()
+        .map(|s| {
+            let href = format!("/admin/stations/{}?lang={l}", s.code);
+            view! {
+                <tr data-station=s.code.clone()>
+                    <th scope="row"><a href=href>{s.code.clone()}</a></th>
+                    <td>{s.name}</td><td>{s.region}</td><td>{s.timezone}</td>
+                    <td>{if s.active { lang.t("Activa", "Active") } else { lang.t("Desactivada", "Deactivated") }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let code_error = form.errors.get("code").cloned();
+    let body = view! {
+        {admin_nav(lang, "/admin/stations")}
+        <h1>{lang.t("Comisarías", "Stations")}</h1>
+        <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Comisarías", "Stations")>
+            <table id="stations-table">
+                <thead><tr>
+                    <th scope="col">{lang.t("Código", "Code")}</th><th scope="col">{lang.t("Nombre", "Name")}</th>
+                    <th scope="col">{lang.t("Región", "Region")}</th><th scope="col">{lang.t("Zona horaria", "Timezone")}</th>
+                    <th scope="col">{lang.t("Estado", "State")}</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <h2>{lang.t("Nueva comisaría", "New station")}</h2>
+        <form method="post" action=format!("/admin/stations?lang={l}") class="picker" id="new-station">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            <input type="hidden" name="active" value="1"/>
+            <div class="field">
+                <label for="st-code">{lang.t("Código (como LIM-01)", "Code (such as LIM-01)")}</label>
+                <input id="st-code" name="code" type="text" value=form.get("code")
+                    aria-invalid=code_error.is_some().then_some("true")
+                    aria-describedby=code_error.as_ref().map(|_| "st-code-error")/>
+                {code_error.map(|e| view! { <p class="field-error" id="st-code-error">{e}</p> })}
+            </div>
+            {field(&form, lang, "name", ("Nombre", "Name"))}
+            {field(&form, lang, "region", ("Región", "Region"))}
+            {field(&StationForm { typed: {
+                let mut t = form.typed.clone();
+                t.entry("timezone".into()).or_insert_with(|| "America/Lima".into());
+                t
+            }, errors: form.errors.clone() }, lang, "timezone", ("Zona horaria", "Timezone"))}
+            <button type="submit" class="primary">{lang.t("Añadir", "Add")}</button>
+        </form>
+    };
+    let mut r = page(lang, lang.t("Comisarías", "Stations"), Some(staff), &format!("/admin/stations?lang={l}"), body);
+    *r.status_mut() = status;
+    r
+}
+
+pub async fn stations_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+    let lang = lang_of(raw.as_deref());
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    render_stations(&state, &staff, lang, StationForm::default(), StatusCode::OK).await
+}
+
+pub async fn create_station(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let code = StationCode::parse(&form.get("code"));
+    let (name, region, timezone) = match (form.parse(lang), code) {
+        (Ok((n, r, tz, _)), Ok(_)) => (n, r, tz),
+        (Ok(_), Err(e)) => {
+            let mut f = StationForm::from_body(&body);
+            f.errors.insert("code", e);
+            return render_stations(&state, &staff, lang, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        (Err(mut f), code) => {
+            if let Err(e) = code {
+                f.errors.insert("code", e);
+            }
+            return render_stations(&state, &staff, lang, f, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let code = StationCode::parse(&StationForm::from_body(&body).get("code")).expect("checked above");
+    match stations::insert(&state.pool, &code, &name, &region, &timezone).await {
+        Ok(Some(_)) => {
+            let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
+            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await
+            {
+                return crate::web::internal_error(e.into());
+            }
+            Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()
+        }
+        Ok(None) => {
+            let mut f = StationForm::from_body(&body);
+            f.errors.insert(
+                "code",
+                match lang {
+                    Lang::Es => format!("Ya hay una comisaría con el código {code}."),
+                    Lang::En => format!("A station with code {code} already exists."),
+                },
+            );
+            render_stations(&state, &staff, lang, f, StatusCode::CONFLICT).await
+        }
+        Err(e) => crate::web::internal_error(e.into()),
+    }
+}

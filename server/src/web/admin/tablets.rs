@@ -1,0 +1,281 @@
+//! A station's tablets: their rows on the station page, the one-time enrollment code
+//! (with its link and QR code), and revocation.
+
+use super::form::StationForm;
+use super::station::{back_to_station, render_station, station_or_404, StationPage};
+use super::{admin_nav, admins_only, lang_of};
+use crate::web::layout::{page, Lang};
+use crate::web::session::{check_form, Staff};
+use crate::AppState;
+use app::db::audit;
+use app::db::stations::Station;
+use app::db::tablets::{self, StationTablet};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
+
+/// A one-time enrollment code as the admin sees it once: the code, the link a tablet
+/// opens, and that link as a QR code (inline SVG) for the tablet's camera.
+pub(super) struct Enrollment {
+    code: String,
+    link: String,
+    qr_svg: Option<String>,
+}
+
+/// A day as `YYYY-MM-DD`, or a dash.
+fn day_text(day: Option<chrono::NaiveDate>) -> String {
+    day.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
+}
+
+pub(super) fn tablet_rows(
+    lang: Lang,
+    staff: &Staff,
+    station: &Station,
+    list: Vec<StationTablet>,
+    silent_days: i64,
+) -> impl IntoView + use<> {
+    let l = lang.code();
+    let today = tablets::local_day(chrono::Utc::now(), &station.timezone);
+    list.into_iter()
+        .map(|t| {
+            let tz = station.timezone.as_str();
+            let silent = station.active
+                && !t.revoked
+                && t.last_day(tz).is_some_and(|d| tablets::days_since(d, today) > silent_days);
+            let delivered = t.last_delivery_day.clone().unwrap_or_else(|| lang.t("Nunca", "Never").to_string());
+            let action = format!("/admin/stations/{}/tablets/{}/revoke?lang={l}", station.code, t.id);
+            let revoke_label = match lang {
+                Lang::Es => format!("Revocar la tableta {}", t.id),
+                Lang::En => format!("Revoke tablet {}", t.id),
+            };
+            let csrf = staff.csrf.clone();
+            view! {
+                <tr data-tablet=t.id.to_string()>
+                    <th scope="row">{format!("#{}", t.id)}</th>
+                    <td>{day_text(t.enrolled_day(tz))}</td>
+                    <td class="last-delivery">{delivered}</td>
+                    <td>{if t.revoked { lang.t("Revocada", "Revoked") } else { lang.t("Activa", "Active") }}</td>
+                    <td>{silent.then(|| view! { <span class="flag silent">{lang.t("Silenciosa", "Silent")}</span> })}</td>
+                    <td>{(!t.revoked).then(|| view! {
+                        <form method="post" action=action class="inline-form">
+                            <input type="hidden" name="csrf" value=csrf/>
+                            <button type="submit" class="button revoke" aria-label=revoke_label>
+                                {lang.t("Revocar…", "Revoke…")}
+                            </button>
+                        </form>
+                    })}</td>
+                </tr>
+            }
+        })
+        .collect_view()
+}
+
+pub(super) fn enrollment_view(lang: Lang, e: Enrollment) -> impl IntoView + use<> {
+    let hours = crate::api::ENROLLMENT_CODE_HOURS;
+    view! {
+        <section class="card" id="enrollment" aria-labelledby="enrollment-heading">
+            <h3 id="enrollment-heading">{match lang {
+                Lang::Es => format!("Código de inscripción: un solo uso, válido {hours} horas"),
+                Lang::En => format!("Enrollment code: single use, valid {hours} hours"),
+            }}</h3>
+            <p id="enrollment-code" class="enrollment-code"
+                style="font-size: 2.5rem; font-weight: 700; letter-spacing: 0.12em; font-family: monospace; margin: 0">
+                {e.code}
+            </p>
+            <p>{lang.t(
+                "En la tableta, escanea este código QR con la cámara, o abre /kiosk y escribe el código.",
+                "On the tablet, scan this QR code with the camera, or open /kiosk and type the code.",
+            )}</p>
+            {e.qr_svg.map(|svg| view! {
+                <figure class="qr" role="img"
+                    aria-label=lang.t("Código QR del enlace de inscripción", "QR code of the enrollment link")
+                    inner_html=svg></figure>
+            })}
+            <p>{lang.t("Enlace de inscripción (ábrelo solo en la tableta):", "Enrollment link (open it on the tablet only):")}
+                " "<code id="enrollment-link">{e.link}</code></p>
+            <p class="muted">{lang.t(
+                "Se muestra solo esta vez: Digna guarda solo una huella del código.",
+                "It is shown only this once: Digna keeps only a fingerprint of the code.",
+            )}</p>
+        </section>
+    }
+}
+
+/// The address tablets reach Digna at, as the admin's browser did: the `Host` of her
+/// request, over https when Digna serves HTTPS or is told it sits behind a TLS proxy
+/// (`DIGNA_SECURE_COOKIES=true`), or when the proxy says so (`X-Forwarded-Proto: https`).
+/// `None` when the host is missing or not a plain host name (then no link is built).
+pub fn request_origin(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?.trim();
+    let plain = !host.is_empty()
+        && host.len() <= 255
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !plain {
+        return None;
+    }
+    let forwarded_https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').next().is_some_and(|p| p.trim().eq_ignore_ascii_case("https")));
+    let scheme = if secure || forwarded_https { "https" } else { "http" };
+    Some(format!("{scheme}://{host}"))
+}
+
+/// The enrollment link as a QR code, as inline SVG (without the XML declaration).
+pub fn enrollment_qr_svg(link: &str) -> anyhow::Result<String> {
+    let code = qrcode::QrCode::new(link.as_bytes())?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(220, 220)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    Ok(svg.find("<svg").map(|i| svg[i..].to_string()).unwrap_or(svg))
+}
+
+/// `POST /admin/stations/{code}/tablets`: a one-time enrollment code (24 h), shown once
+/// with a QR code of its link. The code itself is never stored or audited.
+pub async fn enroll_tablet(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let station = match station_or_404(&state, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !station.active {
+        let body = view! {
+            <section class="card">
+                <h1>{station.code.clone()}</h1>
+                <p role="alert">{lang.t(
+                    "Esta comisaría está desactivada: sus tabletas no aceptan respuestas. Actívala antes de inscribir una tableta.",
+                    "This station is deactivated: its tablets accept no answers. Activate it before enrolling a tablet.",
+                )}</p>
+                <p><a href=format!("/admin/stations/{}?lang={}", station.code, lang.code())>{lang.t("Volver", "Back")}</a></p>
+            </section>
+        };
+        let mut r = page(
+            lang,
+            &station.code,
+            Some(&staff),
+            &format!("/admin/stations/{}?lang={}", station.code, lang.code()),
+            body,
+        );
+        *r.status_mut() = StatusCode::CONFLICT;
+        return r;
+    }
+    let enrollment_code = match crate::api::create_enrollment_code(&state.pool, station.id).await {
+        Ok(c) => c,
+        Err(e) => return crate::web::internal_error(e.into()),
+    };
+    let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
+    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "tablet.enroll", &station.code, &detail).await {
+        return crate::web::internal_error(e.into());
+    }
+    let path = format!("/kiosk?code={enrollment_code}");
+    let (link, qr_svg) = match request_origin(&headers, state.secure_cookies) {
+        Some(origin) => {
+            let link = format!("{origin}{path}");
+            match enrollment_qr_svg(&link) {
+                Ok(svg) => (link, Some(svg)),
+                Err(e) => return crate::web::internal_error(e),
+            }
+        }
+        None => (path, None),
+    };
+    let shown =
+        StationPage { enrollment: Some(Enrollment { code: enrollment_code, link, qr_svg }), ..StationPage::default() };
+    render_station(&state, &staff, lang, &station, shown, StatusCode::OK).await
+}
+
+/// `POST /admin/stations/{code}/tablets/{id}/revoke`: without `confirm=yes`, a page that
+/// asks to confirm; with it, the tablet is revoked at once (its next request gets 401).
+pub async fn revoke_tablet(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    Path((code, tablet_id)): Path<(String, i64)>,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_body(&body);
+    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
+        return refused;
+    }
+    if let Some(r) = admins_only(lang, &staff) {
+        return r;
+    }
+    let station = match station_or_404(&state, &code).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let tablet = match tablets::list_for_station(&state.pool, station.id).await {
+        Ok(list) => list.into_iter().find(|t| t.id == tablet_id),
+        Err(e) => return crate::web::internal_error(e.into()),
+    };
+    let Some(tablet) = tablet else {
+        return (StatusCode::NOT_FOUND, "no such tablet at this station").into_response();
+    };
+    if tablet.revoked {
+        return back_to_station(lang, &station.code);
+    }
+    if form.get("confirm") != "yes" {
+        return confirm_revoke_page(&staff, lang, &station, &tablet);
+    }
+    match tablets::revoke_at_station(&state.pool, station.id, tablet.id).await {
+        Ok(true) => {
+            let detail = format!("tablet #{}", tablet.id);
+            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "tablet.revoke", &station.code, &detail).await
+            {
+                return crate::web::internal_error(e.into());
+            }
+            back_to_station(lang, &station.code)
+        }
+        Ok(false) => back_to_station(lang, &station.code),
+        Err(e) => crate::web::internal_error(e.into()),
+    }
+}
+
+fn confirm_revoke_page(staff: &Staff, lang: Lang, station: &Station, tablet: &StationTablet) -> Response {
+    let l = lang.code();
+    let back = format!("/admin/stations/{}?lang={l}", station.code);
+    let title = match lang {
+        Lang::Es => format!("¿Revocar la tableta #{} de {}?", tablet.id, station.code),
+        Lang::En => format!("Revoke tablet #{} of {}?", tablet.id, station.code),
+    };
+    let body = view! {
+        {admin_nav(lang, "/admin/stations")}
+        <section class="card narrow" aria-labelledby="confirm-revoke-heading">
+            <h1 id="confirm-revoke-heading">{title.clone()}</h1>
+            <p class="notice">{lang.t(
+                "Su siguiente envío se rechazará y quedará fuera de servicio hasta que se inscriba de nuevo con un código nuevo. Las respuestas que aún guarde no se pierden: se entregan cuando se vuelva a inscribir.",
+                "Its next delivery is refused and it is out of service until enrolled again with a new code. Answers still queued on it are not lost: they are delivered once it is enrolled again.",
+            )}</p>
+            <form method="post" action=format!("/admin/stations/{}/tablets/{}/revoke?lang={l}", station.code, tablet.id)
+                id="confirm-revoke" class="stack">
+                <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+                <input type="hidden" name="confirm" value="yes"/>
+                <button type="submit" class="primary">{match lang {
+                    Lang::Es => format!("Sí, revocar la tableta #{}", tablet.id),
+                    Lang::En => format!("Yes, revoke tablet #{}", tablet.id),
+                }}</button>
+            </form>
+            <p><a href=back.clone()>{lang.t("No, volver sin revocar", "No, go back without revoking")}</a></p>
+        </section>
+    };
+    page(lang, &title, Some(staff), &back, body)
+}
