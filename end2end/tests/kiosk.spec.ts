@@ -54,6 +54,8 @@ const rollup = (station: string, question: string, value: string) =>
   );
 
 test("a visitor answers the whole survey by touch, k times, and exactly those k responses are released", async ({ page }) => {
+  // k whole visits by touch, each tap outside the repeat-press filter: about 85 s here.
+  test.setTimeout(240_000);
   const consoleErrors: string[] = [];
   page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
 
