@@ -4,18 +4,21 @@
 //!
 //! `overview` is the network at a glance and the silent-tablet setting; `stations` the
 //! list of stations and the form that adds one; `station` one station's page and its
-//! edit form; `kiosk` that page's kiosk settings and staff PIN; `tablets` its tablets
-//! (enrollment and revocation). `form` is the form as typed that they share.
+//! edit form; `kiosk` that page's kiosk settings and staff PIN; `release` its release
+//! schedule; `tablets` its tablets (enrollment and revocation). `form` is the form as
+//! typed that they share.
 
 mod form;
 mod kiosk;
 mod overview;
+mod release;
 mod station;
 mod stations;
 mod tablets;
 
 pub use kiosk::{update_kiosk, update_pin};
 pub use overview::{overview_page, set_silent_days};
+pub use release::update_release;
 pub use station::{station_page, update_station};
 pub use stations::{create_station, stations_page};
 pub use tablets::{enroll_tablet, enrollment_qr_svg, request_origin, revoke_tablet};
@@ -37,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/stations", get(stations_page).post(create_station))
         .route("/admin/stations/{code}", get(station_page).post(update_station))
         .route("/admin/stations/{code}/kiosk", post(update_kiosk))
+        .route("/admin/stations/{code}/release", post(update_release))
         .route("/admin/stations/{code}/pin", post(update_pin))
         .route("/admin/stations/{code}/tablets", post(enroll_tablet))
         .route("/admin/stations/{code}/tablets/{id}/revoke", post(revoke_tablet))

@@ -18,7 +18,7 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
     resp.text().await.unwrap()
 }
 
-async fn audit_lines(app: &TestApp) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_lines(app: &TestApp) -> Vec<(String, String, String)> {
     let mut log = app::db::audit::audit_log(&app.pool, 100).await.unwrap();
     log.reverse();
     // Sign-ins are audited too; these tests look at what changed.
@@ -49,7 +49,7 @@ async fn set_last_delivery_day(app: &TestApp, tablet: i64, days_ago: i64) {
 }
 
 /// The text of the element with this id, up to its first child tag.
-fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
+pub(crate) fn text_of<'a>(html: &'a str, id: &str) -> &'a str {
     let at = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {html}"));
     between(&html[at..], ">", "<")
 }
@@ -489,6 +489,7 @@ async fn only_admins_with_the_form_token_change_stations_and_tablets() {
             "/admin/stations/LIM-01/kiosk",
             vec![("inactivity_s", "90"), ("inactivity_grace_s", "30"), ("min_duration_s", "9"), ("min_gap_s", "9")],
         ),
+        ("/admin/stations/LIM-01/release", vec![("release_at", "02:45"), ("release_every", "weekly")]),
         ("/admin/stations/LIM-01/pin", vec![("action", "set"), ("pin", "48261937")]),
         ("/admin/stations/LIM-01/tablets", vec![]),
         (&revoke, vec![("confirm", "yes")]),
@@ -506,6 +507,8 @@ async fn only_admins_with_the_form_token_change_stations_and_tablets() {
     }
     let s = app::db::stations::by_id(&app.pool, station).await.unwrap().unwrap();
     assert_eq!((s.settings, s.staff_pin_set), (KioskSettings::default(), false), "nothing changed");
+    let every = app.count(&format!("SELECT release_every_days FROM stations WHERE id = {station}")).await;
+    assert_eq!(every, 1, "nor the release schedule");
     assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_codes").await, codes_before, "no code was made");
     assert_eq!(app.count("SELECT COUNT(*) FROM tablets WHERE revoked = 1").await, 0);
     assert_eq!(last_delivery_day(&app, tablet).await, day_before);

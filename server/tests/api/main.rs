@@ -4,6 +4,7 @@ mod accounts;
 mod admin;
 mod admin_accounts;
 mod admin_audit;
+mod admin_release;
 mod admin_survey;
 mod admin_tablets;
 mod authorization;

@@ -1,8 +1,9 @@
-//! `/admin/stations/{code}`: one station's page (its details, kiosk settings, staff PIN
-//! and tablets) and the form that edits its details.
+//! `/admin/stations/{code}`: one station's page (its details, kiosk settings, release
+//! schedule, staff PIN and tablets) and the form that edits its details.
 
 use super::form::{field, StationForm};
 use super::kiosk::{kiosk_field, kiosk_form_of};
+use super::release::{release_form_of, release_section, schedule_of};
 use super::tablets::{enrollment_view, tablet_rows, Enrollment};
 use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
@@ -22,6 +23,7 @@ use leptos::prelude::*;
 pub(super) struct StationPage {
     pub(super) edit: Option<StationForm>,
     pub(super) kiosk: Option<StationForm>,
+    pub(super) release: Option<StationForm>,
     pub(super) pin_error: Option<String>,
     pub(super) enrollment: Option<Enrollment>,
 }
@@ -43,10 +45,16 @@ pub(super) async fn render_station(
             Ok(n) => n,
             Err(e) => return crate::web::internal_error(e.into()),
         };
+    let scheduled = match schedule_of(state, station.id).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
     let l = lang.code();
     let code = station.code.clone();
     let form = shown.edit.unwrap_or_else(|| StationForm::of(station));
     let kiosk = shown.kiosk.unwrap_or_else(|| kiosk_form_of(&station.settings));
+    let release = shown.release.unwrap_or_else(|| release_form_of(scheduled.schedule));
+    let release = release_section(lang, staff, &scheduled, &release, chrono::Utc::now());
     let active = form.typed.contains_key("active");
     let pin_error = shown.pin_error;
     let pin_described = pin_error.as_ref().map(|_| "pin-hint pin-error").unwrap_or("pin-hint");
@@ -81,6 +89,8 @@ pub(super) async fn render_station(
             {kiosk_fields}
             <button type="submit" class="primary">{lang.t("Guardar los ajustes", "Save the settings")}</button>
         </form>
+
+        {release}
 
         <h2 id="staff-pin-heading">{lang.t("PIN del personal", "Staff PIN")}</h2>
         <p id="staff-pin-state">{if station.staff_pin_set {
