@@ -69,10 +69,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// Only a path on this site, so that a crafted link cannot send her elsewhere.
+/// Only a path on this site, so that a crafted link cannot send her elsewhere: it starts
+/// with one `/` and holds only the characters of a URL path and query (letters, digits
+/// and `/-_.~?=&%+,:;@!*()'`). Browsers drop tabs and line breaks from a `Location`, so
+/// `/\t/evil.example` would become `//evil.example`: no control character, space or
+/// backslash passes.
 fn safe_next(next: Option<&str>) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/-_.~?=&%+,:;@!*()'".contains(c);
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512 => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && n.len() < 512 && n.chars().all(allowed) => {
+            n.to_string()
+        }
         _ => "/dashboard".to_string(),
     }
 }
@@ -340,6 +347,31 @@ pub async fn sign_out(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn after_sign_in_she_goes_only_to_a_path_of_this_site() {
+        for (case, next) in [
+            ("a tab the browser drops", "/\t/evil.example"),
+            ("a line break", "/\n/evil.example"),
+            ("a carriage return", "/\r/evil.example"),
+            ("a space", "/ /evil.example"),
+            ("a backslash", "/\\evil.example"),
+            ("two slashes", "//evil.example"),
+            ("a scheme", "https://evil.example"),
+            ("no slash", "evil.example"),
+            ("a NUL", "/\0/evil.example"),
+            ("non-ASCII", "/dashboard/ｅvil"),
+            ("empty", ""),
+        ] {
+            assert_eq!(super::safe_next(Some(next)), "/dashboard", "{case}");
+        }
+        assert_eq!(super::safe_next(None), "/dashboard");
+        for kept in ["/dashboard", "/dashboard/station/LIM-01?from=2026-W01&to=2026-W12&language=qu", "/export?x=%20y"]
+        {
+            assert_eq!(super::safe_next(Some(kept)), kept);
+        }
+        assert_eq!(super::safe_next(Some(&format!("/{}", "a".repeat(600)))), "/dashboard", "too long");
+    }
+
     #[test]
     fn a_failed_sign_in_never_logs_what_is_not_an_email() {
         assert_eq!(super::typed_actor(" Ana@Digna.test "), "ana@digna.test");

@@ -268,3 +268,29 @@ async fn a_session_ends_after_thirty_idle_minutes() {
         replay.get(app.url("/dashboard")).header("cookie", format!("digna_staff={cookie}")).send().await.unwrap();
     assert_eq!(resp.status(), 303);
 }
+
+#[tokio::test]
+async fn a_crafted_next_never_sends_her_to_another_site() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    for next in ["/%09/evil.example", "/%0a/evil.example", "//evil.example", "/%5Cevil.example", "https://evil.example"]
+    {
+        let client = app.browser();
+        let html = client.get(app.url(&format!("/signin?next={next}"))).send().await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains(r#"name="next" value="/dashboard""#),
+            "{next}: the form carries only a path of this site"
+        );
+        let csrf = form_token(&html).unwrap();
+        let decoded: String =
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("n={next}")).unwrap()[0].1.clone();
+        let resp = client
+            .post(app.url("/signin"))
+            .form(&[("email", "sup@digna.test"), ("password", STAFF_PASSWORD), ("csrf", &csrf), ("next", &decoded)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{next}");
+        assert_eq!(location(&resp), "/dashboard", "{next}");
+    }
+}
