@@ -465,10 +465,21 @@ impl Prepared {
     }
 }
 
+/// Text a spreadsheet would not run as a formula: text that starts like one (`=`, `+`,
+/// `-`, `@`, a tab or a carriage return) gets a leading apostrophe. Station and region
+/// names, and whatever else someone typed, reach CSV files this way.
+pub fn formula_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{s}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 /// A cell as CSV text, before quoting.
 fn cell_text(c: &Cell) -> String {
     match c {
-        Cell::Text(s) => s.to_string(),
+        Cell::Text(s) => formula_safe(s).into_owned(),
         Cell::Int(n) => n.to_string(),
         Cell::Empty => String::new(),
     }

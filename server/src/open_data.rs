@@ -184,7 +184,8 @@ pub async fn release(
                 for value in &t.values {
                     let key = ((*region).clone(), month.clone(), t.name.clone(), value.clone());
                     let noisy = dp::noisy_count(truth.get(&key).copied().unwrap_or(0), per_table, rng);
-                    csv.write_record([region.as_str(), month, &t.name, value, &noisy.to_string()])
+                    let region = crate::export::formula_safe(region);
+                    csv.write_record([region.as_ref(), month, &t.name, value, &noisy.to_string()])
                         .map_err(anyhow::Error::from)?;
                     cells += 1;
                 }

@@ -210,14 +210,10 @@ pub async fn audit_page(State(state): State<AppState>, staff: Staff, RawQuery(ra
     r
 }
 
-/// A cell a spreadsheet would not run as a formula: text that starts like one gets a
-/// leading apostrophe (an actor is whatever someone typed on the sign-in page).
+/// A cell a spreadsheet would not run as a formula (an actor is whatever someone typed
+/// on the sign-in page).
 fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
+    crate::export::formula_safe(s).into_owned()
 }
 
 pub async fn audit_csv(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {

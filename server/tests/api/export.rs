@@ -708,3 +708,49 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
         }
     }
 }
+
+#[tokio::test]
+async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
+    let app = spawn_app().await;
+    let region = "=HYPERLINK(\"http://evil.example\",\"x\")";
+    let station = {
+        let code = app::domain::StationCode::parse("EQ-01").unwrap();
+        let name = app::domain::Name::parse("name", "Comisaría", 200).unwrap();
+        let region = app::domain::Name::parse("region", region, 100).unwrap();
+        app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+    };
+    let enrollment = app.enrollment_code(station).await;
+    let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(app.submit(token["token"].as_str().unwrap(), &full_answers(&new_id())).await.status(), 201);
+    }
+    app.release().await;
+    // Microdata.
+    let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
+    let out = app.dir.path().join("formula.zip");
+    export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let files = zip_files(&out);
+    let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
+    let column = reader.headers().unwrap().iter().position(|h| h == "region").unwrap();
+    for record in reader.records() {
+        assert_eq!(&record.unwrap()[column], format!("'{region}"), "a leading apostrophe");
+    }
+    // Open data.
+    let client = researcher(&app, "res@digna.test", &[region]).await;
+    let csrf = app.csrf_of(&client, "/export/open-data").await;
+    let form: Vec<(&str, String)> = vec![
+        ("csrf", csrf),
+        ("region", region.into()),
+        ("from", month_text(-40)),
+        ("to", month_text(0)),
+        ("epsilon", "1".into()),
+    ];
+    let resp = client.post(app.url("/export/open-data")).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let path = app.dir.path().join("open.zip");
+    std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+    let files = zip_files(&path);
+    let mut reader = csv::Reader::from_reader(&files["open-data.csv"][..]);
+    let regions: std::collections::BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(regions.into_iter().collect::<Vec<_>>(), [format!("'{region}")]);
+}
