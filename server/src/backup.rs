@@ -200,8 +200,7 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
         contents.responses,
         if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
     );
-    app::db::audit::audit(&pool, &crate::cli::command_line_actor(), "restore", &r.db.display().to_string(), &detail)
-        .await?;
+    app::db::audit::audit(&pool, &crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail).await?;
     pool.close().await;
     Ok(Report { db: r.db.to_path_buf(), key: r.key.to_path_buf(), contents })
 }

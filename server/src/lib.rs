@@ -108,6 +108,11 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<SqlitePool> {
     Ok(pool)
 }
 
+/// Who the audit log names for a command-line change.
+pub fn command_line_actor() -> String {
+    format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()))
+}
+
 /// The whole HTTP surface: the JSON API, then the Leptos pages and static files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
