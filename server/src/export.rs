@@ -1465,7 +1465,7 @@ fn r_script(cols: &[Column], survey: &Survey) -> String {
     s.push_str("responses <- read.csv(\"responses.csv\", encoding = \"UTF-8\", stringsAsFactors = FALSE)\n");
     for (name, labels) in coded_columns(cols, survey) {
         let levels: Vec<String> = labels.iter().map(|(c, _)| c.to_string()).collect();
-        let names: Vec<String> = labels.iter().map(|(_, l)| format!("\"{}\"", l.replace('"', "\\\""))).collect();
+        let names: Vec<String> = labels.iter().map(|(_, l)| r_string(l)).collect();
         s.push_str(&format!(
             "responses${name} <- factor(responses${name}, levels = c({}), labels = c({}))\n",
             levels.join(", "),
@@ -1473,6 +1473,24 @@ fn r_script(cols: &[Column], survey: &Survey) -> String {
         ));
     }
     s
+}
+
+/// `s` as an R string literal: backslashes, quotes and line breaks escaped, so that a
+/// label cannot end the string and run code when the script is sourced.
+fn r_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Where a finished web export waits for its download.
@@ -1578,6 +1596,22 @@ mod tests {
             assert_eq!(&cells, expected);
         }
         assert_eq!(Spool::get(&mut reader, &mut cells).unwrap(), None);
+    }
+
+    #[test]
+    fn an_r_label_cannot_end_its_string() {
+        assert_eq!(super::r_string(r#"Sí, "bien""#), r#""Sí, \"bien\"""#);
+        // Escaping only the quote would leave `\\"`: an escaped backslash, then a quote
+        // that ends the string and lets `system(...)` run.
+        assert_eq!(super::r_string(r#"a\"); system("x")#"#), r#""a\\\"); system(\"x\")#""#);
+        assert_eq!(super::r_string("two\nlines\r"), r#""two\nlines\r""#);
+        // Inside the outer quotes, no quote is left unescaped.
+        let literal = super::r_string(r#"\\"\"#);
+        let mut escaped = false;
+        for c in literal[1..literal.len() - 1].chars() {
+            assert!(escaped || c != '"', "an unescaped quote in {literal}");
+            escaped = !escaped && c == '\\';
+        }
     }
 
     #[test]
