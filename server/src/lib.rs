@@ -45,7 +45,7 @@ pub struct AppState {
     pub sessions: tower_sessions_sqlx_store::SqliteStore,
     /// Whether staff session cookies are Secure.
     pub secure_cookies: bool,
-    pub throttle: Arc<web::auth::Throttle>,
+    pub throttle: Arc<web::throttle::Throttle>,
     /// The submissions' group-commit writer and the published survey versions.
     #[from_ref(skip)]
     pub ingest: Arc<api::responses::ingest::Ingest>,
@@ -82,7 +82,7 @@ impl AppState {
             counters: Arc::new(Counters::default()),
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
-            throttle: Arc::new(web::auth::Throttle::default()),
+            throttle: Arc::new(web::throttle::Throttle::default()),
             ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
             export_dir: settings

@@ -3,13 +3,9 @@
 use app::domain::Password;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// Hashes a password with Argon2id off the async runtime (it is slow on purpose).
@@ -38,10 +34,25 @@ fn decoy_hash() -> &'static str {
     })
 }
 
+/// Argon2 checks running at once at most: each takes 19 MiB and a core for a while, so
+/// a burst of sign-ins waits its turn rather than exhaust the server.
+const ARGON2_AT_ONCE: usize = 2;
+/// How long a check waits for its turn before the sign-in is asked to come back.
+const ARGON2_QUEUE_WAIT: Duration = Duration::from_secs(3);
+
+/// Too many password checks are running: try again shortly.
+#[derive(Debug)]
+pub struct Busy;
+
 /// Checks `password` against `hash` (or against a decoy when there is no account)
-/// off the async runtime.
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+/// off the async runtime, at most [`ARGON2_AT_ONCE`] at a time.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Busy> {
+    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_AT_ONCE);
+    let _turn = match tokio::time::timeout(ARGON2_QUEUE_WAIT, TURNS.acquire()).await {
+        Ok(Ok(turn)) => turn,
+        _ => return Err(Busy),
+    };
+    Ok(tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
         let ok =
@@ -49,102 +60,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         ok && known
     })
     .await
-    .unwrap_or(false)
-}
-
-/// Failures before sign-in slows down, for one account or from one client.
-pub const FREE_FAILURES: u32 = 5;
-const FIRST_DELAY: Duration = Duration::from_secs(2);
-const MAX_DELAY: Duration = Duration::from_secs(15 * 60);
-/// Entries idle this long are forgotten.
-const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-
-/// Sign-in throttling, in memory only. After [`FREE_FAILURES`] failures for an account
-/// or from one client, each further attempt must wait, twice as long after every new
-/// failure. Clients are known by a keyed hash of their address, never the address.
-pub struct Throttle {
-    key: [u8; 32],
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-#[derive(Clone, Copy)]
-struct Entry {
-    failures: u32,
-    last: Instant,
-}
-
-impl Default for Throttle {
-    fn default() -> Self {
-        let mut key = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        Throttle { key, entries: Mutex::new(HashMap::new()) }
-    }
-}
-
-impl Throttle {
-    /// The keys an attempt counts against: the account (known or not) and the client.
-    pub fn keys(&self, email: &str, client: Option<IpAddr>) -> Vec<String> {
-        let mut keys = vec![format!("account:{}", email.trim().to_lowercase())];
-        if let Some(ip) = client {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("any key length");
-            mac.update(ip.to_string().as_bytes());
-            keys.push(format!("client:{}", hex(&mac.finalize().into_bytes())));
-        }
-        keys
-    }
-
-    /// How long the caller must still wait before trying again, if at all.
-    pub fn wait(&self, keys: &[String]) -> Option<Duration> {
-        let entries = self.entries.lock().expect("throttle lock");
-        let now = Instant::now();
-        keys.iter()
-            .filter_map(|k| entries.get(k))
-            .filter_map(|e| (e.last + delay(e.failures)).checked_duration_since(now))
-            .filter(|d| !d.is_zero())
-            .max()
-    }
-
-    /// Records a failed attempt; returns the wait it now imposes.
-    pub fn fail(&self, keys: &[String]) -> Duration {
-        let mut entries = self.entries.lock().expect("throttle lock");
-        let now = Instant::now();
-        if entries.len() > 10_000 {
-            entries.retain(|_, e| now.duration_since(e.last) < FORGET_AFTER);
-        }
-        let mut wait = Duration::ZERO;
-        for k in keys {
-            let e = entries.entry(k.clone()).or_insert(Entry { failures: 0, last: now });
-            if now.duration_since(e.last) >= FORGET_AFTER {
-                e.failures = 0;
-            }
-            e.failures += 1;
-            e.last = now;
-            wait = wait.max(delay(e.failures));
-        }
-        wait
-    }
-
-    /// A successful sign-in clears the account's count (the client's stays).
-    pub fn succeed(&self, keys: &[String]) {
-        let mut entries = self.entries.lock().expect("throttle lock");
-        for k in keys.iter().filter(|k| k.starts_with("account:")) {
-            entries.remove(k);
-        }
-    }
-}
-
-/// The wait after `failures` failures: none up to the free ones, then 2 s, 4 s, 8 s…
-/// up to 15 minutes.
-fn delay(failures: u32) -> Duration {
-    if failures < FREE_FAILURES {
-        return Duration::ZERO;
-    }
-    let doublings = (failures - FREE_FAILURES).min(16);
-    FIRST_DELAY.saturating_mul(1 << doublings).min(MAX_DELAY)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    .unwrap_or(false))
 }
 
 /// The issuer name authenticator apps show.
@@ -240,33 +156,6 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn delay_starts_after_five_failures_and_doubles() {
-        assert_eq!(delay(4), Duration::ZERO);
-        assert_eq!(delay(5), Duration::from_secs(2));
-        assert_eq!(delay(6), Duration::from_secs(4));
-        assert_eq!(delay(7), Duration::from_secs(8));
-        assert_eq!(delay(100), MAX_DELAY);
-    }
-
-    #[test]
-    fn throttle_counts_accounts_and_clients_apart() {
-        let t = Throttle::default();
-        let ip: IpAddr = "10.0.0.7".parse().unwrap();
-        let a = t.keys("Ana@x.pe", Some(ip));
-        assert!(!a.iter().any(|k| k.contains("10.0.0.7")), "the address itself is never kept");
-        for _ in 0..4 {
-            t.fail(&a);
-        }
-        assert_eq!(t.wait(&a), None);
-        t.fail(&a);
-        assert!(t.wait(&a).is_some());
-        // Another account from the same client waits too; the same account elsewhere too.
-        assert!(t.wait(&t.keys("bea@x.pe", Some(ip))).is_some());
-        assert!(t.wait(&t.keys("ana@x.pe", None)).is_some());
-        assert_eq!(t.wait(&t.keys("bea@x.pe", None)), None);
-    }
 
     #[test]
     fn totp_codes_check_and_recovery_codes_normalise() {

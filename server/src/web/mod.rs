@@ -14,6 +14,7 @@ pub mod export;
 pub mod layout;
 pub mod session;
 pub mod signin;
+pub mod throttle;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;

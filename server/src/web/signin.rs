@@ -6,6 +6,7 @@
 use super::auth::{self, recovery_hash};
 use super::layout::{page, Lang};
 use super::session::{self, check_form, csrf_token, pending_user};
+use super::throttle::Factor;
 use crate::AppState;
 use app::db::{accounts, audit};
 use app::domain::Email;
@@ -155,6 +156,14 @@ fn too_many(lang: Lang, wait: std::time::Duration) -> String {
     }
 }
 
+fn busy(lang: Lang) -> String {
+    lang.t(
+        "Hay muchas personas entrando a la vez. Inténtalo de nuevo en unos segundos.",
+        "Many people are signing in at once. Try again in a few seconds.",
+    )
+    .to_string()
+}
+
 fn with_retry_after(mut response: Response, wait: std::time::Duration) -> Response {
     if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
         response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -176,12 +185,23 @@ pub async fn submit(
     }
     let next = safe_next(f.next.as_deref());
     let csrf = csrf_token(&session).await;
-    let keys = state.throttle.keys(&f.email, client);
-    if let Some(wait) = state.throttle.wait(&keys) {
-        let r =
-            signin_page(lang, &csrf, &next, &f.email, Some(too_many(lang, wait)), None, StatusCode::TOO_MANY_REQUESTS);
-        return with_retry_after(r, wait);
-    }
+    // Reserved before the database, Argon2 and the audit: parallel attempts count each
+    // other, and no more than the free ones reach the password check.
+    let attempt = match state.throttle.reserve(&f.email, client, Factor::Password) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let r = signin_page(
+                lang,
+                &csrf,
+                &next,
+                &f.email,
+                Some(too_many(lang, wait)),
+                None,
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+            return with_retry_after(r, wait);
+        }
+    };
     let user = match Email::parse(&f.email) {
         // A disabled account, or one with no password of her own yet, is checked against
         // the decoy like an unknown email: same answer, same time.
@@ -191,12 +211,21 @@ pub async fn submit(
         },
         Err(_) => None,
     };
-    let ok = auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = match auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await {
+        Ok(ok) => ok,
+        Err(auth::Busy) => {
+            // Not her fault: the attempt is given back, and she is asked to retry.
+            state.throttle.succeed(attempt);
+            let wait = std::time::Duration::from_secs(2);
+            let r = signin_page(lang, &csrf, &next, &f.email, Some(busy(lang)), None, StatusCode::TOO_MANY_REQUESTS);
+            return with_retry_after(r, wait);
+        }
+    };
     let Some(user) = user.filter(|_| ok) else {
+        let wait = state.throttle.fail(attempt);
         if let Err(e) = audit::audit(&state.pool, &typed_actor(&f.email), "signin.failed", "", "password").await {
             return super::internal_error(e.into());
         }
-        let wait = state.throttle.fail(&keys);
         let (message, status) = if wait.is_zero() {
             (wrong(lang), StatusCode::UNAUTHORIZED)
         } else {
@@ -205,7 +234,7 @@ pub async fn submit(
         let r = signin_page(lang, &csrf, &next, &f.email, Some(message), None, status);
         return if wait.is_zero() { r } else { with_retry_after(r, wait) };
     };
-    state.throttle.succeed(&keys);
+    state.throttle.succeed(attempt);
     let result = if user.totp_secret.is_some() {
         session::await_second_factor(&session, user.id)
             .await
@@ -278,11 +307,13 @@ pub async fn second_factor_submit(
         Ok(_) => return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response(),
         Err(e) => return super::internal_error(e.into()),
     };
-    let keys = state.throttle.keys(&user.email, client);
-    if let Some(wait) = state.throttle.wait(&keys) {
-        let r = second_factor_page(lang, &csrf, &next, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
-        return with_retry_after(r, wait);
-    }
+    let attempt = match state.throttle.reserve(&user.email, client, Factor::SecondStep) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let r = second_factor_page(lang, &csrf, &next, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
+            return with_retry_after(r, wait);
+        }
+    };
     let secret = user.totp_secret.clone().unwrap_or_default();
     let ok = if f.code.chars().filter(char::is_ascii_digit).count() == 6 && f.code.trim().len() <= 7 {
         match auth::totp_step(&secret, &user.email, &f.code) {
@@ -302,11 +333,11 @@ pub async fn second_factor_submit(
         if let Err(e) = audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await {
             return super::internal_error(e.into());
         }
-        state.throttle.fail(&keys);
+        state.throttle.fail(attempt);
         let message = lang.t("El código no es válido.", "That code is not valid.").to_string();
         return second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED);
     }
-    state.throttle.succeed(&keys);
+    state.throttle.succeed(attempt);
     if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await {
         return super::internal_error(e.into());
     }

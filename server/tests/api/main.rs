@@ -20,4 +20,5 @@ mod pages;
 mod privacy;
 mod release;
 mod responses;
+mod signin_throttle;
 mod survey;

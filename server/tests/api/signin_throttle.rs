@@ -1,0 +1,66 @@
+//! The sign-in throttle under concurrency and across factors (issue 17, points 1 and 2):
+//! parallel wrong passwords never all reach Argon2, a right password never resets the
+//! guessing of second-step codes, and a stranger's failures on one account lock no one
+//! else out, though every client comes from the same address (a reverse proxy's).
+
+use crate::helpers::{spawn_app, STAFF_PASSWORD};
+
+#[tokio::test]
+async fn sixty_four_parallel_wrong_passwords_reach_the_check_five_times() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let client = app.browser();
+    let csrf = app.csrf_of(&client, "/signin").await;
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..64 {
+        let request = client.post(app.url("/signin")).form(&[
+            ("email", "sup@digna.test".to_string()),
+            ("password", format!("contraseña equivocada {i}")),
+            ("csrf", csrf.clone()),
+        ]);
+        sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    let statuses = sends.join_all().await;
+    let checked = statuses.iter().filter(|s| **s == 401).count() + statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(checked, 64, "{statuses:?}");
+    let failed = app.count("SELECT COUNT(*) FROM admin_audit WHERE action = 'signin.failed'").await;
+    assert!(failed <= 5, "{failed} attempts reached the password check");
+    assert!(statuses.iter().filter(|s| **s == 429).count() >= 59, "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_right_password_does_not_reset_the_guessing_of_codes() {
+    let app = spawn_app().await;
+    let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
+    let secret = server::web::auth::new_totp_secret();
+    app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
+    let client = app.browser();
+    assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
+    let right = server::web::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
+    let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
+    for _ in 0..5 {
+        assert_eq!(app.second_step(&client, &wrong).await.status(), 401);
+    }
+    // The right password again (a new first step), then a sixth wrong code: still waiting.
+    assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
+    let resp = app.second_step(&client, &wrong).await;
+    assert_eq!(resp.status(), 429);
+    assert!(resp.headers().contains_key("retry-after"));
+    let guesses = "SELECT COUNT(*) FROM admin_audit WHERE action = 'signin.failed' AND detail = 'second step'";
+    assert_eq!(app.count(guesses).await, 5);
+}
+
+#[tokio::test]
+async fn a_strangers_failures_on_another_account_from_the_proxys_address_lock_no_one_else_out() {
+    let app = spawn_app().await;
+    app.add_user("admin@digna.test", "supervisor", &[], &[]).await;
+    // Every client of this test comes from 127.0.0.1, as all do behind Caddy or nginx.
+    for i in 0..20 {
+        let resp = app.sign_in_with(&app.browser(), "x@y.pe", &format!("adivinando {i}")).await;
+        assert!([401, 429].contains(&resp.status().as_u16()));
+    }
+    let resp = app.sign_in_with(&app.browser(), "x@y.pe", "una más").await;
+    assert_eq!(resp.status(), 429, "the attacked account waits");
+    let resp = app.sign_in_with(&app.browser(), "admin@digna.test", STAFF_PASSWORD).await;
+    assert_eq!(resp.status(), 303, "she signs in");
+}
