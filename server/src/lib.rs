@@ -117,6 +117,7 @@ pub fn command_line_actor() -> String {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let hsts = state.secure_cookies;
     Router::new()
         .nest("/api/v1", api::router())
         .merge(web::router(state.sessions.clone(), state.secure_cookies))
@@ -126,6 +127,31 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+        .layer(axum::middleware::map_response(move |r| security_headers(r, hsts)))
+}
+
+/// Headers every response carries, the kiosk's and the API's included: no other site may
+/// frame a page (a framed kiosk could be overlaid to read her taps) or be the target of
+/// its forms, and, where Digna is reached over HTTPS, browsers are told to keep to it.
+/// A header a handler set itself is kept.
+async fn security_headers(mut response: axum::response::Response, hsts: bool) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let headers = response.headers_mut();
+    let defaults = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    for (name, value) in defaults {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if hsts {
+        headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static("max-age=31536000"));
+    }
+    response
 }
 
 /// The server, bound to its address (port 0 in tests) but not yet serving.
