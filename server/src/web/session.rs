@@ -87,11 +87,80 @@ pub async fn csrf_token(session: &Session) -> String {
     token
 }
 
+/// The cookie that carries the sign-in form's token for a browser without a session:
+/// a session (and its row in the database) is made only when she signs in, so that
+/// anyone loading the sign-in page writes nothing.
+pub const SIGNIN_COOKIE: &str = "digna_signin";
+
+/// The key that signs sign-in tokens: this process's own (a restart asks a half-filled
+/// sign-in form to be reloaded).
+fn signin_key() -> &'static [u8; 32] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut key = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        key
+    })
+}
+
+fn signin_mac(nonce: &str) -> String {
+    use hmac::Mac;
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(signin_key()).expect("any key length");
+    mac.update(nonce.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The sign-in form's token: the session's, if she has one; otherwise a fresh signed
+/// token, `true` meaning it must also be set as [`SIGNIN_COOKIE`] (nothing is stored).
+pub async fn signin_token(session: &Session) -> (String, bool) {
+    match session.get::<String>(CSRF).await {
+        Ok(Some(token)) => (token, false),
+        _ => {
+            let nonce = random_token();
+            let mac = signin_mac(&nonce);
+            (format!("{nonce}.{mac}"), true)
+        }
+    }
+}
+
+/// The `Set-Cookie` value that carries a sign-in token: for the sign-in forms only,
+/// HttpOnly, SameSite=Strict, an hour.
+pub fn signin_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SIGNIN_COOKIE}={token}; Path=/signin; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+}
+
+/// The sign-in form: accepted with the session's token, or with a signed token that the
+/// form and the [`SIGNIN_COOKIE`] both carry; and only from this site.
+pub async fn check_signin_form(session: &Session, headers: &HeaderMap, token: &str) -> Result<(), Response> {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == SIGNIN_COOKIE)
+        .map(|(_, value)| value.to_string());
+    let signed = token.split_once('.').is_some_and(|(nonce, mac)| same_secret(&signin_mac(nonce), mac));
+    if signed && cookie.is_some_and(|c| same_secret(&c, token)) {
+        return if from_this_site(headers) { Ok(()) } else { Err(refused()) };
+    }
+    check_form(session, headers, token).await
+}
+
 /// A form is accepted only with the session's token, and only from this site when the
 /// browser says where it came from.
 pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> Result<(), Response> {
     let expected = session.get::<String>(CSRF).await.ok().flatten();
-    let same_token = expected.is_some_and(|e| same_secret(&e, token));
+    if expected.is_some_and(|e| same_secret(&e, token)) && from_this_site(headers) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
+}
+
+/// Whether the browser says the form came from this site (or says nothing).
+fn from_this_site(headers: &HeaderMap) -> bool {
     let cross_site =
         headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()).is_some_and(|v| v != "same-origin" && v != "none");
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -105,19 +174,19 @@ pub async fn check_form(session: &Session, headers: &HeaderMap, token: &str) -> 
         }
         _ => false,
     };
-    if same_token && !cross_site && !foreign_origin {
-        Ok(())
-    } else {
-        Err((
-            StatusCode::FORBIDDEN,
-            [(header::CACHE_CONTROL, "no-store")],
-            "Formulario rechazado: no fue enviado desde esta página de Digna, o la sesión cambió. \
+    !cross_site && !foreign_origin
+}
+
+fn refused() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CACHE_CONTROL, "no-store")],
+        "Formulario rechazado: no fue enviado desde esta página de Digna, o la sesión cambió. \
              Vuelve atrás, recarga la página e inténtalo de nuevo.\n\
              Form refused: it was not sent from this Digna page, or the session changed. \
              Go back, reload the page and try again.",
-        )
-            .into_response())
-    }
+    )
+        .into_response()
 }
 
 /// A signed-in staff member, with the stations she may see. Extracting it enforces

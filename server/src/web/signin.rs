@@ -89,13 +89,21 @@ fn lang_of(q: &SignInQuery) -> Lang {
     Lang::parse(q.lang.as_deref().unwrap_or("es"))
 }
 
-pub async fn form(session: Session, Query(q): Query<SignInQuery>) -> Response {
+pub async fn form(State(state): State<AppState>, session: Session, Query(q): Query<SignInQuery>) -> Response {
     let lang = lang_of(&q);
-    let csrf = csrf_token(&session).await;
+    // No session is made for a visit to this page: the token travels in a cookie of its
+    // own until she signs in.
+    let (csrf, as_cookie) = session::signin_token(&session).await;
     let notice = q.password_set.is_some().then(|| {
         lang.t("Tu contraseña quedó guardada. Ya puedes entrar.", "Your password is saved. You may sign in now.")
     });
-    signin_page(lang, &csrf, &safe_next(q.next.as_deref()), "", None, notice, StatusCode::OK)
+    let mut r = signin_page(lang, &csrf, &safe_next(q.next.as_deref()), "", None, notice, StatusCode::OK);
+    if as_cookie {
+        if let Ok(cookie) = session::signin_cookie(&csrf, state.secure_cookies).parse() {
+            r.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    r
 }
 
 fn signin_page(
@@ -180,7 +188,7 @@ pub async fn submit(
     Form(f): Form<SignInForm>,
 ) -> Response {
     let lang = lang_of(&q);
-    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
+    if let Err(refused) = session::check_signin_form(&session, &headers, &f.csrf).await {
         return refused;
     }
     let next = safe_next(f.next.as_deref());

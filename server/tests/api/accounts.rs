@@ -294,3 +294,36 @@ async fn a_crafted_next_never_sends_her_to_another_site() {
         assert_eq!(location(&resp), "/dashboard", "{next}");
     }
 }
+
+#[tokio::test]
+async fn visits_to_the_sign_in_page_write_no_session_and_its_form_still_works() {
+    let app = spawn_app().await;
+    app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
+    let before = app.count("SELECT COUNT(*) FROM tower_sessions").await;
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let request = app.client.get(app.url("/signin"));
+        sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    assert!(sends.join_all().await.iter().all(|s| *s == 200));
+    assert_eq!(app.count("SELECT COUNT(*) FROM tower_sessions").await, before, "1,000 visits, no session row");
+    // The form's token travels in a cookie of its own, for the sign-in forms only.
+    let client = app.browser();
+    let resp = client.get(app.url("/signin")).send().await.unwrap();
+    let cookie = resp.headers().get(SET_COOKIE).expect("a sign-in cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("digna_signin=") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict") && cookie.contains("Path=/signin"), "{cookie}");
+    let html = resp.text().await.unwrap();
+    let csrf = form_token(&html).unwrap();
+    // Without the cookie, or with another token, the form is refused.
+    let form = |token: &str| {
+        [("email", "sup@digna.test".to_string()), ("password", STAFF_PASSWORD.to_string()), ("csrf", token.to_string())]
+    };
+    let resp = app.browser().post(app.url("/signin")).form(&form(&csrf)).send().await.unwrap();
+    assert_eq!(resp.status(), 403, "the token without its cookie");
+    let forged = format!("{}.{}", "a".repeat(43), "0".repeat(64));
+    assert_eq!(client.post(app.url("/signin")).form(&form(&forged)).send().await.unwrap().status(), 403);
+    let resp = client.post(app.url("/signin")).form(&form(&csrf)).send().await.unwrap();
+    assert_eq!(resp.status(), 303, "with both, she signs in");
+    assert_eq!(app.count("SELECT COUNT(*) FROM tower_sessions").await, before + 1, "her session, only");
+}

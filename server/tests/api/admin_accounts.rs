@@ -68,7 +68,18 @@ async fn invite(app: &TestApp, admin: &reqwest::Client, email: &str, role: &str,
 async fn set_password(app: &TestApp, token: &str, password: &str, again: &str) -> reqwest::Response {
     let client = app.browser();
     let path = format!("/invite/{token}");
-    let csrf = app.csrf_of(&client, "/signin").await;
+    // The link's own page gives the form's token; for an unknown, used or expired link,
+    // whose page has no form, any token of the session does (the link is what is refused).
+    let csrf = match app.browser().get(app.url(&path)).send().await.expect("request").text().await {
+        Ok(html) if crate::helpers::form_token(&html).is_some() => app.csrf_of(&client, &path).await,
+        _ => {
+            // A failed sign-in gives the browser a session, and its page the session's token.
+            let signin = app.csrf_of(&client, "/signin").await;
+            let form = [("email", "nadie@digna.test"), ("password", "no importa"), ("csrf", signin.as_str())];
+            let html = client.post(app.url("/signin")).form(&form).send().await.expect("request").text().await;
+            crate::helpers::form_token(&html.expect("body")).expect("a session's token")
+        }
+    };
     client
         .post(app.url(&path))
         .form(&[("csrf", csrf.as_str()), ("password", password), ("confirm", again)])
