@@ -4,10 +4,12 @@
 // cache and the old caches are deleted.
 //
 // It answers only GET requests for the kiosk's shell, its files and the two API
-// answers the kiosk needs to start (the survey and the tablet's configuration):
-// network first, the last good copy when the network fails. Every other request,
-// and every POST above all (answers are queued and delivered by the page), goes to
-// the network untouched.
+// answers the kiosk needs to start (the survey and the tablet's configuration). The
+// shell and those answers: network first, the last good copy when the network fails.
+// The build's files (code, styles, icons, recordings): from the cache, fetched once at
+// install, so that no request during a visit tells a proxy's log which screen or
+// language she is on. Every other request, and every POST above all (answers are
+// queued and delivered by the page), goes to the network untouched.
 
 const BUILD_ID = "__DIGNA_BUILD_ID__";
 const PRECACHE = __DIGNA_PRECACHE__;
@@ -64,9 +66,19 @@ self.addEventListener("fetch", (event) => {
   } else if (API.has(url.pathname)) {
     event.respondWith(networkFirst(request, url.href));
   } else if (precached.has(url.pathname)) {
-    event.respondWith(networkFirst(request, new URL(url.pathname, url.origin).href));
+    event.respondWith(cacheFirst(request, new URL(url.pathname, url.origin).href));
   }
 });
+
+/** The kept copy of a file of this build; the network only for one not kept yet. */
+async function cacheFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(key, { ignoreVary: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(key, response.clone());
+  return response;
+}
 
 /**
  * The network's answer, kept for later when it is good; the kept copy when the

@@ -9,13 +9,17 @@ use leptos::prelude::LeptosOptions;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-/// Files the service worker keeps for a restart without network, besides the pkg folder.
-const SHELL: [&str; 5] = ["/kiosk", "/favicon.ico", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"];
+/// Files the service worker keeps for a restart without network, besides the pkg folder
+/// and the recordings.
+const SHELL: [&str; 6] =
+    ["/kiosk", "/favicon.ico", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png", "/audio/index.json"];
 
-/// The build id (a hash of every file of the pkg folder) and the URLs to precache.
+/// The build id (a hash of every file of the pkg folder and of the recordings) and the
+/// URLs to precache: every file a visit may need, so that none is fetched during one.
 pub fn build_manifest(site_root: &Path, pkg_dir: &str) -> (String, Vec<String>) {
     let mut files = Vec::new();
     collect(&site_root.join(pkg_dir), &mut files);
+    collect(&site_root.join("audio"), &mut files);
     files.sort();
     let mut hasher = Sha256::new();
     let mut urls: Vec<String> = SHELL.iter().map(|s| s.to_string()).collect();
@@ -52,18 +56,29 @@ pub fn render(template: &str, build_id: &str, urls: &[String]) -> String {
     template.replace("__DIGNA_BUILD_ID__", build_id).replace("__DIGNA_PRECACHE__", &list)
 }
 
+/// The service worker of a site root, rendered once: the site does not change while Digna
+/// runs (a new release restarts it), and hashing every file per request would let
+/// anyone keep the server busy.
+fn rendered(root: std::path::PathBuf, pkg: String) -> Option<std::sync::Arc<String>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static RENDERED: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<String>>>> = OnceLock::new();
+    let cache = RENDERED.get_or_init(Default::default);
+    if let Some(body) = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&root) {
+        return Some(body.clone());
+    }
+    let template = std::fs::read_to_string(root.join("sw-template.js")).ok()?;
+    let (id, urls) = build_manifest(&root, &pkg);
+    let body = Arc::new(render(&template, &id, &urls));
+    cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(root, body.clone());
+    Some(body)
+}
+
 pub async fn handler(State(options): State<LeptosOptions>) -> Response {
     let root = Path::new(options.site_root.as_ref()).to_path_buf();
     let pkg = options.site_pkg_dir.to_string();
-    let rendered = tokio::task::spawn_blocking(move || {
-        let template = std::fs::read_to_string(root.join("sw-template.js")).ok()?;
-        let (id, urls) = build_manifest(&root, &pkg);
-        Some(render(&template, &id, &urls))
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some(body) = rendered else {
+    let rendered = tokio::task::spawn_blocking(move || rendered(root, pkg)).await.ok().flatten();
+    let Some(body) = rendered.map(|b| b.as_str().to_string()) else {
         return (StatusCode::NOT_FOUND, "no service worker in this build").into_response();
     };
     let mut resp = body.into_response();
@@ -95,5 +110,23 @@ mod tests {
         assert_ne!(id1, id2, "a new release gets a new cache");
         let out = render("const V='__DIGNA_BUILD_ID__'; const F=__DIGNA_PRECACHE__;", &id2, &urls);
         assert!(out.contains(&id2) && out.contains("\"/pkg/digna.wasm\""), "{out}");
+    }
+
+    #[test]
+    fn recordings_are_precached_and_the_worker_is_rendered_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("pkg")).unwrap();
+        std::fs::create_dir_all(dir.path().join("audio/qu")).unwrap();
+        std::fs::write(dir.path().join("pkg/digna.wasm"), b"wasm v1").unwrap();
+        std::fs::write(dir.path().join("audio/qu/respect.ogg"), b"ogg").unwrap();
+        std::fs::write(dir.path().join("sw-template.js"), "'__DIGNA_BUILD_ID__' __DIGNA_PRECACHE__").unwrap();
+        let (_, urls) = build_manifest(dir.path(), "pkg");
+        for url in ["/audio/qu/respect.ogg", "/audio/index.json"] {
+            assert!(urls.contains(&url.to_string()), "{url} in {urls:?}");
+        }
+        let first = rendered(dir.path().to_path_buf(), "pkg".into()).unwrap();
+        std::fs::write(dir.path().join("pkg/digna.wasm"), b"wasm v2").unwrap();
+        let second = rendered(dir.path().to_path_buf(), "pkg".into()).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &second), "not hashed again");
     }
 }
