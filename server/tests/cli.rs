@@ -614,3 +614,42 @@ fn release_runs_now_and_prints_pools_never_responses() {
         "197 7"
     );
 }
+
+/// Every file and folder below `dir` whose mode lets its group or others in.
+#[cfg(unix)]
+fn open_to_others(dir: &std::path::Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let mode = entry.metadata().unwrap().permissions().mode();
+        if mode & 0o077 != 0 {
+            found.push(format!("{} {:o}", entry.path().display(), mode & 0o777));
+        }
+        if entry.path().is_dir() {
+            found.extend(open_to_others(&entry.path()));
+        }
+    }
+    found
+}
+
+#[cfg(unix)]
+#[test]
+fn every_file_digna_writes_is_its_owners_only() {
+    let cli = Cli::new();
+    cli.ok(&["seed-demo"]);
+    // The key, as the server makes it at its first start.
+    let _ = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let out = cli.dir.path().join("backups").join("copy.db");
+    cli.ok(&["backup", "--out", out.to_str().unwrap()]);
+    let zip = cli.dir.path().join("exports").join("all.zip");
+    std::fs::create_dir_all(zip.parent().unwrap()).ok();
+    let month = chrono::Utc::now().format("%Y-%m").to_string();
+    let first = format!("{month}-01");
+    let _ = cli.run(&["export", "--out", zip.to_str().unwrap(), "--from", &first, "--to", &first]);
+    assert!(out.is_file() && out.with_extension("key").is_file());
+    let open = open_to_others(cli.dir.path());
+    // The test's own temporary folder and the exports folder it made are not Digna's.
+    let open: Vec<_> =
+        open.into_iter().filter(|f| !f.starts_with(&format!("{} ", zip.parent().unwrap().display()))).collect();
+    assert!(open.is_empty(), "readable by others: {open:?}");
+}
