@@ -1,5 +1,6 @@
 //! The `digna` command line, run as a user would, against a temporary database.
 
+use chrono::Datelike;
 use std::process::{Command, Output};
 
 struct Cli {
@@ -289,20 +290,24 @@ fn export_writes_a_zip_and_refuses_bad_arguments_precisely() {
     cli.ok(&["seed-demo"]);
     let out = cli.dir.path().join("demo.zip");
     let out_s = out.to_str().unwrap();
-    let today = std::process::Command::new("date").arg("+%Y-%m-%d").output().unwrap();
-    let today = String::from_utf8(today.stdout).unwrap().trim().to_string();
-    let printed =
-        cli.ok(&["export", "--out", out_s, "--region", "Lima Centro", "--from", "2000-01-01", "--to", &today]);
+    let today = chrono::Utc::now().date_naive();
+    let year_ago = (today - chrono::Duration::days(365)).to_string();
+    let today = today.to_string();
+    let printed = cli.ok(&["export", "--out", out_s, "--region", "Lima Centro", "--from", &year_ago, "--to", &today]);
     assert!(printed.contains("Exported") && printed.contains("SHA-256 of the ZIP"), "{printed}");
     assert!(std::fs::metadata(&out).unwrap().len() > 1000);
     for (args, expected) in [
         (vec!["--from", "2026-13-01", "--to", "2026-12-31"], "--from"),
         (vec!["--from", "2026-05-01", "--to", "2026-01-31"], "is after"),
-        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--station", "NOPE-9"], "no station has code"),
-        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--region", "Atlantis"], "no station is in region"),
-        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--format", "pdf"], "not a format"),
-        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--unit", "day"], "not a unit"),
-        (vec!["--from", "2026-01-01", "--to", "2026-01-31", "--version", "7"], "not published"),
+        (vec!["--from", &year_ago, "--to", &today, "--station", "NOPE-9"], "no station has code"),
+        (vec!["--from", &year_ago, "--to", &today, "--region", "Atlantis"], "no station is in region"),
+        (vec!["--from", &year_ago, "--to", &today, "--format", "pdf"], "not a format"),
+        (vec!["--from", &year_ago, "--to", &today, "--unit", "day"], "not a unit"),
+        (vec!["--from", &year_ago, "--to", &today, "--version", "7"], "not published"),
+        (vec!["--from", "2000-01-01", "--to", &today], "at most 60 months"),
+        (vec!["--from", "+262143-01-01", "--to", "+262143-12-31"], "--from"),
+        (vec!["--from", &today, "--to", "9999-12-31"], "at most 60 months"),
+        (vec!["--from", "2001-01-01", "--to", "2001-12-31"], "before the first answers were released"),
     ] {
         let mut all = vec!["export", "--out", out_s];
         all.extend(args);
@@ -317,9 +322,12 @@ fn open_data_spends_its_budget_and_the_cap_refuses() {
     cli.ok(&["seed-demo"]);
     let out = cli.dir.path().join("open.zip");
     let out_s = out.to_str().unwrap();
-    let args = |eps: &'static str| {
-        vec!["export", "open-data", "--out", out_s, "--from", "2026-01-01", "--to", "2026-02-28", "--epsilon", eps]
-    };
+    // The month before this one and this one: the demo's last weeks.
+    let today = chrono::Utc::now().date_naive();
+    let from = (today.with_day(1).unwrap() - chrono::Duration::days(1)).with_day(1).unwrap().to_string();
+    let to = today.to_string();
+    let args =
+        |eps: &'static str| vec!["export", "open-data", "--out", out_s, "--from", &from, "--to", &to, "--epsilon", eps];
     let printed = cli.ok(&args("2.5"));
     assert!(printed.contains("ε = 2.5") && printed.contains("δ = 0"), "{printed}");
     let err = cli.fails(&args("1"));
@@ -418,8 +426,10 @@ fn serve_speaks_https_when_given_a_certificate() {
     assert_eq!(String::from_utf8_lossy(&https.stdout), "200", "HTTPS answers");
     assert_ne!(String::from_utf8_lossy(&plain.stdout), "200", "plain HTTP does not");
     let headers = String::from_utf8_lossy(&signin.stdout).to_lowercase();
-    let cookie = headers.lines().find(|l| l.starts_with("set-cookie: digna_staff=")).unwrap_or_default().to_string();
+    // (The sign-in page's own token cookie: a session is made only at sign-in.)
+    let cookie = headers.lines().find(|l| l.starts_with("set-cookie: digna_signin=")).unwrap_or_default().to_string();
     assert!(cookie.contains("; secure") && cookie.contains("httponly"), "{headers}");
+    assert!(headers.contains("strict-transport-security: max-age="), "HTTPS is kept to: {headers}");
 
     let err = cli.fails(&["serve", "--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"]);
     assert!(err.contains("cannot load the TLS certificate"), "{err}");

@@ -28,6 +28,17 @@ pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u
     Ok(done.rows_affected())
 }
 
+/// The Monday of the first week any response was released under (from the roll-ups,
+/// which retention keeps); `None` before the first release.
+pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let week =
+        sqlx::query_scalar!(r#"SELECT MIN(iso_week) AS "week?: String" FROM response_rollups"#).fetch_one(pool).await?;
+    Ok(week.and_then(|w| {
+        let (year, week) = w.split_once("-W")?;
+        NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, chrono::Weekday::Mon)
+    }))
+}
+
 /// How many released responses carry a week before `cutoff` (what a purge would delete).
 pub async fn responses_before(pool: &SqlitePool, cutoff: &str) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses WHERE iso_week < ?"#, cutoff)

@@ -78,12 +78,22 @@ fn whole_months(from: &str, to: &str) -> anyhow::Result<(chrono::NaiveDate, chro
     Ok((start, end))
 }
 
+/// Refuses a period that `export::period_problem` refuses, before anything is read.
+async fn period_allowed(pool: &sqlx::SqlitePool, from: chrono::NaiveDate, to: chrono::NaiveDate) -> anyhow::Result<()> {
+    let first = app::db::maintenance::first_release_day(pool).await?;
+    match crate::export::period_problem(from, to, chrono::Utc::now().date_naive(), first) {
+        Some((_, english)) => anyhow::bail!("--from/--to: {english}"),
+        None => Ok(()),
+    }
+}
+
 pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow::Result<()> {
     use crate::export::{self, ExportRequest, Formats, UnitName};
     let (Some(out), Some(from_text), Some(to_text)) = (args.out.clone(), args.from.clone(), args.to.clone()) else {
         anyhow::bail!("digna export needs --out FILE.zip, --from DATE and --to DATE (or the open-data subcommand)");
     };
     let (from, to) = whole_months(&from_text, &to_text)?;
+    period_allowed(pool, from, to).await?;
     let formats = Formats::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
     let unit = match args.unit.trim() {
         "month" => UnitName::Month,
@@ -170,6 +180,7 @@ pub(super) async fn run_open_data(
 ) -> anyhow::Result<()> {
     use crate::open_data::{self, OpenDataRequest};
     let (from, to) = whole_months(&args.from, &args.to)?;
+    period_allowed(pool, from, to).await?;
     let epsilon: app::dp::Epsilon = match &args.epsilon {
         None => default_epsilon,
         Some(e) => e.parse().map_err(|err| anyhow::anyhow!("--epsilon {e:?}: {err}"))?,

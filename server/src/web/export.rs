@@ -191,6 +191,13 @@ async fn render_form(
     r
 }
 
+/// Why the period cannot be exported (`export::period_problem`), against today and the
+/// first release; a database error is no reason to refuse (the export reads it again).
+async fn period_problem(state: &AppState, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Option<(String, String)> {
+    let first = app::db::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
+    export::period_problem(from, to, chrono::Utc::now().date_naive(), first)
+}
+
 fn month(v: Option<&String>) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(&format!("{}-01", v?.trim()), "%Y-%m-%d").ok()
 }
@@ -244,7 +251,16 @@ pub async fn start(
     chosen.dedup_by(|a, b| a.id == b.id);
     let (from, to) = (month(value("from")), month(value("to")));
     let (from, to) = match (from, to) {
-        (Some(f), Some(t)) if f <= t => (export::month_start(f), export::month_end(t)),
+        (Some(f), Some(t)) if f <= t => {
+            let (from, to) = (export::month_start(f), export::month_end(t));
+            if let Some((es, en)) = period_problem(&state, from, to).await {
+                errors.push(match lang {
+                    Lang::Es => es,
+                    Lang::En => en,
+                });
+            }
+            (from, to)
+        }
         (Some(_), Some(_)) => {
             errors.push(lang.t("El mes inicial es posterior al final.", "The first month is after the last.").into());
             (chrono::NaiveDate::MIN, chrono::NaiveDate::MIN)
@@ -562,7 +578,16 @@ pub async fn open_data_release(
         errors.push(lang.t("Elige al menos una región.", "Choose at least one region.").into());
     }
     let (from, to) = match (month(value("from")), month(value("to"))) {
-        (Some(f), Some(t)) if f <= t => (export::month_start(f), export::month_end(t)),
+        (Some(f), Some(t)) if f <= t => {
+            let (from, to) = (export::month_start(f), export::month_end(t));
+            if let Some((es, en)) = period_problem(&state, from, to).await {
+                errors.push(match lang {
+                    Lang::Es => es,
+                    Lang::En => en,
+                });
+            }
+            (from, to)
+        }
         _ => {
             errors.push(
                 lang.t(

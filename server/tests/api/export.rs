@@ -267,7 +267,7 @@ async fn a_researcher_exports_her_region_in_the_background_and_downloads_the_zip
     stations_with_answers(&app).await;
     let client = researcher(&app, "res@digna.test", &["Lima Centro"]).await;
     let csrf = app.csrf_of(&client, "/export").await;
-    let (from, to) = (month_text(-40), month_text(10));
+    let (from, to) = (month_text(-40), month_text(0));
     let form = |items: &[&str]| {
         let mut f: Vec<(String, String)> = items.iter().map(|i| ("item".to_string(), i.to_string())).collect();
         f.extend(
@@ -276,6 +276,19 @@ async fn a_researcher_exports_her_region_in_the_background_and_downloads_the_zip
         );
         f
     };
+    // A period past this month, or of over 60 months: refused before anything is read.
+    for (from, to, says) in [
+        ("2000-01", to.as_str(), "como máximo 60 meses"),
+        (from.as_str(), "9999-12", "como máximo 60 meses"),
+        (to.as_str(), month_text(40).as_str(), "termina después de este mes"),
+    ] {
+        let mut f = form(&["r:Lima Centro"]);
+        f.retain(|(k, _)| k != "from" && k != "to");
+        f.extend([("from".to_string(), from.to_string()), ("to".to_string(), to.to_string())]);
+        let resp = client.post(app.url("/export")).form(&f).send().await.unwrap();
+        assert_eq!(resp.status(), 422, "{from}..{to}");
+        assert!(resp.text().await.unwrap().contains(says), "{from}..{to}: {says}");
+    }
     // Outside her scope: refused with a reason, no job.
     let resp = client.post(app.url("/export")).form(&form(&["r:Lima Sur"])).send().await.unwrap();
     assert_eq!(resp.status(), 422);
