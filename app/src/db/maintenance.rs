@@ -29,10 +29,14 @@ pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u
 }
 
 /// The Monday of the first week any response was released under (from the roll-ups,
-/// which retention keeps); `None` before the first release.
+/// which retention keeps, or the rows); `None` before the first release.
 pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let week =
-        sqlx::query_scalar!(r#"SELECT MIN(iso_week) AS "week?: String" FROM response_rollups"#).fetch_one(pool).await?;
+    let week = sqlx::query_scalar!(
+        r#"SELECT MIN(week) AS "week?: String" FROM (
+             SELECT MIN(iso_week) AS week FROM response_rollups UNION ALL SELECT MIN(iso_week) FROM responses)"#
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(week.and_then(|w| {
         let (year, week) = w.split_once("-W")?;
         NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, chrono::Weekday::Mon)
