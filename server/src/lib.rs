@@ -204,6 +204,7 @@ impl Application {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         web::spawn_session_cleanup(self.state.sessions.clone());
         retention::spawn_daily(self.state.pool.clone());
+        web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
         release::spawn_scheduler(self.state.pool.clone(), self.state.seal.clone(), self.state.release_rule());
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.

@@ -48,8 +48,12 @@ struct Job {
 #[derive(Clone)]
 enum JobState {
     Running,
-    Done { path: PathBuf, summary: Box<ExportSummary> },
-    Failed(String),
+    Done {
+        path: PathBuf,
+        summary: Box<ExportSummary>,
+    },
+    /// The cause is in the server's log, never on the page.
+    Failed,
 }
 
 impl Jobs {
@@ -65,7 +69,7 @@ impl Jobs {
     }
 
     /// Forgets jobs older than [`KEEP_FOR`] and deletes their files.
-    fn sweep(&self) {
+    pub fn sweep(&self) {
         let mut jobs = self.inner.lock().expect("jobs lock");
         jobs.retain(|_, j| {
             let keep = j.started.elapsed() < KEEP_FOR;
@@ -326,7 +330,7 @@ pub async fn start(
                 Ok(summary) => JobState::Done { path: path.clone(), summary: Box::new(summary) },
                 Err(e) => {
                     tracing::error!("export failed: {e:#}");
-                    JobState::Failed(format!("{e:#}"))
+                    JobState::Failed
                 }
             }
         });
@@ -386,9 +390,16 @@ pub async fn job(
                 .into_any(),
             )
         }
-        JobState::Failed(e) => (
+        JobState::Failed => (
             false,
-            view! { <p class="form-error" role="alert">{format!("{}: {e}", lang.t("La exportación falló", "The export failed"))}</p> }
+            view! {
+                <p class="form-error" role="alert">
+                    {lang.t(
+                        "La exportación falló. Inténtalo de nuevo; si vuelve a fallar, avisa a quien administra Digna: la causa quedó en el registro del servidor.",
+                        "The export failed. Try again; if it fails again, tell whoever runs Digna: the cause is in the server's log.",
+                    )}
+                </p>
+            }
                 .into_any(),
         ),
     };
@@ -464,6 +475,33 @@ pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): R
 }
 
 /// The shared job registry.
+/// Deletes what earlier runs left in `dir` (jobs live in memory: a ZIP there at start
+/// belongs to no job) and, later, files older than an hour; runs at start and hourly,
+/// with the sweep of finished jobs.
+pub fn spawn_cleanup(jobs: Arc<Jobs>, dir: PathBuf) {
+    remove_older_than(&dir, Duration::ZERO);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(KEEP_FOR);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            jobs.sweep();
+            remove_older_than(&dir, KEEP_FOR);
+        }
+    });
+}
+
+/// Deletes the files of `dir` last written longer than `age` ago.
+pub fn remove_older_than(dir: &std::path::Path, age: Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+        if entry.path().is_file() && old.is_some_and(|o| o >= age) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 pub fn jobs() -> Arc<Jobs> {
     Arc::new(Jobs::default())
 }

@@ -767,3 +767,61 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
     let regions: std::collections::BTreeSet<String> = reader.records().map(|r| r.unwrap()[0].to_string()).collect();
     assert_eq!(regions.into_iter().collect::<Vec<_>>(), [format!("'{region}")]);
 }
+
+#[tokio::test]
+async fn a_failed_export_says_so_without_its_internal_cause() {
+    let app = spawn_app().await;
+    stations_with_answers(&app).await;
+    let client = researcher(&app, "res@digna.test", &["Lima Centro"]).await;
+    let csrf = app.csrf_of(&client, "/export").await;
+    // The answers table is gone: the export's read fails with SQLite's words.
+    sqlx::query("ALTER TABLE answers RENAME TO answers_elsewhere").execute(&app.pool).await.unwrap();
+    let form = [
+        ("item", "r:Lima Centro"),
+        ("csrf", csrf.as_str()),
+        ("from", &month_text(-40)),
+        ("to", &month_text(0)),
+        ("unit", "month"),
+        ("format", "csv"),
+    ];
+    let resp = client.post(app.url("/export")).form(&form).send().await.unwrap();
+    assert_eq!(resp.status(), 303);
+    let job = resp.headers()["location"].to_str().unwrap().to_string();
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = client.get(app.url(&job)).send().await.unwrap().text().await.unwrap();
+        if html.contains("falló") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(html.contains("La exportación falló"), "{html}");
+    for internal in ["no such table", "answers", "sqlite", "SQL"] {
+        assert!(!html.contains(internal), "the page shows {internal:?}: {html}");
+    }
+}
+
+#[tokio::test]
+async fn zips_left_by_an_earlier_run_are_deleted_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = dir.path().join("exports");
+    std::fs::create_dir_all(&exports).unwrap();
+    std::fs::write(exports.join("left-over.zip"), b"a researcher's export of last night").unwrap();
+    let settings = server::settings::Settings::for_test(dir.path());
+    let app = server::Application::build(&settings).await.unwrap();
+    assert_eq!(app.state().export_dir, exports);
+    tokio::spawn(app.run_until_stopped());
+    for _ in 0..50 {
+        if !exports.join("left-over.zip").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!exports.join("left-over.zip").exists(), "deleted at start");
+    // Later, hourly: files older than an hour go, a fresh one stays.
+    std::fs::write(exports.join("fresh.zip"), b"x").unwrap();
+    server::web::export::remove_older_than(&exports, std::time::Duration::from_secs(3600));
+    assert!(exports.join("fresh.zip").exists());
+    server::web::export::remove_older_than(&exports, std::time::Duration::ZERO);
+    assert!(!exports.join("fresh.zip").exists());
+}
