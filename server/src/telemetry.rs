@@ -54,6 +54,10 @@ pub struct Counters {
     pub stored: AtomicU64,
     pub replayed: AtomicU64,
     pub refused: AtomicU64,
+    /// Submissions the server failed to store (a 500): counted, and the last cause kept
+    /// for the report, never a line per request.
+    pub failed: AtomicU64,
+    last_failure: std::sync::Mutex<Option<String>>,
 }
 
 impl Counters {
@@ -61,25 +65,41 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Logs and resets the counts, if any.
+    /// Counts a submission the server failed to store, keeping its cause for the report.
+    pub fn fail(&self, cause: String) {
+        Counters::add(&self.failed);
+        *self.last_failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cause);
+    }
+
+    /// Logs and resets the counts, if any: one line, and one more with the last failure's
+    /// cause when something failed.
     pub fn report(&self) {
         let stored = self.stored.swap(0, Ordering::Relaxed);
         let replayed = self.replayed.swap(0, Ordering::Relaxed);
         let refused = self.refused.swap(0, Ordering::Relaxed);
-        if stored + replayed + refused > 0 {
-            tracing::info!(stored, replayed, refused, "submissions since the last report");
+        let failed = self.failed.swap(0, Ordering::Relaxed);
+        if stored + replayed + refused + failed > 0 {
+            tracing::info!(stored, replayed, refused, failed, "submissions since the last report");
+        }
+        let cause = self.last_failure.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(cause) = cause.filter(|_| failed > 0) {
+            tracing::error!(failed, last = %cause, "submissions failed since the last report");
         }
     }
 }
 
-/// How often submission counts are logged: `DIGNA_REPORT_SECONDS`, default one hour.
-fn report_interval() -> Duration {
-    let secs = std::env::var("DIGNA_REPORT_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(3600u64);
-    Duration::from_secs(secs.max(1))
+/// The shortest report interval: a report's time, over a shorter one, would date visits.
+pub const MIN_REPORT_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How often submission counts are logged: `DIGNA_REPORT_SECONDS`, one hour by default
+/// and at the least.
+fn report_interval(setting: Option<&str>) -> Duration {
+    let secs = setting.and_then(|v| v.trim().parse().ok()).unwrap_or(3600u64);
+    Duration::from_secs(secs).max(MIN_REPORT_INTERVAL)
 }
 
 pub fn spawn_periodic_report(counters: Arc<Counters>) {
-    let every = report_interval();
+    let every = report_interval(std::env::var("DIGNA_REPORT_SECONDS").ok().as_deref());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.tick().await;
@@ -88,4 +108,18 @@ pub fn spawn_periodic_report(counters: Arc<Counters>) {
             counters.report();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_come_an_hour_apart_at_the_least() {
+        assert_eq!(report_interval(None), MIN_REPORT_INTERVAL);
+        for short in ["1", "60", "3599", "0", "soon"] {
+            assert_eq!(report_interval(Some(short)), MIN_REPORT_INTERVAL, "{short}");
+        }
+        assert_eq!(report_interval(Some("7200")), Duration::from_secs(7200));
+    }
 }

@@ -29,6 +29,10 @@ pub enum ApiError {
     Validation(#[from] FieldError),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// An internal error already counted for the periodic report (the submission path):
+    /// answered like `Internal`, but not logged again.
+    #[error("internal error")]
+    Reported,
 }
 
 impl From<sqlx::Error> for ApiError {
@@ -69,6 +73,7 @@ impl IntoResponse for ApiError {
                 tracing::error!(error = %format!("{cause:#}"), "internal error in the API");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)
             }
+            ApiError::Reported => (StatusCode::INTERNAL_SERVER_ERROR, "internal", None),
         };
         let message = match &self {
             ApiError::Validation(e) => e.message.clone(),

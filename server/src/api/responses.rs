@@ -57,12 +57,17 @@ pub async fn submit(
             result = Err(e);
         }
     }
-    let counter = match &result {
-        Ok((StatusCode::CREATED, _)) => &state.counters.stored,
-        Ok(_) => &state.counters.replayed,
-        Err(_) => &state.counters.refused,
-    };
-    Counters::add(counter);
+    match &result {
+        Ok((StatusCode::CREATED, _)) => Counters::add(&state.counters.stored),
+        Ok(_) => Counters::add(&state.counters.replayed),
+        // Counted into the hourly report with its cause, never a log line per request:
+        // its time would date a visit.
+        Err(ApiError::Internal(cause)) => {
+            state.counters.fail(format!("{cause:#}"));
+            return Err(ApiError::Reported);
+        }
+        Err(_) => Counters::add(&state.counters.refused),
+    }
     result
 }
 

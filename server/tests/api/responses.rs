@@ -272,3 +272,29 @@ async fn requests_in_a_failed_batch_get_errors_and_only_acknowledged_ones_are_st
         assert_eq!(again, if *status == 201 { 200 } else { 201 });
     }
 }
+
+#[tokio::test]
+async fn failures_to_store_are_counted_into_the_hourly_report_never_logged_per_request() {
+    let log = crate::helpers::TestLog::start();
+    let app = spawn_app().await;
+    let (station, token) = app.station_with_tablet("LIM-01").await;
+    let trigger = format!(
+        "CREATE TRIGGER fail_all BEFORE INSERT ON pending_responses WHEN NEW.station_id = {station}
+         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    );
+    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    let before = log.text().len();
+    for _ in 0..3 {
+        let resp = app.submit(&token, &full_answers(&new_id())).await;
+        assert_eq!(resp.status(), 500);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "internal");
+        assert!(!body.to_string().contains("disk trouble"), "no internals in the answer: {body}");
+    }
+    let during = log.text()[before..].to_string();
+    assert!(during.trim().is_empty(), "a line per failed submission: {during}");
+    app.state.counters.report();
+    let report = log.text()[before..].to_string();
+    assert!(report.contains("failed=3"), "{report}");
+    assert!(report.contains("disk trouble"), "the last cause, in the report: {report}");
+}
