@@ -170,55 +170,11 @@ pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffP
 pub enum PinAttempt {
     /// The station has no staff PIN.
     NoPin,
-    /// The panel is locked until this Unix time.
+    /// The tablet's panel is locked until this Unix time.
     Locked { until: i64 },
     /// The attempt is counted as a wrong PIN in advance: check it against `hash`. If it
     /// was the last one allowed, the panel is already locked (`locks`) unless it is right.
     Check { hash: String, locks: bool },
-}
-
-/// Reserves one staff PIN attempt, in one statement, before the (slow) check: unless the
-/// panel is locked, the attempt counts as a wrong PIN at once, and the `limit`-th in a row
-/// locks the panel until `lock_until`. So however many guesses arrive together, at most
-/// `limit` are ever checked per lock period. A right PIN then clears the count with
-/// [`clear_staff_pin_failures`].
-pub async fn reserve_staff_pin_attempt(
-    pool: &SqlitePool,
-    id: i64,
-    limit: i64,
-    now: i64,
-    lock_until: i64,
-) -> Result<Option<PinAttempt>, sqlx::Error> {
-    let reserved = sqlx::query!(
-        r#"UPDATE stations
-           SET staff_pin_failures = CASE WHEN staff_pin_failures + 1 >= ? THEN 0 ELSE staff_pin_failures + 1 END,
-               staff_pin_locked_until =
-                   CASE WHEN staff_pin_failures + 1 >= ? THEN ? ELSE staff_pin_locked_until END
-           WHERE id = ? AND staff_pin_hash IS NOT NULL AND staff_pin_locked_until <= ?
-           RETURNING staff_pin_hash AS "hash!: String", staff_pin_locked_until"#,
-        limit,
-        limit,
-        lock_until,
-        id,
-        now
-    )
-    .fetch_optional(pool)
-    .await?;
-    if let Some(r) = reserved {
-        return Ok(Some(PinAttempt::Check { hash: r.hash, locks: r.staff_pin_locked_until > now }));
-    }
-    // Nothing reserved: say why (a report only; nothing is checked on this path).
-    Ok(staff_pin_state(pool, id).await?.map(|s| match s.hash {
-        None => PinAttempt::NoPin,
-        Some(_) => PinAttempt::Locked { until: s.locked_until },
-    }))
-}
-
-pub async fn clear_staff_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!("UPDATE stations SET staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?", id)
-        .execute(pool)
-        .await?;
-    Ok(())
 }
 
 /// Every station, active or not, by region and code.

@@ -219,6 +219,69 @@ pub async fn revoke(pool: &SqlitePool, token_hash: &[u8]) -> Result<u64, sqlx::E
     Ok(done.rows_affected())
 }
 
+/// Reserves one staff PIN attempt at tablet `id`, in one statement, before the (slow)
+/// check: unless the tablet's panel is locked, the attempt counts as a wrong PIN at once,
+/// and the `limit`-th in a row locks this tablet's panel for `lock_seconds`, doubled for
+/// every lock since the last right PIN (at most 32 times). However many guesses arrive
+/// together, at most `limit` are checked per lock. Other tablets of the station are not
+/// locked. `None` when there is no such tablet.
+pub async fn reserve_pin_attempt(
+    pool: &SqlitePool,
+    id: i64,
+    limit: i64,
+    now: i64,
+    lock_seconds: i64,
+) -> Result<Option<super::stations::PinAttempt>, sqlx::Error> {
+    use super::stations::PinAttempt;
+    let reserved = sqlx::query!(
+        r#"UPDATE tablets
+           SET pin_failures = CASE WHEN pin_failures + 1 >= ?1 THEN 0 ELSE pin_failures + 1 END,
+               pin_locked_until =
+                   CASE WHEN pin_failures + 1 >= ?1 THEN ?2 + ?3 * (1 << MIN(pin_locks, 5)) ELSE pin_locked_until END,
+               pin_locks = CASE WHEN pin_failures + 1 >= ?1 THEN pin_locks + 1 ELSE pin_locks END
+           WHERE id = ?4 AND pin_locked_until <= ?2
+             AND (SELECT staff_pin_hash FROM stations WHERE stations.id = tablets.station_id) IS NOT NULL
+           RETURNING (SELECT staff_pin_hash FROM stations WHERE stations.id = tablets.station_id) AS "hash!: String",
+                     pin_locked_until AS "locked_until!: i64""#,
+        limit,
+        now,
+        lock_seconds,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    if let Some(r) = reserved {
+        return Ok(Some(PinAttempt::Check { hash: r.hash, locks: r.locked_until > now }));
+    }
+    // Nothing reserved: say why (a report only; nothing is checked on this path).
+    let row = sqlx::query!(
+        r#"SELECT s.staff_pin_hash AS "hash?: String", t.pin_locked_until AS "locked_until!: i64"
+           FROM tablets t JOIN stations s ON s.id = t.station_id WHERE t.id = ?"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| match r.hash {
+        None => PinAttempt::NoPin,
+        Some(_) => PinAttempt::Locked { until: r.locked_until },
+    }))
+}
+
+/// Until when tablet `id`'s staff panel is locked (Unix seconds; 0 when it is not).
+pub async fn pin_locked_until(pool: &SqlitePool, id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT pin_locked_until AS "until!: i64" FROM tablets WHERE id = ?"#, id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A right PIN at tablet `id`: its count, lock and lock history are cleared.
+pub async fn clear_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE tablets SET pin_failures = 0, pin_locked_until = 0, pin_locks = 0 WHERE id = ?", id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

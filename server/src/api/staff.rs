@@ -1,5 +1,5 @@
-use super::extract::JsonBody;
-use super::{ApiError, TabletStation};
+use super::extract::{JsonBody, Tablet};
+use super::ApiError;
 use crate::AppState;
 use app::db::stations::PinAttempt;
 use app::domain::{FieldError, StaffPin};
@@ -42,23 +42,18 @@ fn verify_pin(pin: &str, hash: &str) -> bool {
 )]
 pub async fn unlock(
     State(state): State<AppState>,
-    TabletStation(station): TabletStation,
+    tablet: Tablet,
     JsonBody(body): JsonBody,
 ) -> Result<StatusCode, ApiError> {
     let request: UnlockRequest = serde_json::from_value(body)
         .map_err(|e| FieldError::new("pin", format!("expected {{\"pin\": \"1234\"}}: {e}")))?;
     let now = chrono::Utc::now().timestamp();
     // The attempt is counted before the slow check, so guesses sent together cannot slip
-    // past the lock while earlier ones are still being checked.
-    let attempt = app::db::stations::reserve_staff_pin_attempt(
-        &state.pool,
-        station.id,
-        PIN_ATTEMPTS,
-        now,
-        now + PIN_LOCK_SECONDS,
-    )
-    .await?
-    .ok_or_else(|| ApiError::NotFound("no such station".into()))?;
+    // past the lock while earlier ones are still being checked. The lock is this
+    // tablet's: wrong PINs at one tablet keep no one out of another's panel.
+    let attempt = app::db::tablets::reserve_pin_attempt(&state.pool, tablet.id, PIN_ATTEMPTS, now, PIN_LOCK_SECONDS)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such tablet".into()))?;
     let (hash, locks) = match attempt {
         PinAttempt::Check { hash, locks } => (hash, locks),
         PinAttempt::NoPin => {
@@ -72,11 +67,13 @@ pub async fn unlock(
     let right =
         tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(|e| ApiError::Internal(e.into()))?;
     if right {
-        app::db::stations::clear_staff_pin_failures(&state.pool, station.id).await?;
+        app::db::tablets::clear_pin_failures(&state.pool, tablet.id).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
     if locks {
-        return Err(ApiError::Locked { retry_after_s: PIN_LOCK_SECONDS });
+        // How long this lock lasts (it doubles with every lock since the last right PIN).
+        let until = app::db::tablets::pin_locked_until(&state.pool, tablet.id).await?.unwrap_or(now + PIN_LOCK_SECONDS);
+        return Err(ApiError::Locked { retry_after_s: (until - now).max(1) });
     }
     Err(ApiError::Forbidden("wrong PIN".into()))
 }

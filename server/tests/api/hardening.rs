@@ -287,8 +287,34 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     let locked = unlock("2468").await.unwrap();
     assert_eq!(locked.status(), 423, "even the right PIN waits out the lock");
     assert!(locked.json::<Value>().await.unwrap()["retry_after_s"].as_i64().unwrap() > 290);
-    sqlx::query("UPDATE stations SET staff_pin_locked_until = 0").execute(&app.pool).await.unwrap();
+    // The lock is this tablet's: another tablet of the station opens its panel.
+    let enrollment = app.enrollment_code(station).await;
+    let other: Value = app.enroll(&enrollment).await.json().await.unwrap();
+    let other = other["token"].as_str().unwrap().to_string();
+    let resp = app
+        .client
+        .post(app.url("/api/v1/staff/unlock"))
+        .bearer_auth(&other)
+        .json(&json!({ "pin": "2468" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 204, "wrong PINs at one tablet keep no one out of another's panel");
+    // Locked again right after the first lock: twice as long.
+    sqlx::query("UPDATE tablets SET pin_locked_until = 0").execute(&app.pool).await.unwrap();
+    for _ in 1..=4 {
+        assert_eq!(unlock("0000").await.unwrap().status(), 403);
+    }
+    let again = unlock("0000").await.unwrap();
+    assert_eq!(again.status(), 423);
+    assert_eq!(again.json::<Value>().await.unwrap()["retry_after_s"], 600, "the second lock lasts twice as long");
+    // A right PIN after the lock clears its history.
+    sqlx::query("UPDATE tablets SET pin_locked_until = 0").execute(&app.pool).await.unwrap();
     assert_eq!(unlock("2468").await.unwrap().status(), 204);
+    for _ in 1..=4 {
+        assert_eq!(unlock("0000").await.unwrap().status(), 403);
+    }
+    assert_eq!(unlock("0000").await.unwrap().json::<Value>().await.unwrap()["retry_after_s"], 300);
 }
 
 #[tokio::test]
