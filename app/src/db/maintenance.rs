@@ -37,10 +37,7 @@ pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, s
     )
     .fetch_one(pool)
     .await?;
-    Ok(week.and_then(|w| {
-        let (year, week) = w.split_once("-W")?;
-        NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, chrono::Weekday::Mon)
-    }))
+    Ok(week.as_deref().and_then(super::responses::iso_week_monday))
 }
 
 /// How many released responses carry a week before `cutoff` (what a purge would delete).

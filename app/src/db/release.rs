@@ -1,11 +1,11 @@
 //! Releasing pending responses: on each station's schedule, never on an arrival, as a
 //! k-anonymous set (`domain::release`), in one transaction per station.
 
-use super::responses::{hex, json_array, open_pending, OpenedPending};
+use super::responses::{hex, iso_week_monday, json_array, open_pending, OpenedPending};
 use crate::domain::release::{candidate, generalized, plan, released_row, ReleasedRow};
 use crate::domain::ResponseContent;
 use crate::seal::{random_id, SealKey};
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
 use rand::seq::SliceRandom;
 use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -138,11 +138,7 @@ async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeM
 /// Whole weeks from ISO week `from` to ISO week `to` (0 when `to` is not later, or
 /// either is malformed).
 pub fn weeks_between(from: &str, to: &str) -> u32 {
-    let monday = |w: &str| {
-        let (year, week) = w.split_once("-W")?;
-        NaiveDate::from_isoywd_opt(year.parse().ok()?, week.parse().ok()?, Weekday::Mon)
-    };
-    match (monday(from), monday(to)) {
+    match (iso_week_monday(from), iso_week_monday(to)) {
         (Some(a), Some(b)) if b > a => ((b - a).num_days() / 7) as u32,
         _ => 0,
     }

@@ -158,7 +158,7 @@ pub fn open_pending(key: &SealKey, station_id: i64, id: &[u8], sealed: &[u8]) ->
     // Parsed, not trusted: content that breaks a rule of the domain types stays sealed.
     if framed {
         match serde_json::from_slice::<PendingRecord>(json) {
-            Ok(r) if iso_week_is_valid(&r.received_week) => {
+            Ok(r) if iso_week_monday(&r.received_week).is_some() => {
                 OpenedPending::Opened { content: r.content.into_owned(), received_week: Some(r.received_week) }
             }
             _ => OpenedPending::Invalid,
@@ -171,10 +171,11 @@ pub fn open_pending(key: &SealKey, station_id: i64, id: &[u8], sealed: &[u8]) ->
     }
 }
 
-fn iso_week_is_valid(week: &str) -> bool {
-    week.len() == 8
-        && week.as_bytes()[4..6] == *b"-W"
-        && week.bytes().enumerate().all(|(i, b)| matches!(i, 4 | 5) || b.is_ascii_digit())
+/// The Monday that starts an ISO week label (`2026-W48`); `None` for a label that is not
+/// one ([`crate::domain::IsoWeek`]'s rules).
+pub fn iso_week_monday(week: &str) -> Option<chrono::NaiveDate> {
+    let week = crate::domain::IsoWeek::parse(week).ok()?;
+    chrono::NaiveDate::from_isoywd_opt(i32::from(week.year()), u32::from(week.week()), chrono::Weekday::Mon)
 }
 
 /// What a pending response's seal is bound to: its station and its id, so a sealed
