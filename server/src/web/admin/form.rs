@@ -7,6 +7,23 @@ use app::domain::Name;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
+/// What every admin form starts with: its language, the form as typed, then the form's
+/// token and an admin, or the response to send instead.
+pub(super) async fn admin_form(
+    staff: &crate::web::session::Staff,
+    headers: &axum::http::HeaderMap,
+    raw: Option<&str>,
+    body: &str,
+) -> Result<(Lang, StationForm), axum::response::Response> {
+    let lang = super::lang_of(raw);
+    let form = StationForm::from_body(body);
+    crate::web::session::check_form(&staff.session, headers, &form.get("csrf")).await?;
+    if let Some(r) = super::admins_only(lang, staff) {
+        return Err(r);
+    }
+    Ok((lang, form))
+}
+
 /// What a station form says, as typed, and what is wrong with each field.
 #[derive(Default)]
 pub(super) struct StationForm {

@@ -2,10 +2,9 @@
 //! marked suspect) and its staff PIN, which opens the tablets' staff panel.
 
 use super::form::StationForm;
-use super::station::{back_to_station, render_station, station_or_404, StationPage};
-use super::{admins_only, lang_of};
+use super::station::{back_to_station, render_station, station_form, StationPage};
 use crate::web::layout::Lang;
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::{audit, stations};
 use app::domain::{KioskSetting, KioskSettings, StaffPin};
@@ -101,16 +100,8 @@ pub async fn update_kiosk(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     let settings = match parse_kiosk(form, lang, station.settings) {
@@ -143,16 +134,8 @@ pub async fn update_pin(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     if form.get("action") == "clear" {

@@ -1,10 +1,10 @@
 //! `/admin`: the network at a glance, the tablets that fell silent, and after how many
 //! days a tablet counts as silent.
 
-use super::form::StationForm;
+use super::form::admin_form;
 use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::{audit, settings, stations, tablets};
 use app::domain::SilentTabletDays;
@@ -143,14 +143,10 @@ pub async fn set_silent_days(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
+    let (lang, form) = match admin_form(&staff, &headers, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
+        Err(r) => return r,
+    };
     let days = match SilentTabletDays::parse(&form.get("days")) {
         Ok(d) => d,
         Err(_) => {

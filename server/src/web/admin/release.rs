@@ -7,10 +7,9 @@
 //! `weekly`).
 
 use super::form::StationForm;
-use super::station::{back_to_station, render_station, station_or_404, StationPage};
-use super::{admins_only, lang_of};
+use super::station::{back_to_station, render_station, station_form, StationPage};
 use crate::web::layout::Lang;
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::audit;
 use app::db::release::{self, Schedule, ScheduledStation};
@@ -187,16 +186,8 @@ pub async fn update_release(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     let current = match schedule_of(&state, station.id).await {

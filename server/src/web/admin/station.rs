@@ -1,13 +1,13 @@
 //! `/admin/stations/{code}`: one station's page (its details, kiosk settings, release
 //! schedule, staff PIN and tablets) and the form that edits its details.
 
-use super::form::{field, StationForm};
+use super::form::{admin_form, field, StationForm};
 use super::kiosk::{kiosk_field, kiosk_form_of};
 use super::release::{release_form_of, release_section, schedule_of};
 use super::tablets::{enrollment_view, tablet_rows, Enrollment};
 use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::stations::{self, Station};
 use app::db::{audit, settings, tablets};
@@ -160,6 +160,20 @@ pub(super) async fn render_station(
     r
 }
 
+/// What every form of a station's page starts with: [`admin_form`], then the station
+/// named in the path.
+pub(super) async fn station_form(
+    state: &AppState,
+    staff: &Staff,
+    headers: &HeaderMap,
+    code: &str,
+    raw: Option<&str>,
+    body: &str,
+) -> Result<(Lang, StationForm, Station), Response> {
+    let (lang, form) = admin_form(staff, headers, raw, body).await?;
+    Ok((lang, form, station_or_404(state, code).await?))
+}
+
 /// The station named in the path, or the response to send instead.
 pub(super) async fn station_or_404(state: &AppState, code: &str) -> Result<Station, Response> {
     match stations::by_code(&state.pool, code).await {
@@ -197,16 +211,8 @@ pub async fn update_station(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     let (name, region, timezone, active) = match form.parse(lang) {

@@ -1,9 +1,9 @@
 //! `/admin/stations`: the list of stations and the form that adds one.
 
-use super::form::{field, StationForm};
+use super::form::{admin_form, field, StationForm};
 use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::audit;
 use app::db::stations;
@@ -93,14 +93,10 @@ pub async fn create_station(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
+    let (lang, form) = match admin_form(&staff, &headers, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
+        Err(r) => return r,
+    };
     let code = StationCode::parse(&form.get("code"));
     let (name, region, timezone) = match (form.parse(lang), code) {
         (Ok((n, r, tz, _)), Ok(_)) => (n, r, tz),

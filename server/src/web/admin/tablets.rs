@@ -1,11 +1,10 @@
 //! A station's tablets: their rows on the station page, the one-time enrollment code
 //! (with its link and QR code), and revocation.
 
-use super::form::StationForm;
-use super::station::{back_to_station, render_station, station_or_404, StationPage};
-use super::{admin_nav, admins_only, lang_of};
+use super::admin_nav;
+use super::station::{back_to_station, render_station, station_form, StationPage};
 use crate::web::layout::{page, Lang};
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use app::db::audit;
 use app::db::stations::Station;
@@ -144,16 +143,8 @@ pub async fn enroll_tablet(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, _, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     if !station.active {
@@ -211,16 +202,8 @@ pub async fn revoke_tablet(
     RawQuery(raw): RawQuery,
     body: String,
 ) -> Response {
-    let lang = lang_of(raw.as_deref());
-    let form = StationForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let station = match station_or_404(&state, &code).await {
-        Ok(s) => s,
+    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
+        Ok(opened) => opened,
         Err(r) => return r,
     };
     let tablet = match tablets::list_for_station(&state.pool, station.id).await {
