@@ -106,14 +106,7 @@ pub async fn release_station(
             .await?;
     }
     if let Some(next_at) = next_at {
-        sqlx::query!(
-            "INSERT INTO release_schedule (station_id, next_at) VALUES (?, ?)
-             ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
-            station_id,
-            next_at
-        )
-        .execute(&mut *tx)
-        .await?;
+        set_next_release(&mut *tx, station_id, next_at).await?;
     }
     tx.commit().await?;
     Ok(summary)
@@ -221,10 +214,22 @@ pub struct ScheduledStation {
 
 /// Every station with its schedule, by code.
 pub async fn scheduled_stations(pool: &SqlitePool) -> Result<Vec<ScheduledStation>, sqlx::Error> {
+    scheduled(pool, None).await
+}
+
+/// One station with its schedule; `None` if there is no such station.
+pub async fn scheduled_station(pool: &SqlitePool, station_id: i64) -> Result<Option<ScheduledStation>, sqlx::Error> {
+    Ok(scheduled(pool, Some(station_id)).await?.pop())
+}
+
+/// Every station with its schedule, by code, or only the one with id `only`.
+async fn scheduled(pool: &SqlitePool, only: Option<i64>) -> Result<Vec<ScheduledStation>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"SELECT s.id AS "id!: i64", s.code, s.timezone, s.release_minute AS "minute!: i64",
                   s.release_every_days AS "every!: i64", r.next_at AS "next_at?: i64"
-           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id ORDER BY s.code"#
+           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id
+           WHERE ?1 IS NULL OR s.id = ?1 ORDER BY s.code"#,
+        only
     )
     .fetch_all(pool)
     .await?;
@@ -240,16 +245,20 @@ pub async fn scheduled_stations(pool: &SqlitePool) -> Result<Vec<ScheduledStatio
         .collect())
 }
 
-/// Sets a station's next release (the scheduler, the first time it sees a station, or
-/// when its schedule changes).
-pub async fn set_next_release(pool: &SqlitePool, station_id: i64, next_at: i64) -> Result<(), sqlx::Error> {
+/// Sets a station's next release (the scheduler, the first time it sees a station; a
+/// release, in its own transaction).
+pub async fn set_next_release<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    station_id: i64,
+    next_at: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "INSERT INTO release_schedule (station_id, next_at) VALUES (?, ?)
          ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
         station_id,
         next_at
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

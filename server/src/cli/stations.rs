@@ -112,10 +112,8 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
     }
     let actor = command_line_actor();
     if args.release_at.is_some() || args.release_every.is_some() {
-        let current = app::db::release::scheduled_stations(pool)
+        let current = app::db::release::scheduled_station(pool, station.id)
             .await?
-            .into_iter()
-            .find(|x| x.id == station.id)
             .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
         let schedule = app::db::release::Schedule::parse(
             args.release_at.as_deref(),

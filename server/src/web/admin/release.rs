@@ -25,11 +25,8 @@ const EVERY: &str = "release_every";
 
 /// A station's schedule and next release, or the response to send instead.
 pub(super) async fn schedule_of(state: &AppState, station_id: i64) -> Result<ScheduledStation, Response> {
-    match release::scheduled_stations(&state.pool).await {
-        Ok(all) => all
-            .into_iter()
-            .find(|s| s.id == station_id)
-            .ok_or_else(|| (StatusCode::NOT_FOUND, "no such station").into_response()),
+    match release::scheduled_station(&state.pool, station_id).await {
+        Ok(station) => station.ok_or_else(|| (StatusCode::NOT_FOUND, "no such station").into_response()),
         Err(e) => Err(crate::web::internal_error(e.into())),
     }
 }
