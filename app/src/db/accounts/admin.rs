@@ -1,0 +1,269 @@
+//! What administrators do to accounts: list, invite, change, disable, reset; and the
+//! one-time links that invitations and resets send.
+
+use super::scope::replace_grants;
+use super::{decode, Grants, LinkPurpose, PasswordPending, LINK_DAYS};
+use crate::domain::{Email, Role};
+use sqlx::SqlitePool;
+
+/// An account as the administrators' list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub password_pending: Option<PasswordPending>,
+    pub two_factor: bool,
+    /// Whether an unused, unexpired link is waiting for her.
+    pub open_link: bool,
+    pub created_at: String,
+    pub grants: Grants,
+}
+
+/// Every account, by email, with its grants.
+pub async fn list(pool: &SqlitePool) -> Result<Vec<AccountSummary>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT u.id AS "id!", u.email, u.role, u.disabled, u.password_pending, u.created_at,
+                  u.totp_secret IS NOT NULL AS "two_factor!: bool",
+                  EXISTS (SELECT 1 FROM account_links l WHERE l.user_id = u.id AND l.used_at IS NULL
+                          AND l.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) AS "open_link!: bool"
+           FROM users u ORDER BY u.email"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let scopes = sqlx::query!("SELECT user_id, kind, value FROM user_scopes ORDER BY user_id, kind, value")
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            let mut grants = Grants::default();
+            for s in scopes.iter().filter(|s| s.user_id == r.id) {
+                match s.kind.as_str() {
+                    "station" => grants.stations.push(s.value.clone()),
+                    _ => grants.regions.push(s.value.clone()),
+                }
+            }
+            Ok(AccountSummary {
+                id: r.id,
+                role: Role::parse(&r.role).map_err(decode)?,
+                email: r.email,
+                disabled: r.disabled != 0,
+                password_pending: r
+                    .password_pending
+                    .as_deref()
+                    .map(PasswordPending::parse)
+                    .transpose()
+                    .map_err(decode)?,
+                two_factor: r.two_factor,
+                open_link: r.open_link,
+                created_at: r.created_at,
+                grants,
+            })
+        })
+        .collect()
+}
+
+/// Ends every unused link of `user_id`: only the newest link ever works.
+pub(super) async fn end_open_links(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "UPDATE account_links SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE user_id = ? AND used_at IS NULL",
+        user_id
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a new one-time link of `user_id` (only the token's SHA-256), valid
+/// [`LINK_DAYS`] days, and ends her older ones.
+async fn add_link(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    user_id: i64,
+    purpose: LinkPurpose,
+    token_hash: &[u8],
+) -> Result<(), sqlx::Error> {
+    end_open_links(tx, user_id).await?;
+    let (purpose, days) = (purpose.as_str(), format!("+{LINK_DAYS} days"));
+    sqlx::query!(
+        "INSERT INTO account_links (token_hash, user_id, purpose, expires_at)
+         VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?))",
+        token_hash,
+        user_id,
+        purpose,
+        days
+    )
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Adds an invited account, with no usable password, its grants and its one-time
+/// invitation link; `Ok(None)` when the email is taken.
+pub async fn invite(
+    pool: &SqlitePool,
+    email: &Email,
+    role: Role,
+    grants: &Grants,
+    token_hash: &[u8],
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (email, role) = (email.as_ref(), role.as_str());
+    let id = sqlx::query_scalar!(
+        "INSERT INTO users (email, role, password_hash, password_pending) VALUES (?, ?, '', 'invited')
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        email,
+        role
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    replace_grants(&mut tx, id, grants).await?;
+    add_link(&mut tx, id, LinkPurpose::Invite, token_hash).await?;
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+// The last-admin guard: every change below that could leave no active admin (an admin
+// who is not disabled and has a password of her own) is one UPDATE whose WHERE clause
+// refuses it, so two admins acting at once cannot both pass the check.
+
+/// Changes an account's role and grants; `false` (nothing changed) when she is the
+/// last active admin and would stop being an admin.
+pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let role = role.as_str();
+    let done = sqlx::query!(
+        "UPDATE users SET role = ? WHERE id = ? AND (
+             ? = 'admin' OR role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
+             OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_pending IS NULL) > 1)",
+        role,
+        user_id,
+        role
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    replace_grants(&mut tx, user_id, grants).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Disables an account (she cannot sign in and her sessions stop working); `false`
+/// (nothing changed) when she is the last active admin.
+pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "UPDATE users SET disabled = 1 WHERE id = ? AND (
+             role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
+             OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_pending IS NULL) > 1)",
+        user_id
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn enable(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE users SET disabled = 0 WHERE id = ?", user_id).execute(pool).await?;
+    Ok(())
+}
+
+/// Forces a new password: the old one stops working (and so do her sessions), and a new
+/// one-time link replaces any older one. An invited account stays invited and gets a
+/// fresh invitation. `false` (nothing changed) when she is the last active admin.
+pub async fn force_reset(
+    pool: &SqlitePool,
+    user_id: i64,
+    purpose: LinkPurpose,
+    token_hash: &[u8],
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!(
+        "UPDATE users SET password_hash = '',
+             password_pending = CASE WHEN password_pending = 'invited' THEN 'invited' ELSE 'reset' END
+         WHERE id = ? AND (
+             role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
+             OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_pending IS NULL) > 1)",
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    add_link(&mut tx, user_id, purpose, token_hash).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A one-time link as found by its token's hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountLink {
+    pub user_id: i64,
+    pub email: String,
+    pub purpose: LinkPurpose,
+    pub used: bool,
+    pub expired: bool,
+    pub disabled: bool,
+}
+
+pub async fn link(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<AccountLink>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"SELECT l.user_id, u.email, l.purpose, u.disabled,
+                  l.used_at IS NOT NULL AS "used!: bool",
+                  l.expires_at <= strftime('%Y-%m-%dT%H:%M:%SZ', 'now') AS "expired!: bool"
+           FROM account_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = ?"#,
+        token_hash
+    )
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        Ok(AccountLink {
+            user_id: r.user_id,
+            email: r.email,
+            purpose: LinkPurpose::parse(&r.purpose).map_err(decode)?,
+            used: r.used,
+            expired: r.expired,
+            disabled: r.disabled != 0,
+        })
+    })
+    .transpose()
+}
+
+/// Spends a one-time link and sets the password she chose; `None` (nothing changed)
+/// when the link is unknown, used, expired or its account disabled.
+pub async fn accept_link(
+    pool: &SqlitePool,
+    token_hash: &[u8],
+    password_hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let user_id = sqlx::query_scalar!(
+        "UPDATE account_links SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         WHERE token_hash = ? AND used_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+         RETURNING user_id",
+        token_hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user_id) = user_id else { return Ok(None) };
+    let done = sqlx::query!(
+        "UPDATE users SET password_hash = ?, password_pending = NULL WHERE id = ? AND disabled = 0",
+        password_hash,
+        user_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
+    end_open_links(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(Some(user_id))
+}

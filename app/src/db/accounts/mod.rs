@@ -1,0 +1,201 @@
+//! Staff accounts, what each may see, and their second factor.
+
+use crate::domain::{Email, Role};
+use sqlx::SqlitePool;
+
+mod admin;
+mod scope;
+mod second_factor;
+
+pub use admin::{accept_link, disable, enable, force_reset, invite, link, list, update, AccountLink, AccountSummary};
+pub use scope::{all_station_ids, grants, visible_station_ids};
+pub use second_factor::*;
+
+/// A staff account as the server needs it to sign someone in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub disabled: bool,
+    /// Set while she has no usable password: invited, or reset by an admin.
+    pub password_pending: Option<PasswordPending>,
+}
+
+impl User {
+    /// Whether the account may sign in and keep a session: not disabled, and with a
+    /// password of her own (an invited or reset account has none until she sets one).
+    pub fn may_sign_in(&self) -> bool {
+        !self.disabled && self.password_pending.is_none()
+    }
+}
+
+/// Why an account has no usable password yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PasswordPending {
+    /// Invited by an admin; she has never had a password.
+    Invited,
+    /// An admin forced a reset: her old password no longer works.
+    Reset,
+}
+
+impl PasswordPending {
+    pub(super) fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "invited" => Ok(PasswordPending::Invited),
+            "reset" => Ok(PasswordPending::Reset),
+            other => Err(format!("{other:?} is not a pending password state")),
+        }
+    }
+}
+
+/// What a one-time link lets her do: accept an invitation or replace a reset password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    Invite,
+    Reset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Invite => "invite",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+
+    pub(super) fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "invite" => Ok(LinkPurpose::Invite),
+            "reset" => Ok(LinkPurpose::Reset),
+            other => Err(format!("{other:?} is not a link purpose")),
+        }
+    }
+}
+
+/// How long a one-time link works.
+pub const LINK_DAYS: i64 = 7;
+
+/// What a supervisor or researcher is granted: stations by code, whole regions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Grants {
+    pub stations: Vec<String>,
+    pub regions: Vec<String>,
+}
+
+/// A `users` row as stored.
+struct UserRow {
+    id: i64,
+    email: String,
+    role: String,
+    password_hash: String,
+    totp_secret: Option<String>,
+    disabled: i64,
+    password_pending: Option<String>,
+}
+
+pub(super) fn decode(e: String) -> sqlx::Error {
+    sqlx::Error::Decode(e.into())
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = sqlx::Error;
+    fn try_from(r: UserRow) -> Result<Self, sqlx::Error> {
+        Ok(User {
+            id: r.id,
+            role: Role::parse(&r.role).map_err(decode)?,
+            email: r.email,
+            password_hash: r.password_hash,
+            totp_secret: r.totp_secret,
+            disabled: r.disabled != 0,
+            password_pending: r.password_pending.as_deref().map(PasswordPending::parse).transpose().map_err(decode)?,
+        })
+    }
+}
+
+/// Adds an account with its grants; `Ok(None)` when the email is taken.
+pub async fn create(
+    pool: &SqlitePool,
+    email: &Email,
+    role: Role,
+    password_hash: &str,
+    grants: &Grants,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (email, role) = (email.as_ref(), role.as_str());
+    let id = sqlx::query_scalar!(
+        "INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+        email,
+        role,
+        password_hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(None) };
+    for (kind, values) in [("station", &grants.stations), ("region", &grants.regions)] {
+        for value in values {
+            sqlx::query!(
+                "INSERT INTO user_scopes (user_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                id,
+                kind,
+                value
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(id))
+}
+
+pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, sqlx::Error> {
+    let email = email.as_ref();
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, password_pending
+           FROM users WHERE email = ?"#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(User::try_from)
+    .transpose()
+}
+
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, password_pending
+           FROM users WHERE id = ?"#,
+        id
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(User::try_from)
+    .transpose()
+}
+
+/// Replaces an account's password hash (she no longer needs a link, and her open links
+/// stop working); `false` when there is no such account.
+pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let email = email.as_ref();
+    let id = sqlx::query_scalar!(
+        r#"UPDATE users SET password_hash = ?, password_pending = NULL WHERE email = ? RETURNING id AS "id!""#,
+        password_hash,
+        email
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(false) };
+    admin::end_open_links(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#).fetch_one(pool).await
+}
