@@ -42,7 +42,7 @@ pub struct AppState {
     pub release_hold_weeks: u32,
     pub counters: Arc<Counters>,
     /// Staff sessions, in the same database.
-    pub sessions: tower_sessions_sqlx_store::SqliteStore,
+    pub sessions: web::session_store::HashedStore,
     /// Whether staff session cookies are Secure.
     pub secure_cookies: bool,
     pub throttle: Arc<web::throttle::Throttle>,
@@ -73,6 +73,9 @@ impl AppState {
         let seal = SealKey::load_or_create(&settings.key_file)
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
         let seal = Arc::new(seal);
+        web::auth::seal_plain_totp_secrets(&pool, &seal)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot seal the second-factor secrets: {e}"))?;
         Ok(AppState {
             leptos_options: settings.leptos.clone(),
             pool: pool.clone(),

@@ -1,10 +1,14 @@
 //! A staff member's own account: what she may see, and two-factor sign-in.
 
-use super::auth::{check_totp, new_recovery_codes, new_totp_secret, totp_qr_svg};
+use super::auth::{
+    check_second_factor, check_totp, new_recovery_codes, new_totp_secret, seal_totp_secret, totp_qr_svg,
+};
 use super::layout::{page, Lang};
-use super::session::{check_form, Staff};
+use super::session::{check_form, keep_after_change, Staff};
+use super::signin::{too_many, ClientAddr};
+use super::throttle::Factor;
 use crate::AppState;
-use app::db::accounts;
+use app::db::{accounts, audit};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,7 +25,7 @@ pub struct LangQuery {
 }
 
 impl LangQuery {
-    fn lang(&self) -> Lang {
+    pub(super) fn lang(&self) -> Lang {
         Lang::parse(self.lang.as_deref().unwrap_or("es"))
     }
 }
@@ -30,6 +34,9 @@ impl LangQuery {
 pub struct ConfirmForm {
     #[serde(default)]
     code: String,
+    /// When a second factor is already on: its current code or a recovery code.
+    #[serde(default)]
+    current: String,
     #[serde(default)]
     csrf: String,
 }
@@ -80,11 +87,15 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Que
                     lang.t("Desactivada", "Off").to_string()
                 }}</dd>
             </dl>
+            <p class="actions">
+            <a class="button" href=format!("/account/password?lang={l}")>{lang.t("Cambiar mi contraseña", "Change my password")}</a>
+            " "
             <a class="button" href=format!("/account/two-factor?lang={l}")>{if two_factor {
                 lang.t("Configurar de nuevo la verificación en dos pasos", "Set up two-step verification again")
             } else {
                 lang.t("Activar la verificación en dos pasos", "Turn on two-step verification")
             }}</a>
+            </p>
         </section>
     };
     page(lang, lang.t("Mi cuenta", "My account"), Some(&staff), &format!("/account?lang={l}"), body)
@@ -107,6 +118,8 @@ fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String
     };
     let qr = qr.find("<svg").map(|i| qr[i..].to_string()).unwrap_or(qr);
     let required = staff.role().requires_two_factor() && staff.user.totp_secret.is_none();
+    // Replacing a second factor needs the one she has: a stolen session cannot swap in its own.
+    let replacing = staff.user.totp_secret.is_some();
     let body = view! {
         <section class="card narrow">
             <h1>{lang.t("Verificación en dos pasos", "Two-step verification")}</h1>
@@ -130,6 +143,13 @@ fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String
                 <input type="hidden" name="csrf" value=staff.csrf.clone()/>
                 <label for="code">{lang.t("Código de 6 cifras que muestra la aplicación", "The 6-digit code the app shows")}</label>
                 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required maxlength="7"/>
+                {replacing.then(|| view! {
+                    <label for="current">{lang.t(
+                        "Código de la aplicación que usas hoy, o uno de tus códigos de recuperación",
+                        "The code of the app you use today, or one of your recovery codes",
+                    )}</label>
+                    <input id="current" name="current" type="text" autocomplete="one-time-code" required maxlength="32"/>
+                })}
                 <button type="submit" class="primary">{lang.t("Activar", "Turn on")}</button>
             </form>
         </section>
@@ -148,6 +168,7 @@ fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String
 pub async fn two_factor_confirm(
     State(state): State<AppState>,
     staff: Staff,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
     Form(f): Form<ConfirmForm>,
@@ -159,6 +180,34 @@ pub async fn two_factor_confirm(
     let Ok(Some(secret)) = staff.session.get::<String>(TOTP_SETUP).await else {
         return two_factor_form(staff, Query(q)).await;
     };
+    let replacing = staff.user.totp_secret.is_some();
+    if replacing {
+        let attempt = match state.throttle.reserve(&staff.user.email, client, Factor::SecondStep) {
+            Ok(attempt) => attempt,
+            Err(wait) => {
+                let message = too_many(lang, wait);
+                return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::TOO_MANY_REQUESTS);
+            }
+        };
+        match check_second_factor(&state.pool, &state.seal, &staff.user, &f.current).await {
+            Ok(true) => state.throttle.succeed(attempt),
+            Ok(false) => {
+                state.throttle.fail(attempt);
+                let (who, action) = (&staff.user.email, "account.two_factor_failed");
+                if let Err(e) = audit::audit(&state.pool, who, action, who, "current second step").await {
+                    return super::internal_error(e.into());
+                }
+                let message = lang
+                    .t(
+                        "El código de tu verificación actual no es válido: escribe el código que muestra hoy tu aplicación, o un código de recuperación.",
+                        "The code of your current verification is not valid: type the code your app shows today, or a recovery code.",
+                    )
+                    .to_string();
+                return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
+            }
+            Err(e) => return super::internal_error(e),
+        }
+    }
     if !check_totp(&secret, &staff.user.email, &f.code) {
         let message = lang
             .t(
@@ -169,8 +218,17 @@ pub async fn two_factor_confirm(
         return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
     }
     let (codes, hashes) = new_recovery_codes();
-    if let Err(e) = accounts::enable_totp(&state.pool, staff.user.id, &secret, &hashes).await {
+    let sealed = seal_totp_secret(&state.seal, staff.user.id, &secret);
+    let epoch = match accounts::enable_totp(&state.pool, staff.user.id, &sealed, &hashes).await {
+        Ok(epoch) => epoch,
+        Err(e) => return super::internal_error(e.into()),
+    };
+    let (who, detail) = (&staff.user.email, if replacing { "replaced" } else { "turned on" });
+    if let Err(e) = audit::audit(&state.pool, who, "account.two_factor", who, detail).await {
         return super::internal_error(e.into());
+    }
+    if let Err(e) = keep_after_change(&staff.session, epoch).await {
+        return super::internal_error(anyhow::anyhow!("session: {e}"));
     }
     let _ = staff.session.remove_value(TOTP_SETUP).await;
     let l = lang.code();

@@ -863,7 +863,7 @@ pub async fn link_page(
 }
 
 /// Why a new password is refused, in the page's language.
-fn password_error(lang: Lang, typed: &str) -> Option<String> {
+pub(super) fn password_error(lang: Lang, typed: &str) -> Option<String> {
     Password::parse(typed).err().map(|_| {
         let n = typed.chars().count();
         if n < PASSWORD_MIN_CHARS {

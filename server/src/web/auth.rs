@@ -113,7 +113,7 @@ pub fn totp_qr_svg(secret_base32: &str, email: &str) -> anyhow::Result<String> {
         .build())
 }
 
-/// Ten one-time recovery codes such as `7KQ2-M9XD-4TPA`, and their hashes to store.
+/// Ten one-time recovery codes such as `7KQ2-M9XD-4TPA`, and their salted hashes to store.
 pub fn new_recovery_codes() -> (Vec<String>, Vec<Vec<u8>>) {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
@@ -129,14 +129,101 @@ pub fn new_recovery_codes() -> (Vec<String>, Vec<Vec<u8>>) {
             )
         })
         .collect();
-    let hashes = codes.iter().map(|c| recovery_hash(c)).collect();
+    let hashes = codes
+        .iter()
+        .map(|c| {
+            let mut salt = [0u8; RECOVERY_SALT];
+            rng.fill_bytes(&mut salt);
+            salted_recovery_hash(&salt, c)
+        })
+        .collect();
     (codes, hashes)
 }
 
-/// The stored hash of a recovery code, as typed (case, spaces and hyphens ignored).
-pub fn recovery_hash(code: &str) -> Vec<u8> {
-    let normal: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    Sha256::digest(normal.as_bytes()).to_vec()
+/// Bytes of random salt before each stored recovery code's hash.
+const RECOVERY_SALT: usize = 16;
+
+/// A code as typed, normalised: case, spaces and hyphens ignored.
+fn normal_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+}
+
+/// The stored form of a recovery code: its salt, then SHA-256 of salt and code.
+fn salted_recovery_hash(salt: &[u8; RECOVERY_SALT], code: &str) -> Vec<u8> {
+    let digest = Sha256::new().chain_update(salt).chain_update(normal_code(code).as_bytes()).finalize();
+    let mut stored = salt.to_vec();
+    stored.extend_from_slice(&digest);
+    stored
+}
+
+/// Whether `code` is the recovery code stored as `stored`: salted, or (from before
+/// salts) the bare SHA-256 of the code. Compared in constant time.
+pub fn recovery_code_matches(stored: &[u8], code: &str) -> bool {
+    let expected = match stored.len() {
+        32 => Sha256::digest(normal_code(code).as_bytes()).to_vec(),
+        n if n == RECOVERY_SALT + 32 => {
+            let salt: [u8; RECOVERY_SALT] = stored[..RECOVERY_SALT].try_into().expect("length checked");
+            salted_recovery_hash(&salt, code)
+        }
+        _ => return false,
+    };
+    expected.iter().zip(stored).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What a sealed second-factor secret starts with in `users.totp_secret`.
+const SEALED_TOTP: &str = "sealed:";
+
+fn totp_context(user_id: i64) -> Vec<u8> {
+    format!("digna/totp/v1/{user_id}").into_bytes()
+}
+
+/// The form in which `user_id`'s TOTP secret is stored: sealed with the server's key
+/// (bound to her account), so a copy of the database cannot make her codes.
+pub fn seal_totp_secret(seal: &app::seal::SealKey, user_id: i64, secret_base32: &str) -> String {
+    use base64::Engine;
+    let sealed = seal.seal(&totp_context(user_id), secret_base32.as_bytes());
+    format!("{SEALED_TOTP}{}", base64::engine::general_purpose::STANDARD.encode(sealed))
+}
+
+/// The TOTP secret stored as `stored` for `user_id`: opened with the server's key, or
+/// as it is when stored in the clear by an older release (sealed at the next start).
+/// `None` when it does not open (another key, or altered).
+pub fn open_totp_secret(seal: &app::seal::SealKey, user_id: i64, stored: &str) -> Option<String> {
+    use base64::Engine;
+    let Some(sealed) = stored.strip_prefix(SEALED_TOTP) else { return Some(stored.to_string()) };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(sealed).ok()?;
+    String::from_utf8(seal.open(&totp_context(user_id), &bytes)?).ok()
+}
+
+/// Whether `code` is her second factor: the current TOTP code (each time step accepted
+/// once), or one of her unused recovery codes, which this check spends.
+pub async fn check_second_factor(
+    pool: &sqlx::SqlitePool,
+    seal: &app::seal::SealKey,
+    user: &app::db::accounts::User,
+    code: &str,
+) -> anyhow::Result<bool> {
+    use app::db::accounts;
+    if code.chars().filter(char::is_ascii_digit).count() == 6 && code.trim().len() <= 7 {
+        let secret = user.totp_secret.as_deref().and_then(|stored| open_totp_secret(seal, user.id, stored));
+        let Some(step) = secret.and_then(|secret| totp_step(&secret, &user.email, code)) else { return Ok(false) };
+        return Ok(accounts::use_totp_step(pool, user.id, step as i64).await?);
+    }
+    for stored in accounts::recovery_code_hashes(pool, user.id).await? {
+        if recovery_code_matches(&stored, code) {
+            return Ok(accounts::use_recovery_code(pool, user.id, &stored).await?);
+        }
+    }
+    Ok(false)
+}
+
+/// Seals every second-factor secret still stored in the clear; run at start.
+pub async fn seal_plain_totp_secrets(pool: &sqlx::SqlitePool, seal: &app::seal::SealKey) -> anyhow::Result<()> {
+    for (user_id, plain) in app::db::accounts::plain_totp_secrets(pool).await? {
+        let sealed = seal_totp_secret(seal, user_id, &plain);
+        app::db::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
+    }
+    Ok(())
 }
 
 /// A random token for forms (CSRF), URL-safe.
@@ -171,7 +258,30 @@ mod tests {
         assert_eq!(totp_step(&secret, "ana@x.pe", &t.generate(now - 90)), None, "too old");
         let (codes, hashes) = new_recovery_codes();
         assert_eq!(codes.len(), 10);
-        assert_eq!(recovery_hash(&codes[0].to_lowercase().replace('-', " ")), hashes[0]);
+        assert!(recovery_code_matches(&hashes[0], &codes[0].to_lowercase().replace('-', " ")));
+        assert!(!recovery_code_matches(&hashes[1], &codes[0]), "each code has its own hash");
+        assert!(!hashes.iter().any(|h| h.ends_with(&Sha256::digest(normal_code(&codes[0]).as_bytes()))), "salted");
+        let again = codes[0].clone();
+        assert_ne!(
+            salted_recovery_hash(&[1; RECOVERY_SALT], &again),
+            salted_recovery_hash(&[2; RECOVERY_SALT], &again),
+            "the same code under two salts is stored differently"
+        );
+        let legacy = Sha256::digest(normal_code(&codes[2]).as_bytes()).to_vec();
+        assert!(recovery_code_matches(&legacy, &codes[2]), "codes stored before salts still work");
         assert!(totp_qr_svg(&secret, "ana@x.pe").unwrap().starts_with("<?xml"));
+    }
+
+    #[test]
+    fn a_totp_secret_is_stored_sealed_to_its_account() {
+        let key = app::seal::SealKey::from_master(&[7; 32]);
+        let secret = new_totp_secret();
+        let stored = seal_totp_secret(&key, 3, &secret);
+        assert!(!stored.contains(&secret), "{stored}");
+        assert_eq!(open_totp_secret(&key, 3, &stored).as_deref(), Some(secret.as_str()));
+        assert_eq!(open_totp_secret(&key, 4, &stored), None, "moved to another account, it does not open");
+        let other = app::seal::SealKey::from_master(&[8; 32]);
+        assert_eq!(open_totp_secret(&other, 3, &stored), None, "another key does not open it");
+        assert_eq!(open_totp_secret(&key, 3, &secret).as_deref(), Some(secret.as_str()), "plain, from before");
     }
 }

@@ -3,6 +3,7 @@
 //! outside this router and never see it.
 
 pub mod account;
+pub mod account_password;
 pub mod admin;
 pub mod admin_accounts;
 pub mod admin_audit;
@@ -13,6 +14,7 @@ pub mod dashboard;
 pub mod export;
 pub mod layout;
 pub mod session;
+pub mod session_store;
 pub mod signin;
 pub mod throttle;
 
@@ -22,18 +24,19 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use tower_sessions_sqlx_store::SqliteStore;
+use session_store::HashedStore;
 
 /// Staff forms are small: anything bigger is refused.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
 
-pub fn router(store: SqliteStore, secure_cookies: bool) -> Router<AppState> {
+pub fn router(store: HashedStore, secure_cookies: bool) -> Router<AppState> {
     Router::new()
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signin/two-factor", get(signin::second_factor_form).post(signin::second_factor_submit))
         .route("/signout", post(signin::sign_out))
         .route("/account", get(account::overview))
         .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_confirm))
+        .route("/account/password", get(account_password::form).post(account_password::submit))
         .merge(dashboard::router())
         .merge(export::router())
         .merge(admin::router())
@@ -60,14 +63,12 @@ async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next
 }
 
 /// The session store, its table created if missing.
-pub async fn session_store(pool: &sqlx::SqlitePool) -> anyhow::Result<SqliteStore> {
-    let store = SqliteStore::new(pool.clone());
-    store.migrate().await.map_err(|e| anyhow::anyhow!("cannot create the session table: {e}"))?;
-    Ok(store)
+pub async fn session_store(pool: &sqlx::SqlitePool) -> anyhow::Result<HashedStore> {
+    HashedStore::new(pool).await
 }
 
 /// Deletes expired sessions every hour.
-pub fn spawn_session_cleanup(store: SqliteStore) {
+pub fn spawn_session_cleanup(store: HashedStore) {
     use tower_sessions::session_store::ExpiredDeletion;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));

@@ -3,6 +3,7 @@
 
 use super::auth::{random_token, same_secret};
 use super::layout::Lang;
+use super::session_store::HashedStore;
 use crate::AppState;
 use app::db::accounts::{self, User};
 use app::domain::Role;
@@ -12,7 +13,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "digna_staff";
@@ -26,10 +26,13 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// Set after the password when a second factor is still to come.
 pub const PENDING_USER_ID: &str = "pending_user_id";
 const CSRF: &str = "csrf";
+/// The account's session epoch at sign-in: a session whose epoch is older than the
+/// account's has been ended by a password or second-factor change, a reset or a disable.
+const EPOCH: &str = "epoch";
 
 /// The session layer of the staff pages. Cookies are HttpOnly and SameSite=Strict, and
 /// Secure when Digna serves HTTPS.
-pub fn layer(store: SqliteStore, secure: bool) -> SessionManagerLayer<SqliteStore> {
+pub fn layer(store: HashedStore, secure: bool) -> SessionManagerLayer<HashedStore> {
     SessionManagerLayer::new(store)
         .with_name(COOKIE)
         .with_http_only(true)
@@ -46,13 +49,21 @@ fn now() -> i64 {
 }
 
 /// Signs `user` in on this session: a new session id (no fixation), a new form token.
-pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), tower_sessions::session::Error> {
+pub async fn sign_in(session: &Session, user: &User) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.remove_value(PENDING_USER_ID).await?;
-    session.insert(USER_ID, user_id).await?;
+    session.insert(USER_ID, user.id).await?;
+    session.insert(EPOCH, user.session_epoch).await?;
     session.insert(SIGNED_IN_AT, now()).await?;
     session.insert(CSRF, random_token()).await?;
     Ok(())
+}
+
+/// Keeps this session open after a change that advanced her account's epoch to `epoch`
+/// (every other session ends), under a new session id.
+pub async fn keep_after_change(session: &Session, epoch: i64) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(EPOCH, epoch).await
 }
 
 /// Remembers that the password was right and a second factor is still to come.
@@ -70,6 +81,11 @@ pub async fn pending_user(session: &Session) -> Option<i64> {
     let id: i64 = session.get(PENDING_USER_ID).await.ok()??;
     let at: i64 = session.get(SIGNED_IN_AT).await.ok()??;
     (now() - at < 10 * 60).then_some(id)
+}
+
+/// The account epoch this session signed in under (0 for sessions from before epochs).
+async fn session_epoch(session: &Session) -> i64 {
+    session.get::<i64>(EPOCH).await.ok().flatten().unwrap_or(0)
 }
 
 /// The account signed in on this session, if any (timeouts not checked: for sign-out).
@@ -252,9 +268,9 @@ where
             return Err(deny());
         }
         let user = match accounts::by_id(&state.pool, user_id).await {
-            // Reloaded on every request: a disabled account, or one whose password an
-            // admin reset, loses its open sessions at once.
-            Ok(Some(user)) if user.may_sign_in() => user,
+            // Reloaded on every request: a disabled account, or one whose password or
+            // second factor changed since this session signed in, loses it at once.
+            Ok(Some(user)) if user.may_sign_in() && session_epoch(&session).await == user.session_epoch => user,
             Ok(_) => {
                 let _ = session.flush().await;
                 return Err(deny());

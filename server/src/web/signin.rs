@@ -3,7 +3,7 @@
 //! never the password nor the client's address. Attempts refused by the throttle are
 //! not written: they check no password, and writing them would let anyone flood the log.
 
-use super::auth::{self, recovery_hash};
+use super::auth;
 use super::layout::{page, Lang};
 use super::session::{self, check_form, csrf_token, pending_user};
 use super::throttle::Factor;
@@ -156,7 +156,7 @@ fn wrong(lang: Lang) -> String {
     lang.t("Correo o contraseña incorrectos.", "Wrong email or password.").to_string()
 }
 
-fn too_many(lang: Lang, wait: std::time::Duration) -> String {
+pub(super) fn too_many(lang: Lang, wait: std::time::Duration) -> String {
     let s = wait.as_secs().max(1);
     match lang {
         Lang::Es => format!("Demasiados intentos fallidos. Espera {s} s e inténtalo de nuevo."),
@@ -164,7 +164,7 @@ fn too_many(lang: Lang, wait: std::time::Duration) -> String {
     }
 }
 
-fn busy(lang: Lang) -> String {
+pub(super) fn busy(lang: Lang) -> String {
     lang.t(
         "Hay muchas personas entrando a la vez. Inténtalo de nuevo en unos segundos.",
         "Many people are signing in at once. Try again in a few seconds.",
@@ -251,7 +251,7 @@ pub async fn submit(
         if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password").await {
             return super::internal_error(e.into());
         }
-        session::sign_in(&session, user.id).await.map(|_| next)
+        session::sign_in(&session, &user).await.map(|_| next)
     };
     match result {
         Ok(to) => Redirect::to(&to).into_response(),
@@ -322,20 +322,9 @@ pub async fn second_factor_submit(
             return with_retry_after(r, wait);
         }
     };
-    let secret = user.totp_secret.clone().unwrap_or_default();
-    let ok = if f.code.chars().filter(char::is_ascii_digit).count() == 6 && f.code.trim().len() <= 7 {
-        match auth::totp_step(&secret, &user.email, &f.code) {
-            None => false,
-            Some(step) => match accounts::use_totp_step(&state.pool, user.id, step as i64).await {
-                Ok(fresh) => fresh,
-                Err(e) => return super::internal_error(e.into()),
-            },
-        }
-    } else {
-        match accounts::use_recovery_code(&state.pool, user.id, &recovery_hash(&f.code)).await {
-            Ok(used) => used,
-            Err(e) => return super::internal_error(e.into()),
-        }
+    let ok = match auth::check_second_factor(&state.pool, &state.seal, &user, &f.code).await {
+        Ok(ok) => ok,
+        Err(e) => return super::internal_error(e),
     };
     if !ok {
         if let Err(e) = audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await {
@@ -349,7 +338,7 @@ pub async fn second_factor_submit(
     if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await {
         return super::internal_error(e.into());
     }
-    match session::sign_in(&session, user.id).await {
+    match session::sign_in(&session, &user).await {
         Ok(()) => Redirect::to(&next).into_response(),
         Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
     }

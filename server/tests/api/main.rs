@@ -20,5 +20,6 @@ mod pages;
 mod privacy;
 mod release;
 mod responses;
+mod sessions;
 mod signin_throttle;
 mod survey;

@@ -159,7 +159,7 @@ pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants
 /// (nothing changed) when she is the last active admin.
 pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
-        "UPDATE users SET disabled = 1 WHERE id = ? AND (
+        "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ? AND (
              role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
              OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_pending IS NULL) > 1)",
         user_id
@@ -185,7 +185,7 @@ pub async fn force_reset(
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let done = sqlx::query!(
-        "UPDATE users SET password_hash = '',
+        "UPDATE users SET password_hash = '', session_epoch = session_epoch + 1,
              password_pending = CASE WHEN password_pending = 'invited' THEN 'invited' ELSE 'reset' END
          WHERE id = ? AND (
              role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
@@ -254,7 +254,8 @@ pub async fn accept_link(
     .await?;
     let Some(user_id) = user_id else { return Ok(None) };
     let done = sqlx::query!(
-        "UPDATE users SET password_hash = ?, password_pending = NULL WHERE id = ? AND disabled = 0",
+        "UPDATE users SET password_hash = ?, password_pending = NULL, session_epoch = session_epoch + 1
+         WHERE id = ? AND disabled = 0",
         password_hash,
         user_id
     )

@@ -18,8 +18,13 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub password_hash: String,
+    /// The second factor's secret as stored: sealed (see `web::auth::open_totp_secret`),
+    /// or plain in a database from before secrets were sealed.
     pub totp_secret: Option<String>,
     pub disabled: bool,
+    /// Advanced by every change that must end her other sessions (a password set or
+    /// reset, a disable, a new second factor); a session signed in under an older epoch ends.
+    pub session_epoch: i64,
     /// Set while she has no usable password: invited, or reset by an admin.
     pub password_pending: Option<PasswordPending>,
 }
@@ -93,6 +98,7 @@ struct UserRow {
     password_hash: String,
     totp_secret: Option<String>,
     disabled: i64,
+    session_epoch: i64,
     password_pending: Option<String>,
 }
 
@@ -110,6 +116,7 @@ impl TryFrom<UserRow> for User {
             password_hash: r.password_hash,
             totp_secret: r.totp_secret,
             disabled: r.disabled != 0,
+            session_epoch: r.session_epoch,
             password_pending: r.password_pending.as_deref().map(PasswordPending::parse).transpose().map_err(decode)?,
         })
     }
@@ -155,7 +162,7 @@ pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, 
     let email = email.as_ref();
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, password_pending
+        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, session_epoch, password_pending
            FROM users WHERE email = ?"#,
         email
     )
@@ -168,7 +175,7 @@ pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, 
 pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, password_pending
+        r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, session_epoch, password_pending
            FROM users WHERE id = ?"#,
         id
     )
@@ -184,7 +191,8 @@ pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str)
     let mut tx = pool.begin().await?;
     let email = email.as_ref();
     let id = sqlx::query_scalar!(
-        r#"UPDATE users SET password_hash = ?, password_pending = NULL WHERE email = ? RETURNING id AS "id!""#,
+        r#"UPDATE users SET password_hash = ?, password_pending = NULL, session_epoch = session_epoch + 1
+           WHERE email = ? RETURNING id AS "id!""#,
         password_hash,
         email
     )
@@ -194,6 +202,19 @@ pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str)
     admin::end_open_links(&mut tx, id).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Replaces the password of a signed-in account that proved her current one, and ends
+/// her other sessions; the new epoch is returned for the session she changed it from.
+pub async fn change_password(pool: &SqlitePool, user_id: i64, password_hash: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1
+           WHERE id = ? RETURNING session_epoch AS "epoch!: i64""#,
+        password_hash,
+        user_id
+    )
+    .fetch_one(pool)
+    .await
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {

@@ -2,22 +2,57 @@
 
 use sqlx::SqlitePool;
 
-/// Turns on two-factor sign-in with `secret`, replacing any recovery codes.
+/// Turns on two-factor sign-in with `sealed_secret` (or replaces the second factor),
+/// replacing any recovery codes and ending her other sessions; the new session epoch
+/// is returned for the session she did it from.
 pub async fn enable_totp(
     pool: &SqlitePool,
     user_id: i64,
-    secret: &str,
+    sealed_secret: &str,
     recovery_hashes: &[Vec<u8>],
-) -> Result<(), sqlx::Error> {
+) -> Result<i64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    sqlx::query!("UPDATE users SET totp_secret = ? WHERE id = ?", secret, user_id).execute(&mut *tx).await?;
+    let epoch = sqlx::query_scalar!(
+        r#"UPDATE users SET totp_secret = ?, totp_last_step = NULL, session_epoch = session_epoch + 1
+           WHERE id = ? RETURNING session_epoch AS "epoch!: i64""#,
+        sealed_secret,
+        user_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query!("DELETE FROM recovery_codes WHERE user_id = ?", user_id).execute(&mut *tx).await?;
     for hash in recovery_hashes {
         sqlx::query!("INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)", user_id, hash)
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    Ok(epoch)
+}
+
+/// The second-factor secrets still stored in the clear (from before they were sealed).
+pub async fn plain_totp_secrets(pool: &SqlitePool) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", totp_secret AS "secret!" FROM users
+           WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sealed:%'"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.secret)).collect())
+}
+
+/// Replaces a plain secret by its sealed form, unless it changed meanwhile.
+pub async fn seal_totp_secret(pool: &SqlitePool, user_id: i64, plain: &str, sealed: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?", sealed, user_id, plain)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// The stored hashes of her unused recovery codes (each salted; see
+/// `web::auth::recovery_code_matches`).
+pub async fn recovery_code_hashes(pool: &SqlitePool, user_id: i64) -> Result<Vec<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT code_hash FROM recovery_codes WHERE user_id = ?", user_id).fetch_all(pool).await
 }
 
 /// Records that the TOTP code of `step` signed her in: `false` if that step (or a later
@@ -34,7 +69,7 @@ pub async fn use_totp_step(pool: &SqlitePool, user_id: i64, step: i64) -> Result
     Ok(done.rows_affected() == 1)
 }
 
-/// Spends a recovery code: `true` once per code.
+/// Spends the recovery code stored as `code_hash`: `true` once per code.
 pub async fn use_recovery_code(pool: &SqlitePool, user_id: i64, code_hash: &[u8]) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!("DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?", user_id, code_hash)
         .execute(pool)

@@ -1,0 +1,158 @@
+//! A signed-in staff member changes her own password: the current one first, and every
+//! other session of hers ends.
+
+use super::account::LangQuery;
+use super::admin_accounts::password_error;
+use super::auth::{hash_password, verify_password, Busy};
+use super::layout::{page, Lang};
+use super::session::{check_form, keep_after_change, Staff};
+use super::signin::{busy, too_many, ClientAddr};
+use super::throttle::Factor;
+use crate::AppState;
+use app::db::{accounts, audit};
+use app::domain::Password;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use leptos::prelude::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn form(staff: Staff, Query(q): Query<LangQuery>) -> Response {
+    password_page(q.lang(), &staff, BTreeMap::new(), StatusCode::OK)
+}
+
+fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, status: StatusCode) -> Response {
+    let l = lang.code();
+    let error = |field: &str| {
+        errors
+            .get(field)
+            .cloned()
+            .map(|e| view! { <p class="form-error" id=format!("{field}-error") role="alert">{e}</p> })
+    };
+    let body = view! {
+        <section class="card narrow">
+            <h1>{lang.t("Cambiar mi contraseña", "Change my password")}</h1>
+            <p>{lang.t(
+                "Al cambiarla se cierran tus otras sesiones abiertas, en cualquier equipo.",
+                "Changing it ends your other open sessions, on any device.",
+            )}</p>
+            <form method="post" action=format!("/account/password?lang={l}") class="stack">
+                <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+                <label for="current">{lang.t("Contraseña actual", "Current password")}</label>
+                <input id="current" name="current" type="password" autocomplete="current-password" required maxlength="128"/>
+                {error("current")}
+                <label for="password">{lang.t("Contraseña nueva (al menos 12 caracteres)", "New password (at least 12 characters)")}</label>
+                <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="128"/>
+                {error("password")}
+                <label for="confirm">{lang.t("Repite la contraseña nueva", "Type the new password again")}</label>
+                <input id="confirm" name="confirm" type="password" autocomplete="new-password" required maxlength="128"/>
+                {error("confirm")}
+                <button type="submit" class="primary">{lang.t("Cambiar la contraseña", "Change the password")}</button>
+            </form>
+        </section>
+    };
+    let mut response = page(
+        lang,
+        lang.t("Cambiar mi contraseña", "Change my password"),
+        Some(staff),
+        &format!("/account/password?lang={l}"),
+        body,
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    staff: Staff,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let lang = q.lang();
+    if let Err(refused) = check_form(&staff.session, &headers, &f.csrf).await {
+        return refused;
+    }
+    let mut errors = BTreeMap::new();
+    if let Some(e) = password_error(lang, &f.password) {
+        errors.insert("password", e);
+    } else if f.password != f.confirm {
+        let e = lang.t(
+            "No coincide con la primera: escríbela igual dos veces.",
+            "It does not match the first: type it the same twice.",
+        );
+        errors.insert("confirm", e.to_string());
+    }
+    if !errors.is_empty() {
+        return password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // A stolen session guessing the password counts against the same limit as sign-in.
+    let attempt = match state.throttle.reserve(&staff.user.email, client, Factor::Password) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let e = too_many(lang, wait);
+            return password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::TOO_MANY_REQUESTS);
+        }
+    };
+    match verify_password(f.current, Some(staff.user.password_hash.clone())).await {
+        Ok(true) => state.throttle.succeed(attempt),
+        Ok(false) => {
+            let wait = state.throttle.fail(attempt);
+            if let Err(e) =
+                audit::audit(&state.pool, &staff.user.email, "account.password_failed", &staff.user.email, "").await
+            {
+                return super::internal_error(e.into());
+            }
+            let mut e =
+                lang.t("La contraseña actual no es correcta.", "The current password is not right.").to_string();
+            if !wait.is_zero() {
+                e = format!("{e} {}", too_many(lang, wait));
+            }
+            return password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        Err(Busy) => {
+            state.throttle.succeed(attempt);
+            return password_page(
+                lang,
+                &staff,
+                BTreeMap::from([("current", busy(lang))]),
+                StatusCode::TOO_MANY_REQUESTS,
+            );
+        }
+    }
+    let Ok(password) = Password::parse(&f.password) else {
+        return password_page(lang, &staff, BTreeMap::new(), StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let hash = match hash_password(&password).await {
+        Ok(h) => h,
+        Err(e) => return super::internal_error(e),
+    };
+    let epoch = match accounts::change_password(&state.pool, staff.user.id, &hash).await {
+        Ok(epoch) => epoch,
+        Err(e) => return super::internal_error(e.into()),
+    };
+    if let Err(e) =
+        audit::audit(&state.pool, &staff.user.email, "account.password_changed", &staff.user.email, "").await
+    {
+        return super::internal_error(e.into());
+    }
+    if let Err(e) = keep_after_change(&staff.session, epoch).await {
+        return super::internal_error(anyhow::anyhow!("session: {e}"));
+    }
+    Redirect::to(&format!("/account?lang={}&changed=password", lang.code())).into_response()
+}
