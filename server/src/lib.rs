@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod open_data;
+pub mod proxy;
 pub mod release;
 pub mod retention;
 pub mod service_worker;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub sessions: web::session_store::HashedStore,
     /// Whether staff session cookies are Secure.
     pub secure_cookies: bool,
+    /// The reverse proxies whose forwarding headers are believed.
+    pub trusted_proxies: Arc<proxy::TrustedProxies>,
     pub throttle: Arc<web::throttle::Throttle>,
     /// The submissions' group-commit writer and the published survey versions.
     #[from_ref(skip)]
@@ -85,6 +88,7 @@ impl AppState {
             counters: Arc::new(Counters::default()),
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
+            trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             throttle: Arc::new(web::throttle::Throttle::default()),
             ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
@@ -120,7 +124,7 @@ pub fn command_line_actor() -> String {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let hsts = state.secure_cookies;
+    let forwarding = state.clone();
     Router::new()
         .nest("/api/v1", api::router())
         .merge(web::router(state.sessions.clone(), state.secure_cookies))
@@ -130,14 +134,15 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
-        .layer(axum::middleware::map_response(move |r| security_headers(r, hsts)))
+        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(forwarding, proxy::forwarded))
 }
 
 /// Headers every response carries, the kiosk's and the API's included: no other site may
 /// frame a page (a framed kiosk could be overlaid to read her taps) or be the target of
-/// its forms, and, where Digna is reached over HTTPS, browsers are told to keep to it.
-/// A header a handler set itself is kept.
-async fn security_headers(mut response: axum::response::Response, hsts: bool) -> axum::response::Response {
+/// its forms (and, where Digna is reached over HTTPS, [`proxy::forwarded`] tells browsers
+/// to keep to it). A header a handler set itself is kept.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     let headers = response.headers_mut();
     let defaults = [
@@ -150,9 +155,6 @@ async fn security_headers(mut response: axum::response::Response, hsts: bool) ->
     ];
     for (name, value) in defaults {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
-    }
-    if hsts {
-        headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static("max-age=31536000"));
     }
     response
 }

@@ -28,6 +28,9 @@ pub struct Settings {
     /// Whether staff session cookies are marked Secure: `DIGNA_SECURE_COOKIES`, by default
     /// when Digna serves HTTPS itself. Set it to `true` behind a reverse proxy that does TLS.
     pub secure_cookies: Option<bool>,
+    /// `DIGNA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed. Empty by default: nobody's are.
+    pub trusted_proxies: crate::proxy::TrustedProxies,
     /// The privacy budget (ε) any one month of data may spend over all open-data
     /// releases: `DIGNA_DP_CAP`, default 3.0.
     pub dp_cap: app::dp::Epsilon,
@@ -66,6 +69,8 @@ impl Settings {
             Some("false" | "0" | "no") => Some(false),
             Some(other) => anyhow::bail!("DIGNA_SECURE_COOKIES must be true or false, not {other:?}"),
         };
+        let trusted_proxies = crate::proxy::TrustedProxies::parse(&var("DIGNA_TRUSTED_PROXIES").unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!("DIGNA_TRUSTED_PROXIES: {e}"))?;
         let dp_cap = var("DIGNA_DP_CAP")
             .unwrap_or_else(|| crate::open_data::DEFAULT_CAP.into())
             .parse()
@@ -84,6 +89,7 @@ impl Settings {
             leptos,
             tls: None,
             secure_cookies,
+            trusted_proxies,
             dp_cap,
         })
     }
@@ -100,6 +106,7 @@ impl Settings {
             leptos,
             tls: None,
             secure_cookies: None,
+            trusted_proxies: Default::default(),
             dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
             dp_epsilon: crate::open_data::DEFAULT_EPSILON.parse().expect("a valid default epsilon"),
         }

@@ -18,7 +18,7 @@ use app::db::audit;
 use app::db::stations::{self, Station};
 use app::domain::{Email, Password, Role, StationLabel, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -267,9 +267,8 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 /// The link to send, absolute when the request says which host it reached.
 fn link_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    let scheme = if state.secure_cookies { "https" } else { "http" };
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => format!("{scheme}://{host}/invite/{token}"),
+    match super::admin::request_origin(headers, state.secure_cookies) {
+        Some(origin) => format!("{origin}/invite/{token}"),
         None => format!("/invite/{token}"),
     }
 }

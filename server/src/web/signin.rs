@@ -59,14 +59,16 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// The peer's address when the server knows it (only for the throttle's keyed hash).
+/// The client's address when the server knows it: the peer's, or what a trusted proxy
+/// says (`DIGNA_TRUSTED_PROXIES`). Only for the throttle's keyed hash.
 pub struct ClientAddr(pub Option<IpAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
+        let forwarded = parts.extensions.get::<crate::proxy::Forwarded>().and_then(|f| f.client);
+        Ok(ClientAddr(forwarded.or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))))
     }
 }
 

@@ -3,7 +3,7 @@
 //! each tablet delivered (a day, never a time), silent tablets on /admin, revocation at
 //! once, and an audit line for every change, from the browser and the command line.
 
-use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
+use crate::helpers::{full_answers, new_id, spawn_app, spawn_app_with, TestApp};
 use app::db::tablets::local_day;
 use app::domain::KioskSettings;
 use serde_json::json;
@@ -202,7 +202,8 @@ async fn the_staff_pin_is_set_hashed_never_shown_and_cleared() {
 
 #[tokio::test]
 async fn enrolling_from_the_page_shows_a_one_time_code_its_link_and_a_qr_code() {
-    let app = spawn_app().await;
+    // Behind a reverse proxy at 127.0.0.1 that Digna trusts.
+    let app = spawn_app_with(|s| s.trusted_proxies = server::proxy::TrustedProxies::parse("127.0.0.1").unwrap()).await;
     app.add_station("LIM-01").await;
     let client = admin(&app).await;
     let html = page(&client, &app, "/admin/stations/LIM-01").await;
@@ -238,7 +239,8 @@ async fn enrolling_from_the_page_shows_a_one_time_code_its_link_and_a_qr_code() 
     assert!(row.contains(&today) && row.contains("Never") && row.contains("Active"), "{row}");
     assert!(!html.contains("id=\"enrollment-code\""), "the code is shown only once");
 
-    // Behind a TLS proxy the link is https.
+    // Behind a trusted TLS proxy the link is https (from anyone else the header is
+    // removed before the handler sees it: `proxy::tests`).
     let resp = client
         .post(app.url("/admin/stations/LIM-01/tablets"))
         .header("x-forwarded-proto", "https")

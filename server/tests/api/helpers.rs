@@ -84,9 +84,15 @@ pub struct TestApp {
 pub const USER_AGENT: &str = "DignaPrivacyProbe/1.0 (test)";
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The app with settings of the test's own (`change` edits the test defaults).
+pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     log_buffer();
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = Settings::for_test(dir.path());
+    let mut settings = Settings::for_test(dir.path());
+    change(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
     let port = app.port();
     let state = app.state().clone();

@@ -103,7 +103,8 @@ pub(super) fn enrollment_view(lang: Lang, e: Enrollment) -> impl IntoView + use<
 
 /// The address tablets reach Digna at, as the admin's browser did: the `Host` of her
 /// request, over https when Digna serves HTTPS or is told it sits behind a TLS proxy
-/// (`DIGNA_SECURE_COOKIES=true`), or when the proxy says so (`X-Forwarded-Proto: https`).
+/// (`DIGNA_SECURE_COOKIES=true`), or when a trusted proxy says so (`X-Forwarded-Proto:
+/// https`; `proxy::forwarded` removes the header from anyone else).
 /// `None` when the host is missing or not a plain host name (then no link is built).
 pub fn request_origin(headers: &HeaderMap, secure: bool) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?.trim();
