@@ -361,6 +361,22 @@ mod tests {
         let boxed = crypto_box::PublicKey::from_bytes(old.box_public_key()).seal(&mut OsRng, b"tablet").unwrap();
         let id = ClientId::parse("6f1c1f5e-2b59-4e9b-9a57-1d2b3c4d5e6f").unwrap();
         let mut loaded = SealKey::load(&path).unwrap();
+        // The derivation is pinned: installations' existing files must read as before.
+        let derived = |label: &[u8]| -> [u8; 32] {
+            let mut mac = <HmacSha256 as Mac>::new_from_slice(&master).unwrap();
+            mac.update(label);
+            mac.finalize().into_bytes().into()
+        };
+        let x25519 = crypto_box::SecretKey::from_bytes(derived(b"digna/x25519/v1"));
+        assert_eq!(loaded.box_public_key(), x25519.public_key().to_bytes());
+        let aead = XChaCha20Poly1305::new(&derived(b"digna/seal/v1").into());
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let mut by_hand = nonce.to_vec();
+        by_hand.extend(aead.encrypt(&nonce, Payload { msg: b"by hand", aad: b"ctx" }).unwrap());
+        assert_eq!(loaded.open(b"ctx", &by_hand).as_deref(), Some(&b"by hand"[..]));
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&derived(b"digna/client-id/v1")).unwrap();
+        mac.update(id.as_bytes());
+        assert_eq!(loaded.client_key_hash(&id), mac.finalize().into_bytes().to_vec());
         assert_eq!(loaded.open(b"row", &sealed).as_deref(), Some(&b"pending"[..]));
         assert_eq!(loaded.open_box(&boxed).as_deref(), Some(&b"tablet"[..]));
         assert_eq!(loaded.client_key_hash(&id), old.client_key_hash(&id));
