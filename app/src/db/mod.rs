@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod dashboard;
 pub mod exports;
 pub mod maintenance;
@@ -34,7 +35,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         // A logged statement carries a timestamp, which would date a visit.
         .disable_statement_logging();
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        crate::seal::create_private_dirs(dir).map_err(sqlx::Error::Io)?;
     }
     // No ping before each acquire: a connection to a local file does not go stale, and
     // the ping is a round trip to the connection's thread on every request.
@@ -44,6 +45,19 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 /// Applies the embedded migrations; the app must not start if one fails.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("../migrations").run(pool).await
+}
+
+/// The migrations this build knows: version and checksum.
+pub fn known_migrations() -> Vec<(i64, Vec<u8>)> {
+    sqlx::migrate!("../migrations").migrations.iter().map(|m| (m.version, m.checksum.to_vec())).collect()
+}
+
+/// Applies this build's migrations up to `version` only: the schema a database of that
+/// version must have (what a restore compares a backup with).
+pub async fn migrate_up_to(pool: &SqlitePool, version: i64) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut migrator = sqlx::migrate!("../migrations");
+    migrator.migrations = migrator.migrations.iter().filter(|m| m.version <= version).cloned().collect();
+    migrator.run(pool).await
 }
 
 /// The newest migration this build knows: a database whose schema is newer came from a

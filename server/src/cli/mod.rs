@@ -5,10 +5,12 @@
 //! - languages.rs: `digna language enable` and `digna language disable`;
 //! - users.rs: `digna user create` and `digna user reset-password`;
 //! - export.rs: `digna export` (microdata) and `digna export open-data`;
-//! - backup.rs: `digna backup`, `digna restore` and `digna release`.
+//! - backup.rs: `digna backup`, `digna restore` and `digna release`;
+//! - keys.rs: `digna recovery-key new` and `digna key rotate`.
 
 mod backup;
 mod export;
+mod keys;
 mod languages;
 mod serve;
 mod stations;
@@ -23,6 +25,7 @@ use users::run_user;
 
 pub use crate::command_line_actor;
 pub use export::{ExportArgs, ExportCommand, OpenDataArgs};
+pub use keys::{KeyCommand, RecoveryKeyCommand};
 pub use languages::LanguageCommand;
 pub use serve::{SeedDemoArgs, ServeArgs};
 pub use stations::{StationCommand, StationSettingsArgs, TabletCommand};
@@ -81,27 +84,47 @@ pub enum Command {
         #[arg(long)]
         station: Option<String>,
     },
-    /// Copy the database and its seal key while Digna runs: FILE and FILE with the
-    /// extension .key beside it. Keep both together.
+    /// Copy the database while Digna runs, its pending responses sealed to the
+    /// recovery key (`digna recovery-key new`, needed first): the copy carries no key,
+    /// and no key file is written beside it. Files 0600; a missing folder is made 0700.
     Backup {
         /// Where to write the copy, such as backups/digna-2026-11-29.db (never overwritten).
         #[arg(long)]
         out: std::path::PathBuf,
     },
-    /// Put a backup (FILE and the .key beside it) back as Digna's database and seal key.
-    /// Stop Digna first. The backup is checked (integrity, schema, every pending response
-    /// opens with its key) before anything is written; an older backup is upgraded by the
-    /// migrations of this release.
+    /// Put a backup back as Digna's database. Stop Digna first. The backup is checked
+    /// (schema exactly Digna's, integrity, every pending response sealed to the recovery
+    /// key, and with its secret that each opens) before anything is written; an older
+    /// backup is upgraded by the migrations of this release. With the recovery key the
+    /// pending responses come back, re-sealed under this server's key; without it they
+    /// are dropped and the released data alone is restored.
     Restore {
-        /// The backup's database file; its .key must sit beside it.
+        /// The backup's database file.
         #[arg(long)]
         from: std::path::PathBuf,
+        /// A file holding the recovery key's secret (AGE-SECRET-KEY-1…).
+        #[arg(long, conflicts_with = "recovery_key_stdin")]
+        recovery_key_file: Option<std::path::PathBuf>,
+        /// Read the recovery key's secret from standard input (one line). Without either
+        /// option it is asked for when standard input is a terminal.
+        #[arg(long)]
+        recovery_key_stdin: bool,
         /// Only check the backup and say what it holds; change nothing.
         #[arg(long)]
         check: bool,
-        /// Replace an existing database; it and its key are kept aside (.before-restore-…).
+        /// Replace an existing database; it is kept aside (.before-restore-…).
         #[arg(long)]
         force: bool,
+    },
+    /// The offline recovery key backups seal pending responses to.
+    RecoveryKey {
+        #[command(subcommand)]
+        command: RecoveryKeyCommand,
+    },
+    /// The server's keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
     },
 }
 
@@ -111,7 +134,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(settings, args).await,
         Command::SeedDemo(args) => serve::seed_demo(settings, args).await,
         Command::Backup { out } => backup::backup(settings, out).await,
-        Command::Restore { from, check, force } => backup::restore(settings, from, check, force).await,
+        Command::Restore { from, recovery_key_file, recovery_key_stdin, check, force } => {
+            let recovery = backup::RecoverySource { file: recovery_key_file, stdin: recovery_key_stdin };
+            backup::restore(settings, from, recovery, check, force).await
+        }
+        Command::RecoveryKey { command } => keys::recovery_key(settings, command).await,
+        Command::Key { command } => keys::key(settings, command).await,
         Command::User { command } => {
             let pool = open_database(&settings).await?;
             run_user(&pool, command).await

@@ -16,6 +16,7 @@ mod enroll;
 mod export;
 mod hardening;
 mod helpers;
+mod keys;
 mod pages;
 mod privacy;
 mod release;

@@ -1,0 +1,90 @@
+//! What `digna backup`, `digna restore` and `digna recovery-key` read and change: the
+//! recovery key's public half, the pending rows of a copy (re-sealed or dropped), and
+//! the schema a copy carries.
+
+use sqlx::SqlitePool;
+
+/// The offline recovery key's public half (`age1…`), if an administrator made one.
+pub async fn recovery_recipient(pool: &SqlitePool) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(pool).await
+}
+
+/// Stores the recovery key's public half, replacing the one before (returned).
+pub async fn set_recovery_recipient(pool: &SqlitePool, recipient: &str) -> Result<Option<String>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let old = sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(&mut *tx).await?;
+    sqlx::query!(
+        "INSERT INTO recovery_key (id, recipient) VALUES (1, ?)
+         ON CONFLICT (id) DO UPDATE SET recipient = excluded.recipient,
+             created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        recipient
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(old)
+}
+
+/// A pending row as stored: its id, station and sealed record.
+#[derive(Clone, Debug)]
+pub struct PendingRow {
+    pub id: Vec<u8>,
+    pub station_id: i64,
+    pub sealed: Vec<u8>,
+}
+
+/// Up to `limit` pending rows whose id comes after `after`, in id order (an id order
+/// is random: it orders nothing about the visits). Pages through a copy without
+/// holding every record in memory.
+pub async fn pending_rows_after(pool: &SqlitePool, after: &[u8], limit: i64) -> Result<Vec<PendingRow>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingRow,
+        r#"SELECT id AS "id!: Vec<u8>", station_id, sealed FROM pending_responses WHERE id > ? ORDER BY id LIMIT ?"#,
+        after,
+        limit
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Replaces the sealed records of these rows (same ids), in one transaction.
+pub async fn replace_sealed(pool: &SqlitePool, rows: &[(Vec<u8>, Vec<u8>)]) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    for (id, sealed) in rows {
+        sqlx::query!("UPDATE pending_responses SET sealed = ? WHERE id = ?", sealed, id).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Deletes every pending row; returns how many stations had some (never how many rows).
+pub async fn drop_pending(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let stations = sqlx::query_scalar!(r#"SELECT COUNT(DISTINCT station_id) AS "n!: i64" FROM pending_responses"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query!("DELETE FROM pending_responses").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(stations)
+}
+
+/// One entry of `sqlite_master`: a table, index, view or trigger and its SQL.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, sqlx::FromRow)]
+pub struct SchemaEntry {
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub tbl_name: String,
+    pub sql: Option<String>,
+}
+
+/// Every table, index, view and trigger of a database, as `sqlite_master` lists them.
+pub async fn schema(pool: &SqlitePool) -> Result<Vec<SchemaEntry>, sqlx::Error> {
+    // sqlite_master is not in the schema sqlx's macros check against.
+    sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetch_all(pool).await
+}
+
+/// The migrations applied to a database: version, checksum and whether it succeeded.
+pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, bool)>, sqlx::Error> {
+    // `_sqlx_migrations` is sqlx's own table, absent from the schema the macros check.
+    sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await
+}
