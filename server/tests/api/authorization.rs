@@ -6,12 +6,12 @@ use crate::helpers::{full_answers, new_id, spawn_app, TestApp, STAFF_PASSWORD};
 use reqwest::header::LOCATION;
 use serde_json::json;
 
-const A: &str = "LIM-01";
-const B: &str = "SUR-01";
+pub(crate) const A: &str = "LIM-01";
+pub(crate) const B: &str = "SUR-01";
 const B_NAME: &str = "Comisaría del Sur";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Who {
+pub(crate) enum Who {
     Anonymous,
     Tablet,
     Admin,
@@ -35,10 +35,10 @@ enum Expect {
 
 use Expect::*;
 
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub app: TestApp,
     token: String,
-    clients: Vec<(Who, reqwest::Client)>,
+    pub clients: Vec<(Who, reqwest::Client)>,
 }
 
 async fn sign_in_with_code(app: &TestApp, email: &str, secret: &str) -> reqwest::Client {
@@ -50,7 +50,7 @@ async fn sign_in_with_code(app: &TestApp, email: &str, secret: &str) -> reqwest:
     client
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet(A).await;
     let b = {

@@ -21,6 +21,7 @@ mod pages;
 mod privacy;
 mod release;
 mod responses;
+mod route_matrix;
 mod sessions;
 mod signin_throttle;
 mod survey;
