@@ -282,6 +282,18 @@ fn staff_accounts_are_created_and_reset_from_the_command_line() {
     assert!(new_password.len() >= 16 && new_password != password, "{out}");
     let err = cli.fails(&["user", "reset-password", "--email", "nadie@digna.pe"]);
     assert!(err.contains("no account"), "{err}");
+
+    // Two-step verification turned off (a lost phone, a restore under another key file).
+    cli.sql("UPDATE users SET totp_secret = 'sealed:x' WHERE email = 'jefa@digna.pe'");
+    cli.sql(
+        "INSERT INTO recovery_codes (user_id, code_hash) SELECT id, x'00' FROM users WHERE email = 'jefa@digna.pe'",
+    );
+    let out = cli.ok(&["user", "reset-two-factor", "--email", "jefa@digna.pe"]);
+    assert!(out.contains("off for jefa@digna.pe"), "{out}");
+    let row = cli.sql("SELECT COALESCE(totp_secret, 'none'), session_epoch, (SELECT COUNT(*) FROM recovery_codes) FROM users WHERE email = 'jefa@digna.pe'");
+    assert_eq!(row.trim(), "none|1|0");
+    let err = cli.fails(&["user", "reset-two-factor", "--email", "nadie@digna.pe"]);
+    assert!(err.contains("no account"), "{err}");
 }
 
 #[test]

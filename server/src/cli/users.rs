@@ -36,6 +36,13 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Turn off an account's two-step verification (a lost phone, or a database restored
+    /// under another key file): her sessions end, her recovery codes go, and she sets it
+    /// up again at her next sign-in if her role requires it.
+    ResetTwoFactor {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// The password from standard input, or a new random one to print.
@@ -110,6 +117,16 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
                 println!("Password (shown once):");
                 println!("{}", password.expose());
             }
+            Ok(())
+        }
+        UserCommand::ResetTwoFactor { email } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            if !app::db::accounts::clear_totp(pool, &email).await? {
+                anyhow::bail!("no account has email {email}");
+            }
+            let detail = "two-step verification turned off on the command line";
+            app::db::audit::audit(pool, &command_line_actor(), "account.two_factor", email.as_ref(), detail).await?;
+            println!("Two-step verification is off for {email}; her sessions have ended.");
             Ok(())
         }
     }

@@ -1,5 +1,6 @@
 //! The second factor: a TOTP secret, the last step used, one-time recovery codes.
 
+use crate::domain::Email;
 use sqlx::SqlitePool;
 
 /// Turns on two-factor sign-in with `sealed_secret` (or replaces the second factor),
@@ -81,4 +82,22 @@ pub async fn recovery_codes_left(pool: &SqlitePool, user_id: i64) -> Result<i64,
     sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM recovery_codes WHERE user_id = ?"#, user_id)
         .fetch_one(pool)
         .await
+}
+
+/// Turns off two-step verification (secret and recovery codes gone) and ends her
+/// sessions; `false` when there is no such account.
+pub async fn clear_totp(pool: &SqlitePool, email: &Email) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let email = email.as_ref();
+    let id = sqlx::query_scalar!(
+        r#"UPDATE users SET totp_secret = NULL, totp_last_step = NULL, session_epoch = session_epoch + 1
+           WHERE email = ? RETURNING id AS "id!""#,
+        email
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else { return Ok(false) };
+    sqlx::query!("DELETE FROM recovery_codes WHERE user_id = ?", id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(true)
 }
