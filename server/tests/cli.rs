@@ -1,6 +1,10 @@
 //! The `digna` command line, run as a user would, against a temporary database.
 
+#[path = "support/files.rs"]
+mod files;
+
 use chrono::Datelike;
+use files::open_to_others;
 use std::process::{Command, Output};
 
 struct Cli {
@@ -704,23 +708,6 @@ fn release_runs_now_and_prints_pools_never_responses() {
         cli.sql("SELECT release_minute || ' ' || release_every_days FROM stations WHERE code = 'LIM-02'"),
         "197 7"
     );
-}
-
-/// Every file and folder below `dir` whose mode lets its group or others in.
-#[cfg(unix)]
-fn open_to_others(dir: &std::path::Path) -> Vec<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let mode = entry.metadata().unwrap().permissions().mode();
-        if mode & 0o077 != 0 {
-            found.push(format!("{} {:o}", entry.path().display(), mode & 0o777));
-        }
-        if entry.path().is_dir() {
-            found.extend(open_to_others(&entry.path()));
-        }
-    }
-    found
 }
 
 #[cfg(unix)]

@@ -3,6 +3,7 @@
 //! pending answers sealed to the offline recovery key), and restores: with the recovery
 //! secret every pending answer comes back, without it the released data does.
 
+use crate::files::open_to_others;
 use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
 use server::backup::{self, key_beside, recovery, Pending, Restore};
 use std::path::Path;
@@ -22,23 +23,6 @@ async fn open_copy(path: &Path) -> sqlx::SqlitePool {
 
 async fn pending_rows(pool: &sqlx::SqlitePool) -> Vec<app::db::backup::PendingRow> {
     app::db::backup::pending_rows_after(pool, &[], i64::MAX).await.unwrap()
-}
-
-/// Every file and folder below `dir` whose mode lets its group or others in.
-#[cfg(unix)]
-fn open_to_others(dir: &Path) -> Vec<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let mode = entry.metadata().unwrap().permissions().mode();
-        if mode & 0o077 != 0 {
-            found.push(format!("{} {:o}", entry.path().display(), mode & 0o777));
-        }
-        if entry.path().is_dir() {
-            found.extend(open_to_others(&entry.path()));
-        }
-    }
-    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -14,6 +14,8 @@ mod dashboard_pages;
 mod differencing;
 mod enroll;
 mod export;
+#[path = "../support/files.rs"]
+mod files;
 mod hardening;
 mod helpers;
 mod keys;
