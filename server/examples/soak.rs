@@ -85,9 +85,10 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let report = runtime.block_on(run(args))?;
     println!("{report}");
-    let failed = ["lost", "doubled", "stray_keys", "releases_not_moved_on", "released_again", "rollup_mismatches"]
-        .iter()
-        .any(|k| report[k].as_u64() != Some(0));
+    let failed =
+        ["lost", "doubled", "stray_keys", "refused", "releases_not_moved_on", "released_again", "rollup_mismatches"]
+            .iter()
+            .any(|k| report[k].as_u64() != Some(0));
     anyhow::ensure!(!failed, "the soak found lost, doubled or inconsistent data (see the figures above)");
     Ok(())
 }
@@ -235,14 +236,19 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         (0..args.kills).map(|_| rng.gen_range(args.submissions / 20..args.submissions * 19 / 20)).collect();
     kill_at.sort_unstable();
     let acked = Arc::new(AtomicUsize::new(0));
+    // Set once every tablet is done: a kill whose count never comes (refusals) is skipped.
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let delivering = Instant::now();
     let killer = {
-        let (server, acked) = (server.clone(), acked.clone());
+        let (server, acked, done) = (server.clone(), acked.clone(), done.clone());
         let pauses: Vec<u64> = (0..args.kills).map(|_| rng.gen_range(200..3000)).collect();
         tokio::spawn(async move {
             let mut killed = 0;
             for (at, pause) in kill_at.into_iter().zip(pauses) {
                 while acked.load(Ordering::Relaxed) < at {
+                    if done.load(Ordering::Relaxed) {
+                        return anyhow::Ok(killed);
+                    }
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
                 server.kill();
@@ -272,9 +278,10 @@ async fn run(args: Args) -> anyhow::Result<Value> {
                     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
                     backlog = (seconds * 1000.0) as u64 / pace.max(1);
                 }
-                deliver(&client, &url, &token, &id, &body, &mut out).await;
-                acked.fetch_add(1, Ordering::Relaxed);
-                ids.push(id);
+                if deliver(&client, &url, &token, &id, &body, &mut out).await {
+                    acked.fetch_add(1, Ordering::Relaxed);
+                    ids.push(id);
+                }
                 if backlog > 0 {
                     backlog -= 1;
                 } else {
@@ -292,6 +299,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         delivered.retries += out.retries;
         delivered.refused.extend(out.refused);
     }
+    done.store(true, Ordering::Relaxed);
     let kills = killer.await??;
     let delivery_s = delivering.elapsed().as_secs_f64();
 
@@ -423,8 +431,8 @@ fn sealed_submission(rng: &mut impl Rng, key: &crypto_box::PublicKey) -> (String
 }
 
 /// Sends one submission until the server acknowledges it, as the kiosk's outbox does:
-/// a refused connection, a 5xx or a 429 is retried after a pause.
-async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, body: &[u8], out: &mut Delivered) {
+/// a refused connection, a 5xx or a 429 is retried after a pause. False if refused for good.
+async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, body: &[u8], out: &mut Delivered) -> bool {
     let mut backoff = Duration::from_millis(100);
     loop {
         let sent = client
@@ -437,11 +445,11 @@ async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, bod
         match sent {
             Ok(resp) if resp.status() == 201 => {
                 out.stored += 1;
-                return;
+                return true;
             }
             Ok(resp) if resp.status() == 200 => {
                 out.duplicates += 1;
-                return;
+                return true;
             }
             Ok(resp) if resp.status() == 429 || resp.status().is_server_error() => {}
             Ok(resp) => {
@@ -449,7 +457,7 @@ async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, bod
                 let status = resp.status();
                 let text = resp.text().await.unwrap_or_default();
                 out.refused.push(format!("{id}: {status}: {text}"));
-                return;
+                return false;
             }
             Err(_) => {}
         }
