@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test e2e build site sqlx-prepare sqlx-check bench bench-smoke
+.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check bench bench-smoke
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -25,7 +25,7 @@ run: tools build
 
 # The browser tests drive the server binary that `cargo test` built (target/debug/digna)
 # and the release front end: one server build less on a two-core CI machine.
-test: test-tools lint rust-test site e2e
+test: test-tools lint rust-test schemathesis site e2e
 
 tools:
 	@scripts/install-tools.sh
@@ -56,6 +56,11 @@ lint:
 rust-test:
 	cargo test -p app --features ssr
 	cargo test -p server
+
+# Schema-driven hostile requests (Schemathesis from tools/venv) against the debug server.
+schemathesis:
+	cargo test -p server --no-run
+	scripts/schemathesis.sh
 
 E2E_DIGNA ?= ../target/debug/digna
 

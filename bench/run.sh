@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 only=${1:-}
-benches=(ingest dashboards export bundle)
+benches=(ingest dashboards export bundle soak)
 failed=()
 for b in "${benches[@]}"; do
   [ -n "$only" ] && [ "$only" != "$b" ] && continue

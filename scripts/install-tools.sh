@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Digna needs, and only what is missing.
-# Usage: scripts/install-tools.sh [--test]   (--test adds Chromium, sqlite3, sqlx-cli and Playwright)
+# Usage: scripts/install-tools.sh [--test]   (--test adds Chromium, sqlite3, sqlx-cli, Playwright
+#                                            and Schemathesis in tools/venv)
 # Versions are those known to work offline here: see docs in README, "Building".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 SQLX_CLI_VERSION=0.8.6
+SCHEMATHESIS_VERSION=4.32.5   # from PyPI, into tools/venv
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -45,6 +47,8 @@ if [[ "${1:-}" == "--test" ]]; then
     missing=()
     command -v chromium >/dev/null || missing+=(chromium)
     command -v sqlite3 >/dev/null || missing+=(sqlite3)
+    [[ -x /usr/bin/python3 ]] || missing+=(python3)
+    /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
     if ((${#missing[@]})); then
         step "Installing ${missing[*]} from Debian"
         apt-get update -qq
@@ -53,6 +57,12 @@ if [[ "${1:-}" == "--test" ]]; then
     if [[ "$(have_version sqlx --version)" != *" $SQLX_CLI_VERSION"* ]]; then
         step "Installing sqlx-cli $SQLX_CLI_VERSION (about 2 minutes, once)"
         cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features sqlite,rustls --locked
+    fi
+    if [[ "$(have_version tools/venv/bin/schemathesis --version)" != *"version $SCHEMATHESIS_VERSION" ]]; then
+        step "Installing Schemathesis $SCHEMATHESIS_VERSION from PyPI into tools/venv (about a minute, once)"
+        rm -rf tools/venv
+        /usr/bin/python3 -m venv tools/venv
+        tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
     fi
     if [[ ! -d end2end/node_modules/@playwright/test || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
         step "Installing Playwright (the test runner only; it drives Debian's Chromium)"

@@ -29,7 +29,8 @@ pub struct KioskConfig {
     security(("tablet_token" = [])),
     responses(
         (status = 200, description = "The tablet's configuration", body = KioskConfig),
-        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = super::error::ErrorBody, headers(("Retry-After" = u64, description = "Whole seconds to wait"))),
     )
 )]
 pub async fn config(

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// A submission sealed on the tablet: the JSON of a [`SubmissionBody`], encrypted to the
 /// server's public key (`GET /api/v1/kiosk`) as a libsodium-compatible sealed box.
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SealedSubmission {
     /// The sealed box, standard base64.
     pub sealed: String,
@@ -40,10 +41,11 @@ pub struct SubmitResponse {
         (status = 201, description = "Stored", body = SubmitResponse),
         (status = 200, description = "Already received; nothing new stored", body = SubmitResponse),
         (status = 400, description = "Not JSON", body = super::error::ErrorBody),
-        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
         (status = 413, description = "Body over 64 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "Invalid answer, a plain (unsealed) body, no durations, or a sealed box that cannot be opened; the message names the field", body = super::error::ErrorBody),
-        (status = 429, description = "Too many requests from this tablet", body = super::error::ErrorBody),
+(status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = super::error::ErrorBody, headers(("Retry-After" = u64, description = "Whole seconds to wait"))),
     )
 )]
 pub async fn submit(

@@ -14,7 +14,10 @@ pub const PIN_ATTEMPTS: i64 = 5;
 pub const PIN_LOCK_SECONDS: i64 = 5 * 60;
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
+    /// The station's staff PIN: 4 to 8 digits.
+    #[schema(pattern = "^[0-9]{4,8}$", example = "4826")]
     pub pin: String,
 }
 
@@ -35,9 +38,16 @@ fn verify_pin(pin: &str, hash: &str) -> bool {
     request_body = UnlockRequest,
     responses(
         (status = 204, description = "The PIN is right"),
-        (status = 403, description = "Wrong PIN", body = super::error::ErrorBody),
+        (status = 400, description = "Not JSON", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 403, description = "Wrong PIN (counted towards the lock)", body = super::error::ErrorBody),
+        (status = 404, description = "The tablet was removed meanwhile", body = super::error::ErrorBody),
         (status = 409, description = "The station has no staff PIN", body = super::error::ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
+        (status = 422, description = "Not a PIN (4 to 8 digits): refused without counting an attempt", body = super::error::ErrorBody),
         (status = 423, description = "Locked after five wrong PINs", body = super::error::ErrorBody),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = super::error::ErrorBody, headers(("Retry-After" = u64, description = "Whole seconds to wait"))),
     )
 )]
 pub async fn unlock(
@@ -47,6 +57,11 @@ pub async fn unlock(
 ) -> Result<StatusCode, ApiError> {
     let request: UnlockRequest = serde_json::from_value(body)
         .map_err(|e| FieldError::new("pin", format!("expected {{\"pin\": \"1234\"}}: {e}")))?;
+    // Something that cannot be a PIN is refused before an attempt is counted: it says
+    // nothing about the PIN, and a refused request changes nothing.
+    if !(4..=8).contains(&request.pin.len()) || !request.pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::new("pin", "a staff PIN has 4 to 8 digits").into());
+    }
     let now = chrono::Utc::now().timestamp();
     // The attempt is counted before the slow check, so guesses sent together cannot slip
     // past the lock while earlier ones are still being checked. The lock is this

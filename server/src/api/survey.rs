@@ -10,7 +10,9 @@ use axum::Json;
     security(("tablet_token" = [])),
     responses(
         (status = 200, description = "The current survey", body = Survey),
-        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::error::ErrorBody, headers(("WWW-Authenticate" = String, description = "Bearer"))),
+        (status = 404, description = "No survey version is published", body = super::error::ErrorBody),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = super::error::ErrorBody, headers(("Retry-After" = u64, description = "Whole seconds to wait"))),
     )
 )]
 pub async fn current(State(state): State<AppState>, _tablet: TabletStation) -> Result<Json<Survey>, ApiError> {

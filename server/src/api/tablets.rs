@@ -16,8 +16,11 @@ const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CODE_LEN: usize = 8;
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
-    /// The one-time code from `digna tablet enroll`, such as `ABCD-EFGH`.
+    /// The one-time code from `digna tablet enroll`, such as `ABCD-EFGH` (case, spaces
+    /// and hyphens do not matter).
+    #[schema(example = "ABCD-EFGH", min_length = 8)]
     pub code: String,
 }
 
@@ -66,8 +69,11 @@ pub fn normalize_code(code: &str) -> Result<String, FieldError> {
     request_body = EnrollRequest,
     responses(
         (status = 201, description = "Enrolled; keep the token", body = EnrollResponse),
-        (status = 400, description = "Unknown, used or expired code", body = super::error::ErrorBody),
+        (status = 400, description = "Unknown, used or expired code, or a body that is not JSON", body = super::error::ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = super::error::ErrorBody),
+        (status = 415, description = "Not sent as application/json", body = super::error::ErrorBody),
         (status = 422, description = "Malformed request", body = super::error::ErrorBody),
+        (status = 429, description = "Too many requests; retry after `Retry-After` seconds", body = super::error::ErrorBody, headers(("Retry-After" = u64, description = "Whole seconds to wait"))),
     )
 )]
 pub async fn enroll(

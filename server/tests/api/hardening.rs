@@ -322,6 +322,40 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
 }
 
 #[tokio::test]
+async fn what_cannot_be_a_pin_is_refused_without_counting_an_attempt() {
+    let app = spawn_app().await;
+    let (station, token) = app.station_with_tablet("LIM-01").await;
+    let pin = app::domain::StaffPin::parse("2468").unwrap();
+    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::api::hash_pin(&pin).unwrap()).await.unwrap();
+    let before = app.dump().await;
+    for (case, pin) in [
+        ("too short", json!("246")),
+        ("too long", json!("246802468")),
+        ("letters", json!("24a8")),
+        ("spaces around", json!(" 2468 ")),
+        ("non-ASCII digits", json!("٢٤٦٨")),
+        ("empty", json!("")),
+        ("a number, not a string", json!(2468)),
+    ] {
+        for round in 0..3 {
+            let resp = app
+                .client
+                .post(app.url("/api/v1/staff/unlock"))
+                .bearer_auth(&token)
+                .json(&json!({ "pin": pin }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 422, "{case} (round {round})");
+            assert_eq!(resp.json::<Value>().await.unwrap()["field"], "pin", "{case}");
+        }
+    }
+    assert!(app.dump().await == before, "refused PINs changed nothing stored, no attempt counted");
+    let resp = app.client.post(app.url("/api/v1/staff/unlock")).bearer_auth(&token).json(&json!({ "pin": "2468" }));
+    assert_eq!(resp.send().await.unwrap().status(), 204, "21 malformed PINs did not lock the panel");
+}
+
+#[tokio::test]
 async fn wrong_pins_sent_together_are_checked_at_most_five_times() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
