@@ -1,0 +1,183 @@
+//! `/export/open-data`: per region and month, noisy counts (differential privacy), and
+//! the privacy budget each month has spent.
+
+use super::{forbidden, may_export, month, period_problem};
+use crate::export;
+use crate::web::layout::{check_list, form_errors, page, regions_of, Lang};
+use crate::web::session::{check_form, Staff};
+use crate::AppState;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leptos::prelude::*;
+
+async fn render_open_data(
+    state: &AppState,
+    staff: &Staff,
+    lang: Lang,
+    typed: &[(String, String)],
+    errors: Vec<String>,
+    status: StatusCode,
+) -> Response {
+    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let regions = regions_of(&stations).into_iter().map(|r| (r.clone(), r)).collect();
+    let boxes = check_list("od", "region", regions, &|r| typed.iter().any(|(k, v)| k == "region" && v == r));
+    let ledger = app::db::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
+    let mut by_month: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (m, e) in ledger {
+        by_month.entry(m).or_default().push(e);
+    }
+    let ledger_rows = by_month
+        .into_iter()
+        .rev()
+        .map(|(m, es)| view! { <tr><th scope="row">{m}</th><td>{es.join(" + ")}</td></tr> })
+        .collect_view();
+    let today = chrono::Utc::now().date_naive();
+    let l = lang.code();
+    let body = view! {
+        <h1>{lang.t("Datos abiertos con privacidad diferencial", "Open data with differential privacy")}</h1>
+        <p class="lead">{match lang {
+            Lang::Es => format!("Por región y mes: el número de respuestas y el reparto de cada pregunta, cada cifra con ruido de Laplace discreto (δ = 0). Cada publicación gasta su ε en cada mes que cubre; ningún mes puede pasar de ε = {}.", state.dp_cap),
+            Lang::En => format!("Per region and month: the number of responses and each question's distribution, every figure with discrete Laplace noise (δ = 0). Each release spends its ε on every month it covers; no month may go past ε = {}.", state.dp_cap),
+        }}</p>
+        <form method="post" action=format!("/export/open-data?lang={l}") class="picker" id="open-data-form">
+            <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+            {form_errors(errors)}
+            <fieldset>
+                <legend>{lang.t("Regiones", "Regions")}</legend>
+                {boxes}
+            </fieldset>
+            <div class="field">
+                <label for="od-from">{lang.t("Desde el mes", "From month")}</label>
+                <input id="od-from" name="from" type="month" required
+                    value=typed_value("from").unwrap_or_else(|| (today - chrono::Duration::days(90)).format("%Y-%m").to_string())/>
+            </div>
+            <div class="field">
+                <label for="od-to">{lang.t("Hasta el mes", "To month")}</label>
+                <input id="od-to" name="to" type="month" required value=typed_value("to").unwrap_or_else(|| today.format("%Y-%m").to_string())/>
+            </div>
+            <div class="field">
+                <label for="od-epsilon">{lang.t("ε de esta publicación", "ε of this release")}</label>
+                <input id="od-epsilon" name="epsilon" type="text" inputmode="decimal" required
+                    value=typed_value("epsilon").unwrap_or_else(|| state.dp_epsilon.to_string())/>
+            </div>
+            <button type="submit" class="primary">{lang.t("Publicar y descargar", "Release and download")}</button>
+        </form>
+        <h2>{lang.t("Presupuesto gastado por mes", "Budget spent per month")}</h2>
+        <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Presupuesto", "Budget")>
+            <table id="budget-table">
+                <thead><tr><th scope="col">{lang.t("Mes", "Month")}</th><th scope="col">{lang.t("ε gastado", "ε spent")}</th></tr></thead>
+                <tbody>{ledger_rows}</tbody>
+            </table>
+        </div>
+    };
+    let mut r =
+        page(lang, lang.t("Datos abiertos", "Open data"), Some(staff), &format!("/export/open-data?lang={l}"), body);
+    *r.status_mut() = status;
+    r
+}
+
+pub async fn open_data_form(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+    let lang = Lang::from_query(raw.as_deref());
+    if !may_export(&staff) {
+        return forbidden(lang, &staff);
+    }
+    render_open_data(&state, &staff, lang, &[], Vec::new(), StatusCode::OK).await
+}
+
+pub async fn open_data_release(
+    State(state): State<AppState>,
+    staff: Staff,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: String,
+) -> Response {
+    use crate::open_data::{OpenDataError, OpenDataRequest};
+    let lang = Lang::from_query(raw.as_deref());
+    let typed: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let csrf = typed.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Err(refused) = check_form(&staff.session, &headers, csrf).await {
+        return refused;
+    }
+    if !may_export(&staff) {
+        return forbidden(lang, &staff);
+    }
+    let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let mut errors = Vec::new();
+    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let mut regions: Vec<String> = typed.iter().filter(|(k, _)| k == "region").map(|(_, v)| v.clone()).collect();
+    regions.sort();
+    regions.dedup();
+    for r in &regions {
+        if !stations.iter().any(|s| &s.region == r) {
+            errors.push(match lang {
+                Lang::Es => format!("No puedes publicar la región «{r}»."),
+                Lang::En => format!("You may not release region “{r}”."),
+            });
+        }
+    }
+    if regions.is_empty() {
+        errors.push(lang.t("Elige al menos una región.", "Choose at least one region.").into());
+    }
+    let (from, to) = match (month(value("from")), month(value("to"))) {
+        (Some(f), Some(t)) if f <= t => {
+            let (from, to) = (export::month_start(f), export::month_end(t));
+            if let Some((es, en)) = period_problem(&state, from, to).await {
+                errors.push(match lang {
+                    Lang::Es => es,
+                    Lang::En => en,
+                });
+            }
+            (from, to)
+        }
+        _ => {
+            errors.push(
+                lang.t(
+                    "Indica los meses como AAAA-MM, el primero antes del último.",
+                    "Give the months as YYYY-MM, the first before the last.",
+                )
+                .into(),
+            );
+            (chrono::NaiveDate::MIN, chrono::NaiveDate::MIN)
+        }
+    };
+    let epsilon = match value("epsilon").map(|e| e.parse::<app::dp::Epsilon>()) {
+        Some(Ok(e)) => Some(e),
+        Some(Err(e)) => {
+            errors.push(format!("ε: {e}"));
+            None
+        }
+        None => {
+            errors.push("ε".into());
+            None
+        }
+    };
+    let version = app::db::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1);
+    let survey = app::db::survey::load(&state.pool, version).await.ok().flatten();
+    let (Some(epsilon), Some(survey), true) = (epsilon, survey, errors.is_empty()) else {
+        return render_open_data(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let station_ids = stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
+    let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
+    let mut rng = rand::rngs::OsRng;
+    match crate::open_data::release(&state.pool, &survey, &request, state.dp_cap, &staff.user.email, &mut rng).await {
+        Ok((bytes, _)) => (
+            [
+                (header::CONTENT_TYPE, "application/zip".to_string()),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"digna-open-data.zip\"".to_string()),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(OpenDataError::OverBudget { month, asking, spent, cap }) => {
+            let message = match lang {
+                Lang::Es => format!("Rechazado: publicar con ε = {asking} llevaría {month} más allá de su tope de ε = {cap} (ya gastado: {spent})."),
+                Lang::En => format!("Refused: releasing with ε = {asking} would take {month} past its cap of ε = {cap} (already spent: {spent})."),
+            };
+            render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::CONFLICT).await
+        }
+        Err(OpenDataError::Other(e)) => super::super::internal_error(e),
+    }
+}
