@@ -205,10 +205,9 @@ pub(super) async fn run_open_data(
     let station_ids = all.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let (bytes, summary) = open_data::release(pool, &survey, &request, cap, &actor, &mut rand::rngs::OsRng).await?;
-    std::fs::write(&args.out, bytes).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let summary = open_data::release(pool, &survey, &request, cap, &actor, &args.out, rand::rngs::OsRng).await?;
     println!(
-        "Released {} noisy cells in {} tables to {} (ε = {} per month covered, δ = 0).",
+        "Released {} noisy cells in {} tables to {} (ε = {} per region and month covered, δ = 0).",
         summary.cells,
         summary.tables,
         args.out.display(),

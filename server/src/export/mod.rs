@@ -25,7 +25,7 @@ mod period;
 mod read;
 
 pub use coding::formula_safe;
-pub use files::hex;
+pub use files::{hex, sha256_file};
 pub use period::{month_end, month_start, period_problem, weeks_between, MAX_PERIOD_MONTHS};
 
 use anyhow::Context;
@@ -34,7 +34,7 @@ use app::domain::{plan as plan_anonymization, RawKey, Report, Survey, Unit};
 use chrono::NaiveDate;
 use codebook::{r_script, spss_script, stata_script, summary_markdown, value_labels, version_questions, Codebook};
 use coding::{columns, Coder, Keys, Prepared, Spool};
-use files::{sha256_file, zip_options, Writers, ZipPipe};
+use files::{zip_options, Writers, ZipPipe};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use read::open_readers;
 use serde::Serialize;

@@ -9,7 +9,7 @@ use server::export::{self, ExportRequest, Formats, UnitName};
 use std::collections::BTreeMap;
 use std::io::Read;
 
-fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..zip.len())
         .map(|i| {
@@ -28,7 +28,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Two stations of one region with a batch of 5 each (one all in English), and a big
 /// station elsewhere with 10.
-async fn stations_with_answers(app: &TestApp) {
+pub(crate) async fn stations_with_answers(app: &TestApp) {
     let (_, a) = app.station_with_tablet("LIM-01").await;
     let (_, b) = app.station_with_tablet("LIM-02").await;
     for i in 0..5 {
@@ -246,7 +246,7 @@ async fn a_large_export_streams_every_row() {
     assert_eq!(seen.last(), Some(&(200_000, 200_000)));
 }
 
-async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
+pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
     let secret = server::web::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
@@ -257,7 +257,7 @@ async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Cl
     client
 }
 
-fn month_text(days_from_today: i64) -> String {
+pub(crate) fn month_text(days_from_today: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today)).format("%Y-%m").to_string()
 }
 

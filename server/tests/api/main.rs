@@ -16,6 +16,7 @@ mod enroll;
 mod export;
 mod hardening;
 mod helpers;
+mod open_data;
 mod pages;
 mod privacy;
 mod release;

@@ -21,25 +21,30 @@ async fn render_open_data(
 ) -> Response {
     let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let regions = regions_of(&stations).into_iter().map(|r| (r.clone(), r)).collect();
-    let boxes = check_list("od", "region", regions, &|r| typed.iter().any(|(k, v)| k == "region" && v == r));
+    let her_regions = regions_of(&stations);
+    // What each of her regions has spent, month by month, newest first: what was spent on
+    // every region (before the budget was per region) counts for each.
     let ledger = app::db::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
-    let mut by_month: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for (m, e) in ledger {
-        by_month.entry(m).or_default().push(e);
+    let mut spent: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
+    for s in ledger {
+        for region in her_regions.iter().filter(|r| s.region.as_ref().is_none_or(|on| on == *r)) {
+            spent.entry((s.month.clone(), region.clone())).or_default().push(s.epsilon.clone());
+        }
     }
-    let ledger_rows = by_month
+    let ledger_rows = spent
         .into_iter()
         .rev()
-        .map(|(m, es)| view! { <tr><th scope="row">{m}</th><td>{es.join(" + ")}</td></tr> })
+        .map(|((m, r), es)| view! { <tr><th scope="row">{m}</th><td>{r}</td><td>{es.join(" + ")}</td></tr> })
         .collect_view();
+    let regions = her_regions.into_iter().map(|r| (r.clone(), r)).collect();
+    let boxes = check_list("od", "region", regions, &|r| typed.iter().any(|(k, v)| k == "region" && v == r));
     let today = chrono::Utc::now().date_naive();
     let l = lang.code();
     let body = view! {
         <h1>{lang.t("Datos abiertos con privacidad diferencial", "Open data with differential privacy")}</h1>
         <p class="lead">{match lang {
-            Lang::Es => format!("Por región y mes: el número de respuestas y el reparto de cada pregunta, cada cifra con ruido de Laplace discreto (δ = 0). Cada publicación gasta su ε en cada mes que cubre; ningún mes puede pasar de ε = {}.", state.dp_cap),
-            Lang::En => format!("Per region and month: the number of responses and each question's distribution, every figure with discrete Laplace noise (δ = 0). Each release spends its ε on every month it covers; no month may go past ε = {}.", state.dp_cap),
+            Lang::Es => format!("Por región y mes: el número de respuestas y el reparto de cada pregunta, cada cifra con ruido de Laplace discreto (δ = 0). Cada publicación gasta su ε en cada región y mes que cubre; ninguna región puede pasar de ε = {} en un mes.", state.dp_cap),
+            Lang::En => format!("Per region and month: the number of responses and each question's distribution, every figure with discrete Laplace noise (δ = 0). Each release spends its ε on every region and month it covers; no region may go past ε = {} in a month.", state.dp_cap),
         }}</p>
         <form method="post" action=format!("/export/open-data?lang={l}") class="picker" id="open-data-form">
             <input type="hidden" name="csrf" value=staff.csrf.clone()/>
@@ -64,10 +69,13 @@ async fn render_open_data(
             </div>
             <button type="submit" class="primary">{lang.t("Publicar y descargar", "Release and download")}</button>
         </form>
-        <h2>{lang.t("Presupuesto gastado por mes", "Budget spent per month")}</h2>
+        <h2>{lang.t("Presupuesto gastado por mes y región", "Budget spent per month and region")}</h2>
         <div class="table-scroll" tabindex="0" role="region" aria-label=lang.t("Presupuesto", "Budget")>
             <table id="budget-table">
-                <thead><tr><th scope="col">{lang.t("Mes", "Month")}</th><th scope="col">{lang.t("ε gastado", "ε spent")}</th></tr></thead>
+                <thead><tr>
+                    <th scope="col">{lang.t("Mes", "Month")}</th><th scope="col">{lang.t("Región", "Region")}</th>
+                    <th scope="col">{lang.t("ε gastado", "ε spent")}</th>
+                </tr></thead>
                 <tbody>{ledger_rows}</tbody>
             </table>
         </div>
@@ -160,21 +168,43 @@ pub async fn open_data_release(
     };
     let station_ids = stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
-    let mut rng = rand::rngs::OsRng;
-    match crate::open_data::release(&state.pool, &survey, &request, state.dp_cap, &staff.user.email, &mut rng).await {
-        Ok((bytes, _)) => (
-            [
-                (header::CONTENT_TYPE, "application/zip".to_string()),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"digna-open-data.zip\"".to_string()),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(OpenDataError::OverBudget { month, asking, spent, cap }) => {
+    if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
+        return super::super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
+    }
+    let out = state.export_dir.join(format!("open-data-{}.zip", super::super::auth::random_token()));
+    let released = crate::open_data::release(
+        &state.pool,
+        &survey,
+        &request,
+        state.dp_cap,
+        &staff.user.email,
+        &out,
+        rand::rngs::OsRng,
+    )
+    .await;
+    match released {
+        Ok(_) => {
+            // Streamed from the open file, whose name is gone at once.
+            let file = tokio::fs::File::open(&out).await;
+            let _ = std::fs::remove_file(&out);
+            let file = match file {
+                Ok(f) => f,
+                Err(e) => return super::super::internal_error(anyhow::anyhow!("cannot read the release back: {e}")),
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, "application/zip".to_string()),
+                    (header::CONTENT_DISPOSITION, "attachment; filename=\"digna-open-data.zip\"".to_string()),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
+            )
+                .into_response()
+        }
+        Err(OpenDataError::OverBudget { region, month, asking, spent, cap }) => {
             let message = match lang {
-                Lang::Es => format!("Rechazado: publicar con ε = {asking} llevaría {month} más allá de su tope de ε = {cap} (ya gastado: {spent})."),
-                Lang::En => format!("Refused: releasing with ε = {asking} would take {month} past its cap of ε = {cap} (already spent: {spent})."),
+                Lang::Es => format!("Rechazado: publicar con ε = {asking} llevaría la región «{region}» en {month} más allá de su tope de ε = {cap} (ya gastado: {spent})."),
+                Lang::En => format!("Refused: releasing with ε = {asking} would take region “{region}” in {month} past its cap of ε = {cap} (already spent: {spent})."),
             };
             render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::CONFLICT).await
         }
