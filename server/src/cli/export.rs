@@ -148,12 +148,15 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64
             .progress_chars("=> "),
     );
     bar.set_message("Exporting");
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
+    let progress = {
+        let bar = bar.clone();
+        move |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
     };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let summary = export::export_zip(pool, &survey, &request, &actor, &out, &progress).await?;
+    let summary = export::export_zip(pool, &survey, &request, &actor, &out, std::sync::Arc::new(progress)).await?;
     bar.finish_and_clear();
     println!(
         "Exported {} responses to {} ({} suppressed to keep every combination at k = {} or more).",

@@ -40,9 +40,11 @@ use read::open_readers;
 use serde::Serialize;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Excel's last row, less the header.
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;
@@ -55,6 +57,9 @@ pub const WITHHELD_CODE: i64 = 8;
 pub(super) const WITHHELD_LABEL: (&str, &str) = ("No registrado (privacidad)", "Not recorded (privacy)");
 /// Responses read from the database at a time (see [`store::page`]).
 pub(super) const PAGE: i64 = 2048;
+/// The database connections one export holds at most: one per reader, and one more
+/// while the readers' snapshot is fixed.
+pub const CONNECTIONS: u32 = READERS as u32 + 1;
 /// Ranges of ids read at once, each on a connection (and a SQLite thread) of its own: the
 /// read is most of an export's time, and SQLite reads one page at a time per connection.
 pub(super) const READERS: usize = 2;
@@ -140,13 +145,17 @@ impl<F: Fn(u64, u64) + Send + Sync> Progress for F {
 
 /// Runs an export into the ZIP file `out`, writes its audit record as `actor`, and
 /// reports progress. Work files go to a temporary folder beside `out` and are removed.
+///
+/// The database is read here; the work on what was read (coding each response, the
+/// anonymization, writing the files and the ZIP) runs on blocking threads, never on the
+/// runtime's workers, so an export does not hold up the requests served meanwhile.
 pub async fn export_zip(
     pool: &SqlitePool,
     survey: &Survey,
     req: &ExportRequest,
     actor: &str,
     out: &Path,
-    progress: &dyn Progress,
+    progress: Arc<dyn Progress>,
 ) -> anyhow::Result<ExportSummary> {
     let started = std::time::Instant::now();
     let weeks = weeks_between(req.from, req.to);
@@ -161,22 +170,18 @@ pub async fn export_zip(
     let work = tempfile::Builder::new().prefix(".digna-export-").tempdir_in(parent)?;
     let dir = work.path().to_path_buf();
     let cols = columns(survey, req.include_suspect);
-    let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-    let coder = Coder::new(&cols);
-    let fixed = &cols[..coder.first];
+    let spool_path = dir.join("rows.spool");
 
     // The read: every response of the selection once, in pages, from READERS ranges of
-    // ids at once, all in one snapshot. Each response is coded and spooled with its
-    // combination's index; the combinations are counted.
-    let spool_path = dir.join("rows.spool");
-    let mut keys = Keys::default();
-    let mut read = 0u64;
-    {
-        let bound = std::sync::Arc::new(bound);
+    // ids at once, all in one snapshot; each page goes to the coder on a blocking thread.
+    let (keys, read) = {
+        let bound = Arc::new(bound);
         let (readers, stations, total) = open_readers(pool, &bound).await?;
-        let mut spool = BufWriter::with_capacity(256 * 1024, File::create(&spool_path)?);
-        let (mut cells, mut seen) = (vec![None; coder.width], vec![false; coder.slots.len()]);
-        let mut buf = Vec::new();
+        let (pages_tx, pages_rx) = tokio::sync::mpsc::channel::<store::Page>(READERS);
+        let coding = {
+            let (coder, spool_path, progress) = (Coder::new(&cols), spool_path.clone(), progress.clone());
+            tokio::task::spawn_blocking(move || code_pages(pages_rx, &coder, &stations, &spool_path, total, &*progress))
+        };
         // One page asked for ahead on every reader: SQLite reads the next pages while this
         // one is coded.
         let mut pages: FuturesUnordered<_> = readers.into_iter().map(|r| r.next_page(&bound)).collect();
@@ -189,42 +194,118 @@ pub async fn export_zip(
             }
             reader.after.clone_from(&page.last);
             pages.push(reader.next_page(&bound));
-            let mut parts = [
-                page.station_ids.split(','),
-                page.iso_weeks.split(','),
-                page.languages.split(','),
-                page.respondents.split(','),
-                page.age_bands.split(','),
-                page.suspects.split(','),
-                page.answers.split('|'),
-            ];
-            for _ in 0..page.rows {
-                let mut next = |i: usize| parts[i].next().context("an export page's columns do not line up");
-                let (station, week, language, respondent, age_band) =
-                    (next(0)?, next(1)?, next(2)?, next(3)?, next(4)?);
-                let (suspect, answers) = (next(5)?, next(6)?);
-                // The suspect flag is part of the combination: asked for, it is a
-                // quasi-identifier like the others (without it, no row is suspect).
-                let key = keys.intern([station, week, language, respondent, age_band, suspect], &stations);
-                let suspect = suspect == "1";
-                if keys.keys[key as usize].is_none() {
-                    continue;
-                }
-                keys.counts[key as usize] += 1;
-                coder.code(answers, &mut cells, &mut seen);
-                Spool::put(&mut spool, key, suspect, &cells, &mut buf)?;
-                read += 1;
-                if read.is_multiple_of(1000) {
-                    progress.set(read, total.max(read));
-                }
+            if pages_tx.send(page).await.is_err() {
+                // The coder stopped: what it returns says why.
+                break;
             }
-            anyhow::ensure!(parts.iter_mut().all(|p| p.next().is_none()), "an export page's columns do not line up");
         }
-        spool.flush()?;
-    }
-
+        drop(pages_tx);
+        coding.await.context("the export's coder stopped")??
+    };
     let read_for = started.elapsed();
-    // The plan, from the counts of exactly the rows read.
+
+    let versions = version_questions(pool, survey.version).await?;
+    let (survey, req_owned, out_owned) = (survey.clone(), req.clone(), out.to_path_buf());
+    let Written { rows: written, report, files, zip_sha256 } = tokio::task::spawn_blocking(move || {
+        write_files(&survey, &req_owned, cols, keys, &dir, &spool_path, versions, &out_owned)
+    })
+    .await
+    .context("the export's writer stopped")??;
+    progress.set(read, read);
+    drop(work);
+
+    let file_hashes: BTreeMap<&str, &str> = files.iter().map(|(n, h)| (n.as_str(), h.as_str())).collect();
+    let audit = Audit {
+        id: 0,
+        actor: actor.to_string(),
+        created_at: String::new(),
+        kind: "microdata".into(),
+        filters: serde_json::to_string(req)?,
+        rows: written as i64,
+        anonymization: serde_json::to_string(&report)?,
+        suppressed: report.suppressed_rows as i64,
+        file_hashes: serde_json::to_string(&file_hashes)?,
+        zip_sha256: zip_sha256.clone(),
+    };
+    let audit_id = store::insert_audit(pool, &audit).await.context("cannot write the export's audit record")?;
+    tracing::debug!(
+        rows = read,
+        read_ms = read_for.as_millis() as u64,
+        done_ms = started.elapsed().as_millis() as u64,
+        "export done"
+    );
+    Ok(ExportSummary { rows: written, suppressed: report.suppressed_rows, report, files, zip_sha256, audit_id })
+}
+
+/// Codes every page the readers send into the spool at `spool_path`, with the index of
+/// its quasi-identifier combination, and counts the combinations; returns them with the
+/// number of responses read. Runs on a blocking thread.
+fn code_pages(
+    mut pages: tokio::sync::mpsc::Receiver<store::Page>,
+    coder: &Coder,
+    stations: &HashMap<i64, (String, String)>,
+    spool_path: &Path,
+    total: u64,
+    progress: &dyn Progress,
+) -> anyhow::Result<(Keys, u64)> {
+    let mut keys = Keys::default();
+    let mut read = 0u64;
+    let mut spool = BufWriter::with_capacity(256 * 1024, File::create(spool_path)?);
+    let (mut cells, mut seen) = (vec![None; coder.width], vec![false; coder.slots.len()]);
+    let mut buf = Vec::new();
+    while let Some(page) = pages.blocking_recv() {
+        let mut parts = [
+            page.station_ids.split(','),
+            page.iso_weeks.split(','),
+            page.languages.split(','),
+            page.respondents.split(','),
+            page.age_bands.split(','),
+            page.suspects.split(','),
+            page.answers.split('|'),
+        ];
+        for _ in 0..page.rows {
+            let mut next = |i: usize| parts[i].next().context("an export page's columns do not line up");
+            let (station, week, language, respondent, age_band) = (next(0)?, next(1)?, next(2)?, next(3)?, next(4)?);
+            let (suspect, answers) = (next(5)?, next(6)?);
+            // The suspect flag is part of the combination: asked for, it is a
+            // quasi-identifier like the others (without it, no row is suspect).
+            let key = keys.intern([station, week, language, respondent, age_band, suspect], stations);
+            let suspect = suspect == "1";
+            if keys.keys[key as usize].is_none() {
+                continue;
+            }
+            keys.counts[key as usize] += 1;
+            coder.code(answers, &mut cells, &mut seen);
+            Spool::put(&mut spool, key, suspect, &cells, &mut buf)?;
+            read += 1;
+            if read.is_multiple_of(1000) {
+                progress.set(read, total.max(read));
+            }
+        }
+        anyhow::ensure!(parts.iter_mut().all(|p| p.next().is_none()), "an export page's columns do not line up");
+    }
+    spool.flush()?;
+    Ok((keys, read))
+}
+
+/// The plan, from the counts of exactly the rows read, then the files: the spooled rows,
+/// published or left out as planned, the codebook, the scripts and the summary, in a ZIP
+/// written in the work folder `dir` and renamed to `out` when complete. Runs on a
+/// blocking thread.
+#[allow(clippy::too_many_arguments)]
+fn write_files(
+    survey: &Survey,
+    req: &ExportRequest,
+    cols: Vec<coding::Column>,
+    keys: Keys,
+    dir: &Path,
+    spool_path: &Path,
+    versions: Vec<codebook::VersionQuestions>,
+    out: &Path,
+) -> anyhow::Result<Written> {
+    let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    let coder = Coder::new(&cols);
+    let fixed = &cols[..coder.first];
     let raw: Vec<(RawKey, u64)> =
         keys.keys.iter().zip(&keys.counts).filter_map(|(k, n)| k.clone().map(|k| (k, *n))).collect();
     let unit = match req.unit {
@@ -238,9 +319,7 @@ pub async fn export_zip(
         .map(|k| k.as_ref().and_then(|k| plan.publish(k)).map(|p| Prepared::new(p.clone(), fixed)).transpose())
         .collect::<anyhow::Result<_>>()?;
 
-    // The write: the spooled rows, published or left out as planned. The ZIP is written
-    // in the work folder and renamed into place when complete; the CSV goes straight into
-    // it.
+    // The write: the CSV goes straight into the ZIP.
     let partial = dir.join("export.zip");
     let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(256 * 1024, File::create(&partial)?));
     let (mut zip, pipe) = if req.formats.csv {
@@ -249,10 +328,10 @@ pub async fn export_zip(
     } else {
         (Some(zip), None)
     };
-    let mut writers = Writers::open(&dir, req.formats, &header, req.xlsx_rows_per_sheet, pipe)?;
+    let mut writers = Writers::open(dir, req.formats, &header, req.xlsx_rows_per_sheet, pipe)?;
     let mut written = 0u64;
     {
-        let mut spool = BufReader::with_capacity(256 * 1024, File::open(&spool_path)?);
+        let mut spool = BufReader::with_capacity(256 * 1024, File::open(spool_path)?);
         let mut cells = vec![None; coder.width];
         let mut line = Vec::new();
         while let Some((key, suspect)) = Spool::get(&mut spool, &mut cells)? {
@@ -262,12 +341,10 @@ pub async fn export_zip(
             }
         }
     }
-    std::fs::remove_file(&spool_path)?;
-    progress.set(read, read);
+    std::fs::remove_file(spool_path)?;
 
-    let written_by = started.elapsed();
     let labels = value_labels(&cols, survey);
-    let (mut names, pipe) = writers.finish(&dir, &labels)?;
+    let (mut names, pipe) = writers.finish(dir, &labels)?;
     let mut files = Vec::new();
     if let Some(pipe) = pipe {
         let (back, hash) = pipe.finish()?;
@@ -276,7 +353,6 @@ pub async fn export_zip(
     }
     let mut zip = zip.context("the ZIP is gone")?;
     // The codebook and the label scripts.
-    let versions = version_questions(pool, survey.version).await?;
     let codebook = Codebook::new(survey, req, &report, &cols, versions);
     std::fs::write(dir.join("codebook.md"), codebook.markdown())?;
     std::fs::write(dir.join("codebook.json"), serde_json::to_vec_pretty(&codebook)?)?;
@@ -300,29 +376,16 @@ pub async fn export_zip(
     zip.finish()?.flush()?;
     let zip_sha256 = sha256_file(&partial)?;
     std::fs::rename(&partial, out).or_else(|_| std::fs::copy(&partial, out).map(|_| ()))?;
+    Ok(Written { rows: written, report, files, zip_sha256 })
+}
 
-    let file_hashes: BTreeMap<&str, &str> = files.iter().map(|(n, h)| (n.as_str(), h.as_str())).collect();
-    let audit = Audit {
-        id: 0,
-        actor: actor.to_string(),
-        created_at: String::new(),
-        kind: "microdata".into(),
-        filters: serde_json::to_string(req)?,
-        rows: written as i64,
-        anonymization: serde_json::to_string(&report)?,
-        suppressed: report.suppressed_rows as i64,
-        file_hashes: serde_json::to_string(&file_hashes)?,
-        zip_sha256: zip_sha256.clone(),
-    };
-    let audit_id = store::insert_audit(pool, &audit).await.context("cannot write the export's audit record")?;
-    tracing::debug!(
-        rows = read,
-        read_ms = read_for.as_millis() as u64,
-        written_ms = written_by.as_millis() as u64,
-        done_ms = started.elapsed().as_millis() as u64,
-        "export done"
-    );
-    Ok(ExportSummary { rows: written, suppressed: report.suppressed_rows, report, files, zip_sha256, audit_id })
+/// What [`write_files`] wrote.
+struct Written {
+    rows: u64,
+    report: Report,
+    /// (file name, SHA-256 hex) of every file in the ZIP but the summary.
+    files: Vec<(String, String)>,
+    zip_sha256: String,
 }
 
 /// Where a finished web export waits for its download.

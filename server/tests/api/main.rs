@@ -14,6 +14,7 @@ mod dashboard_pages;
 mod differencing;
 mod enroll;
 mod export;
+mod export_queue;
 mod hardening;
 mod helpers;
 mod open_data;

@@ -22,6 +22,10 @@ const KEEP_FOR: Duration = Duration::from_secs(60 * 60);
 #[derive(Default)]
 pub struct Jobs {
     inner: Mutex<HashMap<String, Job>>,
+    /// Which exports run, and which wait their turn.
+    pub queue: super::queue::ExportQueue,
+    /// The number of the next job, in the order they were asked for.
+    next: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Clone)]
@@ -31,10 +35,14 @@ pub(super) struct Job {
     pub(super) total: u64,
     pub(super) state: JobState,
     pub(super) started: Instant,
+    /// Its number, in the order the jobs were asked for.
+    pub(super) number: u64,
 }
 
 #[derive(Clone)]
 pub(super) enum JobState {
+    /// Waiting for its turn in the export queue.
+    Queued,
     Running,
     Done {
         path: PathBuf,
@@ -45,10 +53,17 @@ pub(super) enum JobState {
 }
 
 impl Jobs {
-    /// A new running job of `owner`'s.
+    /// A new job of `owner`'s, queued.
     pub(super) fn add(&self, id: &str, owner: i64) {
-        let job = Job { owner, done: 0, total: 0, state: JobState::Running, started: Instant::now() };
+        let number = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let job = Job { owner, done: 0, total: 0, state: JobState::Queued, started: Instant::now(), number };
         self.inner.lock().expect("jobs lock").insert(id.to_string(), job);
+    }
+
+    /// How many queued jobs were asked for before `job`.
+    fn ahead_of(&self, job: &Job) -> usize {
+        let jobs = self.inner.lock().expect("jobs lock");
+        jobs.values().filter(|j| matches!(j.state, JobState::Queued) && j.number < job.number).count()
     }
 
     fn get(&self, id: &str, owner: i64) -> Option<Job> {
@@ -62,11 +77,11 @@ impl Jobs {
         }
     }
 
-    /// Forgets jobs older than [`KEEP_FOR`] and deletes their files.
+    /// Forgets finished jobs older than [`KEEP_FOR`] and deletes their files.
     pub fn sweep(&self) {
         let mut jobs = self.inner.lock().expect("jobs lock");
         jobs.retain(|_, j| {
-            let keep = j.started.elapsed() < KEEP_FOR;
+            let keep = j.started.elapsed() < KEEP_FOR || matches!(j.state, JobState::Queued | JobState::Running);
             if let (false, JobState::Done { path, .. }) = (keep, &j.state) {
                 let _ = std::fs::remove_file(path);
             }
@@ -92,6 +107,19 @@ pub async fn job(
     };
     let percent = (job.done * 100).checked_div(job.total).unwrap_or(0);
     let (refresh, content) = match &job.state {
+        JobState::Queued => {
+            let ahead = state.jobs.ahead_of(&job);
+            (
+                true,
+                view! {
+                    <p role="status" id="export-queued">{match lang {
+                        Lang::Es => format!("En cola: las exportaciones se hacen de una en una y {ahead} esperan antes que esta. Empezará sola; puedes dejar esta página abierta."),
+                        Lang::En => format!("Queued: exports run one at a time and {ahead} are waiting before this one. It will start by itself; you may leave this page open."),
+                    }}</p>
+                }
+                .into_any(),
+            )
+        }
         JobState::Running => (
             true,
             view! {

@@ -8,6 +8,7 @@
 mod audit;
 mod jobs;
 mod open_data;
+pub mod queue;
 
 use jobs::JobState;
 pub use jobs::{jobs, remove_older_than, spawn_cleanup, Jobs};
@@ -23,6 +24,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
+use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -147,6 +149,15 @@ async fn render_form(
     r
 }
 
+/// Why an export is refused when the queue is full (429).
+pub(super) fn queue_full(lang: Lang) -> String {
+    let waiting = queue::WAITING;
+    match lang {
+        Lang::Es => format!("Hay demasiadas exportaciones pendientes: se hacen de una en una y ya esperan {waiting}. Vuelve a intentarlo en unos minutos."),
+        Lang::En => format!("Too many exports pending: they run one at a time and {waiting} are already waiting. Try again in a few minutes."),
+    }
+}
+
 /// Why the period cannot be exported (`export::period_problem`), against today and the
 /// first release; a database error is no reason to refuse (the export reads it again).
 async fn period_problem(state: &AppState, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Option<(String, String)> {
@@ -260,10 +271,19 @@ pub async fn start(
     if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
         return super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
     }
+    let Some(ticket) = state.jobs.queue.admit() else {
+        let mut r =
+            render_form(&state, &staff, lang, &typed, vec![queue_full(lang)], StatusCode::TOO_MANY_REQUESTS).await;
+        r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+        return r;
+    };
     let path = export::job_path(&state.export_dir, &id);
     state.jobs.add(&id, staff.user.id);
-    let (jobs, pool, actor, job_id) = (state.jobs.clone(), state.pool.clone(), staff.user.email.clone(), id.clone());
+    let (jobs, pool, actor, job_id) =
+        (state.jobs.clone(), state.export_pool.clone(), staff.user.email.clone(), id.clone());
     tokio::spawn(async move {
+        let _turn = ticket.turn().await;
+        jobs.update(&job_id, |j| j.state = JobState::Running);
         let progress = {
             let (jobs, id) = (jobs.clone(), job_id.clone());
             move |done: u64, total: u64| {
@@ -273,7 +293,7 @@ pub async fn start(
                 })
             }
         };
-        let result = export::export_zip(&pool, &survey, &request, &actor, &path, &progress).await;
+        let result = export::export_zip(&pool, &survey, &request, &actor, &path, Arc::new(progress)).await;
         jobs.update(&job_id, |j| {
             j.state = match result {
                 Ok(summary) => JobState::Done { path: path.clone(), summary: Box::new(summary) },

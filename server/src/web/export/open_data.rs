@@ -168,12 +168,20 @@ pub async fn open_data_release(
     };
     let station_ids = stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
+    // In the export queue like any export: its turn waits in this request.
+    let Some(ticket) = state.jobs.queue.admit() else {
+        let message = super::queue_full(lang);
+        let mut r = render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::TOO_MANY_REQUESTS).await;
+        r.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+        return r;
+    };
+    let _turn = ticket.turn().await;
     if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
         return super::super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
     }
     let out = state.export_dir.join(format!("open-data-{}.zip", super::super::auth::random_token()));
     let released = crate::open_data::release(
-        &state.pool,
+        &state.export_pool,
         &survey,
         &request,
         state.dp_cap,
