@@ -52,8 +52,13 @@ pub struct AppState {
     /// The submissions' group-commit writer and the published survey versions.
     #[from_ref(skip)]
     pub ingest: Arc<api::responses::ingest::Ingest>,
-    /// Researchers' exports running or waiting for their download.
+    /// Researchers' exports running or waiting for their download, and the export queue.
     pub jobs: Arc<web::export::Jobs>,
+    /// The exports' own connections to the database, enough for the exports that run at
+    /// once: an export never takes a connection of `pool`, which stores the kiosks'
+    /// submissions and serves every page.
+    #[from_ref(skip)]
+    pub export_pool: SqlitePool,
     /// Where finished web exports wait (beside the key file), deleted after an hour.
     pub export_dir: std::path::PathBuf,
     /// The ε any one month of data may spend over all open-data releases.
@@ -73,6 +78,9 @@ impl AppState {
     /// Opens the database (migrating it) and the seal key named by the settings.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let pool = open_database(settings).await?;
+        let export_pool = app::db::connect_exports(&settings.database_url, export::CONNECTIONS * RUNNING_EXPORTS)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
         let seal = SealKey::load_or_create(&settings.key_file)
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
         let seal = Arc::new(seal);
@@ -92,6 +100,7 @@ impl AppState {
             throttle: Arc::new(web::throttle::Throttle::default()),
             ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
+            export_pool,
             export_dir: settings
                 .key_file
                 .parent()
@@ -103,6 +112,8 @@ impl AppState {
         })
     }
 }
+
+const RUNNING_EXPORTS: u32 = web::export::queue::RUNNING as u32;
 
 /// Connects to the database and applies the migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<SqlitePool> {

@@ -1,12 +1,19 @@
 //! Open data: per region and month, the count of responses and every question's answer
 //! distribution, each cell with discrete Laplace noise (differential privacy, δ = 0).
-//! Each release spends its ε on every month it covers; a release that would take a
-//! month past the cap is refused before any noise is drawn.
+//!
+//! The budget is kept per region and month: each release spends its ε on every region
+//! and month it covers, and one that would take any of them past the cap is refused,
+//! before anything is read and again, atomically, when it is recorded.
+//!
+//! Bounded: a period is at most [`crate::export::MAX_PERIOD_MONTHS`] months, the data are
+//! read one month at a time, and memory holds only the grid's true counts (regions ×
+//! months × cells of the tables, zeros left out); the CSV is written into the ZIP, a file,
+//! as its cells are drawn, on a blocking thread. No lock is held while a release is built.
 
-use crate::export::{hex, month_end, month_start, weeks_between};
+use crate::export::{hex, month_end, month_start, sha256_file, weeks_between};
 use anyhow::Context;
-use app::db::exports::{self as store, Audit};
-use app::domain::{month_of, IsoWeek, QuestionKind, Survey};
+use app::db::exports::{self as store, Audit, Spent};
+use app::domain::{QuestionKind, Survey};
 use app::dp::{self, Epsilon};
 use chrono::NaiveDate;
 use rand::RngCore;
@@ -14,15 +21,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
 
 /// ε per release, unless the request says otherwise.
 pub const DEFAULT_EPSILON: &str = "1.0";
-/// ε any one month of data may have spent on it, over all releases.
+/// ε any one region's month of data may have spent on it, over all releases.
 pub const DEFAULT_CAP: &str = "3.0";
-
-/// Serializes budget checks and their records within this process.
-static BUDGET: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenDataRequest {
@@ -43,24 +49,63 @@ fn as_text<S: serde::Serializer>(e: &Epsilon, s: S) -> Result<S::Ok, S::Error> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenDataError {
-    #[error("the release would spend ε = {asking} on {month}, which has already spent {spent} of its cap of {cap}")]
-    OverBudget { month: String, asking: String, spent: String, cap: String },
+    #[error("the release would spend ε = {asking} on {region} in {month}, which has already spent {spent} of its cap of {cap}")]
+    OverBudget { region: String, month: String, asking: String, spent: String, cap: String },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
 /// The months from `from` to `to` as "YYYY-MM".
 pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    month_starts(from, to).iter().map(|d| d.format("%Y-%m").to_string()).collect()
+}
+
+/// The first day of every month from `from` to `to`.
+fn month_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     let mut out = Vec::new();
     let mut d = month_start(from);
     while d <= to {
-        out.push(d.format("%Y-%m").to_string());
+        out.push(d);
         match month_end(d).succ_opt() {
             Some(next) => d = next,
             None => break,
         }
     }
     out
+}
+
+/// Why a release of `asking` on `regions` in `months` would pass the cap, given what they
+/// have `spent` (what was spent on every region counts for each): the first region and
+/// month it would take past it. An ε in the ledger that does not read as one counts as
+/// the cap spent.
+pub fn over_budget(
+    spent: &[Spent],
+    regions: &[String],
+    months: &[String],
+    asking: Epsilon,
+    cap: Epsilon,
+) -> Option<OpenDataError> {
+    for region in regions {
+        for month in months {
+            let on_it: Vec<&str> = spent
+                .iter()
+                .filter(|s| &s.month == month && s.region.as_ref().is_none_or(|r| r == region))
+                .map(|s| s.epsilon.as_str())
+                .collect();
+            let before: Option<Vec<Epsilon>> = on_it.iter().map(|e| e.parse().ok()).collect();
+            let fits = before.is_some_and(|before| dp::within_cap(&before, asking, cap));
+            if !fits {
+                return Some(OpenDataError::OverBudget {
+                    region: region.clone(),
+                    month: month.clone(),
+                    asking: asking.to_string(),
+                    spent: if on_it.is_empty() { "0".to_string() } else { on_it.join(" + ") },
+                    cap: cap.to_string(),
+                });
+            }
+        }
+    }
+    None
 }
 
 /// One table of the release: its cells are disjoint, so each response counts in at most
@@ -101,11 +146,6 @@ fn tables(survey: &Survey) -> Vec<Table> {
     out
 }
 
-fn month_label(iso_week: &str) -> Option<String> {
-    let (y, m) = month_of(IsoWeek::parse(iso_week).ok()?);
-    Some(format!("{y:04}-{m:02}"))
-}
-
 /// What a release wrote.
 #[derive(Clone, Debug, Serialize)]
 pub struct OpenDataSummary {
@@ -116,99 +156,142 @@ pub struct OpenDataSummary {
     pub audit_id: i64,
 }
 
-/// Builds the release as a ZIP in memory (it is small: regions × months × values),
-/// spending `req.epsilon` on every month if the cap allows.
+/// The grid's true counts: (region, month, table, value) → responses, read one month at a
+/// time (a week counts in the month of its Thursday); cells without a response are left
+/// out.
+type Truth = BTreeMap<(String, String, String, String), u64>;
+
+async fn true_counts(pool: &SqlitePool, req: &OpenDataRequest, tables: &[Table]) -> Result<Truth, sqlx::Error> {
+    let mut truth = Truth::new();
+    for start in month_starts(req.from, req.to) {
+        let month = start.format("%Y-%m").to_string();
+        let weeks = weeks_between(start, month_end(start));
+        let counts = store::region_week_counts(pool, &req.station_ids, &weeks, req.survey_version).await?;
+        for (region, _week, n) in counts {
+            *truth.entry((region, month.clone(), "responses".into(), String::new())).or_default() += n.max(0) as u64;
+        }
+        let answers = store::region_week_answers(pool, &req.station_ids, &weeks, req.survey_version).await?;
+        for (region, _week, question, value, n) in answers {
+            let table = tables.iter().find(|t| t.question == question && t.values.contains(&value));
+            if let Some(t) = table {
+                *truth.entry((region, month.clone(), t.name.clone(), value)).or_default() += n.max(0) as u64;
+            }
+        }
+    }
+    Ok(truth)
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(data)?;
+        self.hash.update(&data[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What [`write_zip`] needs, owned, to run on a blocking thread.
+struct Build {
+    req: OpenDataRequest,
+    months: Vec<String>,
+    tables: Vec<Table>,
+    truth: Truth,
+    per_table: Epsilon,
+    cap: Epsilon,
+}
+
+/// Writes the release into `file`: every cell of the grid fixed in advance (every region
+/// asked for, month, table and value, zeros included) with its noise, as it is drawn,
+/// straight into the ZIP's CSV entry; then the codebook and the summary. Returns the
+/// number of cells and each file's SHA-256.
+fn write_zip(file: File, b: &Build, rng: &mut impl RngCore) -> anyhow::Result<(u64, BTreeMap<String, String>)> {
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(64 * 1024, file));
+    zip.start_file("open-data.csv", options)?;
+    let mut csv = csv::Writer::from_writer(Hashing { inner: &mut zip, hash: Sha256::new() });
+    csv.write_record(["region", "month", "table", "value", "noisy_count"])?;
+    let regions: BTreeSet<&String> = b.req.regions.iter().collect();
+    let mut cells = 0u64;
+    for region in &regions {
+        for month in &b.months {
+            for t in &b.tables {
+                for value in &t.values {
+                    let key = ((*region).clone(), month.clone(), t.name.clone(), value.clone());
+                    let noisy = dp::noisy_count(b.truth.get(&key).copied().unwrap_or(0), b.per_table, rng);
+                    let region = crate::export::formula_safe(region);
+                    csv.write_record([region.as_ref(), month, &t.name, value, &noisy.to_string()])?;
+                    cells += 1;
+                }
+            }
+        }
+    }
+    let csv_hash = hex(&csv.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?.hash.finalize());
+    let codebook = codebook(&b.req, &b.tables, b.per_table, b.cap);
+    zip.start_file("codebook.md", options)?;
+    zip.write_all(codebook.as_bytes())?;
+    let hashes: BTreeMap<String, String> = [
+        ("open-data.csv".to_string(), csv_hash),
+        ("codebook.md".to_string(), hex(&Sha256::digest(codebook.as_bytes()))),
+    ]
+    .into();
+    let mut summary = String::from("# Digna open data: summary\n\n## SHA-256\n\n");
+    for (name, hash) in &hashes {
+        summary.push_str(&format!("- `{hash}`  {name}\n"));
+    }
+    zip.start_file("SUMMARY.md", options)?;
+    zip.write_all(summary.as_bytes())?;
+    zip.finish()?.into_inner().map_err(|e| anyhow::anyhow!("cannot write the ZIP: {}", e.error()))?.sync_all()?;
+    Ok((cells, hashes))
+}
+
+/// Builds the release into the ZIP file `out` and spends `req.epsilon` on every region
+/// and month it covers, if the cap allows: checked before anything is read, and again
+/// in the transaction that records the spending, so that a release is never given out
+/// unrecorded and two at once cannot both pass. The ZIP is written beside `out` and
+/// renamed into place only once recorded; a refused release leaves no file.
 pub async fn release(
     pool: &SqlitePool,
     survey: &Survey,
     req: &OpenDataRequest,
     cap: Epsilon,
     actor: &str,
-    rng: &mut (impl RngCore + Send),
-) -> Result<(Vec<u8>, OpenDataSummary), OpenDataError> {
+    out: &Path,
+    mut rng: impl RngCore + Send + 'static,
+) -> Result<OpenDataSummary, OpenDataError> {
     let months = months(req.from, req.to);
-    let _guard = BUDGET.lock().await;
-    let spent = store::privacy_spent(pool, &months).await.map_err(anyhow::Error::from)?;
-    for month in &months {
-        let before: Vec<Epsilon> =
-            spent.iter().filter(|(m, _)| m == month).filter_map(|(_, e)| e.parse().ok()).collect();
-        if !dp::within_cap(&before, req.epsilon, cap) {
-            let total = if before.is_empty() {
-                "0".to_string()
-            } else {
-                before.iter().map(Epsilon::to_string).collect::<Vec<_>>().join(" + ")
-            };
-            return Err(OpenDataError::OverBudget {
-                month: month.clone(),
-                asking: req.epsilon.to_string(),
-                spent: total,
-                cap: cap.to_string(),
-            });
-        }
-    }
-    let weeks = weeks_between(req.from, req.to);
-    let counts = store::region_week_counts(pool, &req.station_ids, &weeks, req.survey_version)
-        .await
-        .map_err(anyhow::Error::from)?;
-    let answers = store::region_week_answers(pool, &req.station_ids, &weeks, req.survey_version)
-        .await
-        .map_err(anyhow::Error::from)?;
-    // True counts on a grid fixed before looking at the data: every region asked for,
-    // every month, every table and value, zeros included.
-    let mut truth: BTreeMap<(String, String, String, String), u64> = BTreeMap::new();
-    for (region, week, n) in counts {
-        if let Some(m) = month_label(&week) {
-            *truth.entry((region, m, "responses".into(), String::new())).or_default() += n.max(0) as u64;
-        }
+    let spent = store::privacy_spent(pool, &req.regions, &months).await.map_err(anyhow::Error::from)?;
+    if let Some(refused) = over_budget(&spent, &req.regions, &months, req.epsilon, cap) {
+        return Err(refused);
     }
     let tables = tables(survey);
-    for (region, week, question, value, n) in answers {
-        let Some(m) = month_label(&week) else { continue };
-        let table = tables.iter().find(|t| t.question == question && t.values.contains(&value));
-        if let Some(t) = table {
-            *truth.entry((region, m, t.name.clone(), value)).or_default() += n.max(0) as u64;
-        }
-    }
     let per_table = req
         .epsilon
         .split(tables.len() as u32)
         .context("ε cannot be split across the tables")
         .map_err(OpenDataError::Other)?;
-    let regions: BTreeSet<&String> = req.regions.iter().collect();
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record(["region", "month", "table", "value", "noisy_count"]).map_err(anyhow::Error::from)?;
-    let mut cells = 0u64;
-    for region in &regions {
-        for month in &months {
-            for t in &tables {
-                for value in &t.values {
-                    let key = ((*region).clone(), month.clone(), t.name.clone(), value.clone());
-                    let noisy = dp::noisy_count(truth.get(&key).copied().unwrap_or(0), per_table, rng);
-                    let region = crate::export::formula_safe(region);
-                    csv.write_record([region.as_ref(), month, &t.name, value, &noisy.to_string()])
-                        .map_err(anyhow::Error::from)?;
-                    cells += 1;
-                }
-            }
-        }
-    }
-    let csv = csv.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
-    let codebook = codebook(req, &tables, per_table, cap);
-    let hash = |b: &[u8]| -> String { hex(&Sha256::digest(b)) };
-    let files = [("open-data.csv", csv), ("codebook.md", codebook.into_bytes())];
-    let mut summary = String::from("# Digna open data: summary\n\n## SHA-256\n\n");
-    for (name, bytes) in &files {
-        summary.push_str(&format!("- `{}`  {name}\n", hash(bytes)));
-    }
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in files.iter().map(|(n, b)| (*n, b.as_slice())).chain([("SUMMARY.md", summary.as_bytes())]) {
-        zip.start_file(name, options).map_err(anyhow::Error::from)?;
-        zip.write_all(bytes).map_err(anyhow::Error::from)?;
-    }
-    let bytes = zip.finish().map_err(anyhow::Error::from)?.into_inner();
-    let zip_sha256 = hash(&bytes);
-    let file_hashes: BTreeMap<&str, String> = files.iter().map(|(n, b)| (*n, hash(b))).collect();
+    let truth = true_counts(pool, req, &tables).await.map_err(anyhow::Error::from)?;
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let work = tempfile::Builder::new()
+        .prefix(".digna-open-data-")
+        .tempfile_in(parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    let file = work.reopen().context("cannot reopen the release's work file")?;
+    let build = Build { req: req.clone(), months: months.clone(), tables, truth, per_table, cap };
+    let (cells, file_hashes, tables) = tokio::task::spawn_blocking(move || {
+        write_zip(file, &build, &mut rng).map(|(cells, hashes)| (cells, hashes, build.tables.len()))
+    })
+    .await
+    .context("the open-data writer stopped")??;
+    let zip_sha256 = sha256_file(work.path()).context("cannot read the release back")?;
     let audit = Audit {
         id: 0,
         actor: actor.to_string(),
@@ -218,16 +301,22 @@ pub async fn release(
         rows: cells as i64,
         anonymization: serde_json::json!({
             "mechanism": dp::MECHANISM, "epsilon": req.epsilon.to_string(), "delta": dp::DELTA,
-            "tables": tables.len(), "epsilon_per_table": per_table.to_string(),
+            "tables": tables, "epsilon_per_table": per_table.to_string(),
         })
         .to_string(),
         suppressed: 0,
         file_hashes: serde_json::to_string(&file_hashes).map_err(anyhow::Error::from)?,
         zip_sha256: zip_sha256.clone(),
     };
-    let audit_id =
-        store::record_release(pool, &audit, &months, &req.epsilon.to_string()).await.map_err(anyhow::Error::from)?;
-    Ok((bytes, OpenDataSummary { cells, tables: tables.len(), epsilon: req.epsilon.to_string(), zip_sha256, audit_id }))
+    let recorded = store::record_release(pool, &audit, &req.regions, &months, &req.epsilon.to_string(), |spent| {
+        over_budget(spent, &req.regions, &months, req.epsilon, cap)
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    // Refused: the work file goes with `work`.
+    let audit_id = recorded?;
+    work.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(OpenDataSummary { cells, tables, epsilon: req.epsilon.to_string(), zip_sha256, audit_id })
 }
 
 fn codebook(req: &OpenDataRequest, tables: &[Table], per_table: Epsilon, cap: Epsilon) -> String {
@@ -239,10 +328,10 @@ fn codebook(req: &OpenDataRequest, tables: &[Table], per_table: Epsilon, cap: Ep
          - Mechanism: {}\n- ε = {} for the whole release, δ = {}\n\
          - The release has {} tables (response counts, one per single-answer question, one per choice of a \
          multiple-choice question); each gets ε/{} = {}. Within a table every response counts in at most one \
-         cell (sensitivity 1), so by composition the release spends ε = {} on every month it covers.\n\
+         cell (sensitivity 1), so by composition the release spends ε = {} on every region and month it covers.\n\
          - Every cell of the fixed grid (every region asked for, month, table and value) is published, zeros \
          included, with noise; noisy counts below 0 are shown as 0 (post-processing).\n\
-         - Each month of data may spend at most ε = {} over all releases.\n\n\
+         - Each region's month of data may spend at most ε = {} over all releases.\n\n\
          ## Columns of open-data.csv\n\n\
          - `region`, `month` (YYYY-MM), `table` (`responses`, a question key, or `question.choice`), \
          `value` (a face 1–4, `rather_not`, or a choice key; empty for `responses`), `noisy_count`.\n",

@@ -240,38 +240,78 @@ fn json<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
-/// The epsilons already spent on each of `months` ("2026-03"), by month.
-pub async fn privacy_spent(pool: &SqlitePool, months: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let months = json(months);
+/// An epsilon an open-data release spent on a region's month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spent {
+    /// `None`: every region (spent before the budget was kept per region).
+    pub region: Option<String>,
+    /// "2026-03".
+    pub month: String,
+    /// Exact, as text ("0.25", "1/3").
+    pub epsilon: String,
+}
+
+/// The epsilons already spent on `regions` in `months` ("2026-03"), those spent on every
+/// region included, by month.
+pub async fn privacy_spent(
+    pool: &SqlitePool,
+    regions: &[String],
+    months: &[String],
+) -> Result<Vec<Spent>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    spent_on(&mut conn, regions, months).await
+}
+
+async fn spent_on(
+    conn: &mut SqliteConnection,
+    regions: &[String],
+    months: &[String],
+) -> Result<Vec<Spent>, sqlx::Error> {
+    let (regions, months) = (json(regions), json(months));
     let rows = sqlx::query!(
-        r#"SELECT month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
-           WHERE month IN (SELECT value FROM json_each(?)) ORDER BY month"#,
-        months
+        r#"SELECT region, month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
+           WHERE month IN (SELECT value FROM json_each(?))
+             AND (region IS NULL OR region IN (SELECT value FROM json_each(?)))
+           ORDER BY month, audit_id"#,
+        months,
+        regions
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| Spent { region: r.region, month: r.month, epsilon: r.epsilon }).collect())
+}
+
+/// Every release's spending, newest month first, then by region (every region first) and
+/// release.
+pub async fn privacy_ledger(pool: &SqlitePool) -> Result<Vec<Spent>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT region, month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
+           ORDER BY month DESC, region, audit_id"#
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.month, r.epsilon)).collect())
+    Ok(rows.into_iter().map(|r| Spent { region: r.region, month: r.month, epsilon: r.epsilon }).collect())
 }
 
-/// Every month's releases, newest month first: (month, epsilons spent).
-pub async fn privacy_ledger(pool: &SqlitePool) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT month AS "month!", epsilon AS "epsilon!" FROM privacy_spend ORDER BY month DESC, audit_id"#
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.month, r.epsilon)).collect())
-}
-
-/// Writes an open-data release's audit record and the epsilon it spends on each month,
-/// in one transaction; returns the audit id.
-pub async fn record_release(
+/// Writes an open-data release's audit record and the epsilon it spends on each of
+/// `regions` in each of `months`, unless `refuse`, asked with what those have spent so
+/// far, gives a reason not to: the check and the record are one write transaction, so two
+/// releases at once (from this process or another) cannot both pass a check that only
+/// one of them fits. Returns the audit id, or `refuse`'s reason.
+pub async fn record_release<E>(
     pool: &SqlitePool,
     audit: &Audit,
+    regions: &[String],
     months: &[String],
     epsilon: &str,
-) -> Result<i64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    refuse: impl FnOnce(&[Spent]) -> Option<E>,
+) -> Result<Result<i64, E>, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let spent = spent_on(&mut tx, regions, months).await?;
+    if let Some(reason) = refuse(&spent) {
+        tx.rollback().await?;
+        return Ok(Err(reason));
+    }
     let id = sqlx::query_scalar!(
         r#"INSERT INTO export_audit (actor, kind, filters, rows, anonymization, suppressed, file_hashes, zip_sha256)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
@@ -286,11 +326,19 @@ pub async fn record_release(
     )
     .fetch_one(&mut *tx)
     .await?;
-    for month in months {
-        sqlx::query!("INSERT INTO privacy_spend (month, audit_id, epsilon) VALUES (?, ?, ?)", month, id, epsilon)
+    for region in regions {
+        for month in months {
+            sqlx::query!(
+                "INSERT INTO privacy_spend (region, month, audit_id, epsilon) VALUES (?, ?, ?, ?)",
+                region,
+                month,
+                id,
+                epsilon
+            )
             .execute(&mut *tx)
             .await?;
+        }
     }
     tx.commit().await?;
-    Ok(id)
+    Ok(Ok(id))
 }

@@ -25,7 +25,29 @@ pub use sqlx::Error;
 /// WAL, full durability, foreign keys, and secure delete so that deleted sealed
 /// records and submission keys are overwritten, not left in free pages.
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::from_str(url)?
+    let options = options(url)?;
+    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::seal::create_private_dirs(dir).map_err(sqlx::Error::Io)?;
+    }
+    // No ping before each acquire: a connection to a local file does not go stale, and
+    // the ping is a round trip to the connection's thread on every request.
+    SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await
+}
+
+/// A second pool on the database at `url` (already opened by [`connect`]), of at most
+/// `max_connections`, for the researchers' exports: an export holds connections for as
+/// long as it reads, and with a pool of their own exports never take the connections
+/// that store the kiosks' submissions and serve the pages. Connections open when first
+/// needed.
+pub async fn connect_exports(url: &str, max_connections: u32) -> Result<SqlitePool, sqlx::Error> {
+    Ok(SqlitePoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .test_before_acquire(false)
+        .connect_lazy_with(options(url)?))
+}
+
+fn options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
@@ -33,13 +55,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .busy_timeout(Duration::from_secs(10))
         .pragma("secure_delete", "on")
         // A logged statement carries a timestamp, which would date a visit.
-        .disable_statement_logging();
-    if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::seal::create_private_dirs(dir).map_err(sqlx::Error::Io)?;
-    }
-    // No ping before each acquire: a connection to a local file does not go stale, and
-    // the ping is a round trip to the connection's thread on every request.
-    SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await
+        .disable_statement_logging())
 }
 
 /// Applies the embedded migrations; the app must not start if one fails.

@@ -148,12 +148,15 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64
             .progress_chars("=> "),
     );
     bar.set_message("Exporting");
-    let progress = |done: u64, total: u64| {
-        bar.set_length(total);
-        bar.set_position(done);
+    let progress = {
+        let bar = bar.clone();
+        move |done: u64, total: u64| {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
     };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let summary = export::export_zip(pool, &survey, &request, &actor, &out, &progress).await?;
+    let summary = export::export_zip(pool, &survey, &request, &actor, &out, std::sync::Arc::new(progress)).await?;
     bar.finish_and_clear();
     println!(
         "Exported {} responses to {} ({} suppressed to keep every combination at k = {} or more).",
@@ -205,10 +208,9 @@ pub(super) async fn run_open_data(
     let station_ids = all.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let (bytes, summary) = open_data::release(pool, &survey, &request, cap, &actor, &mut rand::rngs::OsRng).await?;
-    std::fs::write(&args.out, bytes).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let summary = open_data::release(pool, &survey, &request, cap, &actor, &args.out, rand::rngs::OsRng).await?;
     println!(
-        "Released {} noisy cells in {} tables to {} (ε = {} per month covered, δ = 0).",
+        "Released {} noisy cells in {} tables to {} (ε = {} per region and month covered, δ = 0).",
         summary.cells,
         summary.tables,
         args.out.display(),

@@ -9,7 +9,7 @@ use server::export::{self, ExportRequest, Formats, UnitName};
 use std::collections::BTreeMap;
 use std::io::Read;
 
-fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
     let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     (0..zip.len())
         .map(|i| {
@@ -28,7 +28,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Two stations of one region with a batch of 5 each (one all in English), and a big
 /// station elsewhere with 10.
-async fn stations_with_answers(app: &TestApp) {
+pub(crate) async fn stations_with_answers(app: &TestApp) {
     let (_, a) = app.station_with_tablet("LIM-01").await;
     let (_, b) = app.station_with_tablet("LIM-02").await;
     for i in 0..5 {
@@ -92,7 +92,8 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     stations_with_answers(&app).await;
     let (req, survey) = request(&app, Formats::ALL).await;
     let out = app.dir.path().join("export.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
@@ -224,9 +225,13 @@ async fn a_large_export_streams_every_row() {
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let out = app.dir.path().join("big.zip");
-    let seen = std::sync::Mutex::new(Vec::new());
-    let progress = |done: u64, total: u64| seen.lock().unwrap().push((done, total));
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &progress).await.unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let progress = {
+        let seen = seen.clone();
+        move |done: u64, total: u64| seen.lock().unwrap().push((done, total))
+    };
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(progress)).await.unwrap();
     assert_eq!(summary.rows, 200_000);
     let files = zip_files(&out);
     let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -246,7 +251,7 @@ async fn a_large_export_streams_every_row() {
     assert_eq!(seen.last(), Some(&(200_000, 200_000)));
 }
 
-async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
+pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
     let secret = server::web::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
@@ -257,7 +262,7 @@ async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Cl
     client
 }
 
-fn month_text(days_from_today: i64) -> String {
+pub(crate) fn month_text(days_from_today: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(days_from_today)).format("%Y-%m").to_string()
 }
 
@@ -426,13 +431,15 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     mark(5).await;
     let (mut req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("a.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.rows + summary.suppressed, 15, "suspect responses are not exported");
     let csv = String::from_utf8(zip_files(&out)["responses.csv"].clone()).unwrap();
     assert!(!csv.lines().next().unwrap().contains("suspect"));
 
     req.include_suspect = true;
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.rows + summary.suppressed, 20);
     let flagged = |files: &BTreeMap<String, Vec<u8>>| {
         let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -452,7 +459,8 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     .execute(&app.pool)
     .await
     .unwrap();
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(flagged(&zip_files(&out)), 6, "the lone suspect response of LIM-01 is not published");
     assert!(summary.suppressed >= 1);
 }
@@ -463,7 +471,8 @@ async fn every_exported_answer_is_a_stored_answer() {
     stations_with_answers(&app).await;
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("same.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.suppressed, 0, "this data set needs generalization only");
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -502,7 +511,8 @@ async fn the_xlsx_continues_on_a_new_sheet_past_the_row_limit() {
     let (mut req, survey) = request(&app, Formats::ALL).await;
     req.xlsx_rows_per_sheet = 6;
     let out = app.dir.path().join("sheets.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let path = app.dir.path().join("sheets.xlsx");
     std::fs::write(&path, &files["responses.xlsx"]).unwrap();
@@ -580,7 +590,8 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
 
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("coded.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!((summary.rows, summary.suppressed), (19, 0));
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -646,7 +657,8 @@ async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_g
     app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("withheld.zip");
-    let summary = export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    let summary =
+        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!((summary.rows, summary.suppressed), (5, 0));
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -683,7 +695,8 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
     /// Rows per combination of the quasi-identifier columns of an export.
     async fn combinations(app: &TestApp, req: &ExportRequest, survey: &app::domain::Survey) -> BTreeMap<String, i64> {
         let out = app.dir.path().join("overlap.zip");
-        let summary = export::export_zip(&app.pool, survey, req, "test", &out, &|_, _| {}).await.unwrap();
+        let summary =
+            export::export_zip(&app.pool, survey, req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
         assert_eq!(summary.suppressed, 0, "released data needs no suppression");
         let files = zip_files(&out);
         let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -741,7 +754,7 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
     // Microdata.
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("formula.zip");
-    export::export_zip(&app.pool, &survey, &req, "test", &out, &|_, _| {}).await.unwrap();
+    export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
     let column = reader.headers().unwrap().iter().position(|h| h == "region").unwrap();

@@ -14,11 +14,13 @@ mod dashboard_pages;
 mod differencing;
 mod enroll;
 mod export;
+mod export_queue;
 #[path = "../support/files.rs"]
 mod files;
 mod hardening;
 mod helpers;
 mod keys;
+mod open_data;
 mod pages;
 mod privacy;
 mod release;
