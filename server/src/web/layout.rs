@@ -1,69 +1,12 @@
 //! The frame of every staff page: language, header, navigation, and the HTML document.
 //! Staff pages are rendered on the server with Leptos' `view!` and need no WebAssembly.
 
+pub use super::lang::Lang;
 use super::session::Staff;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
-
-/// The language of the staff pages: Spanish first, English available.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Lang {
-    #[default]
-    Es,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Lang {
-        if s == "en" {
-            Lang::En
-        } else {
-            Lang::Es
-        }
-    }
-
-    /// The `lang` parameter of a query string, Spanish if absent.
-    pub fn from_query(query: Option<&str>) -> Lang {
-        query
-            .unwrap_or("")
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .find(|(k, _)| *k == "lang")
-            .map(|(_, v)| Lang::parse(v))
-            .unwrap_or_default()
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Es => "es",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the text of this language.
-    pub fn t(self, es: &'static str, en: &'static str) -> &'static str {
-        match self {
-            Lang::Es => es,
-            Lang::En => en,
-        }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Es => Lang::En,
-            Lang::En => Lang::Es,
-        }
-    }
-
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::Es => "Español",
-            Lang::En => "English",
-        }
-    }
-}
 
 /// A whole staff page: never cached, never framed, no referrer outside the site.
 pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: impl IntoView + 'static) -> Response {
@@ -206,13 +149,6 @@ fn switch_language_href(here: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn language_comes_from_the_query_and_defaults_to_spanish() {
-        assert_eq!(Lang::from_query(None), Lang::Es);
-        assert_eq!(Lang::from_query(Some("a=1&lang=en")), Lang::En);
-        assert_eq!(Lang::from_query(Some("lang=fr")), Lang::Es);
-    }
 
     #[test]
     fn switching_language_keeps_the_other_filters() {

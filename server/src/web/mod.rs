@@ -12,6 +12,7 @@ pub mod admin_survey;
 pub mod auth;
 pub mod dashboard;
 pub mod export;
+pub mod lang;
 pub mod layout;
 pub mod session;
 pub mod session_store;

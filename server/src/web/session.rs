@@ -2,7 +2,7 @@
 //! form was sent from Digna's own pages.
 
 use super::auth::{random_token, same_secret};
-use super::layout::Lang;
+use super::lang::Lang;
 use super::session_store::HashedStore;
 use crate::AppState;
 use app::db::accounts::{self, User};
