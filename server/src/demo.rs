@@ -95,7 +95,7 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
         for (email, password, role, stations, regions) in DEMO_ACCOUNTS {
             let email = Email::parse(email).map_err(anyhow::Error::msg)?;
             let password = Password::parse(password).map_err(anyhow::Error::msg)?;
-            let hash = crate::web::auth::hash_password(&password).await?;
+            let hash = crate::auth::hash_password(&password).await?;
             let grants = Grants {
                 stations: stations.iter().map(|s| s.to_string()).collect(),
                 regions: regions.iter().map(|s| s.to_string()).collect(),

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod audio;
+pub mod auth;
 pub mod backup;
 pub mod cli;
 pub mod demo;
@@ -48,7 +49,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The reverse proxies whose forwarding headers are believed.
     pub trusted_proxies: Arc<proxy::TrustedProxies>,
-    pub throttle: Arc<web::throttle::Throttle>,
+    pub throttle: Arc<auth::throttle::Throttle>,
     /// The submissions' group-commit writer and the published survey versions.
     #[from_ref(skip)]
     pub ingest: Arc<api::responses::ingest::Ingest>,
@@ -84,7 +85,7 @@ impl AppState {
         let seal = SealKey::load_or_create(&settings.key_file)
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
         let seal = Arc::new(seal);
-        web::auth::seal_plain_totp_secrets(&pool, &seal)
+        auth::seal_plain_totp_secrets(&pool, &seal)
             .await
             .map_err(|e| anyhow::anyhow!("cannot seal the second-factor secrets: {e}"))?;
         Ok(AppState {
@@ -97,7 +98,7 @@ impl AppState {
             sessions: web::session_store(&pool).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
-            throttle: Arc::new(web::throttle::Throttle::default()),
+            throttle: Arc::new(auth::throttle::Throttle::default()),
             ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
             export_pool,

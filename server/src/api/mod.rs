@@ -13,7 +13,6 @@ mod tablets;
 pub use error::ApiError;
 pub use extract::TabletStation;
 pub use rate_limit::{TABLET_BURST, TABLET_REFILL};
-pub use staff::hash_pin;
 pub use tablets::{create_enrollment_code, ENROLLMENT_CODE_HOURS};
 
 use crate::AppState;

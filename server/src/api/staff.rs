@@ -1,10 +1,9 @@
 use super::extract::{JsonBody, Tablet};
 use super::ApiError;
+use crate::auth::password::verify_pin;
 use crate::AppState;
 use app::db::stations::PinAttempt;
-use app::domain::{FieldError, StaffPin};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use app::domain::FieldError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -19,16 +18,6 @@ pub struct UnlockRequest {
     /// The station's staff PIN: 4 to 8 digits.
     #[schema(pattern = "^[0-9]{4,8}$", example = "4826")]
     pub pin: String,
-}
-
-/// Hashes a staff PIN with Argon2id (slow on purpose: call it off the async runtime).
-pub fn hash_pin(pin: &StaffPin) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Ok(Argon2::default().hash_password(pin.as_ref().as_bytes(), &salt)?.to_string())
-}
-
-fn verify_pin(pin: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
 }
 
 /// Check the station's staff PIN to open the tablet's staff panel.

@@ -131,7 +131,7 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
         app::db::audit::audit(pool, &actor, "station.update", &station.code, &changes.join("; ")).await?;
     }
     if let Some(pin) = pin {
-        let hash = tokio::task::spawn_blocking(move || crate::api::hash_pin(&pin))
+        let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
         app::db::stations::set_staff_pin_hash(pool, station.id, &hash).await?;

@@ -84,7 +84,7 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
                 eprintln!("warning: a {role} with no --station or --region sees no station yet");
             }
             let (password, generated) = password_from(password_stdin)?;
-            let hash = crate::web::auth::hash_password(&password).await?;
+            let hash = crate::auth::hash_password(&password).await?;
             if app::db::accounts::create(pool, &email, role, &hash, &grants).await?.is_none() {
                 anyhow::bail!("an account with email {email} already exists; use `digna user reset-password`");
             }
@@ -106,7 +106,7 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
         UserCommand::ResetPassword { email, password_stdin } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let (password, generated) = password_from(password_stdin)?;
-            let hash = crate::web::auth::hash_password(&password).await?;
+            let hash = crate::auth::hash_password(&password).await?;
             if !app::db::accounts::set_password(pool, &email, &hash).await? {
                 anyhow::bail!("no account has email {email}");
             }

@@ -1,12 +1,12 @@
 //! A staff member's own account: what she may see, and two-factor sign-in.
 
-use super::auth::{
-    check_second_factor, check_totp, new_recovery_codes, new_totp_secret, seal_totp_secret, totp_qr_svg,
-};
 use super::layout::{page, Lang};
 use super::session::{check_form, keep_after_change, Staff};
 use super::signin::{too_many, ClientAddr};
-use super::throttle::Factor;
+use crate::auth::throttle::Factor;
+use crate::auth::{
+    check_second_factor, check_totp, new_recovery_codes, new_totp_secret, seal_totp_secret, totp_qr_svg,
+};
 use crate::AppState;
 use app::db::{accounts, audit};
 use axum::extract::{Query, State};

@@ -3,11 +3,11 @@
 
 use super::account::LangQuery;
 use super::admin_accounts::password_error;
-use super::auth::{hash_password, verify_password, Busy};
 use super::layout::{page, Lang};
 use super::session::{check_form, keep_after_change, Staff};
 use super::signin::{busy, too_many, ClientAddr};
-use super::throttle::Factor;
+use crate::auth::throttle::Factor;
+use crate::auth::{hash_password, verify_password, Busy};
 use crate::AppState;
 use app::db::{accounts, audit};
 use app::domain::Password;

@@ -9,9 +9,9 @@
 
 use super::account::role_name;
 use super::admin::{admin_nav, admins_only, lang_of};
-use super::auth::{hash_password, random_token};
 use super::layout::{check_list, page, regions_of, Lang};
 use super::session::{check_form, csrf_token, Staff};
+use crate::auth::{hash_password, random_token};
 use crate::AppState;
 use app::db::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
 use app::db::audit;

@@ -9,7 +9,6 @@ pub mod admin_accounts;
 pub mod admin_audit;
 pub mod admin_retention;
 pub mod admin_survey;
-pub mod auth;
 pub mod dashboard;
 pub mod export;
 pub mod lang;
@@ -17,7 +16,6 @@ pub mod layout;
 pub mod session;
 pub mod session_store;
 pub mod signin;
-pub mod throttle;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;

@@ -1,9 +1,9 @@
 //! Staff sessions: who is signed in, for how long, and the form token that proves a
 //! form was sent from Digna's own pages.
 
-use super::auth::{random_token, same_secret};
 use super::lang::Lang;
 use super::session_store::HashedStore;
+use crate::auth::{random_token, same_secret};
 use crate::AppState;
 use app::db::accounts::{self, User};
 use app::domain::Role;

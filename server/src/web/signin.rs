@@ -3,10 +3,10 @@
 //! never the password nor the client's address. Attempts refused by the throttle are
 //! not written: they check no password, and writing them would let anyone flood the log.
 
-use super::auth;
 use super::layout::{page, Lang};
 use super::session::{self, check_form, csrf_token, pending_user};
-use super::throttle::Factor;
+use crate::auth;
+use crate::auth::throttle::Factor;
 use crate::AppState;
 use app::db::{accounts, audit};
 use app::domain::Email;

@@ -145,7 +145,7 @@ async fn the_kiosk_and_the_api_never_set_a_cookie() {
 }
 
 fn totp_now(secret: &str, email: &str) -> String {
-    server::web::auth::totp(secret, email).unwrap().generate_current().unwrap()
+    server::auth::totp(secret, email).unwrap().generate_current().unwrap()
 }
 
 #[tokio::test]

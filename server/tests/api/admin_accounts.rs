@@ -462,14 +462,14 @@ async fn sign_ins_failures_and_sign_outs_are_audited_without_the_password() {
 
     // With a second factor: the password alone is not a sign-in; a wrong code is a failure.
     let admin = app.add_user("adm@digna.test", "admin", &[], &[]).await;
-    let secret = server::web::auth::new_totp_secret();
+    let secret = server::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, admin, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "adm@digna.test", STAFF_PASSWORD).await.status(), 303);
     assert!(!has_line(&app, "adm@digna.test|signin|").await, "not signed in before the second step");
     assert_eq!(app.second_step(&client, "000000").await.status(), 401);
     assert!(has_line(&app, "adm@digna.test|signin.failed|adm@digna.test|second step").await);
-    let code = server::web::auth::totp(&secret, "adm@digna.test").unwrap().generate_current().unwrap();
+    let code = server::auth::totp(&secret, "adm@digna.test").unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&client, &code).await.status(), 303);
     assert!(has_line(&app, "adm@digna.test|signin|adm@digna.test|password and second step").await);
 

@@ -45,7 +45,7 @@ async fn sign_in_with_code(app: &TestApp, email: &str, secret: &str) -> reqwest:
     let client = app.browser();
     let resp = app.sign_in_with(&client, email, STAFF_PASSWORD).await;
     assert_eq!(resp.status(), 303);
-    let code = server::web::auth::totp(secret, email).unwrap().generate_current().unwrap();
+    let code = server::auth::totp(secret, email).unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&client, &code).await.status(), 303, "second step for {email}");
     client
 }
@@ -74,7 +74,7 @@ pub(crate) async fn world() -> World {
     app.add_user("sup-a@digna.test", "supervisor", &[A], &[]).await;
     app.add_user("sup-b@digna.test", "supervisor", &[], &["Lima Sur"]).await;
     let researcher = app.add_user("res@digna.test", "researcher", &[], &["Lima Centro"]).await;
-    let secret = server::web::auth::new_totp_secret();
+    let secret = server::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, admin, &secret, &[]).await.unwrap();
     app::db::accounts::enable_totp(&app.pool, researcher, &secret, &[]).await.unwrap();
 

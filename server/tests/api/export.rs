@@ -253,11 +253,11 @@ async fn a_large_export_streams_every_row() {
 
 pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
-    let secret = server::web::auth::new_totp_secret();
+    let secret = server::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, crate::helpers::STAFF_PASSWORD).await.status(), 303);
-    let code = server::web::auth::totp(&secret, email).unwrap().generate_current().unwrap();
+    let code = server::auth::totp(&secret, email).unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&client, &code).await.status(), 303);
     client
 }

@@ -276,7 +276,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     };
     assert_eq!(unlock("1234").await.unwrap().status(), 409, "no PIN set yet");
     let pin = app::domain::StaffPin::parse("2468").unwrap();
-    let hash = server::api::hash_pin(&pin).unwrap();
+    let hash = server::auth::password::hash_pin(&pin).unwrap();
     assert!(!hash.contains("2468"), "only a hash is stored");
     app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
     assert_eq!(kiosk_config(&app, &token).await["staff_pin_set"], true);
@@ -326,7 +326,7 @@ async fn what_cannot_be_a_pin_is_refused_without_counting_an_attempt() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
     let pin = app::domain::StaffPin::parse("2468").unwrap();
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::api::hash_pin(&pin).unwrap()).await.unwrap();
+    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::auth::password::hash_pin(&pin).unwrap()).await.unwrap();
     let before = app.dump().await;
     for (case, pin) in [
         ("too short", json!("246")),
@@ -360,7 +360,7 @@ async fn wrong_pins_sent_together_are_checked_at_most_five_times() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
     let pin = app::domain::StaffPin::parse("2468").unwrap();
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::api::hash_pin(&pin).unwrap()).await.unwrap();
+    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::auth::password::hash_pin(&pin).unwrap()).await.unwrap();
     let unlock = |pin: &str| {
         app.client.post(app.url("/api/v1/staff/unlock")).bearer_auth(&token).json(&json!({ "pin": pin })).send()
     };

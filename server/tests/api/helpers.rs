@@ -277,7 +277,7 @@ impl TestApp {
         let email = app::domain::Email::parse(email).expect("email");
         let role = app::domain::Role::parse(role).expect("role");
         let password = app::domain::Password::parse(STAFF_PASSWORD).expect("password");
-        let hash = server::web::auth::hash_password(&password).await.expect("hash");
+        let hash = server::auth::hash_password(&password).await.expect("hash");
         let grants = app::db::accounts::Grants {
             stations: stations.iter().map(|s| s.to_string()).collect(),
             regions: regions.iter().map(|s| s.to_string()).collect(),
@@ -345,11 +345,11 @@ impl TestApp {
     /// A client signed in as a new admin `email` (with its second factor, as admins must).
     pub async fn admin_client(&self, email: &str) -> reqwest::Client {
         let id = self.add_user(email, "admin", &[], &[]).await;
-        let secret = server::web::auth::new_totp_secret();
+        let secret = server::auth::new_totp_secret();
         app::db::accounts::enable_totp(&self.pool, id, &secret, &[]).await.expect("totp");
         let client = self.browser();
         assert_eq!(self.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
-        let code = server::web::auth::totp(&secret, email).expect("totp").generate_current().expect("code");
+        let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");
         assert_eq!(self.second_step(&client, &code).await.status(), 303);
         client
     }

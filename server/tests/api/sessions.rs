@@ -68,7 +68,7 @@ async fn a_session_ended_by_a_reset_or_a_disable_stays_ended_when_the_account_co
     assert!(accounts::force_reset(&app.pool, id, accounts::LinkPurpose::Reset, &token).await.unwrap());
     // Not asked in between (that alone would end the session): the epoch must.
     let password = app::domain::Password::parse(STAFF_PASSWORD).unwrap();
-    let hash = server::web::auth::hash_password(&password).await.unwrap();
+    let hash = server::auth::hash_password(&password).await.unwrap();
     assert_eq!(accounts::accept_link(&app.pool, &token, &hash).await.unwrap(), Some(id));
     assert!(!signed_in(&app, &before_reset).await, "her password is back, the old session is not");
 
@@ -88,7 +88,7 @@ async fn setup_page(app: &TestApp, client: &reqwest::Client) -> (String, String)
 }
 
 async fn replace(app: &TestApp, client: &reqwest::Client, secret: &str, csrf: &str, current: &str) -> u16 {
-    let code = server::web::auth::totp(secret, "ana@digna.test").unwrap().generate_current().unwrap();
+    let code = server::auth::totp(secret, "ana@digna.test").unwrap().generate_current().unwrap();
     let form = [("code", code.as_str()), ("current", current), ("csrf", csrf)];
     client.post(app.url("/account/two-factor")).form(&form).send().await.unwrap().status().as_u16()
 }
@@ -97,12 +97,12 @@ async fn replace(app: &TestApp, client: &reqwest::Client, secret: &str, csrf: &s
 async fn replacing_the_second_factor_needs_the_current_one_is_audited_and_ends_other_sessions() {
     let app = spawn_app().await;
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
-    let secret = server::web::auth::new_totp_secret();
-    let (codes, hashes) = server::web::auth::new_recovery_codes();
+    let secret = server::auth::new_totp_secret();
+    let (codes, hashes) = server::auth::new_recovery_codes();
     accounts::enable_totp(&app.pool, id, &secret, &hashes).await.unwrap();
     let (here, elsewhere) = (app.browser(), app.browser());
     assert_eq!(app.sign_in_with(&here, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
-    let now = server::web::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
+    let now = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&here, &now).await.status(), 303);
     assert_eq!(app.sign_in_with(&elsewhere, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
     assert_eq!(app.second_step(&elsewhere, &codes[0]).await.status(), 303);
@@ -156,7 +156,7 @@ async fn a_copy_of_the_session_table_signs_no_one_in() {
 async fn second_factor_secrets_stored_in_the_clear_are_sealed_at_start_and_still_work() {
     let app = spawn_app().await;
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
-    let secret = server::web::auth::new_totp_secret();
+    let secret = server::auth::new_totp_secret();
     // As an older release stored it.
     accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
     let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
@@ -165,6 +165,6 @@ async fn second_factor_secrets_stored_in_the_clear_are_sealed_at_start_and_still
     assert!(stored.starts_with("sealed:") && !stored.contains(&secret), "{stored}");
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
-    let code = server::web::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
+    let code = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&client, &code).await.status(), 303);
 }

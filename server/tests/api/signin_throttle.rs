@@ -32,11 +32,11 @@ async fn sixty_four_parallel_wrong_passwords_reach_the_check_five_times() {
 async fn a_right_password_does_not_reset_the_guessing_of_codes() {
     let app = spawn_app().await;
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
-    let secret = server::web::auth::new_totp_secret();
+    let secret = server::auth::new_totp_secret();
     app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
-    let right = server::web::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
+    let right = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
     let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1) % 1_000_000);
     for _ in 0..5 {
         assert_eq!(app.second_step(&client, &wrong).await.status(), 401);

@@ -162,7 +162,7 @@ pub async fn update_pin(
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let hash = match tokio::task::spawn_blocking(move || crate::api::hash_pin(&pin)).await {
+    let hash = match tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin)).await {
         Ok(Ok(h)) => h,
         Ok(Err(e)) => return crate::web::internal_error(anyhow::anyhow!("cannot hash the PIN: {e}")),
         Err(e) => return crate::web::internal_error(e.into()),

@@ -267,7 +267,7 @@ pub async fn start(
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     state.jobs.sweep();
-    let id = super::auth::random_token();
+    let id = crate::auth::random_token();
     if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
         return super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
     }

@@ -179,7 +179,7 @@ pub async fn open_data_release(
     if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
         return super::super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
     }
-    let out = state.export_dir.join(format!("open-data-{}.zip", super::super::auth::random_token()));
+    let out = state.export_dir.join(format!("open-data-{}.zip", crate::auth::random_token()));
     let released = crate::open_data::release(
         &state.export_pool,
         &survey,

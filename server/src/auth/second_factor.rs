@@ -1,67 +1,10 @@
-//! Passwords, sign-in throttling and the second factor of staff accounts.
+//! The second factor of staff accounts: TOTP secrets (sealed at rest), one-time recovery
+//! codes (salted hashes), and the check of either.
 
-use app::domain::Password;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use super::tokens::same_secret;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 use totp_rs::{Algorithm, Secret, TOTP};
-
-/// Hashes a password with Argon2id off the async runtime (it is slow on purpose).
-pub async fn hash_password(password: &Password) -> anyhow::Result<String> {
-    let password = password.expose().to_string();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
-    })
-    .await?
-}
-
-/// A hash of no one's password, checked when the email is unknown so that an unknown
-/// email takes as long to refuse as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(b"no account has this password", &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
-}
-
-/// Argon2 checks running at once at most: each takes 19 MiB and a core for a while, so
-/// a burst of sign-ins waits its turn rather than exhaust the server.
-const ARGON2_AT_ONCE: usize = 2;
-/// How long a check waits for its turn before the sign-in is asked to come back.
-const ARGON2_QUEUE_WAIT: Duration = Duration::from_secs(3);
-
-/// Too many password checks are running: try again shortly.
-#[derive(Debug)]
-pub struct Busy;
-
-/// Checks `password` against `hash` (or against a decoy when there is no account)
-/// off the async runtime, at most [`ARGON2_AT_ONCE`] at a time.
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, Busy> {
-    static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(ARGON2_AT_ONCE);
-    let _turn = match tokio::time::timeout(ARGON2_QUEUE_WAIT, TURNS.acquire()).await {
-        Ok(Ok(turn)) => turn,
-        _ => return Err(Busy),
-    };
-    Ok(tokio::task::spawn_blocking(move || {
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| decoy_hash().to_string());
-        let ok =
-            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
-        ok && known
-    })
-    .await
-    .unwrap_or(false))
-}
 
 /// The issuer name authenticator apps show.
 pub const TOTP_ISSUER: &str = "Digna";
@@ -224,20 +167,6 @@ pub async fn seal_plain_totp_secrets(pool: &sqlx::SqlitePool, seal: &app::seal::
         app::db::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
     }
     Ok(())
-}
-
-/// A random token for forms (CSRF), URL-safe.
-pub fn random_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Compares two secrets in time that does not depend on where they differ.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    let (a, b) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
