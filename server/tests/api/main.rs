@@ -14,6 +14,7 @@ mod dashboard_pages;
 mod differencing;
 mod enroll;
 mod export;
+mod fuzz_corpus;
 mod hardening;
 mod helpers;
 mod keys;
