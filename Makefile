@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check bench bench-smoke
+.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check bench bench-smoke fuzz
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -86,3 +86,26 @@ bench: tools build
 # (DIGNA, exported above, names the release binary: each smoke mode picks its debug one.)
 bench-smoke:
 	env -u DIGNA BENCH_SMOKE=1 bench/run.sh
+
+# Fuzzing (not part of `make test`, which replays the committed corpus in `cargo test`):
+# every target for FUZZ_SECONDS each, one after the other, printing its executions. Builds
+# go to fuzz/target with nightly; the corpus grows in fuzz/corpus-run (not committed),
+# seeded from fuzz/corpus. A crash stops the run and leaves its input in fuzz/artifacts:
+# fix the product, then commit the input to fuzz/regressions/<target>/.
+# No sanitizer: the code is safe Rust, and without one a target runs several times faster;
+# debug assertions (-a) keep integer overflow checks on.
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS ?= submission_body sealed_frame survey_definition staff_forms export_filters backup_records backup_restore
+FUZZ_FLAGS := -O -a -s none
+
+fuzz:
+	@scripts/install-tools.sh --fuzz
+	cargo +nightly fuzz build $(FUZZ_FLAGS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus-run/$$t; \
+	  printf '\n==> %s for %s seconds\n' "$$t" "$(FUZZ_SECONDS)"; \
+	  cargo +nightly fuzz run $(FUZZ_FLAGS) $$t fuzz/corpus-run/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 > fuzz/corpus-run/$$t.log 2>&1 \
+	    || { tail -n 40 fuzz/corpus-run/$$t.log; exit 1; }; \
+	  grep -E '^(#[0-9]+[[:space:]]+DONE|Done [0-9]+ runs)' fuzz/corpus-run/$$t.log; \
+	done

@@ -2,6 +2,7 @@
 # Installs what building and testing Digna needs, and only what is missing.
 # Usage: scripts/install-tools.sh [--test]   (--test adds Chromium, sqlite3, sqlx-cli, Playwright
 #                                            and Schemathesis in tools/venv)
+#        scripts/install-tools.sh --fuzz     (only what `make fuzz` needs: nightly Rust and cargo-fuzz)
 # Versions are those known to work offline here: see docs in README, "Building".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,19 @@ export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 have_version() { "$@" 2>/dev/null | head -n1; }
+
+# The fuzz targets (fuzz/) build with libFuzzer's instrumentation, which needs nightly.
+if [[ "${1:-}" == "--fuzz" ]]; then
+    if ! rustup toolchain list | grep -q '^nightly'; then
+        step "Installing the nightly Rust toolchain (for cargo-fuzz)"
+        rustup toolchain install nightly --profile minimal
+    fi
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        step "Installing cargo-fuzz (about 3 minutes, once)"
+        cargo install cargo-fuzz --locked
+    fi
+    exit 0
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     step "Adding the wasm32-unknown-unknown target"

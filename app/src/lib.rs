@@ -29,6 +29,10 @@ pub mod charts;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod dp;
+// What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
+#[cfg(feature = "ssr")]
+#[doc(hidden)]
+pub mod fuzz_checks;
 #[cfg(feature = "ssr")]
 pub mod seal;
 

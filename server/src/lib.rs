@@ -8,6 +8,9 @@ pub mod backup;
 pub mod cli;
 pub mod demo;
 pub mod export;
+// What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
+#[doc(hidden)]
+pub mod fuzz_checks;
 pub mod open_data;
 pub mod proxy;
 pub mod release;

@@ -151,8 +151,14 @@ pub fn open_pending(key: &SealKey, station_id: i64, id: &[u8], sealed: &[u8]) ->
     let Some(plain) = key.open(&seal_context(station_id, id), sealed) else {
         return OpenedPending::Unreadable;
     };
+    read_pending(&plain)
+}
+
+/// A pending record's plaintext, once opened, read: [`OpenedPending::Opened`] or
+/// [`OpenedPending::Invalid`].
+pub fn read_pending(plain: &[u8]) -> OpenedPending {
     let framed = plain.first() == Some(&0);
-    let Ok(json) = frame::unpad(&plain) else {
+    let Ok(json) = frame::unpad(plain) else {
         return OpenedPending::Invalid;
     };
     // Parsed, not trusted: content that breaks a rule of the domain types stays sealed.

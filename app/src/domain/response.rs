@@ -57,6 +57,15 @@ pub struct Durations {
 }
 
 impl SubmissionBody {
+    /// Reads a body from a sealed submission's plaintext, once opened: a frame (see
+    /// [`super::frame`]) holding the body's JSON.
+    pub fn from_opened(plaintext: &[u8]) -> Result<Self, FieldError> {
+        let json = super::frame::unpad(plaintext).map_err(|e| FieldError::new("sealed", format!("opened, but {e}")))?;
+        let value = serde_json::from_slice(json)
+            .map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))?;
+        Self::from_json(value)
+    }
+
     /// Reads a body from arbitrary JSON, naming the field at fault when it does not fit.
     pub fn from_json(value: Value) -> Result<Self, FieldError> {
         let Value::Object(mut obj) = value else {

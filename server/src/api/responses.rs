@@ -78,7 +78,7 @@ async fn store(
     station: &app::db::stations::Station,
     body: serde_json::Value,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
-    let body = SubmissionBody::from_json(unseal(state, body)?)?;
+    let body = unseal(state, body)?;
     let survey = ingest::published_survey(state, body.survey_version).await?.ok_or_else(|| {
         FieldError::new("survey_version", format!("survey version {} was never published", body.survey_version))
     })?;
@@ -113,9 +113,9 @@ async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), Ap
     Ok(())
 }
 
-/// A sealed submission opened and taken out of its frame. A plain one is refused: its
-/// length, on the wire and in any log of a proxy, would follow her answers.
-fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value, FieldError> {
+/// A sealed submission opened, taken out of its frame and read. A plain one is refused:
+/// its length, on the wire and in any log of a proxy, would follow her answers.
+fn unseal(state: &AppState, body: serde_json::Value) -> Result<SubmissionBody, FieldError> {
     let sealed = match &body {
         serde_json::Value::Object(obj) if obj.contains_key("sealed") => match (obj.len(), &obj["sealed"]) {
             (1, serde_json::Value::String(s)) => s,
@@ -133,8 +133,7 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<serde_json::Value
         .seal
         .open_box(&bytes)
         .ok_or_else(|| FieldError::new("sealed", "cannot be opened: altered, or sealed to another key"))?;
-    let json = app::domain::frame::unpad(&plain).map_err(|e| FieldError::new("sealed", format!("opened, but {e}")))?;
-    serde_json::from_slice(json).map_err(|e| FieldError::new("sealed", format!("opened, but not JSON: {e}")))
+    SubmissionBody::from_opened(&plain)
 }
 
 /// What the submission path keeps per app (a field of [`AppState`]): the group-commit

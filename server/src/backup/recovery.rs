@@ -15,7 +15,7 @@ use app::db::responses::seal_context;
 /// The size of every re-sealed pending record.
 pub const RECOVERY_FRAME: usize = 9216;
 /// What a re-sealed record starts with (an AEAD record starts with a random nonce).
-const MARKER: &[u8] = b"digna-recovery-v1\n";
+pub(crate) const MARKER: &[u8] = b"digna-recovery-v1\n";
 
 /// A new recovery identity: its secret (`AGE-SECRET-KEY-1…`, to print once) and its
 /// public recipient (`age1…`, to store).

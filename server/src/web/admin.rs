@@ -8,10 +8,10 @@
 //! schedule; `tablets` its tablets (enrollment and revocation). `form` is the form as
 //! typed that they share.
 
-mod form;
-mod kiosk;
+pub(crate) mod form;
+pub(crate) mod kiosk;
 mod overview;
-mod release;
+pub(crate) mod release;
 mod station;
 mod stations;
 mod tablets;

@@ -42,13 +42,13 @@ const NEW_LINK: &str = "admin_new_account_link";
 
 /// What an account form says, as typed (`item` repeats), and what is wrong per field.
 #[derive(Default)]
-struct AccountForm {
-    typed: Vec<(String, String)>,
-    errors: BTreeMap<&'static str, String>,
+pub(crate) struct AccountForm {
+    pub(crate) typed: Vec<(String, String)>,
+    pub(crate) errors: BTreeMap<&'static str, String>,
 }
 
 impl AccountForm {
-    fn from_body(body: &str) -> AccountForm {
+    pub(crate) fn from_body(body: &str) -> AccountForm {
         AccountForm { typed: serde_urlencoded::from_str(body).unwrap_or_default(), errors: BTreeMap::new() }
     }
 
@@ -73,7 +73,7 @@ impl AccountForm {
 
     /// The role and grants, or an error on `role` or `scope`. Stations must exist;
     /// regions must hold a station or be granted already (`known_regions`).
-    fn role_and_grants(
+    pub(crate) fn role_and_grants(
         &mut self,
         lang: Lang,
         stations: &[Station],

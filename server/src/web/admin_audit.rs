@@ -42,13 +42,13 @@ const FAMILIES: [(&str, &str, &str); 13] = [
 ];
 
 /// The filter as typed, and what is wrong with each field.
-struct FilterForm {
-    typed: BTreeMap<String, String>,
-    errors: BTreeMap<&'static str, String>,
+pub(crate) struct FilterForm {
+    pub(crate) typed: BTreeMap<String, String>,
+    pub(crate) errors: BTreeMap<&'static str, String>,
 }
 
 impl FilterForm {
-    fn from_query(raw: Option<&str>) -> FilterForm {
+    pub(crate) fn from_query(raw: Option<&str>) -> FilterForm {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
         FilterForm { typed: pairs.into_iter().collect(), errors: BTreeMap::new() }
     }
@@ -58,7 +58,7 @@ impl FilterForm {
     }
 
     /// The filter, or the errors (in `lang`) that stop it.
-    fn parse(&mut self, lang: Lang) -> Option<AuditFilter> {
+    pub(crate) fn parse(&mut self, lang: Lang) -> Option<AuditFilter> {
         let actor = self.get("actor");
         if actor.chars().count() > 254 {
             self.errors
@@ -91,7 +91,7 @@ impl FilterForm {
     }
 
     /// The filter as a query string, for the CSV link.
-    fn query(&self, lang: Lang) -> String {
+    pub(crate) fn query(&self, lang: Lang) -> String {
         let mut pairs: Vec<(&str, String)> = vec![("lang", lang.code().to_string())];
         for k in ["actor", "action", "from", "to"] {
             let v = self.get(k);

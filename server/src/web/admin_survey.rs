@@ -8,7 +8,7 @@
 //! check it again in the transaction that writes (`app::db::survey`).
 
 #[path = "admin_survey_editor/mod.rs"]
-mod editor;
+pub(crate) mod editor;
 #[path = "admin_survey_preview.rs"]
 mod preview;
 #[path = "admin_survey_translations.rs"]
@@ -57,7 +57,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A form's fields by name (the last value wins).
-fn form_fields(body: &str) -> BTreeMap<String, String> {
+pub(crate) fn form_fields(body: &str) -> BTreeMap<String, String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
     pairs.into_iter().collect()
 }

@@ -52,7 +52,7 @@ pub struct DashQuery {
 impl DashQuery {
     /// From the raw query string. Repeated `item` fields (the comparison's check boxes)
     /// join the comma-separated `items`; a malformed query string is an empty one.
-    fn from_raw(raw: Option<&str>) -> DashQuery {
+    pub(crate) fn from_raw(raw: Option<&str>) -> DashQuery {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
         let mut q = DashQuery::default();
         let mut items: Vec<String> = Vec::new();
@@ -87,10 +87,10 @@ impl DashQuery {
 }
 
 /// A page's language and filters, and what was wrong with the URL's.
-struct Ctx {
-    lang: Lang,
-    filters: DashboardFilters,
-    errors: Vec<String>,
+pub(crate) struct Ctx {
+    pub(crate) lang: Lang,
+    pub(crate) filters: DashboardFilters,
+    pub(crate) errors: Vec<String>,
     k: i64,
 }
 
@@ -100,7 +100,7 @@ fn this_week() -> IsoWeek {
 }
 
 impl Ctx {
-    fn new(q: &DashQuery, k: usize) -> Ctx {
+    pub(crate) fn new(q: &DashQuery, k: usize) -> Ctx {
         let lang = Lang::parse(q.lang.as_deref().unwrap_or("es"));
         let default = DashboardFilters::last_weeks(this_week());
         let mut errors = Vec::new();
@@ -139,7 +139,7 @@ impl Ctx {
     }
 
     /// The query string that reproduces these filters (and language).
-    fn query(&self) -> String {
+    pub(crate) fn query(&self) -> String {
         let f = &self.filters;
         let mut q = format!("lang={}&from={}&to={}", self.lang.code(), f.from(), f.to());
         if let Some(v) = f.survey_version() {

@@ -17,6 +17,7 @@ mod export;
 mod export_queue;
 #[path = "../support/files.rs"]
 mod files;
+mod fuzz_corpus;
 mod hardening;
 mod helpers;
 mod keys;

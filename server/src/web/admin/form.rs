@@ -26,13 +26,13 @@ pub(super) async fn admin_form(
 
 /// What a station form says, as typed, and what is wrong with each field.
 #[derive(Default)]
-pub(super) struct StationForm {
-    pub(super) typed: BTreeMap<String, String>,
-    pub(super) errors: BTreeMap<&'static str, String>,
+pub(crate) struct StationForm {
+    pub(crate) typed: BTreeMap<String, String>,
+    pub(crate) errors: BTreeMap<&'static str, String>,
 }
 
 impl StationForm {
-    pub(super) fn from_body(body: &str) -> StationForm {
+    pub(crate) fn from_body(body: &str) -> StationForm {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
         StationForm { typed: pairs.into_iter().collect(), errors: BTreeMap::new() }
     }
@@ -51,12 +51,12 @@ impl StationForm {
         StationForm { typed, errors: BTreeMap::new() }
     }
 
-    pub(super) fn get(&self, k: &str) -> String {
+    pub(crate) fn get(&self, k: &str) -> String {
         self.typed.get(k).cloned().unwrap_or_default()
     }
 
     /// The fields as domain values, or the form with an error per field.
-    pub(super) fn parse(mut self, lang: Lang) -> Result<(Name, Name, String, bool), StationForm> {
+    pub(crate) fn parse(mut self, lang: Lang) -> Result<(Name, Name, String, bool), StationForm> {
         let name = Name::parse(lang.t("El nombre", "The name"), &self.get("name"), 200);
         let region = Name::parse(lang.t("La región", "The region"), &self.get("region"), 100);
         let timezone = self.get("timezone").trim().to_string();

@@ -14,13 +14,17 @@ use axum::response::Response;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 
-pub(super) fn kiosk_form_of(s: &KioskSettings) -> StationForm {
+pub(crate) fn kiosk_form_of(s: &KioskSettings) -> StationForm {
     let typed = KioskSetting::ALL.into_iter().map(|k| (k.key().to_string(), s.get(k).to_string())).collect();
     StationForm { typed, errors: BTreeMap::new() }
 }
 
 /// The kiosk settings as typed, into the domain type; or the form with an error per field.
-fn parse_kiosk(mut form: StationForm, lang: Lang, current: KioskSettings) -> Result<KioskSettings, StationForm> {
+pub(crate) fn parse_kiosk(
+    mut form: StationForm,
+    lang: Lang,
+    current: KioskSettings,
+) -> Result<KioskSettings, StationForm> {
     let mut settings = current;
     for setting in KioskSetting::ALL {
         let parsed = form.get(setting.key()).trim().parse::<u32>().ok().map(|v| settings.with(setting, v));

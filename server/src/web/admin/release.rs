@@ -32,7 +32,7 @@ pub(super) async fn schedule_of(state: &AppState, station_id: i64) -> Result<Sch
 }
 
 /// The form as the schedule fills it.
-pub(super) fn release_form_of(s: Schedule) -> StationForm {
+pub(crate) fn release_form_of(s: Schedule) -> StationForm {
     let every = if s.every_days == 7 { "weekly" } else { "daily" };
     let typed = [(AT, format!("{:02}:{:02}", s.minute / 60, s.minute % 60)), (EVERY, every.to_string())]
         .into_iter()
@@ -43,7 +43,7 @@ pub(super) fn release_form_of(s: Schedule) -> StationForm {
 
 /// The schedule as typed, into the domain type; or the form with an error per field.
 /// Both fields are required: a form that leaves one out changes nothing.
-fn parse_release(mut form: StationForm, lang: Lang, current: Schedule) -> Result<Schedule, StationForm> {
+pub(crate) fn parse_release(mut form: StationForm, lang: Lang, current: Schedule) -> Result<Schedule, StationForm> {
     let (at, every) = (form.get(AT), form.get(EVERY));
     let minute = Schedule::parse(Some(&at), None, current).map(|s| s.minute);
     let every_days = match every.trim() {

@@ -48,7 +48,7 @@ pub(super) fn observable_error(lang: Lang, kind: QuestionKind, observable: bool)
 
 /// A question's form as a change of the draft and a list of what changed, or the errors
 /// by field. `history` is how the key is answered in published versions.
-pub(super) fn validate_question(
+pub(crate) fn validate_question(
     lang: Lang,
     q: &Question,
     history: &[(i64, QuestionKind)],

@@ -16,7 +16,7 @@
 //! POST handlers.
 
 mod edits;
-mod fields;
+pub(crate) mod fields;
 mod forms;
 mod page;
 

@@ -165,7 +165,7 @@ async fn period_problem(state: &AppState, from: chrono::NaiveDate, to: chrono::N
     export::period_problem(from, to, chrono::Utc::now().date_naive(), first)
 }
 
-fn month(v: Option<&String>) -> Option<chrono::NaiveDate> {
+pub(crate) fn month(v: Option<&String>) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(&format!("{}-01", v?.trim()), "%Y-%m-%d").ok()
 }
 
