@@ -325,8 +325,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
 async fn what_cannot_be_a_pin_is_refused_without_counting_an_attempt() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
-    let pin = app::domain::StaffPin::parse("2468").unwrap();
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::auth::password::hash_pin(&pin).unwrap()).await.unwrap();
+    set_pin(&app, station, "2468").await;
     let before = app.dump().await;
     for (case, pin) in [
         ("too short", json!("246")),
@@ -359,8 +358,7 @@ async fn what_cannot_be_a_pin_is_refused_without_counting_an_attempt() {
 async fn wrong_pins_sent_together_are_checked_at_most_five_times() {
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
-    let pin = app::domain::StaffPin::parse("2468").unwrap();
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &server::auth::password::hash_pin(&pin).unwrap()).await.unwrap();
+    set_pin(&app, station, "2468").await;
     let unlock = |pin: &str| {
         app.client.post(app.url("/api/v1/staff/unlock")).bearer_auth(&token).json(&json!({ "pin": pin })).send()
     };
@@ -483,4 +481,10 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
         sqlx::query_scalar("SELECT DISTINCT length(sealed) FROM pending_responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(sizes.len(), 1, "one size in the database: {sizes:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2);
+}
+
+/// Sets the staff PIN of `station`, as an admin would.
+async fn set_pin(app: &TestApp, station: i64, pin: &str) {
+    let hash = server::auth::password::hash_pin(&app::domain::StaffPin::parse(pin).unwrap()).unwrap();
+    app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
 }
