@@ -192,11 +192,8 @@ pub fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
     ctx
 }
 
-/// Lower-case hex: blobs travel inside JSON arrays as hex, and `unhex` turns them back.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
-}
+/// Blobs travel inside JSON arrays as lower-case hex, and `unhex` turns them back.
+pub(crate) use crate::domain::hex;
 
 /// Rows (or values) as one JSON array, bound as one parameter.
 pub(crate) fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, sqlx::Error> {

@@ -6,6 +6,7 @@ mod anonymize;
 mod dashboard;
 mod dignity;
 pub mod frame;
+mod hex;
 mod language;
 pub mod release;
 mod response;
@@ -22,6 +23,7 @@ pub use dashboard::{
     ReportWeek, StationLabel, StationReport, ValueCount,
 };
 pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
+pub use hex::hex;
 pub use language::Language;
 pub use response::{
     AnswerError, AnswerValue, Choices, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Score, Submission,

@@ -1,15 +1,10 @@
 //! Random tokens and the comparison of secrets.
 
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// A random token for forms (CSRF), URL-safe.
-pub fn random_token() -> String {
-    use base64::Engine;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
+/// A random token (32 bytes, URL-safe base64): form tokens, links, job ids. The same as
+/// the tablets' tokens.
+pub use app::seal::new_token as random_token;
 
 /// Compares two secrets in time that does not depend on where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {

@@ -10,9 +10,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 /// Bytes as lower-case hexadecimal, as SHA-256 sums are written.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use app::domain::hex;
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut file = File::open(path)?;

@@ -123,7 +123,7 @@ fn signin_mac(nonce: &str) -> String {
     use hmac::Mac;
     let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(signin_key()).expect("any key length");
     mac.update(nonce.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    app::domain::hex(&mac.finalize().into_bytes())
 }
 
 /// The sign-in form's token: the session's, if she has one; otherwise a fresh signed
