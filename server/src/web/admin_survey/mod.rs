@@ -7,11 +7,8 @@
 //! Every edit route refuses a published version with 409, and the database functions
 //! check it again in the transaction that writes (`app::db::survey`).
 
-#[path = "admin_survey_editor/mod.rs"]
 pub(crate) mod editor;
-#[path = "admin_survey_preview.rs"]
 mod preview;
-#[path = "admin_survey_translations.rs"]
 mod translations;
 
 use super::admin::{admin_nav, admins_only, lang_of};
