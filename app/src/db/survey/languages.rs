@@ -1,0 +1,87 @@
+//! The languages offered to visitors.
+
+use super::{load_in, BEGIN_WRITE};
+use crate::domain::{Language, MissingText};
+use sqlx::{SqliteConnection, SqlitePool};
+
+/// Languages an administrator has enabled for visitors.
+pub async fn enabled_languages(pool: &SqlitePool) -> Result<Vec<Language>, sqlx::Error> {
+    enabled_in(&mut *pool.acquire().await?).await
+}
+
+pub(super) async fn enabled_in(conn: &mut SqliteConnection) -> Result<Vec<Language>, sqlx::Error> {
+    let rows =
+        sqlx::query_scalar!(r#"SELECT code AS "code!" FROM languages WHERE enabled = 1"#).fetch_all(&mut *conn).await?;
+    Ok(rows.iter().filter_map(|c| Language::parse(c).ok()).collect())
+}
+
+pub async fn set_language_enabled(pool: &SqlitePool, lang: Language, enabled: bool) -> Result<(), sqlx::Error> {
+    let (code, enabled) = (lang.code(), i64::from(enabled));
+    sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(pool).await?;
+    Ok(())
+}
+
+/// How many texts of a survey version in `lang` still await a native speaker's review.
+pub async fn texts_needing_review(pool: &SqlitePool, version: i64, lang: Language) -> Result<i64, sqlx::Error> {
+    let code = lang.code();
+    sqlx::query_scalar!(
+        r#"SELECT COUNT(*) AS "n!: i64" FROM texts
+           WHERE survey_version = ? AND language = ? AND review <> 'reviewed'"#,
+        version,
+        code
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// What became of a request to offer a language to visitors, or to stop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LanguageChange {
+    Changed,
+    /// It was already so.
+    Unchanged,
+    /// Spanish cannot be turned off.
+    AlwaysOffered,
+    NothingPublished,
+    /// The current version lacks these texts in the language.
+    Missing {
+        version: i64,
+        missing: Vec<MissingText>,
+    },
+}
+
+/// Offers `lang` to visitors (only when every text of the current published version
+/// exists in it) or stops offering it (never Spanish), checked where it is written.
+pub async fn offer_language(pool: &SqlitePool, lang: Language, offer: bool) -> Result<LanguageChange, sqlx::Error> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    if !offer && lang.always_offered() {
+        return Ok(LanguageChange::AlwaysOffered);
+    }
+    if offer {
+        let current =
+            sqlx::query_scalar!(r#"SELECT MAX(version) AS "version: i64" FROM survey_versions WHERE published = 1"#)
+                .fetch_one(&mut *tx)
+                .await?;
+        let Some(version) = current else {
+            return Ok(LanguageChange::NothingPublished);
+        };
+        let Some(survey) = load_in(&mut tx, version).await? else {
+            return Ok(LanguageChange::NothingPublished);
+        };
+        let missing = survey.missing_in(lang);
+        if !missing.is_empty() {
+            return Ok(LanguageChange::Missing { version, missing });
+        }
+    }
+    let code = lang.code();
+    let was = sqlx::query_scalar!(r#"SELECT enabled AS "enabled: bool" FROM languages WHERE code = ?"#, code)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if was == Some(offer) {
+        return Ok(LanguageChange::Unchanged);
+    }
+    let enabled = i64::from(offer);
+    sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(LanguageChange::Changed)
+}

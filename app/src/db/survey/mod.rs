@@ -1,0 +1,255 @@
+//! The survey in the database: its published versions, read for the kiosk and the
+//! dashboards (here); drafts and publication (`draft`); the languages offered to
+//! visitors (`languages`).
+
+mod draft;
+mod languages;
+
+pub use draft::*;
+use languages::enabled_in;
+pub use languages::*;
+
+use crate::domain::{Choice, Language, Question, QuestionKind, ReviewState, Survey, Texts};
+use sqlx::{SqliteConnection, SqlitePool};
+use std::collections::BTreeMap;
+
+/// The newest published survey version, the one tablets are given.
+pub async fn current_version(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT MAX(version) AS "version: i64" FROM survey_versions WHERE published = 1"#)
+        .fetch_one(pool)
+        .await
+}
+
+/// A published survey version with its questions, choices and texts; `None` if the
+/// version was never published. Its `languages` are those enabled and complete in it.
+pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    match published(&mut conn, version).await? {
+        Some(true) => load_in(&mut conn, version).await,
+        _ => Ok(None),
+    }
+}
+
+/// A survey version, published or draft, with its questions, choices and texts; `None`
+/// if there is no such version. Its `languages` are those enabled and complete in it.
+pub async fn load_any(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    load_in(&mut conn, version).await
+}
+
+pub(super) async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+    if published(conn, version).await?.is_none() {
+        return Ok(None);
+    }
+    let question_rows = sqlx::query!(
+        "SELECT key, kind, in_index, profile, observable FROM questions WHERE survey_version = ? ORDER BY position",
+        version
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let choice_rows = sqlx::query!(
+        "SELECT question_key, key FROM choices WHERE survey_version = ? ORDER BY question_key, position",
+        version
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let text_rows = sqlx::query!(
+        "SELECT question_key, choice_key, language, text, child_text FROM texts WHERE survey_version = ?",
+        version
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+
+    type TextKey = (String, String);
+    let mut texts: BTreeMap<TextKey, (Texts, Texts)> = BTreeMap::new();
+    for t in text_rows {
+        let Ok(lang) = Language::parse(&t.language) else { continue };
+        let entry = texts.entry((t.question_key, t.choice_key)).or_default();
+        entry.0.insert(lang, t.text);
+        entry.1.insert(lang, t.child_text);
+    }
+    let mut take_texts = |q: &str, c: &str| texts.remove(&(q.to_string(), c.to_string())).unwrap_or_default();
+
+    let mut choices: BTreeMap<String, Vec<Choice>> = BTreeMap::new();
+    for c in choice_rows {
+        let (text, child_text) = take_texts(&c.question_key, &c.key);
+        choices.entry(c.question_key).or_default().push(Choice { key: c.key, text, child_text });
+    }
+    let mut questions = Vec::with_capacity(question_rows.len());
+    for q in question_rows {
+        let kind = QuestionKind::parse(&q.kind).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let (text, child_text) = take_texts(&q.key, "");
+        questions.push(Question {
+            choices: choices.remove(&q.key).unwrap_or_default(),
+            key: q.key,
+            kind,
+            text,
+            child_text,
+            in_index: q.in_index != 0,
+            profile: q.profile != 0,
+            observable: q.observable != 0,
+        });
+    }
+    let mut survey = Survey { version, languages: Vec::new(), questions };
+    let enabled = enabled_in(conn).await?;
+    survey.languages = Language::ALL.into_iter().filter(|l| enabled.contains(l) && survey.is_complete_in(*l)).collect();
+    Ok(Some(survey))
+}
+
+/// Whether `version` is published; `None` if there is no such version.
+pub(super) async fn published(conn: &mut SqliteConnection, version: i64) -> Result<Option<bool>, sqlx::Error> {
+    let row =
+        sqlx::query_scalar!(r#"SELECT published AS "published: bool" FROM survey_versions WHERE version = ?"#, version)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row)
+}
+
+/// Every published survey version, oldest first.
+pub async fn published_versions(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 1 ORDER BY version"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+// ---------------------------------------------------------------- the admin console
+
+/// Takes the write lock at once, so that what a transaction checks still holds when it
+/// writes (and a concurrent writer waits instead of failing).
+pub(super) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+pub(super) fn decode(e: String) -> sqlx::Error {
+    sqlx::Error::Decode(e.into())
+}
+
+/// A survey version as the admin console lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionSummary {
+    pub version: i64,
+    pub published: bool,
+    pub created_at: String,
+    pub questions: i64,
+}
+
+/// Every survey version, published or draft, oldest first.
+pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionSummary>, sqlx::Error> {
+    sqlx::query_as!(
+        VersionSummary,
+        r#"SELECT v.version AS "version!: i64", v.published AS "published!: bool", v.created_at AS "created_at!",
+                  (SELECT COUNT(*) FROM questions q WHERE q.survey_version = v.version) AS "questions!: i64"
+           FROM survey_versions v
+           ORDER BY v.version"#
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// The draft's version, if there is a draft (there is at most one).
+pub async fn draft_version(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 0"#)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Whether `version` is published; `None` if there is no such version.
+pub async fn is_published(pool: &SqlitePool, version: i64) -> Result<Option<bool>, sqlx::Error> {
+    published(&mut *pool.acquire().await?, version).await
+}
+
+/// One text of a version in one language, with its review state. `choice_key` is ''
+/// for the question's own text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextRow {
+    pub question_key: String,
+    pub choice_key: String,
+    pub language: Language,
+    pub text: String,
+    pub child_text: String,
+    pub review: ReviewState,
+}
+
+/// Every text of a version, in every language it exists in.
+pub async fn text_rows(pool: &SqlitePool, version: i64) -> Result<Vec<TextRow>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "SELECT question_key, choice_key, language, text, child_text, review FROM texts WHERE survey_version = ?",
+        version
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(TextRow {
+                language: Language::parse(&r.language).map_err(decode)?,
+                review: ReviewState::parse(&r.review).map_err(decode)?,
+                question_key: r.question_key,
+                choice_key: r.choice_key,
+                text: r.text,
+                child_text: r.child_text,
+            })
+        })
+        .collect()
+}
+
+/// How `key` is answered in each published version that has it, oldest first.
+pub async fn published_kinds(pool: &SqlitePool, key: &str) -> Result<Vec<(i64, QuestionKind)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT q.survey_version AS "version!: i64", q.kind
+           FROM questions q JOIN survey_versions v ON v.version = q.survey_version
+           WHERE q.key = ? AND v.published = 1
+           ORDER BY q.survey_version"#,
+        key
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(|r| Ok((r.version, QuestionKind::parse(&r.kind).map_err(decode)?))).collect()
+}
+
+/// The published versions that hold each question key, oldest first.
+pub async fn question_versions(pool: &SqlitePool) -> Result<BTreeMap<String, Vec<i64>>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT q.key, q.survey_version AS "version!: i64"
+           FROM questions q JOIN survey_versions v ON v.version = q.survey_version
+           WHERE v.published = 1
+           ORDER BY q.survey_version"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.key).or_default().push(r.version);
+    }
+    Ok(out)
+}
+
+/// The survey versions under which the released responses of a station that the
+/// dashboard filters select were given, oldest first. Reads the roll-ups only.
+pub async fn versions_with_responses(
+    pool: &SqlitePool,
+    station_id: i64,
+    filters: &crate::domain::DashboardFilters,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let (from, to) = (filters.from().to_string(), filters.to().to_string());
+    let version = filters.survey_version();
+    let language = filters.language().map(Language::code);
+    let include_suspect = filters.include_suspect();
+    sqlx::query_scalar!(
+        r#"SELECT survey_version AS "version!: i64"
+           FROM response_rollups
+           WHERE station_id = ? AND iso_week BETWEEN ? AND ? AND responses > 0
+             AND (? IS NULL OR survey_version = ?) AND (? IS NULL OR language = ?) AND (suspect = 0 OR ?)
+           GROUP BY survey_version
+           ORDER BY survey_version"#,
+        station_id,
+        from,
+        to,
+        version,
+        version,
+        language,
+        language,
+        include_suspect
+    )
+    .fetch_all(pool)
+    .await
+}
