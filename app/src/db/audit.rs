@@ -14,14 +14,12 @@ pub struct AdminAudit {
     pub detail: String,
 }
 
-/// Writes a line of the administrators' audit log.
-pub async fn audit(
-    pool: &SqlitePool,
-    actor: &str,
-    action: &str,
-    target: &str,
-    detail: &str,
-) -> Result<(), sqlx::Error> {
+/// Writes a line of the administrators' audit log: on the pool, or inside the
+/// transaction of the change it records (`&mut *tx`), so that both land or neither.
+pub async fn audit<'e, E>(db: E, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
     sqlx::query!(
         "INSERT INTO admin_audit (actor, action, target, detail) VALUES (?, ?, ?, ?)",
         actor,
@@ -29,7 +27,7 @@ pub async fn audit(
         target,
         detail
     )
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

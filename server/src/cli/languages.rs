@@ -26,7 +26,7 @@ pub(super) async fn language(settings: Settings, command: LanguageCommand) -> an
 /// The same check and audit line as the admin console's languages form.
 async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> anyhow::Result<()> {
     use app::db::survey::LanguageChange;
-    let outcome = crate::web::admin_survey::change_language(pool, lang, enable, &command_line_actor()).await?;
+    let outcome = app::db::survey::offer_language(pool, lang, enable, &command_line_actor()).await?;
     if let Some(refusal) = crate::web::admin_survey::language_refusal(crate::web::layout::Lang::En, lang, &outcome) {
         anyhow::bail!("{refusal}");
     }

@@ -704,9 +704,9 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
     assert_eq!(tablet_survey(&app, &token).await["languages"], json!(["es", "en"]));
 
     // The command line's function: the same rules, the same audit line.
-    let cli = server::web::admin_survey::change_language(&app.pool, Language::Qu, true, "command line (test)").await;
+    let cli = app::db::survey::offer_language(&app.pool, Language::Qu, true, "command line (test)").await;
     assert_eq!(cli.unwrap(), LanguageChange::Changed);
-    let refused = server::web::admin_survey::change_language(&app.pool, Language::Es, false, "command line (test)");
+    let refused = app::db::survey::offer_language(&app.pool, Language::Es, false, "command line (test)");
     assert_eq!(refused.await.unwrap(), LanguageChange::AlwaysOffered);
     let lines: Vec<(String, String)> =
         audit(&app).await.into_iter().filter(|(a, ..)| a.starts_with("language.")).map(|(a, t, _)| (a, t)).collect();

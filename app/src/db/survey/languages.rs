@@ -51,12 +51,21 @@ pub enum LanguageChange {
 }
 
 /// Offers `lang` to visitors (only when every text of the current published version
-/// exists in it) or stops offering it (never Spanish), checked where it is written.
-pub async fn offer_language(pool: &SqlitePool, lang: Language, offer: bool) -> Result<LanguageChange, sqlx::Error> {
+/// exists in it) or stops offering it (never Spanish), checked where it is written, and
+/// audits the change as `actor` in the same transaction (`language.enable`,
+/// `language.disable`); nothing is audited when nothing changed. The same from the
+/// browser and the command line.
+pub async fn offer_language(
+    pool: &SqlitePool,
+    lang: Language,
+    offer: bool,
+    actor: &str,
+) -> Result<LanguageChange, sqlx::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if !offer && lang.always_offered() {
         return Ok(LanguageChange::AlwaysOffered);
     }
+    let mut detail = format!("{} no longer offered to visitors", lang.native_name());
     if offer {
         let current =
             sqlx::query_scalar!(r#"SELECT MAX(version) AS "version: i64" FROM survey_versions WHERE published = 1"#)
@@ -72,6 +81,19 @@ pub async fn offer_language(pool: &SqlitePool, lang: Language, offer: bool) -> R
         if !missing.is_empty() {
             return Ok(LanguageChange::Missing { version, missing });
         }
+        let code = lang.code();
+        let unreviewed = sqlx::query_scalar!(
+            r#"SELECT COUNT(*) AS "n!: i64" FROM texts
+               WHERE survey_version = ? AND language = ? AND review <> 'reviewed'"#,
+            version,
+            code
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        detail = format!(
+            "{} offered to visitors; {unreviewed} texts of v{version} not yet reviewed by a native speaker",
+            lang.native_name()
+        );
     }
     let code = lang.code();
     let was = sqlx::query_scalar!(r#"SELECT enabled AS "enabled: bool" FROM languages WHERE code = ?"#, code)
@@ -82,6 +104,8 @@ pub async fn offer_language(pool: &SqlitePool, lang: Language, offer: bool) -> R
     }
     let enabled = i64::from(offer);
     sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(&mut *tx).await?;
+    let action = if offer { "language.enable" } else { "language.disable" };
+    crate::db::audit::audit(&mut *tx, actor, action, code, &detail).await?;
     tx.commit().await?;
     Ok(LanguageChange::Changed)
 }

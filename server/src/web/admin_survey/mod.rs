@@ -435,34 +435,6 @@ pub async fn start_draft(
 
 // ---------------------------------------------------------------- languages
 
-/// Offers `lang` to visitors, or stops offering it, with the same rules and the same
-/// audit line (`language.enable`, `language.disable`) from the browser and the command
-/// line: enabling needs every text of the current published version in the language,
-/// and Spanish is always offered. Nothing is audited when nothing changed.
-pub async fn change_language(
-    pool: &SqlitePool,
-    lang: Language,
-    offer: bool,
-    actor: &str,
-) -> anyhow::Result<LanguageChange> {
-    let outcome = store::offer_language(pool, lang, offer).await?;
-    if outcome == LanguageChange::Changed {
-        let detail = if offer {
-            let version = store::current_version(pool).await?.unwrap_or(0);
-            let unreviewed = store::texts_needing_review(pool, version, lang).await?;
-            format!(
-                "{} offered to visitors; {unreviewed} texts of v{version} not yet reviewed by a native speaker",
-                lang.native_name()
-            )
-        } else {
-            format!("{} no longer offered to visitors", lang.native_name())
-        };
-        let action = if offer { "language.enable" } else { "language.disable" };
-        audit::audit(pool, actor, action, lang.code(), &detail).await?;
-    }
-    Ok(outcome)
-}
-
 /// Why a language change was refused, in the staff's language; `None` if it was not.
 pub fn language_refusal(lang: Lang, language: Language, outcome: &LanguageChange) -> Option<String> {
     let name = language_name(language);

@@ -12,8 +12,8 @@
 //! (one cell). Changes typed outside what was saved stay on screen.
 
 use super::{
-    change_language, check_admin_form, draft_or_refusal, form_fields, language_name, language_refusal,
-    published_refusal, review_label, wording_error,
+    check_admin_form, draft_or_refusal, form_fields, language_name, language_refusal, published_refusal, review_label,
+    wording_error,
 };
 use crate::web::admin::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{form_errors, page, Lang};
@@ -586,9 +586,9 @@ pub async fn change_languages(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let outcome = match change_language(&state.pool, language, offer, &staff.user.email).await {
+    let outcome = match app::db::survey::offer_language(&state.pool, language, offer, &staff.user.email).await {
         Ok(o) => o,
-        Err(e) => return crate::web::internal_error(e),
+        Err(e) => return crate::web::internal_error(e.into()),
     };
     if let Some(refusal) = language_refusal(lang, language, &outcome) {
         let overlay = Overlay { page_errors: vec![refusal], ..Default::default() };
