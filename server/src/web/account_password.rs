@@ -2,7 +2,7 @@
 //! other session of hers ends.
 
 use super::account::LangQuery;
-use super::admin_accounts::password_error;
+use super::admin_accounts::new_password;
 use super::layout::{page, Lang};
 use super::session::{check_form, keep_after_change, Staff};
 use super::signin::{busy, too_many, ClientAddr};
@@ -10,7 +10,6 @@ use crate::auth::throttle::Factor;
 use crate::auth::{hash_password, verify_password, Busy};
 use crate::AppState;
 use app::db::{accounts, audit};
-use app::domain::Password;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -88,19 +87,10 @@ pub async fn submit(
     if let Err(refused) = check_form(&staff.session, &headers, &f.csrf).await {
         return refused;
     }
-    let mut errors = BTreeMap::new();
-    if let Some(e) = password_error(lang, &f.password) {
-        errors.insert("password", e);
-    } else if f.password != f.confirm {
-        let e = lang.t(
-            "No coincide con la primera: escríbela igual dos veces.",
-            "It does not match the first: type it the same twice.",
-        );
-        errors.insert("confirm", e.to_string());
-    }
-    if !errors.is_empty() {
-        return password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY);
-    }
+    let password = match new_password(lang, &f.password, &f.confirm) {
+        Ok(p) => p,
+        Err(errors) => return password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY),
+    };
     // A stolen session guessing the password counts against the same limit as sign-in.
     let attempt = match state.throttle.reserve(&staff.user.email, client, Factor::Password) {
         Ok(attempt) => attempt,
@@ -135,9 +125,6 @@ pub async fn submit(
             );
         }
     }
-    let Ok(password) = Password::parse(&f.password) else {
-        return password_page(lang, &staff, BTreeMap::new(), StatusCode::UNPROCESSABLE_ENTITY);
-    };
     let hash = match hash_password(&password).await {
         Ok(h) => h,
         Err(e) => return super::internal_error(e),

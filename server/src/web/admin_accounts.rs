@@ -861,8 +861,24 @@ pub async fn link_page(
     set_password_page(lang, &csrf, &token, &link, BTreeMap::new(), StatusCode::OK)
 }
 
+/// The new password she typed twice, or why it is refused, by field (`password`,
+/// `confirm`), in the page's language.
+pub(super) fn new_password(lang: Lang, typed: &str, again: &str) -> Result<Password, BTreeMap<&'static str, String>> {
+    if let Some(e) = password_error(lang, typed) {
+        return Err(BTreeMap::from([("password", e)]));
+    }
+    if typed != again {
+        let e = lang.t(
+            "No coincide con la primera: escríbela igual dos veces.",
+            "It does not match the first: type it the same twice.",
+        );
+        return Err(BTreeMap::from([("confirm", e.to_string())]));
+    }
+    Password::parse(typed).map_err(|e| BTreeMap::from([("password", e)]))
+}
+
 /// Why a new password is refused, in the page's language.
-pub(super) fn password_error(lang: Lang, typed: &str) -> Option<String> {
+fn password_error(lang: Lang, typed: &str) -> Option<String> {
     Password::parse(typed).err().map(|_| {
         let n = typed.chars().count();
         if n < PASSWORD_MIN_CHARS {
@@ -899,23 +915,9 @@ pub async fn accept_link(
         Ok(l) => l,
         Err(r) => return r,
     };
-    let (typed, again) = (form.get("password"), form.get("confirm"));
-    let mut errors = BTreeMap::new();
-    if let Some(e) = password_error(lang, &typed) {
-        errors.insert("password", e);
-    } else if typed != again {
-        errors.insert(
-            "confirm",
-            lang.t(
-                "No coincide con la primera: escríbela igual dos veces.",
-                "It does not match the first: type it the same twice.",
-            )
-            .into(),
-        );
-    }
-    let password = match Password::parse(&typed) {
-        Ok(p) if errors.is_empty() => p,
-        _ => {
+    let password = match new_password(lang, &form.get("password"), &form.get("confirm")) {
+        Ok(p) => p,
+        Err(errors) => {
             let csrf = csrf_token(&session).await;
             return set_password_page(lang, &csrf, &token, &link, errors, StatusCode::UNPROCESSABLE_ENTITY);
         }
