@@ -4,29 +4,9 @@
 //! fuzzer ever found worth keeping. The server's targets replay in
 //! `server/tests/api/fuzz_corpus.rs`; `make fuzz` runs the fuzzers themselves.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Every input of a target; there must be seeds.
-fn inputs(target: &str) -> Vec<PathBuf> {
-    let fuzz = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut files: Vec<PathBuf> = ["corpus", "regressions"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(fuzz.join(d).join(target)).ok())
-        .flat_map(|dir| dir.map(|e| e.expect("a readable corpus entry").path()))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 5, "{target}: the seed corpus is missing");
-    files
-}
-
-fn replay(target: &str, check: fn(&[u8])) {
-    for file in inputs(target) {
-        let data = std::fs::read(&file).expect("a readable input");
-        if std::panic::catch_unwind(|| check(&data)).is_err() {
-            panic!("{target}: {} fails its check", file.display());
-        }
-    }
-}
+use app::fuzz_checks::replay;
 
 #[test]
 fn submission_body_corpus() {
