@@ -158,11 +158,23 @@ pub(super) fn queue_full(lang: Lang) -> String {
     }
 }
 
-/// Why the period cannot be exported (`export::period_problem`), against today and the
-/// first release; a database error is no reason to refuse (the export reads it again).
-async fn period_problem(state: &AppState, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Option<(String, String)> {
-    let first = app::db::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
-    export::period_problem(from, to, chrono::Utc::now().date_naive(), first)
+/// The whole months from `first` to `last` as days, and why they cannot be exported
+/// (`export::period_problem`, against today and the first release) in `lang`; a
+/// database error is no reason to refuse (the export reads it again).
+async fn months(
+    state: &AppState,
+    lang: Lang,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+) -> ((chrono::NaiveDate, chrono::NaiveDate), Option<String>) {
+    let (from, to) = (export::month_start(first), export::month_end(last));
+    let first_release = app::db::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
+    let problem =
+        export::period_problem(from, to, chrono::Utc::now().date_naive(), first_release).map(|(es, en)| match lang {
+            Lang::Es => es,
+            Lang::En => en,
+        });
+    ((from, to), problem)
 }
 
 pub(crate) fn month(v: Option<&String>) -> Option<chrono::NaiveDate> {
@@ -219,14 +231,9 @@ pub async fn start(
     let (from, to) = (month(value("from")), month(value("to")));
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) if f <= t => {
-            let (from, to) = (export::month_start(f), export::month_end(t));
-            if let Some((es, en)) = period_problem(&state, from, to).await {
-                errors.push(match lang {
-                    Lang::Es => es,
-                    Lang::En => en,
-                });
-            }
-            (from, to)
+            let (period, problem) = months(&state, lang, f, t).await;
+            errors.extend(problem);
+            period
         }
         (Some(_), Some(_)) => {
             errors.push(lang.t("El mes inicial es posterior al final.", "The first month is after the last.").into());

@@ -1,8 +1,7 @@
 //! `/export/open-data`: per region and month, noisy counts (differential privacy), and
 //! the privacy budget each month has spent.
 
-use super::{forbidden, may_export, month, period_problem};
-use crate::export;
+use super::{forbidden, may_export, month, months};
 use crate::web::layout::{check_list, form_errors, page, regions_of, Lang};
 use crate::web::session::{check_form, Staff};
 use crate::AppState;
@@ -130,14 +129,9 @@ pub async fn open_data_release(
     }
     let (from, to) = match (month(value("from")), month(value("to"))) {
         (Some(f), Some(t)) if f <= t => {
-            let (from, to) = (export::month_start(f), export::month_end(t));
-            if let Some((es, en)) = period_problem(&state, from, to).await {
-                errors.push(match lang {
-                    Lang::Es => es,
-                    Lang::En => en,
-                });
-            }
-            (from, to)
+            let (period, problem) = months(&state, lang, f, t).await;
+            errors.extend(problem);
+            period
         }
         _ => {
             errors.push(
