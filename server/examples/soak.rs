@@ -470,29 +470,8 @@ async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, bod
 /// Rows of the roll-ups that a GROUP BY over the released rows does not give, and the
 /// other way round; and week_rollups that do not add up to response_rollups.
 async fn rollup_mismatches(pool: &sqlx::SqlitePool) -> anyhow::Result<i64> {
-    let responses = "SELECT station_id, iso_week, survey_version, language, COALESCE(respondent, ''),
-                            COALESCE(age_band, ''), suspect, COUNT(*)
-                     FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7";
-    let response_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
-                                   responses FROM response_rollups";
-    let answers = "SELECT r.station_id, r.iso_week, r.survey_version, r.language, COALESCE(r.respondent, ''),
-                          COALESCE(r.age_band, ''), r.suspect, a.question_key, a.value, COUNT(*)
-                   FROM responses r JOIN answers a ON a.response_id = r.id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
-    let answer_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
-                                 question_key, value, answers FROM answer_rollups";
-    let weeks = "SELECT station_id, suspect, iso_week, survey_version, language, responses FROM week_rollups
-                 WHERE responses > 0";
-    let weeks_from_rollups = "SELECT station_id, suspect, iso_week, survey_version, language, SUM(responses)
-                              FROM response_rollups GROUP BY 1, 2, 3, 4, 5";
     let mut mismatches = 0;
-    for (a, b) in [
-        (responses, response_rollups),
-        (response_rollups, responses),
-        (answers, answer_rollups),
-        (answer_rollups, answers),
-        (weeks, weeks_from_rollups),
-        (weeks_from_rollups, weeks),
-    ] {
+    for (a, b) in app::db::maintenance::ROLLUP_CHECKS {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")).fetch_one(pool).await?;
         mismatches += n;
     }

@@ -610,22 +610,7 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
         "200"
     );
     // The roll-ups are exactly a GROUP BY over the raw rows, both ways.
-    let responses = "SELECT station_id, iso_week, survey_version, language, COALESCE(respondent, ''),
-                            COALESCE(age_band, ''), suspect, COUNT(*)
-                     FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7";
-    let response_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
-                                   responses FROM response_rollups";
-    let answers = "SELECT r.station_id, r.iso_week, r.survey_version, r.language, COALESCE(r.respondent, ''),
-                          COALESCE(r.age_band, ''), r.suspect, a.question_key, a.value, COUNT(*)
-                   FROM responses r JOIN answers a ON a.response_id = r.id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
-    let answer_rollups = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
-                                 question_key, value, answers FROM answer_rollups";
-    for (a, b) in [
-        (responses, response_rollups),
-        (response_rollups, responses),
-        (answers, answer_rollups),
-        (answer_rollups, answers),
-    ] {
+    for (a, b) in app::db::maintenance::ROLLUP_CHECKS {
         assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")), "0", "{a}\nEXCEPT\n{b}");
     }
     // Realistic: regions, languages, profiles skipped, faces declined, several picks.

@@ -86,6 +86,36 @@ pub async fn vacuum_into(pool: &SqlitePool, out: &str) -> Result<(), sqlx::Error
     Ok(())
 }
 
+/// Pairs of queries that give the same rows when the roll-ups equal a GROUP BY over the
+/// released rows: `a EXCEPT b` must be empty for every pair, both ways round, and
+/// week_rollups add up to response_rollups. (Not after a retention purge: it deletes
+/// old raw rows and keeps their roll-ups.) The soak and the tests check them.
+pub const ROLLUP_CHECKS: [(&str, &str); 6] = {
+    const RESPONSES: &str = "SELECT station_id, iso_week, survey_version, language, COALESCE(respondent, ''),
+                            COALESCE(age_band, ''), suspect, COUNT(*)
+                     FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7";
+    const RESPONSE_ROLLUPS: &str =
+        "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
+                                   responses FROM response_rollups";
+    const ANSWERS: &str = "SELECT r.station_id, r.iso_week, r.survey_version, r.language, COALESCE(r.respondent, ''),
+                          COALESCE(r.age_band, ''), r.suspect, a.question_key, a.value, COUNT(*)
+                   FROM responses r JOIN answers a ON a.response_id = r.id GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9";
+    const ANSWER_ROLLUPS: &str = "SELECT station_id, iso_week, survey_version, language, respondent, age_band, suspect,
+                                 question_key, value, answers FROM answer_rollups";
+    const WEEKS: &str = "SELECT station_id, suspect, iso_week, survey_version, language, responses FROM week_rollups
+                 WHERE responses > 0";
+    const WEEKS_FROM_ROLLUPS: &str = "SELECT station_id, suspect, iso_week, survey_version, language, SUM(responses)
+                              FROM response_rollups GROUP BY 1, 2, 3, 4, 5";
+    [
+        (RESPONSES, RESPONSE_ROLLUPS),
+        (RESPONSE_ROLLUPS, RESPONSES),
+        (ANSWERS, ANSWER_ROLLUPS),
+        (ANSWER_ROLLUPS, ANSWERS),
+        (WEEKS, WEEKS_FROM_ROLLUPS),
+        (WEEKS_FROM_ROLLUPS, WEEKS),
+    ]
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
