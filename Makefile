@@ -48,12 +48,14 @@ site:
 
 lint:
 	cargo fmt --all -- --check
+	cargo clippy -p domain --features server --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 	$(MAKE) --no-print-directory sqlx-check
 
 rust-test:
+	cargo test -p domain --features server
 	cargo test -p app --features ssr
 	cargo test -p server
 

@@ -6,12 +6,12 @@
 //! crash ever found.
 
 use crate::db::responses::{open_pending, read_pending, seal_pending, OpenedPending};
-use crate::domain::frame::{self, PENDING_FRAME, SUBMISSION_FRAME};
-use crate::domain::{
+use crate::seal::SealKey;
+use domain::frame::{self, PENDING_FRAME, SUBMISSION_FRAME};
+use domain::{
     AnswerValue, Choice, ChoiceKey, Language, Question, QuestionKey, QuestionKind, ReviewState, Submission,
     SubmissionBody, Survey, Texts, Wording, AGE_BAND_KEY, RESPONDENT_KEY,
 };
-use crate::seal::SealKey;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -125,7 +125,7 @@ fn read_submission(plaintext: &[u8]) {
 
     // The content as a pending record: one size, and it opens to the same content.
     let bytes = serde_json::to_vec(content).expect("content serializes");
-    let read: crate::domain::ResponseContent = serde_json::from_slice(&bytes).expect("content reads back");
+    let read: domain::ResponseContent = serde_json::from_slice(&bytes).expect("content reads back");
     assert_eq!(&read, content);
     let sealed = seal_pending(seal_key(), 1, submission.id().as_bytes(), content, "2026-W01")
         .expect("a valid submission of this survey fits the pending frame");

@@ -3,7 +3,7 @@
 //! Spanish and English are reviewed. Quechua (Southern Quechua) and Aymara are
 //! best-effort drafts that a native speaker must review before a station offers them.
 //! The enrollment screen is for staff and is in Spanish only.
-use crate::domain::Language;
+use domain::Language;
 
 /// The kiosk's interface in one language.
 pub struct KioskTexts {

@@ -1,7 +1,7 @@
 //! The kiosk's side of the JSON API (`/api/v1`), and the browser storage it needs.
 //! Browser-only: compiled with the `hydrate` feature.
-use crate::domain::Survey;
 use crate::kiosk_outbox::{parse_public_key, Delivery, SealedSubmission};
+use domain::Survey;
 use gloo_net::http::{Request, Response};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;

@@ -2,8 +2,8 @@
 //!
 //! The types compile on both sides (the kiosk keeps them in its state); the request is
 //! made only in the browser.
-pub use crate::domain::KioskSettings;
 use crate::kiosk_timing::Inactivity;
+pub use domain::KioskSettings;
 use serde::Deserialize;
 
 /// What `GET /api/v1/kiosk` answers an enrolled tablet.

@@ -6,11 +6,11 @@
 //! server's X25519 public key: a libsodium-compatible sealed box (`crypto_box_seal`),
 //! which only the server's secret key opens. Whoever holds the tablet can read
 //! neither queued nor delivered answers.
-use crate::domain::frame::{self, SUBMISSION_FRAME};
-use crate::domain::SubmissionBody;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use crypto_box::aead::rand_core::{CryptoRngCore, RngCore};
 use crypto_box::{PublicKey, KEY_SIZE};
+use domain::frame::{self, SUBMISSION_FRAME};
+use domain::SubmissionBody;
 use serde::Serialize;
 use std::time::Duration;
 
@@ -150,7 +150,7 @@ mod tests {
         let server = SecretKey::generate(&mut OsRng);
         let skipped = SubmissionBody { answers: Default::default(), ..body() };
         let mut largest = body();
-        largest.durations = Some(crate::domain::Durations { survey_ms: u64::MAX, since_previous_ms: Some(u64::MAX) });
+        largest.durations = Some(domain::Durations { survey_ms: u64::MAX, since_previous_ms: Some(u64::MAX) });
         for n in 0..40 {
             largest.answers.insert(format!("question_{n}"), json!(["a-long-choice-key", "another-long-choice-key"]));
         }

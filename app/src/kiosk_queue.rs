@@ -11,11 +11,11 @@
 //! when finished, so a retry, or another tab delivering the same queue, is
 //! recognised by the server and stored once.
 //! Browser-only: compiled with the `hydrate` feature.
-use crate::domain::SubmissionBody;
 use crate::kiosk_api;
 use crate::kiosk_outbox::{delivery_order, retry_delay, seal_submission, Delivery};
 use crypto_box::aead::rand_core::RngCore;
 use crypto_box::aead::OsRng;
+use domain::SubmissionBody;
 use leptos::prelude::{set_timeout_with_handle, TimeoutHandle};
 use leptos::task::spawn_local;
 use std::cell::RefCell;

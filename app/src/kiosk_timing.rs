@@ -3,7 +3,7 @@
 //!
 //! The logic takes times as arguments (milliseconds of `performance.now()`), so it is
 //! tested without a browser; [`now_ms`] reads the real clock in the browser.
-use crate::domain::Durations;
+use domain::Durations;
 
 /// Taps closer than this to the previous accepted tap are ignored: a double tap must
 /// not answer the question that appears under the finger.

@@ -1,11 +1,10 @@
 //! Digna's web app: pages and components (rendered on the server; the kiosk is built in
-//! the browser, `pages::kiosk::start`), the domain types both sides share, and the
-//! server-only storage.
+//! the browser, `pages::kiosk::start`), and the server-only storage. The domain types
+//! both sides share are in the `domain` crate.
 
 #![recursion_limit = "256"]
 
 pub mod components;
-pub mod domain;
 pub mod i18n;
 pub mod kiosk_config;
 pub mod kiosk_timing;
@@ -27,8 +26,6 @@ pub mod staff_api;
 pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod db;
-#[cfg(feature = "ssr")]
-pub mod dp;
 // What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
 #[cfg(feature = "ssr")]
 #[doc(hidden)]

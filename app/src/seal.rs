@@ -13,11 +13,11 @@
 //! keeping the derived AEAD and HMAC keys (so sealed rows and remembered ids still
 //! match) and dropping the master.
 
-use crate::domain::ClientId;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::XChaCha20Poly1305;
 use chrono::NaiveDate;
+use domain::ClientId;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};

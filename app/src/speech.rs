@@ -4,7 +4,7 @@
 //! Recorded Quechua and Aymara can be dropped into `public/audio/` without a code change:
 //! the server lists what exists at `/audio/index.json`, which the kiosk reads once per
 //! page, so it never asks for a file that is not there.
-use crate::domain::Language;
+use domain::Language;
 use leptos::prelude::*;
 
 /// The BCP 47 tag speech synthesis is asked to speak.

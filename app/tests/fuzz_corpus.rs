@@ -27,7 +27,7 @@ fn survey_definition_corpus() {
 #[test]
 fn valid_seeds_reach_the_deepest_checks() {
     use app::db::responses::{read_pending, OpenedPending};
-    use app::domain::{Submission, SubmissionBody, Survey};
+    use domain::{Submission, SubmissionBody, Survey};
     let seed = |target: &str, name: &str| {
         std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(target).join(name))
             .expect("a seed")

@@ -19,9 +19,9 @@
 
 use app::db::release::{release_station, ReleaseRule};
 use app::db::responses::{iso_week_label, submit_batch, Outcome, Pending, MAX_BATCH};
-use app::domain::{Name, StationCode, Submission, SubmissionBody};
 use app::seal::SealKey;
 use clap::Parser;
+use domain::{Name, StationCode, Submission, SubmissionBody};
 use rand::Rng;
 use serde_json::json;
 use std::time::Instant;

@@ -27,10 +27,10 @@
 //!
 //! Prints one JSON object with every figure.
 
-use app::domain::{Name, StationCode};
 use app::seal::{new_token, secret_hash};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Parser;
+use domain::{Name, StationCode};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -213,7 +213,7 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
 /// `n` requests round robin over the tablets, each a fresh response sealed to `key`, in
 /// the fixed-size frame if `framed`.
 fn requests(tokens: &[Arc<str>], n: usize, key: &crypto_box::PublicKey, framed: bool) -> Vec<Request> {
-    use app::domain::frame::{pad, SUBMISSION_FRAME};
+    use domain::frame::{pad, SUBMISSION_FRAME};
     let mut rng = rand::thread_rng();
     (0..n)
         .map(|i| {

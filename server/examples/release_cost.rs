@@ -1,6 +1,6 @@
 //! What the k-anonymous release costs (issue 16, BENCHMARKS.md "Release cost"): how long
 //! responses wait and how many lose detail, for stations of a few sizes, with the release
-//! Digna runs (`app::domain::release::plan`), a release every night and the hold limit.
+//! Digna runs (`domain::privacy::release::plan`), a release every night and the hold limit.
 //!
 //!     cargo run --release -p server --example release_cost -- [--weeks 52] [--every-days 1] [--seed 16]
 //!
@@ -14,8 +14,8 @@
 //! within 1, 2 and 4 weeks of arrival, the share still waiting at the end, and the
 //! share released with some detail withheld (and with everything withheld).
 
-use app::domain::release::{plan, Candidate};
 use clap::Parser;
+use domain::privacy::release::{plan, Candidate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 

@@ -34,10 +34,10 @@
 //!
 //! Prints one JSON object with the figures; exits non-zero if any check fails.
 
-use app::domain::ClientId;
 use app::seal::SealKey;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Parser;
+use domain::ClientId;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -421,7 +421,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
 
 /// One submission as the kiosk makes it: its id, and the request body.
 fn sealed_submission(rng: &mut impl Rng, key: &crypto_box::PublicKey) -> (String, Vec<u8>) {
-    use app::domain::frame::{pad, SUBMISSION_FRAME};
+    use domain::frame::{pad, SUBMISSION_FRAME};
     let body = random_body(rng);
     let id = body["id"].as_str().unwrap_or_default().to_string();
     let json = serde_json::to_vec(&body).expect("JSON");

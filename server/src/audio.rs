@@ -15,7 +15,7 @@ pub fn list(site_root: &Path) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let Ok(langs) = std::fs::read_dir(site_root.join("audio")) else { return out };
     for lang in langs.flatten().filter(|e| e.path().is_dir()) {
-        let Ok(code) = app::domain::Language::parse(&lang.file_name().to_string_lossy()) else { continue };
+        let Ok(code) = domain::Language::parse(&lang.file_name().to_string_lossy()) else { continue };
         let Ok(files) = std::fs::read_dir(lang.path()) else { continue };
         let mut keys: Vec<String> = files
             .flatten()

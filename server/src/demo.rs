@@ -7,11 +7,11 @@
 use app::db::accounts::Grants;
 use app::db::release::write_released_rows;
 use app::db::responses::iso_week_label;
-use app::domain::{
+use app::seal::{new_token, secret_hash};
+use domain::{
     Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
     RATHER_NOT, RESPONDENT_KEY,
 };
-use app::seal::{new_token, secret_hash};
 use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
 use sqlx::SqlitePool;
@@ -60,7 +60,7 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             // Released as a scheduled release would: k-anonymous, what cannot be is left out.
             let rows: Vec<_> =
-                app::domain::release::release_rows(&pending, &observable, k).into_iter().flatten().collect();
+                domain::privacy::release::release_rows(&pending, &observable, k).into_iter().flatten().collect();
             total += rows.len();
             write_released_rows(&mut tx, id, &week, rows).await?;
         }
@@ -113,11 +113,7 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
 }
 
 /// A synthetic response, made as a tablet's would be: a body, parsed against the survey.
-fn synthetic_response(
-    rng: &mut impl Rng,
-    survey: &app::domain::Survey,
-    quality: f64,
-) -> anyhow::Result<ResponseContent> {
+fn synthetic_response(rng: &mut impl Rng, survey: &domain::Survey, quality: f64) -> anyhow::Result<ResponseContent> {
     let language = if rng.gen_bool(0.9) { Language::Es } else { Language::En };
     let mut answers = serde_json::Map::new();
     for q in &survey.questions {
@@ -125,7 +121,7 @@ fn synthetic_response(
             continue; // skipped
         }
         let value = match q.kind {
-            app::domain::QuestionKind::Scale4 => {
+            domain::QuestionKind::Scale4 => {
                 if rng.gen_bool(0.04) {
                     serde_json::Value::from(RATHER_NOT)
                 } else {
@@ -134,7 +130,7 @@ fn synthetic_response(
                     serde_json::Value::from(score)
                 }
             }
-            app::domain::QuestionKind::Single => {
+            domain::QuestionKind::Single => {
                 let keys: Vec<&str> = match q.key.as_str() {
                     RESPONDENT_KEY => vec!["self", "self", "self", "companion", "child"],
                     AGE_BAND_KEY => vec!["18-plus", "18-plus", "18-plus", "12-17", "under-12"],
@@ -142,7 +138,7 @@ fn synthetic_response(
                 };
                 serde_json::Value::from(keys.choose(rng).copied().unwrap_or_default())
             }
-            app::domain::QuestionKind::Multi => {
+            domain::QuestionKind::Multi => {
                 let n = rng.gen_range(1..=3.min(q.choices.len()));
                 serde_json::Value::from(q.choices.choose_multiple(rng, n).map(|c| c.key.as_str()).collect::<Vec<_>>())
             }
@@ -603,7 +599,7 @@ impl Model {
         for q in survey.questions.iter().filter(|q| q.key != RESPONDENT_KEY && q.key != AGE_BAND_KEY) {
             let choices: Vec<String> = q.choices.iter().map(|c| c.key.clone()).collect();
             let (kind, values) = match q.kind {
-                app::domain::QuestionKind::Scale4 => {
+                domain::QuestionKind::Scale4 => {
                     let aspect = match q.key.as_str() {
                         "informed" => -0.12,
                         "privacy" => -0.08,
@@ -612,14 +608,14 @@ impl Model {
                         "language" => 0.08,
                         _ => 0.0,
                     };
-                    let values = ["1", "2", "3", "4", app::domain::RATHER_NOT].map(String::from).to_vec();
+                    let values = ["1", "2", "3", "4", domain::RATHER_NOT].map(String::from).to_vec();
                     (Kind::Scale { aspect }, values)
                 }
-                app::domain::QuestionKind::Single if choices.is_empty() => continue,
-                app::domain::QuestionKind::Single if q.key == "waiting_time" => (Kind::Waiting, choices),
-                app::domain::QuestionKind::Single => (Kind::Single, choices),
-                app::domain::QuestionKind::Multi if choices.is_empty() => continue,
-                app::domain::QuestionKind::Multi => {
+                domain::QuestionKind::Single if choices.is_empty() => continue,
+                domain::QuestionKind::Single if q.key == "waiting_time" => (Kind::Waiting, choices),
+                domain::QuestionKind::Single => (Kind::Single, choices),
+                domain::QuestionKind::Multi if choices.is_empty() => continue,
+                domain::QuestionKind::Multi => {
                     let lean = |c: &String| match c.as_str() {
                         "waiting" => (1.0, 2.5),
                         "information" => (1.2, 1.5),

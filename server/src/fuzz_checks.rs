@@ -17,8 +17,8 @@ use crate::web::dashboard::{Ctx, DashQuery};
 use crate::web::layout::Lang;
 use app::db::release::Schedule;
 use app::db::stations::Station;
-use app::domain::{DashboardFilters, KioskSettings, QuestionKind, Role};
 use chrono::{Datelike, NaiveDate};
+use domain::{DashboardFilters, KioskSettings, QuestionKind, Role};
 use std::sync::OnceLock;
 
 const LANGS: [Lang; 2] = [Lang::Es, Lang::En];
@@ -100,7 +100,7 @@ pub fn check_staff_forms(data: &[u8]) {
                         assert!(!change.observable || change.kind == QuestionKind::Single);
                         assert!(!q.profile || change.kind == q.kind, "a profile item keeps its kind");
                         for c in &change.choices {
-                            assert!(app::domain::ChoiceKey::parse(c).is_ok(), "choice {c:?}");
+                            assert!(domain::ChoiceKey::parse(c).is_ok(), "choice {c:?}");
                         }
                     }
                     Err(errors) => assert!(!errors.is_empty(), "a refusal names a field"),

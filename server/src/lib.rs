@@ -67,10 +67,10 @@ pub struct AppState {
     pub export_dir: std::path::PathBuf,
     /// The ε any one month of data may spend over all open-data releases.
     #[from_ref(skip)]
-    pub dp_cap: app::dp::Epsilon,
+    pub dp_cap: domain::privacy::dp::Epsilon,
     /// The ε an open-data release spends unless told otherwise.
     #[from_ref(skip)]
-    pub dp_epsilon: app::dp::Epsilon,
+    pub dp_epsilon: domain::privacy::dp::Epsilon,
 }
 
 impl AppState {

@@ -13,9 +13,9 @@
 use crate::export::{hex, month_end, month_start, sha256_file, weeks_between};
 use anyhow::Context;
 use app::db::exports::{self as store, Audit, Spent};
-use app::domain::{QuestionKind, Survey};
-use app::dp::{self, Epsilon};
 use chrono::NaiveDate;
+use domain::privacy::dp::{self, Epsilon};
+use domain::{QuestionKind, Survey};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -123,7 +123,7 @@ fn tables(survey: &Survey) -> Vec<Table> {
             QuestionKind::Scale4 => out.push(Table {
                 name: q.key.clone(),
                 question: q.key.clone(),
-                values: ["1", "2", "3", "4", app::domain::RATHER_NOT].map(String::from).to_vec(),
+                values: ["1", "2", "3", "4", domain::RATHER_NOT].map(String::from).to_vec(),
             }),
             QuestionKind::Single => out.push(Table {
                 name: q.key.clone(),

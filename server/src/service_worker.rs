@@ -34,7 +34,7 @@ pub fn build_manifest(site_root: &Path, pkg_dir: &str) -> (String, Vec<String>) 
             }
         }
     }
-    let id = app::domain::hex(&hasher.finalize()[..8]);
+    let id = domain::hex(&hasher.finalize()[..8]);
     (id, urls)
 }
 

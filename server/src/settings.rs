@@ -33,10 +33,10 @@ pub struct Settings {
     pub trusted_proxies: crate::proxy::TrustedProxies,
     /// The privacy budget (ε) any one month of data may spend over all open-data
     /// releases: `DIGNA_DP_CAP`, default 3.0.
-    pub dp_cap: app::dp::Epsilon,
+    pub dp_cap: domain::privacy::dp::Epsilon,
     /// The ε an open-data release spends unless told otherwise: `DIGNA_DP_EPSILON`,
     /// default 1.0.
-    pub dp_epsilon: app::dp::Epsilon,
+    pub dp_epsilon: domain::privacy::dp::Epsilon,
 }
 
 /// A PEM certificate chain and its private key.

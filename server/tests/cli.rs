@@ -73,7 +73,7 @@ fn names_a_count(text: &str, counts: &[i64]) -> bool {
 async fn store_alike(
     pool: &sqlx::SqlitePool,
     key: &app::seal::SealKey,
-    survey: &app::domain::Survey,
+    survey: &domain::Survey,
     code: &str,
     n: usize,
 ) -> i64 {
@@ -84,11 +84,11 @@ async fn store_alike(
                 "id": uuid::Uuid::new_v4().to_string(), "survey_version": 1, "language": "es",
                 "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
             });
-            let body = app::domain::SubmissionBody::from_json(body).unwrap();
+            let body = domain::SubmissionBody::from_json(body).unwrap();
             app::db::responses::Pending {
                 station_id: station.id,
                 iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
-                submission: app::domain::Submission::parse(&body, survey).unwrap(),
+                submission: domain::Submission::parse(&body, survey).unwrap(),
             }
         })
         .collect();
@@ -163,7 +163,7 @@ fn languages_are_enabled_only_when_complete() {
 #[test]
 fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes() {
     use app::db::survey::{self, DraftStart, Edit, Publication, TextWrite};
-    use app::domain::{Language, ReviewState};
+    use domain::{Language, ReviewState};
     let cli = Cli::new();
     cli.ok(&["language", "disable", "ay"]);
     // Version 2 is published without Aymara texts for `respect` (it need not have them:

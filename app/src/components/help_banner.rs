@@ -1,7 +1,7 @@
 //! The help line, in the same place on every kiosk screen.
 use super::icons::PhoneIcon;
-use crate::domain::Language;
 use crate::i18n::text;
+use domain::Language;
 use leptos::prelude::*;
 
 /// A strip naming Peru's free 24-hour helpline for violence against women and

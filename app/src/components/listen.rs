@@ -1,8 +1,8 @@
 //! The "listen" button of a kiosk screen.
 use super::icons::SpeakerIcon;
-use crate::domain::Language;
 use crate::i18n::text;
 use crate::speech::Voices;
+use domain::Language;
 use leptos::prelude::*;
 
 /// Reads the screen aloud: the recording `/audio/<lang>/<audio_key>.ogg` where it exists,

@@ -1,6 +1,6 @@
 //! The calm prompt a visitor sees after a while without touching the kiosk.
-use crate::domain::Language;
 use crate::i18n::text;
+use domain::Language;
 use leptos::html;
 use leptos::prelude::*;
 

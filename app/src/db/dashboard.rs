@@ -2,11 +2,11 @@
 //! `answers`: a page view must not scan raw rows.
 //!
 //! [`overview`], [`station_report`] and [`compare`] return figures with small-cell
-//! suppression applied ([`crate::domain::Shown`]): a page never receives a hidden number.
+//! suppression applied ([`domain::Shown`]): a page never receives a hidden number.
 //! Each reads a few grouped queries for every station at once and does the arithmetic
 //! here, so that the index, suppression and the gaps follow one set of rules.
 
-use crate::domain::{
+use domain::{
     shown_breakdown, suppressed, CategoryRow, CompareColumn, CompareGroup, DashboardFilters, DignityIndex,
     Distribution, IsoWeek, OverviewRow, PickList, QuestionMean, ReportWeek, Shown, StationLabel, StationReport,
     ValueCount, WeekPoint, RATHER_NOT,
@@ -153,8 +153,8 @@ pub async fn station_report(
             .collect();
         category_breakdown(cells, k)
     };
-    let respondents = choices.get(crate::domain::RESPONDENT_KEY).cloned().unwrap_or_default();
-    let age_bands = choices.get(crate::domain::AGE_BAND_KEY).cloned().unwrap_or_default();
+    let respondents = choices.get(domain::RESPONDENT_KEY).cloned().unwrap_or_default();
+    let age_bands = choices.get(domain::AGE_BAND_KEY).cloned().unwrap_or_default();
     Ok(Some(StationReport {
         responses: Shown::count(total.responses, k),
         index: total.tally.shown_index(total.responses, k),

@@ -1,11 +1,11 @@
 //! Releasing pending responses: on each station's schedule, never on an arrival, as a
-//! k-anonymous set (`domain::release`), in one transaction per station.
+//! k-anonymous set (`domain::privacy::release`), in one transaction per station.
 
 use super::responses::{hex, iso_week_monday, json_array, open_pending, OpenedPending};
-use crate::domain::release::{candidate, generalized, plan, released_row, ReleasedRow};
-use crate::domain::ResponseContent;
 use crate::seal::{random_id, SealKey};
 use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
+use domain::privacy::release::{candidate, generalized, plan, released_row, ReleasedRow};
+use domain::ResponseContent;
 use rand::seq::SliceRandom;
 use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -287,7 +287,7 @@ pub async fn write_released(
     iso_week: &str,
     contents: Vec<ResponseContent>,
 ) -> Result<(), sqlx::Error> {
-    let rows = contents.iter().map(|c| crate::domain::release::released_row(c, &[], 0)).collect();
+    let rows = contents.iter().map(|c| domain::privacy::release::released_row(c, &[], 0)).collect();
     write_released_rows(tx, station_id, iso_week, rows).await
 }
 

@@ -1,10 +1,10 @@
 //! Storing responses: each exactly once, sealed in a fixed-size record while it waits
 //! for its release (`db::release`).
 
-use crate::domain::frame::{self, FrameError, PENDING_FRAME};
-use crate::domain::{ResponseContent, Submission};
 use crate::seal::{random_id, SealKey};
 use chrono::{DateTime, Datelike, Utc};
+use domain::frame::{self, FrameError, PENDING_FRAME};
+use domain::{ResponseContent, Submission};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::SqlitePool;
@@ -178,9 +178,9 @@ pub fn read_pending(plain: &[u8]) -> OpenedPending {
 }
 
 /// The Monday that starts an ISO week label (`2026-W48`); `None` for a label that is not
-/// one ([`crate::domain::IsoWeek`]'s rules).
+/// one ([`domain::IsoWeek`]'s rules).
 pub fn iso_week_monday(week: &str) -> Option<chrono::NaiveDate> {
-    let week = crate::domain::IsoWeek::parse(week).ok()?;
+    let week = domain::IsoWeek::parse(week).ok()?;
     chrono::NaiveDate::from_isoywd_opt(i32::from(week.year()), u32::from(week.week()), chrono::Weekday::Mon)
 }
 
@@ -193,7 +193,7 @@ pub fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
 }
 
 /// Blobs travel inside JSON arrays as lower-case hex, and `unhex` turns them back.
-pub(crate) use crate::domain::hex;
+pub(crate) use domain::hex;
 
 /// Rows (or values) as one JSON array, bound as one parameter.
 pub(crate) fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, sqlx::Error> {

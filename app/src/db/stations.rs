@@ -1,4 +1,4 @@
-use crate::domain::{KioskSettings, Name, StationCode};
+use domain::{KioskSettings, Name, StationCode};
 use sqlx::SqlitePool;
 
 /// A station as the server needs it.

@@ -11,13 +11,11 @@ use crate::components::icons::{
     SkipIcon, TalkIcon,
 };
 use crate::components::{Face, HelpBanner, ListenButton, StaffPanel, StillThereDialog};
-use crate::domain::{
-    AnswerValue, ChoiceKey, Choices, Language, Question, QuestionKind, ScaleValue, Score, Survey, Texts,
-};
 use crate::i18n::{self, texts};
 use crate::kiosk_config::KioskConfig;
 use crate::kiosk_timing::{now_ms, IdleStep, Inactivity, TapFilter, VisitClock};
 use crate::speech::Voices;
+use domain::{AnswerValue, ChoiceKey, Choices, Language, Question, QuestionKind, ScaleValue, Score, Survey, Texts};
 use leptos::either::{EitherOf3, EitherOf7};
 use leptos::ev::SubmitEvent;
 use leptos::html;
@@ -336,7 +334,7 @@ impl Kiosk {
         self.visit.update_value(|v| *v += 1);
         #[cfg(feature = "hydrate")]
         if let Some(version) = self.survey.with_untracked(|s| s.as_ref().map(|s| s.version)) {
-            let body = crate::domain::SubmissionBody {
+            let body = domain::SubmissionBody {
                 id: crate::kiosk_api::new_response_id(),
                 survey_version: version,
                 language: self.lang.get_untracked().code().to_string(),
@@ -710,7 +708,7 @@ fn asked_order(questions: &[Question]) -> Vec<usize> {
 /// Whether the answers say a child or adolescent is answering.
 fn is_child(answers: &BTreeMap<String, AnswerValue>) -> bool {
     let chose = |key: &str, choices: &[&str]| matches!(answers.get(key), Some(AnswerValue::Choice(c)) if choices.contains(&c.as_ref()));
-    chose(crate::domain::RESPONDENT_KEY, &["child"]) || chose(crate::domain::AGE_BAND_KEY, &["under-12", "12-17"])
+    chose(domain::RESPONDENT_KEY, &["child"]) || chose(domain::AGE_BAND_KEY, &["under-12", "12-17"])
 }
 
 /// The text of `texts` in `lang`, or in Spanish when it is missing.
@@ -865,7 +863,7 @@ fn scale_answers(kiosk: Kiosk, key: StoredValue<String>) -> impl IntoView {
             <button
                 type="button"
                 class="answer rather-not"
-                data-value=crate::domain::RATHER_NOT
+                data-value=domain::RATHER_NOT
                 aria-pressed=pressed(kiosk, key, |a| *a == AnswerValue::Scale(ScaleValue::RatherNot))
                 on:click=kiosk.on_tap(move || key.with_value(|k| kiosk.answer_and_advance(k, rather_not.clone())))
             >
@@ -1073,7 +1071,7 @@ fn offline_screen(kiosk: Kiosk) -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Choice;
+    use domain::Choice;
 
     fn question(key: &str, profile: bool) -> Question {
         Question {

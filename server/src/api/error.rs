@@ -1,7 +1,7 @@
-use app::domain::FieldError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use domain::FieldError;
 use serde::Serialize;
 
 /// Every error the API answers with. Internal causes are logged, never sent.

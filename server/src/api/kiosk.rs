@@ -1,9 +1,9 @@
 use super::{ApiError, TabletStation};
 use crate::AppState;
-use app::domain::KioskSettings;
 use axum::extract::State;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine};
+use domain::KioskSettings;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, utoipa::ToSchema)]

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
         super::kiosk::config,
         super::staff::unlock
     ),
-    components(schemas(app::domain::SubmissionBody, app::domain::Durations)),
+    components(schemas(domain::SubmissionBody, domain::Durations)),
     modifiers(&TabletToken)
 )]
 pub struct ApiDoc;

@@ -2,11 +2,11 @@ use super::extract::{JsonBody, Tablet};
 use super::ApiError;
 use crate::{AppState, Counters};
 use app::db::responses::{iso_week_label, Outcome, Pending};
-use app::domain::{FieldError, Submission, SubmissionBody};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine};
+use domain::{FieldError, Submission, SubmissionBody};
 use serde::{Deserialize, Serialize};
 
 /// A submission sealed on the tablet: the JSON of a [`SubmissionBody`], encrypted to the
@@ -156,8 +156,8 @@ pub(crate) mod ingest {
     use super::ApiError;
     use crate::AppState;
     use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
-    use app::domain::Survey;
     use app::seal::SealKey;
+    use domain::Survey;
     use futures_util::FutureExt;
     use sqlx::SqlitePool;
     use std::collections::HashMap;

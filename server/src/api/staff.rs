@@ -3,9 +3,9 @@ use super::ApiError;
 use crate::auth::password::verify_pin;
 use crate::AppState;
 use app::db::stations::PinAttempt;
-use app::domain::FieldError;
 use axum::extract::State;
 use axum::http::StatusCode;
+use domain::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// Wrong PINs in a row that lock the staff panel, and for how long.

@@ -1,8 +1,8 @@
 use super::{ApiError, TabletStation};
 use crate::AppState;
-use app::domain::Survey;
 use axum::extract::State;
 use axum::Json;
+use domain::Survey;
 
 /// The survey version current for the tablet's station.
 #[utoipa::path(

@@ -1,12 +1,12 @@
 use super::extract::JsonBody;
 use super::ApiError;
 use crate::AppState;
-use app::domain::FieldError;
 use app::seal::{new_token, secret_hash};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine};
+use domain::FieldError;
 use serde::{Deserialize, Serialize};
 
 /// How long an enrollment code stays valid.

@@ -1,8 +1,8 @@
 //! Passwords and staff PINs: Argon2id, off the async runtime, a few at a time.
 
-use app::domain::{Password, StaffPin};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use domain::{Password, StaffPin};
 use std::time::Duration;
 
 /// Argon2id with its default parameters (19 MiB, 2 passes): one setup for passwords,

@@ -96,7 +96,7 @@ pub fn open(identity: &age::x25519::Identity, station_id: i64, id: &[u8], sealed
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::frame::PENDING_FRAME;
+    use domain::frame::PENDING_FRAME;
 
     #[test]
     fn every_record_reseals_to_one_size_and_opens_only_with_its_secret_in_its_row() {

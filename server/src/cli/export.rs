@@ -178,13 +178,13 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64
 pub(super) async fn run_open_data(
     pool: &sqlx::SqlitePool,
     args: OpenDataArgs,
-    cap: app::dp::Epsilon,
-    default_epsilon: app::dp::Epsilon,
+    cap: domain::privacy::dp::Epsilon,
+    default_epsilon: domain::privacy::dp::Epsilon,
 ) -> anyhow::Result<()> {
     use crate::open_data::{self, OpenDataRequest};
     let (from, to) = whole_months(&args.from, &args.to)?;
     period_allowed(pool, from, to).await?;
-    let epsilon: app::dp::Epsilon = match &args.epsilon {
+    let epsilon: domain::privacy::dp::Epsilon = match &args.epsilon {
         None => default_epsilon,
         Some(e) => e.parse().map_err(|err| anyhow::anyhow!("--epsilon {e:?}: {err}"))?,
     };

@@ -2,8 +2,8 @@
 
 use crate::settings::Settings;
 use crate::{command_line_actor, open_database};
-use app::domain::Language;
 use clap::Subcommand;
+use domain::Language;
 
 #[derive(Subcommand, Debug)]
 pub enum LanguageCommand {

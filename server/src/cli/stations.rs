@@ -2,8 +2,8 @@
 
 use crate::settings::Settings;
 use crate::{command_line_actor, open_database};
-use app::domain::{Name, StaffPin, StationCode};
 use clap::{Args, Subcommand};
+use domain::{Name, StaffPin, StationCode};
 
 #[derive(Subcommand, Debug)]
 pub enum StationCommand {
@@ -91,7 +91,7 @@ pub(super) async fn add_station(
 }
 
 pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyhow::Result<()> {
-    use app::domain::KioskSetting;
+    use domain::KioskSetting;
     let station = app::db::stations::by_code(pool, args.code.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;

@@ -3,8 +3,8 @@
 use crate::command_line_actor;
 use anyhow::Context;
 use app::db::accounts::Grants;
-use app::domain::{Email, Name, Password, Role, StationCode};
 use clap::Subcommand;
+use domain::{Email, Name, Password, Role, StationCode};
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {

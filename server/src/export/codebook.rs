@@ -3,12 +3,12 @@
 
 use super::coding::{Column, ColumnKind};
 use super::{ExportRequest, RATHER_NOT_CODE, WITHHELD_CODE, WITHHELD_LABEL};
-use app::domain::{Language, Report, Survey};
+use domain::{Language, Report, Survey};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
-pub(super) fn text_in(texts: &app::domain::Texts, lang: Language) -> String {
+pub(super) fn text_in(texts: &domain::Texts, lang: Language) -> String {
     texts.get(&lang).cloned().unwrap_or_default()
 }
 
@@ -143,7 +143,7 @@ impl Codebook {
         cols: &[Column],
         versions: Vec<VersionQuestions>,
     ) -> Codebook {
-        let texts = |t: &app::domain::Texts| -> BTreeMap<String, String> {
+        let texts = |t: &domain::Texts| -> BTreeMap<String, String> {
             t.iter().map(|(l, s)| (l.code().to_string(), s.clone())).collect()
         };
         let both = |es: &str, en: &str| -> BTreeMap<String, String> {
@@ -194,9 +194,9 @@ impl Codebook {
                     ),
                     ColumnKind::Respondent | ColumnKind::AgeBand => {
                         let key = if matches!(c.kind, ColumnKind::Respondent) {
-                            app::domain::RESPONDENT_KEY
+                            domain::RESPONDENT_KEY
                         } else {
-                            app::domain::AGE_BAND_KEY
+                            domain::AGE_BAND_KEY
                         };
                         let q = survey.question(key);
                         let mut codes: Vec<Code> = q
@@ -206,7 +206,7 @@ impl Codebook {
                             .unwrap_or_default();
                         if matches!(c.kind, ColumnKind::AgeBand) {
                             codes.push(Code {
-                                code: app::domain::ANY.to_string(),
+                                code: domain::ANY.to_string(),
                                 labels: both("Cualquier edad (generalizado)", "Any age (generalized)"),
                             });
                         }

@@ -2,7 +2,7 @@
 //! combinations counted, the coded rows spooled to a work file, and CSV lines written.
 
 use super::{RATHER_NOT_CODE, WITHHELD_CODE};
-use app::domain::{IsoWeek, Place, PublishedKey, QuestionKind, RawKey, Survey};
+use domain::{IsoWeek, Place, PublishedKey, QuestionKind, RawKey, Survey};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
@@ -160,11 +160,10 @@ impl Coder {
             let first = !std::mem::replace(&mut seen[i], true);
             match &self.slots[i].1 {
                 Slot::Scale(c) if first => {
-                    cells[*c] =
-                        if value == app::domain::RATHER_NOT { Some(RATHER_NOT_CODE) } else { value.parse().ok() };
+                    cells[*c] = if value == domain::RATHER_NOT { Some(RATHER_NOT_CODE) } else { value.parse().ok() };
                 }
                 Slot::Single(c, choices) if first => {
-                    cells[*c] = if value == app::domain::release::WITHHELD {
+                    cells[*c] = if value == domain::privacy::release::WITHHELD {
                         Some(WITHHELD_CODE)
                     } else {
                         choices.iter().position(|ch| ch == value).map(|p| p as i64 + 1)
@@ -447,7 +446,7 @@ mod tests {
         let keys = [
             PublishedKey {
                 place: Place::Station { code: "LIM-01".into(), region: "Lima, \"Centro\"".into() },
-                period: app::domain::Period::Month { year: 2026, month: 3 },
+                period: domain::Period::Month { year: 2026, month: 3 },
                 language: "es".into(),
                 respondent: String::new(),
                 age_band: "18-plus".into(),
@@ -455,10 +454,10 @@ mod tests {
             },
             PublishedKey {
                 place: Place::Region("Lima\nSur".into()),
-                period: app::domain::Period::Quarter { year: 2026, q: 1 },
-                language: app::domain::OTHER.into(),
+                period: domain::Period::Quarter { year: 2026, q: 1 },
+                language: domain::OTHER.into(),
                 respondent: "self".into(),
-                age_band: app::domain::ANY.into(),
+                age_band: domain::ANY.into(),
                 suspect: true,
             },
         ];

@@ -10,7 +10,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 /// Bytes as lower-case hexadecimal, as SHA-256 sums are written.
-pub use app::domain::hex;
+pub use domain::hex;
 
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut file = File::open(path)?;

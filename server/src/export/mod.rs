@@ -30,10 +30,10 @@ pub use period::{month_end, month_start, period_problem, weeks_between, MAX_PERI
 
 use anyhow::Context;
 use app::db::exports::{self as store, Audit, Selection};
-use app::domain::{plan as plan_anonymization, RawKey, Report, Survey, Unit};
 use chrono::NaiveDate;
 use codebook::{r_script, spss_script, stata_script, summary_markdown, value_labels, version_questions, Codebook};
 use coding::{columns, Coder, Keys, Prepared, Spool};
+use domain::{plan as plan_anonymization, RawKey, Report, Survey, Unit};
 use files::{zip_options, Writers, ZipPipe};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use read::open_readers;
@@ -51,7 +51,7 @@ pub const XLSX_MAX_ROWS: u32 = 1_048_575;
 /// The code of "I'd rather not answer" in the files.
 pub const RATHER_NOT_CODE: i64 = 9;
 /// The code of a single choice that a release withheld so that no visitor stood out
-/// (`app::domain::release`): "not recorded (privacy)", never a guess.
+/// (`domain::privacy::release`): "not recorded (privacy)", never a guess.
 pub const WITHHELD_CODE: i64 = 8;
 /// Its label, in Spanish and English.
 pub(super) const WITHHELD_LABEL: (&str, &str) = ("No registrado (privacidad)", "Not recorded (privacy)");

@@ -41,8 +41,8 @@ pub struct ConfirmForm {
     csrf: String,
 }
 
-pub(super) fn role_name(lang: Lang, role: app::domain::Role) -> &'static str {
-    use app::domain::Role::*;
+pub(super) fn role_name(lang: Lang, role: domain::Role) -> &'static str {
+    use domain::Role::*;
     match role {
         Admin => lang.t("Administradora", "Administrator"),
         Supervisor => lang.t("Supervisora", "Supervisor"),
@@ -58,7 +58,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Que
         Err(e) => return super::internal_error(e.into()),
     };
     let codes_left = accounts::recovery_codes_left(&state.pool, staff.user.id).await.unwrap_or(0);
-    let scope = if staff.role() == app::domain::Role::Admin {
+    let scope = if staff.role() == domain::Role::Admin {
         lang.t("Todas las comisarías", "Every station").to_string()
     } else {
         let mut parts: Vec<String> = grants.stations.clone();

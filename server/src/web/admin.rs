@@ -26,11 +26,11 @@ pub use tablets::{enroll_tablet, enrollment_qr_svg, request_origin, revoke_table
 use super::layout::{page, Lang};
 use super::session::Staff;
 use crate::AppState;
-use app::domain::Role;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::Role;
 use leptos::prelude::*;
 
 pub fn router() -> Router<AppState> {

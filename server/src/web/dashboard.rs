@@ -8,14 +8,14 @@ use super::session::Staff;
 use crate::AppState;
 use app::charts::{self, ChartText, Series};
 use app::db::dashboard as data;
-use app::domain::{
-    CompareGroup, DashboardFilters, IsoWeek, Language, OverviewRow, Shown, StationLabel, StationReport, Survey,
-};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use domain::{
+    CompareGroup, DashboardFilters, IsoWeek, Language, OverviewRow, Shown, StationLabel, StationReport, Survey,
+};
 use leptos::prelude::*;
 
 /// A station is flagged when its index fell by more than this many points.
@@ -423,7 +423,7 @@ fn survey_lang(lang: Lang) -> Language {
     }
 }
 
-/// What a release withheld so that no visitor stood out (`domain::release`).
+/// What a release withheld so that no visitor stood out (`domain::privacy::release`).
 fn withheld_text(lang: Lang) -> &'static str {
     lang.t("No registrado (privacidad)", "Not recorded (privacy)")
 }
@@ -436,7 +436,7 @@ fn question_text(survey: Option<&Survey>, lang: Lang, key: &str) -> String {
 }
 
 fn choice_text(survey: Option<&Survey>, lang: Lang, question: &str, choice: &str) -> String {
-    if choice == app::domain::release::WITHHELD {
+    if choice == domain::privacy::release::WITHHELD {
         return withheld_text(lang).to_string();
     }
     survey
@@ -661,7 +661,7 @@ async fn station_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result
     }
 }
 
-const FACES: [&str; 5] = ["1", "2", "3", "4", app::domain::RATHER_NOT];
+const FACES: [&str; 5] = ["1", "2", "3", "4", domain::RATHER_NOT];
 
 fn face_label(lang: Lang, value: &str) -> &'static str {
     match value {
@@ -880,13 +880,13 @@ pub async fn station(
     let charts = station_charts(&ctx, &report, survey.as_ref());
     let base = format!("/dashboard/station/{}/chart", report.station.code);
     let figures = charts.into_iter().map(|c| figure(lang, c, &base, &query)).collect_view();
-    let breakdown = |title: &'static str, rows: &[app::domain::CategoryRow], question: &str| {
+    let breakdown = |title: &'static str, rows: &[domain::CategoryRow], question: &str| {
         let rows = rows
             .iter()
             .map(|r| {
                 let label = match &r.category {
                     None => lang.t("Sin respuesta", "No answer").to_string(),
-                    Some(c) if c == app::domain::release::WITHHELD => withheld_text(lang).to_string(),
+                    Some(c) if c == domain::privacy::release::WITHHELD => withheld_text(lang).to_string(),
                     Some(c) if question == "language" => {
                         Language::parse(c).map(|l| l.native_name().to_string()).unwrap_or_else(|_| c.clone())
                     }
@@ -943,8 +943,8 @@ pub async fn station(
         <div class="charts">{figures}</div>
         <h2>{lang.t("Por grupo", "By group")}</h2>
         <div class="breakdowns">
-            {breakdown(lang.t("Quién responde", "Who answers"), &report.by_respondent, app::domain::RESPONDENT_KEY)}
-            {breakdown(lang.t("Edad", "Age"), &report.by_age_band, app::domain::AGE_BAND_KEY)}
+            {breakdown(lang.t("Quién responde", "Who answers"), &report.by_respondent, domain::RESPONDENT_KEY)}
+            {breakdown(lang.t("Edad", "Age"), &report.by_age_band, domain::AGE_BAND_KEY)}
             {breakdown(lang.t("Idioma de la encuesta", "Survey language"), &report.by_language, "language")}
         </div>
     };
@@ -1136,7 +1136,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
     page(lang, lang.t("Comparar", "Compare"), Some(&staff), &here, body)
 }
 
-fn compare_chart_of(ctx: &Ctx, columns: &[app::domain::CompareColumn]) -> Chart {
+fn compare_chart_of(ctx: &Ctx, columns: &[domain::CompareColumn]) -> Chart {
     let lang = ctx.lang;
     let fewer = ctx.fewer();
     let items: Vec<(String, Option<f64>)> = columns.iter().map(|c| (c.label.clone(), c.index.value())).collect();

@@ -16,13 +16,13 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
         let csrf = s.csrf.clone();
         let email = s.user.email.clone();
         let l = lang.code();
-        let exports = matches!(s.role(), app::domain::Role::Admin | app::domain::Role::Researcher);
+        let exports = matches!(s.role(), domain::Role::Admin | domain::Role::Researcher);
         view! {
             <nav class="staff-nav" aria-label=lang.t("Principal", "Main")>
                 <a href=format!("/dashboard?lang={l}")>{lang.t("Resumen", "Overview")}</a>
                 <a href=format!("/dashboard/compare?lang={l}")>{lang.t("Comparar", "Compare")}</a>
                 {exports.then(|| view! { <a href=format!("/export?lang={l}")>{lang.t("Exportar", "Export")}</a> })}
-                {(s.role() == app::domain::Role::Admin).then(|| view! {
+                {(s.role() == domain::Role::Admin).then(|| view! {
                     <a href=format!("/admin?lang={l}")>{lang.t("Administración", "Administration")}</a>
                 })}
                 <a href=format!("/account?lang={l}")>{lang.t("Mi cuenta", "My account")}</a>
@@ -62,7 +62,7 @@ pub fn page(lang: Lang, title: &str, staff: Option<&Staff>, here: &str, body: im
 }
 
 /// The regions of `stations`, sorted, each once.
-pub fn regions_of(stations: &[app::domain::StationLabel]) -> Vec<String> {
+pub fn regions_of(stations: &[domain::StationLabel]) -> Vec<String> {
     let mut regions: Vec<String> = stations.iter().map(|s| s.region.clone()).collect();
     regions.sort();
     regions.dedup();
@@ -101,7 +101,7 @@ pub fn check_list(
 /// values `s:CODE` and `r:Region` (the comparison and the export read them so).
 pub fn scope_picker(
     lang: Lang,
-    stations: &[app::domain::StationLabel],
+    stations: &[domain::StationLabel],
     prefix: &str,
     checked: &dyn Fn(&str) -> bool,
 ) -> impl IntoView + use<> {

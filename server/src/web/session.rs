@@ -6,11 +6,11 @@ use super::session_store::HashedStore;
 use crate::auth::{random_token, same_secret};
 use crate::AppState;
 use app::db::accounts::{self, User};
-use app::domain::Role;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::Role;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
@@ -123,7 +123,7 @@ fn signin_mac(nonce: &str) -> String {
     use hmac::Mac;
     let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(signin_key()).expect("any key length");
     mac.update(nonce.as_bytes());
-    app::domain::hex(&mac.finalize().into_bytes())
+    domain::hex(&mac.finalize().into_bytes())
 }
 
 /// The sign-in form's token: the session's, if she has one; otherwise a fresh signed

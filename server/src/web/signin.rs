@@ -9,12 +9,12 @@ use crate::auth;
 use crate::auth::throttle::Factor;
 use crate::AppState;
 use app::db::{accounts, audit};
-use app::domain::Email;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use domain::Email;
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
@@ -147,7 +147,7 @@ fn signin_page(
 /// placeholder when what was typed is no email at all, which is how a password typed
 /// into the wrong field would otherwise end up in the log.
 fn typed_actor(email: &str) -> String {
-    match app::domain::Email::parse(email) {
+    match domain::Email::parse(email) {
         Ok(e) => e.as_ref().to_string(),
         Err(_) => "(not an email)".to_string(),
     }

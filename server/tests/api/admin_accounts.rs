@@ -89,9 +89,9 @@ async fn set_password(app: &TestApp, token: &str, password: &str, again: &str) -
 }
 
 async fn add_station_in(app: &TestApp, code: &str, region: &str) {
-    let code = app::domain::StationCode::parse(code).unwrap();
-    let name = app::domain::Name::parse("name", "Comisaría", 200).unwrap();
-    let region = app::domain::Name::parse("region", region, 100).unwrap();
+    let code = domain::StationCode::parse(code).unwrap();
+    let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
+    let region = domain::Name::parse("region", region, 100).unwrap();
     app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap();
 }
 

@@ -69,7 +69,7 @@ async fn the_audit_log_filters_by_who_what_and_when_and_downloads_as_csv() {
 /// release would write it.
 async fn released(pool: &sqlx::SqlitePool, station: i64, week: &str) {
     let mut tx = pool.begin().await.unwrap();
-    let content: app::domain::ResponseContent = serde_json::from_value(serde_json::json!({
+    let content: domain::ResponseContent = serde_json::from_value(serde_json::json!({
         "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": "4"}}
     }))
     .unwrap();

@@ -6,7 +6,7 @@
 
 use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
 use app::db::survey::{self as store, Edit, LanguageChange, QuestionChange};
-use app::domain::{Language, QuestionKind};
+use domain::{Language, QuestionKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -444,7 +444,7 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
     let client = admin(&app).await;
     let v = start_draft(&app, &client).await;
     let path = |key: &str| format!("/admin/survey/{v}/questions/{key}");
-    let observable = |survey: &app::domain::Survey, key: &str| survey.question(key).unwrap().observable;
+    let observable = |survey: &domain::Survey, key: &str| survey.question(key).unwrap().observable;
 
     // The editor shows the marking: ticked on what staff could see (copied from v1).
     let (_, html) = get(&app, &client, &format!("/admin/survey/{v}")).await;
@@ -857,10 +857,10 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
 
     // The dashboard: v1's question counted from v1 answers only, v2's from v2 answers only.
     let this_week =
-        app::domain::IsoWeek::parse(&app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
-    let all = app::domain::DashboardFilters::last_weeks(this_week);
+        domain::IsoWeek::parse(&app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
+    let all = domain::DashboardFilters::last_weeks(this_week);
     let report = app::db::dashboard::station_report(&app.pool, station, &all, 5).await.unwrap().unwrap();
-    let count = |d: &[app::domain::Distribution], q: &str, value: &str| {
+    let count = |d: &[domain::Distribution], q: &str, value: &str| {
         d.iter()
             .find(|d| d.question_key == q)
             .unwrap_or_else(|| panic!("{q} in the report"))
@@ -869,13 +869,13 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
             .find(|c| c.value == value)
             .map(|c| c.count)
     };
-    use app::domain::Shown::Value as V;
+    use domain::Shown::Value as V;
     assert_eq!(report.responses, V(10));
     assert_eq!(count(&report.single_choices, "waiting_time", "30-60"), Some(V(5)), "the five v1 answers");
     assert_eq!(count(&report.scales, "accessible", "3"), Some(V(5)), "the five v2 answers");
     assert_eq!(count(&report.scales, "respect", "4"), Some(V(5)));
     assert_eq!(count(&report.scales, "respect", "2"), Some(V(5)));
-    let only_v1 = app::domain::DashboardFilters::parse(all.from(), all.to(), Some(1), None, false).unwrap();
+    let only_v1 = domain::DashboardFilters::parse(all.from(), all.to(), Some(1), None, false).unwrap();
     let report = app::db::dashboard::station_report(&app.pool, station, &only_v1, 5).await.unwrap().unwrap();
     assert_eq!(report.responses, V(5));
     assert!(report.scales.iter().all(|d| d.question_key != "accessible"), "version 1 never asked it");

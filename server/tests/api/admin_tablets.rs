@@ -5,7 +5,7 @@
 
 use crate::helpers::{full_answers, new_id, spawn_app, spawn_app_with, TestApp};
 use app::db::tablets::local_day;
-use app::domain::KioskSettings;
+use domain::KioskSettings;
 use serde_json::json;
 
 async fn admin(app: &TestApp) -> reqwest::Client {

@@ -54,9 +54,9 @@ pub(crate) async fn world() -> World {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet(A).await;
     let b = {
-        let code = app::domain::StationCode::parse(B).unwrap();
-        let name = app::domain::Name::parse("name", B_NAME, 200).unwrap();
-        let region = app::domain::Name::parse("region", "Lima Sur", 100).unwrap();
+        let code = domain::StationCode::parse(B).unwrap();
+        let name = domain::Name::parse("name", B_NAME, 200).unwrap();
+        let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
         app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(b).await;

@@ -1,6 +1,6 @@
 use crate::helpers::{full_answers, new_id, spawn_app};
 use app::db::dashboard::{compare, overview, question_distribution, station_report, weekly_index};
-use app::domain::{
+use domain::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, IsoWeek, Language, Shown, WeekPoint,
     RATHER_NOT,
 };

@@ -15,7 +15,7 @@ use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
 use crate::responses::pending;
 use app::db::dashboard::{overview, station_report};
 use app::db::release::{release_station, ReleaseRule};
-use app::domain::{DashboardFilters, IsoWeek, Language, StationReport};
+use domain::{DashboardFilters, IsoWeek, Language, StationReport};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::collections::BTreeMap;

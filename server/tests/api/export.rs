@@ -40,9 +40,9 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
     }
     release_as_they_are(app).await;
     let sur = {
-        let code = app::domain::StationCode::parse("SUR-01").unwrap();
-        let name = app::domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
-        let region = app::domain::Name::parse("region", "Lima Sur", 100).unwrap();
+        let code = domain::StationCode::parse("SUR-01").unwrap();
+        let name = domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
+        let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
         app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(sur).await;
@@ -63,7 +63,7 @@ async fn release_as_they_are(app: &TestApp) {
     app.release_with(app::db::release::ReleaseRule { k: 1, hold_weeks: 0 }).await;
 }
 
-async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, app::domain::Survey) {
+async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
     let ids = app::db::accounts::all_station_ids(&app.pool).await.unwrap();
     let stations = app::db::dashboard::stations(&app.pool, &ids).await.unwrap();
     let today = chrono::Utc::now().date_naive();
@@ -140,9 +140,9 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     // reaches k; the big station keeps its code and its "rather not" code 9.
     assert!(rows.iter().any(|r| r[0] == "SUR-01" && r[header.iter().position(|h| h == "respect").unwrap()] == "9"));
     let report = &summary.report;
-    let any_age = rows.iter().filter(|r| r[5] == app::domain::ANY).count() as u64;
+    let any_age = rows.iter().filter(|r| r[5] == domain::ANY).count() as u64;
     assert_eq!(report.steps[0].rows, any_age, "the codebook's count of merged age bands matches the rows");
-    let other = rows.iter().filter(|r| r[3] == app::domain::OTHER).count() as u64;
+    let other = rows.iter().filter(|r| r[3] == domain::OTHER).count() as u64;
     assert_eq!(report.steps[1].rows, other);
 
     // JSON and XLSX hold the same rows as the CSV.
@@ -480,7 +480,7 @@ async fn every_exported_answer_is_a_stored_answer() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     // Rows cannot be linked back to responses (no ids, by design), so compare each
     // answer column as a multiset with the stored answers.
-    for q in survey.questions.iter().filter(|q| q.kind == app::domain::QuestionKind::Scale4) {
+    for q in survey.questions.iter().filter(|q| q.kind == domain::QuestionKind::Scale4) {
         let column = header.iter().position(|h| *h == q.key).unwrap();
         let mut exported: Vec<String> = rows.iter().map(|r| r[column].to_string()).collect();
         let stored: Vec<Option<String>> = sqlx::query_scalar(
@@ -630,8 +630,8 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
                     let question = survey.question(column).unwrap();
                     match (answers.get(column).and_then(|v| v.first()), question.kind) {
                         (None, _) => String::new(),
-                        (Some(v), app::domain::QuestionKind::Scale4) if v == "rather_not" => "9".to_string(),
-                        (Some(v), app::domain::QuestionKind::Scale4) => v.clone(),
+                        (Some(v), domain::QuestionKind::Scale4) if v == "rather_not" => "9".to_string(),
+                        (Some(v), domain::QuestionKind::Scale4) => v.clone(),
                         (Some(v), _) => (question.choices.iter().position(|c| &c.key == v).unwrap() + 1).to_string(),
                     }
                 })
@@ -693,7 +693,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
         }
     }
     /// Rows per combination of the quasi-identifier columns of an export.
-    async fn combinations(app: &TestApp, req: &ExportRequest, survey: &app::domain::Survey) -> BTreeMap<String, i64> {
+    async fn combinations(app: &TestApp, req: &ExportRequest, survey: &domain::Survey) -> BTreeMap<String, i64> {
         let out = app.dir.path().join("overlap.zip");
         let summary =
             export::export_zip(&app.pool, survey, req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
@@ -740,9 +740,9 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
     let app = spawn_app().await;
     let region = "=HYPERLINK(\"http://evil.example\",\"x\")";
     let station = {
-        let code = app::domain::StationCode::parse("EQ-01").unwrap();
-        let name = app::domain::Name::parse("name", "Comisaría", 200).unwrap();
-        let region = app::domain::Name::parse("region", region, 100).unwrap();
+        let code = domain::StationCode::parse("EQ-01").unwrap();
+        let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
+        let region = domain::Name::parse("region", region, 100).unwrap();
         app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(station).await;

@@ -275,7 +275,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
         app.client.post(app.url("/api/v1/staff/unlock")).bearer_auth(&token).json(&json!({ "pin": pin })).send()
     };
     assert_eq!(unlock("1234").await.unwrap().status(), 409, "no PIN set yet");
-    let pin = app::domain::StaffPin::parse("2468").unwrap();
+    let pin = domain::StaffPin::parse("2468").unwrap();
     let hash = server::auth::password::hash_pin(&pin).unwrap();
     assert!(!hash.contains("2468"), "only a hash is stored");
     app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
@@ -450,7 +450,7 @@ async fn a_tablet_must_seal_its_answers_with_durations() {
 
 #[tokio::test]
 async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the_database() {
-    use app::domain::SubmissionBody;
+    use domain::SubmissionBody;
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
     let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
@@ -459,7 +459,7 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
         survey_version: 1,
         language: "es".into(),
         answers: Default::default(),
-        durations: Some(app::domain::Durations { survey_ms: 9_000, since_previous_ms: None }),
+        durations: Some(domain::Durations { survey_ms: 9_000, since_previous_ms: None }),
     };
     let mut largest = survey.largest_submission();
     largest.id = new_id();
@@ -485,6 +485,6 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
 
 /// Sets the staff PIN of `station`, as an admin would.
 async fn set_pin(app: &TestApp, station: i64, pin: &str) {
-    let hash = server::auth::password::hash_pin(&app::domain::StaffPin::parse(pin).unwrap()).unwrap();
+    let hash = server::auth::password::hash_pin(&domain::StaffPin::parse(pin).unwrap()).unwrap();
     app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
 }

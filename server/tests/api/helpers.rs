@@ -113,9 +113,9 @@ impl TestApp {
 
     /// Adds a station and returns its id.
     pub async fn add_station(&self, code: &str) -> i64 {
-        let code = app::domain::StationCode::parse(code).expect("valid code");
-        let name = app::domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
-        let region = app::domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
+        let code = domain::StationCode::parse(code).expect("valid code");
+        let name = domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
+        let region = domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
         app::db::stations::insert(&self.pool, &code, &name, &region, "America/Lima")
             .await
             .expect("insert station")
@@ -228,7 +228,7 @@ impl TestApp {
 
 /// `body`'s JSON in the fixed-size frame, sealed to the X25519 public `key`.
 pub fn seal_to(key: [u8; 32], body: &Value) -> Value {
-    use app::domain::frame::{pad, SUBMISSION_FRAME};
+    use domain::frame::{pad, SUBMISSION_FRAME};
     let framed = pad(&serde_json::to_vec(body).expect("json"), SUBMISSION_FRAME)
         .expect("a test body fits the frame; post larger ones with post_response");
     let sealed = crypto_box::PublicKey::from_bytes(key).seal(&mut crypto_box::aead::OsRng, &framed).expect("seal");
@@ -274,9 +274,9 @@ pub const STAFF_PASSWORD: &str = "una contraseña larga de prueba";
 impl TestApp {
     /// Creates a staff account with `STAFF_PASSWORD`; returns its id.
     pub async fn add_user(&self, email: &str, role: &str, stations: &[&str], regions: &[&str]) -> i64 {
-        let email = app::domain::Email::parse(email).expect("email");
-        let role = app::domain::Role::parse(role).expect("role");
-        let password = app::domain::Password::parse(STAFF_PASSWORD).expect("password");
+        let email = domain::Email::parse(email).expect("email");
+        let role = domain::Role::parse(role).expect("role");
+        let password = domain::Password::parse(STAFF_PASSWORD).expect("password");
         let hash = server::auth::hash_password(&password).await.expect("hash");
         let grants = app::db::accounts::Grants {
             stations: stations.iter().map(|s| s.to_string()).collect(),

@@ -6,7 +6,7 @@
 use crate::export::{month_text, researcher, stations_with_answers, zip_files};
 use crate::helpers::{spawn_app, TestApp};
 use app::db::exports::{self as store, Audit, Spent};
-use app::dp::Epsilon;
+use domain::privacy::dp::Epsilon;
 use rand::SeedableRng;
 use server::open_data::{self, OpenDataError, OpenDataRequest};
 

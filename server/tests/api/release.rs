@@ -111,7 +111,7 @@ async fn rollups_count_every_answer_of_the_batch() {
 #[tokio::test]
 async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_alone() {
     use app::db::release::ReleaseRule;
-    use app::domain::release::WITHHELD;
+    use domain::privacy::release::WITHHELD;
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
     let child = || {
@@ -475,7 +475,7 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
     let app = spawn_app().await;
     let first = app.add_station("LIM-01").await;
     let second = app.add_station("LIM-02").await;
-    let content = |score: &str| -> app::domain::ResponseContent {
+    let content = |score: &str| -> domain::ResponseContent {
         serde_json::from_value(json!({
             "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": score}}
         }))

@@ -165,8 +165,8 @@ async fn answers_under_an_older_published_version_keep_that_version() {
 /// functions (the API's writer stores these in batches).
 pub(crate) async fn pending(app: &crate::helpers::TestApp, station: i64, body: &Value) -> app::db::responses::Pending {
     let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
-    let body = app::domain::SubmissionBody::from_json(body.clone()).unwrap();
-    let submission = app::domain::Submission::parse(&body, &survey).unwrap();
+    let body = domain::SubmissionBody::from_json(body.clone()).unwrap();
+    let submission = domain::Submission::parse(&body, &survey).unwrap();
     let iso_week = app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
     app::db::responses::Pending { station_id: station, iso_week, submission }
 }

@@ -67,7 +67,7 @@ async fn a_session_ended_by_a_reset_or_a_disable_stays_ended_when_the_account_co
     let token = app::seal::secret_hash("enlace de prueba");
     assert!(accounts::force_reset(&app.pool, id, accounts::LinkPurpose::Reset, &token).await.unwrap());
     // Not asked in between (that alone would end the session): the epoch must.
-    let password = app::domain::Password::parse(STAFF_PASSWORD).unwrap();
+    let password = domain::Password::parse(STAFF_PASSWORD).unwrap();
     let hash = server::auth::hash_password(&password).await.unwrap();
     assert_eq!(accounts::accept_link(&app.pool, &token, &hash).await.unwrap(), Some(id));
     assert!(!signed_in(&app, &before_reset).await, "her password is back, the old session is not");

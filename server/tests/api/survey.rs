@@ -41,7 +41,7 @@ async fn an_enrolled_tablet_gets_the_current_survey() {
 async fn a_language_is_offered_once_enabled() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    app::db::survey::set_language_enabled(&app.pool, app::domain::Language::Qu, true).await.unwrap();
+    app::db::survey::set_language_enabled(&app.pool, domain::Language::Qu, true).await.unwrap();
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(survey["languages"], serde_json::json!(["es", "qu", "en"]));
@@ -91,7 +91,7 @@ async fn a_draft_is_neither_served_nor_answered() {
 
 #[tokio::test]
 async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_quechua_and_aymara() {
-    use app::domain::{Language, ReviewState};
+    use domain::{Language, ReviewState};
     let app = spawn_app().await;
     let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("the default survey");
     let texts = app::db::survey::text_rows(&app.pool, 1).await.unwrap();

@@ -3,7 +3,7 @@
 
 use super::scope::replace_grants;
 use super::{decode, Grants, LinkPurpose, PasswordPending, LINK_DAYS};
-use crate::domain::{Email, Role};
+use domain::{Email, Role};
 use sqlx::SqlitePool;
 
 /// An account as the administrators' list shows it.

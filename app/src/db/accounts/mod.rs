@@ -1,6 +1,6 @@
 //! Staff accounts, what each may see, and their second factor.
 
-use crate::domain::{Email, Role};
+use domain::{Email, Role};
 use sqlx::SqlitePool;
 
 mod admin;

@@ -1,7 +1,7 @@
 //! What each account may see: grants of stations and regions.
 
 use super::Grants;
-use crate::domain::Role;
+use domain::Role;
 use sqlx::SqlitePool;
 
 pub async fn grants(pool: &SqlitePool, user_id: i64) -> Result<Grants, sqlx::Error> {

@@ -1,6 +1,6 @@
 //! The second factor: a TOTP secret, the last step used, one-time recovery codes.
 
-use crate::domain::Email;
+use domain::Email;
 use sqlx::SqlitePool;
 
 /// Turns on two-factor sign-in with `sealed_secret` (or replaces the second factor),

@@ -2,7 +2,7 @@
 //! question, then published whole or discarded. A published version never changes.
 
 use super::{enabled_in, load_in, published, BEGIN_WRITE};
-use crate::domain::{Language, PublicationProblem, QuestionKey, QuestionKind, ReviewState};
+use domain::{Language, PublicationProblem, QuestionKey, QuestionKind, ReviewState};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// What became of an edit of a draft.

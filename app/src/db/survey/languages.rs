@@ -1,7 +1,7 @@
 //! The languages offered to visitors.
 
 use super::{load_in, BEGIN_WRITE};
-use crate::domain::{Language, MissingText};
+use domain::{Language, MissingText};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Languages an administrator has enabled for visitors.

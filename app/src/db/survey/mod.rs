@@ -9,7 +9,7 @@ pub use draft::*;
 use languages::enabled_in;
 pub use languages::*;
 
-use crate::domain::{Choice, Language, Question, QuestionKind, ReviewState, Survey, Texts};
+use domain::{Choice, Language, Question, QuestionKind, ReviewState, Survey, Texts};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 
@@ -228,7 +228,7 @@ pub async fn question_versions(pool: &SqlitePool) -> Result<BTreeMap<String, Vec
 pub async fn versions_with_responses(
     pool: &SqlitePool,
     station_id: i64,
-    filters: &crate::domain::DashboardFilters,
+    filters: &domain::DashboardFilters,
 ) -> Result<Vec<i64>, sqlx::Error> {
     let (from, to) = (filters.from().to_string(), filters.to().to_string());
     let version = filters.survey_version();

@@ -3,7 +3,7 @@
 
 use crate::web::layout::Lang;
 use app::db::stations::Station;
-use app::domain::Name;
+use domain::Name;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 

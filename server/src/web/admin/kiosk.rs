@@ -7,10 +7,10 @@ use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
 use app::db::{audit, stations};
-use app::domain::{KioskSetting, KioskSettings, StaffPin};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use domain::{KioskSetting, KioskSettings, StaffPin};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 

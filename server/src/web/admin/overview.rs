@@ -7,10 +7,10 @@ use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use app::db::{audit, settings, stations, tablets};
-use app::domain::SilentTabletDays;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::SilentTabletDays;
 use leptos::prelude::*;
 
 /// `GET /admin`: the network at a glance, and the tablets that fell silent.

@@ -11,10 +11,10 @@ use crate::web::session::Staff;
 use crate::AppState;
 use app::db::stations::{self, Station};
 use app::db::{audit, settings, tablets};
-use app::domain::{KioskSetting, SilentTabletDays};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::{KioskSetting, SilentTabletDays};
 use leptos::prelude::*;
 
 /// What the station page shows besides the station: its forms as typed with their

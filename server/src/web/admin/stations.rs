@@ -7,10 +7,10 @@ use crate::web::session::Staff;
 use crate::AppState;
 use app::db::audit;
 use app::db::stations;
-use app::domain::StationCode;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::StationCode;
 use leptos::prelude::*;
 
 async fn render_stations(

@@ -17,14 +17,12 @@ use super::session::{check_form, Staff};
 use crate::AppState;
 use app::db::audit;
 use app::db::survey::{self as store, DraftStart, LanguageChange};
-use app::domain::{
-    KeyError, Language, MissingText, PublicationProblem, QuestionKind, ReviewState, Survey, WordingError,
-};
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use domain::{KeyError, Language, MissingText, PublicationProblem, QuestionKind, ReviewState, Survey, WordingError};
 use leptos::prelude::*;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;

@@ -13,10 +13,10 @@ use crate::web::session::Staff;
 use crate::AppState;
 use app::components::icons::{BackIcon, CheckIcon, ExitIcon, NextIcon, PhoneIcon, SkipIcon};
 use app::components::Face;
-use app::domain::{Language, Question, QuestionKind, Texts};
 use app::i18n::{progress, texts};
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
+use domain::{Language, Question, QuestionKind, Texts};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 

@@ -21,10 +21,10 @@ use crate::web::session::Staff;
 use crate::AppState;
 use app::db::audit;
 use app::db::survey::{self as store, Edit, TextRow, TextWrite};
-use app::domain::{Language, ReviewState, Survey, Wording};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::{Language, ReviewState, Survey, Wording};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 

@@ -4,10 +4,10 @@ use super::forbidden;
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::domain::Role;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::Role;
 use leptos::prelude::*;
 
 pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {

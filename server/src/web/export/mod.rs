@@ -17,12 +17,12 @@ use super::layout::{form_errors, page, scope_picker, Lang};
 use super::session::{check_form, Staff};
 use crate::export::{self, ExportRequest, Formats, UnitName};
 use crate::AppState;
-use app::domain::Role;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
+use domain::Role;
 use leptos::prelude::*;
 use std::sync::Arc;
 

@@ -144,7 +144,7 @@ pub async fn open_data_release(
             (chrono::NaiveDate::MIN, chrono::NaiveDate::MIN)
         }
     };
-    let epsilon = match value("epsilon").map(|e| e.parse::<app::dp::Epsilon>()) {
+    let epsilon = match value("epsilon").map(|e| e.parse::<domain::privacy::dp::Epsilon>()) {
         Some(Ok(e)) => Some(e),
         Some(Err(e)) => {
             errors.push(format!("ε: {e}"));

@@ -14,10 +14,10 @@ use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
 use app::db::survey::{self as store, Edit, Publication};
-use app::domain::{QuestionKey, QuestionKind};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::{QuestionKey, QuestionKind};
 use std::collections::BTreeMap;
 
 pub async fn save_question(

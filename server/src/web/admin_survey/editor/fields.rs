@@ -4,7 +4,7 @@ use super::{text_of, yes_no};
 use crate::web::admin_survey::{key_error, kind_label, wording_error};
 use crate::web::layout::Lang;
 use app::db::survey::{QuestionChange, TextWrite};
-use app::domain::{ChoiceKey, Language, Question, QuestionKind, ReviewState, Wording};
+use domain::{ChoiceKey, Language, Question, QuestionKind, ReviewState, Wording};
 use std::collections::BTreeMap;
 
 /// Reads the text and child wording named `text_name` and `child_name` (a field left out
@@ -243,7 +243,7 @@ pub(crate) fn validate_question(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::domain::Texts;
+    use domain::Texts;
 
     fn question() -> Question {
         let es = |s: &str| Texts::from([(Language::Es, s.to_string())]);
@@ -251,8 +251,8 @@ mod tests {
             key: "wait".into(),
             kind: QuestionKind::Single,
             choices: vec![
-                app::domain::Choice { key: "short".into(), text: es("Poco"), child_text: es("Poquito") },
-                app::domain::Choice { key: "long".into(), text: es("Mucho"), child_text: es("Muchísimo") },
+                domain::Choice { key: "short".into(), text: es("Poco"), child_text: es("Poquito") },
+                domain::Choice { key: "long".into(), text: es("Mucho"), child_text: es("Muchísimo") },
             ],
             text: es("¿Esperaste?"),
             child_text: es("¿Esperaste mucho?"),

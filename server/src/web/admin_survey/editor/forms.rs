@@ -4,7 +4,7 @@ use super::{text_of, Typed};
 use crate::web::admin_survey::kind_label;
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
-use app::domain::{Language, Question, QuestionKind, Texts};
+use domain::{Language, Question, QuestionKind, Texts};
 use leptos::prelude::*;
 
 /// One question's card in the editor: how it is answered, its texts, its choices.

@@ -27,8 +27,8 @@ use super::{no_such_version, not_found, published_refusal};
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use app::db::survey::Edit;
-use app::domain::{Language, Texts};
 use axum::response::Response;
+use domain::{Language, Texts};
 use std::collections::BTreeMap;
 
 /// A form as typed, and what is wrong with each field (by field name).

@@ -8,10 +8,10 @@ use crate::web::layout::{form_errors, page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use app::db::survey as store;
-use app::domain::{Language, Survey};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::{Language, Survey};
 use leptos::prelude::*;
 
 pub async fn version_page(

@@ -7,7 +7,7 @@
 //! A hidden figure never leaves the server: a page receives [`Shown::Suppressed`], which
 //! carries no number.
 
-use super::suppressed;
+use crate::suppressed;
 use serde::{Deserialize, Serialize};
 
 /// A count, share, mean or chart point as a page receives it: the value, or the fact

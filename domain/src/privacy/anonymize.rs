@@ -17,7 +17,7 @@
 //! grows with the number of distinct raw keys, never with the number of rows. The plan
 //! counts exactly the rows written; a row whose key was not counted is left out.
 
-use super::{IsoWeek, MIN_K};
+use crate::{IsoWeek, MIN_K};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -459,9 +459,8 @@ mod tests {
         }
     }
 
-    /// Every week of 2000–2100 against chrono (server builds only: chrono is not in the
-    /// browser build).
-    #[cfg(feature = "ssr")]
+    /// Every week of 2000–2100 against chrono (a test-only dependency: chrono is not in
+    /// the browser build).
     #[test]
     fn month_of_agrees_with_chrono_on_every_week() {
         use chrono::{Datelike, NaiveDate, Weekday};

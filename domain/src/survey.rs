@@ -7,7 +7,7 @@ pub type Texts = BTreeMap<Language, String>;
 
 /// How a question is answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum QuestionKind {
     /// Four faces, from very bad (1) to very good (4), plus "I'd rather not answer".
@@ -38,27 +38,27 @@ impl QuestionKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Choice {
     pub key: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = BTreeMap<String, String>))]
+    #[cfg_attr(feature = "server", schema(value_type = BTreeMap<String, String>))]
     pub text: Texts,
-    #[cfg_attr(feature = "ssr", schema(value_type = BTreeMap<String, String>))]
+    #[cfg_attr(feature = "server", schema(value_type = BTreeMap<String, String>))]
     pub child_text: Texts,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Question {
     pub key: String,
     pub kind: QuestionKind,
     /// Choices of a single or multiple choice question; empty for a face scale,
     /// whose values are 1–4 and "rather_not".
     pub choices: Vec<Choice>,
-    #[cfg_attr(feature = "ssr", schema(value_type = BTreeMap<String, String>))]
+    #[cfg_attr(feature = "server", schema(value_type = BTreeMap<String, String>))]
     pub text: Texts,
     /// A simpler wording for children.
-    #[cfg_attr(feature = "ssr", schema(value_type = BTreeMap<String, String>))]
+    #[cfg_attr(feature = "server", schema(value_type = BTreeMap<String, String>))]
     pub child_text: Texts,
     /// Whether the question counts toward the dignity index.
     pub in_index: bool,
@@ -80,7 +80,7 @@ impl Question {
 
 /// A published survey version, as a tablet receives it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Survey {
     pub version: i64,
     /// Languages offered to visitors: enabled, and complete in this version.

@@ -105,7 +105,7 @@ mod tests {
 
 /// How a station's kiosk behaves; set per station by the administrator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct KioskSettings {
     /// Seconds without a touch mid-survey before the kiosk asks "¿Sigues ahí?".

@@ -1,23 +1,19 @@
-//! Domain types shared by the browser and the server. They parse rather than
-//! validate: a value of these types is valid by construction.
+//! Digna's domain: the types the kiosk, the server and the store share, and the privacy
+//! rules over them. They parse rather than validate: a value of these types is valid by
+//! construction. This crate knows no other part of Digna, no database and no web framework.
 
 mod account;
-mod anonymize;
 mod dashboard;
 mod dignity;
 pub mod frame;
 mod hex;
 mod language;
-pub mod release;
+pub mod privacy;
 mod response;
 mod station;
-mod suppress;
 mod survey;
 
 pub use account::{Email, Password, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-pub use anonymize::{
-    month_of, plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
-};
 pub use dashboard::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, OverviewRow, PickList, QuestionMean,
     ReportWeek, StationLabel, StationReport, ValueCount,
@@ -25,12 +21,15 @@ pub use dashboard::{
 pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
 pub use hex::hex;
 pub use language::Language;
+pub use privacy::anonymize::{
+    month_of, plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
+};
+pub use privacy::suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use response::{
     AnswerError, AnswerValue, Choices, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Score, Submission,
     SubmissionBody, AGE_BAND_KEY, RATHER_NOT, RESPONDENT_KEY,
 };
 pub use station::{KioskSetting, KioskSettings, Name, OutOfRange, SilentTabletDays, StaffPin, StationCode};
-pub use suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use survey::{
     Choice, ChoiceKey, KeyError, MissingText, PublicationProblem, Question, QuestionKey, QuestionKind, ReviewState,
     Survey, Texts, Wording, WordingError, KEY_MAX_CHARS, RESERVED_QUESTION_KEYS, WORDING_MAX_CHARS,

@@ -20,7 +20,7 @@
 //! responses that would have been released with more detail can give up theirs to
 //! complete its pool.
 
-use super::{ResponseContent, AGE_BAND_KEY, RESPONDENT_KEY};
+use crate::{ResponseContent, AGE_BAND_KEY, RESPONDENT_KEY};
 use std::collections::{BTreeMap, HashMap};
 
 /// What a released row holds in place of a withheld quasi-identifier: "not recorded
@@ -132,7 +132,7 @@ pub struct ReleasedRow {
 
 /// Decides the release of `pending` (each with whether it has waited the hold limit)
 /// by [`plan`]: `observable` gives, per survey version, its observable questions in the
-/// order they are withheld ([`super::Survey::observable_in_release_order`]). Returns,
+/// order they are withheld ([`crate::Survey::observable_in_release_order`]). Returns,
 /// for each, the row to write now, or `None` for one that waits.
 pub fn release_rows(
     pending: &[(ResponseContent, bool)],

@@ -200,7 +200,7 @@ pub struct WeekPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::RATHER_NOT;
+    use crate::RATHER_NOT;
 
     fn week(s: &str) -> IsoWeek {
         IsoWeek::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))

@@ -28,7 +28,7 @@ impl FieldError {
 /// The body of `POST /api/v1/responses`, as it travels over the wire. It is not trusted:
 /// [`Submission::parse`] turns it into a valid submission or a [`FieldError`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct SubmissionBody {
     /// A UUID v4 made by the client, the same on every retry of one response.
     pub id: String,
@@ -36,7 +36,7 @@ pub struct SubmissionBody {
     pub language: String,
     /// Question key → answer. A question left out was skipped. Scale answers are
     /// 1–4 or "rather_not"; single choice a choice key; multiple choice a list of keys.
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[cfg_attr(feature = "server", schema(value_type = Object))]
     #[serde(default)]
     pub answers: serde_json::Map<String, Value>,
     /// How long the visit took, measured by the tablet. The server derives a `suspect`
@@ -47,7 +47,7 @@ pub struct SubmissionBody {
 
 /// Durations a tablet measures for one finished survey, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Durations {
     /// From the first question shown to the last answer.
     pub survey_ms: u64,
@@ -513,7 +513,7 @@ impl Submission {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Choice, Question, Texts};
+    use crate::{Choice, Question, Texts};
     use serde_json::json;
 
     fn texts(s: &str) -> Texts {
