@@ -26,12 +26,6 @@ pub mod staff_api;
 pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod db;
-// What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
-#[cfg(feature = "ssr")]
-#[doc(hidden)]
-pub mod fuzz_checks;
-#[cfg(feature = "ssr")]
-pub mod seal;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| app::fuzz_checks::check_sealed_frame(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| server::fuzz_checks::check_sealed_frame(data));

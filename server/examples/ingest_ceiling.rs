@@ -17,13 +17,14 @@
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
-use app::db::release::{release_station, ReleaseRule};
-use app::db::responses::{iso_week_label, submit_batch, Outcome, Pending, MAX_BATCH};
-use app::seal::SealKey;
+use app::db::responses::{iso_week_label, Outcome, MAX_BATCH};
 use clap::Parser;
 use domain::{Name, StationCode, Submission, SubmissionBody};
 use rand::Rng;
 use serde_json::json;
+use server::privacy::ingest::{submit_batch, Pending};
+use server::privacy::release::{release_station, ReleaseRule};
+use server::privacy::seal::SealKey;
 use std::time::Instant;
 
 #[path = "common/ingest_body.rs"]

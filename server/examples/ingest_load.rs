@@ -27,11 +27,11 @@
 //!
 //! Prints one JSON object with every figure.
 
-use app::seal::{new_token, secret_hash};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Parser;
 use domain::{Name, StationCode};
 use serde_json::{json, Value};
+use server::auth::{random_token as new_token, secret_hash};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

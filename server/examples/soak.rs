@@ -34,12 +34,12 @@
 //!
 //! Prints one JSON object with the figures; exits non-zero if any check fails.
 
-use app::seal::SealKey;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Parser;
 use domain::ClientId;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
+use server::privacy::seal::SealKey;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,10 +4,10 @@
 //! For benchmarks and trying the dashboards at scale, [`seed_bulk`] generates millions of
 //! realistic released responses over many stations and years, fast: see [`Bulk`].
 
+use crate::auth::{random_token as new_token, secret_hash};
 use app::db::accounts::Grants;
 use app::db::release::write_released_rows;
 use app::db::responses::iso_week_label;
-use app::seal::{new_token, secret_hash};
 use domain::{
     Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
     RATHER_NOT, RESPONDENT_KEY,
@@ -62,7 +62,7 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
             let rows: Vec<_> =
                 domain::privacy::release::release_rows(&pending, &observable, k).into_iter().flatten().collect();
             total += rows.len();
-            write_released_rows(&mut tx, id, &week, rows).await?;
+            write_released_rows(&mut tx, id, &week, &crate::privacy::release::unordered(rows)).await?;
         }
         tx.commit().await?;
     }

@@ -12,15 +12,14 @@ pub mod export;
 #[doc(hidden)]
 pub mod fuzz_checks;
 pub mod open_data;
+pub mod privacy;
 pub mod proxy;
-pub mod release;
-pub mod retention;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
 pub mod web;
 
-use app::seal::SealKey;
+use crate::privacy::seal::SealKey;
 use app::{shell, App};
 use axum::extract::FromRef;
 use axum::Router;
@@ -55,7 +54,7 @@ pub struct AppState {
     pub throttle: Arc<auth::throttle::Throttle>,
     /// The submissions' group-commit writer and the published survey versions.
     #[from_ref(skip)]
-    pub ingest: Arc<api::responses::ingest::Ingest>,
+    pub ingest: Arc<privacy::ingest::Ingest>,
     /// Researchers' exports running or waiting for their download, and the export queue.
     pub jobs: Arc<web::export::Jobs>,
     /// The exports' own connections to the database, enough for the exports that run at
@@ -75,8 +74,8 @@ pub struct AppState {
 
 impl AppState {
     /// What every release obeys.
-    pub fn release_rule(&self) -> app::db::release::ReleaseRule {
-        app::db::release::ReleaseRule { k: self.release_k, hold_weeks: self.release_hold_weeks }
+    pub fn release_rule(&self) -> crate::privacy::release::ReleaseRule {
+        crate::privacy::release::ReleaseRule { k: self.release_k, hold_weeks: self.release_hold_weeks }
     }
 
     /// Opens the database (migrating it) and the seal key named by the settings.
@@ -102,7 +101,7 @@ impl AppState {
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             throttle: Arc::new(auth::throttle::Throttle::default()),
-            ingest: api::responses::ingest::Ingest::start(pool.clone(), seal),
+            ingest: privacy::ingest::Ingest::start(pool.clone(), seal),
             jobs: web::export::jobs(),
             export_pool,
             export_dir: settings
@@ -223,9 +222,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         web::spawn_session_cleanup(self.state.sessions.clone());
-        retention::spawn_daily(self.state.pool.clone());
+        privacy::retention::spawn_daily(self.state.pool.clone());
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
-        release::spawn_scheduler(self.state.pool.clone(), self.state.seal.clone(), self.state.release_rule());
+        privacy::release::spawn_scheduler(self.state.pool.clone(), self.state.seal.clone(), self.state.release_rule());
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.
         let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();

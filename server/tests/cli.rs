@@ -72,7 +72,7 @@ fn names_a_count(text: &str, counts: &[i64]) -> bool {
 /// them; returns the station's id.
 async fn store_alike(
     pool: &sqlx::SqlitePool,
-    key: &app::seal::SealKey,
+    key: &server::privacy::seal::SealKey,
     survey: &domain::Survey,
     code: &str,
     n: usize,
@@ -85,14 +85,14 @@ async fn store_alike(
                 "answers": {"respect": 4, "waiting_time": "15-30", "respondent": "self"}
             });
             let body = domain::SubmissionBody::from_json(body).unwrap();
-            app::db::responses::Pending {
+            server::privacy::ingest::Pending {
                 station_id: station.id,
                 iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
                 submission: domain::Submission::parse(&body, survey).unwrap(),
             }
         })
         .collect();
-    app::db::responses::submit_batch(pool, key, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(pool, key, &batch).await.unwrap();
     station.id
 }
 
@@ -467,7 +467,7 @@ fn backup_and_restore_from_the_command_line() {
     assert!(err.contains("cannot read the seal key"), "no key yet (the server creates it): {err}");
     assert!(!out.exists());
     // The key the server creates at its first start.
-    let key = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let key = server::privacy::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
     let err = cli.fails(&["backup", "--out", out.to_str().unwrap()]);
     assert!(err.contains("digna recovery-key new"), "no recovery key yet: {err}");
     assert!(!out.exists());
@@ -487,8 +487,10 @@ fn backup_and_restore_from_the_command_line() {
         let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
             let station = store_alike(&pool, &key, &survey, code, n).await;
-            let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 0 };
-            app::db::release::release_station(&pool, &key, station, chrono::Utc::now(), rule, None).await.unwrap();
+            let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 };
+            server::privacy::release::release_station(&pool, &key, station, chrono::Utc::now(), rule, None)
+                .await
+                .unwrap();
         }
         pool.close().await;
     });
@@ -555,9 +557,9 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     let err = cli.fails(&["key", "rotate"]);
     assert!(err.contains("cannot read the key file"), "{err}");
     let path = cli.dir.path().join("digna.key");
-    let old = app::seal::SealKey::load_or_create(&path).unwrap().box_public_key();
+    let old = server::privacy::seal::SealKey::load_or_create(&path).unwrap().box_public_key();
     let printed = cli.ok(&["key", "rotate"]);
-    let new = app::seal::SealKey::load(&path).unwrap();
+    let new = server::privacy::seal::SealKey::load(&path).unwrap();
     assert_ne!(new.box_public_key(), old);
     assert!(new.previous_box_replaced().is_some(), "the previous secret is kept");
     assert!(printed.contains("--finish"), "{printed}");
@@ -567,7 +569,7 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     // answers sealed to the old key.
     cli.with_db(|pool| async move {
         let station = app::db::stations::by_code(&pool, "LIM-09").await.unwrap().unwrap();
-        let token = app::seal::secret_hash("token");
+        let token = server::auth::secret_hash("token");
         sqlx::query("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)")
             .bind(station.id)
             .bind(token)
@@ -578,9 +580,9 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     });
     let err = cli.fails(&["key", "rotate", "--finish"]);
     assert!(err.contains("have delivered nothing since the rotation") && err.contains("LIM-09"), "{err}");
-    assert!(app::seal::SealKey::load(&path).unwrap().previous_box_replaced().is_some());
+    assert!(server::privacy::seal::SealKey::load(&path).unwrap().previous_box_replaced().is_some());
     cli.ok(&["key", "rotate", "--finish", "--force"]);
-    let finished = app::seal::SealKey::load(&path).unwrap();
+    let finished = server::privacy::seal::SealKey::load(&path).unwrap();
     assert_eq!(finished.previous_box_replaced(), None, "the previous secret is destroyed");
     assert_eq!(finished.box_public_key(), new.box_public_key());
     let actions = cli.sql("SELECT group_concat(action, ' ') FROM admin_audit");
@@ -651,7 +653,7 @@ fn release_runs_now_and_prints_pools_never_responses() {
     for code in ["LIM-01", "LIM-02"] {
         cli.ok(&["station", "add", "--code", code, "--name", "Comisaría", "--region", "Lima Sur"]);
     }
-    let key = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let key = server::privacy::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
     // Seven alike at LIM-01, three at LIM-02: stored and pending, as the server stores them.
     cli.with_db(|pool| async move {
         let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
@@ -701,7 +703,7 @@ fn every_file_digna_writes_is_its_owners_only() {
     let cli = Cli::new();
     cli.ok(&["seed-demo"]);
     // The key, as the server makes it at its first start.
-    let _ = app::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
+    let _ = server::privacy::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
     cli.ok(&["recovery-key", "new"]);
     let out = cli.dir.path().join("backups").join("copy.db");
     cli.ok(&["backup", "--out", out.to_str().unwrap()]);

@@ -1,8 +1,6 @@
 //! Keeping the database: purging old raw responses (the roll-ups stay) and checking a
 //! backup copy before it is trusted.
 
-use super::responses::seal_context;
-use crate::seal::SealKey;
 use chrono::{Datelike, NaiveDate};
 use sqlx::SqlitePool;
 
@@ -71,10 +69,10 @@ pub async fn inspect(pool: &SqlitePool) -> Result<Contents, sqlx::Error> {
     Ok(Contents { integrity, stations, responses, schema_version })
 }
 
-/// Whether `key` opens every pending response in a database (true when there is none).
-pub async fn pending_open(pool: &SqlitePool, key: &SealKey) -> Result<bool, sqlx::Error> {
+/// Every pending record of a database: (station, id, sealed).
+pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>)>, sqlx::Error> {
     let rows = sqlx::query!("SELECT id, station_id, sealed FROM pending_responses").fetch_all(pool).await?;
-    Ok(rows.iter().all(|r| key.open(&seal_context(r.station_id, &r.id), &r.sealed).is_some()))
+    Ok(rows.into_iter().map(|r| (r.station_id, r.id, r.sealed)).collect())
 }
 
 /// Writes a consistent copy of the live database to `out` while it keeps serving:

@@ -27,7 +27,7 @@ pub use sqlx::Error;
 pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
     let options = options(url)?;
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::seal::create_private_dirs(dir).map_err(sqlx::Error::Io)?;
+        create_private_dirs(dir).map_err(sqlx::Error::Io)?;
     }
     // No ping before each acquire: a connection to a local file does not go stale, and
     // the ping is a round trip to the connection's thread on every request.
@@ -80,4 +80,14 @@ pub async fn migrate_up_to(pool: &SqlitePool, version: i64) -> Result<(), sqlx::
 /// later release and must not be opened by this one.
 pub fn newest_migration() -> i64 {
     sqlx::migrate!("../migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Creates the folders above `path` that are missing, mode 0700: the database's and the
+/// key file's.
+pub fn create_private_dirs(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
 }

@@ -1,106 +1,64 @@
-//! Releasing pending responses: on each station's schedule, never on an arrival, as a
-//! k-anonymous set (`domain::privacy::release`), in one transaction per station.
+//! Releasing pending responses, as the store sees it: one station's pending records and
+//! what it needs to decide, handed to the privacy pipeline (`server::privacy::release`),
+//! which decides what is released; its decision written in the same transaction. Also
+//! the stations' release schedules.
 
-use super::responses::{hex, iso_week_monday, json_array, open_pending, OpenedPending};
-use crate::seal::{random_id, SealKey};
+use super::responses::{hex, json_array};
 use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
-use domain::privacy::release::{candidate, generalized, plan, released_row, ReleasedRow};
-use domain::ResponseContent;
-use rand::seq::SliceRandom;
+use domain::privacy::release::ReleasedRow;
 use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-/// What a release needs to know besides the data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReleaseRule {
-    /// Every combination of quasi-identifiers a release writes appears at least k times.
-    pub k: usize,
-    /// How many weeks a response may wait for a release that keeps all its detail; after
-    /// that it is released with what the rule allows.
-    pub hold_weeks: u32,
+/// What a release of one station decides on.
+#[derive(Debug)]
+pub struct PendingSet {
+    /// The station's timezone (its ISO weeks are local).
+    pub timezone: String,
+    /// Its pending records: (id, sealed record).
+    pub records: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Per published survey version, its observable questions in the order a release
+    /// withholds them (the last one of the survey first).
+    pub observable: BTreeMap<i64, Vec<String>>,
 }
 
-/// What one station's release did, as counts of pools (the groups of at least k rows
-/// that share every released quasi-identifier), never of responses.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Released {
-    /// Pools written.
-    pub pools: usize,
-    /// Pools written with some detail withheld.
-    pub generalized_pools: usize,
-    /// Whether responses still wait (never how many).
-    pub waiting: bool,
+/// What a release decided: rows to write under one ISO week (each with its random id,
+/// in the order given), and the pending records they came from, to delete.
+#[derive(Debug, Default)]
+pub struct ReleaseWrite {
+    pub iso_week: String,
+    pub rows: Vec<(Vec<u8>, ReleasedRow)>,
+    pub released: Vec<Vec<u8>>,
 }
 
 /// Releases what station `station_id` has pending, in one transaction (BEGIN
-/// IMMEDIATE, so nothing written meanwhile can make its snapshot stale): applied whole or
-/// not at all. With `next_at`, the station's next scheduled release moves to it in the
-/// same transaction, so a scheduled release is done exactly once. Rows are labelled with
-/// the ISO week of `now` in the station's timezone.
-pub async fn release_station(
+/// IMMEDIATE, so nothing written meanwhile can make its snapshot stale): `decide` is
+/// given the pending records and says what to write; applied whole or not at all. With
+/// `next_at`, the station's next scheduled release moves to it in the same transaction,
+/// so a scheduled release is done exactly once. `None` if there is no such station.
+pub async fn release_station<T>(
     pool: &SqlitePool,
-    key: &SealKey,
     station_id: i64,
-    now: DateTime<Utc>,
-    rule: ReleaseRule,
     next_at: Option<i64>,
-) -> Result<Released, sqlx::Error> {
+    decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
+) -> Result<Option<T>, sqlx::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let Some(timezone) =
         sqlx::query_scalar!("SELECT timezone FROM stations WHERE id = ?", station_id).fetch_optional(&mut *tx).await?
     else {
-        return Ok(Released::default());
+        return Ok(None);
     };
-    let week = super::responses::iso_week_label(now, &timezone);
-    let rows = sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = ?", station_id)
+    let records = sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = ?", station_id)
         .fetch_all(&mut *tx)
-        .await?;
-    let (mut opened, mut unreadable, mut refused) = (Vec::new(), 0usize, 0usize);
-    for row in rows {
-        match open_pending(key, station_id, &row.id, &row.sealed) {
-            OpenedPending::Opened { content, received_week } => {
-                // Records sealed before the week was sealed with them have waited long enough.
-                let held = received_week.as_deref().is_none_or(|w| weeks_between(w, &week) >= rule.hold_weeks);
-                opened.push((row.id, content, held));
-            }
-            OpenedPending::Unreadable => unreadable += 1,
-            OpenedPending::Invalid => refused += 1,
-        }
-    }
-    if unreadable > 0 {
-        // Sealed under another key (a lost or replaced key file): leave them, never guess.
-        tracing::error!(unreadable, "pending responses cannot be opened with the current seal key");
-    }
-    if refused > 0 {
-        // Opened, but not something this server seals (corrupted, or written by hand):
-        // leave them too. The reason is not logged: it could quote an answer.
-        tracing::error!(refused, "pending responses opened but hold invalid content; left pending");
-    }
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.sealed))
+        .collect();
     let observable = observable_questions(&mut tx).await?;
-    let none = Vec::new();
-    let observable_of = |c: &ResponseContent| observable.get(&c.survey_version()).unwrap_or(&none);
-    let candidates: Vec<_> = opened.iter().map(|(_, c, held)| candidate(c, observable_of(c), *held)).collect();
-    let decisions = plan(&candidates, rule.k);
-    let mut released_ids = Vec::new();
-    let mut rows = Vec::new();
-    let mut pools = BTreeSet::new();
-    for (((id, content, _), decision), candidate) in opened.iter().zip(&decisions).zip(&candidates) {
-        if let Some(withheld) = *decision {
-            released_ids.push(hex(id));
-            rows.push(released_row(content, observable_of(content), withheld));
-            pools.insert((candidate.pool, generalized(&candidate.quasi, withheld), withheld > 0));
-        }
-    }
-    let waiting = released_ids.len() < opened.len() || unreadable + refused > 0;
-    let summary = Released {
-        pools: pools.len(),
-        generalized_pools: pools.iter().filter(|(_, _, generalized)| *generalized).count(),
-        waiting,
-    };
-    write_released_rows(&mut tx, station_id, &week, rows).await?;
-    if !released_ids.is_empty() {
-        let released = json_array(released_ids)?;
+    let (write, summary) = decide(PendingSet { timezone, records, observable });
+    write_released_rows(&mut tx, station_id, &write.iso_week, &write.rows).await?;
+    if !write.released.is_empty() {
+        let released = json_array(write.released.iter().map(|id| hex(id)))?;
         sqlx::query!("DELETE FROM pending_responses WHERE id IN (SELECT unhex(value) FROM json_each(?))", released)
             .execute(&mut *tx)
             .await?;
@@ -109,7 +67,7 @@ pub async fn release_station(
         set_next_release(&mut *tx, station_id, next_at).await?;
     }
     tx.commit().await?;
-    Ok(summary)
+    Ok(Some(summary))
 }
 
 /// Per published survey version, its observable questions in the order a release
@@ -126,15 +84,6 @@ async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeM
         out.entry(r.version).or_default().push(r.key);
     }
     Ok(out)
-}
-
-/// Whole weeks from ISO week `from` to ISO week `to` (0 when `to` is not later, or
-/// either is malformed).
-pub fn weeks_between(from: &str, to: &str) -> u32 {
-    match (iso_week_monday(from), iso_week_monday(to)) {
-        (Some(a), Some(b)) if b > a => ((b - a).num_days() / 7) as u32,
-        _ => 0,
-    }
 }
 
 /// A station's release schedule: a minute of the local day, every day or every week.
@@ -279,39 +228,27 @@ pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule
     tx.commit().await
 }
 
-/// Writes released responses without withholding anything (the demo seed and tests,
-/// whose data is made to satisfy the rule): see [`write_released_rows`].
-pub async fn write_released(
-    tx: &mut Transaction<'_, Sqlite>,
-    station_id: i64,
-    iso_week: &str,
-    contents: Vec<ResponseContent>,
-) -> Result<(), sqlx::Error> {
-    let rows = contents.iter().map(|c| domain::privacy::release::released_row(c, &[], 0)).collect();
-    write_released_rows(tx, station_id, iso_week, rows).await
-}
-
-/// Writes one station's released rows under one ISO week, in random order and under
-/// random ids, and adds them to the roll-ups: one statement per kind of row, since each
-/// statement is a round trip to SQLite's thread.
+/// Writes one station's released rows under one ISO week, in the order given and under
+/// the ids given (random, and shuffled, by the privacy pipeline), and adds them to the
+/// roll-ups: one statement per kind of row, since each statement is a round trip to
+/// SQLite's thread.
 pub async fn write_released_rows(
     tx: &mut Transaction<'_, Sqlite>,
     station_id: i64,
     iso_week: &str,
-    mut rows: Vec<ReleasedRow>,
+    rows: &[(Vec<u8>, ReleasedRow)],
 ) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
-    rows.shuffle(&mut rand::rngs::OsRng);
     // Survey version, language, respondent, age band, suspect.
     type Dims = (i64, String, String, String, bool);
     let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
     let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
     let mut responses = Vec::with_capacity(rows.len());
     let mut answers = Vec::new();
-    for row in &rows {
-        let id = hex(&random_id());
+    for (id, row) in rows {
+        let id = hex(id);
         responses.push(json!([
             id,
             station_id,

@@ -1,11 +1,8 @@
-//! Storing responses: each exactly once, sealed in a fixed-size record while it waits
-//! for its release (`db::release`).
+//! Storing responses: each exactly once, as the sealed record of one size the privacy
+//! pipeline made of it (`server::privacy::pending`), until its release (`db::release`).
+//! This module stores bytes; it never opens them.
 
-use crate::seal::{random_id, SealKey};
 use chrono::{DateTime, Datelike, Utc};
-use domain::frame::{self, FrameError, PENDING_FRAME};
-use domain::{ResponseContent, Submission};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::collections::HashSet;
@@ -32,18 +29,18 @@ pub fn iso_week_label(now: DateTime<Utc>, timezone: &str) -> String {
 /// `server/src/api/responses.rs`). The ingest ceiling (`bench/ingest.sh`) batches the same.
 pub const MAX_BATCH: usize = 64;
 
-/// A valid submission waiting to be stored: its station, the ISO week (in the station's
-/// timezone) it arrived in, sealed with it so that a release knows how long it has
-/// waited, and the answers.
+/// A submission ready to be stored: the keyed hash of its client id (what makes a retry
+/// a replay), its station, and its record, sealed under a random id.
 #[derive(Clone, Debug)]
-pub struct Pending {
+pub struct SealedPending {
+    pub key_hash: Vec<u8>,
     pub station_id: i64,
-    pub iso_week: String,
-    pub submission: Submission,
+    pub id: Vec<u8>,
+    pub sealed: Vec<u8>,
 }
 
-/// Stores a batch of valid submissions in one transaction (group commit: one durable
-/// write for all of them), each exactly once, sealed in a fixed-size record. A
+/// Stores a batch of sealed submissions in one transaction (group commit: one durable
+/// write for all of them), each exactly once. A
 /// submission whose client id came before, in an earlier batch or earlier in this one,
 /// is a [`Outcome::Replay`] and stores nothing. On error nothing of the batch is stored.
 /// Nothing is released here: releases run on a schedule (`db::release`), so that no
@@ -52,12 +49,11 @@ pub struct Pending {
 /// Every kind of row is written by one statement for the whole batch (the rows travel
 /// as one JSON array, read back with `json_each`): each statement is a round trip to
 /// the connection's thread, which costs more than the write itself.
-pub async fn submit_batch(pool: &SqlitePool, key: &SealKey, batch: &[Pending]) -> Result<Vec<Outcome>, sqlx::Error> {
+pub async fn submit_batch(pool: &SqlitePool, batch: &[SealedPending]) -> Result<Vec<Outcome>, sqlx::Error> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let key_hashes: Vec<Vec<u8>> = batch.iter().map(|p| key.client_key_hash(p.submission.id())).collect();
-    let keys = json_array(key_hashes.iter().map(|h| hex(h)))?;
+    let keys = json_array(batch.iter().map(|p| hex(&p.key_hash)))?;
     let mut tx = pool.begin().await?;
     // Writing first takes the write lock at once, so concurrent writers queue on the busy
     // timeout instead of failing on a stale read snapshot. A key given twice in the batch
@@ -73,16 +69,13 @@ pub async fn submit_batch(pool: &SqlitePool, key: &SealKey, batch: &[Pending]) -
     .collect();
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
-    for (pending, key_hash) in batch.iter().zip(&key_hashes) {
+    for pending in batch {
         // The first copy of a fresh key is stored; a later copy is a replay.
-        if !fresh.remove(key_hash) {
+        if !fresh.remove(&pending.key_hash) {
             outcomes.push(Outcome::Replay);
             continue;
         }
-        let id = random_id();
-        let sealed = seal_pending(key, pending.station_id, &id, pending.submission.content(), &pending.iso_week)
-            .map_err(|e| sqlx::Error::Encode(e.into()))?;
-        rows.push(json!([hex(&id), pending.station_id, hex(&sealed)]));
+        rows.push(json!([hex(&pending.id), pending.station_id, hex(&pending.sealed)]));
         outcomes.push(Outcome::Stored);
     }
     if !rows.is_empty() {
@@ -99,97 +92,11 @@ pub async fn submit_batch(pool: &SqlitePool, key: &SealKey, batch: &[Pending]) -
     Ok(outcomes)
 }
 
-/// What a pending response seals: what she said, and the ISO week it arrived in.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PendingRecord<'a> {
-    content: std::borrow::Cow<'a, ResponseContent>,
-    received_week: String,
-}
-
-/// Seals a pending response in a record of [`PENDING_FRAME`] bytes, whatever its
-/// answers, bound to its station and id: a copy of the database cannot tell one
-/// visitor's record from another's by its length.
-pub fn seal_pending(
-    key: &SealKey,
-    station_id: i64,
-    id: &[u8],
-    content: &ResponseContent,
-    received_week: &str,
-) -> Result<Vec<u8>, FrameError> {
-    let record = PendingRecord { content: std::borrow::Cow::Borrowed(content), received_week: received_week.into() };
-    let json = serde_json::to_vec(&record).expect("a record always serializes");
-    Ok(key.seal(&seal_context(station_id, id), &frame::pad(&json, PENDING_FRAME)?))
-}
-
-/// Whether `content` fits the pending record's frame, as [`seal_pending`] will need: a
-/// submission that does not is refused before it is queued, never sealed at another size.
-pub fn fits_pending_frame(content: &ResponseContent, received_week: &str) -> Result<(), FrameError> {
-    let record = PendingRecord { content: std::borrow::Cow::Borrowed(content), received_week: received_week.into() };
-    let len = serde_json::to_vec(&record).expect("a record always serializes").len();
-    match len <= frame::capacity(PENDING_FRAME) {
-        true => Ok(()),
-        false => Err(FrameError::TooLarge { len, max: frame::capacity(PENDING_FRAME) }),
-    }
-}
-
-/// A pending record, opened.
-#[derive(Debug)]
-pub enum OpenedPending {
-    /// What she said, and the week it arrived in (`None` for a record sealed before the
-    /// week was sealed with it).
-    Opened { content: ResponseContent, received_week: Option<String> },
-    /// It does not open with this key (another key, or moved to another row).
-    Unreadable,
-    /// It opens, but does not hold what this server seals: never trusted.
-    Invalid,
-}
-
-/// Opens a pending record sealed by [`seal_pending`], or by an earlier release (the
-/// bare content, unframed).
-pub fn open_pending(key: &SealKey, station_id: i64, id: &[u8], sealed: &[u8]) -> OpenedPending {
-    let Some(plain) = key.open(&seal_context(station_id, id), sealed) else {
-        return OpenedPending::Unreadable;
-    };
-    read_pending(&plain)
-}
-
-/// A pending record's plaintext, once opened, read: [`OpenedPending::Opened`] or
-/// [`OpenedPending::Invalid`].
-pub fn read_pending(plain: &[u8]) -> OpenedPending {
-    let framed = plain.first() == Some(&0);
-    let Ok(json) = frame::unpad(plain) else {
-        return OpenedPending::Invalid;
-    };
-    // Parsed, not trusted: content that breaks a rule of the domain types stays sealed.
-    if framed {
-        match serde_json::from_slice::<PendingRecord>(json) {
-            Ok(r) if iso_week_monday(&r.received_week).is_some() => {
-                OpenedPending::Opened { content: r.content.into_owned(), received_week: Some(r.received_week) }
-            }
-            _ => OpenedPending::Invalid,
-        }
-    } else {
-        match serde_json::from_slice::<ResponseContent>(json) {
-            Ok(content) => OpenedPending::Opened { content, received_week: None },
-            Err(_) => OpenedPending::Invalid,
-        }
-    }
-}
-
 /// The Monday that starts an ISO week label (`2026-W48`); `None` for a label that is not
 /// one ([`domain::IsoWeek`]'s rules).
 pub fn iso_week_monday(week: &str) -> Option<chrono::NaiveDate> {
     let week = domain::IsoWeek::parse(week).ok()?;
     chrono::NaiveDate::from_isoywd_opt(i32::from(week.year()), u32::from(week.week()), chrono::Weekday::Mon)
-}
-
-/// What a pending response's seal is bound to: its station and its id, so a sealed
-/// record moved to another row or station does not open.
-pub fn seal_context(station_id: i64, id: &[u8]) -> Vec<u8> {
-    let mut ctx = station_id.to_be_bytes().to_vec();
-    ctx.extend_from_slice(id);
-    ctx
 }
 
 /// Blobs travel inside JSON arrays as lower-case hex, and `unhex` turns them back.
@@ -225,39 +132,6 @@ pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, s
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    fn content(answers: usize) -> ResponseContent {
-        let answers: serde_json::Map<String, serde_json::Value> =
-            (0..answers).map(|i| (format!("question_{i}"), json!({"Choice": "a-long-choice-key"}))).collect();
-        serde_json::from_value(json!({"survey_version": 1, "language": "es", "answers": answers})).unwrap()
-    }
-
-    #[test]
-    fn every_pending_record_seals_to_one_size_and_what_does_not_fit_is_refused() {
-        let key = SealKey::from_master(&[3; 32]);
-        let sizes: HashSet<usize> = [0, 1, 40]
-            .into_iter()
-            .map(|n| {
-                assert!(fits_pending_frame(&content(n), "2026-W49").is_ok());
-                seal_pending(&key, 1, &[7; 16], &content(n), "2026-W49").unwrap().len()
-            })
-            .collect();
-        assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [24 + PENDING_FRAME + 16]);
-        let huge = content(400);
-        assert!(matches!(fits_pending_frame(&huge, "2026-W49"), Err(FrameError::TooLarge { .. })));
-        assert!(seal_pending(&key, 1, &[7; 16], &huge, "2026-W49").is_err());
-        // What was sealed opens, with its week; a record from before frames opens too.
-        let sealed = seal_pending(&key, 1, &[7; 16], &content(2), "2026-W49").unwrap();
-        match open_pending(&key, 1, &[7; 16], &sealed) {
-            OpenedPending::Opened { content: c, received_week } => {
-                assert_eq!((c, received_week.as_deref()), (content(2), Some("2026-W49")))
-            }
-            other => panic!("{other:?}"),
-        }
-        let old = key.seal(&seal_context(1, &[8; 16]), &serde_json::to_vec(&content(1)).unwrap());
-        assert!(matches!(open_pending(&key, 1, &[8; 16], &old), OpenedPending::Opened { received_week: None, .. }));
-        assert!(matches!(open_pending(&key, 2, &[8; 16], &old), OpenedPending::Unreadable), "bound to its station");
-    }
 
     #[test]
     fn iso_week_follows_the_station_timezone() {

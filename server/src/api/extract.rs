@@ -1,7 +1,7 @@
 use super::ApiError;
+use crate::auth::secret_hash;
 use crate::AppState;
 use app::db::stations::Station;
-use app::seal::secret_hash;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};

@@ -1,7 +1,8 @@
 use super::extract::{JsonBody, Tablet};
 use super::ApiError;
+use crate::privacy::ingest::{self, Pending};
 use crate::{AppState, Counters};
-use app::db::responses::{iso_week_label, Outcome, Pending};
+use app::db::responses::{iso_week_label, Outcome};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -93,9 +94,9 @@ async fn store(
     let pending =
         Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
     // Every pending record has one size: what does not fit is refused, not sealed larger.
-    app::db::responses::fits_pending_frame(pending.submission.content(), &pending.iso_week)
+    crate::privacy::pending::fits_pending_frame(pending.submission.content(), &pending.iso_week)
         .map_err(|e| FieldError::new("answers", e.to_string()))?;
-    let outcome = ingest::store(state, pending).await?;
+    let outcome = ingest::store(state, pending).await.map_err(ApiError::Internal)?;
     Ok(match outcome {
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
         Outcome::Replay => (StatusCode::OK, Json(SubmitResponse { status: "duplicate".into() })),
@@ -134,138 +135,4 @@ fn unseal(state: &AppState, body: serde_json::Value) -> Result<SubmissionBody, F
         .open_box(&bytes)
         .ok_or_else(|| FieldError::new("sealed", "cannot be opened: altered, or sealed to another key"))?;
     SubmissionBody::from_opened(&plain)
-}
-
-/// What the submission path keeps per app (a field of [`AppState`]): the group-commit
-/// writer and the published survey versions.
-///
-/// Group commit: every submission goes through a bounded queue to one writer task per
-/// app, which stores whatever has queued up (at most `MAX_BATCH`) in one transaction,
-/// one durable write, while the next requests queue behind it. Under light load a batch
-/// is one submission: nothing waits for a batch to fill. A request is answered only
-/// after its batch is committed (synchronous FULL: on disk), and every request of a
-/// batch that fails gets the error: nothing is ever acknowledged before it is durable.
-/// Exactly-once holds within a batch too (the storage dedupes by client key).
-///
-/// Nothing is released here: releases run on each station's schedule
-/// (`crate::release`), so that no arrival ever triggers one.
-///
-/// A published survey version never changes (the database refuses it), so each is
-/// loaded once: validating a submission then reads nothing from the database.
-pub(crate) mod ingest {
-    use super::ApiError;
-    use crate::AppState;
-    use app::db::responses::{submit_batch, Outcome, Pending, MAX_BATCH};
-    use app::seal::SealKey;
-    use domain::Survey;
-    use futures_util::FutureExt;
-    use sqlx::SqlitePool;
-    use std::collections::HashMap;
-    use std::panic::AssertUnwindSafe;
-    use std::sync::{Arc, Mutex, PoisonError};
-    use tokio::sync::{mpsc, oneshot, watch};
-
-    /// Submissions waiting for the writer; when full, requests wait for room (nothing is
-    /// dropped), which bounds the memory a burst can take.
-    const QUEUE: usize = 1024;
-
-    type Reply = Result<Outcome, Arc<sqlx::Error>>;
-
-    struct Job {
-        pending: Pending,
-        reply: oneshot::Sender<Reply>,
-    }
-
-    pub struct Ingest {
-        jobs: mpsc::Sender<Job>,
-        surveys: Mutex<HashMap<i64, Arc<Survey>>>,
-        /// True while the writer has nothing to do: no submission queued or being stored.
-        idle: watch::Receiver<bool>,
-    }
-
-    impl Ingest {
-        /// Starts the writer, which runs until the last clone of the app state is gone.
-        pub fn start(pool: SqlitePool, seal: Arc<SealKey>) -> Arc<Ingest> {
-            let (jobs, queue) = mpsc::channel(QUEUE);
-            let (idle_tx, idle) = watch::channel(false);
-            tokio::spawn(write_batches(pool, seal, queue, idle_tx));
-            Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
-        }
-
-        /// Waits until every submission answered so far is stored: tests read the
-        /// database after it.
-        pub async fn settled(&self) {
-            let mut idle = self.idle.clone();
-            // An error means the writer is gone: nothing more will happen either way.
-            let _ = idle.wait_for(|idle| *idle).await;
-        }
-    }
-
-    /// Stores `pending` in the next batch and waits until that batch is committed.
-    pub async fn store(state: &AppState, pending: Pending) -> Result<Outcome, ApiError> {
-        let stopped = || ApiError::Internal(anyhow::anyhow!("the response writer stopped"));
-        let (reply, answer) = oneshot::channel();
-        state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
-        match answer.await {
-            Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(e)) => Err(ApiError::Internal(anyhow::anyhow!("storing a batch of responses failed: {e}"))),
-            Err(_) => Err(stopped()),
-        }
-    }
-
-    /// A published survey version; `None` if it was never published (not remembered:
-    /// it may be published later).
-    pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, ApiError> {
-        let surveys = &state.ingest.surveys;
-        if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
-            return Ok(Some(survey.clone()));
-        }
-        let Some(survey) = app::db::survey::load(&state.pool, version).await? else {
-            return Ok(None);
-        };
-        let survey = Arc::new(survey);
-        surveys.lock().unwrap_or_else(PoisonError::into_inner).insert(version, survey.clone());
-        Ok(Some(survey))
-    }
-
-    /// Takes what has queued up, stores it in one transaction and answers each request,
-    /// until every sender is gone. A batch that panics drops its replies (its requests
-    /// get an error) and the writer goes on.
-    async fn write_batches(
-        pool: SqlitePool,
-        seal: Arc<SealKey>,
-        mut queue: mpsc::Receiver<Job>,
-        idle: watch::Sender<bool>,
-    ) {
-        let mut jobs = Vec::with_capacity(MAX_BATCH);
-        loop {
-            idle.send_replace(true);
-            if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
-                break;
-            }
-            idle.send_replace(false);
-            store_batch(&pool, &seal, &mut jobs).await;
-        }
-    }
-
-    /// Stores `jobs` (emptying it) as one batch and answers each request.
-    async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
-        let (batch, replies): (Vec<Pending>, Vec<_>) = jobs.drain(..).map(|j| (j.pending, j.reply)).unzip();
-        match AssertUnwindSafe(submit_batch(pool, seal, &batch)).catch_unwind().await {
-            Ok(Ok(outcomes)) => {
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    // A request given up on (the tablet hung up) was stored all the same;
-                    // its retry will be told it is a duplicate.
-                    let _ = reply.send(Ok(outcome));
-                }
-            }
-            Ok(Err(e)) => {
-                let e = Arc::new(e);
-                for reply in replies {
-                    let _ = reply.send(Err(e.clone()));
-                }
-            }
-            Err(_panicked) => drop(replies),
-        }
-    }
 }

@@ -1,7 +1,7 @@
 use super::extract::JsonBody;
 use super::ApiError;
+use crate::auth::{random_token as new_token, secret_hash};
 use crate::AppState;
-use app::seal::{new_token, secret_hash};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;

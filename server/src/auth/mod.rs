@@ -9,4 +9,4 @@ pub mod tokens;
 
 pub use password::{hash_password, verify_password, Busy};
 pub use second_factor::*;
-pub use tokens::{random_token, same_secret};
+pub use tokens::{random_token, same_secret, secret_hash};

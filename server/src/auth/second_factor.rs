@@ -122,7 +122,7 @@ fn totp_context(user_id: i64) -> Vec<u8> {
 
 /// The form in which `user_id`'s TOTP secret is stored: sealed with the server's key
 /// (bound to her account), so a copy of the database cannot make her codes.
-pub fn seal_totp_secret(seal: &app::seal::SealKey, user_id: i64, secret_base32: &str) -> String {
+pub fn seal_totp_secret(seal: &crate::privacy::seal::SealKey, user_id: i64, secret_base32: &str) -> String {
     use base64::Engine;
     let sealed = seal.seal(&totp_context(user_id), secret_base32.as_bytes());
     format!("{SEALED_TOTP}{}", base64::engine::general_purpose::STANDARD.encode(sealed))
@@ -131,7 +131,7 @@ pub fn seal_totp_secret(seal: &app::seal::SealKey, user_id: i64, secret_base32: 
 /// The TOTP secret stored as `stored` for `user_id`: opened with the server's key, or
 /// as it is when stored in the clear by an older release (sealed at the next start).
 /// `None` when it does not open (another key, or altered).
-pub fn open_totp_secret(seal: &app::seal::SealKey, user_id: i64, stored: &str) -> Option<String> {
+pub fn open_totp_secret(seal: &crate::privacy::seal::SealKey, user_id: i64, stored: &str) -> Option<String> {
     use base64::Engine;
     let Some(sealed) = stored.strip_prefix(SEALED_TOTP) else { return Some(stored.to_string()) };
     let bytes = base64::engine::general_purpose::STANDARD.decode(sealed).ok()?;
@@ -142,7 +142,7 @@ pub fn open_totp_secret(seal: &app::seal::SealKey, user_id: i64, stored: &str) -
 /// once), or one of her unused recovery codes, which this check spends.
 pub async fn check_second_factor(
     pool: &sqlx::SqlitePool,
-    seal: &app::seal::SealKey,
+    seal: &crate::privacy::seal::SealKey,
     user: &app::db::accounts::User,
     code: &str,
 ) -> anyhow::Result<bool> {
@@ -161,7 +161,10 @@ pub async fn check_second_factor(
 }
 
 /// Seals every second-factor secret still stored in the clear; run at start.
-pub async fn seal_plain_totp_secrets(pool: &sqlx::SqlitePool, seal: &app::seal::SealKey) -> anyhow::Result<()> {
+pub async fn seal_plain_totp_secrets(
+    pool: &sqlx::SqlitePool,
+    seal: &crate::privacy::seal::SealKey,
+) -> anyhow::Result<()> {
     for (user_id, plain) in app::db::accounts::plain_totp_secrets(pool).await? {
         let sealed = seal_totp_secret(seal, user_id, &plain);
         app::db::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
@@ -203,13 +206,13 @@ mod tests {
 
     #[test]
     fn a_totp_secret_is_stored_sealed_to_its_account() {
-        let key = app::seal::SealKey::from_master(&[7; 32]);
+        let key = crate::privacy::seal::SealKey::from_master(&[7; 32]);
         let secret = new_totp_secret();
         let stored = seal_totp_secret(&key, 3, &secret);
         assert!(!stored.contains(&secret), "{stored}");
         assert_eq!(open_totp_secret(&key, 3, &stored).as_deref(), Some(secret.as_str()));
         assert_eq!(open_totp_secret(&key, 4, &stored), None, "moved to another account, it does not open");
-        let other = app::seal::SealKey::from_master(&[8; 32]);
+        let other = crate::privacy::seal::SealKey::from_master(&[8; 32]);
         assert_eq!(open_totp_secret(&other, 3, &stored), None, "another key does not open it");
         assert_eq!(open_totp_secret(&key, 3, &secret).as_deref(), Some(secret.as_str()), "plain, from before");
     }

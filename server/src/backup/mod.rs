@@ -14,9 +14,9 @@
 pub mod recovery;
 pub mod schema;
 
+use crate::privacy::seal::SealKey;
 use anyhow::{bail, Context};
 use app::db::maintenance::{self, Contents};
-use app::seal::SealKey;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::SqlitePool;
 use std::io::Write;
@@ -123,7 +123,7 @@ async fn next_page(pool: &SqlitePool, after: &mut Vec<u8>) -> anyhow::Result<Vec
 /// it, with a warning if its group or others may read it.
 fn private_folder(dir: &Path, warnings: &mut Vec<String>) -> anyhow::Result<()> {
     if !dir.exists() {
-        app::seal::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        app::db::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         return Ok(());
     }
     #[cfg(unix)]
@@ -228,7 +228,7 @@ async fn reseal_to_recovery(
         }
         let mut page = Vec::with_capacity(rows.len());
         for r in rows {
-            let context = app::db::responses::seal_context(r.station_id, &r.id);
+            let context = crate::privacy::pending::seal_context(r.station_id, &r.id);
             let plain = seal
                 .open(&context, &r.sealed)
                 .context("a pending response does not open with the server's key: is DIGNA_KEY_FILE the server's?")?;
@@ -358,7 +358,7 @@ async fn reseal_from_recovery(
         for r in rows {
             let plain = recovery::open(identity, r.station_id, &r.id, &r.sealed)
                 .context("a pending response does not open with the recovery key")?;
-            let context = app::db::responses::seal_context(r.station_id, &r.id);
+            let context = crate::privacy::pending::seal_context(r.station_id, &r.id);
             page.push((r.id, seal.seal(&context, &plain)));
         }
         app::db::backup::replace_sealed(pool, &page).await?;
@@ -388,7 +388,7 @@ fn put_in_place(from: &Path, db: &Path, force: bool, also: &[&Path]) -> anyhow::
         }
     }
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        app::seal::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        app::db::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     copy_private(from, db)?;
     Ok(kept)
@@ -422,7 +422,7 @@ mod legacy {
         let pool = open_read_only(r.from).await?;
         let checked = async {
             let contents = check_copy(&pool, r.from).await?;
-            let open = maintenance::pending_open(&pool, &seal).await?;
+            let open = crate::privacy::pending::all_open(&seal, &maintenance::pending_records(&pool).await?);
             Ok::<_, anyhow::Error>((contents, open))
         }
         .await;

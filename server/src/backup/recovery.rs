@@ -9,8 +9,8 @@
 //! and zeros. Age adds a random "grease" stanza of random length to each header: the
 //! frame hides it, so every re-sealed row has one size.
 
+use crate::privacy::pending::seal_context;
 use age::secrecy::ExposeSecret;
-use app::db::responses::seal_context;
 
 /// The size of every re-sealed pending record.
 pub const RECOVERY_FRAME: usize = 9216;

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Result<()> {
     let pool = open_database(&settings).await?;
-    let seal = app::seal::SealKey::load(&settings.key_file).map_err(|e| {
+    let seal = crate::privacy::seal::SealKey::load(&settings.key_file).map_err(|e| {
         anyhow::anyhow!(
             "cannot read the seal key {} ({e}): is DIGNA_KEY_FILE the same as the server's?",
             settings.key_file.display()
@@ -93,14 +93,14 @@ pub(super) async fn restore(
 
 pub(super) async fn release(settings: Settings, station: Option<String>) -> anyhow::Result<()> {
     let pool = open_database(&settings).await?;
-    let key = app::seal::SealKey::load_or_create(&settings.key_file)
+    let key = crate::privacy::seal::SealKey::load_or_create(&settings.key_file)
         .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
-    let rule = app::db::release::ReleaseRule { k: settings.release_k, hold_weeks: settings.release_hold_weeks };
-    let done = crate::release::run_now(&pool, &key, rule, station.as_deref().map(str::trim))
+    let rule = crate::privacy::release::ReleaseRule { k: settings.release_k, hold_weeks: settings.release_hold_weeks };
+    let done = crate::privacy::release::run_now(&pool, &key, rule, station.as_deref().map(str::trim))
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", station.unwrap_or_default()))?;
     for (code, released) in &done {
-        println!("{}", crate::release::describe(code, released));
+        println!("{}", crate::privacy::release::describe(code, released));
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! `digna recovery-key new` (the offline key backups seal pending responses to) and
 //! `digna key rotate` (a new key pair for tablets to seal answers to).
 
+use crate::privacy::seal::SealKey;
 use crate::settings::Settings;
 use crate::{command_line_actor, open_database};
 use anyhow::bail;
-use app::seal::SealKey;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use clap::Subcommand;
 

@@ -4,7 +4,7 @@
 use super::admin::{admin_nav, admins_only, lang_of};
 use super::layout::{page, Lang};
 use super::session::{check_form, Staff};
-use crate::retention;
+use crate::privacy::retention;
 use crate::AppState;
 use app::db::audit::{self, AuditFilter};
 use app::db::{maintenance, settings};

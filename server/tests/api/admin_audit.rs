@@ -73,7 +73,7 @@ async fn released(pool: &sqlx::SqlitePool, station: i64, week: &str) {
         "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": "4"}}
     }))
     .unwrap();
-    app::db::release::write_released(&mut tx, station, week, vec![content]).await.unwrap();
+    server::privacy::release::write_released(&mut tx, station, week, vec![content]).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -101,14 +101,14 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     let r = r.send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("“0” is not a number of years from 1 to 50."));
-    assert_eq!(server::retention::years(&app.pool).await.unwrap(), 5);
+    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 5);
 
     let r = admin.post(app.url("/admin/retention")).form(&[("csrf", &csrf), ("years", &"3".to_string())]);
     assert_eq!(r.send().await.unwrap().status(), 303);
-    assert_eq!(server::retention::years(&app.pool).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 3);
 
     // The daily purge (here called at once) deletes the old raw responses only.
-    assert_eq!(server::retention::purge(&app.pool, server::retention::AUTOMATIC).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::purge(&app.pool, server::privacy::retention::AUTOMATIC).await.unwrap(), 3);
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM answers").await, 1);
     assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups").await, rollups, "roll-ups stay");
@@ -124,7 +124,7 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
         .map(|a| (a.actor.as_str(), a.action.as_str(), a.detail.as_str()))
         .collect();
     assert_eq!(actions.len(), 2, "{actions:?}");
-    assert_eq!(actions[0].0, server::retention::AUTOMATIC);
+    assert_eq!(actions[0].0, server::privacy::retention::AUTOMATIC);
     assert_eq!(actions[0].1, "retention.purge");
     assert!(actions[0].2.starts_with("3 responses labelled before"), "{actions:?}");
     assert_eq!(actions[1], ("admin@digna.test", "setting.update", "retention_years: 5 → 3"));
@@ -138,7 +138,7 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     assert_eq!(r.send().await.unwrap().status(), 403);
     let r = sup.post(app.url("/admin/retention/purge")).form(&[("csrf", &csrf)]);
     assert_eq!(r.send().await.unwrap().status(), 403);
-    assert_eq!(server::retention::years(&app.pool).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 3);
 }
 
 #[tokio::test]

@@ -163,7 +163,7 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
     assert_eq!(rows.len(), 7);
     for r in &rows {
         assert_eq!(r.sealed.len(), recovery::RECOVERY_FRAME, "every re-sealed record has one size");
-        let ctx = app::db::responses::seal_context(r.station_id, &r.id);
+        let ctx = server::privacy::pending::seal_context(r.station_id, &r.id);
         assert!(app.state.seal.open(&ctx, &r.sealed).is_none(), "the server's key opens nothing in a backup");
         assert!(recovery::open(&secret, r.station_id, &r.id, &r.sealed).is_some());
     }
@@ -182,18 +182,18 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
     let restored = backup::restore(restore(Some(&secret), false, false)).await.expect("restore");
     assert_eq!(restored.pending, Pending::Resealed);
     assert!(!names_a_count(&restored.to_string(), &counts), "{restored}");
-    let seal = app::seal::SealKey::load(&key).expect("the restore made the server's key");
+    let seal = server::privacy::seal::SealKey::load(&key).expect("the restore made the server's key");
     let pool = open_copy(&db).await;
     let rows = pending_rows(&pool).await;
     assert_eq!(rows.len(), 7, "every pending answer came back");
     assert!(rows.iter().all(|r| {
         matches!(
-            app::db::responses::open_pending(&seal, r.station_id, &r.id, &r.sealed),
-            app::db::responses::OpenedPending::Opened { .. }
+            server::privacy::pending::open_pending(&seal, r.station_id, &r.id, &r.sealed),
+            server::privacy::pending::OpenedPending::Opened { .. }
         )
     }));
-    let rule = app::db::release::ReleaseRule { k: 3, hold_weeks: 0 };
-    server::release::run_now(&pool, &seal, rule, None).await.unwrap();
+    let rule = server::privacy::release::ReleaseRule { k: 3, hold_weeks: 0 };
+    server::privacy::release::run_now(&pool, &seal, rule, None).await.unwrap();
     let released: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(&pool).await.unwrap();
     assert_eq!(released, 7, "the recovered answers release normally");
     let log = app::db::audit::audit_log(&pool, 5).await.unwrap();
@@ -213,7 +213,7 @@ async fn without_the_recovery_secret_the_released_data_comes_back_and_the_lost_p
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
     let out = seven_pending_and_a_backup(&app).await;
     let target = tempfile::tempdir().unwrap();
     let (db, key) = (target.path().join("digna.db"), target.path().join("digna.key"));
@@ -318,9 +318,9 @@ async fn a_backup_from_before_recovery_keys_restores_with_its_key_beside_it() {
             .expect("restore");
     assert_eq!(restored.pending, Pending::OpenWithKeyBeside);
     assert!(restored.to_string().contains("made before recovery keys"), "{restored}");
-    let seal = app::seal::SealKey::load(&key).unwrap();
+    let seal = server::privacy::seal::SealKey::load(&key).unwrap();
     let pool = open_copy(&db).await;
-    assert!(app::db::maintenance::pending_open(&pool, &seal).await.unwrap());
+    assert!(server::privacy::pending::all_open(&seal, &app::db::maintenance::pending_records(&pool).await.unwrap()));
     assert_eq!(pending_rows(&pool).await.len(), 7);
     pool.close().await;
     // Without its key, such a backup's pending answers are not sealed to a recovery key.

@@ -14,10 +14,10 @@
 use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
 use crate::responses::pending;
 use app::db::dashboard::{overview, station_report};
-use app::db::release::{release_station, ReleaseRule};
 use domain::{DashboardFilters, IsoWeek, Language, StationReport};
 use rand::{Rng, SeedableRng};
 use serde_json::json;
+use server::privacy::release::{release_station, ReleaseRule};
 use std::collections::BTreeMap;
 
 const K: i64 = 5;
@@ -130,7 +130,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }
-            app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+            server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
             release_station(&app.pool, &app.state.seal, station, released, rule, None).await.unwrap();
         }
         let snapshot = release as usize;

@@ -30,7 +30,7 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
     assert_eq!(app.enroll("ABCD-EFGH").await.status(), 400, "unknown code");
 
     let expired = "WXYZ-2345";
-    let hash = app::seal::secret_hash("WXYZ2345");
+    let hash = server::auth::secret_hash("WXYZ2345");
     app::db::tablets::insert_enrollment_code(&app.pool, station, &hash, chrono::Utc::now().timestamp() - 1)
         .await
         .unwrap();

@@ -60,7 +60,7 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
 /// export's own check of k, a second line behind the release's (`domain::release`),
 /// which would otherwise have shaped the data already.
 async fn release_as_they_are(app: &TestApp) {
-    app.release_with(app::db::release::ReleaseRule { k: 1, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: 1, hold_weeks: 0 }).await;
 }
 
 async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
@@ -654,7 +654,7 @@ async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_g
         body["answers"]["waiting_time"] = json!(wait);
         assert_eq!(app.submit(&token, &body).await.status(), 201);
     }
-    app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("withheld.zip");
     let summary =
@@ -676,7 +676,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
     let app = spawn_app().await;
     let stations = [app.add_station("LIM-01").await, app.add_station("LIM-02").await];
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 1 };
+    let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 1 };
     // Five weekly releases up to this week, with the mix of visitors of the dashboards' test.
     for weeks_ago in (0..5).rev() {
         let released = chrono::Utc::now() - chrono::Duration::weeks(weeks_ago);
@@ -688,8 +688,10 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }
-            app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
-            app::db::release::release_station(&app.pool, &app.state.seal, station, released, rule, None).await.unwrap();
+            server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+            server::privacy::release::release_station(&app.pool, &app.state.seal, station, released, rule, None)
+                .await
+                .unwrap();
         }
     }
     /// Rows per combination of the quasi-identifier columns of an export.

@@ -89,7 +89,7 @@ async fn sealed_submissions_from_a_revoked_tablet_or_tampered_are_refused() {
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["field"], "answers.respect");
 
-    app::db::tablets::revoke(&app.pool, &app::seal::secret_hash(&token)).await.unwrap();
+    app::db::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
     assert_eq!(app.submit(&token, &seal(&key, &full_answers(&new_id()))).await.status(), 401);
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
@@ -237,13 +237,13 @@ async fn bogus_tokens_get_401_never_429_and_leave_nothing_behind() {
     // The scheduler gives a new station its next release at its next tick: done here, so
     // that it cannot land between the two dumps.
     let rule = app.state.release_rule();
-    server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     let before = app.dump().await;
     let n = 2 * server::api::TABLET_BURST as usize;
-    let made_up = app::seal::new_token();
+    let made_up = server::auth::random_token();
     let cases = [
         ("one made-up token, again and again", flood(&app, n, || Some(made_up.clone())).await.0),
-        ("a different made-up token each time", flood(&app, n, || Some(app::seal::new_token())).await.0),
+        ("a different made-up token each time", flood(&app, n, || Some(server::auth::random_token())).await.0),
         ("no token at all", flood(&app, n, || None).await.0),
     ];
     for (case, statuses) in cases {
@@ -251,7 +251,7 @@ async fn bogus_tokens_get_401_never_429_and_leave_nothing_behind() {
     }
     let mut sends = tokio::task::JoinSet::new();
     for _ in 0..n {
-        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(app::seal::new_token());
+        let request = app.client.post(app.url("/api/v1/responses")).bearer_auth(server::auth::random_token());
         let request = request.json(&full_answers(&new_id()));
         sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
     }

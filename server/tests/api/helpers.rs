@@ -185,14 +185,20 @@ impl TestApp {
     }
 
     /// Runs every station's release now, as `digna release` does, under the app's rule.
-    pub async fn release(&self) -> Vec<(String, app::db::release::Released)> {
+    pub async fn release(&self) -> Vec<(String, server::privacy::release::Released)> {
         self.release_with(self.state.release_rule()).await
     }
 
     /// Runs every station's release now under `rule` (what is submitted meanwhile waits
     /// for the next).
-    pub async fn release_with(&self, rule: app::db::release::ReleaseRule) -> Vec<(String, app::db::release::Released)> {
-        server::release::run_now(&self.pool, &self.state.seal, rule, None).await.expect("release").expect("stations")
+    pub async fn release_with(
+        &self,
+        rule: server::privacy::release::ReleaseRule,
+    ) -> Vec<(String, server::privacy::release::Released)> {
+        server::privacy::release::run_now(&self.pool, &self.state.seal, rule, None)
+            .await
+            .expect("release")
+            .expect("stations")
     }
 
     /// A number the database holds, once the writer has settled.

@@ -36,7 +36,7 @@ async fn a_rotated_key_is_published_and_old_sealed_answers_open_until_the_rotati
     let queued: Vec<Value> = (0..2).map(|_| seal_to(old, &wire(&full_answers(&new_id())))).collect();
 
     let path = app.dir.path().join("digna.key");
-    let mut key = app::seal::SealKey::load(&path).unwrap();
+    let mut key = server::privacy::seal::SealKey::load(&path).unwrap();
     let today = chrono::Utc::now().date_naive();
     key.rotate_box(today).unwrap();
     key.save(&path).unwrap();
@@ -46,7 +46,7 @@ async fn a_rotated_key_is_published_and_old_sealed_answers_open_until_the_rotati
     assert_eq!(post(&app.client, &base, &token, &queued[0]).await, 201, "sealed to the old key, still taken");
     assert_eq!(post(&app.client, &base, &token, &seal_to(new, &wire(&full_answers(&new_id())))).await, 201);
 
-    let mut key = app::seal::SealKey::load(&path).unwrap();
+    let mut key = server::privacy::seal::SealKey::load(&path).unwrap();
     assert_eq!(key.finish_rotation(), Some(today));
     key.save(&path).unwrap();
     let base = restart(app.dir.path()).await;

@@ -269,7 +269,7 @@ async fn a_copy_of_the_database_without_the_key_file_reveals_no_pending_answer()
     let sealed: Vec<Vec<u8>> =
         sqlx::query_scalar("SELECT sealed FROM pending_responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(sealed.len(), 3);
-    let other_key = app::seal::SealKey::from_master(&[0; 32]);
+    let other_key = server::privacy::seal::SealKey::from_master(&[0; 32]);
     for blob in &sealed {
         assert!(!contains(blob, b"respect") && !contains(blob, b"18-plus"));
         assert!(

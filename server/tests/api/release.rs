@@ -42,7 +42,8 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     }
 
     let released = app.release().await;
-    let line = |code: &str| released.iter().find(|(c, _)| c == code).map(|(c, r)| server::release::describe(c, r));
+    let line =
+        |code: &str| released.iter().find(|(c, _)| c == code).map(|(c, r)| server::privacy::release::describe(c, r));
     assert_eq!(line("LIM-01").unwrap(), "LIM-01: 1 pool released (0 with detail withheld for privacy)");
     assert_eq!(line("LIM-02").unwrap(), "LIM-02: nothing released; some responses wait for a later release");
     let pending_here: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
@@ -110,8 +111,8 @@ async fn rollups_count_every_answer_of_the_batch() {
 
 #[tokio::test]
 async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_alone() {
-    use app::db::release::ReleaseRule;
     use domain::privacy::release::WITHHELD;
+    use server::privacy::release::ReleaseRule;
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
     let child = || {
@@ -327,7 +328,7 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
             submit(second.clone(), (i + 1, profile)).await;
         }
     }
-    app.release_with(app::db::release::ReleaseRule { k: 3, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: 3, hold_weeks: 0 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0, "all released");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 49);
 
@@ -397,8 +398,8 @@ const SEALED_BEFORE: [&str; 2] = [
 
 /// Seals `plaintext` as a pending response of `station`, with the app's own key.
 async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &str) {
-    let id = app::seal::random_id();
-    let sealed = app.state.seal.seal(&app::db::responses::seal_context(station, &id), plaintext.as_bytes());
+    let id = server::privacy::seal::random_id();
+    let sealed = app.state.seal.seal(&server::privacy::pending::seal_context(station, &id), plaintext.as_bytes());
     sqlx::query("INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)")
         .bind(id)
         .bind(station)
@@ -411,7 +412,8 @@ async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &s
 #[tokio::test]
 async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
     use crate::responses::pending;
-    use app::db::responses::{released_count, submit_batch};
+    use app::db::responses::released_count;
+    use server::privacy::ingest::submit_batch;
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
@@ -430,8 +432,8 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
         submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
     }
     // Four valid of five (the invalid one is no vote), each its own profile: waiting.
-    let rule = app::db::release::ReleaseRule { k: 5, hold_weeks: 0 };
-    app.release_with(app::db::release::ReleaseRule { k: 5, hold_weeks: 4 }).await;
+    let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 };
+    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 4 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "fewer than k valid ones");
 
@@ -482,10 +484,17 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
         .unwrap()
     };
     let mut tx = app.pool.begin().await.unwrap();
-    app::db::release::write_released(&mut tx, first, "2026-W47", vec![content("4"), content("4"), content("2")])
+    server::privacy::release::write_released(
+        &mut tx,
+        first,
+        "2026-W47",
+        vec![content("4"), content("4"), content("2")],
+    )
+    .await
+    .unwrap();
+    server::privacy::release::write_released(&mut tx, second, "2026-W48", vec![content("4"), content("4")])
         .await
         .unwrap();
-    app::db::release::write_released(&mut tx, second, "2026-W48", vec![content("4"), content("4")]).await.unwrap();
     tx.commit().await.unwrap();
 
     let count = |sql: String| {
@@ -530,7 +539,7 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     let due_at = chrono::Utc::now().timestamp() - 60;
     app::db::release::set_next_release(&app.pool, station, due_at).await.unwrap();
     let rule = app.state.release_rule();
-    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
     // Applied whole or not at all: the rows written before the failing statement are gone.
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5, "kept sealed, none lost");
@@ -541,12 +550,12 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     assert!(log.text().contains("a scheduled release failed"), "{}", log.text());
     assert!(!log.text().contains("LIM-01"), "no log line names the station: {}", log.text());
     sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
-    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 5);
     assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
     // Not again before its next time.
-    let done = server::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
 }
 
@@ -561,7 +570,7 @@ async fn a_restart_runs_the_release_that_fell_due_while_digna_was_stopped() {
             batch.push(pending(&app, station, &full_answers(&new_id())).await);
         }
     }
-    app::db::responses::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
     let now = chrono::Utc::now().timestamp();
     app::db::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
     app::db::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();

@@ -64,7 +64,7 @@ async fn a_session_ended_by_a_reset_or_a_disable_stays_ended_when_the_account_co
     let app = spawn_app().await;
     let id = app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
     let before_reset = app.signed_in("sup@digna.test").await;
-    let token = app::seal::secret_hash("enlace de prueba");
+    let token = server::auth::secret_hash("enlace de prueba");
     assert!(accounts::force_reset(&app.pool, id, accounts::LinkPurpose::Reset, &token).await.unwrap());
     // Not asked in between (that alone would end the session): the epoch must.
     let password = domain::Password::parse(STAFF_PASSWORD).unwrap();

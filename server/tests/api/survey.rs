@@ -56,7 +56,7 @@ async fn no_survey_without_a_valid_token() {
     assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
     let wrong = app.client.get(app.url("/api/v1/survey")).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(wrong.status(), 401);
-    app::db::tablets::revoke(&app.pool, &app::seal::secret_hash(&token)).await.unwrap();
+    app::db::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
     let revoked = app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(revoked.status(), 401);
 }

@@ -1,8 +1,5 @@
-//! What the server's fuzz targets (`fuzz/fuzz_targets`) check, one function per target,
-//! each taking arbitrary bytes: it must never panic, and where a parsed value has an
-//! obvious property (the form it fills reads back the same) it asserts it.
-//! `server/tests/fuzz_corpus.rs` feeds the committed corpus through the same functions
-//! on stable. The app's targets are in `app::fuzz_checks`.
+//! The staff's side: forms, export filters, backup records and restores. Where a parsed
+//! value has an obvious property (the form it fills reads back the same) it is asserted.
 
 use crate::backup::{self, recovery, Restore};
 use crate::export::{self, Formats};
@@ -92,7 +89,7 @@ pub fn check_staff_forms(data: &[u8]) {
         }
 
         let fields = form_fields(body);
-        for q in &app::fuzz_checks::survey().questions {
+        for q in &super::survey().questions {
             for history in [&[][..], &[(1, q.kind)][..]] {
                 match validate_question(lang, q, history, &fields) {
                     Ok((change, _)) => {

@@ -1,44 +1,15 @@
-//! What the fuzz targets (`fuzz/fuzz_targets`) check, one function per target, each
-//! taking arbitrary bytes: it must never panic, and where a parsed value has an obvious
-//! property (it re-serializes and reads back the same, a frame that opens has the
-//! declared length) it asserts it. `app/tests/fuzz_corpus.rs` feeds the committed corpus
-//! through the same functions on stable, so `cargo test` replays every seed and every
-//! crash ever found.
+//! The tablet's side: a submission's body, a pending record's frame, a survey definition.
+//! Where a parsed value has an obvious property (it re-serializes and reads back the
+//! same, a frame that opens has the declared length) it is asserted.
 
-use crate::db::responses::{open_pending, read_pending, seal_pending, OpenedPending};
-use crate::seal::SealKey;
+use crate::privacy::pending::{open_pending, read_pending, seal_pending, OpenedPending};
+use crate::privacy::seal::SealKey;
 use domain::frame::{self, PENDING_FRAME, SUBMISSION_FRAME};
 use domain::{
     AnswerValue, Choice, ChoiceKey, Language, Question, QuestionKey, QuestionKind, ReviewState, Submission,
     SubmissionBody, Survey, Texts, Wording, AGE_BAND_KEY, RESPONDENT_KEY,
 };
-use std::path::PathBuf;
 use std::sync::OnceLock;
-
-/// Every input kept for `target` (`fuzz/corpus/<target>`, `fuzz/regressions/<target>`),
-/// in name order; there must be seeds.
-pub fn corpus(target: &str) -> Vec<PathBuf> {
-    let fuzz = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut files: Vec<PathBuf> = ["corpus", "regressions"]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(fuzz.join(d).join(target)).ok())
-        .flat_map(|dir| dir.map(|e| e.expect("a readable corpus entry").path()))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 5, "{target}: the seed corpus is missing");
-    files
-}
-
-/// Feeds every input kept for `target` through `check` (what the fuzz target runs), on
-/// stable: the replay `cargo test` makes of the app's and the server's targets.
-pub fn replay(target: &str, check: fn(&[u8])) {
-    for file in corpus(target) {
-        let data = std::fs::read(&file).expect("a readable input");
-        if std::panic::catch_unwind(|| check(&data)).is_err() {
-            panic!("{target}: {} fails its check", file.display());
-        }
-    }
-}
 
 /// The survey submissions are checked against: every kind of question, profile items
 /// and an observable one, in two of the four languages.

@@ -1,6 +1,6 @@
 //! The keys that seal pending responses, key the hashes of client ids and open what
 //! tablets seal. They live in a file outside the database (mode 0600), so a copy of the
-//! database alone reveals no answer; a backup carries none of them (`server::backup`).
+//! database alone reveals no answer; a backup carries none of them (`crate::backup`).
 //!
 //! The key file, version 2, holds three independent random secrets, each on its own
 //! labelled line: `aead` (seals pending responses), `client-id-hmac` (keys the hashes of
@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use domain::ClientId;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -64,15 +64,6 @@ fn write_private(path: &Path, text: &str, replace: bool) -> io::Result<()> {
     file.write_all(text.as_bytes())?;
     file.sync_all()?;
     std::fs::rename(&partial, path)
-}
-
-/// Creates the folders above `path` that are missing, mode 0700.
-pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 impl SealKey {
@@ -122,7 +113,7 @@ impl SealKey {
                 .map_err(|m| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {m}", path.display()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    create_private_dirs(dir)?;
+                    app::db::create_private_dirs(dir)?;
                 }
                 let key = Self::generate();
                 write_private(path, &key.file_text(), false)?;
@@ -256,18 +247,6 @@ fn secret_bytes(line: &str) -> Result<[u8; 32], String> {
     Ok(bytes.try_into().map_err(|_| "the key must be 32 bytes")?)
 }
 
-/// SHA-256 of a secret (a device token or an enrollment code): only the hash is stored.
-pub fn secret_hash(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
-}
-
-/// A fresh random secret, 32 bytes, URL-safe base64.
-pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// Random bytes for a server-side id that says nothing about order or time.
 pub fn random_id() -> Vec<u8> {
     let mut bytes = [0u8; 16];
@@ -278,6 +257,7 @@ pub fn random_id() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
     use std::collections::HashSet;
 
     #[test]

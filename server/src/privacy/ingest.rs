@@ -1,0 +1,174 @@
+//! Ingest: a valid submission sealed into its pending record and stored exactly once.
+//! What the submission path keeps per app (a field of [`AppState`]): the group-commit
+//! writer and the published survey versions.
+//!
+//! Group commit: every submission goes through a bounded queue to one writer task per
+//! app, which stores whatever has queued up (at most `MAX_BATCH`) in one transaction,
+//! one durable write, while the next requests queue behind it. Under light load a batch
+//! is one submission: nothing waits for a batch to fill. A request is answered only
+//! after its batch is committed (synchronous FULL: on disk), and every request of a
+//! batch that fails gets the error: nothing is ever acknowledged before it is durable.
+//! Exactly-once holds within a batch too (the storage dedupes by client key).
+//!
+//! Nothing is released here: releases run on each station's schedule
+//! (`super::release`), so that no arrival ever triggers one.
+//!
+//! A published survey version never changes (the database refuses it), so each is
+//! loaded once: validating a submission then reads nothing from the database.
+
+use super::pending::seal_pending;
+use super::seal::{random_id, SealKey};
+use crate::AppState;
+use app::db::responses::{Outcome, SealedPending, MAX_BATCH};
+use domain::{Submission, Survey};
+use futures_util::FutureExt;
+use sqlx::SqlitePool;
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// Submissions waiting for the writer; when full, requests wait for room (nothing is
+/// dropped), which bounds the memory a burst can take.
+const QUEUE: usize = 1024;
+
+type Reply = Result<Outcome, Arc<String>>;
+
+/// A valid submission waiting to be stored: its station, the ISO week (in the station's
+/// timezone) it arrived in, sealed with it so that a release knows how long it has
+/// waited, and the answers.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub station_id: i64,
+    pub iso_week: String,
+    pub submission: Submission,
+}
+
+struct Job {
+    pending: Pending,
+    reply: oneshot::Sender<Reply>,
+}
+
+pub struct Ingest {
+    jobs: mpsc::Sender<Job>,
+    surveys: Mutex<HashMap<i64, Arc<Survey>>>,
+    /// True while the writer has nothing to do: no submission queued or being stored.
+    idle: watch::Receiver<bool>,
+}
+
+impl Ingest {
+    /// Starts the writer, which runs until the last clone of the app state is gone.
+    pub fn start(pool: SqlitePool, seal: Arc<SealKey>) -> Arc<Ingest> {
+        let (jobs, queue) = mpsc::channel(QUEUE);
+        let (idle_tx, idle) = watch::channel(false);
+        tokio::spawn(write_batches(pool, seal, queue, idle_tx));
+        Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
+    }
+
+    /// Waits until every submission answered so far is stored: tests read the
+    /// database after it.
+    pub async fn settled(&self) {
+        let mut idle = self.idle.clone();
+        // An error means the writer is gone: nothing more will happen either way.
+        let _ = idle.wait_for(|idle| *idle).await;
+    }
+}
+
+/// Stores `pending` in the next batch and waits until that batch is committed.
+pub async fn store(state: &AppState, pending: Pending) -> anyhow::Result<Outcome> {
+    let stopped = || anyhow::anyhow!("the response writer stopped");
+    let (reply, answer) = oneshot::channel();
+    state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
+    match answer.await {
+        Ok(Ok(outcome)) => Ok(outcome),
+        Ok(Err(e)) => Err(anyhow::anyhow!("storing a batch of responses failed: {e}")),
+        Err(_) => Err(stopped()),
+    }
+}
+
+/// A published survey version; `None` if it was never published (not remembered:
+/// it may be published later).
+pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, sqlx::Error> {
+    let surveys = &state.ingest.surveys;
+    if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
+        return Ok(Some(survey.clone()));
+    }
+    let Some(survey) = app::db::survey::load(&state.pool, version).await? else {
+        return Ok(None);
+    };
+    let survey = Arc::new(survey);
+    surveys.lock().unwrap_or_else(PoisonError::into_inner).insert(version, survey.clone());
+    Ok(Some(survey))
+}
+
+/// Takes what has queued up, stores it in one transaction and answers each request,
+/// until every sender is gone. A batch that panics drops its replies (its requests
+/// get an error) and the writer goes on.
+async fn write_batches(
+    pool: SqlitePool,
+    seal: Arc<SealKey>,
+    mut queue: mpsc::Receiver<Job>,
+    idle: watch::Sender<bool>,
+) {
+    let mut jobs = Vec::with_capacity(MAX_BATCH);
+    loop {
+        idle.send_replace(true);
+        if queue.recv_many(&mut jobs, MAX_BATCH).await == 0 {
+            break;
+        }
+        idle.send_replace(false);
+        store_batch(&pool, &seal, &mut jobs).await;
+    }
+}
+
+/// Seals `jobs` (emptying it), stores them as one batch and answers each request.
+async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
+    let mut batch = Vec::with_capacity(jobs.len());
+    let mut replies = Vec::with_capacity(jobs.len());
+    for job in jobs.drain(..) {
+        match sealed(seal, &job.pending) {
+            Ok(record) => {
+                batch.push(record);
+                replies.push(job.reply);
+            }
+            // Never happens to a submission that was checked to fit (`fits_pending_frame`).
+            Err(e) => drop(job.reply.send(Err(Arc::new(format!("a pending record could not be sealed: {e}"))))),
+        }
+    }
+    match AssertUnwindSafe(app::db::responses::submit_batch(pool, &batch)).catch_unwind().await {
+        Ok(Ok(outcomes)) => {
+            for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                // A request given up on (the tablet hung up) was stored all the same;
+                // its retry will be told it is a duplicate.
+                let _ = reply.send(Ok(outcome));
+            }
+        }
+        Ok(Err(e)) => {
+            let e = Arc::new(e.to_string());
+            for reply in replies {
+                let _ = reply.send(Err(e.clone()));
+            }
+        }
+        Err(_panicked) => drop(replies),
+    }
+}
+
+/// Seals and stores `batch` in one transaction, as the writer does but without its
+/// queue: for tests and benchmarks that store many submissions at once.
+pub async fn submit_batch(pool: &SqlitePool, seal: &SealKey, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
+    let sealed = batch.iter().map(|p| sealed(seal, p)).collect::<Result<Vec<_>, _>>()?;
+    Ok(app::db::responses::submit_batch(pool, &sealed).await?)
+}
+
+/// A pending submission as the store keeps it: sealed under a random id, and the keyed
+/// hash of its client id.
+fn sealed(seal: &SealKey, pending: &Pending) -> Result<SealedPending, domain::frame::FrameError> {
+    let id = random_id();
+    let sealed = seal_pending(seal, pending.station_id, &id, pending.submission.content(), &pending.iso_week)?;
+    Ok(SealedPending {
+        key_hash: seal.client_key_hash(pending.submission.id()),
+        station_id: pending.station_id,
+        id,
+        sealed,
+    })
+}
