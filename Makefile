@@ -49,6 +49,7 @@ site:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy -p domain --features server --all-targets -- -D warnings
+	cargo clippy -p store-sqlite --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
@@ -56,6 +57,7 @@ lint:
 
 rust-test:
 	cargo test -p domain --features server
+	cargo test -p store-sqlite
 	cargo test -p app --features ssr
 	cargo test -p server
 
@@ -71,14 +73,15 @@ e2e:
 	rm -rf $(E2E_DATA)
 	cd end2end && E2E_DIGNA=$(E2E_DIGNA) npx playwright test
 
-# The committed .sqlx/ must match the queries: regenerate it after changing one.
+# All SQL is in store-sqlite, and its committed store-sqlite/.sqlx/ must match the
+# queries: regenerate it after changing one.
 sqlx-prepare:
-	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
-	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --workspace -- -p server --all-targets
+	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source store-sqlite/migrations
+	cd store-sqlite && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare -- --all-targets
 
 sqlx-check:
-	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source migrations
-	DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check --workspace -- -p server --all-targets
+	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source store-sqlite/migrations
+	cd store-sqlite && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check -- --all-targets
 
 # Benchmarks (not part of `make test`): figures beside ceilings and budgets, see BENCHMARKS.md.
 bench: tools build

@@ -1,6 +1,7 @@
-//! Digna's web app: pages and components (rendered on the server; the kiosk is built in
-//! the browser, `pages::kiosk::start`), and the server-only storage. The domain types
-//! both sides share are in the `domain` crate.
+//! Digna's kiosk: the pages and components a visitor meets (rendered on the server and
+//! hydrated in the browser, `pages::kiosk::start`), its outbox and its read-aloud. The
+//! types it shares with the server are in the `domain` crate; the staff pages, the store
+//! and the privacy pipeline are elsewhere (`server`, `store-sqlite`).
 
 #![recursion_limit = "256"]
 
@@ -21,11 +22,6 @@ pub mod kiosk_queue;
 pub mod pwa;
 #[cfg(feature = "hydrate")]
 pub mod staff_api;
-
-#[cfg(feature = "ssr")]
-pub mod charts;
-#[cfg(feature = "ssr")]
-pub mod db;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

@@ -3,7 +3,7 @@
 //! and `answers` tables instead of the roll-ups, timed in the same process and the same
 //! run as the pages.
 //!
-//! Each page's queries mirror those of `app::db::dashboard` one for one, with the same
+//! Each page's queries mirror those of `store_sqlite::dashboard` one for one, with the same
 //! filters (the pages' default: the last 12 ISO weeks, every survey version and language,
 //! suspect responses left out), the same grouping and the same joins, reading
 //! `responses JOIN answers` where the page reads `response_rollups` and `answer_rollups`:
@@ -59,7 +59,7 @@ struct Period {
 
 fn period() -> Period {
     let week = |weeks_ago: i64| {
-        app::db::responses::iso_week_label(chrono::Utc::now() - chrono::Duration::weeks(weeks_ago), "America/Lima")
+        store_sqlite::responses::iso_week_label(chrono::Utc::now() - chrono::Duration::weeks(weeks_ago), "America/Lima")
     };
     Period { from: week(11), to: week(0), previous_from: week(23) }
 }
@@ -70,7 +70,7 @@ type Numbers = BTreeMap<String, i64>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let pool = app::db::connect(&format!("sqlite://{}", args.db.display())).await?;
+    let pool = store_sqlite::connect(&format!("sqlite://{}", args.db.display())).await?;
     let p = period();
     let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM stations ORDER BY code").fetch_all(&pool).await?;
     let station: i64 = sqlx::query_scalar("SELECT id FROM stations WHERE code = ?")

@@ -86,7 +86,7 @@ fn next_page(
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let pool = app::db::connect(&args.database).await?;
+    let pool = store_sqlite::connect(&args.database).await?;
     let weeks = serde_json::to_string(&args.weeks.split(',').collect::<Vec<_>>())?;
     let start = Instant::now();
     // Two ranges of ids, each in a read transaction of its own, both making their first

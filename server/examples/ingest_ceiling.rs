@@ -3,8 +3,8 @@
 //! can, with no HTTP, no token lookup, no JSON and no survey check.
 //!
 //! Same schema (the migrations, on a fresh temporary database), same durability
-//! (`app::db::connect`: WAL, synchronous FULL, secure delete), same storage code (the
-//! `app::db::responses` function Digna's writer calls), same batching policy (as many
+//! (`store_sqlite::connect`: WAL, synchronous FULL, secure delete), same storage code (the
+//! `store_sqlite::responses` function Digna's writer calls), same batching policy (as many
 //! submissions per transaction as Digna's group commit takes at most). Releases run on a
 //! schedule, not on the ingest path: after the timed phases every station is released
 //! once, as its nightly release would, and that is timed on its own.
@@ -17,7 +17,6 @@
 //!
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
-use app::db::responses::{iso_week_label, Outcome, MAX_BATCH};
 use clap::Parser;
 use domain::{Name, StationCode, Submission, SubmissionBody};
 use rand::Rng;
@@ -26,6 +25,7 @@ use server::privacy::ingest::{submit_batch, Pending};
 use server::privacy::release::{release_station, ReleaseRule};
 use server::privacy::seal::SealKey;
 use std::time::Instant;
+use store_sqlite::responses::{iso_week_label, Outcome, MAX_BATCH};
 
 #[path = "common/ingest_body.rs"]
 mod ingest_body;
@@ -58,8 +58,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("ceiling.db").display());
-    let pool = app::db::connect(&url).await?;
-    app::db::migrate(&pool).await?;
+    let pool = store_sqlite::connect(&url).await?;
+    store_sqlite::migrate(&pool).await?;
     let mut master = [0u8; 32];
     rand::rngs::OsRng.fill(&mut master);
     let key = SealKey::from_master(&master);
@@ -71,12 +71,12 @@ async fn main() -> anyhow::Result<()> {
         let code = StationCode::parse(&format!("BENCH-{i:04}")).map_err(anyhow::Error::msg)?;
         let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
         let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = app::db::stations::insert(&pool, &code, &name, &region, "America/Lima")
+        let id = store_sqlite::stations::insert(&pool, &code, &name, &region, "America/Lima")
             .await?
             .ok_or_else(|| anyhow::anyhow!("station {i} exists"))?;
         stations.push(id);
     }
-    let survey = app::db::survey::load(&pool, 1).await?.ok_or_else(|| anyhow::anyhow!("no survey version 1"))?;
+    let survey = store_sqlite::survey::load(&pool, 1).await?.ok_or_else(|| anyhow::anyhow!("no survey version 1"))?;
     let week = iso_week_label(chrono::Utc::now(), "America/Lima");
 
     // Everything Digna does before storing (parsing, validating) is done before the clock starts.

@@ -181,18 +181,18 @@ async fn run(args: Args) -> anyhow::Result<Value> {
 
 /// Adds the stations and their tablets to the database; returns the tablets' tokens.
 async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
-    let pool = app::db::connect(&args.database).await?;
+    let pool = store_sqlite::connect(&args.database).await?;
     let mut stations = Vec::with_capacity(args.stations);
     for i in 0..args.stations {
         let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
         let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
         let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = app::db::stations::insert(&pool, &code, &name, &region, "America/Lima")
+        let id = store_sqlite::stations::insert(&pool, &code, &name, &region, "America/Lima")
             .await?
             .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
         stations.push(id);
     }
-    let today = app::db::tablets::local_day(chrono::Utc::now(), "America/Lima").to_string();
+    let today = store_sqlite::tablets::local_day(chrono::Utc::now(), "America/Lima").to_string();
     let mut tokens = Vec::with_capacity(args.tablets);
     let mut tx = pool.begin().await?;
     for i in 0..args.tablets {

@@ -322,7 +322,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         release_kills += 1;
         server.start().await?;
     }
-    let pool = app::db::connect(&format!("sqlite://{}", db.display())).await?;
+    let pool = store_sqlite::connect(&format!("sqlite://{}", db.display())).await?;
     let moved_on = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM release_schedule WHERE next_at > ?")
             .bind(due)
@@ -471,7 +471,7 @@ async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, bod
 /// other way round; and week_rollups that do not add up to response_rollups.
 async fn rollup_mismatches(pool: &sqlx::SqlitePool) -> anyhow::Result<i64> {
     let mut mismatches = 0;
-    for (a, b) in app::db::maintenance::ROLLUP_CHECKS {
+    for (a, b) in store_sqlite::maintenance::ROLLUP_CHECKS {
         let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")).fetch_one(pool).await?;
         mismatches += n;
     }

@@ -5,9 +5,6 @@
 //! realistic released responses over many stations and years, fast: see [`Bulk`].
 
 use crate::auth::{random_token as new_token, secret_hash};
-use app::db::accounts::Grants;
-use app::db::release::write_released_rows;
-use app::db::responses::iso_week_label;
 use domain::{
     Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
     RATHER_NOT, RESPONDENT_KEY,
@@ -16,6 +13,9 @@ use rand::seq::SliceRandom;
 use rand::{Rng, RngCore};
 use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
+use store_sqlite::accounts::Grants;
+use store_sqlite::release::write_released_rows;
+use store_sqlite::responses::iso_week_label;
 
 /// (code, name, region, how well it treats people: 0.0 bad … 1.0 good)
 const STATIONS: [(&str, &str, &str, f64); 2] = [
@@ -26,13 +26,14 @@ const WEEKS: i64 = 12;
 
 /// Seeds demo data into an empty database; does nothing to a database that has stations.
 pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
-    let existing = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM stations"#).fetch_one(pool).await?;
-    if existing > 0 {
+    let (stations, _, _) = store_sqlite::maintenance::holdings(pool).await?;
+    if stations > 0 {
         return Ok("The database already has stations; demo data not added.".into());
     }
     let version =
-        app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
-    let survey = app::db::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+        store_sqlite::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let survey =
+        store_sqlite::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
     let observable =
         BTreeMap::from([(survey.version, survey.observable_in_release_order().map(|q| q.key.clone()).collect())]);
     let mut rng = rand::thread_rng();
@@ -40,7 +41,7 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
     let now = chrono::Utc::now();
     for (code, name, region, quality) in STATIONS {
         let code = StationCode::parse(code).map_err(anyhow::Error::msg)?;
-        let id = app::db::stations::insert(
+        let id = store_sqlite::stations::insert(
             pool,
             &code,
             &Name::parse("name", name, 200).map_err(anyhow::Error::msg)?,
@@ -67,11 +68,10 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
         tx.commit().await?;
     }
     // One demo tablet at the first station; its token is not needed again.
-    let lim01 = app::db::stations::by_code(pool, "LIM-01").await?.ok_or_else(|| anyhow::anyhow!("LIM-01 missing"))?;
+    let lim01 =
+        store_sqlite::stations::by_code(pool, "LIM-01").await?.ok_or_else(|| anyhow::anyhow!("LIM-01 missing"))?;
     let token_hash = secret_hash(&new_token());
-    sqlx::query!("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)", lim01.id, token_hash)
-        .execute(pool)
-        .await?;
+    store_sqlite::tablets::insert_with_token(pool, lim01.id, &token_hash).await?;
     Ok(format!(
         "Demo data added: {} stations in 2 regions, 1 tablet, {total} responses over the last {WEEKS} weeks.",
         STATIONS.len()
@@ -91,7 +91,7 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 3] = [
 /// Adds the demo accounts to a database that has none, and says how to sign in.
 pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
     let mut lines = Vec::new();
-    if app::db::accounts::count(pool).await? == 0 {
+    if store_sqlite::accounts::count(pool).await? == 0 {
         for (email, password, role, stations, regions) in DEMO_ACCOUNTS {
             let email = Email::parse(email).map_err(anyhow::Error::msg)?;
             let password = Password::parse(password).map_err(anyhow::Error::msg)?;
@@ -100,7 +100,7 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
                 stations: stations.iter().map(|s| s.to_string()).collect(),
                 regions: regions.iter().map(|s| s.to_string()).collect(),
             };
-            app::db::accounts::create(pool, &email, role, &hash, &grants).await?;
+            store_sqlite::accounts::create(pool, &email, role, &hash, &grants).await?;
         }
         lines.push("Demo accounts added.".to_string());
     }
@@ -244,22 +244,16 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
     if bulk.responses > Bulk::MAX_RESPONSES {
         anyhow::bail!("--responses may be at most {}, not {}", Bulk::MAX_RESPONSES, bulk.responses);
     }
-    let held = sqlx::query!(
-        r#"SELECT (SELECT COUNT(*) FROM stations) AS "stations!: i64",
-                  (SELECT COUNT(*) FROM responses) AS "responses!: i64",
-                  EXISTS (SELECT 1 FROM pending_responses) AS "pending!: bool""#
-    )
-    .fetch_one(pool)
-    .await?;
-    if !bulk.add && (held.stations > 0 || held.responses > 0 || held.pending) {
+    let (stations, responses, pending) = store_sqlite::maintenance::holdings(pool).await?;
+    if !bulk.add && (stations > 0 || responses > 0 || pending) {
         // Pending responses are never counted, not even here.
         anyhow::bail!(
             "the database is not empty ({} stations, {} released responses{}): \
              seed-demo --responses fills an empty database only. Point DATABASE_URL at a new file, \
              or pass --add to add the synthetic stations and their responses to this one.",
-            held.stations,
-            held.responses,
-            if held.pending { ", some awaiting release" } else { "" }
+            stations,
+            responses,
+            if pending { ", some awaiting release" } else { "" }
         );
     }
     let model = Model::load(pool).await?;
@@ -315,7 +309,7 @@ async fn add_stations(pool: &SqlitePool, n: usize, seed: u64, progress: Progress
             let name = Name::parse("name", &format!("Comisaría de Familia {region_name} {number}"), 200)
                 .map_err(anyhow::Error::msg)?;
             let region = Name::parse("region", region_name, 100).map_err(anyhow::Error::msg)?;
-            if let Some(id) = app::db::stations::insert(pool, &code, &name, &region, "America/Lima").await? {
+            if let Some(id) = store_sqlite::stations::insert(pool, &code, &name, &region, "America/Lima").await? {
                 break id;
             }
         };
@@ -579,9 +573,9 @@ impl Profile {
 impl Model {
     async fn load(pool: &SqlitePool) -> anyhow::Result<Model> {
         let version =
-            app::db::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+            store_sqlite::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
         let survey =
-            app::db::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+            store_sqlite::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
         let keys = |key: &str| -> Vec<String> {
             survey.question(key).map(|q| q.choices.iter().map(|c| c.key.clone()).collect()).unwrap_or_default()
         };

@@ -5,6 +5,7 @@ pub mod api;
 pub mod audio;
 pub mod auth;
 pub mod backup;
+pub mod charts;
 pub mod cli;
 pub mod demo;
 pub mod export;
@@ -81,7 +82,7 @@ impl AppState {
     /// Opens the database (migrating it) and the seal key named by the settings.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
         let pool = open_database(settings).await?;
-        let export_pool = app::db::connect_exports(&settings.database_url, export::CONNECTIONS * RUNNING_EXPORTS)
+        let export_pool = store_sqlite::connect_exports(&settings.database_url, export::CONNECTIONS * RUNNING_EXPORTS)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
         let seal = SealKey::load_or_create(&settings.key_file)
@@ -120,10 +121,10 @@ const RUNNING_EXPORTS: u32 = web::export::queue::RUNNING as u32;
 
 /// Connects to the database and applies the migrations.
 pub async fn open_database(settings: &Settings) -> anyhow::Result<SqlitePool> {
-    let pool = app::db::connect(&settings.database_url)
+    let pool = store_sqlite::connect(&settings.database_url)
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
-    app::db::migrate(&pool)
+    store_sqlite::migrate(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", settings.database_url))?;
     Ok(pool)

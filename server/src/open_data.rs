@@ -12,7 +12,6 @@
 
 use crate::export::{hex, month_end, month_start, sha256_file, weeks_between};
 use anyhow::Context;
-use app::db::exports::{self as store, Audit, Spent};
 use chrono::NaiveDate;
 use domain::privacy::dp::{self, Epsilon};
 use domain::{QuestionKind, Survey};
@@ -24,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use store_sqlite::exports::{self as store, Audit, Spent};
 
 /// ε per release, unless the request says otherwise.
 pub const DEFAULT_EPSILON: &str = "1.0";

@@ -58,7 +58,7 @@ impl Cli {
     fn with_db<F: std::future::Future>(&self, f: impl FnOnce(sqlx::SqlitePool) -> F) -> F::Output {
         let url = format!("sqlite://{}", self.dir.path().join("digna.db").display());
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move { f(app::db::connect(&url).await.expect("the database opens")).await })
+        runtime.block_on(async move { f(store_sqlite::connect(&url).await.expect("the database opens")).await })
     }
 }
 
@@ -77,7 +77,7 @@ async fn store_alike(
     code: &str,
     n: usize,
 ) -> i64 {
-    let station = app::db::stations::by_code(pool, code).await.unwrap().expect("station");
+    let station = store_sqlite::stations::by_code(pool, code).await.unwrap().expect("station");
     let batch: Vec<_> = (0..n)
         .map(|_| {
             let body = serde_json::json!({
@@ -87,7 +87,7 @@ async fn store_alike(
             let body = domain::SubmissionBody::from_json(body).unwrap();
             server::privacy::ingest::Pending {
                 station_id: station.id,
-                iso_week: app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
+                iso_week: store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
                 submission: domain::Submission::parse(&body, survey).unwrap(),
             }
         })
@@ -162,8 +162,8 @@ fn languages_are_enabled_only_when_complete() {
 
 #[test]
 fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes() {
-    use app::db::survey::{self, DraftStart, Edit, Publication, TextWrite};
     use domain::{Language, ReviewState};
+    use store_sqlite::survey::{self, DraftStart, Edit, Publication, TextWrite};
     let cli = Cli::new();
     cli.ok(&["language", "disable", "ay"]);
     // Version 2 is published without Aymara texts for `respect` (it need not have them:
@@ -484,7 +484,7 @@ fn backup_and_restore_from_the_command_line() {
         cli.ok(&["station", "add", "--code", code, "--name", "Comisaría", "--region", "Lima Sur"]);
     }
     cli.with_db(|pool| async move {
-        let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+        let survey = store_sqlite::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
             let station = store_alike(&pool, &key, &survey, code, n).await;
             let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 };
@@ -568,7 +568,7 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     // A tablet enrolled today has not delivered on a later day: its queue may hold
     // answers sealed to the old key.
     cli.with_db(|pool| async move {
-        let station = app::db::stations::by_code(&pool, "LIM-09").await.unwrap().unwrap();
+        let station = store_sqlite::stations::by_code(&pool, "LIM-09").await.unwrap().unwrap();
         let token = server::auth::secret_hash("token");
         sqlx::query("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)")
             .bind(station.id)
@@ -612,7 +612,7 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
         "200"
     );
     // The roll-ups are exactly a GROUP BY over the raw rows, both ways.
-    for (a, b) in app::db::maintenance::ROLLUP_CHECKS {
+    for (a, b) in store_sqlite::maintenance::ROLLUP_CHECKS {
         assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")), "0", "{a}\nEXCEPT\n{b}");
     }
     // Realistic: regions, languages, profiles skipped, faces declined, several picks.
@@ -656,7 +656,7 @@ fn release_runs_now_and_prints_pools_never_responses() {
     let key = server::privacy::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
     // Seven alike at LIM-01, three at LIM-02: stored and pending, as the server stores them.
     cli.with_db(|pool| async move {
-        let survey = app::db::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+        let survey = store_sqlite::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-01", 7), ("LIM-02", 3)] {
             store_alike(&pool, &key, &survey, code, n).await;
         }

@@ -2,13 +2,13 @@ use super::extract::{JsonBody, Tablet};
 use super::ApiError;
 use crate::privacy::ingest::{self, Pending};
 use crate::{AppState, Counters};
-use app::db::responses::{iso_week_label, Outcome};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use domain::{FieldError, Submission, SubmissionBody};
 use serde::{Deserialize, Serialize};
+use store_sqlite::responses::{iso_week_label, Outcome};
 
 /// A submission sealed on the tablet: the JSON of a [`SubmissionBody`], encrypted to the
 /// server's public key (`GET /api/v1/kiosk`) as a libsodium-compatible sealed box.
@@ -76,7 +76,7 @@ pub async fn submit(
 
 async fn store(
     state: &AppState,
-    station: &app::db::stations::Station,
+    station: &store_sqlite::stations::Station,
     body: serde_json::Value,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let body = unseal(state, body)?;
@@ -107,9 +107,9 @@ async fn store(
 /// admin console's silent-tablet list: a day, never a time, and written only when it
 /// changes. Nothing links the response to the tablet.
 async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), ApiError> {
-    let today = app::db::tablets::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
+    let today = store_sqlite::tablets::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
     if tablet.last_delivery_day.as_deref() != Some(today.as_str()) {
-        app::db::tablets::record_delivery_day(&state.pool, tablet.id, &today).await?;
+        store_sqlite::tablets::record_delivery_day(&state.pool, tablet.id, &today).await?;
     }
     Ok(())
 }

@@ -2,11 +2,11 @@ use super::extract::{JsonBody, Tablet};
 use super::ApiError;
 use crate::auth::password::verify_pin;
 use crate::AppState;
-use app::db::stations::PinAttempt;
 use axum::extract::State;
 use axum::http::StatusCode;
 use domain::FieldError;
 use serde::{Deserialize, Serialize};
+use store_sqlite::stations::PinAttempt;
 
 /// Wrong PINs in a row that lock the staff panel, and for how long.
 pub const PIN_ATTEMPTS: i64 = 5;
@@ -55,9 +55,10 @@ pub async fn unlock(
     // The attempt is counted before the slow check, so guesses sent together cannot slip
     // past the lock while earlier ones are still being checked. The lock is this
     // tablet's: wrong PINs at one tablet keep no one out of another's panel.
-    let attempt = app::db::tablets::reserve_pin_attempt(&state.pool, tablet.id, PIN_ATTEMPTS, now, PIN_LOCK_SECONDS)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no such tablet".into()))?;
+    let attempt =
+        store_sqlite::tablets::reserve_pin_attempt(&state.pool, tablet.id, PIN_ATTEMPTS, now, PIN_LOCK_SECONDS)
+            .await?
+            .ok_or_else(|| ApiError::NotFound("no such tablet".into()))?;
     let (hash, locks) = match attempt {
         PinAttempt::Check { hash, locks } => (hash, locks),
         PinAttempt::NoPin => {
@@ -71,12 +72,13 @@ pub async fn unlock(
     let right =
         tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(|e| ApiError::Internal(e.into()))?;
     if right {
-        app::db::tablets::clear_pin_failures(&state.pool, tablet.id).await?;
+        store_sqlite::tablets::clear_pin_failures(&state.pool, tablet.id).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
     if locks {
         // How long this lock lasts (it doubles with every lock since the last right PIN).
-        let until = app::db::tablets::pin_locked_until(&state.pool, tablet.id).await?.unwrap_or(now + PIN_LOCK_SECONDS);
+        let until =
+            store_sqlite::tablets::pin_locked_until(&state.pool, tablet.id).await?.unwrap_or(now + PIN_LOCK_SECONDS);
         return Err(ApiError::Locked { retry_after_s: (until - now).max(1) });
     }
     Err(ApiError::Forbidden("wrong PIN".into()))

@@ -16,10 +16,10 @@ use domain::Survey;
     )
 )]
 pub async fn current(State(state): State<AppState>, _tablet: TabletStation) -> Result<Json<Survey>, ApiError> {
-    let version = app::db::survey::current_version(&state.pool)
+    let version = store_sqlite::survey::current_version(&state.pool)
         .await?
         .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
-    let survey = app::db::survey::load(&state.pool, version)
+    let survey = store_sqlite::survey::load(&state.pool, version)
         .await?
         .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
     Ok(Json(survey))

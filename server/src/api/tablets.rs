@@ -85,9 +85,10 @@ pub async fn enroll(
     let code = normalize_code(&request.code)?;
     let token = new_token();
     let now = chrono::Utc::now().timestamp();
-    let station = app::db::tablets::redeem_enrollment_code(&state.pool, &secret_hash(&code), &secret_hash(&token), now)
-        .await?
-        .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
+    let station =
+        store_sqlite::tablets::redeem_enrollment_code(&state.pool, &secret_hash(&code), &secret_hash(&token), now)
+            .await?
+            .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -103,7 +104,7 @@ pub async fn create_enrollment_code(pool: &sqlx::SqlitePool, station_id: i64) ->
     let code = new_enrollment_code();
     let canonical = normalize_code(&code).expect("generated codes are valid");
     let expires = chrono::Utc::now().timestamp() + ENROLLMENT_CODE_HOURS * 3600;
-    app::db::tablets::insert_enrollment_code(pool, station_id, &secret_hash(&canonical), expires).await?;
+    store_sqlite::tablets::insert_enrollment_code(pool, station_id, &secret_hash(&canonical), expires).await?;
     Ok(code)
 }
 

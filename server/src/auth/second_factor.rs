@@ -143,10 +143,10 @@ pub fn open_totp_secret(seal: &crate::privacy::seal::SealKey, user_id: i64, stor
 pub async fn check_second_factor(
     pool: &sqlx::SqlitePool,
     seal: &crate::privacy::seal::SealKey,
-    user: &app::db::accounts::User,
+    user: &store_sqlite::accounts::User,
     code: &str,
 ) -> anyhow::Result<bool> {
-    use app::db::accounts;
+    use store_sqlite::accounts;
     if code.chars().filter(char::is_ascii_digit).count() == 6 && code.trim().len() <= 7 {
         let secret = user.totp_secret.as_deref().and_then(|stored| open_totp_secret(seal, user.id, stored));
         let Some(step) = secret.and_then(|secret| totp_step(&secret, &user.email, code)) else { return Ok(false) };
@@ -165,9 +165,9 @@ pub async fn seal_plain_totp_secrets(
     pool: &sqlx::SqlitePool,
     seal: &crate::privacy::seal::SealKey,
 ) -> anyhow::Result<()> {
-    for (user_id, plain) in app::db::accounts::plain_totp_secrets(pool).await? {
+    for (user_id, plain) in store_sqlite::accounts::plain_totp_secrets(pool).await? {
         let sealed = seal_totp_secret(seal, user_id, &plain);
-        app::db::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
+        store_sqlite::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
     }
     Ok(())
 }

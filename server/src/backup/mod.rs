@@ -16,11 +16,11 @@ pub mod schema;
 
 use crate::privacy::seal::SealKey;
 use anyhow::{bail, Context};
-use app::db::maintenance::{self, Contents};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::SqlitePool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use store_sqlite::maintenance::{self, Contents};
 
 /// The key file that travelled with a backup made before recovery keys:
 /// `digna-2026-11-29.db` → `digna-2026-11-29.key`. Backups never write one now.
@@ -111,8 +111,8 @@ async fn check_copy(pool: &SqlitePool, name: &Path) -> anyhow::Result<Contents> 
 }
 
 /// The next page of pending rows after those already seen (`after`, moved on).
-async fn next_page(pool: &SqlitePool, after: &mut Vec<u8>) -> anyhow::Result<Vec<app::db::backup::PendingRow>> {
-    let rows = app::db::backup::pending_rows_after(pool, after, PAGE).await?;
+async fn next_page(pool: &SqlitePool, after: &mut Vec<u8>) -> anyhow::Result<Vec<store_sqlite::backup::PendingRow>> {
+    let rows = store_sqlite::backup::pending_rows_after(pool, after, PAGE).await?;
     if let Some(last) = rows.last() {
         after.clone_from(&last.id);
     }
@@ -123,7 +123,7 @@ async fn next_page(pool: &SqlitePool, after: &mut Vec<u8>) -> anyhow::Result<Vec
 /// it, with a warning if its group or others may read it.
 fn private_folder(dir: &Path, warnings: &mut Vec<String>) -> anyhow::Result<()> {
     if !dir.exists() {
-        app::db::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        store_sqlite::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         return Ok(());
     }
     #[cfg(unix)]
@@ -155,7 +155,7 @@ fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
 /// Safe while Digna serves: the copy is one snapshot, and answers acknowledged before it
 /// began are in it. Refused without a recovery key: the copy could not keep them.
 pub async fn backup(pool: &SqlitePool, seal: &SealKey, out: &Path) -> anyhow::Result<Report> {
-    let Some(recipient) = app::db::backup::recovery_recipient(pool).await? else {
+    let Some(recipient) = store_sqlite::backup::recovery_recipient(pool).await? else {
         bail!(
             "no recovery key yet: a backup seals its pending responses to it and carries no key. Run \
              `digna recovery-key new` once, keep the secret it prints on paper, then back up again"
@@ -235,7 +235,7 @@ async fn reseal_to_recovery(
             let resealed = recovery::seal(recipient, r.station_id, &r.id, &plain).map_err(anyhow::Error::msg)?;
             page.push((r.id, resealed));
         }
-        app::db::backup::replace_sealed(copy, &page).await?;
+        store_sqlite::backup::replace_sealed(copy, &page).await?;
     }
     // Rewrites the file: no page keeps a trace of what was replaced.
     sqlx::query("VACUUM").execute(copy).await?;
@@ -320,23 +320,24 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
     let seal = SealKey::load_or_create(r.key)
         .map_err(|e| anyhow::anyhow!("cannot open the key file {}: {e}", r.key.display()))?;
     // Opening it migrates it: a backup from an older release is upgraded here.
-    let pool = app::db::connect(&format!("sqlite://{}", r.db.display())).await?;
-    app::db::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
+    let pool = store_sqlite::connect(&format!("sqlite://{}", r.db.display())).await?;
+    store_sqlite::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
     let pending = match r.recovery {
         Some(identity) => {
             reseal_from_recovery(&pool, &seal, identity).await?;
             Pending::Resealed
         }
-        None => Pending::Dropped { stations: app::db::backup::drop_pending(&pool).await? },
+        None => Pending::Dropped { stations: store_sqlite::backup::drop_pending(&pool).await? },
     };
-    let contents = Contents { schema_version: app::db::newest_migration(), ..contents };
+    let contents = Contents { schema_version: store_sqlite::newest_migration(), ..contents };
     let detail = format!(
         "from {}; {} released responses; pending responses: {pending}{}",
         r.from.display(),
         contents.responses,
         if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
     );
-    app::db::audit::audit(&pool, &crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail).await?;
+    store_sqlite::audit::audit(&pool, &crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail)
+        .await?;
     pool.close().await;
     Ok(Report { db: r.db.to_path_buf(), contents, pending, warnings: Vec::new() })
 }
@@ -361,7 +362,7 @@ async fn reseal_from_recovery(
             let context = crate::privacy::pending::seal_context(r.station_id, &r.id);
             page.push((r.id, seal.seal(&context, &plain)));
         }
-        app::db::backup::replace_sealed(pool, &page).await?;
+        store_sqlite::backup::replace_sealed(pool, &page).await?;
     }
 }
 
@@ -388,7 +389,7 @@ fn put_in_place(from: &Path, db: &Path, force: bool, also: &[&Path]) -> anyhow::
         }
     }
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        app::db::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        store_sqlite::create_private_dirs(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     copy_private(from, db)?;
     Ok(kept)
@@ -445,17 +446,23 @@ mod legacy {
         }
         let kept = put_in_place(r.from, r.db, r.force, &[r.key])?;
         copy_private(key, r.key)?;
-        let pool = app::db::connect(&format!("sqlite://{}", r.db.display())).await?;
-        app::db::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
-        let contents = Contents { schema_version: app::db::newest_migration(), ..contents };
+        let pool = store_sqlite::connect(&format!("sqlite://{}", r.db.display())).await?;
+        store_sqlite::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
+        let contents = Contents { schema_version: store_sqlite::newest_migration(), ..contents };
         let detail = format!(
             "from {} (an old backup, with its key); {} released responses; every pending response opens with its key{}",
             r.from.display(),
             contents.responses,
             if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
         );
-        app::db::audit::audit(&pool, &crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail)
-            .await?;
+        store_sqlite::audit::audit(
+            &pool,
+            &crate::command_line_actor(),
+            "restore",
+            &r.db.display().to_string(),
+            &detail,
+        )
+        .await?;
         pool.close().await;
         Ok(Report { db: r.db.to_path_buf(), contents, pending: Pending::OpenWithKeyBeside, warnings })
     }

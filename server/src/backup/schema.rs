@@ -4,10 +4,10 @@
 //! something once the copy is live, is refused by name.
 
 use anyhow::{bail, Context};
-use app::db::backup::SchemaEntry;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
+use store_sqlite::backup::SchemaEntry;
 
 /// The session store's table: created by `digna serve`, so a database only ever used
 /// from the command line lacks it.
@@ -16,10 +16,10 @@ const SESSION_TABLE: &str = "tower_sessions";
 /// Checks a database's migrations and schema against this release's; returns its
 /// schema version.
 pub async fn check(copy: &SqlitePool, name: &str) -> anyhow::Result<i64> {
-    let applied = app::db::backup::applied_migrations(copy)
+    let applied = store_sqlite::backup::applied_migrations(copy)
         .await
         .with_context(|| format!("{name} is not a Digna database (it has no migration table)"))?;
-    let known: BTreeMap<i64, Vec<u8>> = app::db::known_migrations().into_iter().collect();
+    let known: BTreeMap<i64, Vec<u8>> = store_sqlite::known_migrations().into_iter().collect();
     let newest = known.keys().max().copied().unwrap_or(0);
     let version = applied.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
     if version > newest {
@@ -36,7 +36,7 @@ pub async fn check(copy: &SqlitePool, name: &str) -> anyhow::Result<i64> {
         bail!("{name} lacks migration {v}: its schema cannot be trusted");
     }
     let expected = reference(version).await?;
-    let actual = entries(&app::db::backup::schema(copy).await?);
+    let actual = entries(&store_sqlite::backup::schema(copy).await?);
     for (key, sql) in &actual {
         match expected.get(key) {
             None => bail!(
@@ -79,12 +79,12 @@ async fn reference(version: i64) -> anyhow::Result<BTreeMap<Key, Option<String>>
     // One connection: an in-memory database lives as long as its connection.
     let options = SqliteConnectOptions::new().in_memory(true).foreign_keys(true);
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
-    app::db::migrate_up_to(&pool, version).await.context("cannot build the reference schema")?;
+    store_sqlite::migrate_up_to(&pool, version).await.context("cannot build the reference schema")?;
     tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
         .migrate()
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the reference schema's session table: {e}"))?;
-    let schema = entries(&app::db::backup::schema(&pool).await?);
+    let schema = entries(&store_sqlite::backup::schema(&pool).await?);
     pool.close().await;
     Ok(schema)
 }

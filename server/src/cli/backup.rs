@@ -19,7 +19,7 @@ pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyho
     let report = crate::backup::backup(&pool, &seal, &out).await?;
     // Released responses are public in the roll-ups; pending ones are never counted.
     let detail = format!("backup made; {} released responses", report.contents.responses);
-    app::db::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
+    store_sqlite::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
     println!("{report}");
     println!(
         "No key file is written: the pending responses in the copy open only with the recovery key's secret, \

@@ -80,7 +80,7 @@ fn whole_months(from: &str, to: &str) -> anyhow::Result<(chrono::NaiveDate, chro
 
 /// Refuses a period that `export::period_problem` refuses, before anything is read.
 async fn period_allowed(pool: &sqlx::SqlitePool, from: chrono::NaiveDate, to: chrono::NaiveDate) -> anyhow::Result<()> {
-    let first = app::db::maintenance::first_release_day(pool).await?;
+    let first = store_sqlite::maintenance::first_release_day(pool).await?;
     match crate::export::period_problem(from, to, chrono::Utc::now().date_naive(), first) {
         Some((_, english)) => anyhow::bail!("--from/--to: {english}"),
         None => Ok(()),
@@ -102,12 +102,12 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64
     };
     let version = match args.version {
         Some(v) => v,
-        None => app::db::survey::current_version(pool).await?.context("no survey version is published")?,
+        None => store_sqlite::survey::current_version(pool).await?.context("no survey version is published")?,
     };
-    let survey = app::db::survey::load(pool, version)
+    let survey = store_sqlite::survey::load(pool, version)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
-    let all = app::db::dashboard::stations(pool, &app::db::accounts::all_station_ids(pool).await?).await?;
+    let all = store_sqlite::dashboard::stations(pool, &store_sqlite::accounts::all_station_ids(pool).await?).await?;
     let mut chosen = Vec::new();
     for code in &args.stations {
         let s = all
@@ -190,12 +190,12 @@ pub(super) async fn run_open_data(
     };
     let version = match args.version {
         Some(v) => v,
-        None => app::db::survey::current_version(pool).await?.context("no survey version is published")?,
+        None => store_sqlite::survey::current_version(pool).await?.context("no survey version is published")?,
     };
-    let survey = app::db::survey::load(pool, version)
+    let survey = store_sqlite::survey::load(pool, version)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
-    let all = app::db::dashboard::stations(pool, &app::db::accounts::all_station_ids(pool).await?).await?;
+    let all = store_sqlite::dashboard::stations(pool, &store_sqlite::accounts::all_station_ids(pool).await?).await?;
     let mut regions: Vec<String> =
         if args.regions.is_empty() { all.iter().map(|s| s.region.clone()).collect() } else { args.regions.clone() };
     regions.sort();

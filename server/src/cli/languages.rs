@@ -25,14 +25,14 @@ pub(super) async fn language(settings: Settings, command: LanguageCommand) -> an
 
 /// The same check and audit line as the admin console's languages form.
 async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> anyhow::Result<()> {
-    use app::db::survey::LanguageChange;
-    let outcome = app::db::survey::offer_language(pool, lang, enable, &command_line_actor()).await?;
+    use store_sqlite::survey::LanguageChange;
+    let outcome = store_sqlite::survey::offer_language(pool, lang, enable, &command_line_actor()).await?;
     if let Some(refusal) = crate::web::admin_survey::language_refusal(crate::web::layout::Lang::En, lang, &outcome) {
         anyhow::bail!("{refusal}");
     }
     if enable {
-        let version = app::db::survey::current_version(pool).await?.unwrap_or(0);
-        let unreviewed = app::db::survey::texts_needing_review(pool, version, lang).await?;
+        let version = store_sqlite::survey::current_version(pool).await?.unwrap_or(0);
+        let unreviewed = store_sqlite::survey::texts_needing_review(pool, version, lang).await?;
         if unreviewed > 0 {
             eprintln!(
                 "warning: {unreviewed} texts in {} ({lang}) are drafts not yet reviewed by a native speaker",

@@ -79,10 +79,10 @@ pub(super) async fn add_station(
         .parse::<chrono_tz::Tz>()
         .map_err(|_| anyhow::anyhow!("unknown timezone {timezone:?}; use an IANA name such as America/Lima"))?;
     let pool = open_database(&settings).await?;
-    match app::db::stations::insert(&pool, &code, &name, &region, &timezone).await? {
+    match store_sqlite::stations::insert(&pool, &code, &name, &region, &timezone).await? {
         Some(_) => {
             let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            app::db::audit::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail).await?;
+            store_sqlite::audit::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail).await?;
             println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
             Ok(())
         }
@@ -92,7 +92,7 @@ pub(super) async fn add_station(
 
 pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyhow::Result<()> {
     use domain::KioskSetting;
-    let station = app::db::stations::by_code(pool, args.code.trim())
+    let station = store_sqlite::stations::by_code(pool, args.code.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
     let pin = args.pin.as_deref().map(StaffPin::parse).transpose().map_err(anyhow::Error::msg)?;
@@ -112,30 +112,31 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
     }
     let actor = command_line_actor();
     if args.release_at.is_some() || args.release_every.is_some() {
-        let current = app::db::release::scheduled_station(pool, station.id)
+        let current = store_sqlite::release::scheduled_station(pool, station.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
-        let schedule = app::db::release::Schedule::parse(
+        let schedule = store_sqlite::release::Schedule::parse(
             args.release_at.as_deref(),
             args.release_every.as_deref(),
             current.schedule,
         )
         .map_err(anyhow::Error::msg)?;
-        app::db::release::set_schedule(pool, station.id, schedule).await?;
-        app::db::audit::audit(pool, &actor, "station.release_schedule", &station.code, &schedule.to_string()).await?;
+        store_sqlite::release::set_schedule(pool, station.id, schedule).await?;
+        store_sqlite::audit::audit(pool, &actor, "station.release_schedule", &station.code, &schedule.to_string())
+            .await?;
         println!("Station {}: pending responses are released {schedule} (station time).", station.code);
     }
     let changes = s.changes_from(&station.settings);
     if !changes.is_empty() {
-        app::db::stations::set_settings(pool, station.id, &s).await?;
-        app::db::audit::audit(pool, &actor, "station.update", &station.code, &changes.join("; ")).await?;
+        store_sqlite::stations::set_settings(pool, station.id, &s).await?;
+        store_sqlite::audit::audit(pool, &actor, "station.update", &station.code, &changes.join("; ")).await?;
     }
     if let Some(pin) = pin {
         let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
-        app::db::stations::set_staff_pin_hash(pool, station.id, &hash).await?;
-        app::db::audit::audit(pool, &actor, "station.pin", &station.code, "set").await?;
+        store_sqlite::stations::set_staff_pin_hash(pool, station.id, &hash).await?;
+        store_sqlite::audit::audit(pool, &actor, "station.pin", &station.code, "set").await?;
     }
     println!(
         "Station {}: inactivity {} s, then {} s to continue; suspect under {} s or within {} s of the previous survey; staff PIN {}.",
@@ -151,7 +152,7 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
 
 pub(super) async fn enroll_tablet(settings: Settings, station: String) -> anyhow::Result<()> {
     let pool = open_database(&settings).await?;
-    let found = app::db::stations::by_code(&pool, station.trim())
+    let found = store_sqlite::stations::by_code(&pool, station.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {station:?}; add it with `digna station add`"))?;
     if !found.active {
@@ -159,7 +160,7 @@ pub(super) async fn enroll_tablet(settings: Settings, station: String) -> anyhow
     }
     let code = crate::api::create_enrollment_code(&pool, found.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    app::db::audit::audit(&pool, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
+    store_sqlite::audit::audit(&pool, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
     println!(
         "One-time enrollment code for a tablet at {} ({}), valid {} hours.\n\
                  On the tablet, open /kiosk and type this code:",

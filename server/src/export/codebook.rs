@@ -105,8 +105,8 @@ pub(super) struct VersionQuestion {
 /// The questions of every published version, oldest first.
 pub(super) async fn version_questions(pool: &SqlitePool, exported: i64) -> anyhow::Result<Vec<VersionQuestions>> {
     let mut out = Vec::new();
-    for version in app::db::survey::published_versions(pool).await? {
-        let Some(survey) = app::db::survey::load(pool, version).await? else { continue };
+    for version in store_sqlite::survey::published_versions(pool).await? {
+        let Some(survey) = store_sqlite::survey::load(pool, version).await? else { continue };
         let questions = survey
             .questions
             .iter()

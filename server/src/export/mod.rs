@@ -29,7 +29,6 @@ pub use files::{hex, sha256_file};
 pub use period::{month_end, month_start, period_problem, weeks_between, MAX_PERIOD_MONTHS};
 
 use anyhow::Context;
-use app::db::exports::{self as store, Audit, Selection};
 use chrono::NaiveDate;
 use codebook::{r_script, spss_script, stata_script, summary_markdown, value_labels, version_questions, Codebook};
 use coding::{columns, Coder, Keys, Prepared, Spool};
@@ -45,6 +44,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use store_sqlite::exports::{self as store, Audit, Selection};
 
 /// Excel's last row, less the header.
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;

@@ -2,9 +2,9 @@
 //! snapshot, page by page.
 
 use super::{PAGE, READERS};
-use app::db::exports as store;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
+use store_sqlite::exports as store;
 
 /// One range of ids of the selection, read page by page in its own read transaction.
 pub(super) struct Reader {

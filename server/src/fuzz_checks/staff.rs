@@ -12,11 +12,11 @@ use crate::web::admin_survey::editor::fields::validate_question;
 use crate::web::admin_survey::form_fields;
 use crate::web::dashboard::{Ctx, DashQuery};
 use crate::web::layout::Lang;
-use app::db::release::Schedule;
-use app::db::stations::Station;
 use chrono::{Datelike, NaiveDate};
 use domain::{DashboardFilters, KioskSettings, QuestionKind, Role};
 use std::sync::OnceLock;
+use store_sqlite::release::Schedule;
+use store_sqlite::stations::Station;
 
 const LANGS: [Lang; 2] = [Lang::Es, Lang::En];
 

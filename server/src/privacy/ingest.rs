@@ -19,13 +19,13 @@
 use super::pending::seal_pending;
 use super::seal::{random_id, SealKey};
 use crate::AppState;
-use app::db::responses::{Outcome, SealedPending, MAX_BATCH};
 use domain::{Submission, Survey};
 use futures_util::FutureExt;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
+use store_sqlite::responses::{Outcome, SealedPending, MAX_BATCH};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Submissions waiting for the writer; when full, requests wait for room (nothing is
@@ -93,7 +93,7 @@ pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<A
     if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
         return Ok(Some(survey.clone()));
     }
-    let Some(survey) = app::db::survey::load(&state.pool, version).await? else {
+    let Some(survey) = store_sqlite::survey::load(&state.pool, version).await? else {
         return Ok(None);
     };
     let survey = Arc::new(survey);
@@ -135,7 +135,7 @@ async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
             Err(e) => drop(job.reply.send(Err(Arc::new(format!("a pending record could not be sealed: {e}"))))),
         }
     }
-    match AssertUnwindSafe(app::db::responses::submit_batch(pool, &batch)).catch_unwind().await {
+    match AssertUnwindSafe(store_sqlite::responses::submit_batch(pool, &batch)).catch_unwind().await {
         Ok(Ok(outcomes)) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 // A request given up on (the tablet hung up) was stored all the same;
@@ -157,7 +157,7 @@ async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
 /// queue: for tests and benchmarks that store many submissions at once.
 pub async fn submit_batch(pool: &SqlitePool, seal: &SealKey, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
     let sealed = batch.iter().map(|p| sealed(seal, p)).collect::<Result<Vec<_>, _>>()?;
-    Ok(app::db::responses::submit_batch(pool, &sealed).await?)
+    Ok(store_sqlite::responses::submit_batch(pool, &sealed).await?)
 }
 
 /// A pending submission as the store keeps it: sealed under a random id, and the keyed

@@ -3,10 +3,10 @@
 //! and row. The store keeps these bytes and never opens them; a release opens them here.
 
 use super::seal::SealKey;
-use app::db::responses::iso_week_monday;
 use domain::frame::{self, FrameError, PENDING_FRAME};
 use domain::ResponseContent;
 use serde::{Deserialize, Serialize};
+use store_sqlite::responses::iso_week_monday;
 
 /// What a pending response seals: what she said, and the ISO week it arrived in.
 #[derive(Serialize, Deserialize)]

@@ -3,12 +3,10 @@
 //! rather than "the last k visitors"; `digna release` runs one at once. What a release
 //! publishes is decided here: the records are opened, planned as k-anonymous pools
 //! (`domain::privacy::release`), shuffled and given random ids, and the store writes the
-//! decision in the transaction that read them (`app::db::release::release_station`).
+//! decision in the transaction that read them (`store_sqlite::release::release_station`).
 
 use super::pending::{open_pending, OpenedPending};
 use super::seal::{random_id, SealKey};
-use app::db::release::{scheduled_stations, set_next_release, PendingSet, ReleaseWrite};
-use app::db::responses::{iso_week_label, iso_week_monday};
 use chrono::{DateTime, Utc};
 use domain::privacy::release::{candidate, generalized, plan, released_row, ReleasedRow};
 use domain::ResponseContent;
@@ -16,6 +14,8 @@ use rand::seq::SliceRandom;
 use sqlx::SqlitePool;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use store_sqlite::release::{scheduled_stations, set_next_release, PendingSet, ReleaseWrite};
+use store_sqlite::responses::{iso_week_label, iso_week_monday};
 
 /// What a release needs to know besides the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ pub struct Released {
 }
 
 /// Releases what station `station_id` has pending, whole or not at all (see
-/// [`app::db::release::release_station`]); with `next_at`, its next scheduled release
+/// [`store_sqlite::release::release_station`]); with `next_at`, its next scheduled release
 /// moves on in the same transaction. Rows are labelled with the ISO week of `now` in the
 /// station's timezone.
 pub async fn release_station(
@@ -51,9 +51,10 @@ pub async fn release_station(
     rule: ReleaseRule,
     next_at: Option<i64>,
 ) -> Result<Released, sqlx::Error> {
-    let released =
-        app::db::release::release_station(pool, station_id, next_at, |set| decide(key, station_id, now, rule, set))
-            .await?;
+    let released = store_sqlite::release::release_station(pool, station_id, next_at, |set| {
+        decide(key, station_id, now, rule, set)
+    })
+    .await?;
     Ok(released.unwrap_or_default())
 }
 
@@ -127,7 +128,7 @@ pub async fn write_released(
     contents: Vec<ResponseContent>,
 ) -> Result<(), sqlx::Error> {
     let rows = contents.iter().map(|c| released_row(c, &[], 0)).collect();
-    app::db::release::write_released_rows(tx, station_id, iso_week, &unordered(rows)).await
+    store_sqlite::release::write_released_rows(tx, station_id, iso_week, &unordered(rows)).await
 }
 
 /// Whole weeks from ISO week `from` to ISO week `to` (0 when `to` is not later, or

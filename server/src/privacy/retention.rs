@@ -1,8 +1,8 @@
 //! Retention: released responses older than the set period (default 5 years) are purged
 //! once a day; the roll-ups the dashboards read stay. Every purge is audited.
 
-use app::db::{audit, maintenance, settings};
 use sqlx::SqlitePool;
+use store_sqlite::{audit, maintenance, settings};
 
 /// Years kept unless an administrator sets otherwise.
 pub const DEFAULT_YEARS: i64 = 5;

@@ -113,7 +113,7 @@ impl SealKey {
                 .map_err(|m| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {m}", path.display()))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    app::db::create_private_dirs(dir)?;
+                    store_sqlite::create_private_dirs(dir)?;
                 }
                 let key = Self::generate();
                 write_private(path, &key.file_text(), false)?;

@@ -8,13 +8,13 @@ use crate::auth::{
     check_second_factor, check_totp, new_recovery_codes, new_totp_secret, seal_totp_secret, totp_qr_svg,
 };
 use crate::AppState;
-use app::db::{accounts, audit};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Form;
 use leptos::prelude::*;
 use serde::Deserialize;
+use store_sqlite::{accounts, audit};
 
 const TOTP_SETUP: &str = "totp_setup";
 

@@ -9,7 +9,6 @@ use super::signin::{busy, too_many, ClientAddr};
 use crate::auth::throttle::Factor;
 use crate::auth::{hash_password, verify_password, Busy};
 use crate::AppState;
-use app::db::{accounts, audit};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +16,7 @@ use axum::Form;
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use store_sqlite::{accounts, audit};
 
 #[derive(Deserialize)]
 pub struct PasswordForm {

@@ -5,7 +5,7 @@
 //! one-time link valid [`accounts::LINK_DAYS`] days. Only the SHA-256 of the link's
 //! token is stored, and the link itself is shown once, to the admin who made it. The
 //! last active admin can be neither demoted, disabled nor reset (the check is part of
-//! the database update, see `app::db::accounts`).
+//! the database update, see `store_sqlite::accounts`).
 
 use super::account::role_name;
 use super::admin::{admin_nav, admins_only, lang_of};
@@ -13,9 +13,6 @@ use super::layout::{check_list, page, regions_of, Lang};
 use super::session::{check_form, csrf_token, Staff};
 use crate::auth::{hash_password, random_token};
 use crate::AppState;
-use app::db::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
-use app::db::audit;
-use app::db::stations::{self, Station};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,6 +22,9 @@ use domain::{Email, Password, Role, StationLabel, PASSWORD_MAX_CHARS, PASSWORD_M
 use leptos::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use store_sqlite::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
+use store_sqlite::audit;
+use store_sqlite::stations::{self, Station};
 use tower_sessions::Session;
 
 pub fn router() -> Router<AppState> {

@@ -6,7 +6,6 @@ use super::admin::{admin_nav, admins_only, lang_of};
 use super::layout::{page, Lang};
 use super::session::Staff;
 use crate::AppState;
-use app::db::audit::{self, AuditFilter};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store_sqlite::audit::{self, AuditFilter};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/audit", get(audit_page)).route("/admin/audit.csv", get(audit_csv))

@@ -6,14 +6,14 @@ use super::layout::{page, Lang};
 use super::session::{check_form, Staff};
 use crate::privacy::retention;
 use crate::AppState;
-use app::db::audit::{self, AuditFilter};
-use app::db::{maintenance, settings};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
+use store_sqlite::audit::{self, AuditFilter};
+use store_sqlite::{maintenance, settings};
 
 pub fn router() -> Router<AppState> {
     Router::new()

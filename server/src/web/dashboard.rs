@@ -5,9 +5,8 @@
 
 use super::layout::{form_errors, page, scope_picker, Lang};
 use super::session::Staff;
+use crate::charts::{self, ChartText, Series};
 use crate::AppState;
-use app::charts::{self, ChartText, Series};
-use app::db::dashboard as data;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +16,7 @@ use domain::{
     CompareGroup, DashboardFilters, IsoWeek, Language, OverviewRow, Shown, StationLabel, StationReport, Survey,
 };
 use leptos::prelude::*;
+use store_sqlite::dashboard as data;
 
 /// A station is flagged when its index fell by more than this many points.
 pub const DROP_THRESHOLD: f64 = 10.0;
@@ -95,7 +95,7 @@ pub(crate) struct Ctx {
 }
 
 fn this_week() -> IsoWeek {
-    let label = app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
+    let label = store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
     IsoWeek::parse(&label).unwrap_or_else(|_| IsoWeek::parse("2026-W01").expect("a valid week"))
 }
 
@@ -343,7 +343,7 @@ fn not_found(lang: Lang, staff: &Staff, here: &str) -> Response {
 }
 
 async fn versions(state: &AppState) -> Vec<i64> {
-    app::db::survey::published_versions(&state.pool).await.unwrap_or_default()
+    store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default()
 }
 
 /// The survey whose texts label the charts: the filtered version, else the current one
@@ -351,13 +351,13 @@ async fn versions(state: &AppState) -> Vec<i64> {
 async fn label_survey(state: &AppState, ctx: &Ctx) -> Option<Survey> {
     let version = match ctx.filters.survey_version() {
         Some(v) => Some(v),
-        None => app::db::survey::current_version(&state.pool).await.ok().flatten(),
+        None => store_sqlite::survey::current_version(&state.pool).await.ok().flatten(),
     }?;
-    let mut survey = app::db::survey::load(&state.pool, version).await.ok().flatten()?;
+    let mut survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten()?;
     if ctx.filters.survey_version().is_none() {
-        let older = app::db::survey::published_versions(&state.pool).await.unwrap_or_default();
+        let older = store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default();
         for v in older.into_iter().rev().filter(|v| *v != version) {
-            if let Ok(Some(old)) = app::db::survey::load(&state.pool, v).await {
+            if let Ok(Some(old)) = store_sqlite::survey::load(&state.pool, v).await {
                 let new: Vec<_> = old.questions.into_iter().filter(|q| survey.question(&q.key).is_none()).collect();
                 survey.questions.extend(new);
             }
@@ -371,7 +371,7 @@ async fn label_survey(state: &AppState, ctx: &Ctx) -> Option<Survey> {
 async fn versions_line(state: &AppState, ctx: &Ctx, station_id: i64) -> (String, Option<String>) {
     let lang = ctx.lang;
     let versions =
-        app::db::survey::versions_with_responses(&state.pool, station_id, &ctx.filters).await.unwrap_or_default();
+        store_sqlite::survey::versions_with_responses(&state.pool, station_id, &ctx.filters).await.unwrap_or_default();
     let list = |vs: &[i64]| {
         let names: Vec<String> = vs.iter().map(i64::to_string).collect();
         match names.split_last() {
@@ -391,7 +391,7 @@ async fn versions_line(state: &AppState, ctx: &Ctx, station_id: i64) -> (String,
     if versions.len() < 2 {
         return (line, None);
     }
-    let held = app::db::survey::question_versions(&state.pool).await.unwrap_or_default();
+    let held = store_sqlite::survey::question_versions(&state.pool).await.unwrap_or_default();
     let partial: Vec<String> = held
         .iter()
         .filter_map(|(key, in_versions)| {
@@ -654,7 +654,7 @@ fn sort_rows(rows: &mut [OverviewRow], key: &str, descending: bool) {
 /// The station of `code` if she may see it; `None` for no station and for a station
 /// outside her scope alike, so a URL cannot tell them apart.
 async fn station_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<Option<i64>, Response> {
-    match app::db::stations::by_code(&state.pool, code).await {
+    match store_sqlite::stations::by_code(&state.pool, code).await {
         Ok(Some(s)) if staff.may_see(s.id) => Ok(Some(s.id)),
         Ok(_) => Ok(None),
         Err(e) => Err(internal(e)),

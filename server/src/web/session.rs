@@ -5,12 +5,12 @@ use super::lang::Lang;
 use super::session_store::HashedStore;
 use crate::auth::{random_token, same_secret};
 use crate::AppState;
-use app::db::accounts::{self, User};
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Role;
+use store_sqlite::accounts::{self, User};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 

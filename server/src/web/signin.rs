@@ -8,7 +8,6 @@ use super::session::{self, check_form, csrf_token, pending_user};
 use crate::auth;
 use crate::auth::throttle::Factor;
 use crate::AppState;
-use app::db::{accounts, audit};
 use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -18,6 +17,7 @@ use domain::Email;
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
+use store_sqlite::{accounts, audit};
 use tower_sessions::Session;
 
 #[derive(Deserialize, Default)]

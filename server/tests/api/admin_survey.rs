@@ -5,10 +5,10 @@
 //! end: answers under version 1 and version 2 stay apart in dashboards and exports.
 
 use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
-use app::db::survey::{self as store, Edit, LanguageChange, QuestionChange};
 use domain::{Language, QuestionKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use store_sqlite::survey::{self as store, Edit, LanguageChange, QuestionChange};
 
 async fn admin(app: &TestApp) -> reqwest::Client {
     app.admin_client("admin@digna.test").await
@@ -75,7 +75,7 @@ async fn choice_keys(app: &TestApp, version: i64, question: &str) -> Vec<String>
 /// languages, oldest first.
 async fn audit(app: &TestApp) -> Vec<(String, String, String)> {
     let ours = |action: &str| ["survey.", "translation.", "language."].iter().any(|p| action.starts_with(p));
-    let mut lines: Vec<_> = app::db::audit::audit_log(&app.pool, 500)
+    let mut lines: Vec<_> = store_sqlite::audit::audit_log(&app.pool, 500)
         .await
         .unwrap()
         .into_iter()
@@ -704,9 +704,9 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
     assert_eq!(tablet_survey(&app, &token).await["languages"], json!(["es", "en"]));
 
     // The command line's function: the same rules, the same audit line.
-    let cli = app::db::survey::offer_language(&app.pool, Language::Qu, true, "command line (test)").await;
+    let cli = store_sqlite::survey::offer_language(&app.pool, Language::Qu, true, "command line (test)").await;
     assert_eq!(cli.unwrap(), LanguageChange::Changed);
-    let refused = app::db::survey::offer_language(&app.pool, Language::Es, false, "command line (test)");
+    let refused = store_sqlite::survey::offer_language(&app.pool, Language::Es, false, "command line (test)");
     assert_eq!(refused.await.unwrap(), LanguageChange::AlwaysOffered);
     let lines: Vec<(String, String)> =
         audit(&app).await.into_iter().filter(|(a, ..)| a.starts_with("language.")).map(|(a, t, _)| (a, t)).collect();
@@ -718,7 +718,7 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
             ("language.enable".into(), "qu".into())
         ]
     );
-    let log = app::db::audit::audit_log(&app.pool, 1).await.unwrap();
+    let log = store_sqlite::audit::audit_log(&app.pool, 1).await.unwrap();
     assert_eq!(log[0].actor, "command line (test)");
 }
 
@@ -777,8 +777,8 @@ fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
 /// The CSV of an export of one version: header and rows.
 async fn export_csv(app: &TestApp, version: i64) -> (Vec<String>, Vec<Vec<String>>, Value) {
     use server::export::{self, ExportRequest, Formats, UnitName};
-    let ids = app::db::accounts::all_station_ids(&app.pool).await.unwrap();
-    let stations = app::db::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let ids = store_sqlite::accounts::all_station_ids(&app.pool).await.unwrap();
+    let stations = store_sqlite::dashboard::stations(&app.pool, &ids).await.unwrap();
     let today = chrono::Utc::now().date_naive();
     let survey = store::load(&app.pool, version).await.unwrap().unwrap();
     let req = ExportRequest {
@@ -844,7 +844,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     stale["answers"]["waiting_time"] = json!("30-60");
     assert_eq!(app.submit(&token, &stale).await.status(), 422);
     app.release().await;
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 10);
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 10);
 
     // Released rows keep their version.
     let by_version: Vec<(i64, i64)> = sqlx::query_as(
@@ -857,9 +857,9 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
 
     // The dashboard: v1's question counted from v1 answers only, v2's from v2 answers only.
     let this_week =
-        domain::IsoWeek::parse(&app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
+        domain::IsoWeek::parse(&store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
     let all = domain::DashboardFilters::last_weeks(this_week);
-    let report = app::db::dashboard::station_report(&app.pool, station, &all, 5).await.unwrap().unwrap();
+    let report = store_sqlite::dashboard::station_report(&app.pool, station, &all, 5).await.unwrap().unwrap();
     let count = |d: &[domain::Distribution], q: &str, value: &str| {
         d.iter()
             .find(|d| d.question_key == q)
@@ -876,7 +876,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     assert_eq!(count(&report.scales, "respect", "4"), Some(V(5)));
     assert_eq!(count(&report.scales, "respect", "2"), Some(V(5)));
     let only_v1 = domain::DashboardFilters::parse(all.from(), all.to(), Some(1), None, false).unwrap();
-    let report = app::db::dashboard::station_report(&app.pool, station, &only_v1, 5).await.unwrap().unwrap();
+    let report = store_sqlite::dashboard::station_report(&app.pool, station, &only_v1, 5).await.unwrap().unwrap();
     assert_eq!(report.responses, V(5));
     assert!(report.scales.iter().all(|d| d.question_key != "accessible"), "version 1 never asked it");
 

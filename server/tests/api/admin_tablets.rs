@@ -4,9 +4,9 @@
 //! once, and an audit line for every change, from the browser and the command line.
 
 use crate::helpers::{full_answers, new_id, spawn_app, spawn_app_with, TestApp};
-use app::db::tablets::local_day;
 use domain::KioskSettings;
 use serde_json::json;
+use store_sqlite::tablets::local_day;
 
 async fn admin(app: &TestApp) -> reqwest::Client {
     app.admin_client("admin@digna.test").await
@@ -19,7 +19,7 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
 }
 
 pub(crate) async fn audit_lines(app: &TestApp) -> Vec<(String, String, String)> {
-    let mut log = app::db::audit::audit_log(&app.pool, 100).await.unwrap();
+    let mut log = store_sqlite::audit::audit_log(&app.pool, 100).await.unwrap();
     log.reverse();
     // Sign-ins are audited too; these tests look at what changed.
     log.into_iter().filter(|a| !a.action.starts_with("signin")).map(|a| (a.action, a.target, a.detail)).collect()
@@ -103,7 +103,7 @@ async fn kiosk_settings_refuse_out_of_range_values_field_by_field_and_keep_what_
         }
         assert!(html.contains("aria-invalid=\"true\""), "{case}");
     }
-    let s = app::db::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap();
+    let s = store_sqlite::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap();
     assert_eq!(s.settings, KioskSettings::default(), "nothing changed");
     assert!(audit_lines(&app).await.is_empty(), "a refused change is not audited");
     // In Spanish by default.
@@ -128,7 +128,7 @@ async fn kiosk_settings_refuse_out_of_range_values_field_by_field_and_keep_what_
     let resp = client.post(app.url("/admin/stations/LIM-01/kiosk?lang=en")).form(&good).send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/admin/stations/LIM-01?lang=en");
-    let s = app::db::stations::by_id(&app.pool, station).await.unwrap().unwrap();
+    let s = store_sqlite::stations::by_id(&app.pool, station).await.unwrap().unwrap();
     assert_eq!(
         s.settings,
         KioskSettings { inactivity_s: 90, inactivity_grace_s: 30, min_duration_s: 10, min_gap_s: 0 }
@@ -171,13 +171,13 @@ async fn the_staff_pin_is_set_hashed_never_shown_and_cleared() {
         assert!(text_of(&html, "pin-error").starts_with("A PIN has 4 to 8 digits"), "{case}: {html}");
         assert!(bad.is_empty() || !html.contains(&format!("value=\"{bad}\"")), "{case}: a typed PIN is never echoed");
     }
-    assert!(app::db::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
+    assert!(store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
     assert_eq!(unlock("48261937").await.unwrap().status(), 409, "still no PIN");
 
     let form = [("csrf", csrf.as_str()), ("action", "set"), ("pin", "48261937")];
     let resp = client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap();
     assert_eq!(resp.status(), 303);
-    let hash = app::db::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.unwrap();
+    let hash = store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("48261937"), "only an Argon2id hash is stored: {hash}");
     assert_eq!(unlock("48261937").await.unwrap().status(), 204, "the PIN opens the staff panel");
     assert_eq!(unlock("1111").await.unwrap().status(), 403);
@@ -187,7 +187,7 @@ async fn the_staff_pin_is_set_hashed_never_shown_and_cleared() {
 
     let form = [("csrf", csrf.as_str()), ("action", "clear"), ("pin", "")];
     assert_eq!(client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap().status(), 303);
-    assert!(app::db::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
+    assert!(store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
     assert_eq!(unlock("48261937").await.unwrap().status(), 409, "no PIN any more");
     // Clearing again changes nothing and is not audited.
     assert_eq!(client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap().status(), 303);
@@ -365,7 +365,7 @@ async fn silent_tablets_show_on_the_overview_until_they_deliver() {
     assert!(!html.contains(&format!("data-tablet=\"{tablet}\"")), "delivered today");
     assert!(html.contains(&format!("data-tablet=\"{other}\"")));
     // Revoked tablets and tablets of deactivated stations are not flagged.
-    app::db::tablets::revoke_at_station(&app.pool, other_station, other).await.unwrap();
+    store_sqlite::tablets::revoke_at_station(&app.pool, other_station, other).await.unwrap();
     set_last_delivery_day(&app, tablet, 30).await;
     sqlx::query("UPDATE stations SET active = 0 WHERE id = ?").bind(station).execute(&app.pool).await.unwrap();
     let html = page(&client, &app, "/admin?lang=en").await;
@@ -402,7 +402,7 @@ async fn the_silent_threshold_is_validated_and_audited() {
     }
     let days = |app: &TestApp| {
         let pool = app.pool.clone();
-        async move { app::db::settings::get_i64(&pool, app::db::settings::SILENT_TABLET_DAYS, 0).await.unwrap() }
+        async move { store_sqlite::settings::get_i64(&pool, store_sqlite::settings::SILENT_TABLET_DAYS, 0).await.unwrap() }
     };
     assert_eq!(days(&app).await, 3, "nothing changed");
     assert!(audit_lines(&app).await.is_empty());
@@ -507,14 +507,17 @@ async fn only_admins_with_the_form_token_change_stations_and_tablets() {
         forged.push(("csrf", csrf.as_str()));
         assert_eq!(admin.post(app.url(path)).form(&forged).send().await.unwrap().status(), 403, "forged: {path}");
     }
-    let s = app::db::stations::by_id(&app.pool, station).await.unwrap().unwrap();
+    let s = store_sqlite::stations::by_id(&app.pool, station).await.unwrap().unwrap();
     assert_eq!((s.settings, s.staff_pin_set), (KioskSettings::default(), false), "nothing changed");
     let every = app.count(&format!("SELECT release_every_days FROM stations WHERE id = {station}")).await;
     assert_eq!(every, 1, "nor the release schedule");
     assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_codes").await, codes_before, "no code was made");
     assert_eq!(app.count("SELECT COUNT(*) FROM tablets WHERE revoked = 1").await, 0);
     assert_eq!(last_delivery_day(&app, tablet).await, day_before);
-    assert_eq!(app::db::settings::get_i64(&app.pool, app::db::settings::SILENT_TABLET_DAYS, 0).await.unwrap(), 3);
+    assert_eq!(
+        store_sqlite::settings::get_i64(&app.pool, store_sqlite::settings::SILENT_TABLET_DAYS, 0).await.unwrap(),
+        3
+    );
     assert!(audit_lines(&app).await.is_empty());
     assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201, "the tablet still works");
 }

@@ -13,16 +13,16 @@ use std::sync::Arc;
 /// Makes the app's recovery key as `digna recovery-key new` does; returns its secret.
 async fn recovery_key(app: &TestApp) -> age::x25519::Identity {
     let (secret, recipient) = recovery::new_identity();
-    app::db::backup::set_recovery_recipient(&app.pool, &recipient).await.unwrap();
+    store_sqlite::backup::set_recovery_recipient(&app.pool, &recipient).await.unwrap();
     recovery::parse_identity(&secret).unwrap()
 }
 
 async fn open_copy(path: &Path) -> sqlx::SqlitePool {
-    app::db::connect(&format!("sqlite://{}", path.display())).await.unwrap()
+    store_sqlite::connect(&format!("sqlite://{}", path.display())).await.unwrap()
 }
 
-async fn pending_rows(pool: &sqlx::SqlitePool) -> Vec<app::db::backup::PendingRow> {
-    app::db::backup::pending_rows_after(pool, &[], i64::MAX).await.unwrap()
+async fn pending_rows(pool: &sqlx::SqlitePool) -> Vec<store_sqlite::backup::PendingRow> {
+    store_sqlite::backup::pending_rows_after(pool, &[], i64::MAX).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -196,7 +196,7 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
     server::privacy::release::run_now(&pool, &seal, rule, None).await.unwrap();
     let released: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(&pool).await.unwrap();
     assert_eq!(released, 7, "the recovered answers release normally");
-    let log = app::db::audit::audit_log(&pool, 5).await.unwrap();
+    let log = store_sqlite::audit::audit_log(&pool, 5).await.unwrap();
     assert_eq!(log[0].action, "restore");
     assert!(log.iter().all(|l| !names_a_count(&l.detail, &counts)), "{log:?}");
     pool.close().await;
@@ -236,7 +236,7 @@ async fn without_the_recovery_secret_the_released_data_comes_back_and_the_lost_p
     assert!(pending_rows(&pool).await.is_empty());
     let released: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(&pool).await.unwrap();
     assert_eq!(released, 5, "the released data is restored");
-    let log = app::db::audit::audit_log(&pool, 1).await.unwrap();
+    let log = store_sqlite::audit::audit_log(&pool, 1).await.unwrap();
     assert!(log[0].action == "restore" && log[0].detail.contains("NOT RECOVERED"), "{log:?}");
     pool.close().await;
 }
@@ -308,7 +308,7 @@ async fn a_backup_from_before_recovery_keys_restores_with_its_key_beside_it() {
     }
     // As `digna backup` made them: the copy, and the server's key file beside it.
     let old = app.dir.path().join("old.db");
-    app::db::maintenance::vacuum_into(&app.pool, old.to_str().unwrap()).await.unwrap();
+    store_sqlite::maintenance::vacuum_into(&app.pool, old.to_str().unwrap()).await.unwrap();
     std::fs::copy(app.dir.path().join("digna.key"), key_beside(&old)).unwrap();
     let target = tempfile::tempdir().unwrap();
     let (db, key) = (target.path().join("digna.db"), target.path().join("digna.key"));
@@ -320,7 +320,10 @@ async fn a_backup_from_before_recovery_keys_restores_with_its_key_beside_it() {
     assert!(restored.to_string().contains("made before recovery keys"), "{restored}");
     let seal = server::privacy::seal::SealKey::load(&key).unwrap();
     let pool = open_copy(&db).await;
-    assert!(server::privacy::pending::all_open(&seal, &app::db::maintenance::pending_records(&pool).await.unwrap()));
+    assert!(server::privacy::pending::all_open(
+        &seal,
+        &store_sqlite::maintenance::pending_records(&pool).await.unwrap()
+    ));
     assert_eq!(pending_rows(&pool).await.len(), 7);
     pool.close().await;
     // Without its key, such a backup's pending answers are not sealed to a recovery key.

@@ -31,7 +31,7 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
 
     let expired = "WXYZ-2345";
     let hash = server::auth::secret_hash("WXYZ2345");
-    app::db::tablets::insert_enrollment_code(&app.pool, station, &hash, chrono::Utc::now().timestamp() - 1)
+    store_sqlite::tablets::insert_enrollment_code(&app.pool, station, &hash, chrono::Utc::now().timestamp() - 1)
         .await
         .unwrap();
     assert_eq!(app.enroll(expired).await.status(), 400, "expired code");

@@ -43,7 +43,7 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
         let code = domain::StationCode::parse("SUR-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
         let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
-        app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+        store_sqlite::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(sur).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
@@ -64,10 +64,10 @@ async fn release_as_they_are(app: &TestApp) {
 }
 
 async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
-    let ids = app::db::accounts::all_station_ids(&app.pool).await.unwrap();
-    let stations = app::db::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let ids = store_sqlite::accounts::all_station_ids(&app.pool).await.unwrap();
+    let stations = store_sqlite::dashboard::stations(&app.pool, &ids).await.unwrap();
     let today = chrono::Utc::now().date_naive();
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     (
         ExportRequest {
             stations: stations.iter().map(|s| s.code.clone()).collect(),
@@ -186,7 +186,7 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     assert!(String::from_utf8_lossy(&files["labels.R"]).contains("factor(responses$respect"));
 
     // The audit record carries the ZIP's hash.
-    let audit = app::db::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].zip_sha256, sha256_hex(&std::fs::read(&out).unwrap()));
     assert_eq!(audit[0].rows as u64, summary.rows);
@@ -210,7 +210,7 @@ async fn a_large_export_streams_every_row() {
         .execute(&app.pool)
         .await
         .unwrap();
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     let req = ExportRequest {
         stations: vec!["BIG-01".into()],
         station_ids: vec![station],
@@ -254,7 +254,7 @@ async fn a_large_export_streams_every_row() {
 pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
     let secret = server::auth::new_totp_secret();
-    app::db::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
+    store_sqlite::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, crate::helpers::STAFF_PASSWORD).await.status(), 303);
     let code = server::auth::totp(&secret, email).unwrap().generate_current().unwrap();
@@ -327,7 +327,7 @@ async fn a_researcher_exports_her_region_in_the_background_and_downloads_the_zip
     let other = researcher(&app, "res2@digna.test", &["Lima Centro"]).await;
     assert_eq!(other.get(app.url(&format!("{path}/download"))).send().await.unwrap().status(), 404);
     // The audit names her.
-    let audit = app::db::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
     assert_eq!(audit[0].actor, "res@digna.test");
 }
 
@@ -386,7 +386,7 @@ async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     // Fixed grid: 2 regions × months × (1 count table + 7 scales × 5 faces + waiting
     // time's 4 bands + one table per improvement choice), zeros included.
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     let improve = survey.question("improve").unwrap().choices.len();
     let months = server::open_data::months(
         chrono::NaiveDate::parse_from_str(&format!("{from}-01"), "%Y-%m-%d").unwrap(),
@@ -684,7 +684,8 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
             let mut batch = Vec::new();
             for _ in 0..rng.gen_range(15..30) {
                 let mut p = crate::responses::pending(&app, station, &crate::differencing::visitor(&mut rng)).await;
-                p.iso_week = app::db::responses::iso_week_label(released - chrono::Duration::days(3), "America/Lima");
+                p.iso_week =
+                    store_sqlite::responses::iso_week_label(released - chrono::Duration::days(3), "America/Lima");
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }
@@ -745,7 +746,7 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
         let code = domain::StationCode::parse("EQ-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
         let region = domain::Name::parse("region", region, 100).unwrap();
-        app::db::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+        store_sqlite::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(station).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();

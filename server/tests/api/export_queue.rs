@@ -112,7 +112,7 @@ async fn five_exports_at_once_leave_submissions_and_sign_in_prompt() {
     assert!(submissions < PROMPT, "a submission took {submissions:?} while exports ran");
     assert!(sign_ins < PROMPT, "the sign-in page took {sign_ins:?} while exports ran");
     // Each export read every response.
-    let audit = app::db::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
     assert_eq!(audit.len(), 5);
     assert!(audit.iter().all(|a| a.rows == 100_000), "{:?}", audit.iter().map(|a| a.rows).collect::<Vec<_>>());
 }

@@ -89,7 +89,7 @@ async fn sealed_submissions_from_a_revoked_tablet_or_tampered_are_refused() {
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["field"], "answers.respect");
 
-    app::db::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
     assert_eq!(app.submit(&token, &seal(&key, &full_answers(&new_id()))).await.status(), 401);
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
@@ -278,7 +278,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     let pin = domain::StaffPin::parse("2468").unwrap();
     let hash = server::auth::password::hash_pin(&pin).unwrap();
     assert!(!hash.contains("2468"), "only a hash is stored");
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
+    store_sqlite::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
     assert_eq!(kiosk_config(&app, &token).await["staff_pin_set"], true);
 
     assert_eq!(unlock("2468").await.unwrap().status(), 204);
@@ -453,7 +453,7 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
     use domain::SubmissionBody;
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
     let skipped = SubmissionBody {
         id: new_id(),
         survey_version: 1,
@@ -486,5 +486,5 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
 /// Sets the staff PIN of `station`, as an admin would.
 async fn set_pin(app: &TestApp, station: i64, pin: &str) {
     let hash = server::auth::password::hash_pin(&domain::StaffPin::parse(pin).unwrap()).unwrap();
-    app::db::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
+    store_sqlite::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
 }

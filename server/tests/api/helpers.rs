@@ -116,7 +116,7 @@ impl TestApp {
         let code = domain::StationCode::parse(code).expect("valid code");
         let name = domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
         let region = domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
-        app::db::stations::insert(&self.pool, &code, &name, &region, "America/Lima")
+        store_sqlite::stations::insert(&self.pool, &code, &name, &region, "America/Lima")
             .await
             .expect("insert station")
             .expect("new station")
@@ -284,11 +284,14 @@ impl TestApp {
         let role = domain::Role::parse(role).expect("role");
         let password = domain::Password::parse(STAFF_PASSWORD).expect("password");
         let hash = server::auth::hash_password(&password).await.expect("hash");
-        let grants = app::db::accounts::Grants {
+        let grants = store_sqlite::accounts::Grants {
             stations: stations.iter().map(|s| s.to_string()).collect(),
             regions: regions.iter().map(|s| s.to_string()).collect(),
         };
-        app::db::accounts::create(&self.pool, &email, role, &hash, &grants).await.expect("create").expect("new user")
+        store_sqlite::accounts::create(&self.pool, &email, role, &hash, &grants)
+            .await
+            .expect("create")
+            .expect("new user")
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.
@@ -352,7 +355,7 @@ impl TestApp {
     pub async fn admin_client(&self, email: &str) -> reqwest::Client {
         let id = self.add_user(email, "admin", &[], &[]).await;
         let secret = server::auth::new_totp_secret();
-        app::db::accounts::enable_totp(&self.pool, id, &secret, &[]).await.expect("totp");
+        store_sqlite::accounts::enable_totp(&self.pool, id, &secret, &[]).await.expect("totp");
         let client = self.browser();
         assert_eq!(self.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
         let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");

@@ -5,10 +5,10 @@
 
 use crate::export::{month_text, researcher, stations_with_answers, zip_files};
 use crate::helpers::{spawn_app, TestApp};
-use app::db::exports::{self as store, Audit, Spent};
 use domain::privacy::dp::Epsilon;
 use rand::SeedableRng;
 use server::open_data::{self, OpenDataError, OpenDataRequest};
+use store_sqlite::exports::{self as store, Audit, Spent};
 
 fn eps(s: &str) -> Epsilon {
     s.parse().unwrap()
@@ -20,8 +20,8 @@ fn month_start(text: &str) -> chrono::NaiveDate {
 
 /// A release of `regions` over the last two months, as the web form makes it.
 async fn request(app: &TestApp, regions: &[&str], epsilon: &str) -> OpenDataRequest {
-    let ids = app::db::accounts::all_station_ids(&app.pool).await.unwrap();
-    let stations = app::db::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let ids = store_sqlite::accounts::all_station_ids(&app.pool).await.unwrap();
+    let stations = store_sqlite::dashboard::stations(&app.pool, &ids).await.unwrap();
     let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
     OpenDataRequest {
         station_ids: stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect(),
@@ -34,7 +34,7 @@ async fn request(app: &TestApp, regions: &[&str], epsilon: &str) -> OpenDataRequ
 }
 
 async fn release(app: &TestApp, req: &OpenDataRequest, out: &std::path::Path) -> Result<(), OpenDataError> {
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     let rng = rand::rngs::StdRng::seed_from_u64(7);
     open_data::release(&app.pool, &survey, req, eps("3"), "test", out, rng).await.map(|_| ())
 }
@@ -155,8 +155,8 @@ async fn the_budget_is_checked_again_when_a_release_is_recorded() {
 async fn month_only_spending_from_before_counts_against_every_region() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("old.db").display());
-    let pool = app::db::connect(&url).await.unwrap();
-    let all = sqlx::migrate!("../migrations");
+    let pool = store_sqlite::connect(&url).await.unwrap();
+    let all = sqlx::migrate!("../store-sqlite/migrations");
     let before = sqlx::migrate::Migrator {
         migrations: all.migrations.iter().filter(|m| m.version < 20261207000017).cloned().collect::<Vec<_>>().into(),
         ..sqlx::migrate::Migrator::DEFAULT
@@ -179,7 +179,7 @@ async fn month_only_spending_from_before_counts_against_every_region() {
             .await
             .unwrap();
     }
-    app::db::migrate(&pool).await.unwrap();
+    store_sqlite::migrate(&pool).await.unwrap();
     let ledger = store::privacy_ledger(&pool).await.unwrap();
     let spent = |month: &str, epsilon: &str| Spent { region: None, month: month.into(), epsilon: epsilon.into() };
     assert_eq!(ledger, [spent("2026-03", "1"), spent("2026-03", "1/2"), spent("2026-02", "1")]);

@@ -24,8 +24,8 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     for table in ["responses", "answers", "response_rollups", "answer_rollups"] {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table} must be empty");
     }
-    assert!(app::db::responses::has_pending(&app.pool, station).await.unwrap());
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 0);
+    assert!(store_sqlite::responses::has_pending(&app.pool, station).await.unwrap());
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 0);
 
     // No table outside the survey catalog holds any of the answers in the clear.
     let dump = app.dump().await;
@@ -57,9 +57,9 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(weeks.len(), 1, "one time label for the whole batch");
-    assert_eq!(weeks[0], app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 6);
-    assert!(!app::db::responses::has_pending(&app.pool, station).await.unwrap());
+    assert_eq!(weeks[0], store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 6);
+    assert!(!store_sqlite::responses::has_pending(&app.pool, station).await.unwrap());
 }
 
 #[tokio::test]
@@ -129,7 +129,7 @@ async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_
     }
     // Within the hold limit: the nine adults go out as they are, she waits.
     app.release().await;
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 9);
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 9);
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu' OR respondent = 'child'").await, 0);
     // More adults come; once she has waited the hold limit (here: none), she is released
@@ -190,12 +190,12 @@ async fn concurrent_deliveries_are_all_stored_and_released_once() {
             .fetch_one(&app.pool)
             .await
             .unwrap();
-        let released = app::db::responses::released_count(&app.pool, *station).await.unwrap();
+        let released = store_sqlite::responses::released_count(&app.pool, *station).await.unwrap();
         assert_eq!((pending, released), (0, 12), "every acknowledged response released, once");
     }
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(weeks, vec![app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima")]);
+    assert_eq!(weeks, vec![store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima")]);
 }
 
 /// Whether `xs` is sorted one way or the other.
@@ -412,8 +412,8 @@ async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &s
 #[tokio::test]
 async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
     use crate::responses::pending;
-    use app::db::responses::released_count;
     use server::privacy::ingest::submit_batch;
+    use store_sqlite::responses::released_count;
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
@@ -537,7 +537,7 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
         .await
         .unwrap();
     let due_at = chrono::Utc::now().timestamp() - 60;
-    app::db::release::set_next_release(&app.pool, station, due_at).await.unwrap();
+    store_sqlite::release::set_next_release(&app.pool, station, due_at).await.unwrap();
     let rule = app.state.release_rule();
     let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
@@ -552,7 +552,7 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
     let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert_eq!(done.len(), 1);
-    assert_eq!(app::db::responses::released_count(&app.pool, station).await.unwrap(), 5);
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 5);
     assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
     // Not again before its next time.
     let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
@@ -572,27 +572,27 @@ async fn a_restart_runs_the_release_that_fell_due_while_digna_was_stopped() {
     }
     server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
     let now = chrono::Utc::now().timestamp();
-    app::db::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
-    app::db::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();
+    store_sqlite::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
+    store_sqlite::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
 
     let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
     tokio::spawn(restarted.run_until_stopped());
     for _ in 0..100 {
-        if app::db::responses::released_count(&app.pool, due).await.unwrap() > 0 {
+        if store_sqlite::responses::released_count(&app.pool, due).await.unwrap() > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(app::db::responses::released_count(&app.pool, due).await.unwrap(), 6, "released on start");
-    assert_eq!(app::db::responses::released_count(&app.pool, later).await.unwrap(), 0, "not yet its time");
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, due).await.unwrap(), 6, "released on start");
+    assert_eq!(store_sqlite::responses::released_count(&app.pool, later).await.unwrap(), 0, "not yet its time");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 6);
 }
 
 #[test]
 fn the_schedule_is_a_minute_of_the_stations_night_every_day_or_every_monday() {
-    use app::db::release::Schedule;
     use chrono::TimeZone;
+    use store_sqlite::release::Schedule;
     // Sunday 2026-12-06 10:00 in Lima (15:00 UTC).
     let now = chrono::Utc.with_ymd_and_hms(2026, 12, 6, 15, 0, 0).unwrap();
     let daily = Schedule { minute: 3 * 60 + 17, every_days: 1 };

@@ -52,7 +52,7 @@ async fn no_token_or_a_revoked_token_is_401_and_stores_nothing() {
     let body = full_answers(&new_id());
     let none = app.client.post(app.url("/api/v1/responses")).json(&body).send().await.unwrap();
     assert_eq!(none.status(), 401);
-    app::db::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
     assert_eq!(app.submit(&token, &body).await.status(), 401);
     assert_eq!(app.count(PENDING).await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
@@ -168,17 +168,17 @@ pub(crate) async fn pending(
     station: i64,
     body: &Value,
 ) -> server::privacy::ingest::Pending {
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
     let body = domain::SubmissionBody::from_json(body.clone()).unwrap();
     let submission = domain::Submission::parse(&body, &survey).unwrap();
-    let iso_week = app::db::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
+    let iso_week = store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
     server::privacy::ingest::Pending { station_id: station, iso_week, submission }
 }
 
 #[tokio::test]
 async fn two_copies_in_one_batch_are_stored_once_and_the_second_is_a_replay() {
-    use app::db::responses::Outcome;
     use server::privacy::ingest::submit_batch;
+    use store_sqlite::responses::Outcome;
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
     let (a, b) = (full_answers(&new_id()), full_answers(&new_id()));
@@ -217,8 +217,8 @@ async fn many_concurrent_copies_of_several_responses_each_store_once() {
 
 #[tokio::test]
 async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
-    use app::db::responses::Outcome;
     use server::privacy::ingest::submit_batch;
+    use store_sqlite::responses::Outcome;
     let app = spawn_app().await;
     let good = app.add_station("LIM-01").await;
     let bad = app.add_station("LIM-02").await;

@@ -4,7 +4,7 @@
 //! second-factor secrets are useless to whoever copies the database.
 
 use crate::helpers::{form_token, spawn_app, TestApp, STAFF_PASSWORD};
-use app::db::accounts;
+use store_sqlite::accounts;
 
 const NEW_PASSWORD: &str = "otra frase bastante larga";
 

@@ -41,7 +41,7 @@ async fn an_enrolled_tablet_gets_the_current_survey() {
 async fn a_language_is_offered_once_enabled() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    app::db::survey::set_language_enabled(&app.pool, domain::Language::Qu, true).await.unwrap();
+    store_sqlite::survey::set_language_enabled(&app.pool, domain::Language::Qu, true).await.unwrap();
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(survey["languages"], serde_json::json!(["es", "qu", "en"]));
@@ -56,7 +56,7 @@ async fn no_survey_without_a_valid_token() {
     assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
     let wrong = app.client.get(app.url("/api/v1/survey")).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(wrong.status(), 401);
-    app::db::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
     let revoked = app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(revoked.status(), 401);
 }
@@ -77,8 +77,8 @@ async fn the_openapi_document_describes_the_api() {
 async fn a_draft_is_neither_served_nor_answered() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let started = app::db::survey::start_draft(&app.pool).await.unwrap();
-    assert_eq!(started, app::db::survey::DraftStart::Started { draft: 2, from: 1 });
+    let started = store_sqlite::survey::start_draft(&app.pool).await.unwrap();
+    assert_eq!(started, store_sqlite::survey::DraftStart::Started { draft: 2, from: 1 });
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(survey["version"], 1, "tablets keep the published version");
@@ -93,8 +93,8 @@ async fn a_draft_is_neither_served_nor_answered() {
 async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_quechua_and_aymara() {
     use domain::{Language, ReviewState};
     let app = spawn_app().await;
-    let survey = app::db::survey::load(&app.pool, 1).await.unwrap().expect("the default survey");
-    let texts = app::db::survey::text_rows(&app.pool, 1).await.unwrap();
+    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("the default survey");
+    let texts = store_sqlite::survey::text_rows(&app.pool, 1).await.unwrap();
     // Every question text and choice label, in both wordings.
     let expected = survey.questions.iter().map(|q| 1 + q.choices.len()).sum::<usize>();
     assert_eq!(expected, 28, "11 questions and 17 choices");
@@ -128,11 +128,11 @@ async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_que
                 t.choice_key
             );
         }
-        let unreviewed = app::db::survey::texts_needing_review(&app.pool, 1, lang).await.unwrap();
+        let unreviewed = store_sqlite::survey::texts_needing_review(&app.pool, 1, lang).await.unwrap();
         assert_eq!(unreviewed, rows.len() as i64, "{lang}: the catalog counts them as needing review");
     }
     // And they are not offered to visitors until an administrator enables them.
-    let enabled = app::db::survey::enabled_languages(&app.pool).await.unwrap();
+    let enabled = store_sqlite::survey::enabled_languages(&app.pool).await.unwrap();
     assert!(enabled.contains(&Language::Es) && enabled.contains(&Language::En), "{enabled:?}");
     assert!(!enabled.contains(&Language::Qu) && !enabled.contains(&Language::Ay), "{enabled:?}");
 }

@@ -2,10 +2,10 @@
 //! (and read by every POST handler for its form token).
 
 use crate::web::layout::Lang;
-use app::db::stations::Station;
 use domain::Name;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store_sqlite::stations::Station;
 
 /// What every admin form starts with: its language, the form as typed, then the form's
 /// token and an admin, or the response to send instead.

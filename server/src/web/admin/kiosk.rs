@@ -6,13 +6,13 @@ use super::station::{back_to_station, render_station, station_form, StationPage}
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::{audit, stations};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::{KioskSetting, KioskSettings, StaffPin};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store_sqlite::{audit, stations};
 
 pub(crate) fn kiosk_form_of(s: &KioskSettings) -> StationForm {
     let typed = KioskSetting::ALL.into_iter().map(|k| (k.key().to_string(), s.get(k).to_string())).collect();

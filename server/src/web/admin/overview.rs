@@ -6,12 +6,12 @@ use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::{audit, settings, stations, tablets};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::SilentTabletDays;
 use leptos::prelude::*;
+use store_sqlite::{audit, settings, stations, tablets};
 
 /// `GET /admin`: the network at a glance, and the tablets that fell silent.
 pub async fn overview_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {

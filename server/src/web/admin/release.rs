@@ -11,14 +11,14 @@ use super::station::{back_to_station, render_station, station_form, StationPage}
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::audit;
-use app::db::release::{self, Schedule, ScheduledStation};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store_sqlite::audit;
+use store_sqlite::release::{self, Schedule, ScheduledStation};
 
 const AT: &str = "release_at";
 const EVERY: &str = "release_every";

@@ -9,13 +9,13 @@ use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::stations::{self, Station};
-use app::db::{audit, settings, tablets};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{KioskSetting, SilentTabletDays};
 use leptos::prelude::*;
+use store_sqlite::stations::{self, Station};
+use store_sqlite::{audit, settings, tablets};
 
 /// What the station page shows besides the station: its forms as typed with their
 /// errors, and an enrollment code just created.

@@ -5,13 +5,13 @@ use super::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::audit;
-use app::db::stations;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::StationCode;
 use leptos::prelude::*;
+use store_sqlite::audit;
+use store_sqlite::stations;
 
 async fn render_stations(
     state: &AppState,

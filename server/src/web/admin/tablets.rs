@@ -6,13 +6,13 @@ use super::station::{back_to_station, render_station, station_form, StationPage}
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::audit;
-use app::db::stations::Station;
-use app::db::tablets::{self, StationTablet};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
+use store_sqlite::audit;
+use store_sqlite::stations::Station;
+use store_sqlite::tablets::{self, StationTablet};
 
 /// A one-time enrollment code as the admin sees it once: the code, the link a tablet
 /// opens, and that link as a QR code (inline SVG) for the tablet's camera.

@@ -5,7 +5,7 @@
 //!
 //! A published version never changes: answers keep the version they were given under.
 //! Every edit route refuses a published version with 409, and the database functions
-//! check it again in the transaction that writes (`app::db::survey`).
+//! check it again in the transaction that writes (`store_sqlite::survey`).
 
 pub(crate) mod editor;
 mod preview;
@@ -15,8 +15,6 @@ use super::admin::{admin_nav, admins_only, lang_of};
 use super::layout::{form_errors, page, Lang};
 use super::session::{check_form, Staff};
 use crate::AppState;
-use app::db::audit;
-use app::db::survey::{self as store, DraftStart, LanguageChange};
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,6 +24,8 @@ use domain::{KeyError, Language, MissingText, PublicationProblem, QuestionKind, 
 use leptos::prelude::*;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
+use store_sqlite::audit;
+use store_sqlite::survey::{self as store, DraftStart, LanguageChange};
 
 /// The translations form holds every text of a version in every language.
 pub const TRANSLATIONS_FORM_BYTES: usize = 512 * 1024;

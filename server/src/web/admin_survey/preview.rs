@@ -156,7 +156,7 @@ pub async fn preview_page(
     let Some(v) = version.parse::<i64>().ok().filter(|v| *v > 0) else {
         return no_such_version(lang, &staff, &version);
     };
-    let survey = match app::db::survey::load_any(&state.pool, v).await {
+    let survey = match store_sqlite::survey::load_any(&state.pool, v).await {
         Ok(Some(s)) => s,
         Ok(None) => return no_such_version(lang, &staff, &version),
         Err(e) => return crate::web::internal_error(e.into()),

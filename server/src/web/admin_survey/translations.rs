@@ -19,14 +19,14 @@ use crate::web::admin::{admin_nav, admins_only, lang_of};
 use crate::web::layout::{form_errors, page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::audit;
-use app::db::survey::{self as store, Edit, TextRow, TextWrite};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Language, ReviewState, Survey, Wording};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store_sqlite::audit;
+use store_sqlite::survey::{self as store, Edit, TextRow, TextWrite};
 
 /// What a re-rendered page shows besides the stored texts.
 #[derive(Default)]
@@ -586,7 +586,7 @@ pub async fn change_languages(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let outcome = match app::db::survey::offer_language(&state.pool, language, offer, &staff.user.email).await {
+    let outcome = match store_sqlite::survey::offer_language(&state.pool, language, offer, &staff.user.email).await {
         Ok(o) => o,
         Err(e) => return crate::web::internal_error(e.into()),
     };

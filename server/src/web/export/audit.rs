@@ -17,7 +17,7 @@ pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): R
         *r.status_mut() = StatusCode::FORBIDDEN;
         return r;
     }
-    let records = match app::db::exports::list_audit(&state.pool, 500).await {
+    let records = match store_sqlite::exports::list_audit(&state.pool, 500).await {
         Ok(r) => r,
         Err(e) => return super::super::internal_error(e.into()),
     };

@@ -70,8 +70,8 @@ async fn render_form(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
-    let versions = app::db::survey::published_versions(&state.pool).await.unwrap_or_default();
+    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let versions = store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let today = chrono::Utc::now().date_naive();
     let default_to = today.format("%Y-%m").to_string();
@@ -168,7 +168,7 @@ async fn months(
     last: chrono::NaiveDate,
 ) -> ((chrono::NaiveDate, chrono::NaiveDate), Option<String>) {
     let (from, to) = (export::month_start(first), export::month_end(last));
-    let first_release = app::db::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
+    let first_release = store_sqlite::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
     let problem =
         export::period_problem(from, to, chrono::Utc::now().date_naive(), first_release).map(|(es, en)| match lang {
             Lang::Es => es,
@@ -199,7 +199,7 @@ pub async fn start(
     }
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
-    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
     let mut chosen = Vec::new();
     let mut regions = Vec::new();
     for (_, item) in typed.iter().filter(|(k, _)| k == "item") {
@@ -251,9 +251,9 @@ pub async fn start(
     let unit = if value("unit").map(String::as_str) == Some("week") { UnitName::Week } else { UnitName::Month };
     let version = match value("version").and_then(|v| v.parse::<i64>().ok()) {
         Some(v) => v,
-        None => app::db::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1),
+        None => store_sqlite::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1),
     };
-    let survey = app::db::survey::load(&state.pool, version).await.ok().flatten();
+    let survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten();
     if survey.is_none() {
         errors.push(lang.t("Esa versión de la encuesta no existe.", "That survey version does not exist.").into());
     }

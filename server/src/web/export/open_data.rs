@@ -18,12 +18,12 @@ async fn render_open_data(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let her_regions = regions_of(&stations);
     // What each of her regions has spent, month by month, newest first: what was spent on
     // every region (before the budget was per region) counts for each.
-    let ledger = app::db::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
+    let ledger = store_sqlite::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
     let mut spent: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
     for s in ledger {
         for region in her_regions.iter().filter(|r| s.region.as_ref().is_none_or(|on| on == *r)) {
@@ -112,7 +112,7 @@ pub async fn open_data_release(
     }
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
-    let stations = app::db::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
     let mut regions: Vec<String> = typed.iter().filter(|(k, _)| k == "region").map(|(_, v)| v.clone()).collect();
     regions.sort();
     regions.dedup();
@@ -155,8 +155,8 @@ pub async fn open_data_release(
             None
         }
     };
-    let version = app::db::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1);
-    let survey = app::db::survey::load(&state.pool, version).await.ok().flatten();
+    let version = store_sqlite::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1);
+    let survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten();
     let (Some(epsilon), Some(survey), true) = (epsilon, survey, errors.is_empty()) else {
         return render_open_data(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     };

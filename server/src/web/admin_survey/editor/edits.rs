@@ -13,12 +13,12 @@ use crate::web::admin_survey::{
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::survey::{self as store, Edit, Publication};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{QuestionKey, QuestionKind};
 use std::collections::BTreeMap;
+use store_sqlite::survey::{self as store, Edit, Publication};
 
 pub async fn save_question(
     State(state): State<AppState>,

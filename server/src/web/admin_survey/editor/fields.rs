@@ -3,9 +3,9 @@
 use super::{text_of, yes_no};
 use crate::web::admin_survey::{key_error, kind_label, wording_error};
 use crate::web::layout::Lang;
-use app::db::survey::{QuestionChange, TextWrite};
 use domain::{ChoiceKey, Language, Question, QuestionKind, ReviewState, Wording};
 use std::collections::BTreeMap;
+use store_sqlite::survey::{QuestionChange, TextWrite};
 
 /// Reads the text and child wording named `text_name` and `child_name` (a field left out
 /// keeps its current value): `Some` when either changed.

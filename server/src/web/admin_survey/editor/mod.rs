@@ -26,10 +26,10 @@ pub use page::version_page;
 use super::{no_such_version, not_found, published_refusal};
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
-use app::db::survey::Edit;
 use axum::response::Response;
 use domain::{Language, Texts};
 use std::collections::BTreeMap;
+use store_sqlite::survey::Edit;
 
 /// A form as typed, and what is wrong with each field (by field name).
 #[derive(Clone, Debug, Default)]

@@ -7,12 +7,12 @@ use crate::web::admin_survey::{kind_label, language_name, no_such_version, parse
 use crate::web::layout::{form_errors, page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
-use app::db::survey as store;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{Language, Survey};
 use leptos::prelude::*;
+use store_sqlite::survey as store;
 
 pub async fn version_page(
     State(state): State<AppState>,

@@ -1,4 +1,8 @@
-//! All SQL lives here: one function per query, checked at compile time by sqlx.
+//! Digna's store on SQLite: all SQL lives here, one function per query, checked at
+//! compile time by sqlx against the committed offline data (`.sqlx/`), with the
+//! migrations (`migrations/`) embedded. It knows the domain and SQLite, nothing else:
+//! what is sealed, released or suppressed is decided by the privacy pipeline
+//! (`server::privacy`) and the domain (`domain::privacy`).
 
 pub mod accounts;
 pub mod audit;
@@ -60,18 +64,18 @@ fn options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
 
 /// Applies the embedded migrations; the app must not start if one fails.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../migrations").run(pool).await
+    sqlx::migrate!("./migrations").run(pool).await
 }
 
 /// The migrations this build knows: version and checksum.
 pub fn known_migrations() -> Vec<(i64, Vec<u8>)> {
-    sqlx::migrate!("../migrations").migrations.iter().map(|m| (m.version, m.checksum.to_vec())).collect()
+    sqlx::migrate!("./migrations").migrations.iter().map(|m| (m.version, m.checksum.to_vec())).collect()
 }
 
 /// Applies this build's migrations up to `version` only: the schema a database of that
 /// version must have (what a restore compares a backup with).
 pub async fn migrate_up_to(pool: &SqlitePool, version: i64) -> Result<(), sqlx::migrate::MigrateError> {
-    let mut migrator = sqlx::migrate!("../migrations");
+    let mut migrator = sqlx::migrate!("./migrations");
     migrator.migrations = migrator.migrations.iter().filter(|m| m.version <= version).cloned().collect();
     migrator.run(pool).await
 }
@@ -79,7 +83,7 @@ pub async fn migrate_up_to(pool: &SqlitePool, version: i64) -> Result<(), sqlx::
 /// The newest migration this build knows: a database whose schema is newer came from a
 /// later release and must not be opened by this one.
 pub fn newest_migration() -> i64 {
-    sqlx::migrate!("../migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
+    sqlx::migrate!("./migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// Creates the folders above `path` that are missing, mode 0700: the database's and the

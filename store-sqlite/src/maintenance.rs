@@ -69,6 +69,19 @@ pub async fn inspect(pool: &SqlitePool) -> Result<Contents, sqlx::Error> {
     Ok(Contents { integrity, stations, responses, schema_version })
 }
 
+/// What a database holds, for a seed that fills only an empty one: stations, released
+/// responses, and whether any response waits for release (never how many).
+pub async fn holdings(pool: &SqlitePool) -> Result<(i64, i64, bool), sqlx::Error> {
+    let held = sqlx::query!(
+        r#"SELECT (SELECT COUNT(*) FROM stations) AS "stations!: i64",
+                  (SELECT COUNT(*) FROM responses) AS "responses!: i64",
+                  EXISTS (SELECT 1 FROM pending_responses) AS "pending!: bool""#
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((held.stations, held.responses, held.pending))
+}
+
 /// Every pending record of a database: (station, id, sealed).
 pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>)>, sqlx::Error> {
     let rows = sqlx::query!("SELECT id, station_id, sealed FROM pending_responses").fetch_all(pool).await?;

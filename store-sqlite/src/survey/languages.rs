@@ -105,7 +105,7 @@ pub async fn offer_language(
     let enabled = i64::from(offer);
     sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(&mut *tx).await?;
     let action = if offer { "language.enable" } else { "language.disable" };
-    crate::db::audit::audit(&mut *tx, actor, action, code, &detail).await?;
+    crate::audit::audit(&mut *tx, actor, action, code, &detail).await?;
     tx.commit().await?;
     Ok(LanguageChange::Changed)
 }

@@ -3,6 +3,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 
 /// Stores the hash of a new one-time enrollment code for a station.
+/// Adds a tablet at a station under the hash of its token, without an enrollment (the
+/// demo data's tablet). Returns its id.
+pub async fn insert_with_token(pool: &SqlitePool, station_id: i64, token_hash: &[u8]) -> Result<i64, sqlx::Error> {
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO tablets (station_id, token_hash) VALUES (?, ?) RETURNING id AS "id!: i64""#,
+        station_id,
+        token_hash
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
 pub async fn insert_enrollment_code(
     pool: &SqlitePool,
     station_id: i64,
