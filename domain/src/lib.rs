@@ -3,7 +3,7 @@
 //! construction. This crate knows no other part of Digna, no database and no web framework.
 
 mod account;
-mod dashboard;
+pub mod dashboard;
 mod dignity;
 pub mod frame;
 mod hex;

@@ -1,7 +1,9 @@
 //! What the supervisor dashboards ask for (a period and filters) and what they receive:
 //! figures already suppressed on the server, so a page never holds a hidden number.
 
-use super::{FieldError, IsoWeek, Language, Shown};
+pub mod tally;
+
+use crate::{FieldError, IsoWeek, Language, Shown};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
