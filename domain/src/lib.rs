@@ -12,6 +12,7 @@ pub mod privacy;
 mod response;
 mod station;
 mod survey;
+mod text;
 
 pub use account::{Email, Password, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use dashboard::{
@@ -34,3 +35,4 @@ pub use survey::{
     Choice, ChoiceKey, KeyError, MissingText, PublicationProblem, Question, QuestionKey, QuestionKind, ReviewState,
     Survey, Texts, Wording, WordingError, KEY_MAX_CHARS, RESERVED_QUESTION_KEYS, WORDING_MAX_CHARS,
 };
+pub use text::{text_in, wording};

@@ -3,14 +3,10 @@
 
 use super::coding::{Column, ColumnKind};
 use super::{ExportRequest, RATHER_NOT_CODE, WITHHELD_CODE, WITHHELD_LABEL};
-use domain::{Language, Report, Survey};
+use domain::{text_in, Language, Report, Survey};
 use serde::Serialize;
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
-
-pub(super) fn text_in(texts: &domain::Texts, lang: Language) -> String {
-    texts.get(&lang).cloned().unwrap_or_default()
-}
 
 /// (variable, code, label in Spanish) for every coded value of every column.
 pub(super) fn value_labels(cols: &[Column], survey: &Survey) -> Vec<(String, String, String)> {
