@@ -13,17 +13,18 @@ mod response;
 mod station;
 mod survey;
 mod text;
+pub mod time;
 
 pub use account::{Email, Password, Role, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 pub use dashboard::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, OverviewRow, PickList, QuestionMean,
     ReportWeek, StationLabel, StationReport, ValueCount,
 };
-pub use dignity::{suppressed, DignityIndex, IsoWeek, WeekPoint, MIN_K};
+pub use dignity::{suppressed, DignityIndex, WeekPoint, MIN_K};
 pub use hex::hex;
 pub use language::Language;
 pub use privacy::anonymize::{
-    month_of, plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
+    plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
 };
 pub use privacy::suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use response::{
@@ -36,3 +37,4 @@ pub use survey::{
     Survey, Texts, Wording, WordingError, KEY_MAX_CHARS, RESERVED_QUESTION_KEYS, WORDING_MAX_CHARS,
 };
 pub use text::{text_in, wording};
+pub use time::{month_of, IsoWeek};

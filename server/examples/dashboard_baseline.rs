@@ -59,7 +59,7 @@ struct Period {
 
 fn period() -> Period {
     let week = |weeks_ago: i64| {
-        store_sqlite::responses::iso_week_label(chrono::Utc::now() - chrono::Duration::weeks(weeks_ago), "America/Lima")
+        domain::time::calendar::iso_week_label(chrono::Utc::now() - chrono::Duration::weeks(weeks_ago), "America/Lima")
     };
     Period { from: week(11), to: week(0), previous_from: week(23) }
 }

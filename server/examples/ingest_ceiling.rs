@@ -18,6 +18,7 @@
 //! Prints one JSON object: `{"submissions": …, "seconds": …, "per_second": …, …}`.
 
 use clap::Parser;
+use domain::time::calendar::iso_week_label;
 use domain::{Name, StationCode, Submission, SubmissionBody};
 use rand::Rng;
 use serde_json::json;
@@ -25,7 +26,7 @@ use server::privacy::ingest::{submit_batch, Pending};
 use server::privacy::release::{release_station, ReleaseRule};
 use server::privacy::seal::SealKey;
 use std::time::Instant;
-use store_sqlite::responses::{iso_week_label, Outcome, MAX_BATCH};
+use store_sqlite::responses::{Outcome, MAX_BATCH};
 
 #[path = "common/ingest_body.rs"]
 mod ingest_body;

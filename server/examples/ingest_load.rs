@@ -192,7 +192,7 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
             .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
         stations.push(id);
     }
-    let today = store_sqlite::tablets::local_day(chrono::Utc::now(), "America/Lima").to_string();
+    let today = domain::time::calendar::local_day(chrono::Utc::now(), "America/Lima").to_string();
     let mut tokens = Vec::with_capacity(args.tablets);
     let mut tx = pool.begin().await?;
     for i in 0..args.tablets {

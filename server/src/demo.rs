@@ -5,6 +5,7 @@
 //! realistic released responses over many stations and years, fast: see [`Bulk`].
 
 use crate::auth::{random_token as new_token, secret_hash};
+use domain::time::calendar::iso_week_label;
 use domain::{
     Email, Language, Name, Password, ResponseContent, Role, StationCode, Submission, SubmissionBody, AGE_BAND_KEY,
     RATHER_NOT, RESPONDENT_KEY,
@@ -15,7 +16,6 @@ use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 use store_sqlite::accounts::Grants;
 use store_sqlite::release::write_released_rows;
-use store_sqlite::responses::iso_week_label;
 
 /// (code, name, region, how well it treats people: 0.0 bad … 1.0 good)
 const STATIONS: [(&str, &str, &str, f64); 2] = [

@@ -10,10 +10,11 @@
 //! months × cells of the tables, zeros left out); the CSV is written into the ZIP, a file,
 //! as its cells are drawn, on a blocking thread. No lock is held while a release is built.
 
-use crate::export::{hex, month_end, month_start, sha256_file, weeks_between};
+use crate::export::{hex, sha256_file};
 use anyhow::Context;
 use chrono::NaiveDate;
 use domain::privacy::dp::{self, Epsilon};
+use domain::time::calendar::{month_end, month_starts, months, weeks_between};
 use domain::{QuestionKind, Survey};
 use rand::RngCore;
 use serde::Serialize;
@@ -53,25 +54,6 @@ pub enum OpenDataError {
     OverBudget { region: String, month: String, asking: String, spent: String, cap: String },
     #[error(transparent)]
     Other(#[from] anyhow::Error),
-}
-
-/// The months from `from` to `to` as "YYYY-MM".
-pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
-    month_starts(from, to).iter().map(|d| d.format("%Y-%m").to_string()).collect()
-}
-
-/// The first day of every month from `from` to `to`.
-fn month_starts(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-    let mut out = Vec::new();
-    let mut d = month_start(from);
-    while d <= to {
-        out.push(d);
-        match month_end(d).succ_opt() {
-            Some(next) => d = next,
-            None => break,
-        }
-    }
-    out
 }
 
 /// Why a release of `asking` on `regions` in `months` would pass the cap, given what they

@@ -87,7 +87,7 @@ async fn store_alike(
             let body = domain::SubmissionBody::from_json(body).unwrap();
             server::privacy::ingest::Pending {
                 station_id: station.id,
-                iso_week: store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima"),
+                iso_week: domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima"),
                 submission: domain::Submission::parse(&body, survey).unwrap(),
             }
         })

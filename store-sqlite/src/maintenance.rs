@@ -1,18 +1,8 @@
 //! Keeping the database: purging old raw responses (the roll-ups stay) and checking a
 //! backup copy before it is trusted.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use sqlx::SqlitePool;
-
-/// The ISO week (`YYYY-Www`) of the day `years` years before `today`: released responses
-/// labelled with an earlier week are older than the retention period.
-pub fn retention_cutoff(today: NaiveDate, years: i64) -> String {
-    let year = today.year() - i32::try_from(years).unwrap_or(i32::MAX).min(today.year());
-    // 29 February has no twin in most years: the day before is the same age or older.
-    let then = today.with_year(year).or_else(|| today.pred_opt()?.with_year(year)).unwrap_or(today);
-    let week = then.iso_week();
-    format!("{:04}-W{:02}", week.year(), week.week())
-}
 
 /// Deletes released responses (and their answers) labelled with a week before `cutoff`.
 /// The roll-ups the dashboards read are kept. Returns how many responses went.
@@ -35,7 +25,7 @@ pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, s
     )
     .fetch_one(pool)
     .await?;
-    Ok(week.as_deref().and_then(super::responses::iso_week_monday))
+    Ok(week.as_deref().and_then(domain::time::calendar::iso_week_monday))
 }
 
 /// How many released responses carry a week before `cutoff` (what a purge would delete).
@@ -126,22 +116,3 @@ pub const ROLLUP_CHECKS: [(&str, &str); 6] = {
         (WEEKS_FROM_ROLLUPS, WEEKS),
     ]
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn the_cutoff_is_the_iso_week_of_the_same_day_years_before() {
-        assert_eq!(retention_cutoff(day("2026-11-29"), 5), "2021-W48");
-        // 2021-01-03 is a Sunday in ISO week 53 of 2020.
-        assert_eq!(retention_cutoff(day("2026-01-03"), 5), "2020-W53");
-        // A leap day falls back to the 28th.
-        assert_eq!(retention_cutoff(day("2028-02-29"), 1), "2027-W08");
-        assert_eq!(retention_cutoff(day("2026-11-29"), 1), "2025-W48");
-    }
-}

@@ -2,7 +2,6 @@
 //! pipeline made of it (`server::privacy::pending`), until its release (`db::release`).
 //! This module stores bytes; it never opens them.
 
-use chrono::{DateTime, Datelike, Utc};
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::collections::HashSet;
@@ -14,15 +13,6 @@ pub enum Outcome {
     Stored,
     /// The same client id came before: nothing new was stored.
     Replay,
-}
-
-/// The ISO week (`2026-W48`) of `now` in the station's timezone; UTC if the zone is unknown.
-pub fn iso_week_label(now: DateTime<Utc>, timezone: &str) -> String {
-    let week = match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).iso_week(),
-        Err(_) => now.iso_week(),
-    };
-    format!("{:04}-W{:02}", week.year(), week.week())
 }
 
 /// Digna stores at most this many submissions in one transaction (group commit: see
@@ -92,13 +82,6 @@ pub async fn submit_batch(pool: &SqlitePool, batch: &[SealedPending]) -> Result<
     Ok(outcomes)
 }
 
-/// The Monday that starts an ISO week label (`2026-W48`); `None` for a label that is not
-/// one ([`domain::IsoWeek`]'s rules).
-pub fn iso_week_monday(week: &str) -> Option<chrono::NaiveDate> {
-    let week = domain::IsoWeek::parse(week).ok()?;
-    chrono::NaiveDate::from_isoywd_opt(i32::from(week.year()), u32::from(week.week()), chrono::Weekday::Mon)
-}
-
 /// Blobs travel inside JSON arrays as lower-case hex, and `unhex` turns them back.
 pub(crate) use domain::hex;
 
@@ -126,21 +109,4 @@ pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, s
     )
     .fetch_one(pool)
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn iso_week_follows_the_station_timezone() {
-        // Monday 2026-11-30 03:00 UTC is still Sunday 2026-11-29 22:00 in Lima (week 48).
-        let t = Utc.with_ymd_and_hms(2026, 11, 30, 3, 0, 0).unwrap();
-        assert_eq!(iso_week_label(t, "America/Lima"), "2026-W48");
-        assert_eq!(iso_week_label(t, "UTC"), "2026-W49");
-        // ISO years differ from calendar years around New Year.
-        let t = Utc.with_ymd_and_hms(2027, 1, 1, 12, 0, 0).unwrap();
-        assert_eq!(iso_week_label(t, "America/Lima"), "2026-W53");
-    }
 }

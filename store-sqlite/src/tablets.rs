@@ -1,5 +1,6 @@
 use super::stations::{self, Station};
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::time::calendar::{days_since, local_day};
 use sqlx::SqlitePool;
 
 /// Stores the hash of a new one-time enrollment code for a station.
@@ -105,19 +106,6 @@ pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// The calendar day of `at` in `timezone` (UTC if the name is unknown).
-pub fn local_day(at: DateTime<Utc>, timezone: &str) -> NaiveDate {
-    match timezone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).date_naive(),
-        Err(_) => at.date_naive(),
-    }
-}
-
-/// Whole days from `day` to `today` (a tablet is silent when this exceeds the setting).
-pub fn days_since(day: NaiveDate, today: NaiveDate) -> i64 {
-    (today - day).num_days()
 }
 
 /// A tablet of a station, as the admin console lists it.

@@ -17,7 +17,7 @@
 //! grows with the number of distinct raw keys, never with the number of rows. The plan
 //! counts exactly the rows written; a row whose key was not counted is left out.
 
-use crate::{IsoWeek, MIN_K};
+use crate::{month_of, IsoWeek, MIN_K};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -353,36 +353,6 @@ fn by_month(raw: &RawKey, last: Option<Step>) -> PublishedKey {
         age_band: if applied(Step::AgeBandMerged) { ANY.to_string() } else { raw.age_band.clone() },
         suspect: raw.suspect,
     }
-}
-
-/// The (year, month) containing a week's Thursday. An ISO week belongs to the year of its
-/// Thursday, so a week that starts in one month and ends in the next is counted once, in
-/// the month that holds most of its days. Computed here because chrono is not part of
-/// the browser build.
-pub fn month_of(week: IsoWeek) -> (u16, u8) {
-    let year = week.year();
-    // 4 January always lies in week 1; its weekday, Monday = 1 … Sunday = 7.
-    let jan4 = (jan1_weekday(year) + 3) % 7;
-    let jan4 = if jan4 == 0 { 7 } else { jan4 };
-    // Day of the year of week 1's Thursday is 8 - jan4 (1 … 7); weeks follow 7 days apart.
-    // Always within the year, for the year is the Thursday's.
-    let mut day = 7 * u32::from(week.week()) + 1 - jan4;
-    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-    let lengths = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    for (month, length) in (1u8..).zip(lengths) {
-        if day <= length {
-            return (year, month);
-        }
-        day -= length;
-    }
-    // Unreachable for a valid IsoWeek: week 53 exists only when its Thursday is in the year.
-    (year, 12)
-}
-
-/// The weekday of 1 January (0 = Sunday … 6 = Saturday), by Gauss's formula.
-fn jan1_weekday(year: u16) -> u32 {
-    let y = u32::from(year) - 1;
-    (1 + 5 * (y % 4) + 4 * (y % 100) + 6 * (y % 400)) % 7
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use base64::{engine::general_purpose::STANDARD, Engine};
+use domain::time::calendar::iso_week_label;
 use domain::{FieldError, Submission, SubmissionBody};
 use serde::{Deserialize, Serialize};
-use store_sqlite::responses::{iso_week_label, Outcome};
+use store_sqlite::responses::Outcome;
 
 /// A submission sealed on the tablet: the JSON of a [`SubmissionBody`], encrypted to the
 /// server's public key (`GET /api/v1/kiosk`) as a libsodium-compatible sealed box.
@@ -107,7 +108,7 @@ async fn store(
 /// admin console's silent-tablet list: a day, never a time, and written only when it
 /// changes. Nothing links the response to the tablet.
 async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), ApiError> {
-    let today = store_sqlite::tablets::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
+    let today = domain::time::calendar::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
     if tablet.last_delivery_day.as_deref() != Some(today.as_str()) {
         store_sqlite::tablets::record_delivery_day(&state.pool, tablet.id, &today).await?;
     }

@@ -25,8 +25,9 @@ mod period;
 mod read;
 
 pub use coding::formula_safe;
+pub use domain::time::calendar::{month_end, month_start, weeks_between};
 pub use files::{hex, sha256_file};
-pub use period::{month_end, month_start, period_problem, weeks_between, MAX_PERIOD_MONTHS};
+pub use period::{period_problem, MAX_PERIOD_MONTHS};
 
 use anyhow::Context;
 use chrono::NaiveDate;

@@ -1,6 +1,8 @@
-//! Which periods may be exported: whole months, bounded; their months and ISO weeks.
+//! Which periods may be exported: whole months, bounded (their months and ISO weeks are
+//! `domain::time::calendar`'s).
 
 use chrono::{Datelike, NaiveDate};
+use domain::time::calendar::month_end;
 
 /// The longest period an export or an open-data release may cover.
 pub const MAX_PERIOD_MONTHS: i32 = 60;
@@ -42,59 +44,8 @@ pub fn period_problem(
     }
 }
 
-/// The first day of `date`'s month.
-pub fn month_start(date: NaiveDate) -> NaiveDate {
-    date.with_day(1).unwrap_or(date)
-}
-
-/// The last day of `date`'s month.
-pub fn month_end(date: NaiveDate) -> NaiveDate {
-    let (y, m) = (date.year(), date.month());
-    let next = if m == 12 { NaiveDate::from_ymd_opt(y + 1, 1, 1) } else { NaiveDate::from_ymd_opt(y, m + 1, 1) };
-    next.and_then(|d| d.pred_opt()).unwrap_or(date)
-}
-
-/// The ISO weeks whose Thursday falls from `from` to `to`: a week belongs to the month
-/// of its Thursday, so whole months hold whole weeks.
-pub fn weeks_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
-    let mut weeks = Vec::new();
-    let mut day = from;
-    while day <= to {
-        if day.weekday() == chrono::Weekday::Thu {
-            let w = day.iso_week();
-            weeks.push(format!("{:04}-W{:02}", w.year(), w.week()));
-        }
-        match day.succ_opt() {
-            Some(d) => day = d,
-            None => break,
-        }
-    }
-    weeks
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    #[test]
-    fn whole_months_hold_the_weeks_whose_thursday_they_hold() {
-        assert_eq!(month_start(d("2026-02-17")), d("2026-02-01"));
-        assert_eq!(month_end(d("2026-02-17")), d("2026-02-28"));
-        assert_eq!(month_end(d("2024-02-01")), d("2024-02-29"));
-        assert_eq!(month_end(d("2026-12-05")), d("2026-12-31"));
-        // January 2026: Thursdays 1, 8, 15, 22, 29 → W01…W05.
-        assert_eq!(
-            weeks_between(d("2026-01-01"), d("2026-01-31")),
-            ["2026-W01", "2026-W02", "2026-W03", "2026-W04", "2026-W05"]
-        );
-        // December 2020: Thursday 31 is in 2020-W53.
-        assert_eq!(weeks_between(d("2020-12-01"), d("2020-12-31")).last().unwrap(), "2020-W53");
-    }
-
     #[test]
     fn a_period_must_end_by_this_month_after_the_first_release_and_span_sixty_months_at_most() {
         let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

@@ -4,9 +4,9 @@
 
 use super::seal::SealKey;
 use domain::frame::{self, FrameError, PENDING_FRAME};
+use domain::time::calendar::iso_week_monday;
 use domain::ResponseContent;
 use serde::{Deserialize, Serialize};
-use store_sqlite::responses::iso_week_monday;
 
 /// What a pending response seals: what she said, and the ISO week it arrived in.
 #[derive(Serialize, Deserialize)]

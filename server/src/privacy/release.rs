@@ -9,13 +9,13 @@ use super::pending::{open_pending, OpenedPending};
 use super::seal::{random_id, SealKey};
 use chrono::{DateTime, Utc};
 use domain::privacy::release::{candidate, generalized, plan, released_row, ReleasedRow};
+use domain::time::calendar::{iso_week_label, whole_weeks};
 use domain::ResponseContent;
 use rand::seq::SliceRandom;
 use sqlx::SqlitePool;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use store_sqlite::release::{scheduled_stations, set_next_release, PendingSet, ReleaseWrite};
-use store_sqlite::responses::{iso_week_label, iso_week_monday};
 
 /// What a release needs to know besides the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +73,7 @@ fn decide(
         match open_pending(key, station_id, &id, &sealed) {
             OpenedPending::Opened { content, received_week } => {
                 // Records sealed before the week was sealed with them have waited long enough.
-                let held = received_week.as_deref().is_none_or(|w| weeks_between(w, &week) >= rule.hold_weeks);
+                let held = received_week.as_deref().is_none_or(|w| whole_weeks(w, &week) >= rule.hold_weeks);
                 opened.push((id, content, held));
             }
             OpenedPending::Unreadable => unreadable += 1,
@@ -129,15 +129,6 @@ pub async fn write_released(
 ) -> Result<(), sqlx::Error> {
     let rows = contents.iter().map(|c| released_row(c, &[], 0)).collect();
     store_sqlite::release::write_released_rows(tx, station_id, iso_week, &unordered(rows)).await
-}
-
-/// Whole weeks from ISO week `from` to ISO week `to` (0 when `to` is not later, or
-/// either is malformed).
-pub fn weeks_between(from: &str, to: &str) -> u32 {
-    match (iso_week_monday(from), iso_week_monday(to)) {
-        (Some(a), Some(b)) if b > a => ((b - a).num_days() / 7) as u32,
-        _ => 0,
-    }
 }
 
 /// How often the scheduler looks for a release due: a release runs within this of its

@@ -19,7 +19,7 @@ pub async fn years(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
 
 /// The first ISO week kept today.
 pub async fn cutoff(pool: &SqlitePool) -> Result<String, sqlx::Error> {
-    Ok(maintenance::retention_cutoff(chrono::Utc::now().date_naive(), years(pool).await?))
+    Ok(domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years(pool).await?))
 }
 
 /// Purges released responses labelled before the cutoff and audits the purge (when it

@@ -31,7 +31,7 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, typed: Option<(Stri
         Ok(y) => y,
         Err(e) => return super::internal_error(e.into()),
     };
-    let cutoff = maintenance::retention_cutoff(chrono::Utc::now().date_naive(), years);
+    let cutoff = domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years);
     let due = match maintenance::responses_before(&state.pool, &cutoff).await {
         Ok(n) => n,
         Err(e) => return super::internal_error(e.into()),

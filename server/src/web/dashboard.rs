@@ -95,7 +95,7 @@ pub(crate) struct Ctx {
 }
 
 fn this_week() -> IsoWeek {
-    let label = store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
+    let label = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
     IsoWeek::parse(&label).unwrap_or_else(|_| IsoWeek::parse("2026-W01").expect("a valid week"))
 }
 

@@ -857,7 +857,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
 
     // The dashboard: v1's question counted from v1 answers only, v2's from v2 answers only.
     let this_week =
-        domain::IsoWeek::parse(&store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
+        domain::IsoWeek::parse(&domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
     let all = domain::DashboardFilters::last_weeks(this_week);
     let report = store_sqlite::dashboard::station_report(&app.pool, station, &all, 5).await.unwrap().unwrap();
     let count = |d: &[domain::Distribution], q: &str, value: &str| {

@@ -4,9 +4,9 @@
 //! once, and an audit line for every change, from the browser and the command line.
 
 use crate::helpers::{full_answers, new_id, spawn_app, spawn_app_with, TestApp};
+use domain::time::calendar::local_day;
 use domain::KioskSettings;
 use serde_json::json;
-use store_sqlite::tablets::local_day;
 
 async fn admin(app: &TestApp) -> reqwest::Client {
     app.admin_client("admin@digna.test").await

@@ -32,7 +32,7 @@ async fn a_released_batch_gives_its_week_index_and_distributions() {
         assert_eq!(app.submit(&other_token, &body).await.status(), 201);
     }
     app.release().await;
-    let this_week = week(&store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
+    let this_week = week(&domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima"));
     let (from, to) = (this_week.prev().unwrap(), this_week.next().unwrap());
 
     // Each response scores 4, 3, 2, 4, 3, 4 (privacy is "rather_not"): 14 points of 18;

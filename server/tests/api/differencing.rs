@@ -113,7 +113,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
     let start = chrono::Utc::now() - chrono::Duration::weeks(RELEASES + 1);
     let weeks: Vec<IsoWeek> = (1..=RELEASES)
         .map(|w| {
-            IsoWeek::parse(&store_sqlite::responses::iso_week_label(start + chrono::Duration::weeks(w), "America/Lima"))
+            IsoWeek::parse(&domain::time::calendar::iso_week_label(start + chrono::Duration::weeks(w), "America/Lima"))
                 .unwrap()
         })
         .collect();
@@ -126,7 +126,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
             let mut batch = Vec::new();
             for _ in 0..rng.gen_range(20..40) {
                 let mut p = pending(&app, station, &visitor(&mut rng)).await;
-                p.iso_week = store_sqlite::responses::iso_week_label(arrived, "America/Lima");
+                p.iso_week = domain::time::calendar::iso_week_label(arrived, "America/Lima");
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }

@@ -388,7 +388,7 @@ async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
     // time's 4 bands + one table per improvement choice), zeros included.
     let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     let improve = survey.question("improve").unwrap().choices.len();
-    let months = server::open_data::months(
+    let months = domain::time::calendar::months(
         chrono::NaiveDate::parse_from_str(&format!("{from}-01"), "%Y-%m-%d").unwrap(),
         chrono::NaiveDate::parse_from_str(&format!("{to}-01"), "%Y-%m-%d").unwrap(),
     )
@@ -685,7 +685,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
             for _ in 0..rng.gen_range(15..30) {
                 let mut p = crate::responses::pending(&app, station, &crate::differencing::visitor(&mut rng)).await;
                 p.iso_week =
-                    store_sqlite::responses::iso_week_label(released - chrono::Duration::days(3), "America/Lima");
+                    domain::time::calendar::iso_week_label(released - chrono::Duration::days(3), "America/Lima");
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }

@@ -72,7 +72,7 @@ async fn researchers_of_two_regions_each_spend_their_own_full_budget() {
     // The other region's researcher still has all of hers.
     assert_eq!(release(&sur, "Lima Sur", "3").await.status(), 200);
     assert_eq!(release(&sur, "Lima Sur", "0.001").await.status(), 409);
-    let months = open_data::months(month_start(&from), month_start(&to));
+    let months = domain::time::calendar::months(month_start(&from), month_start(&to));
     let all_three: Vec<(String, String)> = months.iter().map(|m| (m.clone(), "3".to_string())).collect();
     assert_eq!(spent_on(&app, "Lima Centro").await, all_three);
     assert_eq!(spent_on(&app, "Lima Sur").await, all_three);

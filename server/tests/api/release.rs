@@ -57,7 +57,7 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
     assert_eq!(weeks.len(), 1, "one time label for the whole batch");
-    assert_eq!(weeks[0], store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima"));
+    assert_eq!(weeks[0], domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima"));
     assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 6);
     assert!(!store_sqlite::responses::has_pending(&app.pool, station).await.unwrap());
 }
@@ -195,7 +195,7 @@ async fn concurrent_deliveries_are_all_stored_and_released_once() {
     }
     let weeks: Vec<String> =
         sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(weeks, vec![store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima")]);
+    assert_eq!(weeks, vec![domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima")]);
 }
 
 /// Whether `xs` is sorted one way or the other.

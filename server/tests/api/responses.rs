@@ -171,7 +171,7 @@ pub(crate) async fn pending(
     let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
     let body = domain::SubmissionBody::from_json(body.clone()).unwrap();
     let submission = domain::Submission::parse(&body, &survey).unwrap();
-    let iso_week = store_sqlite::responses::iso_week_label(chrono::Utc::now(), "America/Lima");
+    let iso_week = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
     server::privacy::ingest::Pending { station_id: station, iso_week, submission }
 }
 

@@ -35,13 +35,13 @@ pub(super) fn tablet_rows(
     silent_days: i64,
 ) -> impl IntoView + use<> {
     let l = lang.code();
-    let today = tablets::local_day(chrono::Utc::now(), &station.timezone);
+    let today = domain::time::calendar::local_day(chrono::Utc::now(), &station.timezone);
     list.into_iter()
         .map(|t| {
             let tz = station.timezone.as_str();
             let silent = station.active
                 && !t.revoked
-                && t.last_day(tz).is_some_and(|d| tablets::days_since(d, today) > silent_days);
+                && t.last_day(tz).is_some_and(|d| domain::time::calendar::days_since(d, today) > silent_days);
             let delivered = t.last_delivery_day.clone().unwrap_or_else(|| lang.t("Nunca", "Never").to_string());
             let action = format!("/admin/stations/{}/tablets/{}/revoke?lang={l}", station.code, t.id);
             let revoke_label = match lang {
