@@ -11,6 +11,7 @@ pub mod admin_retention;
 pub mod admin_survey;
 pub mod dashboard;
 pub mod export;
+pub mod kit;
 pub mod lang;
 pub mod layout;
 pub mod session;
