@@ -553,7 +553,8 @@ pub async fn update(
         return Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response());
     }
     if !accounts::update(&state.pool, id, role, &grants).await? {
-        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT).await;
+        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
+            .await;
     }
     let mut changes = Vec::new();
     if role != account.role {
@@ -656,7 +657,7 @@ fn dead_link(lang: Lang, status: StatusCode, why: &'static str) -> Response {
 
 /// The link of `token` if it still works, or the page that says why not.
 async fn live_link(state: &AppState, lang: Lang, token: &str) -> Result<accounts::AccountLink, PageError> {
-    let refused = |status, why| Err(PageError::Page(dead_link(lang, status, why)));
+    let refused = |status, why| Err(PageError::from(dead_link(lang, status, why)));
     match accounts::link(&state.pool, &token_hash(token)).await? {
         None => refused(
             StatusCode::NOT_FOUND,

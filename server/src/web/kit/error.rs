@@ -17,7 +17,7 @@ pub enum PageError {
     /// A signed-in staff member who is not an administrator (403).
     AdminsOnly { lang: Lang, staff: Box<Staff> },
     /// A page already rendered: a refusal with its own status, or an extractor's rejection.
-    Page(Response),
+    Page(Box<Response>),
 }
 
 impl PageError {
@@ -39,7 +39,7 @@ impl IntoResponse for PageError {
             PageError::NotFound(what) => (StatusCode::NOT_FOUND, what).into_response(),
             PageError::FormRefused => crate::web::session::refused(),
             PageError::AdminsOnly { lang, staff } => super::roles::admins_only_page(lang, &staff),
-            PageError::Page(r) => r,
+            PageError::Page(r) => *r,
         }
     }
 }
@@ -64,6 +64,6 @@ impl From<tower_sessions::session::Error> for PageError {
 
 impl From<Response> for PageError {
     fn from(r: Response) -> Self {
-        PageError::Page(r)
+        PageError::Page(Box::new(r))
     }
 }

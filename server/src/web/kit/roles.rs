@@ -34,7 +34,7 @@ where
     S: Send + Sync,
     AppState: FromRef<S>,
 {
-    let staff = Staff::from_request_parts(parts, state).await.map_err(PageError::Page)?;
+    let staff = Staff::from_request_parts(parts, state).await.map_err(PageError::from)?;
     if admitted.contains(&staff.role()) {
         Ok(staff)
     } else {
@@ -43,7 +43,7 @@ where
 }
 
 fn export_refusal(lang: Lang, staff: Box<Staff>) -> PageError {
-    PageError::Page(export_forbidden_page(lang, &staff))
+    PageError::from(export_forbidden_page(lang, &staff))
 }
 
 impl<S> FromRequestParts<S> for Admin
