@@ -9,8 +9,8 @@ use crate::web::admin::release::{parse_release, release_form_of};
 use crate::web::admin_accounts::AccountForm;
 use crate::web::admin_audit::FilterForm;
 use crate::web::admin_survey::editor::fields::validate_question;
-use crate::web::admin_survey::form_fields;
 use crate::web::dashboard::{Ctx, DashQuery};
+use crate::web::kit::Pairs;
 use crate::web::layout::Lang;
 use chrono::{Datelike, NaiveDate};
 use domain::{DashboardFilters, KioskSettings, QuestionKind, Role};
@@ -41,7 +41,7 @@ pub fn check_staff_forms(data: &[u8]) {
     // Axum's `String` body extractor refuses anything but UTF-8.
     let Ok(body) = std::str::from_utf8(data) else { return };
     for lang in LANGS {
-        match StationForm::from_body(body).parse(lang) {
+        match StationForm::from_pairs(Pairs::parse(body)).parse(lang) {
             Ok((name, region, timezone, active)) => {
                 let mut again = StationForm::default();
                 again.typed.insert("name".into(), name.as_ref().into());
@@ -57,7 +57,7 @@ pub fn check_staff_forms(data: &[u8]) {
         }
 
         let current = KioskSettings::default();
-        match parse_kiosk(StationForm::from_body(body), lang, current) {
+        match parse_kiosk(StationForm::from_pairs(Pairs::parse(body)), lang, current) {
             Ok(settings) => {
                 let again = parse_kiosk(kiosk_form_of(&settings), lang, current).map_err(|f| f.errors);
                 assert_eq!(again.ok(), Some(settings), "kiosk settings read back");
@@ -66,7 +66,7 @@ pub fn check_staff_forms(data: &[u8]) {
         }
 
         let current = Schedule { minute: 197, every_days: 1 };
-        match parse_release(StationForm::from_body(body), lang, current) {
+        match parse_release(StationForm::from_pairs(Pairs::parse(body)), lang, current) {
             Ok(schedule) => {
                 assert!(schedule.minute < 24 * 60 && matches!(schedule.every_days, 1 | 7), "{schedule:?}");
                 let again = parse_release(release_form_of(schedule), lang, current).map_err(|f| f.errors);
@@ -77,7 +77,7 @@ pub fn check_staff_forms(data: &[u8]) {
 
         let stations = [station("LIM-01", "Lima"), station("CUS-01", "Cusco")];
         let regions = ["Lima".to_string(), "Cusco".to_string()];
-        let mut form = AccountForm::from_body(body);
+        let mut form = AccountForm::from_pairs(Pairs::parse(body));
         match form.role_and_grants(lang, &stations, &regions) {
             Some((role, grants)) => {
                 assert!(grants.stations.iter().all(|c| stations.iter().any(|s| s.code == *c)));
@@ -88,7 +88,7 @@ pub fn check_staff_forms(data: &[u8]) {
             None => assert!(!form.errors.is_empty(), "a refusal names a field"),
         }
 
-        let fields = form_fields(body);
+        let fields = Pairs::parse(body).into_map();
         for q in &super::survey().questions {
             for history in [&[][..], &[(1, q.kind)][..]] {
                 match validate_question(lang, q, history, &fields) {
@@ -119,7 +119,7 @@ pub fn check_staff_forms(data: &[u8]) {
 /// read back from the query string that reproduces them.
 pub fn check_export_filters(data: &[u8]) {
     let Ok(body) = std::str::from_utf8(data) else { return };
-    let typed: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
+    let typed = Pairs::parse(body).0;
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let (from, to) = (crate::web::export::month(value("from")), crate::web::export::month(value("to")));
     for month in [from, to].into_iter().flatten() {

@@ -1,7 +1,8 @@
 //! A staff member's own account: what she may see, and two-factor sign-in.
 
+use super::kit::{CheckedForm, PageResult};
 use super::layout::{page, Lang};
-use super::session::{check_form, keep_after_change, Staff};
+use super::session::{keep_after_change, Staff};
 use super::signin::{too_many, ClientAddr};
 use crate::auth::throttle::Factor;
 use crate::auth::{
@@ -9,9 +10,7 @@ use crate::auth::{
 };
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use axum::Form;
+use axum::http::StatusCode;
 use leptos::prelude::*;
 use serde::Deserialize;
 use store_sqlite::{accounts, audit};
@@ -37,8 +36,6 @@ pub struct ConfirmForm {
     /// When a second factor is already on: its current code or a recovery code.
     #[serde(default)]
     current: String,
-    #[serde(default)]
-    csrf: String,
 }
 
 pub(super) fn role_name(lang: Lang, role: domain::Role) -> &'static str {
@@ -50,13 +47,10 @@ pub(super) fn role_name(lang: Lang, role: domain::Role) -> &'static str {
     }
 }
 
-pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Query<LangQuery>) -> Response {
+pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
     let lang = q.lang();
     let l = lang.code();
-    let grants = match accounts::grants(&state.pool, staff.user.id).await {
-        Ok(g) => g,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let grants = accounts::grants(&state.pool, staff.user.id).await?;
     let codes_left = accounts::recovery_codes_left(&state.pool, staff.user.id).await.unwrap_or(0);
     let scope = if staff.role() == domain::Role::Admin {
         lang.t("Todas las comisarías", "Every station").to_string()
@@ -98,24 +92,19 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Que
             </p>
         </section>
     };
-    page(lang, lang.t("Mi cuenta", "My account"), Some(&staff), &format!("/account?lang={l}"), body)
+    Ok(page(lang, lang.t("Mi cuenta", "My account"), Some(&staff), &format!("/account?lang={l}"), body))
 }
 
-pub async fn two_factor_form(staff: Staff, Query(q): Query<LangQuery>) -> Response {
+pub async fn two_factor_form(staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
     let lang = q.lang();
     let secret = new_totp_secret();
-    if let Err(e) = staff.session.insert(TOTP_SETUP, &secret).await {
-        return super::internal_error(anyhow::anyhow!("session: {e}"));
-    }
+    staff.session.insert(TOTP_SETUP, &secret).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     two_factor_page(lang, &staff, &secret, None, StatusCode::OK)
 }
 
-fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String>, status: StatusCode) -> Response {
+fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String>, status: StatusCode) -> PageResult {
     let l = lang.code();
-    let qr = match totp_qr_svg(secret, &staff.user.email) {
-        Ok(svg) => svg.trim_start_matches(|c| c != '<').to_string(),
-        Err(e) => return super::internal_error(e),
-    };
+    let qr = totp_qr_svg(secret, &staff.user.email)?.trim_start_matches(|c| c != '<').to_string();
     let qr = qr.find("<svg").map(|i| qr[i..].to_string()).unwrap_or(qr);
     let required = staff.role().requires_two_factor() && staff.user.totp_secret.is_none();
     // Replacing a second factor needs the one she has: a stolen session cannot swap in its own.
@@ -162,21 +151,17 @@ fn two_factor_page(lang: Lang, staff: &Staff, secret: &str, error: Option<String
         body,
     );
     *response.status_mut() = status;
-    response
+    Ok(response)
 }
 
 pub async fn two_factor_confirm(
     State(state): State<AppState>,
     staff: Staff,
     ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
     Query(q): Query<LangQuery>,
-    Form(f): Form<ConfirmForm>,
-) -> Response {
+    CheckedForm(f): CheckedForm<ConfirmForm>,
+) -> PageResult {
     let lang = q.lang();
-    if let Err(refused) = check_form(&staff.session, &headers, &f.csrf).await {
-        return refused;
-    }
     let Ok(Some(secret)) = staff.session.get::<String>(TOTP_SETUP).await else {
         return two_factor_form(staff, Query(q)).await;
     };
@@ -189,14 +174,12 @@ pub async fn two_factor_confirm(
                 return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::TOO_MANY_REQUESTS);
             }
         };
-        match check_second_factor(&state.pool, &state.seal, &staff.user, &f.current).await {
-            Ok(true) => state.throttle.succeed(attempt),
-            Ok(false) => {
+        match check_second_factor(&state.pool, &state.seal, &staff.user, &f.current).await? {
+            true => state.throttle.succeed(attempt),
+            false => {
                 state.throttle.fail(attempt);
                 let (who, action) = (&staff.user.email, "account.two_factor_failed");
-                if let Err(e) = audit::audit(&state.pool, who, action, who, "current second step").await {
-                    return super::internal_error(e.into());
-                }
+                audit::audit(&state.pool, who, action, who, "current second step").await?;
                 let message = lang
                     .t(
                         "El código de tu verificación actual no es válido: escribe el código que muestra hoy tu aplicación, o un código de recuperación.",
@@ -205,7 +188,6 @@ pub async fn two_factor_confirm(
                     .to_string();
                 return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::UNPROCESSABLE_ENTITY);
             }
-            Err(e) => return super::internal_error(e),
         }
     }
     if !check_totp(&secret, &staff.user.email, &f.code) {
@@ -219,17 +201,10 @@ pub async fn two_factor_confirm(
     }
     let (codes, hashes) = new_recovery_codes();
     let sealed = seal_totp_secret(&state.seal, staff.user.id, &secret);
-    let epoch = match accounts::enable_totp(&state.pool, staff.user.id, &sealed, &hashes).await {
-        Ok(epoch) => epoch,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let epoch = accounts::enable_totp(&state.pool, staff.user.id, &sealed, &hashes).await?;
     let (who, detail) = (&staff.user.email, if replacing { "replaced" } else { "turned on" });
-    if let Err(e) = audit::audit(&state.pool, who, "account.two_factor", who, detail).await {
-        return super::internal_error(e.into());
-    }
-    if let Err(e) = keep_after_change(&staff.session, epoch).await {
-        return super::internal_error(anyhow::anyhow!("session: {e}"));
-    }
+    audit::audit(&state.pool, who, "account.two_factor", who, detail).await?;
+    keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     let _ = staff.session.remove_value(TOTP_SETUP).await;
     let l = lang.code();
     let body = view! {
@@ -245,5 +220,11 @@ pub async fn two_factor_confirm(
             <a class="button primary" href=format!("/dashboard?lang={l}")>{lang.t("Ir al resumen", "Go to the overview")}</a>
         </section>
     };
-    page(lang, lang.t("Verificación activada", "Verification on"), Some(&staff), &format!("/account?lang={l}"), body)
+    Ok(page(
+        lang,
+        lang.t("Verificación activada", "Verification on"),
+        Some(&staff),
+        &format!("/account?lang={l}"),
+        body,
+    ))
 }

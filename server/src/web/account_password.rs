@@ -3,16 +3,16 @@
 
 use super::account::LangQuery;
 use super::admin_accounts::new_password;
+use super::kit::{CheckedForm, PageResult};
 use super::layout::{page, Lang};
-use super::session::{check_form, keep_after_change, Staff};
+use super::session::{keep_after_change, Staff};
 use super::signin::{busy, too_many, ClientAddr};
 use crate::auth::throttle::Factor;
 use crate::auth::{hash_password, verify_password, Busy};
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -26,15 +26,13 @@ pub struct PasswordForm {
     password: String,
     #[serde(default)]
     confirm: String,
-    #[serde(default)]
-    csrf: String,
 }
 
-pub async fn form(staff: Staff, Query(q): Query<LangQuery>) -> Response {
+pub async fn form(staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
     password_page(q.lang(), &staff, BTreeMap::new(), StatusCode::OK)
 }
 
-fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, status: StatusCode) -> Response {
+fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, status: StatusCode) -> PageResult {
     let l = lang.code();
     let error = |field: &str| {
         errors
@@ -72,21 +70,17 @@ fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, stat
         body,
     );
     *response.status_mut() = status;
-    response
+    Ok(response)
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     staff: Staff,
     ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
     Query(q): Query<LangQuery>,
-    Form(f): Form<PasswordForm>,
-) -> Response {
+    CheckedForm(f): CheckedForm<PasswordForm>,
+) -> PageResult {
     let lang = q.lang();
-    if let Err(refused) = check_form(&staff.session, &headers, &f.csrf).await {
-        return refused;
-    }
     let password = match new_password(lang, &f.password, &f.confirm) {
         Ok(p) => p,
         Err(errors) => return password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY),
@@ -103,11 +97,7 @@ pub async fn submit(
         Ok(true) => state.throttle.succeed(attempt),
         Ok(false) => {
             let wait = state.throttle.fail(attempt);
-            if let Err(e) =
-                audit::audit(&state.pool, &staff.user.email, "account.password_failed", &staff.user.email, "").await
-            {
-                return super::internal_error(e.into());
-            }
+            audit::audit(&state.pool, &staff.user.email, "account.password_failed", &staff.user.email, "").await?;
             let mut e =
                 lang.t("La contraseña actual no es correcta.", "The current password is not right.").to_string();
             if !wait.is_zero() {
@@ -125,21 +115,9 @@ pub async fn submit(
             );
         }
     }
-    let hash = match hash_password(&password).await {
-        Ok(h) => h,
-        Err(e) => return super::internal_error(e),
-    };
-    let epoch = match accounts::change_password(&state.pool, staff.user.id, &hash).await {
-        Ok(epoch) => epoch,
-        Err(e) => return super::internal_error(e.into()),
-    };
-    if let Err(e) =
-        audit::audit(&state.pool, &staff.user.email, "account.password_changed", &staff.user.email, "").await
-    {
-        return super::internal_error(e.into());
-    }
-    if let Err(e) = keep_after_change(&staff.session, epoch).await {
-        return super::internal_error(anyhow::anyhow!("session: {e}"));
-    }
-    Redirect::to(&format!("/account?lang={}&changed=password", lang.code())).into_response()
+    let hash = hash_password(&password).await?;
+    let epoch = accounts::change_password(&state.pool, staff.user.id, &hash).await?;
+    audit::audit(&state.pool, &staff.user.email, "account.password_changed", &staff.user.email, "").await?;
+    keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    Ok(Redirect::to(&format!("/account?lang={}&changed=password", lang.code())).into_response())
 }

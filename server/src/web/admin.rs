@@ -23,14 +23,10 @@ pub use station::{station_page, update_station};
 pub use stations::{create_station, stations_page};
 pub use tablets::{enroll_tablet, enrollment_qr_svg, request_origin, revoke_tablet};
 
-use super::layout::{page, Lang};
-use super::session::Staff;
+use super::layout::Lang;
 use crate::AppState;
-use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use domain::Role;
 use leptos::prelude::*;
 
 pub fn router() -> Router<AppState> {
@@ -48,20 +44,6 @@ pub fn router() -> Router<AppState> {
 
 pub(super) fn lang_of(raw: Option<&str>) -> Lang {
     Lang::from_query(raw)
-}
-
-pub(super) fn admins_only(lang: Lang, staff: &Staff) -> Option<Response> {
-    (staff.role() != Role::Admin).then(|| {
-        let body = view! {
-            <section class="card">
-                <h1>{lang.t("Administración", "Administration")}</h1>
-                <p>{lang.t("Solo las administradoras pueden entrar aquí.", "Only administrators may come here.")}</p>
-            </section>
-        };
-        let mut r = page(lang, lang.t("Administración", "Administration"), Some(staff), "/admin", body);
-        *r.status_mut() = StatusCode::FORBIDDEN;
-        r
-    })
 }
 
 /// The admin console's sections, one link each; `current` is marked for screen readers.

@@ -8,9 +8,10 @@
 //! the database update, see `store_sqlite::accounts`).
 
 use super::account::role_name;
-use super::admin::{admin_nav, admins_only, lang_of};
+use super::admin::{admin_nav, lang_of};
+use super::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use super::layout::{check_list, page, regions_of, Lang};
-use super::session::{check_form, csrf_token, Staff};
+use super::session::{csrf_token, Staff};
 use crate::auth::{hash_password, random_token};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -48,8 +49,8 @@ pub(crate) struct AccountForm {
 }
 
 impl AccountForm {
-    pub(crate) fn from_body(body: &str) -> AccountForm {
-        AccountForm { typed: serde_urlencoded::from_str(body).unwrap_or_default(), errors: BTreeMap::new() }
+    pub(crate) fn from_pairs(pairs: Pairs) -> AccountForm {
+        AccountForm { typed: pairs.0, errors: BTreeMap::new() }
     }
 
     fn of(a: &AccountSummary) -> AccountForm {
@@ -275,11 +276,9 @@ fn link_url(state: &AppState, headers: &HeaderMap, token: &str) -> String {
 
 // ---------------------------------------------------------------- the list and invitations
 
-async fn render_list(state: &AppState, staff: &Staff, lang: Lang, form: AccountForm, status: StatusCode) -> Response {
-    let (all, stations) = match (accounts::list(&state.pool).await, stations::list_all(&state.pool).await) {
-        (Ok(a), Ok(s)) => (a, s),
-        (Err(e), _) | (_, Err(e)) => return super::internal_error(e.into()),
-    };
+async fn render_list(state: &AppState, staff: &Staff, lang: Lang, form: AccountForm, status: StatusCode) -> PageResult {
+    let all = accounts::list(&state.pool).await?;
+    let stations = stations::list_all(&state.pool).await?;
     let l = lang.code();
     let regions = regions(&stations, &[]);
     let rows = all
@@ -334,36 +333,23 @@ async fn render_list(state: &AppState, staff: &Staff, lang: Lang, form: AccountF
     };
     let mut r = page(lang, lang.t("Cuentas", "Accounts"), Some(staff), &format!("/admin/accounts?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-pub async fn accounts_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    render_list(&state, &staff, lang, AccountForm::default(), StatusCode::OK).await
+pub async fn accounts_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
+    render_list(&state, &staff, lang_of(raw.as_deref()), AccountForm::default(), StatusCode::OK).await
 }
 
 pub async fn invite(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let mut form = AccountForm::from_body(&body);
-    if let Err(refused) = check_form(&staff.session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let stations = match stations::list_all(&state.pool).await {
-        Ok(s) => s,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let mut form = AccountForm::from_pairs(form);
+    let stations = stations::list_all(&state.pool).await?;
     let email = Email::parse(&form.get("email"));
     if email.is_err() {
         form.errors.insert(
@@ -377,9 +363,9 @@ pub async fn invite(
         return render_list(&state, &staff, lang, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let token = random_token();
-    let id = match accounts::invite(&state.pool, &email, role, &grants, &token_hash(&token)).await {
-        Ok(Some(id)) => id,
-        Ok(None) => {
+    let id = match accounts::invite(&state.pool, &email, role, &grants, &token_hash(&token)).await? {
+        Some(id) => id,
+        None => {
             form.errors.insert(
                 "email",
                 match lang {
@@ -389,13 +375,10 @@ pub async fn invite(
             );
             return render_list(&state, &staff, lang, form, StatusCode::CONFLICT).await;
         }
-        Err(e) => return super::internal_error(e.into()),
     };
     let detail =
         format!("role: {role}; scope: {}; link valid {} days", scope_detail(role, &grants), accounts::LINK_DAYS);
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "account.invite", email.as_ref(), &detail).await {
-        return super::internal_error(e.into());
-    }
+    audit::audit(&state.pool, &staff.user.email, "account.invite", email.as_ref(), &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }
 
@@ -407,11 +390,13 @@ async fn show_link_once(
     lang: Lang,
     id: i64,
     token: &str,
-) -> Response {
-    if let Err(e) = staff.session.insert(NEW_LINK, (id, link_url(state, headers, token))).await {
-        return super::internal_error(anyhow::anyhow!("session: {e}"));
-    }
-    Redirect::to(&format!("/admin/accounts/{id}?lang={}", lang.code())).into_response()
+) -> PageResult {
+    staff
+        .session
+        .insert(NEW_LINK, (id, link_url(state, headers, token)))
+        .await
+        .map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    Ok(Redirect::to(&format!("/admin/accounts/{id}?lang={}", lang.code())).into_response())
 }
 
 // ---------------------------------------------------------------- one account
@@ -426,11 +411,8 @@ async fn render_account(
     form: AccountForm,
     conflict: Option<String>,
     status: StatusCode,
-) -> Response {
-    let stations = match stations::list_all(&state.pool).await {
-        Ok(s) => s,
-        Err(e) => return super::internal_error(e.into()),
-    };
+) -> PageResult {
+    let stations = stations::list_all(&state.pool).await?;
     let link: Option<String> = match staff.session.remove::<(i64, String)>(NEW_LINK).await {
         Ok(Some((id, url))) if id == account.id => Some(url),
         Ok(Some(other)) => {
@@ -520,18 +502,16 @@ async fn render_account(
     };
     let mut r = page(lang, &account.email, Some(staff), &format!("{base}?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
 /// The account `id`, or the response that says why not.
-async fn find(state: &AppState, id: i64) -> Result<AccountSummary, Response> {
-    match accounts::list(&state.pool).await {
-        Ok(all) => all
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| (StatusCode::NOT_FOUND, "no such account / no existe esa cuenta").into_response()),
-        Err(e) => Err(super::internal_error(e.into())),
-    }
+async fn find(state: &AppState, id: i64) -> Result<AccountSummary, PageError> {
+    accounts::list(&state.pool)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or(PageError::NotFound("no such account / no existe esa cuenta"))
 }
 
 /// What the last-admin guard says, in the page's language.
@@ -545,70 +525,36 @@ fn last_admin(lang: Lang) -> String {
 
 pub async fn account_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    match find(&state, id).await {
-        Ok(a) => render_account(&state, &staff, lang, &a, AccountForm::of(&a), None, StatusCode::OK).await,
-        Err(r) => r,
-    }
-}
-
-/// The checks every account POST starts with: the form token, then admins only, then
-/// the account exists.
-async fn guard(
-    state: &AppState,
-    staff: &Staff,
-    headers: &HeaderMap,
-    lang: Lang,
-    form: &AccountForm,
-    id: i64,
-) -> Result<AccountSummary, Response> {
-    check_form(&staff.session, headers, &form.get("csrf")).await?;
-    if let Some(r) = admins_only(lang, staff) {
-        return Err(r);
-    }
-    find(state, id).await
+) -> PageResult {
+    let a = find(&state, id).await?;
+    render_account(&state, &staff, lang_of(raw.as_deref()), &a, AccountForm::of(&a), None, StatusCode::OK).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let mut form = AccountForm::from_body(&body);
-    let account = match guard(&state, &staff, &headers, lang, &form, id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let stations = match stations::list_all(&state.pool).await {
-        Ok(s) => s,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let mut form = AccountForm::from_pairs(form);
+    let account = find(&state, id).await?;
+    let stations = stations::list_all(&state.pool).await?;
     let Some((role, grants)) = form.role_and_grants(lang, &stations, &regions(&stations, &account.grants.regions))
     else {
         return render_account(&state, &staff, lang, &account, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let old_grants = if account.role == Role::Admin { Grants::default() } else { account.grants.clone() };
     if role == account.role && grants == old_grants {
-        return Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response();
+        return Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response());
     }
-    match accounts::update(&state.pool, id, role, &grants).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
-                .await
-        }
-        Err(e) => return super::internal_error(e.into()),
+    if !accounts::update(&state.pool, id, role, &grants).await? {
+        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
+            .await;
     }
     let mut changes = Vec::new();
     if role != account.role {
@@ -619,104 +565,72 @@ pub async fn update(
         changes.push(format!("scope: {old_scope} → {new_scope}"));
     }
     let detail = changes.join("; ");
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "account.update", &account.email, &detail).await {
-        return super::internal_error(e.into());
-    }
-    Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response()
+    audit::audit(&state.pool, &staff.user.email, "account.update", &account.email, &detail).await?;
+    Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response())
 }
 
 pub async fn disable(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let form = AccountForm::from_body(&body);
-    let account = match guard(&state, &staff, &headers, lang, &form, id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let account = find(&state, id).await?;
     let back = Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response();
     if account.disabled {
-        return back;
+        return Ok(back);
     }
-    match accounts::disable(&state.pool, id).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let form = AccountForm::of(&account);
-            return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
-                .await;
-        }
-        Err(e) => return super::internal_error(e.into()),
+    if !accounts::disable(&state.pool, id).await? {
+        let form = AccountForm::of(&account);
+        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
+            .await;
     }
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "account.disable", &account.email, "").await {
-        return super::internal_error(e.into());
-    }
-    back
+    audit::audit(&state.pool, &staff.user.email, "account.disable", &account.email, "").await?;
+    Ok(back)
 }
 
 pub async fn enable(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let form = AccountForm::from_body(&body);
-    let account = match guard(&state, &staff, &headers, lang, &form, id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let account = find(&state, id).await?;
     let back = Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response();
     if !account.disabled {
-        return back;
+        return Ok(back);
     }
-    if let Err(e) = accounts::enable(&state.pool, id).await {
-        return super::internal_error(e.into());
-    }
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "account.enable", &account.email, "").await {
-        return super::internal_error(e.into());
-    }
-    back
+    accounts::enable(&state.pool, id).await?;
+    audit::audit(&state.pool, &staff.user.email, "account.enable", &account.email, "").await?;
+    Ok(back)
 }
 
 pub async fn reset(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     headers: HeaderMap,
     Path(id): Path<i64>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let form = AccountForm::from_body(&body);
-    let account = match guard(&state, &staff, &headers, lang, &form, id).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let account = find(&state, id).await?;
     let purpose = match account.password_pending {
         Some(PasswordPending::Invited) => LinkPurpose::Invite,
         _ => LinkPurpose::Reset,
     };
     let token = random_token();
-    match accounts::force_reset(&state.pool, id, purpose, &token_hash(&token)).await {
-        Ok(true) => {}
-        Ok(false) => {
-            let form = AccountForm::of(&account);
-            return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
-                .await;
-        }
-        Err(e) => return super::internal_error(e.into()),
+    if !accounts::force_reset(&state.pool, id, purpose, &token_hash(&token)).await? {
+        let form = AccountForm::of(&account);
+        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
+            .await;
     }
     let detail = format!("{} link valid {} days", purpose.as_str(), accounts::LINK_DAYS);
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "account.reset", &account.email, &detail).await {
-        return super::internal_error(e.into());
-    }
+    audit::audit(&state.pool, &staff.user.email, "account.reset", &account.email, &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }
 
@@ -742,35 +656,29 @@ fn dead_link(lang: Lang, status: StatusCode, why: &'static str) -> Response {
 }
 
 /// The link of `token` if it still works, or the page that says why not.
-async fn live_link(state: &AppState, lang: Lang, token: &str) -> Result<accounts::AccountLink, Response> {
-    let link = match accounts::link(&state.pool, &token_hash(token)).await {
-        Ok(l) => l,
-        Err(e) => return Err(super::internal_error(e.into())),
-    };
-    match link {
-        None => Err(dead_link(
-            lang,
+async fn live_link(state: &AppState, lang: Lang, token: &str) -> Result<accounts::AccountLink, PageError> {
+    let refused = |status, why| Err(PageError::from(dead_link(lang, status, why)));
+    match accounts::link(&state.pool, &token_hash(token)).await? {
+        None => refused(
             StatusCode::NOT_FOUND,
             lang.t(
                 "No conocemos este enlace. Revisa que esté completo.",
                 "We do not know this link. Check that it is complete.",
             ),
-        )),
-        Some(l) if l.used => Err(dead_link(
-            lang,
+        ),
+        Some(l) if l.used => refused(
             StatusCode::GONE,
             lang.t(
                 "Este enlace ya se usó o fue reemplazado por uno más reciente.",
                 "This link was already used, or replaced by a newer one.",
             ),
-        )),
-        Some(l) if l.expired => Err(dead_link(
-            lang,
+        ),
+        Some(l) if l.expired => refused(
             StatusCode::GONE,
             lang.t("Este enlace caducó: valía 7 días.", "This link has expired: it was valid for 7 days."),
-        )),
+        ),
         Some(l) if l.disabled => {
-            Err(dead_link(lang, StatusCode::GONE, lang.t("Esta cuenta está desactivada.", "This account is disabled.")))
+            refused(StatusCode::GONE, lang.t("Esta cuenta está desactivada.", "This account is disabled."))
         }
         Some(l) => Ok(l),
     }
@@ -851,14 +759,11 @@ pub async fn link_page(
     session: Session,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let link = match live_link(&state, lang, &token).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+    let link = live_link(&state, lang, &token).await?;
     let csrf = csrf_token(&session).await;
-    set_password_page(lang, &csrf, &token, &link, BTreeMap::new(), StatusCode::OK)
+    Ok(set_password_page(lang, &csrf, &token, &link, BTreeMap::new(), StatusCode::OK))
 }
 
 /// The new password she typed twice, or why it is refused, by field (`password`,
@@ -901,49 +806,30 @@ fn password_error(lang: Lang, typed: &str) -> Option<String> {
 pub async fn accept_link(
     State(state): State<AppState>,
     session: Session,
-    headers: HeaderMap,
     Path(token): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let form = AccountForm::from_body(&body);
-    if let Err(refused) = check_form(&session, &headers, &form.get("csrf")).await {
-        return refused;
-    }
-    let link = match live_link(&state, lang, &token).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
+    let form = AccountForm::from_pairs(form);
+    let link = live_link(&state, lang, &token).await?;
     let password = match new_password(lang, &form.get("password"), &form.get("confirm")) {
         Ok(p) => p,
         Err(errors) => {
             let csrf = csrf_token(&session).await;
-            return set_password_page(lang, &csrf, &token, &link, errors, StatusCode::UNPROCESSABLE_ENTITY);
+            return Ok(set_password_page(lang, &csrf, &token, &link, errors, StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    let hash = match hash_password(&password).await {
-        Ok(h) => h,
-        Err(e) => return super::internal_error(e),
-    };
-    match accounts::accept_link(&state.pool, &token_hash(&token), &hash).await {
-        Ok(Some(_)) => {}
+    let hash = hash_password(&password).await?;
+    if accounts::accept_link(&state.pool, &token_hash(&token), &hash).await?.is_none() {
         // Used or expired between the check and now.
-        Ok(None) => {
-            return dead_link(
-                lang,
-                StatusCode::GONE,
-                lang.t("Este enlace ya no funciona.", "This link no longer works."),
-            )
-        }
-        Err(e) => return super::internal_error(e.into()),
+        let why = lang.t("Este enlace ya no funciona.", "This link no longer works.");
+        return Ok(dead_link(lang, StatusCode::GONE, why));
     }
     let action = match link.purpose {
         LinkPurpose::Invite => "account.invite_accepted",
         LinkPurpose::Reset => "account.reset_accepted",
     };
-    if let Err(e) = audit::audit(&state.pool, &link.email, action, &link.email, "").await {
-        return super::internal_error(e.into());
-    }
-    Redirect::to(&format!("/signin?lang={}&password_set=1", lang.code())).into_response()
+    audit::audit(&state.pool, &link.email, action, &link.email, "").await?;
+    Ok(Redirect::to(&format!("/signin?lang={}&password_set=1", lang.code())).into_response())
 }

@@ -2,13 +2,13 @@
 //! sign-in, failed sign-in, export, revocation and purge, with who, what and when;
 //! filterable, and downloadable as CSV (`/admin/audit.csv` with the same filters).
 
-use super::admin::{admin_nav, admins_only, lang_of};
+use super::admin::{admin_nav, lang_of};
+use super::kit::{Admin, PageResult, Pairs};
 use super::layout::{page, Lang};
-use super::session::Staff;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
@@ -49,7 +49,7 @@ pub(crate) struct FilterForm {
 
 impl FilterForm {
     pub(crate) fn from_query(raw: Option<&str>) -> FilterForm {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or_default()).unwrap_or_default();
+        let pairs = Pairs::parse(raw.unwrap_or_default()).0;
         FilterForm { typed: pairs.into_iter().collect(), errors: BTreeMap::new() }
     }
 
@@ -125,18 +125,12 @@ fn text_field(
     }
 }
 
-pub async fn audit_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn audit_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
     let mut form = FilterForm::from_query(raw.as_deref());
     let filter = form.parse(lang);
     let lines = match &filter {
-        Some(f) => match audit::search(&state.pool, f, PAGE_LINES + 1).await {
-            Ok(l) => l,
-            Err(e) => return super::internal_error(e.into()),
-        },
+        Some(f) => audit::search(&state.pool, f, PAGE_LINES + 1).await?,
         None => Vec::new(),
     };
     let more = lines.len() as i64 > PAGE_LINES;
@@ -207,7 +201,7 @@ pub async fn audit_page(State(state): State<AppState>, staff: Staff, RawQuery(ra
     if filter.is_none() {
         *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    r
+    Ok(r)
 }
 
 /// A cell a spreadsheet would not run as a formula (an actor is whatever someone typed
@@ -216,20 +210,14 @@ fn cell(s: &str) -> String {
     crate::export::formula_safe(s).into_owned()
 }
 
-pub async fn audit_csv(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn audit_csv(State(state): State<AppState>, Admin(_): Admin, RawQuery(raw): RawQuery) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
     let mut form = FilterForm::from_query(raw.as_deref());
     let Some(filter) = form.parse(lang) else {
         let errors: Vec<String> = form.errors.into_values().collect();
-        return (StatusCode::UNPROCESSABLE_ENTITY, errors.join("\n")).into_response();
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.join("\n")).into_response());
     };
-    let lines = match audit::search(&state.pool, &filter, CSV_LINES).await {
-        Ok(l) => l,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let lines = audit::search(&state.pool, &filter, CSV_LINES).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let written = (|| -> Result<Vec<u8>, csv::Error> {
         out.write_record(["at_utc", "actor", "action", "target", "detail"])?;
@@ -238,12 +226,9 @@ pub async fn audit_csv(State(state): State<AppState>, staff: Staff, RawQuery(raw
         }
         out.into_inner().map_err(|e| e.into_error().into())
     })();
-    let bytes = match written {
-        Ok(b) => b,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let bytes = written.map_err(anyhow::Error::from)?;
     let name = format!("digna-audit-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
@@ -251,7 +236,7 @@ pub async fn audit_csv(State(state): State<AppState>, staff: Staff, RawQuery(raw
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }
 
 #[cfg(test)]

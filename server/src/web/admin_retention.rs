@@ -1,14 +1,15 @@
 //! `/admin/retention`: how long raw responses are kept, what the next purge would take,
 //! a purge on demand, and the purges so far. The dashboards' roll-ups are never purged.
 
-use super::admin::{admin_nav, admins_only, lang_of};
+use super::admin::{admin_nav, lang_of};
+use super::kit::{Admin, CheckedForm, PageResult, Pairs};
 use super::layout::{page, Lang};
-use super::session::{check_form, Staff};
+use super::session::Staff;
 use crate::privacy::retention;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
@@ -21,26 +22,12 @@ pub fn router() -> Router<AppState> {
         .route("/admin/retention/purge", post(purge_now))
 }
 
-fn form_value(body: &str, key: &str) -> String {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
-    pairs.into_iter().find(|(k, _)| k == key).map(|(_, v)| v).unwrap_or_default()
-}
-
-async fn render(state: &AppState, staff: &Staff, lang: Lang, typed: Option<(String, String)>) -> Response {
-    let years = match retention::years(&state.pool).await {
-        Ok(y) => y,
-        Err(e) => return super::internal_error(e.into()),
-    };
+async fn render(state: &AppState, staff: &Staff, lang: Lang, typed: Option<(String, String)>) -> PageResult {
+    let years = retention::years(&state.pool).await?;
     let cutoff = domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years);
-    let due = match maintenance::responses_before(&state.pool, &cutoff).await {
-        Ok(n) => n,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let due = maintenance::responses_before(&state.pool, &cutoff).await?;
     let filter = AuditFilter { action: "retention".into(), ..AuditFilter::default() };
-    let purges = match audit::search(&state.pool, &filter, 20).await {
-        Ok(p) => p,
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let purges = audit::search(&state.pool, &filter, 20).await?;
     let l = lang.code();
     let (value, error) = match typed {
         Some((v, e)) => (v, Some(e)),
@@ -100,32 +87,21 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, typed: Option<(Stri
     let mut r =
         page(lang, lang.t("Conservación", "Retention"), Some(staff), &format!("/admin/retention?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-pub async fn retention_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    render(&state, &staff, lang, None).await
+pub async fn retention_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
+    render(&state, &staff, lang_of(raw.as_deref()), None).await
 }
 
 pub async fn set_years(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Err(refused) = check_form(&staff.session, &headers, &form_value(&body, "csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let typed = form_value(&body, "years");
+    let typed = form.value("years");
     let years = match typed.trim().parse::<i64>() {
         Ok(y) if retention::YEARS.contains(&y) => y,
         _ => {
@@ -136,36 +112,23 @@ pub async fn set_years(
             return render(&state, &staff, lang, Some((typed, msg))).await;
         }
     };
-    let old = match settings::set(&state.pool, settings::RETENTION_YEARS, &years.to_string()).await {
-        Ok(old) => old.unwrap_or_else(|| retention::DEFAULT_YEARS.to_string()),
-        Err(e) => return super::internal_error(e.into()),
-    };
+    let old = settings::set(&state.pool, settings::RETENTION_YEARS, &years.to_string())
+        .await?
+        .unwrap_or_else(|| retention::DEFAULT_YEARS.to_string());
     if old != years.to_string() {
         let detail = format!("retention_years: {old} → {years}");
-        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "setting.update", "retention_years", &detail).await
-        {
-            return super::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "setting.update", "retention_years", &detail).await?;
     }
-    Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response())
 }
 
 pub async fn purge_now(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Err(refused) = check_form(&staff.session, &headers, &form_value(&body, "csrf")).await {
-        return refused;
-    }
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    if let Err(e) = retention::purge(&state.pool, &staff.user.email).await {
-        return super::internal_error(e.into());
-    }
-    Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response()
+    retention::purge(&state.pool, &staff.user.email).await?;
+    Ok(Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response())
 }

@@ -3,13 +3,14 @@
 //! below k; every chart is drawn here as SVG, with its numbers as a table beside it.
 //! Scope is checked on every request: a station outside it does not exist for her.
 
+use super::kit::{PageError, PageResult, Pairs};
 use super::layout::{form_errors, page, scope_picker, Lang};
 use super::session::Staff;
 use crate::charts::{self, ChartText, Series};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use domain::{
@@ -53,7 +54,7 @@ impl DashQuery {
     /// From the raw query string. Repeated `item` fields (the comparison's check boxes)
     /// join the comma-separated `items`; a malformed query string is an empty one.
     pub(crate) fn from_raw(raw: Option<&str>) -> DashQuery {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
+        let pairs = Pairs::parse(raw.unwrap_or("")).0;
         let mut q = DashQuery::default();
         let mut items: Vec<String> = Vec::new();
         for (k, v) in pairs {
@@ -199,10 +200,6 @@ impl Ctx {
     }
 }
 
-fn internal(e: impl Into<anyhow::Error>) -> Response {
-    super::internal_error(e.into())
-}
-
 /// The filter form every dashboard page carries; it sends the filters in the URL.
 fn filter_form(ctx: &Ctx, versions: &[i64], action: &str, extra: Vec<(&'static str, String)>) -> impl IntoView {
     let lang = ctx.lang;
@@ -313,8 +310,8 @@ fn figure(lang: Lang, chart: Chart, download_base: &str, query: &str) -> impl In
     }
 }
 
-fn svg_response(svg: String, name: &str) -> Response {
-    (
+fn svg_response(svg: String, name: &str) -> PageResult {
+    Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8".to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
@@ -323,10 +320,10 @@ fn svg_response(svg: String, name: &str) -> Response {
         ],
         svg,
     )
-        .into_response()
+        .into_response())
 }
 
-fn not_found(lang: Lang, staff: &Staff, here: &str) -> Response {
+fn not_found(lang: Lang, staff: &Staff, here: &str) -> PageResult {
     let body = view! {
         <section class="card">
             <h1>{lang.t("Comisaría no encontrada", "Station not found")}</h1>
@@ -339,7 +336,7 @@ fn not_found(lang: Lang, staff: &Staff, here: &str) -> Response {
     };
     let mut r = page(lang, lang.t("No encontrada", "Not found"), Some(staff), here, body);
     *r.status_mut() = StatusCode::NOT_FOUND;
-    r
+    Ok(r)
 }
 
 async fn versions(state: &AppState) -> Vec<i64> {
@@ -423,7 +420,7 @@ fn survey_lang(lang: Lang) -> Language {
     }
 }
 
-/// What a release withheld so that no visitor stood out (`domain::privacy::release`).
+/// What a release withheld so that no visitor stood out (`domain::release`).
 fn withheld_text(lang: Lang) -> &'static str {
     lang.t("No registrado (privacidad)", "Not recorded (privacy)")
 }
@@ -448,14 +445,11 @@ fn choice_text(survey: Option<&Survey>, lang: Lang, question: &str, choice: &str
 
 // ---------------------------------------------------------------- overview
 
-pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> PageResult {
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
     let lang = ctx.lang;
-    let mut rows = match data::overview(&state.pool, &staff.station_ids, &ctx.filters, ctx.k, DROP_THRESHOLD).await {
-        Ok(rows) => rows,
-        Err(e) => return internal(e),
-    };
+    let mut rows = data::overview(&state.pool, &staff.station_ids, &ctx.filters, ctx.k, DROP_THRESHOLD).await?;
     let sort = q.sort.as_deref().unwrap_or("station");
     let descending = q.dir.as_deref() == Some("desc");
     sort_rows(&mut rows, sort, descending);
@@ -586,7 +580,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
         {flag_note}
         {table}
     };
-    page(lang, lang.t("Resumen", "Overview"), Some(&staff), &here, body)
+    Ok(page(lang, lang.t("Resumen", "Overview"), Some(&staff), &here, body))
 }
 
 /// Stations per page of the overview.
@@ -653,12 +647,8 @@ fn sort_rows(rows: &mut [OverviewRow], key: &str, descending: bool) {
 
 /// The station of `code` if she may see it; `None` for no station and for a station
 /// outside her scope alike, so a URL cannot tell them apart.
-async fn station_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<Option<i64>, Response> {
-    match store_sqlite::stations::by_code(&state.pool, code).await {
-        Ok(Some(s)) if staff.may_see(s.id) => Ok(Some(s.id)),
-        Ok(_) => Ok(None),
-        Err(e) => Err(internal(e)),
-    }
+async fn station_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<Option<i64>, PageError> {
+    Ok(store_sqlite::stations::by_code(&state.pool, code).await?.filter(|s| staff.may_see(s.id)).map(|s| s.id))
 }
 
 const FACES: [&str; 5] = ["1", "2", "3", "4", domain::RATHER_NOT];
@@ -858,21 +848,19 @@ pub async fn station(
     staff: Staff,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
     let lang = ctx.lang;
     let query = ctx.query();
     let here = format!("/dashboard/station/{}?{query}", super::session::url_encode(&code));
-    let id = match station_in_scope(&state, &staff, &code).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return not_found(lang, &staff, &here),
-        Err(r) => return r,
+    let id = match station_in_scope(&state, &staff, &code).await? {
+        Some(id) => id,
+        None => return not_found(lang, &staff, &here),
     };
-    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return not_found(lang, &staff, &here),
-        Err(e) => return internal(e),
+    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await? {
+        Some(r) => r,
+        None => return not_found(lang, &staff, &here),
     };
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
@@ -948,7 +936,7 @@ pub async fn station(
             {breakdown(lang.t("Idioma de la encuesta", "Survey language"), &report.by_language, "language")}
         </div>
     };
-    page(lang, &format!("{} · {}", s.code, lang.t("Comisaría", "Station")), Some(&staff), &here, body)
+    Ok(page(lang, &format!("{} · {}", s.code, lang.t("Comisaría", "Station")), Some(&staff), &here, body))
 }
 
 /// One chart of a station page as an SVG download.
@@ -957,24 +945,21 @@ pub async fn station_chart(
     staff: Staff,
     Path((code, file)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
-    let id = match station_in_scope(&state, &staff, &code).await {
-        Ok(Some(id)) => id,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such station in your scope").into_response(),
-        Err(r) => return r,
+    let Some(id) = station_in_scope(&state, &staff, &code).await? else {
+        return Err(PageError::NotFound("no such station in your scope"));
     };
-    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such station in your scope").into_response(),
-        Err(e) => return internal(e),
+    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await? {
+        Some(r) => r,
+        None => return Ok((StatusCode::NOT_FOUND, "no such station in your scope").into_response()),
     };
     let survey = label_survey(&state, &ctx).await;
     let name = file.strip_suffix(".svg").unwrap_or("");
     match station_charts(&ctx, &report, survey.as_ref()).into_iter().find(|c| c.name == name) {
         Some(chart) => svg_response(chart.svg, &format!("{}-{name}", report.station.code)),
-        None => (StatusCode::NOT_FOUND, "no such chart").into_response(),
+        None => Ok((StatusCode::NOT_FOUND, "no such chart").into_response()),
     }
 }
 
@@ -1018,7 +1003,7 @@ fn compare_groups(lang: Lang, items: &[String], stations: &[StationLabel]) -> (V
     (groups, errors)
 }
 
-pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> PageResult {
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
     let lang = ctx.lang;
@@ -1026,10 +1011,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
     let items = compare_items(&q);
     let items_param = super::session::url_encode(&items.join(","));
     let here = format!("/dashboard/compare?{query}&items={items_param}");
-    let stations = match data::stations(&state.pool, &staff.station_ids).await {
-        Ok(s) => s,
-        Err(e) => return internal(e),
-    };
+    let stations = data::stations(&state.pool, &staff.station_ids).await?;
     let (groups, mut errors) = compare_groups(lang, &items, &stations);
     if !items.is_empty() && !(COMPARE_MIN..=COMPARE_MAX).contains(&groups.len()) {
         errors.push(match lang {
@@ -1038,14 +1020,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
         });
     }
     let ready = errors.is_empty() && (COMPARE_MIN..=COMPARE_MAX).contains(&groups.len());
-    let columns = if ready {
-        match data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await {
-            Ok(c) => c,
-            Err(e) => return internal(e),
-        }
-    } else {
-        Vec::new()
-    };
+    let columns = if ready { data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await? } else { Vec::new() };
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
 
@@ -1133,7 +1108,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
         </form>
         {result}
     };
-    page(lang, lang.t("Comparar", "Compare"), Some(&staff), &here, body)
+    Ok(page(lang, lang.t("Comparar", "Compare"), Some(&staff), &here, body))
 }
 
 fn compare_chart_of(ctx: &Ctx, columns: &[domain::CompareColumn]) -> Chart {
@@ -1184,22 +1159,19 @@ pub async fn compare_chart(
     staff: Staff,
     Path(file): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
     if file != "compare-index.svg" {
-        return (StatusCode::NOT_FOUND, "no such chart").into_response();
+        return Ok((StatusCode::NOT_FOUND, "no such chart").into_response());
     }
-    let stations = match data::stations(&state.pool, &staff.station_ids).await {
-        Ok(s) => s,
-        Err(e) => return internal(e),
-    };
+    let stations = data::stations(&state.pool, &staff.station_ids).await?;
     let (groups, errors) = compare_groups(ctx.lang, &compare_items(&q), &stations);
     if !errors.is_empty() || !(COMPARE_MIN..=COMPARE_MAX).contains(&groups.len()) {
-        return (StatusCode::NOT_FOUND, "choose 2 to 8 stations or regions in your scope").into_response();
+        return Ok((StatusCode::NOT_FOUND, "choose 2 to 8 stations or regions in your scope").into_response());
     }
-    match data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await {
-        Ok(columns) => svg_response(compare_chart_of(&ctx, &columns).svg, "compare-index"),
-        Err(e) => internal(e),
-    }
+    svg_response(
+        compare_chart_of(&ctx, &data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await?).svg,
+        "compare-index",
+    )
 }

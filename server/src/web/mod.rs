@@ -11,6 +11,7 @@ pub mod admin_retention;
 pub mod admin_survey;
 pub mod dashboard;
 pub mod export;
+pub mod kit;
 pub mod lang;
 pub mod layout;
 pub mod session;
@@ -19,7 +20,6 @@ pub mod signin;
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -88,16 +88,6 @@ pub async fn staff_script() -> Response {
             (axum::http::header::CACHE_CONTROL, "no-cache"),
         ],
         include_str!("staff.js"),
-    )
-        .into_response()
-}
-
-/// A failure of ours: logged, and a plain page that says so.
-pub fn internal_error(e: anyhow::Error) -> Response {
-    tracing::error!("staff page failed: {e:#}");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Error interno: inténtalo de nuevo en un momento. / Internal error: try again in a moment.",
     )
         .into_response()
 }

@@ -1,6 +1,7 @@
 //! Staff sessions: who is signed in, for how long, and the form token that proves a
 //! form was sent from Digna's own pages.
 
+use super::kit::PageError;
 use super::lang::Lang;
 use super::session_store::HashedStore;
 use crate::auth::{random_token, same_secret};
@@ -193,7 +194,8 @@ fn from_this_site(headers: &HeaderMap) -> bool {
     !cross_site && !foreign_origin
 }
 
-fn refused() -> Response {
+/// 403: a form without this session's token, or from another site.
+pub(crate) fn refused() -> Response {
     (
         StatusCode::FORBIDDEN,
         [(header::CACHE_CONTROL, "no-store")],
@@ -275,7 +277,7 @@ where
                 let _ = session.flush().await;
                 return Err(deny());
             }
-            Err(e) => return Err(super::internal_error(e.into())),
+            Err(e) => return Err(PageError::from(e).into_response()),
         };
         // Admins and researchers set up a second factor before they see anything else.
         if user.role.requires_two_factor() && user.totp_secret.is_none() && !parts.uri.path().starts_with("/account") {
@@ -283,7 +285,7 @@ where
         }
         let station_ids = accounts::visible_station_ids(&state.pool, user.id, user.role)
             .await
-            .map_err(|e| super::internal_error(e.into()))?;
+            .map_err(|e| PageError::from(e).into_response())?;
         let csrf = csrf_token(&session).await;
         Ok(Staff { user, station_ids, csrf, session })
     }

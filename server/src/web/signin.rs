@@ -3,8 +3,9 @@
 //! never the password nor the client's address. Attempts refused by the throttle are
 //! not written: they check no password, and writing them would let anyone flood the log.
 
+use super::kit::{CheckedForm, PageResult, Pairs};
 use super::layout::{page, Lang};
-use super::session::{self, check_form, csrf_token, pending_user};
+use super::session::{self, csrf_token, pending_user};
 use crate::auth;
 use crate::auth::throttle::Factor;
 use crate::AppState;
@@ -48,15 +49,7 @@ pub struct CodeForm {
     #[serde(default)]
     code: String,
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The client's address when the server knows it: the peer's, or what a trusted proxy
@@ -188,11 +181,9 @@ pub async fn submit(
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
     Form(f): Form<SignInForm>,
-) -> Response {
+) -> PageResult {
     let lang = lang_of(&q);
-    if let Err(refused) = session::check_signin_form(&session, &headers, &f.csrf).await {
-        return refused;
-    }
+    session::check_signin_form(&session, &headers, &f.csrf).await?;
     let next = safe_next(f.next.as_deref());
     let csrf = csrf_token(&session).await;
     // Reserved before the database, Argon2 and the audit: parallel attempts count each
@@ -209,16 +200,13 @@ pub async fn submit(
                 None,
                 StatusCode::TOO_MANY_REQUESTS,
             );
-            return with_retry_after(r, wait);
+            return Ok(with_retry_after(r, wait));
         }
     };
     let user = match Email::parse(&f.email) {
         // A disabled account, or one with no password of her own yet, is checked against
         // the decoy like an unknown email: same answer, same time.
-        Ok(email) => match accounts::by_email(&state.pool, &email).await {
-            Ok(user) => user.filter(|u| u.may_sign_in()),
-            Err(e) => return super::internal_error(e.into()),
-        },
+        Ok(email) => accounts::by_email(&state.pool, &email).await?.filter(|u| u.may_sign_in()),
         Err(_) => None,
     };
     let ok = match auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await {
@@ -228,21 +216,19 @@ pub async fn submit(
             state.throttle.succeed(attempt);
             let wait = std::time::Duration::from_secs(2);
             let r = signin_page(lang, &csrf, &next, &f.email, Some(busy(lang)), None, StatusCode::TOO_MANY_REQUESTS);
-            return with_retry_after(r, wait);
+            return Ok(with_retry_after(r, wait));
         }
     };
     let Some(user) = user.filter(|_| ok) else {
         let wait = state.throttle.fail(attempt);
-        if let Err(e) = audit::audit(&state.pool, &typed_actor(&f.email), "signin.failed", "", "password").await {
-            return super::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &typed_actor(&f.email), "signin.failed", "", "password").await?;
         let (message, status) = if wait.is_zero() {
             (wrong(lang), StatusCode::UNAUTHORIZED)
         } else {
             (format!("{} {}", wrong(lang), too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS)
         };
         let r = signin_page(lang, &csrf, &next, &f.email, Some(message), None, status);
-        return if wait.is_zero() { r } else { with_retry_after(r, wait) };
+        return Ok(if wait.is_zero() { r } else { with_retry_after(r, wait) });
     };
     state.throttle.succeed(attempt);
     let result = if user.totp_secret.is_some() {
@@ -250,15 +236,11 @@ pub async fn submit(
             .await
             .map(|_| format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next)))
     } else {
-        if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password").await {
-            return super::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &user.email, "signin", &user.email, "password").await?;
         session::sign_in(&session, &user).await.map(|_| next)
     };
-    match result {
-        Ok(to) => Redirect::to(&to).into_response(),
-        Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
-    }
+    let to = result.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn second_factor_form(session: Session, Query(q): Query<SignInQuery>) -> Response {
@@ -299,80 +281,55 @@ pub async fn second_factor_submit(
     State(state): State<AppState>,
     session: Session,
     ClientAddr(client): ClientAddr,
-    headers: HeaderMap,
     Query(q): Query<SignInQuery>,
-    Form(f): Form<CodeForm>,
-) -> Response {
+    CheckedForm(f): CheckedForm<CodeForm>,
+) -> PageResult {
     let lang = lang_of(&q);
-    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
-        return refused;
-    }
     let Some(user_id) = pending_user(&session).await else {
-        return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response();
+        return Ok(Redirect::to(&format!("/signin?lang={}", lang.code())).into_response());
     };
     let next = safe_next(f.next.as_deref());
     let csrf = csrf_token(&session).await;
-    let user = match accounts::by_id(&state.pool, user_id).await {
-        Ok(Some(u)) if u.may_sign_in() => u,
-        Ok(_) => return Redirect::to(&format!("/signin?lang={}", lang.code())).into_response(),
-        Err(e) => return super::internal_error(e.into()),
+    let user = match accounts::by_id(&state.pool, user_id).await? {
+        Some(u) if u.may_sign_in() => u,
+        _ => return Ok(Redirect::to(&format!("/signin?lang={}", lang.code())).into_response()),
     };
     let attempt = match state.throttle.reserve(&user.email, client, Factor::SecondStep) {
         Ok(attempt) => attempt,
         Err(wait) => {
             let r = second_factor_page(lang, &csrf, &next, Some(too_many(lang, wait)), StatusCode::TOO_MANY_REQUESTS);
-            return with_retry_after(r, wait);
+            return Ok(with_retry_after(r, wait));
         }
     };
-    let ok = match auth::check_second_factor(&state.pool, &state.seal, &user, &f.code).await {
-        Ok(ok) => ok,
-        Err(e) => return super::internal_error(e),
-    };
+    let ok = auth::check_second_factor(&state.pool, &state.seal, &user, &f.code).await?;
     if !ok {
-        if let Err(e) = audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await {
-            return super::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await?;
         state.throttle.fail(attempt);
         let message = lang.t("El código no es válido.", "That code is not valid.").to_string();
-        return second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED);
+        return Ok(second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED));
     }
     state.throttle.succeed(attempt);
-    if let Err(e) = audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await {
-        return super::internal_error(e.into());
-    }
-    match session::sign_in(&session, &user).await {
-        Ok(()) => Redirect::to(&next).into_response(),
-        Err(e) => super::internal_error(anyhow::anyhow!("session: {e}")),
-    }
+    audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await?;
+    session::sign_in(&session, &user).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    Ok(Redirect::to(&next).into_response())
 }
 
 /// Ends the session on the server: the cookie is worthless afterwards.
 pub async fn sign_out(
     State(state): State<AppState>,
     session: Session,
-    headers: HeaderMap,
     Query(q): Query<SignInQuery>,
-    Form(f): Form<CsrfForm>,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(&q);
-    if let Err(refused) = check_form(&session, &headers, &f.csrf).await {
-        return refused;
-    }
     if let Some(user_id) = session::signed_in_user(&session).await {
-        let user = match accounts::by_id(&state.pool, user_id).await {
-            Ok(user) => user,
-            Err(e) => return super::internal_error(e.into()),
-        };
+        let user = accounts::by_id(&state.pool, user_id).await?;
         if let Some(user) = user {
-            if let Err(e) = audit::audit(&state.pool, &user.email, "signout", &user.email, "").await {
-                return super::internal_error(e.into());
-            }
+            audit::audit(&state.pool, &user.email, "signout", &user.email, "").await?;
         }
     }
-    if let Err(e) = session.flush().await {
-        return super::internal_error(anyhow::anyhow!("session: {e}"));
-    }
-    Redirect::to(&format!("/signin?lang={}", lang.code())).into_response()
+    session.flush().await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
+    Ok(Redirect::to(&format!("/signin?lang={}", lang.code())).into_response())
 }
 
 #[cfg(test)]

@@ -216,7 +216,10 @@ impl TestApp {
                 .await
                 .expect("tables");
         let mut out = BTreeMap::new();
-        for table in tables {
+        // The release scheduler's bookkeeping moves on its own clock (every 30 s, a new
+        // station's first release is planned), whatever a request does: left out, or a
+        // slow run would see it change between two dumps.
+        for table in tables.into_iter().filter(|t| t != "release_schedule") {
             let rows = sqlx::query(&format!("SELECT * FROM \"{table}\"")).fetch_all(&self.pool).await.expect("rows");
             let values = rows
                 .iter()

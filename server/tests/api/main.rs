@@ -21,6 +21,7 @@ mod fuzz_corpus;
 mod hardening;
 mod helpers;
 mod keys;
+mod kit;
 mod open_data;
 mod pages;
 mod privacy;

@@ -1,28 +1,11 @@
-//! A form as typed and what is wrong with each field, shared by the station pages
-//! (and read by every POST handler for its form token).
+//! A form as typed and what is wrong with each field, shared by the station pages.
 
+use crate::web::kit::Pairs;
 use crate::web::layout::Lang;
 use domain::Name;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use store_sqlite::stations::Station;
-
-/// What every admin form starts with: its language, the form as typed, then the form's
-/// token and an admin, or the response to send instead.
-pub(super) async fn admin_form(
-    staff: &crate::web::session::Staff,
-    headers: &axum::http::HeaderMap,
-    raw: Option<&str>,
-    body: &str,
-) -> Result<(Lang, StationForm), axum::response::Response> {
-    let lang = super::lang_of(raw);
-    let form = StationForm::from_body(body);
-    crate::web::session::check_form(&staff.session, headers, &form.get("csrf")).await?;
-    if let Some(r) = super::admins_only(lang, staff) {
-        return Err(r);
-    }
-    Ok((lang, form))
-}
 
 /// What a station form says, as typed, and what is wrong with each field.
 #[derive(Default)]
@@ -32,9 +15,9 @@ pub(crate) struct StationForm {
 }
 
 impl StationForm {
-    pub(crate) fn from_body(body: &str) -> StationForm {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
-        StationForm { typed: pairs.into_iter().collect(), errors: BTreeMap::new() }
+    /// The form as sent (the last value of a repeated name wins).
+    pub(crate) fn from_pairs(pairs: Pairs) -> StationForm {
+        StationForm { typed: pairs.into_map(), errors: BTreeMap::new() }
     }
 
     pub(super) fn of(s: &Station) -> StationForm {

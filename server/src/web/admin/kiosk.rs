@@ -2,13 +2,13 @@
 //! marked suspect) and its staff PIN, which opens the tablets' staff panel.
 
 use super::form::StationForm;
-use super::station::{back_to_station, render_station, station_form, StationPage};
+use super::lang_of;
+use super::station::{back_to_station, render_station, station_or_404, StationPage};
+use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::Lang;
-use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use domain::{KioskSetting, KioskSettings, StaffPin};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -98,16 +98,14 @@ pub(super) fn kiosk_field(form: &StationForm, lang: Lang, setting: KioskSetting)
 /// thresholds under which a survey is marked suspect.
 pub async fn update_kiosk(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
+    let form = StationForm::from_pairs(form);
     let settings = match parse_kiosk(form, lang, station.settings) {
         Ok(s) => s,
         Err(f) => {
@@ -117,42 +115,31 @@ pub async fn update_kiosk(
     };
     let changes = settings.changes_from(&station.settings);
     if !changes.is_empty() {
-        if let Err(e) = stations::set_settings(&state.pool, station.id, &settings).await {
-            return crate::web::internal_error(e.into());
-        }
+        stations::set_settings(&state.pool, station.id, &settings).await?;
         let detail = changes.join("; ");
-        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await {
-            return crate::web::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await?;
     }
-    back_to_station(lang, &station.code)
+    Ok(back_to_station(lang, &station.code))
 }
 
 /// `POST /admin/stations/{code}/pin`: sets (`action=set`) or removes (`action=clear`)
 /// the staff PIN. The PIN is never shown, logged or audited; only its hash is kept.
 pub async fn update_pin(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
+    let form = StationForm::from_pairs(form);
     if form.get("action") == "clear" {
         if station.staff_pin_set {
-            if let Err(e) = stations::clear_staff_pin(&state.pool, station.id).await {
-                return crate::web::internal_error(e.into());
-            }
-            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "cleared").await
-            {
-                return crate::web::internal_error(e.into());
-            }
+            stations::clear_staff_pin(&state.pool, station.id).await?;
+            audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "cleared").await?;
         }
-        return back_to_station(lang, &station.code);
+        return Ok(back_to_station(lang, &station.code));
     }
     let pin = match StaffPin::parse(&form.get("pin")) {
         Ok(p) => p,
@@ -166,16 +153,11 @@ pub async fn update_pin(
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let hash = match tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin)).await {
-        Ok(Ok(h)) => h,
-        Ok(Err(e)) => return crate::web::internal_error(anyhow::anyhow!("cannot hash the PIN: {e}")),
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
-    if let Err(e) = stations::set_staff_pin_hash(&state.pool, station.id, &hash).await {
-        return crate::web::internal_error(e.into());
-    }
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "set").await {
-        return crate::web::internal_error(e.into());
-    }
-    back_to_station(lang, &station.code)
+    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
+    stations::set_staff_pin_hash(&state.pool, station.id, &hash).await?;
+    audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "set").await?;
+    Ok(back_to_station(lang, &station.code))
 }

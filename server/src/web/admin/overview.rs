@@ -1,25 +1,22 @@
 //! `/admin`: the network at a glance, the tablets that fell silent, and after how many
 //! days a tablet counts as silent.
 
-use super::form::admin_form;
-use super::{admin_nav, admins_only, lang_of};
+use super::form::StationForm;
+use super::{admin_nav, lang_of};
+use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use domain::SilentTabletDays;
 use leptos::prelude::*;
 use store_sqlite::{audit, settings, stations, tablets};
 
 /// `GET /admin`: the network at a glance, and the tablets that fell silent.
-pub async fn overview_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    render_overview(&state, &staff, lang, None, StatusCode::OK).await
+pub async fn overview_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
+    render_overview(&state, &staff, lang_of(raw.as_deref()), None, StatusCode::OK).await
 }
 
 /// What the threshold form says after a refused change: the typed value and the error.
@@ -34,19 +31,10 @@ async fn render_overview(
     lang: Lang,
     typed: Option<DaysTyped>,
     status: StatusCode,
-) -> Response {
-    let days = match settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await {
-        Ok(n) => n,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
-    let counts = match stations::network_counts(&state.pool).await {
-        Ok(c) => c,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
-    let silent = match tablets::silent(&state.pool, days, chrono::Utc::now()).await {
-        Ok(s) => s,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+) -> PageResult {
+    let days = settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
+    let counts = stations::network_counts(&state.pool).await?;
+    let silent = tablets::silent(&state.pool, days, chrono::Utc::now()).await?;
     let l = lang.code();
     let silent_view = if silent.is_empty() {
         view! {
@@ -131,22 +119,19 @@ async fn render_overview(
     };
     let mut r = page(lang, lang.t("Administración", "Administration"), Some(staff), &format!("/admin?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
 /// `POST /admin/silent-tablets`: after how many days without a delivery a tablet is
 /// flagged as silent (1 to 90).
 pub async fn set_silent_days(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form) = match admin_form(&staff, &headers, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_pairs(form);
     let days = match SilentTabletDays::parse(&form.get("days")) {
         Ok(d) => d,
         Err(_) => {
@@ -156,17 +141,12 @@ pub async fn set_silent_days(
         }
     };
     let new = days.get().to_string();
-    let old = match settings::set(&state.pool, settings::SILENT_TABLET_DAYS, &new).await {
-        Ok(old) => old.unwrap_or_else(|| SilentTabletDays::DEFAULT.to_string()),
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let old = settings::set(&state.pool, settings::SILENT_TABLET_DAYS, &new)
+        .await?
+        .unwrap_or_else(|| SilentTabletDays::DEFAULT.to_string());
     if old != new {
         let detail = format!("{old} → {new}");
-        if let Err(e) =
-            audit::audit(&state.pool, &staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, &detail).await
-        {
-            return crate::web::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, &detail).await?;
     }
-    Redirect::to(&format!("/admin?lang={}", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/admin?lang={}", lang.code())).into_response())
 }

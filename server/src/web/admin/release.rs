@@ -7,13 +7,14 @@
 //! `weekly`).
 
 use super::form::StationForm;
-use super::station::{back_to_station, render_station, station_form, StationPage};
+use super::lang_of;
+use super::station::{back_to_station, render_station, station_or_404, StationPage};
+use crate::web::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -24,11 +25,8 @@ const AT: &str = "release_at";
 const EVERY: &str = "release_every";
 
 /// A station's schedule and next release, or the response to send instead.
-pub(super) async fn schedule_of(state: &AppState, station_id: i64) -> Result<ScheduledStation, Response> {
-    match release::scheduled_station(&state.pool, station_id).await {
-        Ok(station) => station.ok_or_else(|| (StatusCode::NOT_FOUND, "no such station").into_response()),
-        Err(e) => Err(crate::web::internal_error(e.into())),
-    }
+pub(super) async fn schedule_of(state: &AppState, station_id: i64) -> Result<ScheduledStation, PageError> {
+    release::scheduled_station(&state.pool, station_id).await?.ok_or(PageError::NotFound("no such station"))
 }
 
 /// The form as the schedule fills it.
@@ -177,20 +175,15 @@ pub(super) fn release_section(
 /// audited as the command line does.
 pub async fn update_release(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
-    let current = match schedule_of(&state, station.id).await {
-        Ok(s) => s.schedule,
-        Err(r) => return r,
-    };
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
+    let form = StationForm::from_pairs(form);
+    let current = schedule_of(&state, station.id).await?.schedule;
     let schedule = match parse_release(form, lang, current) {
         Ok(s) => s,
         Err(f) => {
@@ -199,17 +192,11 @@ pub async fn update_release(
         }
     };
     if schedule != current {
-        if let Err(e) = release::set_schedule(&state.pool, station.id, schedule).await {
-            return crate::web::internal_error(e.into());
-        }
+        release::set_schedule(&state.pool, station.id, schedule).await?;
         let detail = schedule.to_string();
-        if let Err(e) =
-            audit::audit(&state.pool, &staff.user.email, "station.release_schedule", &station.code, &detail).await
-        {
-            return crate::web::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "station.release_schedule", &station.code, &detail).await?;
     }
-    back_to_station(lang, &station.code)
+    Ok(back_to_station(lang, &station.code))
 }
 
 #[cfg(test)]
@@ -217,7 +204,7 @@ mod tests {
     use super::*;
 
     fn typed(at: &str, every: &str) -> StationForm {
-        StationForm::from_body(&serde_urlencoded::to_string([(AT, at), (EVERY, every)]).unwrap())
+        StationForm::from_pairs(Pairs(vec![(AT.into(), at.into()), (EVERY.into(), every.into())]))
     }
 
     #[test]

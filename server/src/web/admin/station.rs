@@ -1,16 +1,17 @@
 //! `/admin/stations/{code}`: one station's page (its details, kiosk settings, release
 //! schedule, staff PIN and tablets) and the form that edits its details.
 
-use super::form::{admin_form, field, StationForm};
+use super::form::{field, StationForm};
 use super::kiosk::{kiosk_field, kiosk_form_of};
 use super::release::{release_form_of, release_section, schedule_of};
 use super::tablets::{enrollment_view, tablet_rows, Enrollment};
-use super::{admin_nav, admins_only, lang_of};
+use super::{admin_nav, lang_of};
+use crate::web::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{KioskSetting, SilentTabletDays};
 use leptos::prelude::*;
@@ -35,20 +36,10 @@ pub(super) async fn render_station(
     station: &Station,
     shown: StationPage,
     status: StatusCode,
-) -> Response {
-    let list = match tablets::list_for_station(&state.pool, station.id).await {
-        Ok(l) => l,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
-    let silent_days =
-        match settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await {
-            Ok(n) => n,
-            Err(e) => return crate::web::internal_error(e.into()),
-        };
-    let scheduled = match schedule_of(state, station.id).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+) -> PageResult {
+    let list = tablets::list_for_station(&state.pool, station.id).await?;
+    let silent_days = settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
+    let scheduled = schedule_of(state, station.id).await?;
     let l = lang.code();
     let code = station.code.clone();
     let form = shown.edit.unwrap_or_else(|| StationForm::of(station));
@@ -157,30 +148,12 @@ pub(super) async fn render_station(
     };
     let mut r = page(lang, &code, Some(staff), &format!("/admin/stations/{code}?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-/// What every form of a station's page starts with: [`admin_form`], then the station
-/// named in the path.
-pub(super) async fn station_form(
-    state: &AppState,
-    staff: &Staff,
-    headers: &HeaderMap,
-    code: &str,
-    raw: Option<&str>,
-    body: &str,
-) -> Result<(Lang, StationForm, Station), Response> {
-    let (lang, form) = admin_form(staff, headers, raw, body).await?;
-    Ok((lang, form, station_or_404(state, code).await?))
-}
-
-/// The station named in the path, or the response to send instead.
-pub(super) async fn station_or_404(state: &AppState, code: &str) -> Result<Station, Response> {
-    match stations::by_code(&state.pool, code).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err((StatusCode::NOT_FOUND, "no such station").into_response()),
-        Err(e) => Err(crate::web::internal_error(e.into())),
-    }
+/// The station named in the path, or a 404.
+pub(super) async fn station_or_404(state: &AppState, code: &str) -> Result<Station, PageError> {
+    stations::by_code(&state.pool, code).await?.ok_or(PageError::NotFound("no such station"))
 }
 
 pub(super) fn back_to_station(lang: Lang, code: &str) -> Response {
@@ -189,42 +162,31 @@ pub(super) fn back_to_station(lang: Lang, code: &str) -> Response {
 
 pub async fn station_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    match station_or_404(&state, &code).await {
-        Ok(s) => render_station(&state, &staff, lang, &s, StationPage::default(), StatusCode::OK).await,
-        Err(r) => r,
-    }
+) -> PageResult {
+    let station = station_or_404(&state, &code).await?;
+    render_station(&state, &staff, lang_of(raw.as_deref()), &station, StationPage::default(), StatusCode::OK).await
 }
 
 pub async fn update_station(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
-    let (name, region, timezone, active) = match form.parse(lang) {
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
+    let (name, region, timezone, active) = match StationForm::from_pairs(form).parse(lang) {
         Ok(v) => v,
         Err(f) => {
             let shown = StationPage { edit: Some(f), ..StationPage::default() };
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if let Err(e) = stations::update(&state.pool, station.id, &name, &region, &timezone, active).await {
-        return crate::web::internal_error(e.into());
-    }
+    stations::update(&state.pool, station.id, &name, &region, &timezone, active).await?;
     let mut changes = Vec::new();
     if name.as_ref() != station.name {
         changes.push(format!("name: {} → {}", station.name, name.as_ref()));
@@ -240,9 +202,7 @@ pub async fn update_station(
     }
     if !changes.is_empty() {
         let detail = changes.join("; ");
-        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await {
-            return crate::web::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await?;
     }
-    Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
 }

@@ -1,13 +1,14 @@
 //! `/admin/stations`: the list of stations and the form that adds one.
 
-use super::form::{admin_form, field, StationForm};
-use super::{admin_nav, admins_only, lang_of};
+use super::form::{field, StationForm};
+use super::{admin_nav, lang_of};
+use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use domain::StationCode;
 use leptos::prelude::*;
 use store_sqlite::audit;
@@ -19,11 +20,8 @@ async fn render_stations(
     lang: Lang,
     form: StationForm,
     status: StatusCode,
-) -> Response {
-    let all = match stations::list_all(&state.pool).await {
-        Ok(s) => s,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+) -> PageResult {
+    let all = stations::list_all(&state.pool).await?;
     let l = lang.code();
     let rows = all
         .into_iter()
@@ -75,33 +73,26 @@ async fn render_stations(
     };
     let mut r = page(lang, lang.t("Comisarías", "Stations"), Some(staff), &format!("/admin/stations?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-pub async fn stations_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    render_stations(&state, &staff, lang, StationForm::default(), StatusCode::OK).await
+pub async fn stations_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
+    render_stations(&state, &staff, lang_of(raw.as_deref()), StationForm::default(), StatusCode::OK).await
 }
 
 pub async fn create_station(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form) = match admin_form(&staff, &headers, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    CheckedForm(pairs): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let form = StationForm::from_pairs(pairs.clone());
     let code = StationCode::parse(&form.get("code"));
     let (name, region, timezone) = match (form.parse(lang), code) {
         (Ok((n, r, tz, _)), Ok(_)) => (n, r, tz),
         (Ok(_), Err(e)) => {
-            let mut f = StationForm::from_body(&body);
+            let mut f = StationForm::from_pairs(pairs.clone());
             f.errors.insert("code", e);
             return render_stations(&state, &staff, lang, f, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
@@ -112,18 +103,15 @@ pub async fn create_station(
             return render_stations(&state, &staff, lang, f, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let code = StationCode::parse(&StationForm::from_body(&body).get("code")).expect("checked above");
-    match stations::insert(&state.pool, &code, &name, &region, &timezone).await {
-        Ok(Some(_)) => {
+    let code = StationCode::parse(&StationForm::from_pairs(pairs.clone()).get("code")).expect("checked above");
+    match stations::insert(&state.pool, &code, &name, &region, &timezone).await? {
+        Some(_) => {
             let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await
-            {
-                return crate::web::internal_error(e.into());
-            }
-            Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()
+            audit::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await?;
+            Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
         }
-        Ok(None) => {
-            let mut f = StationForm::from_body(&body);
+        None => {
+            let mut f = StationForm::from_pairs(pairs);
             f.errors.insert(
                 "code",
                 match lang {
@@ -133,6 +121,5 @@ pub async fn create_station(
             );
             render_stations(&state, &staff, lang, f, StatusCode::CONFLICT).await
         }
-        Err(e) => crate::web::internal_error(e.into()),
     }
 }

@@ -2,13 +2,16 @@
 //! (with its link and QR code), and revocation.
 
 use super::admin_nav;
-use super::station::{back_to_station, render_station, station_form, StationPage};
+use super::form::StationForm;
+use super::lang_of;
+use super::station::{back_to_station, render_station, station_or_404, StationPage};
+use crate::web::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use leptos::prelude::*;
 use store_sqlite::audit;
 use store_sqlite::stations::Station;
@@ -138,16 +141,14 @@ pub fn enrollment_qr_svg(link: &str) -> anyhow::Result<String> {
 /// with a QR code of its link. The code itself is never stored or audited.
 pub async fn enroll_tablet(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     headers: HeaderMap,
     Path(code): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, _, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
     if !station.active {
         let body = view! {
             <section class="card">
@@ -167,24 +168,17 @@ pub async fn enroll_tablet(
             body,
         );
         *r.status_mut() = StatusCode::CONFLICT;
-        return r;
+        return Ok(r);
     }
-    let enrollment_code = match crate::api::create_enrollment_code(&state.pool, station.id).await {
-        Ok(c) => c,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let enrollment_code = crate::api::create_enrollment_code(&state.pool, station.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    if let Err(e) = audit::audit(&state.pool, &staff.user.email, "tablet.enroll", &station.code, &detail).await {
-        return crate::web::internal_error(e.into());
-    }
+    audit::audit(&state.pool, &staff.user.email, "tablet.enroll", &station.code, &detail).await?;
     let path = format!("/kiosk?code={enrollment_code}");
     let (link, qr_svg) = match request_origin(&headers, state.secure_cookies) {
         Some(origin) => {
             let link = format!("{origin}{path}");
-            match enrollment_qr_svg(&link) {
-                Ok(svg) => (link, Some(svg)),
-                Err(e) => return crate::web::internal_error(e),
-            }
+            let svg = enrollment_qr_svg(&link)?;
+            (link, Some(svg))
         }
         None => (path, None),
     };
@@ -197,41 +191,29 @@ pub async fn enroll_tablet(
 /// asks to confirm; with it, the tablet is revoked at once (its next request gets 401).
 pub async fn revoke_tablet(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path((code, tablet_id)): Path<(String, i64)>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
-    let (lang, form, station) = match station_form(&state, &staff, &headers, &code, raw.as_deref(), &body).await {
-        Ok(opened) => opened,
-        Err(r) => return r,
-    };
-    let tablet = match tablets::list_for_station(&state.pool, station.id).await {
-        Ok(list) => list.into_iter().find(|t| t.id == tablet_id),
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
-    let Some(tablet) = tablet else {
-        return (StatusCode::NOT_FOUND, "no such tablet at this station").into_response();
-    };
+    CheckedForm(form): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = lang_of(raw.as_deref());
+    let station = station_or_404(&state, &code).await?;
+    let tablet = tablets::list_for_station(&state.pool, station.id)
+        .await?
+        .into_iter()
+        .find(|t| t.id == tablet_id)
+        .ok_or(PageError::NotFound("no such tablet at this station"))?;
     if tablet.revoked {
-        return back_to_station(lang, &station.code);
+        return Ok(back_to_station(lang, &station.code));
     }
-    if form.get("confirm") != "yes" {
-        return confirm_revoke_page(&staff, lang, &station, &tablet);
+    if StationForm::from_pairs(form).get("confirm") != "yes" {
+        return Ok(confirm_revoke_page(&staff, lang, &station, &tablet));
     }
-    match tablets::revoke_at_station(&state.pool, station.id, tablet.id).await {
-        Ok(true) => {
-            let detail = format!("tablet #{}", tablet.id);
-            if let Err(e) = audit::audit(&state.pool, &staff.user.email, "tablet.revoke", &station.code, &detail).await
-            {
-                return crate::web::internal_error(e.into());
-            }
-            back_to_station(lang, &station.code)
-        }
-        Ok(false) => back_to_station(lang, &station.code),
-        Err(e) => crate::web::internal_error(e.into()),
+    if tablets::revoke_at_station(&state.pool, station.id, tablet.id).await? {
+        let detail = format!("tablet #{}", tablet.id);
+        audit::audit(&state.pool, &staff.user.email, "tablet.revoke", &station.code, &detail).await?;
     }
+    Ok(back_to_station(lang, &station.code))
 }
 
 fn confirm_revoke_page(staff: &Staff, lang: Lang, station: &Station, tablet: &StationTablet) -> Response {

@@ -11,12 +11,13 @@ pub(crate) mod editor;
 mod preview;
 mod translations;
 
-use super::admin::{admin_nav, admins_only, lang_of};
+use super::admin::{admin_nav, lang_of};
+use super::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use super::layout::{form_errors, page, Lang};
-use super::session::{check_form, Staff};
+use super::session::Staff;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -49,26 +50,6 @@ pub fn router() -> Router<AppState> {
             "/admin/translations/{version}",
             post(translations::save_texts).layer(DefaultBodyLimit::max(TRANSLATIONS_FORM_BYTES)),
         )
-}
-
-/// A form's fields by name (the last value wins).
-pub(crate) fn form_fields(body: &str) -> BTreeMap<String, String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body).unwrap_or_default();
-    pairs.into_iter().collect()
-}
-
-/// The checks every POST of this console starts with: the form token, then the role.
-async fn check_admin_form(
-    staff: &Staff,
-    headers: &HeaderMap,
-    fields: &BTreeMap<String, String>,
-    lang: Lang,
-) -> Result<(), Response> {
-    check_form(&staff.session, headers, fields.get("csrf").map(String::as_str).unwrap_or("")).await?;
-    match admins_only(lang, staff) {
-        Some(r) => Err(r),
-        None => Ok(()),
-    }
 }
 
 /// A page that only says why nothing was done, with a way back.
@@ -139,19 +120,14 @@ fn parse_version(s: &str) -> Option<i64> {
 }
 
 /// The draft `version`, or the page that says why it cannot be edited (404, 409).
-async fn draft_or_refusal(state: &AppState, staff: &Staff, lang: Lang, version: &str) -> Result<Survey, Response> {
-    let Some(v) = parse_version(version) else { return Err(no_such_version(lang, staff, version)) };
-    match store::is_published(&state.pool, v).await {
-        Ok(None) => return Err(no_such_version(lang, staff, version)),
-        Ok(Some(true)) => return Err(published_refusal(lang, staff, v)),
-        Ok(Some(false)) => {}
-        Err(e) => return Err(super::internal_error(e.into())),
+async fn draft_or_refusal(state: &AppState, staff: &Staff, lang: Lang, version: &str) -> Result<Survey, PageError> {
+    let Some(v) = parse_version(version) else { return Err(no_such_version(lang, staff, version).into()) };
+    match store::is_published(&state.pool, v).await? {
+        None => return Err(no_such_version(lang, staff, version).into()),
+        Some(true) => return Err(published_refusal(lang, staff, v).into()),
+        Some(false) => {}
     }
-    match store::load_any(&state.pool, v).await {
-        Ok(Some(s)) => Ok(s),
-        Ok(None) => Err(no_such_version(lang, staff, version)),
-        Err(e) => Err(super::internal_error(e.into())),
-    }
+    store::load_any(&state.pool, v).await?.ok_or_else(|| no_such_version(lang, staff, version).into())
 }
 
 /// Writes an audit line; a failure to write it is a failure of the request.
@@ -161,8 +137,8 @@ async fn audit_line(
     action: &str,
     target: &str,
     detail: &str,
-) -> Result<(), Response> {
-    audit::audit(pool, &staff.user.email, action, target, detail).await.map_err(|e| super::internal_error(e.into()))
+) -> Result<(), PageError> {
+    Ok(audit::audit(pool, &staff.user.email, action, target, detail).await?)
 }
 
 pub(super) fn kind_label(lang: Lang, kind: QuestionKind) -> &'static str {
@@ -279,11 +255,8 @@ async fn render_versions(
     lang: Lang,
     errors: Vec<String>,
     status: StatusCode,
-) -> Response {
-    let versions = match store::versions(&state.pool).await {
-        Ok(v) => v,
-        Err(e) => return super::internal_error(e.into()),
-    };
+) -> PageResult {
+    let versions = store::versions(&state.pool).await?;
     let l = lang.code();
     let current = versions.iter().filter(|v| v.published).map(|v| v.version).max();
     let draft = versions.iter().find(|v| !v.published).map(|v| v.version);
@@ -378,56 +351,45 @@ async fn render_versions(
         body,
     );
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-pub async fn versions_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
-    let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    render_versions(&state, &staff, lang, Vec::new(), StatusCode::OK).await
+pub async fn versions_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
+    render_versions(&state, &staff, lang_of(raw.as_deref()), Vec::new(), StatusCode::OK).await
 }
 
 /// Copies the current version to a new draft (`survey.draft`). With `next=translations`
 /// the admin goes back to the translations, else to the draft.
 pub async fn start_draft(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
+    let fields = fields.into_map();
     let l = lang.code();
-    match store::start_draft(&state.pool).await {
-        Ok(DraftStart::Started { draft, from }) => {
+    match store::start_draft(&state.pool).await? {
+        DraftStart::Started { draft, from } => {
             let detail = format!("copied from v{from}");
-            if let Err(r) = audit_line(&state.pool, &staff, "survey.draft", &format!("v{draft}"), &detail).await {
-                return r;
-            }
+            audit_line(&state.pool, &staff, "survey.draft", &format!("v{draft}"), &detail).await?;
             let to = match fields.get("next").map(String::as_str) {
                 Some("translations") => format!("/admin/translations?lang={l}"),
                 _ => format!("/admin/survey/{draft}?lang={l}"),
             };
-            Redirect::to(&to).into_response()
+            Ok(Redirect::to(&to).into_response())
         }
-        Ok(DraftStart::DraftExists(d)) => {
+        DraftStart::DraftExists(d) => {
             let error = match lang {
                 Lang::Es => format!("Ya hay un borrador (versión {d}): no se creó otro."),
                 Lang::En => format!("There is already a draft (version {d}): no other was made."),
             };
             render_versions(&state, &staff, lang, vec![error], StatusCode::CONFLICT).await
         }
-        Ok(DraftStart::NothingPublished) => {
+        DraftStart::NothingPublished => {
             let error = lang.t("No hay una versión publicada que copiar.", "There is no published version to copy.");
             render_versions(&state, &staff, lang, vec![error.into()], StatusCode::CONFLICT).await
         }
-        Err(e) => super::internal_error(e.into()),
     }
 }
 

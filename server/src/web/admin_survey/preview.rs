@@ -7,15 +7,14 @@
 //! (the screen, from 1).
 
 use super::{language_name, no_such_version};
-use crate::web::admin::{admins_only, lang_of};
+use crate::web::admin::lang_of;
+use crate::web::kit::{Admin, PageResult, Pairs};
 use crate::web::layout::{html_response, Lang};
-use crate::web::session::Staff;
 use crate::AppState;
 use app::components::icons::{BackIcon, CheckIcon, ExitIcon, NextIcon, PhoneIcon, SkipIcon};
 use app::components::Face;
 use app::i18n::{progress, texts};
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
 use domain::{Language, Question, QuestionKind, Texts};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
@@ -30,8 +29,8 @@ struct Options {
 
 impl Options {
     fn from_query(raw: Option<&str>) -> Options {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or("")).unwrap_or_default();
-        let get = |k: &str| pairs.iter().find(|(name, _)| name == k).map(|(_, v)| v.as_str());
+        let pairs = Pairs::parse(raw.unwrap_or(""));
+        let get = |k: &str| pairs.first(k);
         Options {
             lang: lang_of(raw),
             visitor: get("visitor").and_then(|v| Language::parse(v).ok()).unwrap_or(Language::Es),
@@ -144,22 +143,17 @@ fn answers(q: &Question, visitor: Language, child: bool) -> AnyView {
 
 pub async fn preview_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let o = Options::from_query(raw.as_deref());
     let lang = o.lang;
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
     let Some(v) = version.parse::<i64>().ok().filter(|v| *v > 0) else {
-        return no_such_version(lang, &staff, &version);
+        return Ok(no_such_version(lang, &staff, &version));
     };
-    let survey = match store_sqlite::survey::load_any(&state.pool, v).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return no_such_version(lang, &staff, &version),
-        Err(e) => return crate::web::internal_error(e.into()),
+    let Some(survey) = store_sqlite::survey::load_any(&state.pool, v).await? else {
+        return Ok(no_such_version(lang, &staff, &version));
     };
     let l = lang.code();
     // As the kiosk asks them: the profile items first, then the care questions.
@@ -311,5 +305,5 @@ pub async fn preview_page(
             </body>
         </html>
     };
-    html_response(format!("<!DOCTYPE html>{}", doc.to_html()))
+    Ok(html_response(format!("<!DOCTYPE html>{}", doc.to_html())))
 }

@@ -11,17 +11,15 @@
 //! `save=column:<lang>` (a column's changed cells) or `save=cell:<question>:<choice>:<lang>`
 //! (one cell). Changes typed outside what was saved stay on screen.
 
-use super::{
-    check_admin_form, draft_or_refusal, form_fields, language_name, language_refusal, published_refusal, review_label,
-    wording_error,
-};
-use crate::web::admin::{admin_nav, admins_only, lang_of};
+use super::{draft_or_refusal, language_name, language_refusal, published_refusal, review_label, wording_error};
+use crate::web::admin::{admin_nav, lang_of};
+use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::{form_errors, page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use domain::{Language, ReviewState, Survey, Wording};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -83,7 +81,7 @@ fn id_of(name: &str) -> String {
     format!("tr-{}", name.replace(':', "-"))
 }
 
-async fn render(state: &AppState, staff: &Staff, lang: Lang, overlay: Overlay, status: StatusCode) -> Response {
+async fn render(state: &AppState, staff: &Staff, lang: Lang, overlay: Overlay, status: StatusCode) -> PageResult {
     let pool = &state.pool;
     let l = lang.code();
     let loaded = async {
@@ -109,10 +107,7 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, overlay: Overlay, s
         let enabled = store::enabled_languages(pool).await?;
         Ok::<_, sqlx::Error>((draft, current, survey, rows, published, unreviewed, enabled))
     };
-    let (draft, current, survey, rows, published, unreviewed, enabled) = match loaded.await {
-        Ok(x) => x,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let (draft, current, survey, rows, published, unreviewed, enabled) = loaded.await?;
     let stored = stored(rows);
     let editable = draft.is_some();
     let csrf = staff.csrf.clone();
@@ -334,14 +329,15 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, overlay: Overlay, s
     let mut r =
         page(lang, lang.t("Traducciones", "Translations"), Some(staff), &format!("/admin/translations?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
-pub async fn translations_page(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn translations_page(
+    State(state): State<AppState>,
+    Admin(staff): Admin,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
     render(&state, &staff, lang, Overlay::default(), StatusCode::OK).await
 }
 
@@ -422,26 +418,16 @@ impl Scope {
 /// or one cell); writes one `translation.edit` line per language with what changed.
 pub async fn save_texts(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let fields = fields.into_map();
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    let stored = match store::text_rows(&state.pool, v).await {
-        Ok(rows) => stored(rows),
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let stored = stored(store::text_rows(&state.pool, v).await?);
     let all: Vec<(String, String, Language)> = cells(&survey)
         .into_iter()
         .flat_map(|(q, c)| Language::ALL.into_iter().map(move |l| (q.clone(), c.clone(), l)))
@@ -521,17 +507,14 @@ pub async fn save_texts(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match store::write_texts(&state.pool, v, &writes).await {
-        Ok(Edit::Done) => {}
-        Ok(Edit::Published) => return published_refusal(lang, &staff, v),
-        Ok(_) => return super::no_such_version(lang, &staff, &version),
-        Err(e) => return crate::web::internal_error(e.into()),
+    match store::write_texts(&state.pool, v, &writes).await? {
+        Edit::Done => {}
+        Edit::Published => return Ok(published_refusal(lang, &staff, v)),
+        _ => return Ok(super::no_such_version(lang, &staff, &version)),
     }
     for (l, what) in changes {
         let (target, detail) = (format!("v{v}/{l}"), what.join("; "));
-        if let Err(e) = audit::audit(&state.pool, &staff.user.email, "translation.edit", &target, &detail).await {
-            return crate::web::internal_error(e.into());
-        }
+        audit::audit(&state.pool, &staff.user.email, "translation.edit", &target, &detail).await?;
     }
     if unsaved {
         let saved = match &scope {
@@ -553,22 +536,18 @@ pub async fn save_texts(
         };
         return render(&state, &staff, lang, overlay, StatusCode::OK).await;
     }
-    Redirect::to(&format!("/admin/translations?lang={}#translations", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/admin/translations?lang={}#translations", lang.code())).into_response())
 }
 
 /// Offers a language to visitors or stops offering it (`change=enable:qu`).
 pub async fn change_languages(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
+    let fields = fields.into_map();
     let requested = fields.get("change").and_then(|c| c.split_once(':')).and_then(|(what, code)| {
         let offer = match what {
             "enable" => true,
@@ -586,15 +565,12 @@ pub async fn change_languages(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let outcome = match store_sqlite::survey::offer_language(&state.pool, language, offer, &staff.user.email).await {
-        Ok(o) => o,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let outcome = store_sqlite::survey::offer_language(&state.pool, language, offer, &staff.user.email).await?;
     if let Some(refusal) = language_refusal(lang, language, &outcome) {
         let overlay = Overlay { page_errors: vec![refusal], ..Default::default() };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    Redirect::to(&format!("/admin/translations?lang={}#languages", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/admin/translations?lang={}#languages", lang.code())).into_response())
 }
 
 #[cfg(test)]

@@ -1,26 +1,18 @@
 //! `/export/audit`: every export's audit record, for admins.
 
-use super::forbidden;
+use crate::web::kit::{ExportAdmin, PageResult};
 use crate::web::layout::{page, Lang};
-use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::Response;
-use domain::Role;
 use leptos::prelude::*;
 
-pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn audit(
+    State(state): State<AppState>,
+    ExportAdmin(staff): ExportAdmin,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let lang = Lang::from_query(raw.as_deref());
-    if staff.role() != Role::Admin {
-        let mut r = forbidden(lang, &staff);
-        *r.status_mut() = StatusCode::FORBIDDEN;
-        return r;
-    }
-    let records = match store_sqlite::exports::list_audit(&state.pool, 500).await {
-        Ok(r) => r,
-        Err(e) => return super::super::internal_error(e.into()),
-    };
+    let records = store_sqlite::exports::list_audit(&state.pool, 500).await?;
     let rows = records
         .into_iter()
         .map(|a| {
@@ -47,5 +39,5 @@ pub async fn audit(State(state): State<AppState>, staff: Staff, RawQuery(raw): R
             </table>
         </div>
     };
-    page(lang, lang.t("Registro de exportaciones", "Export audit log"), Some(&staff), "/export/audit", body)
+    Ok(page(lang, lang.t("Registro de exportaciones", "Export audit log"), Some(&staff), "/export/audit", body))
 }

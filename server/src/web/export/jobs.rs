@@ -2,6 +2,7 @@
 //! download and the clean-up of what they leave.
 
 use crate::export::ExportSummary;
+use crate::web::kit::{PageError, PageResult};
 use crate::web::layout::{page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
@@ -179,16 +180,13 @@ pub async fn job(
     page(lang, lang.t("Exportación", "Export"), Some(&staff), &format!("/export/jobs/{id}?lang={l}"), body)
 }
 
-pub async fn download(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
+pub async fn download(State(state): State<AppState>, staff: Staff, Path(id): Path<String>) -> PageResult {
     let Some(Job { state: JobState::Done { path, .. }, .. }) = state.jobs.get(&id, staff.user.id) else {
-        return (StatusCode::NOT_FOUND, "no such export").into_response();
+        return Err(PageError::NotFound("no such export"));
     };
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(_) => return (StatusCode::NOT_FOUND, "the export has expired").into_response(),
-    };
+    let file = tokio::fs::File::open(&path).await.map_err(|_| PageError::NotFound("the export has expired"))?;
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_string()),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"digna-export.zip\"".to_string()),
@@ -196,7 +194,7 @@ pub async fn download(State(state): State<AppState>, staff: Staff, Path(id): Pat
         ],
         body,
     )
-        .into_response()
+        .into_response())
 }
 
 /// Deletes what earlier runs left in `dir` (jobs live in memory: a ZIP there at start

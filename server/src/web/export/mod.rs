@@ -13,12 +13,13 @@ pub mod queue;
 use jobs::JobState;
 pub use jobs::{jobs, remove_older_than, spawn_cleanup, Jobs};
 
+use super::kit::{CheckedForm, Exporter, PageResult, Pairs};
 use super::layout::{form_errors, page, scope_picker, Lang};
-use super::session::{check_form, Staff};
+use super::session::Staff;
 use crate::export::{self, ExportRequest, Formats, UnitName};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -35,31 +36,9 @@ pub fn router() -> Router<AppState> {
         .route("/export/open-data", get(open_data::open_data_form).post(open_data::open_data_release))
 }
 
-fn may_export(staff: &Staff) -> bool {
-    matches!(staff.role(), Role::Admin | Role::Researcher)
-}
-
-fn forbidden(lang: Lang, staff: &Staff) -> Response {
-    let body = view! {
-        <section class="card">
-            <h1>{lang.t("Exportar", "Export")}</h1>
-            <p>{lang.t(
-                "Solo las investigadoras y las administradoras pueden exportar datos.",
-                "Only researchers and administrators can export data.",
-            )}</p>
-        </section>
-    };
-    let mut r = page(lang, lang.t("Exportar", "Export"), Some(staff), "/export", body);
-    *r.status_mut() = StatusCode::FORBIDDEN;
-    r
-}
-
-pub async fn form(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn form(State(state): State<AppState>, Exporter(staff): Exporter, RawQuery(raw): RawQuery) -> PageResult {
     let lang = Lang::from_query(raw.as_deref());
-    if !may_export(&staff) {
-        return forbidden(lang, &staff);
-    }
-    render_form(&state, &staff, lang, &[], Vec::new(), StatusCode::OK).await
+    Ok(render_form(&state, &staff, lang, &[], Vec::new(), StatusCode::OK).await)
 }
 
 async fn render_form(
@@ -183,20 +162,11 @@ pub(crate) fn month(v: Option<&String>) -> Option<chrono::NaiveDate> {
 
 pub async fn start(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Exporter(staff): Exporter,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(Pairs(typed)): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = Lang::from_query(raw.as_deref());
-    let typed: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
-    let csrf = typed.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-    if let Err(refused) = check_form(&staff.session, &headers, csrf).await {
-        return refused;
-    }
-    if !may_export(&staff) {
-        return forbidden(lang, &staff);
-    }
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
     let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
@@ -258,7 +228,7 @@ pub async fn start(
         errors.push(lang.t("Esa versión de la encuesta no existe.", "That survey version does not exist.").into());
     }
     let Some(survey) = survey.filter(|_| errors.is_empty()) else {
-        return render_form(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(render_form(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
     let request = ExportRequest {
         stations: chosen.iter().map(|s| s.code.clone()).collect(),
@@ -275,14 +245,13 @@ pub async fn start(
     };
     state.jobs.sweep();
     let id = crate::auth::random_token();
-    if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
-        return super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
-    }
+    std::fs::create_dir_all(&state.export_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()))?;
     let Some(ticket) = state.jobs.queue.admit() else {
         let mut r =
             render_form(&state, &staff, lang, &typed, vec![queue_full(lang)], StatusCode::TOO_MANY_REQUESTS).await;
         r.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
-        return r;
+        return Ok(r);
     };
     let path = export::job_path(&state.export_dir, &id);
     state.jobs.add(&id, staff.user.id);
@@ -311,5 +280,5 @@ pub async fn start(
             }
         });
     });
-    Redirect::to(&format!("/export/jobs/{id}?lang={}", lang.code())).into_response()
+    Ok(Redirect::to(&format!("/export/jobs/{id}?lang={}", lang.code())).into_response())
 }

@@ -1,12 +1,13 @@
 //! `/export/open-data`: per region and month, noisy counts (differential privacy), and
 //! the privacy budget each month has spent.
 
-use super::{forbidden, may_export, month, months};
+use super::{month, months};
+use crate::web::kit::{CheckedForm, Exporter, PageResult, Pairs};
 use crate::web::layout::{check_list, form_errors, page, regions_of, Lang};
-use crate::web::session::{check_form, Staff};
+use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::*;
 
@@ -85,31 +86,23 @@ async fn render_open_data(
     r
 }
 
-pub async fn open_data_form(State(state): State<AppState>, staff: Staff, RawQuery(raw): RawQuery) -> Response {
+pub async fn open_data_form(
+    State(state): State<AppState>,
+    Exporter(staff): Exporter,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
     let lang = Lang::from_query(raw.as_deref());
-    if !may_export(&staff) {
-        return forbidden(lang, &staff);
-    }
-    render_open_data(&state, &staff, lang, &[], Vec::new(), StatusCode::OK).await
+    Ok(render_open_data(&state, &staff, lang, &[], Vec::new(), StatusCode::OK).await)
 }
 
 pub async fn open_data_release(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Exporter(staff): Exporter,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(Pairs(typed)): CheckedForm<Pairs>,
+) -> PageResult {
     use crate::open_data::{OpenDataError, OpenDataRequest};
     let lang = Lang::from_query(raw.as_deref());
-    let typed: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
-    let csrf = typed.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-    if let Err(refused) = check_form(&staff.session, &headers, csrf).await {
-        return refused;
-    }
-    if !may_export(&staff) {
-        return forbidden(lang, &staff);
-    }
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
     let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
@@ -158,7 +151,7 @@ pub async fn open_data_release(
     let version = store_sqlite::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1);
     let survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten();
     let (Some(epsilon), Some(survey), true) = (epsilon, survey, errors.is_empty()) else {
-        return render_open_data(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(render_open_data(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
     let station_ids = stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
@@ -167,12 +160,11 @@ pub async fn open_data_release(
         let message = super::queue_full(lang);
         let mut r = render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::TOO_MANY_REQUESTS).await;
         r.headers_mut().insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
-        return r;
+        return Ok(r);
     };
     let _turn = ticket.turn().await;
-    if let Err(e) = std::fs::create_dir_all(&state.export_dir) {
-        return super::super::internal_error(anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()));
-    }
+    std::fs::create_dir_all(&state.export_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()))?;
     let out = state.export_dir.join(format!("open-data-{}.zip", crate::auth::random_token()));
     let released = crate::open_data::release(
         &state.export_pool,
@@ -189,11 +181,8 @@ pub async fn open_data_release(
             // Streamed from the open file, whose name is gone at once.
             let file = tokio::fs::File::open(&out).await;
             let _ = std::fs::remove_file(&out);
-            let file = match file {
-                Ok(f) => f,
-                Err(e) => return super::super::internal_error(anyhow::anyhow!("cannot read the release back: {e}")),
-            };
-            (
+            let file = file.map_err(|e| anyhow::anyhow!("cannot read the release back: {e}"))?;
+            Ok((
                 [
                     (header::CONTENT_TYPE, "application/zip".to_string()),
                     (header::CONTENT_DISPOSITION, "attachment; filename=\"digna-open-data.zip\"".to_string()),
@@ -201,15 +190,15 @@ pub async fn open_data_release(
                 ],
                 axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file)),
             )
-                .into_response()
+                .into_response())
         }
         Err(OpenDataError::OverBudget { region, month, asking, spent, cap }) => {
             let message = match lang {
                 Lang::Es => format!("Rechazado: publicar con ε = {asking} llevaría la región «{region}» en {month} más allá de su tope de ε = {cap} (ya gastado: {spent})."),
                 Lang::En => format!("Refused: releasing with ε = {asking} would take region “{region}” in {month} past its cap of ε = {cap} (already spent: {spent})."),
             };
-            render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::CONFLICT).await
+            Ok(render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::CONFLICT).await)
         }
-        Err(OpenDataError::Other(e)) => super::super::internal_error(e),
+        Err(OpenDataError::Other(e)) => Err(e.into()),
     }
 }

@@ -7,42 +7,31 @@ use super::page::render_editor;
 use super::{edit_refusal, editor_href, no_such_question, yes_no, EditorState, Typed};
 use crate::web::admin::lang_of;
 use crate::web::admin_survey::{
-    audit_line, check_admin_form, draft_or_refusal, form_fields, key_error, kind_label, no_such_version, problem_lines,
-    published_refusal,
+    audit_line, draft_or_refusal, key_error, kind_label, no_such_version, problem_lines, published_refusal,
 };
+use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::Lang;
-use crate::web::session::Staff;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use domain::{QuestionKey, QuestionKind};
 use std::collections::BTreeMap;
 use store_sqlite::survey::{self as store, Edit, Publication};
 
 pub async fn save_question(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path((version, key)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let fields = fields.into_map();
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    let Some(question) = survey.question(&key).cloned() else { return no_such_question(lang, &staff, &key) };
-    let history = match store::published_kinds(&state.pool, &key).await {
-        Ok(h) => h,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+    let Some(question) = survey.question(&key).cloned() else { return Ok(no_such_question(lang, &staff, &key)) };
+    let history = store::published_kinds(&state.pool, &key).await?;
     let (change, changes) = match validate_question(lang, &question, &history, &fields) {
         Ok(c) => c,
         Err(errors) => {
@@ -50,43 +39,33 @@ pub async fn save_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match store::update_question(&state.pool, v, &key, &change).await {
-        Ok(Edit::Done) => {}
-        Ok(other) => {
+    match store::update_question(&state.pool, v, &key, &change).await? {
+        Edit::Done => {}
+        other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
-                return r;
+                return Ok(r);
             }
         }
-        Err(e) => return crate::web::internal_error(e.into()),
     }
     if !changes.is_empty() {
         let detail = changes.join("; ");
-        if let Err(r) = audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await {
-            return r;
-        }
+        audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
     }
-    Redirect::to(&editor_href(lang, v, Some(&key))).into_response()
+    Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
 
 // ---------------------------------------------------------------- adding, moving, removing
 
 pub async fn add_question(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let fields = fields.into_map();
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
     let mut errors = BTreeMap::new();
     let key = match QuestionKey::parse(fields.get("key").map(String::as_str).unwrap_or("")) {
@@ -128,10 +107,7 @@ pub async fn add_question(
                 },
             );
         } else if let Some(kind) = kind {
-            let history = match store::published_kinds(&state.pool, k.as_ref()).await {
-                Ok(h) => h,
-                Err(e) => return crate::web::internal_error(e.into()),
-            };
+            let history = store::published_kinds(&state.pool, k.as_ref()).await?;
             if let Some((before_v, before)) = history.iter().find(|(_, b)| *b != kind) {
                 errors.insert(
                     "kind".into(),
@@ -153,9 +129,9 @@ pub async fn add_question(
         let st = EditorState { new_question: Typed { fields, errors }, ..Default::default() };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match store::add_question(&state.pool, v, &key, kind, in_index, observable).await {
-        Ok(Edit::Done) => {}
-        Ok(Edit::KeyTaken) => {
+    match store::add_question(&state.pool, v, &key, kind, in_index, observable).await? {
+        Edit::Done => {}
+        Edit::KeyTaken => {
             let mut errors = BTreeMap::new();
             errors.insert(
                 "key".into(),
@@ -167,40 +143,30 @@ pub async fn add_question(
             let st = EditorState { new_question: Typed { fields, errors }, ..Default::default() };
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Ok(other) => {
+        other => {
             if let Some(r) = edit_refusal(lang, &staff, v, key.as_ref(), other) {
-                return r;
+                return Ok(r);
             }
         }
-        Err(e) => return crate::web::internal_error(e.into()),
     }
     let mut detail = format!("question added: {}, in_index {}", kind.code(), yes_no(in_index));
     if observable {
         detail.push_str(", observable yes");
     }
-    if let Err(r) = audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await {
-        return r;
-    }
-    Redirect::to(&editor_href(lang, v, Some(key.as_ref()))).into_response()
+    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
+    Ok(Redirect::to(&editor_href(lang, v, Some(key.as_ref()))).into_response())
 }
 
 pub async fn move_question(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path((version, key)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(fields): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let fields = fields.into_map();
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
     let up = match fields.get("direction").map(String::as_str) {
         Some("up") => true,
@@ -215,41 +181,30 @@ pub async fn move_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match store::move_question(&state.pool, v, &key, up).await {
-        Ok(Edit::Done) => {}
-        Ok(other) => {
+    match store::move_question(&state.pool, v, &key, up).await? {
+        Edit::Done => {}
+        other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
-                return r;
+                return Ok(r);
             }
         }
-        Err(e) => return crate::web::internal_error(e.into()),
     }
     let detail = if up { "moved up" } else { "moved down" };
-    if let Err(r) = audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), detail).await {
-        return r;
-    }
-    Redirect::to(&editor_href(lang, v, Some(&key))).into_response()
+    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), detail).await?;
+    Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
 
 pub async fn remove_question(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path((version, key)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    let Some(question) = survey.question(&key) else { return no_such_question(lang, &staff, &key) };
+    let Some(question) = survey.question(&key) else { return Ok(no_such_question(lang, &staff, &key)) };
     if question.profile {
         let st = EditorState {
             errors: vec![match lang {
@@ -264,51 +219,38 @@ pub async fn remove_question(
         };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match store::remove_question(&state.pool, v, &key).await {
-        Ok(Edit::Done) => {}
-        Ok(other) => {
+    match store::remove_question(&state.pool, v, &key).await? {
+        Edit::Done => {}
+        other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
-                return r;
+                return Ok(r);
             }
         }
-        Err(e) => return crate::web::internal_error(e.into()),
     }
-    if let Err(r) = audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), "question removed").await {
-        return r;
-    }
-    Redirect::to(&editor_href(lang, v, None)).into_response()
+    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), "question removed").await?;
+    Ok(Redirect::to(&editor_href(lang, v, None)).into_response())
 }
 
 // ---------------------------------------------------------------- publishing, discarding
 
 pub async fn publish(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match store::publish(&state.pool, v).await {
-        Ok(Publication::Published { offered }) => {
+    match store::publish(&state.pool, v).await? {
+        Publication::Published { offered } => {
             let codes: Vec<&str> = offered.iter().map(|l| l.code()).collect();
             let detail = format!("published; offered in {}", codes.join(", "));
-            if let Err(r) = audit_line(&state.pool, &staff, "survey.publish", &format!("v{v}"), &detail).await {
-                return r;
-            }
-            Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response()
+            audit_line(&state.pool, &staff, "survey.publish", &format!("v{v}"), &detail).await?;
+            Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
         }
-        Ok(Publication::Refused(problems)) => {
+        Publication::Refused(problems) => {
             let mut errors = vec![match lang {
                 Lang::Es => format!("No se publicó la versión {v}: falta lo siguiente."),
                 Lang::En => format!("Version {v} was not published: it lacks the following."),
@@ -317,41 +259,29 @@ pub async fn publish(
             let st = EditorState { errors, ..Default::default() };
             render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Ok(Publication::AlreadyPublished) => published_refusal(lang, &staff, v),
-        Ok(Publication::NoSuchVersion) => no_such_version(lang, &staff, &version),
-        Err(e) => crate::web::internal_error(e.into()),
+        Publication::AlreadyPublished => Ok(published_refusal(lang, &staff, v)),
+        Publication::NoSuchVersion => Ok(no_such_version(lang, &staff, &version)),
     }
 }
 
 pub async fn discard(
     State(state): State<AppState>,
-    staff: Staff,
-    headers: HeaderMap,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-    body: String,
-) -> Response {
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let fields = form_fields(&body);
-    if let Err(r) = check_admin_form(&staff, &headers, &fields, lang).await {
-        return r;
-    }
-    let survey = match draft_or_refusal(&state, &staff, lang, &version).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match store::discard_draft(&state.pool, v).await {
-        Ok(Edit::Done) => {}
-        Ok(other) => {
+    match store::discard_draft(&state.pool, v).await? {
+        Edit::Done => {}
+        other => {
             if let Some(r) = edit_refusal(lang, &staff, v, "", other) {
-                return r;
+                return Ok(r);
             }
         }
-        Err(e) => return crate::web::internal_error(e.into()),
     }
-    if let Err(r) = audit_line(&state.pool, &staff, "survey.discard", &format!("v{v}"), "draft discarded").await {
-        return r;
-    }
-    Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response()
+    audit_line(&state.pool, &staff, "survey.discard", &format!("v{v}"), "draft discarded").await?;
+    Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
 }

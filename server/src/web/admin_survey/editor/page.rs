@@ -2,8 +2,9 @@
 
 use super::forms::{new_question_form, question_card};
 use super::{text_of, EditorState};
-use crate::web::admin::{admin_nav, admins_only, lang_of};
+use crate::web::admin::{admin_nav, lang_of};
 use crate::web::admin_survey::{kind_label, language_name, no_such_version, parse_version};
+use crate::web::kit::{Admin, PageResult};
 use crate::web::layout::{form_errors, page, Lang};
 use crate::web::session::Staff;
 use crate::AppState;
@@ -16,27 +17,22 @@ use store_sqlite::survey as store;
 
 pub async fn version_page(
     State(state): State<AppState>,
-    staff: Staff,
+    Admin(staff): Admin,
     Path(version): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Response {
+) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    if let Some(r) = admins_only(lang, &staff) {
-        return r;
-    }
-    let Some(v) = parse_version(&version) else { return no_such_version(lang, &staff, &version) };
-    let published = match store::is_published(&state.pool, v).await {
-        Ok(Some(p)) => p,
-        Ok(None) => return no_such_version(lang, &staff, &version),
-        Err(e) => return crate::web::internal_error(e.into()),
+    let Some(v) = parse_version(&version) else { return Ok(no_such_version(lang, &staff, &version)) };
+    let published = match store::is_published(&state.pool, v).await? {
+        Some(p) => p,
+        None => return Ok(no_such_version(lang, &staff, &version)),
     };
-    let survey = match store::load_any(&state.pool, v).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return no_such_version(lang, &staff, &version),
-        Err(e) => return crate::web::internal_error(e.into()),
+    let survey = match store::load_any(&state.pool, v).await? {
+        Some(s) => s,
+        None => return Ok(no_such_version(lang, &staff, &version)),
     };
     if published {
-        render_published(lang, &staff, &survey)
+        Ok(render_published(lang, &staff, &survey))
     } else {
         render_editor(&state, &staff, lang, &survey, EditorState::default(), StatusCode::OK).await
     }
@@ -121,11 +117,8 @@ pub(super) async fn render_editor(
     survey: &Survey,
     st: EditorState,
     status: StatusCode,
-) -> Response {
-    let enabled = match store::enabled_languages(&state.pool).await {
-        Ok(e) => e,
-        Err(e) => return crate::web::internal_error(e.into()),
-    };
+) -> PageResult {
+    let enabled = store::enabled_languages(&state.pool).await?;
     let current = store::current_version(&state.pool).await.ok().flatten();
     let l = lang.code();
     let v = survey.version;
@@ -190,5 +183,5 @@ pub(super) async fn render_editor(
     };
     let mut r = page(lang, &title, Some(staff), &format!("/admin/survey/{v}?lang={l}"), body);
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
