@@ -428,7 +428,8 @@ fn withheld_text(lang: Lang) -> &'static str {
 fn question_text(survey: Option<&Survey>, lang: Lang, key: &str) -> String {
     survey
         .and_then(|s| s.question(key))
-        .and_then(|q| q.text.get(&survey_lang(lang)).or_else(|| q.text.get(&Language::Es)).cloned())
+        .map(|q| domain::text_in(&q.text, survey_lang(lang)))
+        .filter(|t| !t.is_empty())
         .unwrap_or_else(|| key.to_string())
 }
 
@@ -439,7 +440,8 @@ fn choice_text(survey: Option<&Survey>, lang: Lang, question: &str, choice: &str
     survey
         .and_then(|s| s.question(question))
         .and_then(|q| q.choice(choice))
-        .and_then(|c| c.text.get(&survey_lang(lang)).or_else(|| c.text.get(&Language::Es)).cloned())
+        .map(|c| domain::text_in(&c.text, survey_lang(lang)))
+        .filter(|t| !t.is_empty())
         .unwrap_or_else(|| choice.to_string())
 }
 

@@ -15,7 +15,7 @@ use app::components::icons::{BackIcon, CheckIcon, ExitIcon, NextIcon, PhoneIcon,
 use app::components::Face;
 use app::i18n::{progress, texts};
 use axum::extract::{Path, RawQuery, State};
-use domain::{Language, Question, QuestionKind, Texts};
+use domain::{wording, Language, Question, QuestionKind, Texts};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
 
@@ -46,19 +46,6 @@ impl Options {
             self.lang.code(),
             self.visitor.code()
         )
-    }
-}
-
-/// The text in `lang`, or in Spanish when it is missing (as the kiosk does).
-fn text_in(texts: &Texts, lang: Language) -> String {
-    texts.get(&lang).filter(|t| !t.trim().is_empty()).or_else(|| texts.get(&Language::Es)).cloned().unwrap_or_default()
-}
-
-/// The wording a visitor reads: the child wording when asked for and present.
-fn wording(text: &Texts, child_text: &Texts, lang: Language, child: bool) -> String {
-    match child_text.get(&lang).filter(|t| child && !t.trim().is_empty()) {
-        Some(t) => t.clone(),
-        None => text_in(text, lang),
     }
 }
 
