@@ -143,7 +143,7 @@ pub struct OpenDataSummary {
 /// out.
 type Truth = BTreeMap<(String, String, String, String), u64>;
 
-async fn true_counts(pool: &SqlitePool, req: &OpenDataRequest, tables: &[Table]) -> Result<Truth, sqlx::Error> {
+async fn true_counts(pool: &SqlitePool, req: &OpenDataRequest, tables: &[Table]) -> Result<Truth, store_sqlite::Error> {
     let mut truth = Truth::new();
     for start in month_starts(req.from, req.to) {
         let month = start.format("%Y-%m").to_string();

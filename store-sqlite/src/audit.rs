@@ -16,7 +16,7 @@ pub struct AdminAudit {
 
 /// Writes a line of the administrators' audit log: on the pool, or inside the
 /// transaction of the change it records (`&mut *tx`), so that both land or neither.
-pub async fn audit<'e, E>(db: E, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), sqlx::Error>
+pub async fn audit<'e, E>(db: E, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), crate::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
 {
@@ -33,14 +33,14 @@ where
 }
 
 /// The newest lines of the administrators' audit log first.
-pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>, crate::Error> {
+    Ok(sqlx::query_as!(
         AdminAudit,
         r#"SELECT id AS "id!", at, actor, action, target, detail FROM admin_audit ORDER BY id DESC LIMIT ?"#,
         limit
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }
 
 /// What the audit log is filtered by; empty strings match everything.
@@ -59,11 +59,11 @@ pub struct AuditFilter {
 /// Lines of the audit log matching `filter`, newest first: the administrators' log and
 /// the researchers' exports together (an export shows as `export.microdata` or
 /// `export.open_data`).
-pub async fn search(pool: &SqlitePool, filter: &AuditFilter, limit: i64) -> Result<Vec<AdminAudit>, sqlx::Error> {
+pub async fn search(pool: &SqlitePool, filter: &AuditFilter, limit: i64) -> Result<Vec<AdminAudit>, crate::Error> {
     let (actor, action, from) = (&filter.actor, &filter.action, &filter.from);
     // Inclusive: every time stamp of the last day sorts before its end.
     let to = if filter.to.is_empty() { String::new() } else { format!("{}T99", filter.to) };
-    sqlx::query_as!(
+    Ok(sqlx::query_as!(
         AdminAudit,
         r#"SELECT id AS "id!: i64", at AS "at!: String", actor AS "actor!: String", action AS "action!: String",
                   target AS "target!: String", detail AS "detail!: String"
@@ -87,5 +87,5 @@ pub async fn search(pool: &SqlitePool, filter: &AuditFilter, limit: i64) -> Resu
         limit
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }

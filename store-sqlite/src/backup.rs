@@ -5,12 +5,12 @@
 use sqlx::SqlitePool;
 
 /// The offline recovery key's public half (`age1…`), if an administrator made one.
-pub async fn recovery_recipient(pool: &SqlitePool) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(pool).await
+pub async fn recovery_recipient(pool: &SqlitePool) -> Result<Option<String>, crate::Error> {
+    Ok(sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(pool).await?)
 }
 
 /// Stores the recovery key's public half, replacing the one before (returned).
-pub async fn set_recovery_recipient(pool: &SqlitePool, recipient: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn set_recovery_recipient(pool: &SqlitePool, recipient: &str) -> Result<Option<String>, crate::Error> {
     let mut tx = pool.begin().await?;
     let old = sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(&mut *tx).await?;
     sqlx::query!(
@@ -36,28 +36,28 @@ pub struct PendingRow {
 /// Up to `limit` pending rows whose id comes after `after`, in id order (an id order
 /// is random: it orders nothing about the visits). Pages through a copy without
 /// holding every record in memory.
-pub async fn pending_rows_after(pool: &SqlitePool, after: &[u8], limit: i64) -> Result<Vec<PendingRow>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn pending_rows_after(pool: &SqlitePool, after: &[u8], limit: i64) -> Result<Vec<PendingRow>, crate::Error> {
+    Ok(sqlx::query_as!(
         PendingRow,
         r#"SELECT id AS "id!: Vec<u8>", station_id, sealed FROM pending_responses WHERE id > ? ORDER BY id LIMIT ?"#,
         after,
         limit
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }
 
 /// Replaces the sealed records of these rows (same ids), in one transaction.
-pub async fn replace_sealed(pool: &SqlitePool, rows: &[(Vec<u8>, Vec<u8>)]) -> Result<(), sqlx::Error> {
+pub async fn replace_sealed(pool: &SqlitePool, rows: &[(Vec<u8>, Vec<u8>)]) -> Result<(), crate::Error> {
     let mut tx = pool.begin().await?;
     for (id, sealed) in rows {
         sqlx::query!("UPDATE pending_responses SET sealed = ? WHERE id = ?", sealed, id).execute(&mut *tx).await?;
     }
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Deletes every pending row; returns how many stations had some (never how many rows).
-pub async fn drop_pending(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+pub async fn drop_pending(pool: &SqlitePool) -> Result<i64, crate::Error> {
     let mut tx = pool.begin().await?;
     let stations = sqlx::query_scalar!(r#"SELECT COUNT(DISTINCT station_id) AS "n!: i64" FROM pending_responses"#)
         .fetch_one(&mut *tx)
@@ -78,13 +78,17 @@ pub struct SchemaEntry {
 }
 
 /// Every table, index, view and trigger of a database, as `sqlite_master` lists them.
-pub async fn schema(pool: &SqlitePool) -> Result<Vec<SchemaEntry>, sqlx::Error> {
+pub async fn schema(pool: &SqlitePool) -> Result<Vec<SchemaEntry>, crate::Error> {
     // sqlite_master is not in the schema sqlx's macros check against.
-    sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetch_all(pool).await
+    Ok(sqlx::query_as("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+        .fetch_all(pool)
+        .await?)
 }
 
 /// The migrations applied to a database: version, checksum and whether it succeeded.
-pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, bool)>, sqlx::Error> {
+pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, bool)>, crate::Error> {
     // `_sqlx_migrations` is sqlx's own table, absent from the schema the macros check.
-    sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version").fetch_all(pool).await
+    Ok(sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version")
+        .fetch_all(pool)
+        .await?)
 }

@@ -32,7 +32,7 @@ impl Selection {
 }
 
 /// The code and region of each selected station, by id.
-pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec<(i64, String, String)>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", code, region FROM stations WHERE id IN (SELECT value FROM json_each(?))"#,
         b.stations
@@ -45,8 +45,8 @@ pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec
 /// About how many released responses the selection holds, from the roll-ups (which keep
 /// counting responses the retention purge removed): for a progress bar, never for the
 /// anonymization.
-pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(
         r#"SELECT COALESCE(SUM(responses), 0) AS "n!: i64" FROM response_rollups
            WHERE station_id IN (SELECT value FROM json_each(?)) AND iso_week IN (SELECT value FROM json_each(?))
              AND survey_version = ? AND (suspect = 0 OR ?)"#,
@@ -56,7 +56,7 @@ pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i
         b.suspect
     )
     .fetch_one(&mut *conn)
-    .await
+    .await?)
 }
 
 /// Released responses of a selection, many in one row: each column holds the page's
@@ -104,7 +104,7 @@ pub async fn page(
     after: &[u8],
     upto: &[u8],
     limit: i64,
-) -> Result<Page, sqlx::Error> {
+) -> Result<Page, crate::Error> {
     let row = sqlx::query!(
         r#"SELECT COUNT(*) AS "rows!: i64", max(id) AS "last: Vec<u8>",
                   group_concat(station_id) AS "station_ids: String", group_concat(iso_week) AS "iso_weeks: String",
@@ -159,8 +159,8 @@ pub struct Audit {
 }
 
 /// Writes an export's audit record; returns its id.
-pub async fn insert_audit(pool: &SqlitePool, a: &Audit) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn insert_audit(pool: &SqlitePool, a: &Audit) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(
         r#"INSERT INTO export_audit (actor, kind, filters, rows, anonymization, suppressed, file_hashes, zip_sha256)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
         a.actor,
@@ -173,12 +173,12 @@ pub async fn insert_audit(pool: &SqlitePool, a: &Audit) -> Result<i64, sqlx::Err
         a.zip_sha256
     )
     .fetch_one(pool)
-    .await
+    .await?)
 }
 
 /// The most recent audit records first.
-pub async fn list_audit(pool: &SqlitePool, limit: i64) -> Result<Vec<Audit>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn list_audit(pool: &SqlitePool, limit: i64) -> Result<Vec<Audit>, crate::Error> {
+    Ok(sqlx::query_as!(
         Audit,
         r#"SELECT id AS "id!", actor, created_at, kind, filters, rows, anonymization, suppressed, file_hashes,
                   zip_sha256
@@ -186,7 +186,7 @@ pub async fn list_audit(pool: &SqlitePool, limit: i64) -> Result<Vec<Audit>, sql
         limit
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }
 
 /// Released responses per region and ISO week, from the roll-ups (suspect left out).
@@ -195,7 +195,7 @@ pub async fn region_week_counts(
     station_ids: &[i64],
     weeks: &[String],
     survey_version: i64,
-) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, String, i64)>, crate::Error> {
     let (stations, weeks) = (json(station_ids), json(weeks));
     let rows = sqlx::query!(
         r#"SELECT s.region AS "region!", r.iso_week AS "iso_week!", SUM(r.responses) AS "n!: i64"
@@ -218,7 +218,7 @@ pub async fn region_week_answers(
     station_ids: &[i64],
     weeks: &[String],
     survey_version: i64,
-) -> Result<Vec<(String, String, String, String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, String, String, String, i64)>, crate::Error> {
     let (stations, weeks) = (json(station_ids), json(weeks));
     let rows = sqlx::query!(
         r#"SELECT s.region AS "region!", a.iso_week AS "iso_week!", a.question_key AS "question_key!",
@@ -257,7 +257,7 @@ pub async fn privacy_spent(
     pool: &SqlitePool,
     regions: &[String],
     months: &[String],
-) -> Result<Vec<Spent>, sqlx::Error> {
+) -> Result<Vec<Spent>, crate::Error> {
     let mut conn = pool.acquire().await?;
     spent_on(&mut conn, regions, months).await
 }
@@ -266,7 +266,7 @@ async fn spent_on(
     conn: &mut SqliteConnection,
     regions: &[String],
     months: &[String],
-) -> Result<Vec<Spent>, sqlx::Error> {
+) -> Result<Vec<Spent>, crate::Error> {
     let (regions, months) = (json(regions), json(months));
     let rows = sqlx::query!(
         r#"SELECT region, month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
@@ -283,7 +283,7 @@ async fn spent_on(
 
 /// Every release's spending, newest month first, then by region (every region first) and
 /// release.
-pub async fn privacy_ledger(pool: &SqlitePool) -> Result<Vec<Spent>, sqlx::Error> {
+pub async fn privacy_ledger(pool: &SqlitePool) -> Result<Vec<Spent>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT region, month AS "month!", epsilon AS "epsilon!" FROM privacy_spend
            ORDER BY month DESC, region, audit_id"#
@@ -305,7 +305,7 @@ pub async fn record_release<E>(
     months: &[String],
     epsilon: &str,
     refuse: impl FnOnce(&[Spent]) -> Option<E>,
-) -> Result<Result<i64, E>, sqlx::Error> {
+) -> Result<Result<i64, E>, crate::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let spent = spent_on(&mut tx, regions, months).await?;
     if let Some(reason) = refuse(&spent) {

@@ -23,19 +23,29 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use sqlx::Error;
+/// What a store method can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not do what was asked (I/O, a constraint, a lock held too long).
+    #[error(transparent)]
+    Backend(#[from] sqlx::Error),
+    /// The database holds what Digna never writes: a value that does not parse into its
+    /// domain type. Never guessed around.
+    #[error("the database holds what Digna never writes: {0}")]
+    Corrupt(String),
+}
 
 /// Opens (creating if needed) the SQLite database at `url` with Digna's settings:
 /// WAL, full durability, foreign keys, and secure delete so that deleted sealed
 /// records and submission keys are overwritten, not left in free pages.
-pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
+pub async fn connect(url: &str) -> Result<SqlitePool, crate::Error> {
     let options = options(url)?;
     if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
         create_private_dirs(dir).map_err(sqlx::Error::Io)?;
     }
     // No ping before each acquire: a connection to a local file does not go stale, and
     // the ping is a round trip to the connection's thread on every request.
-    SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await
+    Ok(SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?)
 }
 
 /// A second pool on the database at `url` (already opened by [`connect`]), of at most
@@ -43,14 +53,14 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
 /// long as it reads, and with a pool of their own exports never take the connections
 /// that store the kiosks' submissions and serve the pages. Connections open when first
 /// needed.
-pub async fn connect_exports(url: &str, max_connections: u32) -> Result<SqlitePool, sqlx::Error> {
+pub async fn connect_exports(url: &str, max_connections: u32) -> Result<SqlitePool, crate::Error> {
     Ok(SqlitePoolOptions::new()
         .max_connections(max_connections.max(1))
         .test_before_acquire(false)
         .connect_lazy_with(options(url)?))
 }
 
-fn options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
+fn options(url: &str) -> Result<SqliteConnectOptions, crate::Error> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

@@ -6,7 +6,7 @@ use sqlx::SqlitePool;
 
 /// Deletes released responses (and their answers) labelled with a week before `cutoff`.
 /// The roll-ups the dashboards read are kept. Returns how many responses went.
-pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u64, sqlx::Error> {
+pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u64, crate::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query!("DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE iso_week < ?)", cutoff)
         .execute(&mut *tx)
@@ -18,7 +18,7 @@ pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u
 
 /// The Monday of the first week any response was released under (from the roll-ups,
 /// which retention keeps, or the rows); `None` before the first release.
-pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, sqlx::Error> {
+pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, crate::Error> {
     let week = sqlx::query_scalar!(
         r#"SELECT MIN(week) AS "week?: String" FROM (
              SELECT MIN(iso_week) AS week FROM response_rollups UNION ALL SELECT MIN(iso_week) FROM responses)"#
@@ -29,10 +29,10 @@ pub async fn first_release_day(pool: &SqlitePool) -> Result<Option<NaiveDate>, s
 }
 
 /// How many released responses carry a week before `cutoff` (what a purge would delete).
-pub async fn responses_before(pool: &SqlitePool, cutoff: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses WHERE iso_week < ?"#, cutoff)
+pub async fn responses_before(pool: &SqlitePool, cutoff: &str) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses WHERE iso_week < ?"#, cutoff)
         .fetch_one(pool)
-        .await
+        .await?)
 }
 
 /// What a database file holds, as a backup check reports it. Pending responses are never
@@ -49,7 +49,7 @@ pub struct Contents {
 }
 
 /// Checks a database (a backup, or the live one): its integrity and what it holds.
-pub async fn inspect(pool: &SqlitePool) -> Result<Contents, sqlx::Error> {
+pub async fn inspect(pool: &SqlitePool) -> Result<Contents, crate::Error> {
     let problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(pool).await?;
     let integrity = problems.join("; ");
     let stations = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM stations"#).fetch_one(pool).await?;
@@ -61,7 +61,7 @@ pub async fn inspect(pool: &SqlitePool) -> Result<Contents, sqlx::Error> {
 
 /// What a database holds, for a seed that fills only an empty one: stations, released
 /// responses, and whether any response waits for release (never how many).
-pub async fn holdings(pool: &SqlitePool) -> Result<(i64, i64, bool), sqlx::Error> {
+pub async fn holdings(pool: &SqlitePool) -> Result<(i64, i64, bool), crate::Error> {
     let held = sqlx::query!(
         r#"SELECT (SELECT COUNT(*) FROM stations) AS "stations!: i64",
                   (SELECT COUNT(*) FROM responses) AS "responses!: i64",
@@ -73,7 +73,7 @@ pub async fn holdings(pool: &SqlitePool) -> Result<(i64, i64, bool), sqlx::Error
 }
 
 /// Every pending record of a database: (station, id, sealed).
-pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>)>, sqlx::Error> {
+pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>)>, crate::Error> {
     let rows = sqlx::query!("SELECT id, station_id, sealed FROM pending_responses").fetch_all(pool).await?;
     Ok(rows.into_iter().map(|r| (r.station_id, r.id, r.sealed)).collect())
 }
@@ -81,7 +81,7 @@ pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec
 /// Writes a consistent copy of the live database to `out` while it keeps serving:
 /// `VACUUM INTO` reads one snapshot, so writes that land meanwhile are either wholly in
 /// the copy or wholly outside it.
-pub async fn vacuum_into(pool: &SqlitePool, out: &str) -> Result<(), sqlx::Error> {
+pub async fn vacuum_into(pool: &SqlitePool, out: &str) -> Result<(), crate::Error> {
     // A statement with no result columns that sqlx's macros cannot describe.
     sqlx::query("VACUUM INTO ?").bind(out).execute(pool).await?;
     Ok(())

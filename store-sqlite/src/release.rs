@@ -41,7 +41,7 @@ pub async fn release_station<T>(
     station_id: i64,
     next_at: Option<i64>,
     decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
-) -> Result<Option<T>, sqlx::Error> {
+) -> Result<Option<T>, crate::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let Some(timezone) =
         sqlx::query_scalar!("SELECT timezone FROM stations WHERE id = ?", station_id).fetch_optional(&mut *tx).await?
@@ -72,7 +72,7 @@ pub async fn release_station<T>(
 
 /// Per published survey version, its observable questions in the order a release
 /// withholds them (the last one of the survey first).
-async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeMap<i64, Vec<String>>, sqlx::Error> {
+async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeMap<i64, Vec<String>>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT survey_version AS "version!: i64", key FROM questions WHERE observable = 1
            ORDER BY survey_version, position DESC"#
@@ -162,17 +162,17 @@ pub struct ScheduledStation {
 }
 
 /// Every station with its schedule, by code.
-pub async fn scheduled_stations(pool: &SqlitePool) -> Result<Vec<ScheduledStation>, sqlx::Error> {
+pub async fn scheduled_stations(pool: &SqlitePool) -> Result<Vec<ScheduledStation>, crate::Error> {
     scheduled(pool, None).await
 }
 
 /// One station with its schedule; `None` if there is no such station.
-pub async fn scheduled_station(pool: &SqlitePool, station_id: i64) -> Result<Option<ScheduledStation>, sqlx::Error> {
+pub async fn scheduled_station(pool: &SqlitePool, station_id: i64) -> Result<Option<ScheduledStation>, crate::Error> {
     Ok(scheduled(pool, Some(station_id)).await?.pop())
 }
 
 /// Every station with its schedule, by code, or only the one with id `only`.
-async fn scheduled(pool: &SqlitePool, only: Option<i64>) -> Result<Vec<ScheduledStation>, sqlx::Error> {
+async fn scheduled(pool: &SqlitePool, only: Option<i64>) -> Result<Vec<ScheduledStation>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT s.id AS "id!: i64", s.code, s.timezone, s.release_minute AS "minute!: i64",
                   s.release_every_days AS "every!: i64", r.next_at AS "next_at?: i64"
@@ -200,7 +200,7 @@ pub async fn set_next_release<'e>(
     conn: impl sqlx::SqliteExecutor<'e>,
     station_id: i64,
     next_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     sqlx::query!(
         "INSERT INTO release_schedule (station_id, next_at) VALUES (?, ?)
          ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
@@ -213,7 +213,7 @@ pub async fn set_next_release<'e>(
 }
 
 /// Changes a station's schedule; its next release is worked out again.
-pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule) -> Result<(), sqlx::Error> {
+pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule) -> Result<(), crate::Error> {
     let (minute, every) = (i64::from(schedule.minute), i64::from(schedule.every_days));
     let mut tx = pool.begin().await?;
     sqlx::query!(
@@ -225,7 +225,7 @@ pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule
     .execute(&mut *tx)
     .await?;
     sqlx::query!("DELETE FROM release_schedule WHERE station_id = ?", station_id).execute(&mut *tx).await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// Writes one station's released rows under one ISO week, in the order given and under
@@ -237,7 +237,7 @@ pub async fn write_released_rows(
     station_id: i64,
     iso_week: &str,
     rows: &[(Vec<u8>, ReleasedRow)],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     if rows.is_empty() {
         return Ok(());
     }

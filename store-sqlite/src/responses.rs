@@ -39,7 +39,7 @@ pub struct SealedPending {
 /// Every kind of row is written by one statement for the whole batch (the rows travel
 /// as one JSON array, read back with `json_each`): each statement is a round trip to
 /// the connection's thread, which costs more than the write itself.
-pub async fn submit_batch(pool: &SqlitePool, batch: &[SealedPending]) -> Result<Vec<Outcome>, sqlx::Error> {
+pub async fn submit_batch(pool: &SqlitePool, batch: &[SealedPending]) -> Result<Vec<Outcome>, crate::Error> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -86,12 +86,12 @@ pub async fn submit_batch(pool: &SqlitePool, batch: &[SealedPending]) -> Result<
 pub(crate) use domain::hex;
 
 /// Rows (or values) as one JSON array, bound as one parameter.
-pub(crate) fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, sqlx::Error> {
-    serde_json::to_string(&items.into_iter().collect::<Vec<T>>()).map_err(|e| sqlx::Error::Encode(e.into()))
+pub(crate) fn json_array<T: serde::Serialize>(items: impl IntoIterator<Item = T>) -> Result<String, crate::Error> {
+    Ok(serde_json::to_string(&items.into_iter().collect::<Vec<T>>()).map_err(|e| sqlx::Error::Encode(e.into()))?)
 }
 
 /// Whether a station has responses waiting for release (never how many).
-pub async fn has_pending(pool: &SqlitePool, station_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn has_pending(pool: &SqlitePool, station_id: i64) -> Result<bool, crate::Error> {
     let n = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM pending_responses WHERE station_id = ?) AS "e!: bool""#,
         station_id
@@ -102,11 +102,11 @@ pub async fn has_pending(pool: &SqlitePool, station_id: i64) -> Result<bool, sql
 }
 
 /// Released responses of a station (for the command line and tests).
-pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn released_count(pool: &SqlitePool, station_id: i64) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(
         r#"SELECT COALESCE(SUM(responses), 0) AS "n!: i64" FROM response_rollups WHERE station_id = ?"#,
         station_id
     )
     .fetch_one(pool)
-    .await
+    .await?)
 }

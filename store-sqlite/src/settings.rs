@@ -8,13 +8,13 @@ pub const SILENT_TABLET_DAYS: &str = "silent_tablet_days";
 pub const RETENTION_YEARS: &str = "retention_years";
 
 /// The setting as an integer, or `default` when it is missing or not a number.
-pub async fn get_i64(pool: &SqlitePool, key: &str, default: i64) -> Result<i64, sqlx::Error> {
+pub async fn get_i64(pool: &SqlitePool, key: &str, default: i64) -> Result<i64, crate::Error> {
     let value = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(pool).await?;
     Ok(value.and_then(|v| v.trim().parse().ok()).unwrap_or(default))
 }
 
 /// Stores a setting, returning its previous value (if any).
-pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<Option<String>, crate::Error> {
     let mut tx = pool.begin().await?;
     let old = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(&mut *tx).await?;
     sqlx::query!(

@@ -23,7 +23,7 @@ pub async fn insert(
     name: &Name,
     region: &Name,
     timezone: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, crate::Error> {
     let (code, name, region) = (code.as_ref(), name.as_ref(), region.as_ref());
     let row = sqlx::query_scalar!(
         "INSERT INTO stations (code, name, region, timezone, release_minute) VALUES (?, ?, ?, ?, 60 + abs(random() % 240))
@@ -59,7 +59,7 @@ macro_rules! station_from_row {
     }};
 }
 
-pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, sqlx::Error> {
+pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, crate::Error> {
     let row = sqlx::query!(
         r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
                   min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
@@ -71,7 +71,7 @@ pub async fn by_code(pool: &SqlitePool, code: &str) -> Result<Option<Station>, s
     Ok(row.map(|r| station_from_row!(r)))
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, sqlx::Error> {
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, crate::Error> {
     let row = sqlx::query!(
         r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
                   min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
@@ -84,7 +84,7 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, sqlx::
 }
 
 /// Replaces a station's kiosk settings.
-pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Result<(), sqlx::Error> {
+pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET inactivity_s = ?, inactivity_grace_s = ?, min_duration_s = ?, min_gap_s = ? WHERE id = ?",
         s.inactivity_s,
@@ -99,7 +99,7 @@ pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Resu
 }
 
 /// Sets the hash of a station's staff PIN and clears any lock.
-pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Result<(), sqlx::Error> {
+pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET staff_pin_hash = ?, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
         hash,
@@ -112,7 +112,7 @@ pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Resul
 
 /// Removes a station's staff PIN (the tablets' staff panel stays closed until a new one
 /// is set) and clears any lock.
-pub async fn clear_staff_pin(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+pub async fn clear_staff_pin(pool: &SqlitePool, id: i64) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET staff_pin_hash = NULL, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
         id
@@ -132,7 +132,7 @@ pub struct NetworkCounts {
     pub released_responses: i64,
 }
 
-pub async fn network_counts(pool: &SqlitePool) -> Result<NetworkCounts, sqlx::Error> {
+pub async fn network_counts(pool: &SqlitePool) -> Result<NetworkCounts, crate::Error> {
     let r = sqlx::query!(
         r#"SELECT (SELECT COUNT(*) FROM stations WHERE active = 1) AS "stations!: i64",
                   (SELECT COUNT(*) FROM tablets t JOIN stations s ON s.id = t.station_id
@@ -151,7 +151,7 @@ pub struct StaffPinState {
     pub locked_until: i64,
 }
 
-pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffPinState>, sqlx::Error> {
+pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffPinState>, crate::Error> {
     let row = sqlx::query!(
         "SELECT staff_pin_hash, staff_pin_failures, staff_pin_locked_until FROM stations WHERE id = ?",
         id
@@ -178,7 +178,7 @@ pub enum PinAttempt {
 }
 
 /// Every station, active or not, by region and code.
-pub async fn list_all(pool: &SqlitePool) -> Result<Vec<Station>, sqlx::Error> {
+pub async fn list_all(pool: &SqlitePool) -> Result<Vec<Station>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", code, name, region, timezone, active, inactivity_s, inactivity_grace_s,
                   min_duration_s, min_gap_s, staff_pin_hash IS NOT NULL AS "staff_pin_set!: i64"
@@ -198,7 +198,7 @@ pub async fn update(
     region: &Name,
     timezone: &str,
     active: bool,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, crate::Error> {
     let (name, region, active) = (name.as_ref(), region.as_ref(), i64::from(active));
     let done = sqlx::query!(
         "UPDATE stations SET name = ?, region = ?, timezone = ?, active = ? WHERE id = ?",

@@ -6,7 +6,7 @@ use sqlx::SqlitePool;
 /// Stores the hash of a new one-time enrollment code for a station.
 /// Adds a tablet at a station under the hash of its token, without an enrollment (the
 /// demo data's tablet). Returns its id.
-pub async fn insert_with_token(pool: &SqlitePool, station_id: i64, token_hash: &[u8]) -> Result<i64, sqlx::Error> {
+pub async fn insert_with_token(pool: &SqlitePool, station_id: i64, token_hash: &[u8]) -> Result<i64, crate::Error> {
     let id = sqlx::query_scalar!(
         r#"INSERT INTO tablets (station_id, token_hash) VALUES (?, ?) RETURNING id AS "id!: i64""#,
         station_id,
@@ -22,7 +22,7 @@ pub async fn insert_enrollment_code(
     station_id: i64,
     code_hash: &[u8],
     expires_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     sqlx::query!(
         "INSERT INTO enrollment_codes (code_hash, station_id, expires_at) VALUES (?, ?, ?)",
         code_hash,
@@ -41,7 +41,7 @@ pub async fn redeem_enrollment_code(
     code_hash: &[u8],
     token_hash: &[u8],
     now: i64,
-) -> Result<Option<Station>, sqlx::Error> {
+) -> Result<Option<Station>, crate::Error> {
     let mut tx = pool.begin().await?;
     let station_id = sqlx::query_scalar!(
         "UPDATE enrollment_codes SET used = 1
@@ -72,7 +72,7 @@ pub struct TokenTablet {
 }
 
 /// The enrolled, unrevoked tablet holding this token, with its station.
-pub async fn tablet_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<TokenTablet>, sqlx::Error> {
+pub async fn tablet_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<TokenTablet>, crate::Error> {
     let row = sqlx::query!(
         r#"SELECT id AS "id!", station_id, last_delivery_day FROM tablets WHERE token_hash = ? AND revoked = 0"#,
         token_hash
@@ -90,13 +90,13 @@ pub async fn tablet_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Opt
 }
 
 /// The station of the enrolled, unrevoked tablet holding this token.
-pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<Station>, sqlx::Error> {
+pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<Station>, crate::Error> {
     Ok(tablet_of_token(pool, token_hash).await?.map(|t| t.station))
 }
 
 /// Records the day (`YYYY-MM-DD`, in the station's timezone) a tablet delivered answers.
 /// Writes only when the day changes, so most deliveries write nothing here.
-pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -> Result<(), sqlx::Error> {
+pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE tablets SET last_delivery_day = ? WHERE id = ? AND last_delivery_day IS NOT ?",
         day,
@@ -139,7 +139,7 @@ fn enrolled_day(enrolled_at: &str, timezone: &str) -> Option<NaiveDate> {
 }
 
 /// A station's tablets, newest first.
-pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<StationTablet>, sqlx::Error> {
+pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<StationTablet>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", created_at, last_delivery_day, revoked FROM tablets
            WHERE station_id = ? ORDER BY id DESC"#,
@@ -160,7 +160,7 @@ pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<
 
 /// Revokes one tablet of a station at once: its next request is refused. `false` if it
 /// is not a tablet of that station or was already revoked.
-pub async fn revoke_at_station(pool: &SqlitePool, station_id: i64, tablet_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn revoke_at_station(pool: &SqlitePool, station_id: i64, tablet_id: i64) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "UPDATE tablets SET revoked = 1 WHERE id = ? AND station_id = ? AND revoked = 0",
         tablet_id,
@@ -186,7 +186,7 @@ pub struct SilentTablet {
 
 /// Active tablets at active stations whose last delivery (or enrollment, if none) was
 /// more than `days` days ago in their station's timezone, the longest silent first.
-pub async fn silent(pool: &SqlitePool, days: i64, now: DateTime<Utc>) -> Result<Vec<SilentTablet>, sqlx::Error> {
+pub async fn silent(pool: &SqlitePool, days: i64, now: DateTime<Utc>) -> Result<Vec<SilentTablet>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT t.id AS "id!", t.created_at, t.last_delivery_day, s.code, s.name, s.timezone
            FROM tablets t JOIN stations s ON s.id = t.station_id
@@ -215,7 +215,7 @@ pub async fn silent(pool: &SqlitePool, days: i64, now: DateTime<Utc>) -> Result<
 }
 
 /// Revokes every tablet holding this token (used by tests).
-pub async fn revoke(pool: &SqlitePool, token_hash: &[u8]) -> Result<u64, sqlx::Error> {
+pub async fn revoke(pool: &SqlitePool, token_hash: &[u8]) -> Result<u64, crate::Error> {
     let done = sqlx::query!("UPDATE tablets SET revoked = 1 WHERE token_hash = ?", token_hash).execute(pool).await?;
     Ok(done.rows_affected())
 }
@@ -232,7 +232,7 @@ pub async fn reserve_pin_attempt(
     limit: i64,
     now: i64,
     lock_seconds: i64,
-) -> Result<Option<super::stations::PinAttempt>, sqlx::Error> {
+) -> Result<Option<super::stations::PinAttempt>, crate::Error> {
     use super::stations::PinAttempt;
     let reserved = sqlx::query!(
         r#"UPDATE tablets
@@ -269,14 +269,14 @@ pub async fn reserve_pin_attempt(
 }
 
 /// Until when tablet `id`'s staff panel is locked (Unix seconds; 0 when it is not).
-pub async fn pin_locked_until(pool: &SqlitePool, id: i64) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT pin_locked_until AS "until!: i64" FROM tablets WHERE id = ?"#, id)
+pub async fn pin_locked_until(pool: &SqlitePool, id: i64) -> Result<Option<i64>, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT pin_locked_until AS "until!: i64" FROM tablets WHERE id = ?"#, id)
         .fetch_optional(pool)
-        .await
+        .await?)
 }
 
 /// A right PIN at tablet `id`: its count, lock and lock history are cleared.
-pub async fn clear_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), sqlx::Error> {
+pub async fn clear_pin_failures(pool: &SqlitePool, id: i64) -> Result<(), crate::Error> {
     sqlx::query!("UPDATE tablets SET pin_failures = 0, pin_locked_until = 0, pin_locks = 0 WHERE id = ?", id)
         .execute(pool)
         .await?;

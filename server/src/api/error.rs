@@ -41,6 +41,12 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl From<store_sqlite::Error> for ApiError {
+    fn from(e: store_sqlite::Error) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
 /// The JSON body of every error response.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {

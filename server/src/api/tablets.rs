@@ -100,7 +100,7 @@ pub async fn enroll(
 }
 
 /// Creates a one-time enrollment code for a station, valid 24 hours.
-pub async fn create_enrollment_code(pool: &sqlx::SqlitePool, station_id: i64) -> Result<String, sqlx::Error> {
+pub async fn create_enrollment_code(pool: &sqlx::SqlitePool, station_id: i64) -> Result<String, store_sqlite::Error> {
     let code = new_enrollment_code();
     let canonical = normalize_code(&code).expect("generated codes are valid");
     let expires = chrono::Utc::now().timestamp() + ENROLLMENT_CODE_HOURS * 3600;

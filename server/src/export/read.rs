@@ -20,7 +20,7 @@ impl Reader {
     pub(super) fn next_page(
         mut self,
         bound: &std::sync::Arc<store::Bound>,
-    ) -> tokio::task::JoinHandle<(Reader, Result<store::Page, sqlx::Error>)> {
+    ) -> tokio::task::JoinHandle<(Reader, Result<store::Page, store_sqlite::Error>)> {
         let bound = bound.clone();
         tokio::spawn(async move {
             let page = store::page(&mut self.tx, &bound, &self.after, &self.upto, PAGE).await;

@@ -88,7 +88,7 @@ pub async fn store(state: &AppState, pending: Pending) -> anyhow::Result<Outcome
 
 /// A published survey version; `None` if it was never published (not remembered:
 /// it may be published later).
-pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, sqlx::Error> {
+pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, store_sqlite::Error> {
     let surveys = &state.ingest.surveys;
     if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
         return Ok(Some(survey.clone()));

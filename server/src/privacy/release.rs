@@ -50,7 +50,7 @@ pub async fn release_station(
     now: DateTime<Utc>,
     rule: ReleaseRule,
     next_at: Option<i64>,
-) -> Result<Released, sqlx::Error> {
+) -> Result<Released, store_sqlite::Error> {
     let released = store_sqlite::release::release_station(pool, station_id, next_at, |set| {
         decide(key, station_id, now, rule, set)
     })
@@ -126,7 +126,7 @@ pub async fn write_released(
     station_id: i64,
     iso_week: &str,
     contents: Vec<ResponseContent>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), store_sqlite::Error> {
     let rows = contents.iter().map(|c| released_row(c, &[], 0)).collect();
     store_sqlite::release::write_released_rows(tx, station_id, iso_week, &unordered(rows)).await
 }
@@ -145,7 +145,7 @@ pub async fn run_due(
     key: &SealKey,
     rule: ReleaseRule,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, Released)>, sqlx::Error> {
+) -> Result<Vec<(String, Released)>, store_sqlite::Error> {
     let mut done = Vec::new();
     for station in scheduled_stations(pool).await? {
         let next = station.schedule.next_after(now, &station.timezone).timestamp();
@@ -172,7 +172,7 @@ pub async fn run_now(
     key: &SealKey,
     rule: ReleaseRule,
     station: Option<&str>,
-) -> Result<Option<Vec<(String, Released)>>, sqlx::Error> {
+) -> Result<Option<Vec<(String, Released)>>, store_sqlite::Error> {
     let now = Utc::now();
     let stations: Vec<_> =
         scheduled_stations(pool).await?.into_iter().filter(|s| station.is_none_or(|c| c == s.code)).collect();

@@ -12,19 +12,19 @@ pub const YEARS: std::ops::RangeInclusive<i64> = 1..=50;
 pub const AUTOMATIC: &str = "Digna (automatic)";
 
 /// The retention period in years, as set.
-pub async fn years(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
+pub async fn years(pool: &SqlitePool) -> Result<i64, store_sqlite::Error> {
     let y = settings::get_i64(pool, settings::RETENTION_YEARS, DEFAULT_YEARS).await?;
     Ok(if YEARS.contains(&y) { y } else { DEFAULT_YEARS })
 }
 
 /// The first ISO week kept today.
-pub async fn cutoff(pool: &SqlitePool) -> Result<String, sqlx::Error> {
+pub async fn cutoff(pool: &SqlitePool) -> Result<String, store_sqlite::Error> {
     Ok(domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years(pool).await?))
 }
 
 /// Purges released responses labelled before the cutoff and audits the purge (when it
 /// deleted anything). Returns how many responses went.
-pub async fn purge(pool: &SqlitePool, actor: &str) -> Result<u64, sqlx::Error> {
+pub async fn purge(pool: &SqlitePool, actor: &str) -> Result<u64, store_sqlite::Error> {
     let (years, cutoff) = (years(pool).await?, cutoff(pool).await?);
     let purged = maintenance::purge_responses_before(pool, &cutoff).await?;
     if purged > 0 {

@@ -136,3 +136,25 @@ async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_que
     assert!(enabled.contains(&Language::Es) && enabled.contains(&Language::En), "{enabled:?}");
     assert!(!enabled.contains(&Language::Qu) && !enabled.contains(&Language::Ay), "{enabled:?}");
 }
+
+/// A value the database should never hold (here a question kind Digna does not know,
+/// written past the schema's checks) is a `Corrupt` error of the store, never a guess and
+/// never passed off as a database failure.
+#[tokio::test]
+async fn a_value_that_does_not_parse_is_a_corrupt_store_error() {
+    let app = spawn_app().await;
+    let mut conn = app.pool.acquire().await.unwrap();
+    for sql in [
+        "PRAGMA ignore_check_constraints = ON",
+        "DROP TRIGGER questions_of_published_versions_stay",
+        "UPDATE questions SET kind = 'slider' WHERE survey_version = 1 AND key = 'respect'",
+        "PRAGMA ignore_check_constraints = OFF",
+    ] {
+        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    }
+    drop(conn);
+    match store_sqlite::survey::load(&app.pool, 1).await {
+        Err(store_sqlite::Error::Corrupt(why)) => assert!(why.contains("slider"), "{why}"),
+        other => panic!("expected a corrupt-store error, got {other:?}"),
+    }
+}

@@ -22,7 +22,7 @@ pub struct AccountSummary {
 }
 
 /// Every account, by email, with its grants.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<AccountSummary>, sqlx::Error> {
+pub async fn list(pool: &SqlitePool) -> Result<Vec<AccountSummary>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT u.id AS "id!", u.email, u.role, u.disabled, u.password_pending, u.created_at,
                   u.totp_secret IS NOT NULL AS "two_factor!: bool",
@@ -68,7 +68,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<AccountSummary>, sqlx::Error>
 pub(super) async fn end_open_links(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     user_id: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE account_links SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          WHERE user_id = ? AND used_at IS NULL",
@@ -86,7 +86,7 @@ async fn add_link(
     user_id: i64,
     purpose: LinkPurpose,
     token_hash: &[u8],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     end_open_links(tx, user_id).await?;
     let (purpose, days) = (purpose.as_str(), format!("+{LINK_DAYS} days"));
     sqlx::query!(
@@ -110,7 +110,7 @@ pub async fn invite(
     role: Role,
     grants: &Grants,
     token_hash: &[u8],
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, crate::Error> {
     let mut tx = pool.begin().await?;
     let (email, role) = (email.as_ref(), role.as_str());
     let id = sqlx::query_scalar!(
@@ -134,7 +134,7 @@ pub async fn invite(
 
 /// Changes an account's role and grants; `false` (nothing changed) when she is the
 /// last active admin and would stop being an admin.
-pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants) -> Result<bool, sqlx::Error> {
+pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants) -> Result<bool, crate::Error> {
     let mut tx = pool.begin().await?;
     let role = role.as_str();
     let done = sqlx::query!(
@@ -157,7 +157,7 @@ pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants
 
 /// Disables an account (she cannot sign in and her sessions stop working); `false`
 /// (nothing changed) when she is the last active admin.
-pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ? AND (
              role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
@@ -169,7 +169,7 @@ pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, sqlx::Erro
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn enable(pool: &SqlitePool, user_id: i64) -> Result<(), sqlx::Error> {
+pub async fn enable(pool: &SqlitePool, user_id: i64) -> Result<(), crate::Error> {
     sqlx::query!("UPDATE users SET disabled = 0 WHERE id = ?", user_id).execute(pool).await?;
     Ok(())
 }
@@ -182,7 +182,7 @@ pub async fn force_reset(
     user_id: i64,
     purpose: LinkPurpose,
     token_hash: &[u8],
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, crate::Error> {
     let mut tx = pool.begin().await?;
     let done = sqlx::query!(
         "UPDATE users SET password_hash = '', session_epoch = session_epoch + 1,
@@ -213,7 +213,7 @@ pub struct AccountLink {
     pub disabled: bool,
 }
 
-pub async fn link(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<AccountLink>, sqlx::Error> {
+pub async fn link(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<AccountLink>, crate::Error> {
     let row = sqlx::query!(
         r#"SELECT l.user_id, u.email, l.purpose, u.disabled,
                   l.used_at IS NOT NULL AS "used!: bool",
@@ -242,7 +242,7 @@ pub async fn accept_link(
     pool: &SqlitePool,
     token_hash: &[u8],
     password_hash: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, crate::Error> {
     let mut tx = pool.begin().await?;
     let user_id = sqlx::query_scalar!(
         "UPDATE account_links SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')

@@ -102,13 +102,13 @@ struct UserRow {
     password_pending: Option<String>,
 }
 
-pub(super) fn decode(e: String) -> sqlx::Error {
-    sqlx::Error::Decode(e.into())
+pub(super) fn decode(e: String) -> crate::Error {
+    crate::Error::Corrupt(e.to_string())
 }
 
 impl TryFrom<UserRow> for User {
-    type Error = sqlx::Error;
-    fn try_from(r: UserRow) -> Result<Self, sqlx::Error> {
+    type Error = crate::Error;
+    fn try_from(r: UserRow) -> Result<Self, crate::Error> {
         Ok(User {
             id: r.id,
             role: Role::parse(&r.role).map_err(decode)?,
@@ -129,7 +129,7 @@ pub async fn create(
     role: Role,
     password_hash: &str,
     grants: &Grants,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<i64>, crate::Error> {
     let mut tx = pool.begin().await?;
     let (email, role) = (email.as_ref(), role.as_str());
     let id = sqlx::query_scalar!(
@@ -158,7 +158,7 @@ pub async fn create(
     Ok(Some(id))
 }
 
-pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, sqlx::Error> {
+pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, crate::Error> {
     let email = email.as_ref();
     sqlx::query_as!(
         UserRow,
@@ -172,7 +172,7 @@ pub async fn by_email(pool: &SqlitePool, email: &Email) -> Result<Option<User>, 
     .transpose()
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Error> {
+pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, crate::Error> {
     sqlx::query_as!(
         UserRow,
         r#"SELECT id AS "id!", email, role, password_hash, totp_secret, disabled, session_epoch, password_pending
@@ -187,7 +187,7 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, sqlx::Err
 
 /// Replaces an account's password hash (she no longer needs a link, and her open links
 /// stop working); `false` when there is no such account.
-pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str) -> Result<bool, crate::Error> {
     let mut tx = pool.begin().await?;
     let email = email.as_ref();
     let id = sqlx::query_scalar!(
@@ -206,17 +206,17 @@ pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str)
 
 /// Replaces the password of a signed-in account that proved her current one, and ends
 /// her other sessions; the new epoch is returned for the session she changed it from.
-pub async fn change_password(pool: &SqlitePool, user_id: i64, password_hash: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn change_password(pool: &SqlitePool, user_id: i64, password_hash: &str) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(
         r#"UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1
            WHERE id = ? RETURNING session_epoch AS "epoch!: i64""#,
         password_hash,
         user_id
     )
     .fetch_one(pool)
-    .await
+    .await?)
 }
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#).fetch_one(pool).await
+pub async fn count(pool: &SqlitePool) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM users"#).fetch_one(pool).await?)
 }

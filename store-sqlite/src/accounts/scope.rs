@@ -4,7 +4,7 @@ use super::Grants;
 use domain::Role;
 use sqlx::SqlitePool;
 
-pub async fn grants(pool: &SqlitePool, user_id: i64) -> Result<Grants, sqlx::Error> {
+pub async fn grants(pool: &SqlitePool, user_id: i64) -> Result<Grants, crate::Error> {
     let rows = sqlx::query!("SELECT kind, value FROM user_scopes WHERE user_id = ? ORDER BY kind, value", user_id)
         .fetch_all(pool)
         .await?;
@@ -20,7 +20,7 @@ pub async fn grants(pool: &SqlitePool, user_id: i64) -> Result<Grants, sqlx::Err
 
 /// The ids of the stations an account may see: every station for an admin; for the
 /// others, the stations granted by code and every station of a granted region.
-pub async fn visible_station_ids(pool: &SqlitePool, user_id: i64, role: Role) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn visible_station_ids(pool: &SqlitePool, user_id: i64, role: Role) -> Result<Vec<i64>, crate::Error> {
     // One row, the ids joined by commas: every staff request reads them, and a thousand
     // stations as a thousand rows cost a thousand trips through sqlx's connection thread.
     // The scopes are looked up once (`IN`), not once per station.
@@ -43,12 +43,12 @@ pub async fn visible_station_ids(pool: &SqlitePool, user_id: i64, role: Role) ->
     };
     ids.split(',')
         .filter(|id| !id.is_empty())
-        .map(|id| id.parse().map_err(|e: std::num::ParseIntError| sqlx::Error::Decode(e.into())))
+        .map(|id| id.parse().map_err(|e: std::num::ParseIntError| crate::Error::Corrupt(e.to_string())))
         .collect()
 }
 
 /// Every station's id.
-pub async fn all_station_ids(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn all_station_ids(pool: &SqlitePool) -> Result<Vec<i64>, crate::Error> {
     visible_station_ids(pool, 0, Role::Admin).await
 }
 
@@ -57,7 +57,7 @@ pub(super) async fn replace_grants(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     user_id: i64,
     grants: &Grants,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::Error> {
     sqlx::query!("DELETE FROM user_scopes WHERE user_id = ?", user_id).execute(&mut **tx).await?;
     for (kind, values) in [("station", &grants.stations), ("region", &grants.regions)] {
         for value in values {

@@ -11,7 +11,7 @@ pub async fn enable_totp(
     user_id: i64,
     sealed_secret: &str,
     recovery_hashes: &[Vec<u8>],
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, crate::Error> {
     let mut tx = pool.begin().await?;
     let epoch = sqlx::query_scalar!(
         r#"UPDATE users SET totp_secret = ?, totp_last_step = NULL, session_epoch = session_epoch + 1
@@ -32,7 +32,7 @@ pub async fn enable_totp(
 }
 
 /// The second-factor secrets still stored in the clear (from before they were sealed).
-pub async fn plain_totp_secrets(pool: &SqlitePool) -> Result<Vec<(i64, String)>, sqlx::Error> {
+pub async fn plain_totp_secrets(pool: &SqlitePool) -> Result<Vec<(i64, String)>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", totp_secret AS "secret!" FROM users
            WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sealed:%'"#
@@ -43,7 +43,7 @@ pub async fn plain_totp_secrets(pool: &SqlitePool) -> Result<Vec<(i64, String)>,
 }
 
 /// Replaces a plain secret by its sealed form, unless it changed meanwhile.
-pub async fn seal_totp_secret(pool: &SqlitePool, user_id: i64, plain: &str, sealed: &str) -> Result<(), sqlx::Error> {
+pub async fn seal_totp_secret(pool: &SqlitePool, user_id: i64, plain: &str, sealed: &str) -> Result<(), crate::Error> {
     sqlx::query!("UPDATE users SET totp_secret = ? WHERE id = ? AND totp_secret = ?", sealed, user_id, plain)
         .execute(pool)
         .await?;
@@ -52,13 +52,13 @@ pub async fn seal_totp_secret(pool: &SqlitePool, user_id: i64, plain: &str, seal
 
 /// The stored hashes of her unused recovery codes (each salted; see
 /// `web::auth::recovery_code_matches`).
-pub async fn recovery_code_hashes(pool: &SqlitePool, user_id: i64) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar!("SELECT code_hash FROM recovery_codes WHERE user_id = ?", user_id).fetch_all(pool).await
+pub async fn recovery_code_hashes(pool: &SqlitePool, user_id: i64) -> Result<Vec<Vec<u8>>, crate::Error> {
+    Ok(sqlx::query_scalar!("SELECT code_hash FROM recovery_codes WHERE user_id = ?", user_id).fetch_all(pool).await?)
 }
 
 /// Records that the TOTP code of `step` signed her in: `false` if that step (or a later
 /// one) was already used, so that a seen code cannot be replayed.
-pub async fn use_totp_step(pool: &SqlitePool, user_id: i64, step: i64) -> Result<bool, sqlx::Error> {
+pub async fn use_totp_step(pool: &SqlitePool, user_id: i64, step: i64) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
         step,
@@ -71,22 +71,22 @@ pub async fn use_totp_step(pool: &SqlitePool, user_id: i64, step: i64) -> Result
 }
 
 /// Spends the recovery code stored as `code_hash`: `true` once per code.
-pub async fn use_recovery_code(pool: &SqlitePool, user_id: i64, code_hash: &[u8]) -> Result<bool, sqlx::Error> {
+pub async fn use_recovery_code(pool: &SqlitePool, user_id: i64, code_hash: &[u8]) -> Result<bool, crate::Error> {
     let done = sqlx::query!("DELETE FROM recovery_codes WHERE user_id = ? AND code_hash = ?", user_id, code_hash)
         .execute(pool)
         .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn recovery_codes_left(pool: &SqlitePool, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM recovery_codes WHERE user_id = ?"#, user_id)
+pub async fn recovery_codes_left(pool: &SqlitePool, user_id: i64) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM recovery_codes WHERE user_id = ?"#, user_id)
         .fetch_one(pool)
-        .await
+        .await?)
 }
 
 /// Turns off two-step verification (secret and recovery codes gone) and ends her
 /// sessions; `false` when there is no such account.
-pub async fn clear_totp(pool: &SqlitePool, email: &Email) -> Result<bool, sqlx::Error> {
+pub async fn clear_totp(pool: &SqlitePool, email: &Email) -> Result<bool, crate::Error> {
     let mut tx = pool.begin().await?;
     let email = email.as_ref();
     let id = sqlx::query_scalar!(

@@ -43,8 +43,8 @@ pub(super) fn json_ids(ids: &[i64]) -> String {
     format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
 }
 
-pub(super) fn bad_week(e: String) -> sqlx::Error {
-    sqlx::Error::Decode(e.into())
+pub(super) fn bad_week(e: String) -> crate::Error {
+    crate::Error::Corrupt(e.to_string())
 }
 
 /// Responses and index answers per station and week, from the week and index roll-ups
@@ -52,7 +52,7 @@ pub(super) fn bad_week(e: String) -> sqlx::Error {
 pub(super) async fn weekly_figures(
     pool: &SqlitePool,
     s: &Scope,
-) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Period>>, sqlx::Error> {
+) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Period>>, crate::Error> {
     let suspect = s.suspect();
     let responses = sqlx::query!(
         r#"SELECT station_id AS "station_id!", iso_week AS "iso_week!", SUM(responses) AS "responses!: i64"
@@ -105,7 +105,7 @@ pub(super) async fn weekly_figures(
 
 /// Responses and index answers per station over the whole scope, summed in the query:
 /// a few rows per station, whatever the number of weeks.
-pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, Period>, sqlx::Error> {
+pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, Period>, crate::Error> {
     let suspect = s.suspect();
     let responses = sqlx::query!(
         r#"SELECT station_id AS "station_id!", SUM(responses) AS "responses!: i64"
@@ -163,7 +163,7 @@ pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTree
 pub(super) async fn week_summaries(
     pool: &SqlitePool,
     s: &Scope,
-) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, sqlx::Error> {
+) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, crate::Error> {
     let suspect = s.suspect();
     // "id:week …,week …;id:…", or nothing at all.
     let packed: Option<String> = if s.version.is_none() && s.language.is_none() {
@@ -207,7 +207,7 @@ pub(super) async fn week_summaries(
         .fetch_one(pool)
         .await?
     };
-    let bad = |what: &str| sqlx::Error::Decode(format!("week summaries: {what:?}").into());
+    let bad = |what: &str| crate::Error::Corrupt(format!("week summaries: {what:?}"));
     let mut out: BTreeMap<i64, BTreeMap<IsoWeek, Summary>> = BTreeMap::new();
     for station in packed.as_deref().unwrap_or_default().split(';').filter(|s| !s.is_empty()) {
         let (id, weeks) = station.split_once(':').ok_or_else(|| bad(station))?;
@@ -252,7 +252,7 @@ pub(super) async fn answers_and_profiles(
     pool: &SqlitePool,
     s: &Scope,
     station_id: i64,
-) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, BTreeMap<ProfileKey, (i64, IndexTally)>), sqlx::Error> {
+) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, BTreeMap<ProfileKey, (i64, IndexTally)>), crate::Error> {
     let responses = sqlx::query!(
         r#"SELECT language AS "language!", respondent AS "respondent!", age_band AS "age_band!",
                   SUM(responses) AS "responses!: i64"
@@ -289,7 +289,7 @@ pub(super) async fn answers_and_profiles(
     .fetch_one(pool)
     .await?;
     let cells: Vec<AnswerCell> =
-        serde_json::from_str(&cells).map_err(|e| sqlx::Error::Decode(format!("answer roll-ups: {e}").into()))?;
+        serde_json::from_str(&cells).map_err(|e| crate::Error::Corrupt(format!("answer roll-ups: {e}")))?;
     let in_index = sqlx::query_scalar!(
         r#"SELECT COALESCE(json_group_array(json_array(survey_version, key)), '[]') AS "keys!: String"
            FROM questions WHERE in_index = 1"#
@@ -298,7 +298,7 @@ pub(super) async fn answers_and_profiles(
     .await?;
     // A few per version: a list is quicker to search than a set is to build.
     let in_index: Vec<(i64, String)> =
-        serde_json::from_str(&in_index).map_err(|e| sqlx::Error::Decode(format!("index questions: {e}").into()))?;
+        serde_json::from_str(&in_index).map_err(|e| crate::Error::Corrupt(format!("index questions: {e}")))?;
     // Summed by borrowed keys first: a few hundred distinct keys among thousands of cells.
     let mut counts: BTreeMap<(&str, &str), i64> = BTreeMap::new();
     let mut by_profile: BTreeMap<(&str, &str, &str, &str, &str), i64> = BTreeMap::new();
@@ -355,7 +355,7 @@ pub(super) struct QuestionInScope {
 pub(super) async fn questions_in_scope(
     pool: &SqlitePool,
     version: Option<i64>,
-) -> Result<Vec<QuestionInScope>, sqlx::Error> {
+) -> Result<Vec<QuestionInScope>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT q.key AS "key!", MIN(q.kind) AS "kind!: String", MAX(q.in_index) AS "in_index!: bool"
            FROM questions q
@@ -376,7 +376,7 @@ pub(super) async fn questions_in_scope(
 pub(super) async fn choices_in_scope(
     pool: &SqlitePool,
     version: Option<i64>,
-) -> Result<BTreeMap<String, Vec<String>>, sqlx::Error> {
+) -> Result<BTreeMap<String, Vec<String>>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT c.question_key AS "question_key!", c.key AS "key!"
            FROM choices c

@@ -33,7 +33,7 @@ pub async fn overview(
     filters: &DashboardFilters,
     k: i64,
     drop_threshold: f64,
-) -> Result<Vec<OverviewRow>, sqlx::Error> {
+) -> Result<Vec<OverviewRow>, crate::Error> {
     let stations = stations(pool, station_ids).await?;
     let previous = filters.previous_period();
     let first = previous.map_or(filters.from(), |(from, _)| from);
@@ -78,7 +78,7 @@ pub async fn station_report(
     station_id: i64,
     filters: &DashboardFilters,
     k: i64,
-) -> Result<Option<StationReport>, sqlx::Error> {
+) -> Result<Option<StationReport>, crate::Error> {
     let Some(station) = stations(pool, &[station_id]).await?.pop() else {
         return Ok(None);
     };
@@ -145,7 +145,7 @@ pub async fn compare(
     groups: &[CompareGroup],
     filters: &DashboardFilters,
     k: i64,
-) -> Result<Vec<CompareColumn>, sqlx::Error> {
+) -> Result<Vec<CompareColumn>, crate::Error> {
     let all: Vec<i64> =
         groups.iter().flat_map(|g| g.station_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect();
     let scope = Scope::new(&all, filters.from(), filters.to(), filters);
@@ -202,7 +202,7 @@ pub async fn compare(
 ///
 /// As one JSON row: the driver hands rows over one at a time (a microsecond or more
 /// each), and an overview names a thousand stations.
-pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel>, sqlx::Error> {
+pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel>, crate::Error> {
     let ids = json_ids(ids);
     let json = sqlx::query_scalar!(
         r#"SELECT json_group_array(json_object('id', id, 'code', code, 'name', name, 'region', region))
@@ -214,7 +214,7 @@ pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel
     .fetch_one(pool)
     .await?;
     let mut stations: Vec<StationLabel> =
-        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(format!("stations: {e}").into()))?;
+        serde_json::from_str(&json).map_err(|e| crate::Error::Corrupt(format!("stations: {e}")))?;
     stations.sort_by(|a, b| (&a.region, &a.code).cmp(&(&b.region, &b.code)));
     Ok(stations)
 }
@@ -230,7 +230,7 @@ pub async fn weekly_index(
     from: &IsoWeek,
     to: &IsoWeek,
     survey_version: Option<i64>,
-) -> Result<Vec<WeekPoint>, sqlx::Error> {
+) -> Result<Vec<WeekPoint>, crate::Error> {
     let (from, to) = (from.to_string(), to.to_string());
     let weeks = sqlx::query!(
         r#"SELECT iso_week AS "iso_week!", SUM(responses) AS "responses!: i64"
@@ -289,7 +289,7 @@ pub async fn question_distribution(
     from: &IsoWeek,
     to: &IsoWeek,
     question_key: &str,
-) -> Result<Vec<(String, i64)>, sqlx::Error> {
+) -> Result<Vec<(String, i64)>, crate::Error> {
     let (from, to) = (from.to_string(), to.to_string());
     let rows = sqlx::query!(
         r#"SELECT value AS "value!", SUM(answers) AS "answers!: i64"

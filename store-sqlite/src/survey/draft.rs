@@ -18,7 +18,7 @@ pub enum Edit {
 }
 
 /// `None` when `version` is a draft, else why it cannot be edited.
-async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Result<Option<Edit>, sqlx::Error> {
+async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Result<Option<Edit>, crate::Error> {
     Ok(match published(conn, version).await? {
         None => Some(Edit::NoSuchVersion),
         Some(true) => Some(Edit::Published),
@@ -40,7 +40,7 @@ pub enum DraftStart {
 
 /// Copies the current version (questions, choices, texts and their review states) to
 /// a new draft, numbered one above every version.
-pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, sqlx::Error> {
+pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     let existing = sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 0"#)
         .fetch_optional(&mut *tx)
@@ -119,7 +119,7 @@ pub async fn update_question(
     version: i64,
     key: &str,
     change: &QuestionChange,
-) -> Result<Edit, sqlx::Error> {
+) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -192,7 +192,7 @@ pub async fn update_question(
 
 /// Writes texts of a draft (see [`TextWrite`]), all or nothing. A text of a question or
 /// choice the draft does not have is not written.
-pub async fn write_texts(pool: &SqlitePool, version: i64, texts: &[TextWrite]) -> Result<Edit, sqlx::Error> {
+pub async fn write_texts(pool: &SqlitePool, version: i64, texts: &[TextWrite]) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -202,7 +202,7 @@ pub async fn write_texts(pool: &SqlitePool, version: i64, texts: &[TextWrite]) -
     Ok(Edit::Done)
 }
 
-async fn write_texts_in(conn: &mut SqliteConnection, version: i64, texts: &[TextWrite]) -> Result<(), sqlx::Error> {
+async fn write_texts_in(conn: &mut SqliteConnection, version: i64, texts: &[TextWrite]) -> Result<(), crate::Error> {
     for t in texts {
         let language = t.language.code();
         if t.text.trim().is_empty() && t.child_text.trim().is_empty() {
@@ -252,7 +252,7 @@ pub async fn add_question(
     kind: QuestionKind,
     in_index: bool,
     observable: bool,
-) -> Result<Edit, sqlx::Error> {
+) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -281,7 +281,7 @@ pub async fn add_question(
 }
 
 /// Removes a question from a draft, with its choices and texts.
-pub async fn remove_question(pool: &SqlitePool, version: i64, key: &str) -> Result<Edit, sqlx::Error> {
+pub async fn remove_question(pool: &SqlitePool, version: i64, key: &str) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -320,7 +320,7 @@ pub async fn remove_question(pool: &SqlitePool, version: i64, key: &str) -> Resu
 
 /// Swaps a question of a draft with the one before it (`up`) or after it; at either end
 /// nothing moves.
-pub async fn move_question(pool: &SqlitePool, version: i64, key: &str, up: bool) -> Result<Edit, sqlx::Error> {
+pub async fn move_question(pool: &SqlitePool, version: i64, key: &str, up: bool) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -376,7 +376,7 @@ pub async fn move_question(pool: &SqlitePool, version: i64, key: &str, up: bool)
 }
 
 /// Deletes a draft with everything in it.
-pub async fn discard_draft(pool: &SqlitePool, version: i64) -> Result<Edit, sqlx::Error> {
+pub async fn discard_draft(pool: &SqlitePool, version: i64) -> Result<Edit, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
@@ -409,7 +409,7 @@ pub enum Publication {
 
 /// Publishes a draft if it is complete in every language it offers (checked in the same
 /// transaction that publishes it). Tablets are given it from then on.
-pub async fn publish(pool: &SqlitePool, version: i64) -> Result<Publication, sqlx::Error> {
+pub async fn publish(pool: &SqlitePool, version: i64) -> Result<Publication, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     match published(&mut tx, version).await? {
         None => return Ok(Publication::NoSuchVersion),

@@ -5,33 +5,33 @@ use domain::{Language, MissingText};
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Languages an administrator has enabled for visitors.
-pub async fn enabled_languages(pool: &SqlitePool) -> Result<Vec<Language>, sqlx::Error> {
+pub async fn enabled_languages(pool: &SqlitePool) -> Result<Vec<Language>, crate::Error> {
     enabled_in(&mut *pool.acquire().await?).await
 }
 
-pub(super) async fn enabled_in(conn: &mut SqliteConnection) -> Result<Vec<Language>, sqlx::Error> {
+pub(super) async fn enabled_in(conn: &mut SqliteConnection) -> Result<Vec<Language>, crate::Error> {
     let rows =
         sqlx::query_scalar!(r#"SELECT code AS "code!" FROM languages WHERE enabled = 1"#).fetch_all(&mut *conn).await?;
     Ok(rows.iter().filter_map(|c| Language::parse(c).ok()).collect())
 }
 
-pub async fn set_language_enabled(pool: &SqlitePool, lang: Language, enabled: bool) -> Result<(), sqlx::Error> {
+pub async fn set_language_enabled(pool: &SqlitePool, lang: Language, enabled: bool) -> Result<(), crate::Error> {
     let (code, enabled) = (lang.code(), i64::from(enabled));
     sqlx::query!("UPDATE languages SET enabled = ? WHERE code = ?", enabled, code).execute(pool).await?;
     Ok(())
 }
 
 /// How many texts of a survey version in `lang` still await a native speaker's review.
-pub async fn texts_needing_review(pool: &SqlitePool, version: i64, lang: Language) -> Result<i64, sqlx::Error> {
+pub async fn texts_needing_review(pool: &SqlitePool, version: i64, lang: Language) -> Result<i64, crate::Error> {
     let code = lang.code();
-    sqlx::query_scalar!(
+    Ok(sqlx::query_scalar!(
         r#"SELECT COUNT(*) AS "n!: i64" FROM texts
            WHERE survey_version = ? AND language = ? AND review <> 'reviewed'"#,
         version,
         code
     )
     .fetch_one(pool)
-    .await
+    .await?)
 }
 
 /// What became of a request to offer a language to visitors, or to stop.
@@ -60,7 +60,7 @@ pub async fn offer_language(
     lang: Language,
     offer: bool,
     actor: &str,
-) -> Result<LanguageChange, sqlx::Error> {
+) -> Result<LanguageChange, crate::Error> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     if !offer && lang.always_offered() {
         return Ok(LanguageChange::AlwaysOffered);

@@ -14,15 +14,15 @@ use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::BTreeMap;
 
 /// The newest published survey version, the one tablets are given.
-pub async fn current_version(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT MAX(version) AS "version: i64" FROM survey_versions WHERE published = 1"#)
+pub async fn current_version(pool: &SqlitePool) -> Result<Option<i64>, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT MAX(version) AS "version: i64" FROM survey_versions WHERE published = 1"#)
         .fetch_one(pool)
-        .await
+        .await?)
 }
 
 /// A published survey version with its questions, choices and texts; `None` if the
 /// version was never published. Its `languages` are those enabled and complete in it.
-pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, crate::Error> {
     let mut conn = pool.acquire().await?;
     match published(&mut conn, version).await? {
         Some(true) => load_in(&mut conn, version).await,
@@ -32,12 +32,12 @@ pub async fn load(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sql
 
 /// A survey version, published or draft, with its questions, choices and texts; `None`
 /// if there is no such version. Its `languages` are those enabled and complete in it.
-pub async fn load_any(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+pub async fn load_any(pool: &SqlitePool, version: i64) -> Result<Option<Survey>, crate::Error> {
     let mut conn = pool.acquire().await?;
     load_in(&mut conn, version).await
 }
 
-pub(super) async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result<Option<Survey>, sqlx::Error> {
+pub(super) async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result<Option<Survey>, crate::Error> {
     if published(conn, version).await?.is_none() {
         return Ok(None);
     }
@@ -77,7 +77,7 @@ pub(super) async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result
     }
     let mut questions = Vec::with_capacity(question_rows.len());
     for q in question_rows {
-        let kind = QuestionKind::parse(&q.kind).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let kind = QuestionKind::parse(&q.kind).map_err(|e| crate::Error::Corrupt(e.to_string()))?;
         let (text, child_text) = take_texts(&q.key, "");
         questions.push(Question {
             choices: choices.remove(&q.key).unwrap_or_default(),
@@ -97,7 +97,7 @@ pub(super) async fn load_in(conn: &mut SqliteConnection, version: i64) -> Result
 }
 
 /// Whether `version` is published; `None` if there is no such version.
-pub(super) async fn published(conn: &mut SqliteConnection, version: i64) -> Result<Option<bool>, sqlx::Error> {
+pub(super) async fn published(conn: &mut SqliteConnection, version: i64) -> Result<Option<bool>, crate::Error> {
     let row =
         sqlx::query_scalar!(r#"SELECT published AS "published: bool" FROM survey_versions WHERE version = ?"#, version)
             .fetch_optional(&mut *conn)
@@ -106,12 +106,12 @@ pub(super) async fn published(conn: &mut SqliteConnection, version: i64) -> Resu
 }
 
 /// Every published survey version, oldest first.
-pub async fn published_versions(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
+pub async fn published_versions(pool: &SqlitePool) -> Result<Vec<i64>, crate::Error> {
+    Ok(sqlx::query_scalar!(
         r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 1 ORDER BY version"#
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }
 
 // ---------------------------------------------------------------- the admin console
@@ -120,8 +120,8 @@ pub async fn published_versions(pool: &SqlitePool) -> Result<Vec<i64>, sqlx::Err
 /// writes (and a concurrent writer waits instead of failing).
 pub(super) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
-pub(super) fn decode(e: String) -> sqlx::Error {
-    sqlx::Error::Decode(e.into())
+pub(super) fn decode(e: String) -> crate::Error {
+    crate::Error::Corrupt(e.to_string())
 }
 
 /// A survey version as the admin console lists it.
@@ -134,8 +134,8 @@ pub struct VersionSummary {
 }
 
 /// Every survey version, published or draft, oldest first.
-pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionSummary>, sqlx::Error> {
-    sqlx::query_as!(
+pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionSummary>, crate::Error> {
+    Ok(sqlx::query_as!(
         VersionSummary,
         r#"SELECT v.version AS "version!: i64", v.published AS "published!: bool", v.created_at AS "created_at!",
                   (SELECT COUNT(*) FROM questions q WHERE q.survey_version = v.version) AS "questions!: i64"
@@ -143,18 +143,18 @@ pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionSummary>, sqlx::Er
            ORDER BY v.version"#
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }
 
 /// The draft's version, if there is a draft (there is at most one).
-pub async fn draft_version(pool: &SqlitePool) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 0"#)
+pub async fn draft_version(pool: &SqlitePool) -> Result<Option<i64>, crate::Error> {
+    Ok(sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 0"#)
         .fetch_optional(pool)
-        .await
+        .await?)
 }
 
 /// Whether `version` is published; `None` if there is no such version.
-pub async fn is_published(pool: &SqlitePool, version: i64) -> Result<Option<bool>, sqlx::Error> {
+pub async fn is_published(pool: &SqlitePool, version: i64) -> Result<Option<bool>, crate::Error> {
     published(&mut *pool.acquire().await?, version).await
 }
 
@@ -171,7 +171,7 @@ pub struct TextRow {
 }
 
 /// Every text of a version, in every language it exists in.
-pub async fn text_rows(pool: &SqlitePool, version: i64) -> Result<Vec<TextRow>, sqlx::Error> {
+pub async fn text_rows(pool: &SqlitePool, version: i64) -> Result<Vec<TextRow>, crate::Error> {
     let rows = sqlx::query!(
         "SELECT question_key, choice_key, language, text, child_text, review FROM texts WHERE survey_version = ?",
         version
@@ -193,7 +193,7 @@ pub async fn text_rows(pool: &SqlitePool, version: i64) -> Result<Vec<TextRow>, 
 }
 
 /// How `key` is answered in each published version that has it, oldest first.
-pub async fn published_kinds(pool: &SqlitePool, key: &str) -> Result<Vec<(i64, QuestionKind)>, sqlx::Error> {
+pub async fn published_kinds(pool: &SqlitePool, key: &str) -> Result<Vec<(i64, QuestionKind)>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT q.survey_version AS "version!: i64", q.kind
            FROM questions q JOIN survey_versions v ON v.version = q.survey_version
@@ -207,7 +207,7 @@ pub async fn published_kinds(pool: &SqlitePool, key: &str) -> Result<Vec<(i64, Q
 }
 
 /// The published versions that hold each question key, oldest first.
-pub async fn question_versions(pool: &SqlitePool) -> Result<BTreeMap<String, Vec<i64>>, sqlx::Error> {
+pub async fn question_versions(pool: &SqlitePool) -> Result<BTreeMap<String, Vec<i64>>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT q.key, q.survey_version AS "version!: i64"
            FROM questions q JOIN survey_versions v ON v.version = q.survey_version
@@ -229,12 +229,12 @@ pub async fn versions_with_responses(
     pool: &SqlitePool,
     station_id: i64,
     filters: &domain::DashboardFilters,
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Vec<i64>, crate::Error> {
     let (from, to) = (filters.from().to_string(), filters.to().to_string());
     let version = filters.survey_version();
     let language = filters.language().map(Language::code);
     let include_suspect = filters.include_suspect();
-    sqlx::query_scalar!(
+    Ok(sqlx::query_scalar!(
         r#"SELECT survey_version AS "version!: i64"
            FROM response_rollups
            WHERE station_id = ? AND iso_week BETWEEN ? AND ? AND responses > 0
@@ -251,5 +251,5 @@ pub async fn versions_with_responses(
         include_suspect
     )
     .fetch_all(pool)
-    .await
+    .await?)
 }

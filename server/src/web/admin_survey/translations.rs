@@ -105,7 +105,7 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, overlay: Overlay, s
             unreviewed.insert(language, store::texts_needing_review(pool, current.unwrap_or(0), language).await?);
         }
         let enabled = store::enabled_languages(pool).await?;
-        Ok::<_, sqlx::Error>((draft, current, survey, rows, published, unreviewed, enabled))
+        Ok::<_, store_sqlite::Error>((draft, current, survey, rows, published, unreviewed, enabled))
     };
     let (draft, current, survey, rows, published, unreviewed, enabled) = loaded.await?;
     let stored = stored(rows);

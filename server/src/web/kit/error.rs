@@ -56,6 +56,12 @@ impl From<sqlx::Error> for PageError {
     }
 }
 
+impl From<store_sqlite::Error> for PageError {
+    fn from(e: store_sqlite::Error) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
 impl From<tower_sessions::session::Error> for PageError {
     fn from(e: tower_sessions::session::Error) -> Self {
         PageError::Internal(e.into())
