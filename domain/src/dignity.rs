@@ -1,7 +1,7 @@
 //! What the supervisor dashboards show: the dignity index, and the rule that hides any
 //! figure about too few visitors.
 
-use crate::IsoWeek;
+use crate::{IsoWeek, K};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -63,13 +63,10 @@ impl fmt::Display for DignityIndex {
     }
 }
 
-/// The smallest k the release and the dashboards ever use, whatever the settings say.
-pub const MIN_K: i64 = 3;
-
 /// Whether a figure (count, share, mean, chart point) based on `responses` responses
 /// must be hidden: any figure about fewer than k visitors could single one out.
-pub fn suppressed(responses: i64, k: i64) -> bool {
-    responses < k.max(MIN_K)
+pub fn suppressed(responses: i64, k: K) -> bool {
+    responses < k.count()
 }
 
 /// One point of a station's weekly dignity index: only weeks with released responses
@@ -133,7 +130,7 @@ mod tests {
             (3, 1, false, "k of 1 acts as 3"),
         ];
         for (responses, k, expected, why) in cases {
-            assert_eq!(suppressed(responses, k), expected, "{why}");
+            assert_eq!(suppressed(responses, K::new(k as u32)), expected, "{why}");
         }
     }
 }

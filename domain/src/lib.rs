@@ -20,12 +20,13 @@ pub use dashboard::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, OverviewRow, PickList, QuestionMean,
     ReportWeek, StationLabel, StationReport, ValueCount,
 };
-pub use dignity::{suppressed, DignityIndex, WeekPoint, MIN_K};
+pub use dignity::{suppressed, DignityIndex, WeekPoint};
 pub use hex::hex;
 pub use language::Language;
 pub use privacy::anonymize::{
     plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,
 };
+pub use privacy::k::K;
 pub use privacy::suppress::{shown_breakdown, suppress_breakdown, Shown};
 pub use response::{
     AnswerError, AnswerValue, Choices, ClientId, Durations, FieldError, ResponseContent, ScaleValue, Score, Submission,

@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     let (fixed_n, fixed_latencies) = fixed_rate(&pool, &key, fixed, args.rate).await?;
     // Every station's scheduled release, once (no hold: everything that can go, goes).
     let release_began = Instant::now();
-    let rule = ReleaseRule { k: args.k, hold_weeks: 0 };
+    let rule = ReleaseRule { k: domain::K::new(args.k as u32), hold_weeks: 0 };
     for &station in &stations {
         release_station(&pool, &key, station, chrono::Utc::now(), rule, None).await?;
     }

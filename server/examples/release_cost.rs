@@ -96,7 +96,7 @@ fn simulate(per_week: u32, k: usize, args: &Args) -> Outcome {
             p.candidate.held_long_enough = day / 7 - p.arrived_day / 7 >= args.hold_weeks;
         }
         let candidates: Vec<Candidate> = pending.iter().map(|p| p.candidate.clone()).collect();
-        let decisions = plan(&candidates, k);
+        let decisions = plan(&candidates, domain::K::new(k as u32));
         let mut left = Vec::with_capacity(pending.len());
         for (p, decision) in pending.into_iter().zip(decisions) {
             match decision {

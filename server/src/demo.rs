@@ -25,7 +25,7 @@ const STATIONS: [(&str, &str, &str, f64); 2] = [
 const WEEKS: i64 = 12;
 
 /// Seeds demo data into an empty database; does nothing to a database that has stations.
-pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
+pub async fn seed(pool: &SqlitePool, k: domain::K) -> anyhow::Result<String> {
     let (stations, _, _) = store_sqlite::maintenance::holdings(pool).await?;
     if stations > 0 {
         return Ok("The database already has stations; demo data not added.".into());
@@ -55,7 +55,7 @@ pub async fn seed(pool: &SqlitePool, k: usize) -> anyhow::Result<String> {
             let week = iso_week_label(now - chrono::Duration::weeks(weeks_ago), "America/Lima");
             // A slow improvement over the weeks, so trends have something to show.
             let q = (quality + (WEEKS - weeks_ago) as f64 * 0.01).min(0.95);
-            let n = rng.gen_range(k.max(8)..=k.max(8) + 12);
+            let n = rng.gen_range(k.rows().max(8)..=k.rows().max(8) + 12);
             let pending = (0..n)
                 .map(|_| Ok((synthetic_response(&mut rng, &survey, q)?, true)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
@@ -222,7 +222,7 @@ const BATCH: usize = 25_000;
 const VALUES_PER_STATEMENT: usize = 6_000;
 
 /// Generates [`Bulk`] synthetic released responses into the database.
-pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progress<'_>) -> anyhow::Result<String> {
+pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: Progress<'_>) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
     if !(1..=Bulk::MAX_STATIONS).contains(&bulk.stations) {
         anyhow::bail!("--stations must be from 1 to {}, not {}", Bulk::MAX_STATIONS, bulk.stations);
@@ -231,7 +231,7 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
         anyhow::bail!("--weeks must be from 1 to {}, not {}", Bulk::MAX_WEEKS, bulk.weeks);
     }
     let cells = bulk.stations as u64 * bulk.weeks as u64;
-    let least = cells * k as u64;
+    let least = cells * u64::from(k.get());
     if bulk.responses < least {
         anyhow::bail!(
             "--responses {} is too few: every station needs at least k = {k} responses in each week \
@@ -266,7 +266,7 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
 
     progress("Adding stations", 0, bulk.stations as u64);
     let stations = add_stations(pool, bulk.stations, seed, progress).await?;
-    let plan = Plan::new(seed, stations, weeks, bulk.responses, k);
+    let plan = Plan::new(seed, stations, weeks, bulk.responses, k.rows());
 
     let (response_rollups, answer_rollups) = write_rollups(pool, &model, &plan, progress).await?;
     let answers = write_rows(pool, &model, &plan, progress).await?;

@@ -41,7 +41,7 @@ pub struct AppState {
     pub seal: Arc<SealKey>,
     /// Every combination of quasi-identifiers a release writes appears at least this
     /// many times; every figure about fewer is suppressed.
-    pub release_k: usize,
+    pub release_k: domain::K,
     /// How long a response may wait for a release that keeps all its detail.
     #[from_ref(skip)]
     pub release_hold_weeks: u32,

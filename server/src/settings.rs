@@ -1,13 +1,13 @@
 //! Configuration from environment variables, with defaults that work out of the box.
 //! `.env.example` documents each one.
 
+use domain::K;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/digna.db";
-pub const DEFAULT_RELEASE_K: usize = 5;
-pub const MIN_RELEASE_K: usize = 3;
+pub const DEFAULT_RELEASE_K: K = K::new(5);
 /// Weeks a response may wait for a release that keeps all its detail.
 pub const DEFAULT_RELEASE_HOLD_WEEKS: u32 = 4;
 pub const MAX_RELEASE_HOLD_WEEKS: u32 = 52;
@@ -17,7 +17,7 @@ pub struct Settings {
     pub database_url: String,
     /// The file holding the key that seals pending responses.
     pub key_file: PathBuf,
-    pub release_k: usize,
+    pub release_k: K,
     /// `DIGNA_RELEASE_HOLD_WEEKS`: how long a response may wait for a release that keeps
     /// all its detail before it is released with what the rule allows.
     pub release_hold_weeks: u32,
@@ -122,13 +122,8 @@ pub fn parse_hold_weeks(v: &str) -> anyhow::Result<u32> {
     }
 }
 
-pub fn parse_release_k(v: &str) -> anyhow::Result<usize> {
-    let k: usize =
-        v.trim().parse().map_err(|_| anyhow::anyhow!("DIGNA_RELEASE_K must be a whole number, got {v:?}"))?;
-    if k < MIN_RELEASE_K {
-        anyhow::bail!("DIGNA_RELEASE_K must be at least {MIN_RELEASE_K}, got {k}");
-    }
-    Ok(k)
+pub fn parse_release_k(v: &str) -> anyhow::Result<K> {
+    v.parse::<K>().map_err(|e| anyhow::anyhow!("DIGNA_RELEASE_K: {e}"))
 }
 
 /// The database file a `sqlite:` URL names; `None` for an in-memory database.
@@ -160,8 +155,8 @@ mod tests {
 
     #[test]
     fn release_k_is_never_below_three() {
-        assert_eq!(parse_release_k("5").unwrap(), 5);
-        assert_eq!(parse_release_k(" 3 ").unwrap(), 3);
+        assert_eq!(parse_release_k("5").unwrap(), K::new(5));
+        assert_eq!(parse_release_k(" 3 ").unwrap(), K::MIN);
         for bad in ["2", "0", "-1", "five", ""] {
             assert!(parse_release_k(bad).is_err(), "{bad:?} must be refused");
         }

@@ -487,7 +487,7 @@ fn backup_and_restore_from_the_command_line() {
         let survey = store_sqlite::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
             let station = store_alike(&pool, &key, &survey, code, n).await;
-            let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 };
+            let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
             server::privacy::release::release_station(&pool, &key, station, chrono::Utc::now(), rule, None)
                 .await
                 .unwrap();

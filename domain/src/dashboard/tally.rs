@@ -5,7 +5,7 @@
 //! one set of rules whatever the store.
 
 use super::{CategoryRow, DashboardFilters, Distribution, OverviewRow, PickList, ReportWeek, StationLabel, ValueCount};
-use crate::{shown_breakdown, suppressed, DignityIndex, IsoWeek, Shown};
+use crate::{shown_breakdown, suppressed, DignityIndex, IsoWeek, Shown, K};
 use std::collections::BTreeMap;
 
 /// The scored answers to one question of the index, or to several: their points (a
@@ -98,7 +98,7 @@ impl IndexTally {
     }
 
     /// The index, unless it is about fewer than k responses or scoring visitors.
-    pub fn shown_index(&self, responses: i64, k: i64) -> Shown<f64> {
+    pub fn shown_index(&self, responses: i64, k: K) -> Shown<f64> {
         match self.index() {
             Some(i) if !suppressed(responses, k) && !suppressed(self.visitors(), k) => Shown::Value(i.value()),
             _ => Shown::Suppressed,
@@ -160,7 +160,7 @@ impl Summary {
     }
 
     /// As [`IndexTally::shown_index`]; `None` when the bounds cannot tell.
-    pub fn shown_index(&self, k: i64) -> Option<Shown<f64>> {
+    pub fn shown_index(&self, k: K) -> Option<Shown<f64>> {
         match self.scores.index() {
             Some(_) if suppressed(self.responses, k) => Some(Shown::Suppressed),
             Some(i) if !suppressed(self.fewest_visitors, k) => Some(Shown::Value(i.value())),
@@ -175,7 +175,7 @@ impl Summary {
 /// small week hides another, and a hidden week hides its index as well (with the
 /// period's index shown, one week's index could otherwise be worked back). `None` when
 /// a week's bounds cannot tell whether its index may be shown.
-pub fn report_weeks(weeks: &BTreeMap<IsoWeek, Summary>, filters: &DashboardFilters, k: i64) -> Option<Vec<ReportWeek>> {
+pub fn report_weeks(weeks: &BTreeMap<IsoWeek, Summary>, filters: &DashboardFilters, k: K) -> Option<Vec<ReportWeek>> {
     let released: Vec<(&IsoWeek, &Summary)> =
         weeks.range(filters.from()..=filters.to()).filter(|(_, p)| p.responses > 0).collect();
     let counts: Vec<i64> = released.iter().map(|(_, p)| p.responses).collect();
@@ -191,7 +191,7 @@ pub fn report_weeks(weeks: &BTreeMap<IsoWeek, Summary>, filters: &DashboardFilte
 
 /// Rows of a breakdown of the responses, suppressed as one: the index of a hidden
 /// category is hidden too.
-pub fn category_breakdown(cells: Vec<(Option<String>, i64, IndexTally)>, k: i64) -> Vec<CategoryRow> {
+pub fn category_breakdown(cells: Vec<(Option<String>, i64, IndexTally)>, k: K) -> Vec<CategoryRow> {
     let counts: Vec<i64> = cells.iter().map(|(_, n, _)| *n).collect();
     cells
         .into_iter()
@@ -206,13 +206,7 @@ pub fn category_breakdown(cells: Vec<(Option<String>, i64, IndexTally)>, k: i64)
 
 /// The answers to a question with one answer per response, with a cell for the
 /// responses without one: the cells add up to the responses, which the page shows.
-pub fn distribution(
-    key: &str,
-    values: &[String],
-    given: &BTreeMap<String, i64>,
-    responses: i64,
-    k: i64,
-) -> Distribution {
+pub fn distribution(key: &str, values: &[String], given: &BTreeMap<String, i64>, responses: i64, k: K) -> Distribution {
     let mut order: Vec<&String> = values.iter().collect();
     order.extend(given.keys().filter(|v| !values.contains(v)));
     let mut counts: Vec<i64> = order.iter().map(|v| given.get(*v).copied().unwrap_or(0)).collect();
@@ -229,7 +223,7 @@ pub fn distribution(
 
 /// A multiple-choice question's counts, each on its own (they add up to nothing shown),
 /// all hidden when the responses are.
-pub fn pick_list(key: &str, choices: &[String], given: &BTreeMap<String, i64>, responses: i64, k: i64) -> PickList {
+pub fn pick_list(key: &str, choices: &[String], given: &BTreeMap<String, i64>, responses: i64, k: K) -> PickList {
     let mut order: Vec<&String> = choices.iter().collect();
     order.extend(given.keys().filter(|v| !choices.contains(v)));
     let all_hidden = responses != 0 && suppressed(responses, k);
@@ -261,7 +255,7 @@ pub fn overview_row(
     now: Summary,
     before: Option<Summary>,
     period: (&DashboardFilters, &[IsoWeek]),
-    k: i64,
+    k: K,
     drop_threshold: f64,
 ) -> Option<OverviewRow> {
     let (filters, trend_weeks) = period;
@@ -320,29 +314,29 @@ mod tests {
         // Seven responses, but only one scored anything: the index would be that one's.
         let one = tally(&[("respect", "4", 1), ("respect", RATHER_NOT, 6), ("overall", RATHER_NOT, 7)]);
         assert_eq!(one.visitors(), 1);
-        assert_eq!(one.shown_index(7, 5), Shown::Suppressed);
+        assert_eq!(one.shown_index(7, K::new(5)), Shown::Suppressed);
         let five = tally(&[("respect", "4", 5), ("overall", "1", 2), ("overall", RATHER_NOT, 5)]);
         assert_eq!(five.visitors(), 5, "the most scored question");
-        assert_eq!(five.shown_index(7, 5), Shown::Value(71.4));
-        assert_eq!(five.shown_index(4, 5), Shown::Suppressed, "four responses");
-        assert_eq!(IndexTally::default().shown_index(9, 5), Shown::Suppressed, "nothing scored");
+        assert_eq!(five.shown_index(7, K::new(5)), Shown::Value(71.4));
+        assert_eq!(five.shown_index(4, K::new(5)), Shown::Suppressed, "four responses");
+        assert_eq!(IndexTally::default().shown_index(9, K::new(5)), Shown::Suppressed, "nothing scored");
     }
 
     #[test]
     fn a_distribution_adds_up_to_the_responses() {
         let faces = keys(&["1", "2", "3", "4", RATHER_NOT]);
         // 0, 4, 0, 8, 5 and 5 without an answer: the 4 and the smallest other cell go.
-        let d = distribution("respect", &faces, &given(&[("2", 4), ("4", 8), (RATHER_NOT, 5)]), 22, 5);
+        let d = distribution("respect", &faces, &given(&[("2", 4), ("4", 8), (RATHER_NOT, 5)]), 22, K::new(5));
         let counts: Vec<Shown<i64>> = d.values.iter().map(|v| v.count).collect();
         use Shown::{Suppressed as S, Value as V};
         assert_eq!(counts, vec![V(0), S, V(0), V(8), S]);
         assert_eq!(d.no_answer, V(5));
         // A value outside the list still counts, after the listed ones.
-        let d = distribution("q", &keys(&["a"]), &given(&[("a", 6), ("b", 6)]), 12, 5);
+        let d = distribution("q", &keys(&["a"]), &given(&[("a", 6), ("b", 6)]), 12, K::new(5));
         assert_eq!(d.values.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(d.no_answer, V(0));
         // Fewer than k responses: everything goes.
-        let d = distribution("q", &keys(&["a"]), &given(&[("a", 4)]), 4, 5);
+        let d = distribution("q", &keys(&["a"]), &given(&[("a", 4)]), 4, K::new(5));
         assert_eq!((d.values[0].count, d.no_answer), (S, S));
     }
 
@@ -350,7 +344,7 @@ mod tests {
     fn a_pick_list_ranks_shown_counts_and_hides_the_order_of_hidden_ones() {
         let choices = keys(&["information", "respect", "privacy", "waiting", "children"]);
         let picks = given(&[("information", 8), ("privacy", 5), ("waiting", 4), ("children", 9), ("respect", 1)]);
-        let list = pick_list("improve", &choices, &picks, 20, 5);
+        let list = pick_list("improve", &choices, &picks, 20, K::new(5));
         let ranked: Vec<(&str, Shown<i64>)> = list.choices.iter().map(|c| (c.value.as_str(), c.count)).collect();
         assert_eq!(
             ranked,
@@ -363,7 +357,7 @@ mod tests {
                 ("waiting", Shown::Suppressed),
             ]
         );
-        let list = pick_list("improve", &choices, &picks, 4, 5);
+        let list = pick_list("improve", &choices, &picks, 4, K::new(5));
         assert!(list.choices.iter().all(|c| c.count.is_suppressed()), "fewer than k responses");
     }
 
@@ -380,7 +374,7 @@ mod tests {
         .into_iter()
         .collect();
         let filters = DashboardFilters::parse(week("2026-W10"), week("2026-W14"), None, None, false).unwrap();
-        let shown = report_weeks(&weeks, &filters, 5).expect("exact figures tell");
+        let shown = report_weeks(&weeks, &filters, K::new(5)).expect("exact figures tell");
         let w = |s, responses, index| ReportWeek { week: week(s), responses, index };
         assert_eq!(
             shown,
@@ -425,18 +419,18 @@ mod tests {
         let mut week = cell(4);
         week.add(&cell(3));
         assert_eq!((week.fewest_visitors, week.most_visitors), (4, 14));
-        assert_eq!(week.shown_index(k), None, "4 ≤ visitors ≤ 14: cannot tell");
+        assert_eq!(week.shown_index(K::new(k as u32)), None, "4 ≤ visitors ≤ 14: cannot tell");
         week.add(&cell(5));
-        assert_eq!(week.shown_index(k), Some(Shown::Value(33.3)), "one cell alone has 5");
+        assert_eq!(week.shown_index(K::new(k as u32)), Some(Shown::Value(33.3)), "one cell alone has 5");
         let few =
             Summary { responses: 9, scores: Scores { points: 3, scored: 4 }, fewest_visitors: 1, most_visitors: 4 };
-        assert_eq!(few.shown_index(k), Some(Shown::Suppressed), "at most 4 visitors");
+        assert_eq!(few.shown_index(K::new(k as u32)), Some(Shown::Suppressed), "at most 4 visitors");
         let small = Summary { responses: 4, ..cell(4) };
-        assert_eq!(small.shown_index(k), Some(Shown::Suppressed), "4 responses");
+        assert_eq!(small.shown_index(K::new(k as u32)), Some(Shown::Suppressed), "4 responses");
         // Exact summaries always tell, as the tally would.
         let t = tally(&[("respect", "4", 1), ("respect", RATHER_NOT, 6), ("overall", "3", 6)]);
         let p = Period { responses: 7, tally: t.clone() };
-        assert_eq!(Summary::exact(&p).shown_index(k), Some(t.shown_index(7, k)));
-        assert_eq!(Summary::exact(&p).shown_index(k), Some(Shown::Value(71.4)));
+        assert_eq!(Summary::exact(&p).shown_index(K::new(k as u32)), Some(t.shown_index(7, K::new(k as u32))));
+        assert_eq!(Summary::exact(&p).shown_index(K::new(k as u32)), Some(Shown::Value(71.4)));
     }
 }

@@ -17,7 +17,7 @@
 //! grows with the number of distinct raw keys, never with the number of rows. The plan
 //! counts exactly the rows written; a row whose key was not counted is left out.
 
-use crate::{month_of, IsoWeek, MIN_K};
+use crate::{month_of, IsoWeek, K};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -210,8 +210,8 @@ pub struct StepReport {
 /// What the engine did, for the export's codebook.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
-    /// The k applied: the one asked for, never below [`MIN_K`].
-    pub k: u64,
+    /// The k applied: the one asked for, never below [`K::MIN`].
+    pub k: K,
     /// The time unit used.
     pub unit: Unit,
     /// Weeks were asked for but some week-cell held fewer than k rows: months were used.
@@ -247,8 +247,9 @@ impl Plan {
 /// export falls back to months (`weeks_refused`) and generalizes as the module explains.
 /// So [`Step::MonthToQuarter`] only ever meets months: generalization never starts from
 /// weeks.
-pub fn plan(counts: &[(RawKey, u64)], k: u64, unit: Unit) -> (Plan, Report) {
-    let k = k.max(MIN_K.unsigned_abs());
+pub fn plan(counts: &[(RawKey, u64)], k: K, unit: Unit) -> (Plan, Report) {
+    let report_k = k;
+    let k = u64::from(k.get());
     // Sorted, so that nothing below depends on the input order.
     let mut rows: BTreeMap<&RawKey, u64> = BTreeMap::new();
     for (key, n) in counts.iter().filter(|(_, n)| *n > 0) {
@@ -275,7 +276,7 @@ pub fn plan(counts: &[(RawKey, u64)], k: u64, unit: Unit) -> (Plan, Report) {
     };
     let rows_out = released(None);
     let report = Report {
-        k,
+        k: report_k,
         unit,
         weeks_refused,
         steps: Step::ALL.iter().map(|&step| StepReport { step, rows: released(Some(step)) }).collect(),
@@ -459,7 +460,8 @@ mod tests {
         let big = at("LP-01", "2026-W10", "es", "30-44");
         let small = at("LP-02", "2026-W10", "es", "30-44");
         let smaller = at("LP-03", "2026-W11", "es", "18-29");
-        let (plan, report) = plan(&[(big.clone(), 10), (small.clone(), 3), (smaller.clone(), 2)], 5, Unit::Month);
+        let (plan, report) =
+            plan(&[(big.clone(), 10), (small.clone(), 3), (smaller.clone(), 2)], K::new(5), Unit::Month);
         assert_eq!(plan.publish(&big), Some(&published(station("LP-01"), month(2026, 3), "es", "30-44")));
         // 3 and 2 are short through steps 1 and 2; together in the region they are 5.
         let region = published(Place::Region("North".into()), month(2026, 3), OTHER, ANY);
@@ -474,7 +476,7 @@ mod tests {
         let es = at("LP-01", "2026-W10", "es", "30-44");
         let qu = at("LP-01", "2026-W10", "qu", "30-44");
         let ay = at("LP-01", "2026-W11", "ay", "45-59");
-        let (plan, report) = plan(&[(es.clone(), 10), (qu.clone(), 2), (ay.clone(), 3)], 5, Unit::Month);
+        let (plan, report) = plan(&[(es.clone(), 10), (qu.clone(), 2), (ay.clone(), 3)], K::new(5), Unit::Month);
         assert_eq!(plan.publish(&es), Some(&published(station("LP-01"), month(2026, 3), "es", "30-44")));
         let other = published(station("LP-01"), month(2026, 3), OTHER, ANY);
         assert_eq!(plan.publish(&qu), Some(&other));
@@ -489,7 +491,7 @@ mod tests {
         let older = at("LP-01", "2026-W11", "es", "45-59");
         let skipped = at("LP-01", "2026-W12", "es", "");
         let counts = [(common.clone(), 10), (young.clone(), 3), (older.clone(), 2), (skipped.clone(), 1)];
-        let (plan, report) = plan(&counts, 5, Unit::Month);
+        let (plan, report) = plan(&counts, K::new(5), Unit::Month);
         assert_eq!(plan.publish(&common), Some(&published(station("LP-01"), month(2026, 3), "es", "30-44")));
         let any = published(station("LP-01"), month(2026, 3), "es", ANY);
         for key in [&young, &older, &skipped] {
@@ -505,7 +507,7 @@ mod tests {
         let march = at("LP-01", "2026-W11", "es", "30-44");
         let april = at("LP-01", "2026-W15", "es", "30-44");
         let counts = [(january.clone(), 2), (february.clone(), 3), (march.clone(), 1), (april.clone(), 8)];
-        let (plan, report) = plan(&counts, 5, Unit::Month);
+        let (plan, report) = plan(&counts, K::new(5), Unit::Month);
         let q1 = published(Place::Region("North".into()), Period::Quarter { year: 2026, q: 1 }, OTHER, ANY);
         for key in [&january, &february, &march] {
             assert_eq!(plan.publish(key), Some(&q1), "{key:?}");
@@ -518,7 +520,7 @@ mod tests {
     fn rows_still_short_after_every_step_are_left_out() {
         let kept = at("LP-01", "2026-W02", "es", "30-44");
         let alone = at("LP-01", "2026-W20", "qu", "60+");
-        let (plan, report) = plan(&[(kept.clone(), 10), (alone.clone(), 4)], 5, Unit::Month);
+        let (plan, report) = plan(&[(kept.clone(), 10), (alone.clone(), 4)], K::new(5), Unit::Month);
         assert!(plan.publish(&kept).is_some());
         assert_eq!(plan.publish(&alone), None);
         assert_eq!((report.rows_in, report.rows_out, report.suppressed_rows), (14, 10, 4));
@@ -529,7 +531,7 @@ mod tests {
     fn weeks_are_refused_when_a_week_cell_is_short() {
         let first = at("LP-01", "2026-W10", "es", "30-44");
         let second = at("LP-01", "2026-W11", "es", "30-44");
-        let (plan, report) = plan(&[(first.clone(), 6), (second.clone(), 4)], 5, Unit::Week);
+        let (plan, report) = plan(&[(first.clone(), 6), (second.clone(), 4)], K::new(5), Unit::Week);
         assert!(report.weeks_refused);
         assert_eq!(report.unit, Unit::Month);
         // Both weeks lie in March: by month they are one cell of 10.
@@ -543,7 +545,7 @@ mod tests {
     fn weeks_are_granted_when_every_week_cell_holds_k() {
         let first = at("LP-01", "2026-W10", "es", "30-44");
         let second = at("LP-02", "2026-W11", "qu", "");
-        let (plan, report) = plan(&[(first.clone(), 5), (second.clone(), 7)], 5, Unit::Week);
+        let (plan, report) = plan(&[(first.clone(), 5), (second.clone(), 7)], K::new(5), Unit::Week);
         assert!(!report.weeks_refused);
         assert_eq!(report.unit, Unit::Week);
         assert_eq!(
@@ -557,7 +559,7 @@ mod tests {
     #[test]
     fn months_are_not_refused_and_weeks_are_not_reported_as_refused() {
         let key = at("LP-01", "2026-W10", "es", "30-44");
-        let (_, report) = plan(&[(key, 2)], 5, Unit::Month);
+        let (_, report) = plan(&[(key, 2)], K::new(5), Unit::Month);
         assert!(!report.weeks_refused);
         assert_eq!(report.unit, Unit::Month);
     }
@@ -565,10 +567,10 @@ mod tests {
     #[test]
     fn k_is_never_below_the_minimum() {
         let key = at("LP-01", "2026-W10", "es", "30-44");
-        let (short, report) = plan(&[(key.clone(), 2)], 1, Unit::Month);
-        assert_eq!(report.k, 3);
+        let (short, report) = plan(&[(key.clone(), 2)], K::new(1), Unit::Month);
+        assert_eq!(report.k, K::MIN);
         assert_eq!(short.publish(&key), None, "a cell of 2 is short even at k = 1");
-        let (enough, _) = plan(&[(key.clone(), 3)], 0, Unit::Month);
+        let (enough, _) = plan(&[(key.clone(), 3)], K::new(0), Unit::Month);
         assert!(enough.publish(&key).is_some());
     }
 
@@ -576,7 +578,7 @@ mod tests {
     fn repeated_keys_add_up_and_empty_or_unknown_keys_publish_nothing() {
         let key = at("LP-01", "2026-W10", "es", "30-44");
         let empty = at("LP-09", "2026-W10", "es", "30-44");
-        let (plan, report) = plan(&[(key.clone(), 2), (key.clone(), 3), (empty.clone(), 0)], 5, Unit::Month);
+        let (plan, report) = plan(&[(key.clone(), 2), (key.clone(), 3), (empty.clone(), 0)], K::new(5), Unit::Month);
         assert_eq!(plan.publish(&key), Some(&published(station("LP-01"), month(2026, 3), "es", "30-44")));
         assert_eq!(report.rows_in, 5);
         assert_eq!(plan.publish(&empty), None);
@@ -631,7 +633,7 @@ mod tests {
     proptest! {
         #[test]
         fn every_published_combination_holds_k_rows(counts in data_set(), k in 3u64..=10, unit in unit()) {
-            let (plan, _) = plan(&counts, k, unit);
+            let (plan, _) = plan(&counts, K::new(k as u32), unit);
             let mut cells: HashMap<&PublishedKey, u64> = HashMap::new();
             for (key, n) in &counts {
                 if let Some(p) = plan.publish(key) {
@@ -645,7 +647,7 @@ mod tests {
 
         #[test]
         fn the_report_counts_match_the_plan(counts in data_set(), k in 3u64..=10, unit in unit()) {
-            let (plan, report) = plan(&counts, k, unit);
+            let (plan, report) = plan(&counts, K::new(k as u32), unit);
             let sum = |keep: &dyn Fn(Option<&PublishedKey>) -> bool| -> u64 {
                 counts.iter().filter(|(key, _)| keep(plan.publish(key))).map(|(_, n)| n).sum()
             };
@@ -673,12 +675,12 @@ mod tests {
             };
             prop_assert_eq!(report.weeks_refused, unit == Unit::Week && short_week);
             prop_assert_eq!(report.unit, if unit == Unit::Week && !short_week { Unit::Week } else { Unit::Month });
-            prop_assert_eq!(report.k, k);
+            prop_assert_eq!(report.k, K::new(k as u32));
         }
 
         #[test]
         fn nothing_is_published_finer_than_it_was(counts in data_set(), k in 3u64..=10, unit in unit()) {
-            let (plan, report) = plan(&counts, k, unit);
+            let (plan, report) = plan(&counts, K::new(k as u32), unit);
             for (key, _) in &counts {
                 let Some(p) = plan.publish(key) else { continue };
                 let month = Period::month_of(key.week);
@@ -707,7 +709,7 @@ mod tests {
         /// as it is.
         #[test]
         fn rows_in_combinations_of_k_are_left_as_they_are(counts in data_set(), k in 3u64..=10) {
-            let (plan, _) = plan(&counts, k, Unit::Month);
+            let (plan, _) = plan(&counts, K::new(k as u32), Unit::Month);
             let mut cells: HashMap<PublishedKey, u64> = HashMap::new();
             for (key, n) in &counts {
                 *cells.entry(by_month(key, None)).or_default() += n;
@@ -726,7 +728,7 @@ mod tests {
             k in 3u64..=10,
             unit in unit(),
         ) {
-            prop_assert_eq!(plan(&counts, k, unit), plan(&shuffled, k, unit));
+            prop_assert_eq!(plan(&counts, K::new(k as u32), unit), plan(&shuffled, K::new(k as u32), unit));
         }
     }
 }

@@ -6,5 +6,6 @@
 pub mod anonymize;
 #[cfg(feature = "server")]
 pub mod dp;
+pub mod k;
 pub mod release;
 pub mod suppress;

@@ -49,7 +49,8 @@ pub type Decision = Option<usize>;
 /// quasi-identifiers are withheld (see the module's documentation). `k` is at least 1.
 /// Every combination of (pool, released quasi-identifiers) that the result gives
 /// appears at least `k` times.
-pub fn plan(candidates: &[Candidate], k: usize) -> Vec<Decision> {
+pub fn plan(candidates: &[Candidate], k: crate::K) -> Vec<Decision> {
+    let k = k.rows();
     let k = k.max(1);
     let mut decisions = vec![None; candidates.len()];
     let mut pools: BTreeMap<(i64, bool), Vec<usize>> = BTreeMap::new();
@@ -137,7 +138,7 @@ pub struct ReleasedRow {
 pub fn release_rows(
     pending: &[(ResponseContent, bool)],
     observable: &BTreeMap<i64, Vec<String>>,
-    k: usize,
+    k: crate::K,
 ) -> Vec<Option<ReleasedRow>> {
     let none = Vec::new();
     let observable_of = |c: &ResponseContent| observable.get(&c.survey_version()).unwrap_or(&none);
@@ -228,6 +229,7 @@ pub fn generalized(quasi: &[String], level: usize) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::K;
     use proptest::prelude::*;
     use std::collections::HashMap;
 
@@ -255,7 +257,7 @@ mod tests {
     fn a_common_profile_is_released_whole_and_a_lone_rare_one_waits() {
         let mut cs: Vec<Candidate> = (0..6).map(|_| candidate(&ADULT, false)).collect();
         cs.push(candidate(&["15-30", "12-17", "child", "qu"], false));
-        let d = plan(&cs, 5);
+        let d = plan(&cs, K::new(5));
         assert_eq!(&d[..6], &[Some(0); 6]);
         assert_eq!(d[6], None, "the Quechua-speaking child waits rather than lose detail");
         assert_rule(&cs, &d, 5);
@@ -265,7 +267,7 @@ mod tests {
     fn after_the_hold_a_lone_rare_one_is_released_generalized_never_alone() {
         let mut cs: Vec<Candidate> = (0..9).map(|_| candidate(&ADULT, false)).collect();
         cs.push(candidate(&["15-30", "12-17", "child", "qu"], true));
-        let d = plan(&cs, 5);
+        let d = plan(&cs, K::new(5));
         assert_eq!(d[9], Some(4), "released with everything withheld");
         let top = d.iter().filter(|l| **l == Some(4)).count();
         assert_eq!(top, 5, "her pool was completed to k by responses that gave up detail");
@@ -274,7 +276,7 @@ mod tests {
         // Too few others to complete it without leaving a cell below k: she waits.
         let mut cs: Vec<Candidate> = (0..7).map(|_| candidate(&ADULT, false)).collect();
         cs.push(candidate(&["15-30", "12-17", "child", "qu"], true));
-        let d = plan(&cs, 5);
+        let d = plan(&cs, K::new(5));
         assert_eq!(d[7], None);
         assert_rule(&cs, &d, 5);
     }
@@ -284,11 +286,11 @@ mod tests {
         // Five adults who waited differently: the waiting time goes, the rest stays.
         let waits = ["under-15", "15-30", "30-60", "15-30", "over-60"];
         let cs: Vec<Candidate> = waits.iter().map(|w| candidate(&[w, "18-plus", "self", "es"], true)).collect();
-        let d = plan(&cs, 5);
+        let d = plan(&cs, K::new(5));
         assert_eq!(d, vec![Some(1); 5]);
         // The same while they may still wait: they all wait.
         let young: Vec<Candidate> = cs.iter().map(|c| Candidate { held_long_enough: false, ..c.clone() }).collect();
-        assert_eq!(plan(&young, 5), vec![None; 5]);
+        assert_eq!(plan(&young, K::new(5)), vec![None; 5]);
     }
 
     #[test]
@@ -297,7 +299,7 @@ mod tests {
         let mut suspect = candidate(&ADULT, true);
         suspect.pool = (1, true);
         cs.extend(std::iter::repeat_n(suspect, 3));
-        let d = plan(&cs, 5);
+        let d = plan(&cs, K::new(5));
         assert_eq!(&d[..5], &[Some(0); 5]);
         assert_eq!(&d[5..], &[None; 3], "three suspect responses never join the others");
     }
@@ -333,7 +335,7 @@ mod tests {
             for batch in arrivals {
                 arrived += batch.len();
                 waiting.extend(batch);
-                let d = plan(&waiting, k);
+                let d = plan(&waiting, K::new(k as u32));
                 assert_rule(&waiting, &d, k);
                 // Detail is withheld from a response that could still wait only when it
                 // completes the pool of one that has waited long enough.
@@ -353,7 +355,7 @@ mod tests {
             prop_assert_eq!(released + waiting.len(), arrived);
             // Of responses that have all waited long enough, fewer than k per pool are
             // left waiting: the rest are released, generalized as far as needed.
-            let d = plan(&waiting, k);
+            let d = plan(&waiting, K::new(k as u32));
             let mut left: HashMap<(i64, bool), usize> = HashMap::new();
             for (c, level) in waiting.iter().zip(&d) {
                 if level.is_none() { *left.entry(c.pool).or_default() += 1; }

@@ -7,7 +7,7 @@
 //! A hidden figure never leaves the server: a page receives [`Shown::Suppressed`], which
 //! carries no number.
 
-use crate::suppressed;
+use crate::{suppressed, K};
 use serde::{Deserialize, Serialize};
 
 /// A count, share, mean or chart point as a page receives it: the value, or the fact
@@ -30,7 +30,7 @@ impl<T> Shown<T> {
     }
 
     /// `value`, unless it is about fewer than k visitors.
-    pub fn based_on(value: T, visitors: i64, k: i64) -> Self {
+    pub fn based_on(value: T, visitors: i64, k: K) -> Self {
         Shown::unless(suppressed(visitors, k), value)
     }
 
@@ -55,7 +55,7 @@ impl<T> Shown<T> {
 
 impl Shown<i64> {
     /// A count on its own: shown when it is 0 (nobody to single out) or at least k.
-    pub fn count(n: i64, k: i64) -> Self {
+    pub fn count(n: i64, k: K) -> Self {
         Shown::unless(n != 0 && suppressed(n, k), n)
     }
 }
@@ -82,7 +82,7 @@ impl Shown<i64> {
 /// there is no other cell to hide, and the total shown elsewhere on the page gives them
 /// away. That takes at least k categories of one visitor each, and says only that each
 /// category has one visitor.
-pub fn suppress_breakdown(counts: &[i64], k: i64) -> Vec<bool> {
+pub fn suppress_breakdown(counts: &[i64], k: K) -> Vec<bool> {
     let total: i64 = counts.iter().sum();
     if total != 0 && suppressed(total, k) {
         return vec![true; counts.len()];
@@ -108,7 +108,7 @@ pub fn suppress_breakdown(counts: &[i64], k: i64) -> Vec<bool> {
 }
 
 /// Counts with [`suppress_breakdown`] applied, in the same order.
-pub fn shown_breakdown(counts: &[i64], k: i64) -> Vec<Shown<i64>> {
+pub fn shown_breakdown(counts: &[i64], k: K) -> Vec<Shown<i64>> {
     counts.iter().zip(suppress_breakdown(counts, k)).map(|(&n, hidden)| Shown::unless(hidden, n)).collect()
 }
 
@@ -117,24 +117,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn hidden_cells(counts: &[i64], k: i64) -> Vec<usize> {
+    fn hidden_cells(counts: &[i64], k: K) -> Vec<usize> {
         suppress_breakdown(counts, k).iter().enumerate().filter(|(_, &h)| h).map(|(i, _)| i).collect()
     }
 
     #[test]
     fn a_count_of_4_is_hidden_and_5_shown_at_k_5() {
-        assert_eq!(Shown::count(4, 5), Shown::Suppressed);
-        assert_eq!(Shown::count(5, 5), Shown::Value(5));
-        assert_eq!(Shown::count(0, 5), Shown::Value(0), "a zero is about nobody");
-        assert_eq!(Shown::count(2, 1), Shown::Suppressed, "k is never below 3");
-        assert_eq!(Shown::based_on(71.1, 4, 5), Shown::Suppressed);
-        assert_eq!(Shown::based_on(71.1, 5, 5), Shown::Value(71.1));
+        assert_eq!(Shown::count(4, K::new(5)), Shown::Suppressed);
+        assert_eq!(Shown::count(5, K::new(5)), Shown::Value(5));
+        assert_eq!(Shown::count(0, K::new(5)), Shown::Value(0), "a zero is about nobody");
+        assert_eq!(Shown::count(2, K::new(1)), Shown::Suppressed, "k is never below 3");
+        assert_eq!(Shown::based_on(71.1, 4, K::new(5)), Shown::Suppressed);
+        assert_eq!(Shown::based_on(71.1, 5, K::new(5)), Shown::Value(71.1));
     }
 
     #[test]
     fn shown_serializes_without_the_hidden_number() {
         assert_eq!(serde_json::to_string(&Shown::Value(7i64)).unwrap(), r#"{"value":7}"#);
-        assert_eq!(serde_json::to_string(&Shown::<i64>::based_on(4, 4, 5)).unwrap(), r#""suppressed""#);
+        assert_eq!(serde_json::to_string(&Shown::<i64>::based_on(4, 4, K::new(5))).unwrap(), r#""suppressed""#);
         assert_eq!(serde_json::from_str::<Shown<f64>>(r#"{"value":71.1}"#).unwrap(), Shown::Value(71.1));
     }
 
@@ -159,14 +159,14 @@ mod tests {
             (&[1, 1, 1, 1, 1], 5, &[0, 1, 2, 3, 4], "nothing left to hide: every cell is one visitor"),
         ];
         for (counts, k, expected, why) in cases {
-            assert_eq!(hidden_cells(counts, *k), *expected, "{why}: {counts:?} at k={k}");
+            assert_eq!(hidden_cells(counts, K::new(*k as u32)), *expected, "{why}: {counts:?} at k={k}");
         }
     }
 
     #[test]
     fn shown_breakdown_keeps_the_order_and_drops_hidden_numbers() {
         assert_eq!(
-            shown_breakdown(&[4, 0, 9, 12], 5),
+            shown_breakdown(&[4, 0, 9, 12], K::new(5)),
             vec![Shown::Suppressed, Shown::Value(0), Shown::Suppressed, Shown::Value(12)]
         );
     }
@@ -179,10 +179,10 @@ mod tests {
             counts in prop::collection::vec(prop_oneof![Just(0i64), 1i64..8, 0i64..40], 0..8),
             k in 0i64..9,
         ) {
-            let hidden = suppress_breakdown(&counts, k);
+            let hidden = suppress_breakdown(&counts, K::new(k as u32));
             prop_assert_eq!(hidden.len(), counts.len());
             let total: i64 = counts.iter().sum();
-            if total != 0 && suppressed(total, k) {
+            if total != 0 && suppressed(total, K::new(k as u32)) {
                 // The total is hidden too: nothing adds up to anything shown.
                 prop_assert!(hidden.iter().all(|&h| h));
                 return Ok(());
@@ -190,13 +190,13 @@ mod tests {
             let shown: Vec<i64> = counts.iter().zip(&hidden).filter(|(_, &h)| !h).map(|(&n, _)| n).collect();
             let kept: Vec<i64> = counts.iter().zip(&hidden).filter(|(_, &h)| h).map(|(&n, _)| n).collect();
             for n in &shown {
-                prop_assert!(*n == 0 || !suppressed(*n, k), "a small cell is shown: {:?}", counts);
+                prop_assert!(*n == 0 || !suppressed(*n, K::new(k as u32)), "a small cell is shown: {:?}", counts);
             }
             prop_assert!(kept.iter().all(|&n| n > 0), "a zero was hidden: {:?}", counts);
             prop_assert!(kept.len() != 1, "one hidden cell is the total minus the rest: {:?}", counts);
             if !kept.is_empty() {
                 let together = total - shown.iter().sum::<i64>();
-                prop_assert!(!suppressed(together, k), "hidden cells hold {} together: {:?}", together, counts);
+                prop_assert!(!suppressed(together, K::new(k as u32)), "hidden cells hold {} together: {:?}", together, counts);
                 let every_non_zero_hidden = shown.iter().all(|&n| n == 0);
                 prop_assert!(
                     together > kept.len() as i64 || every_non_zero_hidden,

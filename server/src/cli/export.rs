@@ -87,7 +87,7 @@ async fn period_allowed(pool: &sqlx::SqlitePool, from: chrono::NaiveDate, to: ch
     }
 }
 
-pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: u64) -> anyhow::Result<()> {
+pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: domain::K) -> anyhow::Result<()> {
     use crate::export::{self, ExportRequest, Formats, UnitName};
     let (Some(out), Some(from_text), Some(to_text)) = (args.out.clone(), args.from.clone(), args.to.clone()) else {
         anyhow::bail!("digna export needs --out FILE.zip, --from DATE and --to DATE (or the open-data subcommand)");

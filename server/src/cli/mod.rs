@@ -150,7 +150,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Export { command: None, args } => {
             let pool = open_database(&settings).await?;
-            run_export(&pool, *args, settings.release_k as u64).await
+            run_export(&pool, *args, settings.release_k).await
         }
         Command::Station { command: StationCommand::Add { code, name, region, timezone } } => {
             stations::add_station(settings, code, name, region, timezone).await

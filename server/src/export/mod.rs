@@ -107,7 +107,7 @@ pub struct ExportRequest {
     pub unit: UnitName,
     pub formats: Formats,
     pub include_suspect: bool,
-    pub k: u64,
+    pub k: domain::K,
     /// Data rows per XLSX sheet before the next sheet starts: Excel's limit, lower only
     /// in tests.
     #[serde(skip)]

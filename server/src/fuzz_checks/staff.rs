@@ -150,9 +150,9 @@ pub fn check_export_filters(data: &[u8]) {
         }
     }
 
-    let ctx = Ctx::new(&DashQuery::from_raw(Some(body)), 5);
+    let ctx = Ctx::new(&DashQuery::from_raw(Some(body)), domain::K::new(5));
     if ctx.errors.is_empty() {
-        let again = Ctx::new(&DashQuery::from_raw(Some(&ctx.query())), 5);
+        let again = Ctx::new(&DashQuery::from_raw(Some(&ctx.query())), domain::K::new(5));
         assert!(again.errors.is_empty(), "{:?}", again.errors);
         assert_eq!(again.filters, ctx.filters, "dashboard filters read back from their link");
     }

@@ -21,7 +21,7 @@ use store_sqlite::release::{scheduled_stations, set_next_release, PendingSet, Re
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReleaseRule {
     /// Every combination of quasi-identifiers a release writes appears at least k times.
-    pub k: usize,
+    pub k: domain::K,
     /// How many weeks a response may wait for a release that keeps all its detail; after
     /// that it is released with what the rule allows.
     pub hold_weeks: u32,

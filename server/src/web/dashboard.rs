@@ -92,7 +92,7 @@ pub(crate) struct Ctx {
     pub(crate) lang: Lang,
     pub(crate) filters: DashboardFilters,
     pub(crate) errors: Vec<String>,
-    k: i64,
+    k: domain::K,
 }
 
 fn this_week() -> IsoWeek {
@@ -101,7 +101,7 @@ fn this_week() -> IsoWeek {
 }
 
 impl Ctx {
-    pub(crate) fn new(q: &DashQuery, k: usize) -> Ctx {
+    pub(crate) fn new(q: &DashQuery, k: domain::K) -> Ctx {
         let lang = Lang::parse(q.lang.as_deref().unwrap_or("es"));
         let default = DashboardFilters::last_weeks(this_week());
         let mut errors = Vec::new();
@@ -136,7 +136,7 @@ impl Ctx {
                 default
             }
         };
-        Ctx { lang, filters, errors, k: k as i64 }
+        Ctx { lang, filters, errors, k }
     }
 
     /// The query string that reproduces these filters (and language).

@@ -791,7 +791,7 @@ async fn export_csv(app: &TestApp, version: i64) -> (Vec<String>, Vec<Vec<String
         unit: UnitName::Month,
         formats: Formats::parse("csv").unwrap(),
         include_suspect: false,
-        k: 5,
+        k: domain::K::new(5),
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let out = app.dir.path().join(format!("export-v{version}.zip"));
@@ -859,7 +859,8 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     let this_week =
         domain::IsoWeek::parse(&domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
     let all = domain::DashboardFilters::last_weeks(this_week);
-    let report = store_sqlite::dashboard::station_report(&app.pool, station, &all, 5).await.unwrap().unwrap();
+    let report =
+        store_sqlite::dashboard::station_report(&app.pool, station, &all, domain::K::new(5)).await.unwrap().unwrap();
     let count = |d: &[domain::Distribution], q: &str, value: &str| {
         d.iter()
             .find(|d| d.question_key == q)
@@ -876,7 +877,10 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     assert_eq!(count(&report.scales, "respect", "4"), Some(V(5)));
     assert_eq!(count(&report.scales, "respect", "2"), Some(V(5)));
     let only_v1 = domain::DashboardFilters::parse(all.from(), all.to(), Some(1), None, false).unwrap();
-    let report = store_sqlite::dashboard::station_report(&app.pool, station, &only_v1, 5).await.unwrap().unwrap();
+    let report = store_sqlite::dashboard::station_report(&app.pool, station, &only_v1, domain::K::new(5))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report.responses, V(5));
     assert!(report.scales.iter().all(|d| d.question_key != "accessible"), "version 1 never asked it");
 

@@ -192,7 +192,7 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
             server::privacy::pending::OpenedPending::Opened { .. }
         )
     }));
-    let rule = server::privacy::release::ReleaseRule { k: 3, hold_weeks: 0 };
+    let rule = server::privacy::release::ReleaseRule { k: domain::K::new(3), hold_weeks: 0 };
     server::privacy::release::run_now(&pool, &seal, rule, None).await.unwrap();
     let released: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(&pool).await.unwrap();
     assert_eq!(released, 7, "the recovered answers release normally");
@@ -213,7 +213,7 @@ async fn without_the_recovery_secret_the_released_data_comes_back_and_the_lost_p
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 }).await;
     let out = seven_pending_and_a_backup(&app).await;
     let target = tempfile::tempdir().unwrap();
     let (db, key) = (target.path().join("digna.db"), target.path().join("digna.key"));

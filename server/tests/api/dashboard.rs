@@ -221,7 +221,7 @@ fn period(from: &str, to: &str) -> DashboardFilters {
     DashboardFilters::parse(week(from), week(to), None, None, false).expect("valid filters")
 }
 
-const K: i64 = 5;
+const K: domain::K = domain::K::new(5);
 use Shown::{Suppressed as Hidden, Value as V};
 
 #[tokio::test]
@@ -308,7 +308,7 @@ async fn weeks_of_the_trend_are_suppressed_together() {
     assert_eq!(rows[0].trend, vec![None, None, Some(100.0), None, None], "the overview hides the same weeks");
 
     // At k = 4 every week is shown.
-    let report = station_report(pool, station, &filters, 4).await.unwrap().expect("station");
+    let report = station_report(pool, station, &filters, domain::K::new(4)).await.unwrap().expect("station");
     assert_eq!(report.weeks.iter().map(|w| w.responses).collect::<Vec<_>>(), [V(4), V(9), V(6)]);
     assert_eq!(station_report(pool, station + 100, &filters, K).await.unwrap(), None, "no such station");
 }

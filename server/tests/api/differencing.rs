@@ -20,7 +20,7 @@ use server::privacy::release::{release_station, ReleaseRule};
 use std::collections::BTreeMap;
 use store_sqlite::dashboard::{overview, station_report};
 
-const K: i64 = 5;
+const K: domain::K = domain::K::new(5);
 const RELEASES: i64 = 5;
 
 /// One visitor of the mix: (language, respondent, age band), waiting time, suspect.
@@ -109,7 +109,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
     let app = spawn_app().await;
     let stations = [app.add_station("LIM-01").await, app.add_station("LIM-02").await];
     let mut rng = rand::rngs::StdRng::seed_from_u64(16);
-    let rule = ReleaseRule { k: K as usize, hold_weeks: 2 };
+    let rule = ReleaseRule { k: K, hold_weeks: 2 };
     let start = chrono::Utc::now() - chrono::Duration::weeks(RELEASES + 1);
     let weeks: Vec<IsoWeek> = (1..=RELEASES)
         .map(|w| {
@@ -153,7 +153,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
                 compared += 1;
                 let d = (a - b).abs();
                 assert!(
-                    d == 0 || d >= K,
+                    d == 0 || d >= K.count(),
                     "{name}: {a} at release {snap_a} under {view_a:?}, {b} at release {snap_b} under {view_b:?}"
                 );
             }
@@ -163,6 +163,9 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
     // The data is varied enough for the check to mean something.
     let generalized = app.count("SELECT COUNT(*) FROM responses WHERE language = '_withheld' OR age_band = '_withheld' OR respondent = '_withheld'").await;
     assert!(generalized > 0, "some responses were released with detail withheld");
-    assert!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu'").await >= K, "Quechua answers are shown");
-    assert!(app.count("SELECT COUNT(*) FROM responses WHERE suspect = 1").await >= K);
+    assert!(
+        app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu'").await >= K.count(),
+        "Quechua answers are shown"
+    );
+    assert!(app.count("SELECT COUNT(*) FROM responses WHERE suspect = 1").await >= K.count());
 }

@@ -56,11 +56,31 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
     release_as_they_are(app).await;
 }
 
-/// Releases what is pending with nothing withheld (k = 1): these tests are about the
-/// export's own check of k, a second line behind the release's (`domain::release`),
-/// which would otherwise have shaped the data already.
+/// Releases everything pending as it is, nothing withheld and no pool checked: these
+/// tests are about the export's own check of k, a second line behind the release's
+/// (`domain::privacy::release`), which would otherwise have shaped the data already. No
+/// release of Digna can do this (its k is never below 3): the test decides in its place,
+/// through the store's release transaction.
 async fn release_as_they_are(app: &TestApp) {
-    app.release_with(server::privacy::release::ReleaseRule { k: 1, hold_weeks: 0 }).await;
+    use server::privacy::pending::{open_pending, OpenedPending};
+    let week = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
+    for station in store_sqlite::release::scheduled_stations(&app.pool).await.unwrap() {
+        store_sqlite::release::release_station(&app.pool, station.id, None, |set| {
+            let (mut rows, mut released) = (Vec::new(), Vec::new());
+            for (id, sealed) in set.records {
+                let OpenedPending::Opened { content, .. } = open_pending(&app.state.seal, station.id, &id, &sealed)
+                else {
+                    panic!("a pending record that does not open")
+                };
+                rows.push(domain::privacy::release::released_row(&content, &[], 0));
+                released.push(id);
+            }
+            let rows = server::privacy::release::unordered(rows);
+            (store_sqlite::release::ReleaseWrite { iso_week: week.clone(), rows, released }, ())
+        })
+        .await
+        .unwrap();
+    }
 }
 
 async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
@@ -79,7 +99,7 @@ async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Sur
             unit: UnitName::Month,
             formats,
             include_suspect: false,
-            k: 5,
+            k: domain::K::new(5),
             xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
         },
         survey,
@@ -221,7 +241,7 @@ async fn a_large_export_streams_every_row() {
         unit: UnitName::Month,
         formats: Formats::parse("csv").unwrap(),
         include_suspect: false,
-        k: 5,
+        k: domain::K::new(5),
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let out = app.dir.path().join("big.zip");
@@ -654,7 +674,7 @@ async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_g
         body["answers"]["waiting_time"] = json!(wait);
         assert_eq!(app.submit(&token, &body).await.status(), 201);
     }
-    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 }).await;
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("withheld.zip");
     let summary =
@@ -676,7 +696,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
     let app = spawn_app().await;
     let stations = [app.add_station("LIM-01").await, app.add_station("LIM-02").await];
     let mut rng = rand::rngs::StdRng::seed_from_u64(5);
-    let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 1 };
+    let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 1 };
     // Five weekly releases up to this week, with the mix of visitors of the dashboards' test.
     for weeks_ago in (0..5).rev() {
         let released = chrono::Utc::now() - chrono::Duration::weeks(weeks_ago);

@@ -137,7 +137,7 @@ async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_
     for _ in 0..9 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    app.release_with(ReleaseRule { k: 5, hold_weeks: 0 }).await;
+    app.release_with(ReleaseRule { k: domain::K::new(5), hold_weeks: 0 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu' OR respondent = 'child'").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM answers WHERE value = 'under-15'").await, 0);
@@ -328,7 +328,7 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
             submit(second.clone(), (i + 1, profile)).await;
         }
     }
-    app.release_with(server::privacy::release::ReleaseRule { k: 3, hold_weeks: 0 }).await;
+    app.release_with(server::privacy::release::ReleaseRule { k: domain::K::new(3), hold_weeks: 0 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0, "all released");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 49);
 
@@ -432,8 +432,8 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
         submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
     }
     // Four valid of five (the invalid one is no vote), each its own profile: waiting.
-    let rule = server::privacy::release::ReleaseRule { k: 5, hold_weeks: 0 };
-    app.release_with(server::privacy::release::ReleaseRule { k: 5, hold_weeks: 4 }).await;
+    let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
+    app.release_with(server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 4 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "fewer than k valid ones");
 

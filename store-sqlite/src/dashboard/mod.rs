@@ -12,7 +12,7 @@ use domain::dashboard::tally::{
 };
 use domain::{
     suppressed, CompareColumn, CompareGroup, DashboardFilters, DignityIndex, IsoWeek, OverviewRow, QuestionMean, Shown,
-    StationLabel, StationReport, WeekPoint, RATHER_NOT,
+    StationLabel, StationReport, WeekPoint, K, RATHER_NOT,
 };
 mod figures;
 
@@ -31,7 +31,7 @@ pub async fn overview(
     pool: &SqlitePool,
     station_ids: &[i64],
     filters: &DashboardFilters,
-    k: i64,
+    k: K,
     drop_threshold: f64,
 ) -> Result<Vec<OverviewRow>, crate::Error> {
     let stations = stations(pool, station_ids).await?;
@@ -77,7 +77,7 @@ pub async fn station_report(
     pool: &SqlitePool,
     station_id: i64,
     filters: &DashboardFilters,
-    k: i64,
+    k: K,
 ) -> Result<Option<StationReport>, crate::Error> {
     let Some(station) = stations(pool, &[station_id]).await?.pop() else {
         return Ok(None);
@@ -144,7 +144,7 @@ pub async fn compare(
     pool: &SqlitePool,
     groups: &[CompareGroup],
     filters: &DashboardFilters,
-    k: i64,
+    k: K,
 ) -> Result<Vec<CompareColumn>, crate::Error> {
     let all: Vec<i64> =
         groups.iter().flat_map(|g| g.station_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect();

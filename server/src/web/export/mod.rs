@@ -240,7 +240,7 @@ pub async fn start(
         unit,
         formats,
         include_suspect: value("suspect").is_some(),
-        k: state.release_k as u64,
+        k: state.release_k,
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     state.jobs.sweep();
