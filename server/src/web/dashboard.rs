@@ -10,7 +10,7 @@ use crate::charts::{self, ChartText, Series};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use domain::{
@@ -310,8 +310,8 @@ fn figure(lang: Lang, chart: Chart, download_base: &str, query: &str) -> impl In
     }
 }
 
-fn svg_response(svg: String, name: &str) -> PageResult {
-    Ok((
+fn svg_response(svg: String, name: &str) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8".to_string()),
             (header::CACHE_CONTROL, "no-store".to_string()),
@@ -320,10 +320,10 @@ fn svg_response(svg: String, name: &str) -> PageResult {
         ],
         svg,
     )
-        .into_response())
+        .into_response()
 }
 
-fn not_found(lang: Lang, staff: &Staff, here: &str) -> PageResult {
+fn not_found(lang: Lang, staff: &Staff, here: &str) -> Response {
     let body = view! {
         <section class="card">
             <h1>{lang.t("Comisaría no encontrada", "Station not found")}</h1>
@@ -336,7 +336,7 @@ fn not_found(lang: Lang, staff: &Staff, here: &str) -> PageResult {
     };
     let mut r = page(lang, lang.t("No encontrada", "Not found"), Some(staff), here, body);
     *r.status_mut() = StatusCode::NOT_FOUND;
-    Ok(r)
+    r
 }
 
 async fn versions(state: &AppState) -> Vec<i64> {
@@ -858,11 +858,11 @@ pub async fn station(
     let here = format!("/dashboard/station/{}?{query}", super::session::url_encode(&code));
     let id = match station_in_scope(&state, &staff, &code).await? {
         Some(id) => id,
-        None => return not_found(lang, &staff, &here),
+        None => return Ok(not_found(lang, &staff, &here)),
     };
     let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await? {
         Some(r) => r,
-        None => return not_found(lang, &staff, &here),
+        None => return Ok(not_found(lang, &staff, &here)),
     };
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
@@ -960,7 +960,7 @@ pub async fn station_chart(
     let survey = label_survey(&state, &ctx).await;
     let name = file.strip_suffix(".svg").unwrap_or("");
     match station_charts(&ctx, &report, survey.as_ref()).into_iter().find(|c| c.name == name) {
-        Some(chart) => svg_response(chart.svg, &format!("{}-{name}", report.station.code)),
+        Some(chart) => Ok(svg_response(chart.svg, &format!("{}-{name}", report.station.code))),
         None => Ok((StatusCode::NOT_FOUND, "no such chart").into_response()),
     }
 }
@@ -1172,8 +1172,8 @@ pub async fn compare_chart(
     if !errors.is_empty() || !(COMPARE_MIN..=COMPARE_MAX).contains(&groups.len()) {
         return Ok((StatusCode::NOT_FOUND, "choose 2 to 8 stations or regions in your scope").into_response());
     }
-    svg_response(
+    Ok(svg_response(
         compare_chart_of(&ctx, &data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await?).svg,
         "compare-index",
-    )
+    ))
 }
