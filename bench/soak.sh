@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The soak with faults (issue 17): server/examples/soak.rs drives a real `digna serve`
+# The soak with faults (issue 17): server/examples/soak/main.rs drives a real `digna serve`
 # with sealed submissions from many tablets (some offline for a while), kills it with
 # SIGKILL at random moments and restarts it, then lets the scheduled releases run (killed
 # too) and checks that nothing was lost or doubled, every release was done once and the

@@ -4,8 +4,9 @@
 use crate::backup::{self, recovery, Restore};
 use crate::export::{self, Formats};
 use crate::web::admin::form::StationForm;
-use crate::web::admin::kiosk::{kiosk_form_of, parse_kiosk};
-use crate::web::admin::release::{parse_release, release_form_of};
+use crate::web::admin::kiosk::parse_kiosk;
+use crate::web::admin::release::parse_release;
+use crate::web::admin::station_view::{kiosk_form_of, release_form_of};
 use crate::web::admin_accounts::AccountForm;
 use crate::web::admin_audit::FilterForm;
 use crate::web::admin_survey::editor::fields::validate_question;

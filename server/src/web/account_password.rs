@@ -12,7 +12,7 @@ use crate::auth::{hash_password, verify_password, Busy};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -29,10 +29,10 @@ pub struct PasswordForm {
 }
 
 pub async fn form(staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
-    password_page(q.lang(), &staff, BTreeMap::new(), StatusCode::OK)
+    Ok(password_page(q.lang(), &staff, BTreeMap::new(), StatusCode::OK))
 }
 
-fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, status: StatusCode) -> PageResult {
+fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, status: StatusCode) -> Response {
     let l = lang.code();
     let error = |field: &str| {
         errors
@@ -70,7 +70,7 @@ fn password_page(lang: Lang, staff: &Staff, errors: BTreeMap<&str, String>, stat
         body,
     );
     *response.status_mut() = status;
-    Ok(response)
+    response
 }
 
 pub async fn submit(
@@ -83,14 +83,14 @@ pub async fn submit(
     let lang = q.lang();
     let password = match new_password(lang, &f.password, &f.confirm) {
         Ok(p) => p,
-        Err(errors) => return password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(errors) => return Ok(password_page(lang, &staff, errors, StatusCode::UNPROCESSABLE_ENTITY)),
     };
     // A stolen session guessing the password counts against the same limit as sign-in.
     let attempt = match state.throttle.reserve(&staff.user.email, client, Factor::Password) {
         Ok(attempt) => attempt,
         Err(wait) => {
             let e = too_many(lang, wait);
-            return password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::TOO_MANY_REQUESTS);
+            return Ok(password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::TOO_MANY_REQUESTS));
         }
     };
     match verify_password(f.current, Some(staff.user.password_hash.clone())).await {
@@ -103,16 +103,16 @@ pub async fn submit(
             if !wait.is_zero() {
                 e = format!("{e} {}", too_many(lang, wait));
             }
-            return password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::UNPROCESSABLE_ENTITY);
+            return Ok(password_page(lang, &staff, BTreeMap::from([("current", e)]), StatusCode::UNPROCESSABLE_ENTITY));
         }
         Err(Busy) => {
             state.throttle.succeed(attempt);
-            return password_page(
+            return Ok(password_page(
                 lang,
                 &staff,
                 BTreeMap::from([("current", busy(lang))]),
                 StatusCode::TOO_MANY_REQUESTS,
-            );
+            ));
         }
     }
     let hash = hash_password(&password).await?;

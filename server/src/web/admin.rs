@@ -6,13 +6,14 @@
 //! list of stations and the form that adds one; `station` one station's page and its
 //! edit form; `kiosk` that page's kiosk settings and staff PIN; `release` its release
 //! schedule; `tablets` its tablets (enrollment and revocation). `form` is the form as
-//! typed that they share.
+//! typed that they share; `station_view` draws the station page they all show.
 
 pub(crate) mod form;
 pub(crate) mod kiosk;
 mod overview;
 pub(crate) mod release;
 mod station;
+pub(crate) mod station_view;
 mod stations;
 mod tablets;
 

@@ -33,22 +33,27 @@
 //!     cargo run -p server --example soak -- --digna target/debug/digna --data /tmp/soak
 //!
 //! Prints one JSON object with the figures; exits non-zero if any check fails.
+//!
+//! `process` starts, kills and restarts `digna serve`; `tablets` makes and delivers the
+//! submissions; `checks` compares the roll-ups with the released rows.
+
+mod checks;
+mod process;
+mod tablets;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
+use checks::rollup_mismatches;
 use clap::Parser;
 use domain::ClientId;
+use process::Server;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use server::privacy::seal::SealKey;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-#[path = "common/ingest_body.rs"]
-mod ingest_body;
-use ingest_body::random_body;
+use tablets::{deliver, sealed_submission, Delivered};
 
 #[derive(Parser, Clone)]
 struct Args {
@@ -91,72 +96,6 @@ fn main() -> anyhow::Result<()> {
             .any(|k| report[k].as_u64() != Some(0));
     anyhow::ensure!(!failed, "the soak found lost, doubled or inconsistent data (see the figures above)");
     Ok(())
-}
-
-/// The server process, killed and restarted on the same port and data.
-struct Server {
-    digna: PathBuf,
-    env: Vec<(String, String)>,
-    url: String,
-    child: Mutex<Option<Child>>,
-    starts: AtomicUsize,
-}
-
-impl Server {
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(&self.digna);
-        cmd.envs(self.env.iter().map(|(k, v)| (k, v))).env_remove("DIGNA_TRUSTED_PROXIES");
-        cmd
-    }
-
-    /// Runs `digna ARGS` (the command line, against the same database); its output.
-    fn cli(&self, args: &[&str]) -> anyhow::Result<String> {
-        let out = self.command().args(args).stdin(Stdio::null()).output()?;
-        anyhow::ensure!(out.status.success(), "digna {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        Ok(String::from_utf8(out.stdout)?)
-    }
-
-    async fn start(&self) -> anyhow::Result<()> {
-        let child = self.command().arg("serve").stdin(Stdio::null()).stdout(Stdio::null()).spawn()?;
-        *self.child.lock().expect("not poisoned") = Some(child);
-        self.starts.fetch_add(1, Ordering::Relaxed);
-        let probe = reqwest::Client::new();
-        for _ in 0..600 {
-            if probe.get(format!("{}/api/v1/openapi.json", self.url)).send().await.is_ok_and(|r| r.status() == 200) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        anyhow::bail!("the server did not start within 30 s")
-    }
-
-    /// SIGKILL (what `Child::kill` sends on Unix), then reaps it.
-    fn kill(&self) {
-        if let Some(mut child) = self.child.lock().expect("not poisoned").take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// A clean stop (SIGTERM), so that the checks read a closed database.
-    fn stop(&self) {
-        if let Some(mut child) = self.child.lock().expect("not poisoned").take() {
-            // SAFETY: signalling our own child by its pid.
-            unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-            let _ = child.wait();
-        }
-    }
-}
-
-/// What the tablets did.
-#[derive(Default)]
-struct Delivered {
-    /// Ids acknowledged, per station index.
-    acked: Vec<Vec<String>>,
-    stored: usize,
-    duplicates: usize,
-    retries: usize,
-    refused: Vec<String>,
 }
 
 async fn run(args: Args) -> anyhow::Result<Value> {
@@ -417,63 +356,4 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         "released_again": released_again,
         "rollup_mismatches": rollup_mismatches,
     }))
-}
-
-/// One submission as the kiosk makes it: its id, and the request body.
-fn sealed_submission(rng: &mut impl Rng, key: &crypto_box::PublicKey) -> (String, Vec<u8>) {
-    use domain::frame::{pad, SUBMISSION_FRAME};
-    let body = random_body(rng);
-    let id = body["id"].as_str().unwrap_or_default().to_string();
-    let json = serde_json::to_vec(&body).expect("JSON");
-    let framed = pad(&json, SUBMISSION_FRAME).expect("it fits");
-    let sealed = key.seal(&mut crypto_box::aead::OsRng, &framed).expect("sealed");
-    (id, serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON"))
-}
-
-/// Sends one submission until the server acknowledges it, as the kiosk's outbox does:
-/// a refused connection, a 5xx or a 429 is retried after a pause. False if refused for good.
-async fn deliver(client: &reqwest::Client, url: &str, token: &str, id: &str, body: &[u8], out: &mut Delivered) -> bool {
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let sent = client
-            .post(url)
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.to_vec())
-            .send()
-            .await;
-        match sent {
-            Ok(resp) if resp.status() == 201 => {
-                out.stored += 1;
-                return true;
-            }
-            Ok(resp) if resp.status() == 200 => {
-                out.duplicates += 1;
-                return true;
-            }
-            Ok(resp) if resp.status() == 429 || resp.status().is_server_error() => {}
-            Ok(resp) => {
-                // Refused for good: the kiosk would drop it. Never expected here.
-                let status = resp.status();
-                let text = resp.text().await.unwrap_or_default();
-                out.refused.push(format!("{id}: {status}: {text}"));
-                return false;
-            }
-            Err(_) => {}
-        }
-        out.retries += 1;
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(2));
-    }
-}
-
-/// Rows of the roll-ups that a GROUP BY over the released rows does not give, and the
-/// other way round; and week_rollups that do not add up to response_rollups.
-async fn rollup_mismatches(pool: &sqlx::SqlitePool) -> anyhow::Result<i64> {
-    let mut mismatches = 0;
-    for (a, b) in store_sqlite::maintenance::ROLLUP_CHECKS {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")).fetch_one(pool).await?;
-        mismatches += n;
-    }
-    Ok(mismatches)
 }

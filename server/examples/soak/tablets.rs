@@ -1,0 +1,76 @@
+//! The soak's tablets: submissions made and sealed as the kiosk makes them, and delivered
+//! as its outbox does, retried until acknowledged.
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use rand::Rng;
+use serde_json::json;
+use std::time::Duration;
+
+#[path = "../common/ingest_body.rs"]
+mod ingest_body;
+use ingest_body::random_body;
+
+#[derive(Default)]
+pub struct Delivered {
+    /// Ids acknowledged, per station index.
+    pub acked: Vec<Vec<String>>,
+    pub stored: usize,
+    pub duplicates: usize,
+    pub retries: usize,
+    pub refused: Vec<String>,
+}
+
+/// One submission as the kiosk makes it: its id, and the request body.
+pub fn sealed_submission(rng: &mut impl Rng, key: &crypto_box::PublicKey) -> (String, Vec<u8>) {
+    use domain::frame::{pad, SUBMISSION_FRAME};
+    let body = random_body(rng);
+    let id = body["id"].as_str().unwrap_or_default().to_string();
+    let json = serde_json::to_vec(&body).expect("JSON");
+    let framed = pad(&json, SUBMISSION_FRAME).expect("it fits");
+    let sealed = key.seal(&mut crypto_box::aead::OsRng, &framed).expect("sealed");
+    (id, serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON"))
+}
+
+/// Sends one submission until the server acknowledges it, as the kiosk's outbox does:
+/// a refused connection, a 5xx or a 429 is retried after a pause. False if refused for good.
+pub async fn deliver(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    id: &str,
+    body: &[u8],
+    out: &mut Delivered,
+) -> bool {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let sent = client
+            .post(url)
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .send()
+            .await;
+        match sent {
+            Ok(resp) if resp.status() == 201 => {
+                out.stored += 1;
+                return true;
+            }
+            Ok(resp) if resp.status() == 200 => {
+                out.duplicates += 1;
+                return true;
+            }
+            Ok(resp) if resp.status() == 429 || resp.status().is_server_error() => {}
+            Ok(resp) => {
+                // Refused for good: the kiosk would drop it. Never expected here.
+                let status = resp.status();
+                let text = resp.text().await.unwrap_or_default();
+                out.refused.push(format!("{id}: {status}: {text}"));
+                return false;
+            }
+            Err(_) => {}
+        }
+        out.retries += 1;
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(2));
+    }
+}
