@@ -1,4 +1,5 @@
-//! HTTP and storage tests: each test starts the app on port 0 with its own SQLite file.
+//! HTTP, storage and command-line tests: each test starts the app on port 0 (or runs the
+//! binary) with its own SQLite file.
 
 mod accounts;
 mod admin;
@@ -9,13 +10,13 @@ mod admin_survey;
 mod admin_tablets;
 mod authorization;
 mod backup;
+mod cli;
 mod dashboard;
 mod dashboard_pages;
 mod differencing;
 mod enroll;
 mod export;
 mod export_queue;
-#[path = "../support/files.rs"]
 mod files;
 mod fuzz_corpus;
 mod hardening;

@@ -1,10 +1,7 @@
 //! The `digna` command line, run as a user would, against a temporary database.
 
-#[path = "support/files.rs"]
-mod files;
-
+use crate::files::open_to_others;
 use chrono::Datelike;
-use files::open_to_others;
 use std::process::{Command, Output};
 
 struct Cli {

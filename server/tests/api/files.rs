@@ -1,4 +1,4 @@
-//! File checks shared by the test crates (included with `#[path]`).
+//! File checks shared by the tests of the server's files and of the command line.
 
 /// Every file and folder below `dir` whose mode lets its group or others in.
 #[cfg(unix)]
