@@ -1,13 +1,14 @@
 //! The bulk seed: [`Bulk`] synthetic released responses, written station by station and
-//! week by week.
+//! week by week through the release's own writer.
 
-use super::mix::Mix;
 use super::model::{Model, Synthetic};
 use super::plan::{add_stations, Plan};
-use rand::seq::SliceRandom;
-use rand::{Rng, RngCore};
+use crate::privacy::release::unordered;
+use domain::privacy::release::ReleasedRow;
+use rand::Rng;
 use sqlx::SqlitePool;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use store_sqlite::release::write_released_rows;
 use store_sqlite::responses::iso_week_label;
 
 /// A bulk seed (`digna seed-demo --responses N --stations S --weeks W`): N released
@@ -22,10 +23,10 @@ use store_sqlite::responses::iso_week_label;
 /// small. Only released data: rows in `responses` and `answers` under random ids with the
 /// ISO week as their only time label, and the roll-ups that match them exactly.
 ///
-/// Fast: every response is a pure function of the seed and its number, so the roll-ups
-/// are counted in memory station by station and written once, then the rows are written
-/// in random order of responses but in order of their random ids (the tables' keys), in
-/// large transactions of multi-row prepared inserts.
+/// Written as a real release writes: each station's responses of a week shuffled and
+/// under random ids, the roll-ups counted from the rows by the same function, so they
+/// equal a GROUP BY of the released rows as a release's do. Every response is a pure
+/// function of the seed and its number; many weeks go in one transaction.
 #[derive(Clone, Debug)]
 pub struct Bulk {
     pub responses: u64,
@@ -48,10 +49,8 @@ impl Bulk {
 /// How a bulk seed reports its progress: the phase, and responses done out of all.
 pub type Progress<'a> = &'a (dyn Fn(&'static str, u64, u64) + Sync);
 
-/// Responses per transaction when writing rows.
-const BATCH: usize = 25_000;
-/// Bound values per multi-row INSERT (SQLite allows 32,766).
-const VALUES_PER_STATEMENT: usize = 6_000;
+/// Responses per transaction (at least a week of one station).
+const BATCH: u64 = 25_000;
 /// Generates [`Bulk`] synthetic released responses into the database.
 pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progress<'_>) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
@@ -99,8 +98,9 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
     let stations = add_stations(pool, bulk.stations, seed, progress).await?;
     let plan = Plan::new(seed, stations, weeks, bulk.responses, k);
 
-    let (response_rollups, answer_rollups) = write_rollups(pool, &model, &plan, progress).await?;
-    let answers = write_rows(pool, &model, &plan, progress).await?;
+    let answers = write_released(pool, &model, &plan, progress).await?;
+    let station_ids: Vec<i64> = plan.stations.iter().map(|s| s.id).collect();
+    let (response_rollups, answer_rollups) = store_sqlite::maintenance::rollup_rows(pool, &station_ids).await?;
 
     let seconds = started.elapsed().as_secs_f64();
     let regions: BTreeSet<usize> = plan.stations.iter().map(|s| s.region).collect();
@@ -118,209 +118,31 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: usize, progress: Progr
     ))
 }
 
-/// Counts every cell's responses into the roll-ups, station by station and week by week
-/// (the order of their keys), and writes them. Returns the rows written.
-async fn write_rollups(
-    pool: &SqlitePool,
-    model: &Model,
-    plan: &Plan,
-    progress: Progress<'_>,
-) -> anyhow::Result<(u64, u64)> {
-    type Dims<'a> = (&'static str, &'a str, &'a str, bool);
-    let total = plan.total();
-    let mut responses: BTreeMap<Dims<'_>, i64> = BTreeMap::new();
-    let mut answers: BTreeMap<(Dims<'_>, &str, &str), i64> = BTreeMap::new();
-    let mut response_cells: Vec<Cell> = Vec::new();
-    let mut answer_cells: Vec<Cell> = Vec::new();
-    let (mut response_rows, mut answer_rows) = (0u64, 0u64);
-    let mut one = Synthetic::default();
-    let mut tx = pool.begin().await?;
-    progress("Counting roll-ups", 0, total);
-    for cell in 0..plan.counts.len() {
-        responses.clear();
-        answers.clear();
-        for g in plan.offsets[cell]..plan.offsets[cell + 1] {
-            plan.respond(model, cell, g, &mut one);
-            let dims: Dims<'_> = (
-                one.language,
-                model.respondent.stored(one.respondent),
-                model.age_band.stored(one.age_band),
-                one.suspect,
-            );
-            *responses.entry(dims).or_default() += 1;
-            for &answer in &one.answers {
-                let (q, v) = model.answer_key(answer);
-                *answers.entry((dims, q, v)).or_default() += 1;
-            }
-        }
-        let (station, week) = (plan.station(cell).id, plan.week(cell));
-        for (&(language, respondent, age_band, suspect), &n) in &responses {
-            response_cells.extend([
-                Cell::Int(station),
-                Cell::Text(week),
-                Cell::Int(model.version),
-                Cell::Text(language),
-                Cell::Text(respondent),
-                Cell::Text(age_band),
-                Cell::Int(i64::from(suspect)),
-                Cell::Int(n),
-            ]);
-        }
-        for (&((language, respondent, age_band, suspect), q, v), &n) in &answers {
-            answer_cells.extend([
-                Cell::Int(station),
-                Cell::Text(week),
-                Cell::Int(model.version),
-                Cell::Text(language),
-                Cell::Text(respondent),
-                Cell::Text(age_band),
-                Cell::Int(i64::from(suspect)),
-                Cell::Text(q),
-                Cell::Text(v),
-                Cell::Int(n),
-            ]);
-        }
-        if answer_cells.len() >= BATCH * 10 || cell + 1 == plan.counts.len() {
-            response_rows += (response_cells.len() / 8) as u64;
-            answer_rows += (answer_cells.len() / 10) as u64;
-            insert_many(
-                &mut tx,
-                "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, \
-                 suspect, responses)",
-                8,
-                &response_cells,
-            )
-            .await?;
-            insert_many(
-                &mut tx,
-                "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, \
-                 suspect, question_key, value, answers)",
-                10,
-                &answer_cells,
-            )
-            .await?;
-            response_cells.clear();
-            answer_cells.clear();
-            tx.commit().await?;
-            tx = pool.begin().await?;
-            progress("Counting roll-ups", plan.offsets[cell + 1], total);
-        }
-    }
-    tx.commit().await?;
-    Ok((response_rows, answer_rows))
-}
-
-/// Writes every response and its answers, in random order of responses, under random
-/// ids given out in ascending order so that both tables are appended to. Returns the
-/// answer rows written.
-async fn write_rows(pool: &SqlitePool, model: &Model, plan: &Plan, progress: Progress<'_>) -> anyhow::Result<u64> {
-    let total = plan.total();
-    // The ids: random (never from the seed, so that data added twice gets other ids),
-    // sorted; each goes to a response drawn at random.
-    let mut rng = Mix::new(rand::rngs::OsRng.gen(), 0);
-    let mut ids: Vec<u128> =
-        (0..total).map(|_| (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64())).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.len() as u64 != total {
-        anyhow::bail!("two random ids were equal; run again");
-    }
-    // At most MAX_RESPONSES, well within u32.
-    let mut order: Vec<u32> = (0..total as u32).collect();
-    order.shuffle(&mut rng);
+/// Writes every station's responses week by week as a release writes them (shuffled,
+/// under random ids, by [`unordered`]; written and added to the roll-ups by
+/// [`write_released_rows`]), many weeks a transaction. Returns the answers written.
+async fn write_released(pool: &SqlitePool, model: &Model, plan: &Plan, progress: Progress<'_>) -> anyhow::Result<u64> {
+    let (cells, total) = (plan.counts.len(), plan.total());
     progress("Writing responses", 0, total);
-    let (mut written, mut answers_written) = (0u64, 0u64);
     let mut one = Synthetic::default();
-    for (ids, order) in ids.chunks(BATCH).zip(order.chunks(BATCH)) {
-        let ids: Vec<[u8; 16]> = ids.iter().map(|id| id.to_be_bytes()).collect();
-        #[allow(clippy::type_complexity)]
-        let mut rows: Vec<(usize, &'static str, Option<usize>, Option<usize>, bool)> = Vec::with_capacity(ids.len());
-        let mut answers: Vec<(usize, (usize, usize))> = Vec::with_capacity(ids.len() * 12);
-        for (i, &g) in order.iter().enumerate() {
-            let g = u64::from(g);
-            let cell = plan.cell_of(g);
-            plan.respond(model, cell, g, &mut one);
-            rows.push((cell, one.language, one.respondent, one.age_band, one.suspect));
-            answers.extend(one.answers.iter().map(|a| (i, *a)));
-        }
-        let mut response_cells = Vec::with_capacity(rows.len() * 8);
-        for (id, &(cell, language, respondent, age_band, suspect)) in ids.iter().zip(&rows) {
-            response_cells.extend([
-                Cell::Blob(id),
-                Cell::Int(plan.station(cell).id),
-                Cell::Int(model.version),
-                Cell::Text(plan.week(cell)),
-                Cell::Text(language),
-                Cell::OptText(respondent.map(|r| model.respondent.stored(Some(r)))),
-                Cell::OptText(age_band.map(|a| model.age_band.stored(Some(a)))),
-                Cell::Int(i64::from(suspect)),
-            ]);
-        }
-        let mut answer_cells = Vec::with_capacity(answers.len() * 3);
-        for &(i, answer) in &answers {
-            let (q, v) = model.answer_key(answer);
-            answer_cells.extend([Cell::Blob(&ids[i]), Cell::Text(q), Cell::Text(v)]);
-        }
+    let mut answers = 0u64;
+    let mut cell = 0;
+    while cell < cells {
+        let first = plan.offsets[cell];
         let mut tx = pool.begin().await?;
-        insert_many(
-            &mut tx,
-            "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)",
-            8,
-            &response_cells,
-        )
-        .await?;
-        insert_many(&mut tx, "INSERT INTO answers (response_id, question_key, value)", 3, &answer_cells).await?;
-        tx.commit().await?;
-        written += rows.len() as u64;
-        answers_written += answers.len() as u64;
-        progress("Writing responses", written, total);
-    }
-    Ok(answers_written)
-}
-
-/// A value to bind.
-#[derive(Clone, Copy)]
-enum Cell<'a> {
-    Int(i64),
-    Text(&'a str),
-    OptText(Option<&'a str>),
-    Blob(&'a [u8]),
-}
-
-/// Inserts rows of `width` cells each with multi-row prepared statements: one per
-/// [`VALUES_PER_STATEMENT`] values, prepared once per size and kept by the connection.
-async fn insert_many(
-    conn: &mut sqlx::SqliteConnection,
-    head: &str,
-    width: usize,
-    cells: &[Cell<'_>],
-) -> Result<(), sqlx::Error> {
-    let per_statement = (VALUES_PER_STATEMENT / width).max(1) * width;
-    let full = values_sql(head, width, per_statement / width);
-    for chunk in cells.chunks(per_statement) {
-        let partial;
-        let sql = if chunk.len() == per_statement {
-            &full
-        } else {
-            partial = values_sql(head, width, chunk.len() / width);
-            &partial
-        };
-        let mut query = sqlx::query(sql);
-        for cell in chunk {
-            query = match *cell {
-                Cell::Int(n) => query.bind(n),
-                Cell::Text(s) => query.bind(s),
-                Cell::OptText(s) => query.bind(s),
-                Cell::Blob(b) => query.bind(b),
-            };
+        while cell < cells && plan.offsets[cell] - first < BATCH {
+            let rows: Vec<ReleasedRow> = (plan.offsets[cell]..plan.offsets[cell + 1])
+                .map(|g| {
+                    plan.respond(model, cell, g, &mut one);
+                    answers += one.answers.len() as u64;
+                    model.released_row(&one)
+                })
+                .collect();
+            write_released_rows(&mut tx, plan.station(cell).id, plan.week(cell), &unordered(rows)).await?;
+            cell += 1;
         }
-        query.execute(&mut *conn).await?;
+        tx.commit().await?;
+        progress("Writing responses", plan.offsets[cell], total);
     }
-    Ok(())
-}
-
-/// `head VALUES (?, …), (?, …)…` for `rows` rows of `width` values.
-fn values_sql(head: &str, width: usize, rows: usize) -> String {
-    let row = format!("({})", vec!["?"; width].join(","));
-    format!("{head} VALUES {}", vec![row; rows].join(","))
+    Ok(answers)
 }

@@ -1,7 +1,5 @@
 //! The bulk seed's random numbers.
 
-use rand::RngCore;
-
 /// SplitMix64: a small, fast generator whose stream is fixed by its seed, so that the
 /// n-th response comes out the same whenever it is generated.
 pub(super) struct Mix(u64);
@@ -29,12 +27,6 @@ impl Mix {
     pub(super) fn normal(&mut self) -> f64 {
         (self.unit() + self.unit() + self.unit() + self.unit() - 2.0) * 3f64.sqrt()
     }
-}
-
-impl rand::RngCore for Mix {
-    fn next_u32(&mut self) -> u32 {
-        (self.next_u64() >> 32) as u32
-    }
 
     fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -42,17 +34,5 @@ impl rand::RngCore for Mix {
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for chunk in dest.chunks_mut(8) {
-            let bytes = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&bytes[..chunk.len()]);
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
-        self.fill_bytes(dest);
-        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The current survey as the bulk seed needs it, and one generated response.
 
 use super::mix::Mix;
+use domain::privacy::release::ReleasedRow;
 use domain::{AGE_BAND_KEY, RESPONDENT_KEY};
 use sqlx::SqlitePool;
 
@@ -141,6 +142,23 @@ impl Model {
             care.push(CareQuestion { key: q.key.clone(), kind, values });
         }
         Ok(Model { version, care, respondent, age_band })
+    }
+
+    /// A generated response as a release writes it.
+    pub(super) fn released_row(&self, one: &Synthetic) -> ReleasedRow {
+        ReleasedRow {
+            survey_version: self.version,
+            language: one.language.to_string(),
+            respondent: one.respondent.map(|r| self.respondent.stored(Some(r)).to_string()),
+            age_band: one.age_band.map(|a| self.age_band.stored(Some(a)).to_string()),
+            suspect: one.suspect,
+            answers: one
+                .answers
+                .iter()
+                .map(|&a| self.answer_key(a))
+                .map(|(q, v)| (q.to_string(), v.to_string()))
+                .collect(),
+        }
     }
 
     pub(super) fn answer_key(&self, (q, v): (usize, usize)) -> (&str, &str) {

@@ -144,11 +144,6 @@ impl Plan {
         self.offsets.last().copied().unwrap_or(0)
     }
 
-    /// The cell of response number `g`.
-    pub(super) fn cell_of(&self, g: u64) -> usize {
-        self.offsets.partition_point(|&o| o <= g) - 1
-    }
-
     pub(super) fn station(&self, cell: usize) -> &Site {
         &self.stations[cell / self.weeks.len()]
     }
@@ -229,7 +224,5 @@ impl Plan {
                 }
             }
         }
-        // In the order of the answers table's key, so rows are appended.
-        out.answers.sort_by(|a, b| model.answer_key(*a).cmp(&model.answer_key(*b)));
     }
 }
