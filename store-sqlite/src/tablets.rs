@@ -2,20 +2,24 @@ use super::stations::{self, Station};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 
-/// Stores the hash of a new one-time enrollment code for a station.
 /// Adds a tablet at a station under the hash of its token, without an enrollment (the
-/// demo data's tablet). Returns its id.
-pub async fn insert_with_token(pool: &SqlitePool, station_id: i64, token_hash: &[u8]) -> Result<i64, sqlx::Error> {
+/// demo data's tablet, the load test's). Returns its id.
+pub async fn insert_with_token<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    station_id: i64,
+    token_hash: &[u8],
+) -> Result<i64, sqlx::Error> {
     let id = sqlx::query_scalar!(
         r#"INSERT INTO tablets (station_id, token_hash) VALUES (?, ?) RETURNING id AS "id!: i64""#,
         station_id,
         token_hash
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(id)
 }
 
+/// Stores the hash of a new one-time enrollment code for a station.
 pub async fn insert_enrollment_code(
     pool: &SqlitePool,
     station_id: i64,
@@ -95,14 +99,18 @@ pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Op
 
 /// Records the day (`YYYY-MM-DD`, in the station's timezone) a tablet delivered answers.
 /// Writes only when the day changes, so most deliveries write nothing here.
-pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -> Result<(), sqlx::Error> {
+pub async fn record_delivery_day<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    tablet_id: i64,
+    day: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "UPDATE tablets SET last_delivery_day = ? WHERE id = ? AND last_delivery_day IS NOT ?",
         day,
         tablet_id,
         day
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }
