@@ -72,18 +72,20 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let pool = store_sqlite::connect(&format!("sqlite://{}", args.db.display())).await?;
     let p = period();
-    let all: Vec<i64> = sqlx::query_scalar("SELECT id FROM stations ORDER BY code").fetch_all(&pool).await?;
-    let station: i64 = sqlx::query_scalar("SELECT id FROM stations WHERE code = ?")
-        .bind(&args.station)
-        .fetch_optional(&pool)
-        .await?
+    let mut stations = store_sqlite::stations::list_all(&pool).await?;
+    stations.sort_by(|a, b| a.code.cmp(&b.code));
+    let all: Vec<i64> = stations.iter().map(|s| s.id).collect();
+    let station: i64 = stations
+        .iter()
+        .find(|s| s.code == args.station)
+        .map(|s| s.id)
         .ok_or_else(|| anyhow::anyhow!("no station {}", args.station))?;
     let mut compared: Vec<i64> = Vec::new();
     for item in args.items.split(',').map(str::trim) {
         let ids: Vec<i64> = if let Some(code) = item.strip_prefix("s:") {
-            sqlx::query_scalar("SELECT id FROM stations WHERE code = ?").bind(code).fetch_all(&pool).await?
+            stations.iter().filter(|s| s.code == code).map(|s| s.id).collect()
         } else if let Some(region) = item.strip_prefix("r:") {
-            sqlx::query_scalar("SELECT id FROM stations WHERE region = ?").bind(region).fetch_all(&pool).await?
+            stations.iter().filter(|s| s.region == region).map(|s| s.id).collect()
         } else {
             anyhow::bail!("an item is s:CODE or r:Region, not {item:?}");
         };

@@ -197,12 +197,10 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
     let mut tx = pool.begin().await?;
     for i in 0..args.tablets {
         let token = new_token();
-        sqlx::query("INSERT INTO tablets (station_id, token_hash, last_delivery_day) VALUES (?, ?, ?)")
-            .bind(stations[i % stations.len()])
-            .bind(secret_hash(&token))
-            .bind(&today)
-            .execute(&mut *tx)
-            .await?;
+        let tablet =
+            store_sqlite::tablets::insert_with_token(&mut *tx, stations[i % stations.len()], &secret_hash(&token))
+                .await?;
+        store_sqlite::tablets::record_delivery_day(&mut *tx, tablet, &today).await?;
         tokens.push(Arc::from(token));
     }
     tx.commit().await?;

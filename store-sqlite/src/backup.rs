@@ -2,7 +2,27 @@
 //! recovery key's public half, the pending rows of a copy (re-sealed or dropped), and
 //! the schema a copy carries.
 
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::SqlitePool;
+
+/// Opens a copy just written by `VACUUM INTO` (`maintenance::vacuum_into`) to change it:
+/// no write-ahead log beside it, and secure delete, so that the records it replaces are
+/// overwritten, not left in free pages.
+pub async fn open_copy(path: &std::path::Path) -> Result<SqlitePool, crate::Error> {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(false)
+        .journal_mode(SqliteJournalMode::Delete)
+        .pragma("secure_delete", "on");
+    Ok(SqlitePool::connect_with(options).await?)
+}
+
+/// Rewrites a copy's file, so that no page keeps a trace of what was replaced.
+pub async fn vacuum(copy: &SqlitePool) -> Result<(), crate::Error> {
+    // A statement sqlx's macros cannot describe.
+    sqlx::query("VACUUM").execute(copy).await?;
+    Ok(())
+}
 
 /// The offline recovery key's public half (`age1…`), if an administrator made one.
 pub async fn recovery_recipient(pool: &SqlitePool) -> Result<Option<String>, crate::Error> {

@@ -31,6 +31,12 @@ impl Selection {
     }
 }
 
+/// Holds the database's write lock until the transaction ends (rolled back: it writes
+/// nothing), so that readers opened meanwhile all see one snapshot.
+pub async fn hold_writes(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, crate::Error> {
+    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+}
+
 /// The code and region of each selected station, by id.
 pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec<(i64, String, String)>, crate::Error> {
     let rows = sqlx::query!(

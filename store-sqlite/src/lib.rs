@@ -60,6 +60,20 @@ pub async fn connect_exports(url: &str, max_connections: u32) -> Result<SqlitePo
         .connect_lazy_with(options(url)?))
 }
 
+/// Opens an existing database file read-only, without creating or migrating anything
+/// (a backup, before it is trusted).
+pub async fn connect_read_only(path: &std::path::Path) -> Result<SqlitePool, crate::Error> {
+    let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
+    Ok(SqlitePool::connect_with(options).await?)
+}
+
+/// A fresh database in memory, with foreign keys, on one connection: an in-memory
+/// database lives as long as its connection.
+pub async fn connect_in_memory() -> Result<SqlitePool, crate::Error> {
+    let options = SqliteConnectOptions::new().in_memory(true).foreign_keys(true);
+    Ok(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
+}
+
 fn options(url: &str) -> Result<SqliteConnectOptions, crate::Error> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)

@@ -72,6 +72,21 @@ pub async fn holdings(pool: &SqlitePool) -> Result<(i64, i64, bool), crate::Erro
     Ok((held.stations, held.responses, held.pending))
 }
 
+/// How many response and answer roll-up rows the stations `ids` have.
+pub async fn rollup_rows(pool: &SqlitePool, ids: &[i64]) -> Result<(i64, i64), crate::Error> {
+    let ids = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let rows = sqlx::query!(
+        r#"SELECT (SELECT COUNT(*) FROM response_rollups WHERE station_id IN (SELECT value FROM json_each(?1)))
+                      AS "responses!: i64",
+                  (SELECT COUNT(*) FROM answer_rollups WHERE station_id IN (SELECT value FROM json_each(?1)))
+                      AS "answers!: i64""#,
+        ids
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((rows.responses, rows.answers))
+}
+
 /// Every pending record of a database: (station, id, sealed).
 pub async fn pending_records(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>)>, crate::Error> {
     let rows = sqlx::query!("SELECT id, station_id, sealed FROM pending_responses").fetch_all(pool).await?;

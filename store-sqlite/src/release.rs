@@ -6,7 +6,6 @@
 use super::responses::{hex, json_array};
 use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
 use domain::privacy::release::ReleasedRow;
-use serde_json::json;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
 
@@ -241,36 +240,37 @@ pub async fn write_released_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    // Survey version, language, respondent, age band, suspect.
-    type Dims = (i64, String, String, String, bool);
-    let mut response_counts: BTreeMap<Dims, i64> = BTreeMap::new();
-    let mut answer_counts: BTreeMap<(Dims, String, String), i64> = BTreeMap::new();
+    // Survey version, language, respondent, age band, suspect: borrowed from the rows,
+    // and serialized as tuples (JSON arrays), since a release may write many thousands.
+    type Dims<'a> = (i64, &'a str, &'a str, &'a str, bool);
+    let mut response_counts: BTreeMap<Dims<'_>, i64> = BTreeMap::new();
+    let mut answer_counts: BTreeMap<(Dims<'_>, &str, &str), i64> = BTreeMap::new();
     let mut responses = Vec::with_capacity(rows.len());
     let mut answers = Vec::new();
-    for (id, row) in rows {
-        let id = hex(id);
-        responses.push(json!([
+    let ids: Vec<String> = rows.iter().map(|(id, _)| hex(id)).collect();
+    for (id, (_, row)) in ids.iter().zip(rows) {
+        let dims: Dims<'_> = (
+            row.survey_version,
+            &row.language,
+            row.respondent.as_deref().unwrap_or_default(),
+            row.age_band.as_deref().unwrap_or_default(),
+            row.suspect,
+        );
+        *response_counts.entry(dims).or_default() += 1;
+        for (question, value) in &row.answers {
+            answers.push((id, question, value));
+            *answer_counts.entry((dims, question, value)).or_default() += 1;
+        }
+        responses.push((
             id,
             station_id,
             row.survey_version,
             iso_week,
-            row.language,
-            row.respondent,
-            row.age_band,
-            row.suspect
-        ]));
-        let dims: Dims = (
-            row.survey_version,
-            row.language.clone(),
-            row.respondent.clone().unwrap_or_default(),
-            row.age_band.clone().unwrap_or_default(),
+            &row.language,
+            &row.respondent,
+            &row.age_band,
             row.suspect,
-        );
-        *response_counts.entry(dims.clone()).or_default() += 1;
-        for (question, value) in &row.answers {
-            answers.push(json!([id, question, value]));
-            *answer_counts.entry((dims.clone(), question.clone(), value.clone())).or_default() += 1;
-        }
+        ));
     }
     let responses = json_array(responses)?;
     sqlx::query!(
@@ -293,7 +293,7 @@ pub async fn write_released_rows(
     }
     let response_counts =
         json_array(response_counts.into_iter().map(|((version, language, respondent, age_band, suspect), n)| {
-            json!([station_id, iso_week, version, language, respondent, age_band, suspect, n])
+            (station_id, iso_week, version, language, respondent, age_band, suspect, n)
         }))?;
     sqlx::query!(
         "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
@@ -307,7 +307,7 @@ pub async fn write_released_rows(
     if !answer_counts.is_empty() {
         let answer_counts = json_array(answer_counts.into_iter().map(
             |(((version, language, respondent, age_band, suspect), question, value), n)| {
-                json!([station_id, iso_week, version, language, respondent, age_band, suspect, question, value, n])
+                (station_id, iso_week, version, language, respondent, age_band, suspect, question, value, n)
             },
         ))?;
         sqlx::query!(

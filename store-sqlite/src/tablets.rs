@@ -3,20 +3,24 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::time::calendar::{days_since, local_day};
 use sqlx::SqlitePool;
 
-/// Stores the hash of a new one-time enrollment code for a station.
 /// Adds a tablet at a station under the hash of its token, without an enrollment (the
-/// demo data's tablet). Returns its id.
-pub async fn insert_with_token(pool: &SqlitePool, station_id: i64, token_hash: &[u8]) -> Result<i64, crate::Error> {
+/// demo data's tablet, the load test's). Returns its id.
+pub async fn insert_with_token<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    station_id: i64,
+    token_hash: &[u8],
+) -> Result<i64, crate::Error> {
     let id = sqlx::query_scalar!(
         r#"INSERT INTO tablets (station_id, token_hash) VALUES (?, ?) RETURNING id AS "id!: i64""#,
         station_id,
         token_hash
     )
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     Ok(id)
 }
 
+/// Stores the hash of a new one-time enrollment code for a station.
 pub async fn insert_enrollment_code(
     pool: &SqlitePool,
     station_id: i64,
@@ -96,14 +100,18 @@ pub async fn station_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Op
 
 /// Records the day (`YYYY-MM-DD`, in the station's timezone) a tablet delivered answers.
 /// Writes only when the day changes, so most deliveries write nothing here.
-pub async fn record_delivery_day(pool: &SqlitePool, tablet_id: i64, day: &str) -> Result<(), crate::Error> {
+pub async fn record_delivery_day<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    tablet_id: i64,
+    day: &str,
+) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE tablets SET last_delivery_day = ? WHERE id = ? AND last_delivery_day IS NOT ?",
         day,
         tablet_id,
         day
     )
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

@@ -16,7 +16,6 @@ pub mod schema;
 
 use crate::privacy::seal::SealKey;
 use anyhow::{bail, Context};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::SqlitePool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,8 +92,7 @@ impl std::fmt::Display for Report {
 
 /// Opens a database file read-only, without creating or migrating anything.
 async fn open_read_only(path: &Path) -> anyhow::Result<SqlitePool> {
-    let options = SqliteConnectOptions::new().filename(path).read_only(true).create_if_missing(false);
-    SqlitePool::connect_with(options).await.with_context(|| format!("cannot open {} as a database", path.display()))
+    store_sqlite::connect_read_only(path).await.with_context(|| format!("cannot open {} as a database", path.display()))
 }
 
 /// Checks a copy's schema (first: nothing else is read from a copy whose schema is not
@@ -199,13 +197,8 @@ async fn write_copy(
     drop(create_private(partial)?);
     let partial_str = partial.to_str().with_context(|| format!("{} is not valid UTF-8", partial.display()))?;
     maintenance::vacuum_into(pool, partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?;
-    let options = SqliteConnectOptions::new()
-        .filename(partial)
-        .create_if_missing(false)
-        .journal_mode(SqliteJournalMode::Delete)
-        // The server-sealed records it replaces are overwritten, not left in free pages.
-        .pragma("secure_delete", "on");
-    let copy = SqlitePool::connect_with(options).await?;
+    // The server-sealed records it replaces are overwritten, not left in free pages.
+    let copy = store_sqlite::backup::open_copy(partial).await?;
     let done = reseal_to_recovery(&copy, seal, recipient).await;
     let checked = match done {
         Ok(()) => check_backup(&copy, partial, None).await,
@@ -238,7 +231,7 @@ async fn reseal_to_recovery(
         store_sqlite::backup::replace_sealed(copy, &page).await?;
     }
     // Rewrites the file: no page keeps a trace of what was replaced.
-    sqlx::query("VACUUM").execute(copy).await?;
+    store_sqlite::backup::vacuum(copy).await?;
     Ok(())
 }
 

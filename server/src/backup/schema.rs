@@ -4,7 +4,6 @@
 //! something once the copy is live, is refused by name.
 
 use anyhow::{bail, Context};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use store_sqlite::backup::SchemaEntry;
@@ -76,9 +75,7 @@ fn entries(schema: &[SchemaEntry]) -> BTreeMap<Key, Option<String>> {
 
 /// The schema of a fresh database migrated to `version`, with the session table.
 async fn reference(version: i64) -> anyhow::Result<BTreeMap<Key, Option<String>>> {
-    // One connection: an in-memory database lives as long as its connection.
-    let options = SqliteConnectOptions::new().in_memory(true).foreign_keys(true);
-    let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+    let pool = store_sqlite::connect_in_memory().await?;
     store_sqlite::migrate_up_to(&pool, version).await.context("cannot build the reference schema")?;
     tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
         .migrate()

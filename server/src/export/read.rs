@@ -42,7 +42,7 @@ pub(super) async fn open_readers(
     for _ in 0..READERS {
         txs.push(pool.begin().await?);
     }
-    let hold = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let hold = store::hold_writes(pool).await?;
     let mut stations = HashMap::new();
     let mut readers = Vec::with_capacity(READERS);
     for (i, mut tx) in txs.into_iter().enumerate() {
