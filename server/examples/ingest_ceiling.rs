@@ -28,9 +28,7 @@ use server::privacy::seal::SealKey;
 use std::time::Instant;
 use store_sqlite::responses::{Outcome, MAX_BATCH};
 
-#[path = "common/ingest_body.rs"]
-mod ingest_body;
-use ingest_body::random_body;
+use server::demo::bodies::random_body;
 
 #[derive(Parser)]
 struct Args {

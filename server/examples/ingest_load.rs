@@ -36,9 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[path = "common/ingest_body.rs"]
-mod ingest_body;
-use ingest_body::random_body;
+use server::demo::bodies::random_body;
 
 #[derive(Parser, Clone)]
 struct Args {

@@ -6,9 +6,7 @@ use rand::Rng;
 use serde_json::json;
 use std::time::Duration;
 
-#[path = "../common/ingest_body.rs"]
-mod ingest_body;
-use ingest_body::random_body;
+use server::demo::bodies::random_body;
 
 #[derive(Default)]
 pub struct Delivered {

@@ -4,6 +4,7 @@
 //! For benchmarks and trying the dashboards at scale, [`seed_bulk`] generates millions of
 //! realistic released responses over many stations and years, fast: see [`Bulk`].
 
+pub mod bodies;
 mod bulk;
 mod mix;
 mod model;

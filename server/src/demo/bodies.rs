@@ -1,5 +1,6 @@
-//! Shared by the ingest benchmark's two programs (`ingest_ceiling.rs` and `ingest_load.rs`,
-//! each includes it with `#[path]`), so that both store the same kind of submissions.
+//! Synthetic submission bodies, as a tablet sends them (before sealing): what the ingest
+//! benchmarks and the soak submit, so that they all store the same kind of answers.
+
 use rand::seq::SliceRandom;
 use rand::Rng;
 use serde_json::{json, Value};
