@@ -71,7 +71,10 @@ fn whole_months(from: &str, to: &str) -> anyhow::Result<(chrono::NaiveDate, chro
         chrono::NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
             .map_err(|_| anyhow::anyhow!("{name} {v:?} is not a date such as 2026-01-31"))
     };
-    let (start, end) = (crate::export::month_start(date("--from", from)?), crate::export::month_end(date("--to", to)?));
+    let (start, end) = (
+        domain::time::calendar::month_start(date("--from", from)?),
+        domain::time::calendar::month_end(date("--to", to)?),
+    );
     if start > end {
         anyhow::bail!("--from {from} is after --to {to}");
     }

@@ -25,7 +25,7 @@ mod period;
 mod read;
 
 pub use coding::formula_safe;
-pub use domain::time::calendar::{month_end, month_start, weeks_between};
+use domain::time::calendar::weeks_between;
 pub use files::{hex, sha256_file};
 pub use period::{period_problem, MAX_PERIOD_MONTHS};
 

@@ -133,13 +133,13 @@ pub fn check_export_filters(data: &[u8]) {
     if let (Some(f), Some(t)) = (from, to) {
         // Whatever the order, a period is judged without panicking; the form refuses
         // one that ends before it starts before it gets here.
-        let (start, end) = (export::month_start(f), export::month_end(t));
+        let (start, end) = (domain::time::calendar::month_start(f), domain::time::calendar::month_end(t));
         let _ = export::period_problem(start, end, today, None);
         let problem = export::period_problem(start, end, today, first_release);
         if f <= t && problem.is_none() {
             let months = (end.year() - start.year()) * 12 + end.month() as i32 - start.month() as i32 + 1;
             assert!((1..=export::MAX_PERIOD_MONTHS).contains(&months));
-            let weeks = export::weeks_between(start, end);
+            let weeks = domain::time::calendar::weeks_between(start, end);
             let months = months as usize;
             assert!((4 * months..=5 * months).contains(&weeks.len()), "{months} months, {} weeks", weeks.len());
             assert!(weeks.windows(2).all(|w| w[0] < w[1]), "weeks in order, once each");

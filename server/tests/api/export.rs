@@ -93,8 +93,8 @@ async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Sur
             stations: stations.iter().map(|s| s.code.clone()).collect(),
             station_ids: ids,
             regions: vec![],
-            from: export::month_start(today - chrono::Duration::days(40)),
-            to: export::month_end(today + chrono::Duration::days(10)),
+            from: domain::time::calendar::month_start(today - chrono::Duration::days(40)),
+            to: domain::time::calendar::month_end(today + chrono::Duration::days(10)),
             survey_version: 1,
             unit: UnitName::Month,
             formats,
@@ -740,7 +740,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
     narrow.stations = vec!["LIM-02".into()];
     narrow.station_ids = vec![stations[1]];
     let mut recent = wide.clone();
-    recent.from = export::month_start(chrono::Utc::now().date_naive());
+    recent.from = domain::time::calendar::month_start(chrono::Utc::now().date_naive());
     let (a, b, c) = (
         combinations(&app, &wide, &survey).await,
         combinations(&app, &narrow, &survey).await,

@@ -27,7 +27,7 @@ async fn request(app: &TestApp, regions: &[&str], epsilon: &str) -> OpenDataRequ
         station_ids: stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect(),
         regions,
         from: month_start(&month_text(-40)),
-        to: server::export::month_end(month_start(&month_text(0))),
+        to: domain::time::calendar::month_end(month_start(&month_text(0))),
         survey_version: 1,
         epsilon: eps(epsilon),
     }

@@ -146,7 +146,7 @@ async fn months(
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
 ) -> ((chrono::NaiveDate, chrono::NaiveDate), Option<String>) {
-    let (from, to) = (export::month_start(first), export::month_end(last));
+    let (from, to) = (domain::time::calendar::month_start(first), domain::time::calendar::month_end(last));
     let first_release = store_sqlite::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
     let problem =
         export::period_problem(from, to, chrono::Utc::now().date_naive(), first_release).map(|(es, en)| match lang {
