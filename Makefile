@@ -49,6 +49,7 @@ site:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy -p domain --features server --all-targets -- -D warnings
+	cargo clippy -p store --features conformance --all-targets -- -D warnings
 	cargo clippy -p store-sqlite --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
@@ -57,7 +58,7 @@ lint:
 
 rust-test:
 	cargo test -p domain --features server
-	cargo test -p store-sqlite
+	cargo test -p store-sqlite   # with the store's conformance suite (tests/conformance.rs)
 	cargo test -p app --features ssr
 	cargo test -p server
 

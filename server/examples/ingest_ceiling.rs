@@ -57,8 +57,8 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("ceiling.db").display());
-    let pool = store_sqlite::connect(&url).await?;
-    store_sqlite::migrate(&pool).await?;
+    let db = server::Db::open(&url).await?;
+    let pool = db.pool().clone();
     let mut master = [0u8; 32];
     rand::rngs::OsRng.fill(&mut master);
     let key = SealKey::from_master(&master);
@@ -99,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
     let mut stored = 0usize;
     for batch in submissions.chunks(args.batch.max(1)) {
         let began = Instant::now();
-        let outcomes = submit_batch(&pool, &key, batch).await?;
+        let outcomes = submit_batch(&db, &key, batch).await?;
         commits.push(began.elapsed().as_micros() as u64);
         stored += outcomes.iter().filter(|o| **o == Outcome::Stored).count();
     }
@@ -111,12 +111,12 @@ async fn main() -> anyhow::Result<()> {
         commits.get(i).map_or(0.0, |us| *us as f64 / 1000.0)
     };
 
-    let (fixed_n, fixed_latencies) = fixed_rate(&pool, &key, fixed, args.rate).await?;
+    let (fixed_n, fixed_latencies) = fixed_rate(&db, &key, fixed, args.rate).await?;
     // Every station's scheduled release, once (no hold: everything that can go, goes).
     let release_began = Instant::now();
     let rule = ReleaseRule { k: domain::K::new(args.k as u32), hold_weeks: 0 };
     for &station in &stations {
-        release_station(&pool, &key, station, chrono::Utc::now(), rule, None).await?;
+        release_station(&db, &key, station, chrono::Utc::now(), rule, None).await?;
     }
     let release_seconds = release_began.elapsed().as_secs_f64();
     let fixed_ms = |p: f64| {
@@ -166,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
 /// were stored and each one's time from its scheduled arrival to its batch's commit, in
 /// microseconds, sorted.
 async fn fixed_rate(
-    pool: &sqlx::SqlitePool,
+    db: &server::Db,
     key: &SealKey,
     submissions: Vec<Pending>,
     rate: u64,
@@ -179,7 +179,7 @@ async fn fixed_rate(
         let mut taken: Vec<Job> = Vec::with_capacity(MAX_BATCH);
         while queue.recv_many(&mut taken, MAX_BATCH).await > 0 {
             let (batch, arrived): (Vec<Pending>, Vec<tokio::time::Instant>) = taken.drain(..).unzip();
-            let outcomes = submit_batch(pool, key, &batch).await?;
+            let outcomes = submit_batch(db, key, &batch).await?;
             anyhow::ensure!(outcomes.iter().all(|o| *o == Outcome::Stored), "a fresh submission was not stored");
             latencies.extend(arrived.iter().map(|t| t.elapsed().as_micros() as u64));
         }

@@ -27,7 +27,6 @@ use axum::Router;
 use leptos::prelude::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use settings::Settings;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -37,7 +36,7 @@ pub use telemetry::Counters;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: SqlitePool,
+    pub db: crate::Db,
     pub seal: Arc<SealKey>,
     /// Every combination of quasi-identifiers a release writes appears at least this
     /// many times; every figure about fewer is suppressed.
@@ -59,10 +58,10 @@ pub struct AppState {
     /// Researchers' exports running or waiting for their download, and the export queue.
     pub jobs: Arc<web::export::Jobs>,
     /// The exports' own connections to the database, enough for the exports that run at
-    /// once: an export never takes a connection of `pool`, which stores the kiosks'
+    /// once: an export never takes a connection of `db`, which stores the kiosks'
     /// submissions and serves every page.
     #[from_ref(skip)]
-    pub export_pool: SqlitePool,
+    pub export_db: Db,
     /// Where finished web exports wait (beside the key file), deleted after an hour.
     pub export_dir: std::path::PathBuf,
     /// The ε any one month of data may spend over all open-data releases.
@@ -81,30 +80,30 @@ impl AppState {
 
     /// Opens the database (migrating it) and the seal key named by the settings.
     pub async fn open(settings: &Settings) -> anyhow::Result<Self> {
-        let pool = open_database(settings).await?;
-        let export_pool = store_sqlite::connect_exports(&settings.database_url, export::CONNECTIONS * RUNNING_EXPORTS)
+        let db = open_database(settings).await?;
+        let export_db = Db::open_exports(&settings.database_url, export::CONNECTIONS * RUNNING_EXPORTS)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
         let seal = SealKey::load_or_create(&settings.key_file)
             .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
         let seal = Arc::new(seal);
-        auth::seal_plain_totp_secrets(&pool, &seal)
+        auth::seal_plain_totp_secrets(&db, &seal)
             .await
             .map_err(|e| anyhow::anyhow!("cannot seal the second-factor secrets: {e}"))?;
         Ok(AppState {
             leptos_options: settings.leptos.clone(),
-            pool: pool.clone(),
+            db: db.clone(),
             seal: seal.clone(),
             release_k: settings.release_k,
             release_hold_weeks: settings.release_hold_weeks,
             counters: Arc::new(Counters::default()),
-            sessions: web::session_store(&pool).await?,
+            sessions: web::session_store(&db).await?,
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             throttle: Arc::new(auth::throttle::Throttle::default()),
-            ingest: privacy::ingest::Ingest::start(pool.clone(), seal),
+            ingest: privacy::ingest::Ingest::start(db.clone(), seal),
             jobs: web::export::jobs(),
-            export_pool,
+            export_db,
             export_dir: settings
                 .key_file
                 .parent()
@@ -120,15 +119,15 @@ impl AppState {
 const RUNNING_EXPORTS: u32 = web::export::queue::RUNNING as u32;
 
 /// Connects to the database and applies the migrations.
-pub async fn open_database(settings: &Settings) -> anyhow::Result<SqlitePool> {
-    let pool = store_sqlite::connect(&settings.database_url)
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    Db::open(&settings.database_url)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
-    store_sqlite::migrate(&pool)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot migrate the database {}: {e}", settings.database_url))?;
-    Ok(pool)
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))
 }
+
+/// The database backend this build runs on: the one place in the server that names it.
+/// Everything else holds a `Db` and goes through the store's traits (`store::*`).
+pub type Db = store_sqlite::SqliteStore;
 
 /// Who the audit log names for a command-line change.
 pub fn command_line_actor() -> String {
@@ -223,9 +222,9 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         telemetry::spawn_periodic_report(self.state.counters.clone());
         web::spawn_session_cleanup(self.state.sessions.clone());
-        privacy::retention::spawn_daily(self.state.pool.clone());
+        privacy::retention::spawn_daily(self.state.db.clone());
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
-        privacy::release::spawn_scheduler(self.state.pool.clone(), self.state.seal.clone(), self.state.release_rule());
+        privacy::release::spawn_scheduler(self.state.db.clone(), self.state.seal.clone(), self.state.release_rule());
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.
         let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -19,12 +19,12 @@ use domain::{QuestionKind, Survey};
 use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use store_sqlite::exports::{self as store, Audit, Spent};
+use store::exports::{Audit, Spent};
+use store::Exports;
 
 /// ε per release, unless the request says otherwise.
 pub const DEFAULT_EPSILON: &str = "1.0";
@@ -143,16 +143,16 @@ pub struct OpenDataSummary {
 /// out.
 type Truth = BTreeMap<(String, String, String, String), u64>;
 
-async fn true_counts(pool: &SqlitePool, req: &OpenDataRequest, tables: &[Table]) -> Result<Truth, store_sqlite::Error> {
+async fn true_counts(db: &crate::Db, req: &OpenDataRequest, tables: &[Table]) -> Result<Truth, store::Error> {
     let mut truth = Truth::new();
     for start in month_starts(req.from, req.to) {
         let month = start.format("%Y-%m").to_string();
         let weeks = weeks_between(start, month_end(start));
-        let counts = store::region_week_counts(pool, &req.station_ids, &weeks, req.survey_version).await?;
+        let counts = Exports::region_week_counts(db, &req.station_ids, &weeks, req.survey_version).await?;
         for (region, _week, n) in counts {
             *truth.entry((region, month.clone(), "responses".into(), String::new())).or_default() += n.max(0) as u64;
         }
-        let answers = store::region_week_answers(pool, &req.station_ids, &weeks, req.survey_version).await?;
+        let answers = Exports::region_week_answers(db, &req.station_ids, &weeks, req.survey_version).await?;
         for (region, _week, question, value, n) in answers {
             let table = tables.iter().find(|t| t.question == question && t.values.contains(&value));
             if let Some(t) = table {
@@ -241,7 +241,7 @@ fn write_zip(file: File, b: &Build, rng: &mut impl RngCore) -> anyhow::Result<(u
 /// unrecorded and two at once cannot both pass. The ZIP is written beside `out` and
 /// renamed into place only once recorded; a refused release leaves no file.
 pub async fn release(
-    pool: &SqlitePool,
+    db: &crate::Db,
     survey: &Survey,
     req: &OpenDataRequest,
     cap: Epsilon,
@@ -250,7 +250,7 @@ pub async fn release(
     mut rng: impl RngCore + Send + 'static,
 ) -> Result<OpenDataSummary, OpenDataError> {
     let months = months(req.from, req.to);
-    let spent = store::privacy_spent(pool, &req.regions, &months).await.map_err(anyhow::Error::from)?;
+    let spent = Exports::privacy_spent(db, &req.regions, &months).await.map_err(anyhow::Error::from)?;
     if let Some(refused) = over_budget(&spent, &req.regions, &months, req.epsilon, cap) {
         return Err(refused);
     }
@@ -260,7 +260,7 @@ pub async fn release(
         .split(tables.len() as u32)
         .context("ε cannot be split across the tables")
         .map_err(OpenDataError::Other)?;
-    let truth = true_counts(pool, req, &tables).await.map_err(anyhow::Error::from)?;
+    let truth = true_counts(db, req, &tables).await.map_err(anyhow::Error::from)?;
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let work = tempfile::Builder::new()
         .prefix(".digna-open-data-")
@@ -290,7 +290,7 @@ pub async fn release(
         file_hashes: serde_json::to_string(&file_hashes).map_err(anyhow::Error::from)?,
         zip_sha256: zip_sha256.clone(),
     };
-    let recorded = store::record_release(pool, &audit, &req.regions, &months, &req.epsilon.to_string(), |spent| {
+    let recorded = Exports::record_release(db, &audit, &req.regions, &months, &req.epsilon.to_string(), |spent| {
         over_budget(spent, &req.regions, &months, req.epsilon, cap)
     })
     .await

@@ -1,18 +1,9 @@
 //! The audit log: what staff (and the command line) did, with who and when. Staff
 //! actions may carry exact times; visitors' answers never do.
 
-use sqlx::SqlitePool;
+pub use store::audit::{AdminAudit, AuditFilter};
 
-/// One line of the administrators' audit log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdminAudit {
-    pub id: i64,
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub detail: String,
-}
+use sqlx::SqlitePool;
 
 /// Writes a line of the administrators' audit log: on the pool, or inside the
 /// transaction of the change it records (`&mut *tx`), so that both land or neither.
@@ -41,19 +32,6 @@ pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>,
     )
     .fetch_all(pool)
     .await?)
-}
-
-/// What the audit log is filtered by; empty strings match everything.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuditFilter {
-    /// Part of the actor's email (or `command line`), any case.
-    pub actor: String,
-    /// An action (`tablet.revoke`) or a family of them (`tablet`).
-    pub action: String,
-    /// From this day (`YYYY-MM-DD`, UTC), inclusive.
-    pub from: String,
-    /// Until this day (`YYYY-MM-DD`, UTC), inclusive.
-    pub to: String,
 }
 
 /// Lines of the audit log matching `filter`, newest first: the administrators' log and

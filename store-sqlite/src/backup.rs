@@ -2,6 +2,8 @@
 //! recovery key's public half, the pending rows of a copy (re-sealed or dropped), and
 //! the schema a copy carries.
 
+pub use store::backup::PendingRow;
+
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode};
 use sqlx::SqlitePool;
 
@@ -43,14 +45,6 @@ pub async fn set_recovery_recipient(pool: &SqlitePool, recipient: &str) -> Resul
     .await?;
     tx.commit().await?;
     Ok(old)
-}
-
-/// A pending row as stored: its id, station and sealed record.
-#[derive(Clone, Debug)]
-pub struct PendingRow {
-    pub id: Vec<u8>,
-    pub station_id: i64,
-    pub sealed: Vec<u8>,
 }
 
 /// Up to `limit` pending rows whose id comes after `after`, in id order (an id order
@@ -111,4 +105,59 @@ pub async fn applied_migrations(pool: &SqlitePool) -> Result<Vec<(i64, Vec<u8>, 
     Ok(sqlx::query_as("SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version")
         .fetch_all(pool)
         .await?)
+}
+
+/// A backup's files, as the server's `backup` module handles them: copies of the whole
+/// database file, which only SQLite has. (A backend on a database server backs up with
+/// that server's own tools.)
+impl crate::SqliteStore {
+    /// Opens a copy just written by [`SqliteStore::vacuum_into`](crate::SqliteStore::vacuum_into)
+    /// to change it (see [`open_copy`]).
+    pub async fn open_copy(path: &std::path::Path) -> Result<Self, store::Error> {
+        Ok(Self::on(open_copy(path).await?))
+    }
+
+    /// Opens an existing database file read-only, without creating or migrating anything
+    /// (a backup, before it is trusted).
+    pub async fn open_read_only(path: &std::path::Path) -> Result<Self, store::Error> {
+        Ok(Self::on(crate::connect_read_only(path).await?))
+    }
+
+    /// A fresh database in memory migrated to `version` only, with the session table:
+    /// the schema a database of that version must have (what a restore compares a backup
+    /// with).
+    pub async fn reference(version: i64) -> Result<Self, store::Error> {
+        let pool = crate::connect_in_memory().await?;
+        crate::migrate_up_to(&pool, version).await.map_err(|e| store::Error::Backend(Box::new(e)))?;
+        let store = Self::on(pool);
+        store.sessions().await?;
+        Ok(store)
+    }
+
+    /// Writes a consistent copy of the live database to `out` while it keeps serving:
+    /// `VACUUM INTO` reads one snapshot, so writes that land meanwhile are either wholly
+    /// in the copy or wholly outside it.
+    pub async fn vacuum_into(&self, out: &str) -> Result<(), store::Error> {
+        Ok(crate::maintenance::vacuum_into(self.pool(), out).await?)
+    }
+
+    /// Rewrites a copy's file, so that no page keeps a trace of what was replaced.
+    pub async fn vacuum(&self) -> Result<(), store::Error> {
+        Ok(vacuum(self.pool()).await?)
+    }
+
+    /// Every table, index, view and trigger, with its SQL, in order.
+    pub async fn schema(&self) -> Result<Vec<SchemaEntry>, store::Error> {
+        Ok(schema(self.pool()).await?)
+    }
+
+    /// The migrations applied: version, checksum, success.
+    pub async fn applied_migrations(&self) -> Result<Vec<(i64, Vec<u8>, bool)>, store::Error> {
+        Ok(applied_migrations(self.pool()).await?)
+    }
+
+    /// Closes every connection (a copy, before its file is moved or read again).
+    pub async fn close(&self) {
+        self.pool().close().await;
+    }
 }

@@ -2,14 +2,16 @@
 //! never suspect unless asked), the export audit and the privacy budget.
 
 use sqlx::{SqliteConnection, SqlitePool};
+pub use store::exports::{Audit, Page, Selection, Spent};
 
-/// Which released responses an export reads.
-#[derive(Clone, Debug)]
-pub struct Selection {
-    pub station_ids: Vec<i64>,
-    pub iso_weeks: Vec<String>,
-    pub survey_version: i64,
-    pub include_suspect: bool,
+/// `selection` bound for SQL.
+pub fn bind(selection: &Selection) -> Bound {
+    Bound {
+        stations: serde_json::to_string(&selection.station_ids).unwrap_or_else(|_| "[]".into()),
+        weeks: serde_json::to_string(&selection.iso_weeks).unwrap_or_else(|_| "[]".into()),
+        version: selection.survey_version,
+        suspect: selection.include_suspect,
+    }
 }
 
 /// A [`Selection`] bound for SQL.
@@ -20,25 +22,52 @@ pub struct Bound {
     suspect: bool,
 }
 
-impl Selection {
-    pub fn bind(&self) -> Bound {
-        Bound {
-            stations: serde_json::to_string(&self.station_ids).unwrap_or_else(|_| "[]".into()),
-            weeks: serde_json::to_string(&self.iso_weeks).unwrap_or_else(|_| "[]".into()),
-            version: self.survey_version,
-            suspect: self.include_suspect,
-        }
-    }
+/// A reader of a selection: a read transaction of its own, in the snapshot it shares
+/// with the readers opened with it.
+pub struct Reader {
+    pub(crate) tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    pub(crate) bound: std::sync::Arc<Bound>,
 }
 
-/// Holds the database's write lock until the transaction ends (rolled back: it writes
-/// nothing), so that readers opened meanwhile all see one snapshot.
-pub async fn hold_writes(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, crate::Error> {
-    Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
+/// `n` readers of `selection`, each on a connection of its own, all in one snapshot: they
+/// make their first read while a write transaction is held, so that nothing can be
+/// committed in between. (Their connections are taken first: the lock is never held while
+/// waiting for one.) Also the selected stations' (id, code, region), and about how many
+/// responses the selection holds.
+#[allow(clippy::type_complexity)]
+pub async fn open_readers(
+    pool: &SqlitePool,
+    selection: &Selection,
+    n: usize,
+) -> Result<(Vec<Reader>, Vec<(i64, String, String)>, i64), crate::Error> {
+    let bound = std::sync::Arc::new(bind(selection));
+    let mut txs = Vec::with_capacity(n);
+    for _ in 0..n {
+        txs.push(pool.begin().await?);
+    }
+    // Holds the database's write lock until it is rolled back (it writes nothing), so that
+    // the readers' first reads all see one snapshot.
+    let hold = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let mut stations = Vec::new();
+    let mut readers = Vec::with_capacity(n);
+    for (i, mut tx) in txs.into_iter().enumerate() {
+        // The first read fixes the transaction's snapshot.
+        let names = station_names(&mut tx, &bound).await?;
+        if i == 0 {
+            stations = names;
+        }
+        readers.push(Reader { tx, bound: bound.clone() });
+    }
+    hold.rollback().await?;
+    let total = match readers.first_mut() {
+        Some(r) => estimated_count(&mut r.tx, &r.bound).await?,
+        None => 0,
+    };
+    Ok((readers, stations, total))
 }
 
 /// The code and region of each selected station, by id.
-pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec<(i64, String, String)>, crate::Error> {
+async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec<(i64, String, String)>, crate::Error> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", code, region FROM stations WHERE id IN (SELECT value FROM json_each(?))"#,
         b.stations
@@ -51,7 +80,7 @@ pub async fn station_names(conn: &mut SqliteConnection, b: &Bound) -> Result<Vec
 /// About how many released responses the selection holds, from the roll-ups (which keep
 /// counting responses the retention purge removed): for a progress bar, never for the
 /// anonymization.
-pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, crate::Error> {
+async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i64, crate::Error> {
     Ok(sqlx::query_scalar!(
         r#"SELECT COALESCE(SUM(responses), 0) AS "n!: i64" FROM response_rollups
            WHERE station_id IN (SELECT value FROM json_each(?)) AND iso_week IN (SELECT value FROM json_each(?))
@@ -63,35 +92,6 @@ pub async fn estimated_count(conn: &mut SqliteConnection, b: &Bound) -> Result<i
     )
     .fetch_one(&mut *conn)
     .await?)
-}
-
-/// Released responses of a selection, many in one row: each column holds the page's
-/// values, in the same order, joined.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Page {
-    /// How many responses the page holds; 0 after the last one.
-    pub rows: i64,
-    /// The id to read on after (the largest on the page); never written anywhere.
-    pub last: Vec<u8>,
-    /// Station ids, joined by ','.
-    pub station_ids: String,
-    /// ISO weeks (`2026-W10`), joined by ','.
-    pub iso_weeks: String,
-    /// Survey languages, joined by ','.
-    pub languages: String,
-    /// Respondent types ('' when skipped), joined by ','.
-    pub respondents: String,
-    /// Age bands ('' when skipped), joined by ','.
-    pub age_bands: String,
-    /// Suspect flags (0 or 1), joined by ','.
-    pub suspects: String,
-    /// Each response's answers as a JSON object of question keys and stored values, in key
-    /// order (a multiple choice repeats its key, once per chosen option), `{}` for a
-    /// response without answers; joined by '|'. None of the stored values holds ',', '|',
-    /// '"', ':' or '\\': they are checked keys (lower-case letters, digits, '_' and '-'),
-    /// language codes, weeks, digits or "rather_not"; [`Page::rows`] lets the caller check
-    /// that every column splits into as many values.
-    pub answers: String,
 }
 
 /// Up to `limit` released responses of the selection whose ids follow `after`, up to
@@ -147,21 +147,6 @@ pub async fn page(
         suspects: row.suspects.unwrap_or_default(),
         answers: row.answers.unwrap_or_default(),
     })
-}
-
-/// An export's audit record.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Audit {
-    pub id: i64,
-    pub actor: String,
-    pub created_at: String,
-    pub kind: String,
-    pub filters: String,
-    pub rows: i64,
-    pub anonymization: String,
-    pub suppressed: i64,
-    pub file_hashes: String,
-    pub zip_sha256: String,
 }
 
 /// Writes an export's audit record; returns its id.
@@ -244,17 +229,6 @@ pub async fn region_week_answers(
 
 fn json<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
-/// An epsilon an open-data release spent on a region's month.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Spent {
-    /// `None`: every region (spent before the budget was kept per region).
-    pub region: Option<String>,
-    /// "2026-03".
-    pub month: String,
-    /// Exact, as text ("0.25", "1/3").
-    pub epsilon: String,
 }
 
 /// The epsilons already spent on `regions` in `months` ("2026-03"), those spent on every

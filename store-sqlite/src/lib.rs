@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+mod backend;
 pub mod backup;
 pub mod dashboard;
 pub mod exports;
@@ -16,6 +17,8 @@ pub mod settings;
 pub mod stations;
 pub mod survey;
 pub mod tablets;
+
+pub use backend::{SessionTable, SqliteStore};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::ConnectOptions;

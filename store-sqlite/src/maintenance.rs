@@ -1,6 +1,8 @@
 //! Keeping the database: purging old raw responses (the roll-ups stay) and checking a
 //! backup copy before it is trusted.
 
+pub use store::maintenance::Contents;
+
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 
@@ -33,19 +35,6 @@ pub async fn responses_before(pool: &SqlitePool, cutoff: &str) -> Result<i64, cr
     Ok(sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!: i64" FROM responses WHERE iso_week < ?"#, cutoff)
         .fetch_one(pool)
         .await?)
-}
-
-/// What a database file holds, as a backup check reports it. Pending responses are never
-/// counted (issue 2).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Contents {
-    /// `PRAGMA integrity_check`'s verdict: `ok` or the first problems found.
-    pub integrity: String,
-    pub stations: i64,
-    /// Released responses, already public in the roll-ups.
-    pub responses: i64,
-    /// The newest migration applied to it.
-    pub schema_version: i64,
 }
 
 /// Checks a database (a backup, or the live one): its integrity and what it holds.

@@ -3,32 +3,12 @@
 //! which decides what is released; its decision written in the same transaction. Also
 //! the stations' release schedules.
 
+pub use store::release::{PendingSet, ReleaseWrite, Schedule, ScheduledStation};
+
 use super::responses::{hex, json_array};
-use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
 use domain::privacy::release::ReleasedRow;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
-
-/// What a release of one station decides on.
-#[derive(Debug)]
-pub struct PendingSet {
-    /// The station's timezone (its ISO weeks are local).
-    pub timezone: String,
-    /// Its pending records: (id, sealed record).
-    pub records: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Per published survey version, its observable questions in the order a release
-    /// withholds them (the last one of the survey first).
-    pub observable: BTreeMap<i64, Vec<String>>,
-}
-
-/// What a release decided: rows to write under one ISO week (each with its random id,
-/// in the order given), and the pending records they came from, to delete.
-#[derive(Debug, Default)]
-pub struct ReleaseWrite {
-    pub iso_week: String,
-    pub rows: Vec<(Vec<u8>, ReleasedRow)>,
-    pub released: Vec<Vec<u8>>,
-}
 
 /// Releases what station `station_id` has pending, in one transaction (BEGIN
 /// IMMEDIATE, so nothing written meanwhile can make its snapshot stale): `decide` is
@@ -83,81 +63,6 @@ async fn observable_questions(tx: &mut Transaction<'_, Sqlite>) -> Result<BTreeM
         out.entry(r.version).or_default().push(r.key);
     }
     Ok(out)
-}
-
-/// A station's release schedule: a minute of the local day, every day or every week.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Schedule {
-    /// Minutes after local midnight.
-    pub minute: u32,
-    /// 1 (every night) or 7 (the night to Monday).
-    pub every_days: u32,
-}
-
-impl std::fmt::Display for Schedule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let every = if self.every_days == 7 { "every Monday" } else { "every day" };
-        write!(f, "{every} at {:02}:{:02}", self.minute / 60, self.minute % 60)
-    }
-}
-
-impl Schedule {
-    /// `current` with a new time of day (`HH:MM`) and frequency (`daily` or `weekly`),
-    /// either or both.
-    pub fn parse(at: Option<&str>, every: Option<&str>, current: Schedule) -> Result<Schedule, String> {
-        let mut schedule = current;
-        if let Some(at) = at {
-            let parsed = at.trim().split_once(':').and_then(|(h, m)| {
-                let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-                (h < 24 && m < 60 && at.trim().len() == 5).then_some(h * 60 + m)
-            });
-            schedule.minute =
-                parsed.ok_or_else(|| format!("--release-at must be a time HH:MM, such as 03:17, not {at:?}"))?;
-        }
-        if let Some(every) = every {
-            schedule.every_days = match every.trim() {
-                "daily" => 1,
-                "weekly" => 7,
-                other => return Err(format!("--release-every must be daily or weekly, not {other:?}")),
-            };
-        }
-        Ok(schedule)
-    }
-
-    /// The first scheduled release strictly after `now`, in the station's timezone (UTC
-    /// if it is unknown). A local time that does not exist (a clock moved forward) is
-    /// taken an hour later.
-    pub fn next_after(self, now: DateTime<Utc>, timezone: &str) -> DateTime<Utc> {
-        let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
-        let local_today = now.with_timezone(&tz).date_naive();
-        let (h, m) = (self.minute / 60 % 24, self.minute % 60);
-        (0..=8)
-            .filter_map(|days| {
-                let date = local_today + chrono::Duration::days(days);
-                if self.every_days == 7 && date.weekday() != Weekday::Mon {
-                    return None;
-                }
-                let at = date.and_hms_opt(h, m, 0)?;
-                let local = tz
-                    .from_local_datetime(&at)
-                    .earliest()
-                    .or_else(|| tz.from_local_datetime(&(at + chrono::Duration::hours(1))).earliest())?;
-                Some(local.with_timezone(&Utc))
-            })
-            .find(|t| *t > now)
-            .unwrap_or(now + chrono::Duration::days(1))
-    }
-}
-
-/// A station as the scheduler sees it.
-#[derive(Clone, Debug)]
-pub struct ScheduledStation {
-    pub id: i64,
-    pub code: String,
-    pub timezone: String,
-    pub schedule: Schedule,
-    /// Unix seconds of its next release; `None` until the scheduler first sees it.
-    pub next_at: Option<i64>,
 }
 
 /// Every station with its schedule, by code.

@@ -2,32 +2,11 @@
 //! pipeline made of it (`server::privacy::pending`), until its release (`db::release`).
 //! This module stores bytes; it never opens them.
 
+pub use store::responses::{Outcome, SealedPending, MAX_BATCH};
+
 use serde_json::json;
 use sqlx::SqlitePool;
 use std::collections::HashSet;
-
-/// What became of a submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    /// First delivery: stored, pending until its station's next release.
-    Stored,
-    /// The same client id came before: nothing new was stored.
-    Replay,
-}
-
-/// Digna stores at most this many submissions in one transaction (group commit: see
-/// `server/src/api/responses.rs`). The ingest ceiling (`bench/ingest.sh`) batches the same.
-pub const MAX_BATCH: usize = 64;
-
-/// A submission ready to be stored: the keyed hash of its client id (what makes a retry
-/// a replay), its station, and its record, sealed under a random id.
-#[derive(Clone, Debug)]
-pub struct SealedPending {
-    pub key_hash: Vec<u8>,
-    pub station_id: i64,
-    pub id: Vec<u8>,
-    pub sealed: Vec<u8>,
-}
 
 /// Stores a batch of sealed submissions in one transaction (group commit: one durable
 /// write for all of them), each exactly once. A

@@ -1,11 +1,8 @@
 //! Network-wide settings (`settings` table): small integers an administrator changes.
 
-use sqlx::SqlitePool;
+pub use store::settings::{RETENTION_YEARS, SILENT_TABLET_DAYS};
 
-/// Days without a delivery after which a tablet is flagged as silent.
-pub const SILENT_TABLET_DAYS: &str = "silent_tablet_days";
-/// Years after which released responses are purged (the roll-ups stay).
-pub const RETENTION_YEARS: &str = "retention_years";
+use sqlx::SqlitePool;
 
 /// The setting as an integer, or `default` when it is missing or not a number.
 pub async fn get_i64(pool: &SqlitePool, key: &str, default: i64) -> Result<i64, crate::Error> {

@@ -1,18 +1,6 @@
 use domain::{KioskSettings, Name, StationCode};
 use sqlx::SqlitePool;
-
-/// A station as the server needs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Station {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-    pub region: String,
-    pub timezone: String,
-    pub active: bool,
-    pub settings: KioskSettings,
-    pub staff_pin_set: bool,
-}
+pub use store::stations::{NetworkCounts, PinAttempt, StaffPinState, Station};
 
 /// Adds a station; `Ok(None)` if its code is taken. Its pending responses are released
 /// every night at a random minute between 01:00 and 04:59 of its timezone
@@ -122,16 +110,6 @@ pub async fn clear_staff_pin(pool: &SqlitePool, id: i64) -> Result<(), crate::Er
     Ok(())
 }
 
-/// The network at a glance, for the admin overview.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NetworkCounts {
-    pub active_stations: i64,
-    /// Unrevoked tablets at active stations.
-    pub active_tablets: i64,
-    /// Responses released so far, from the roll-ups (never a response row).
-    pub released_responses: i64,
-}
-
 pub async fn network_counts(pool: &SqlitePool) -> Result<NetworkCounts, crate::Error> {
     let r = sqlx::query!(
         r#"SELECT (SELECT COUNT(*) FROM stations WHERE active = 1) AS "stations!: i64",
@@ -142,13 +120,6 @@ pub async fn network_counts(pool: &SqlitePool) -> Result<NetworkCounts, crate::E
     .fetch_one(pool)
     .await?;
     Ok(NetworkCounts { active_stations: r.stations, active_tablets: r.tablets, released_responses: r.released })
-}
-
-/// The staff PIN's hash and lock state of a station.
-pub struct StaffPinState {
-    pub hash: Option<String>,
-    pub failures: i64,
-    pub locked_until: i64,
 }
 
 pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffPinState>, crate::Error> {
@@ -163,18 +134,6 @@ pub async fn staff_pin_state(pool: &SqlitePool, id: i64) -> Result<Option<StaffP
         failures: r.staff_pin_failures,
         locked_until: r.staff_pin_locked_until,
     }))
-}
-
-/// What a staff PIN attempt may do, decided before the PIN is checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PinAttempt {
-    /// The station has no staff PIN.
-    NoPin,
-    /// The tablet's panel is locked until this Unix time.
-    Locked { until: i64 },
-    /// The attempt is counted as a wrong PIN in advance: check it against `hash`. If it
-    /// was the last one allowed, the panel is already locked (`locks`) unless it is right.
-    Check { hash: String, locks: bool },
 }
 
 /// Every station, active or not, by region and code.

@@ -2,6 +2,7 @@ use super::stations::{self, Station};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::time::calendar::{days_since, local_day};
 use sqlx::SqlitePool;
+pub use store::tablets::{enrolled_day, SilentTablet, StationTablet, TokenTablet};
 
 /// Adds a tablet at a station under the hash of its token, without an enrollment (the
 /// demo data's tablet, the load test's). Returns its id.
@@ -66,15 +67,6 @@ pub async fn redeem_enrollment_code(
     stations::by_id(pool, station_id).await
 }
 
-/// An enrolled, unrevoked tablet as a request sees it: its id, its station, and the
-/// last day it delivered answers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenTablet {
-    pub id: i64,
-    pub station: Station,
-    pub last_delivery_day: Option<String>,
-}
-
 /// The enrolled, unrevoked tablet holding this token, with its station.
 pub async fn tablet_of_token(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<TokenTablet>, crate::Error> {
     let row = sqlx::query!(
@@ -116,36 +108,6 @@ pub async fn record_delivery_day<'e>(
     Ok(())
 }
 
-/// A tablet of a station, as the admin console lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StationTablet {
-    pub id: i64,
-    /// When it was enrolled (UTC, `YYYY-MM-DDTHH:MM:SSZ`): shown as a day.
-    pub enrolled_at: String,
-    pub last_delivery_day: Option<String>,
-    pub revoked: bool,
-}
-
-impl StationTablet {
-    /// The day it was enrolled, in `timezone`.
-    pub fn enrolled_day(&self, timezone: &str) -> Option<NaiveDate> {
-        enrolled_day(&self.enrolled_at, timezone)
-    }
-
-    /// The day it last delivered answers, or was enrolled if it never did: what its
-    /// silence is counted from.
-    pub fn last_day(&self, timezone: &str) -> Option<NaiveDate> {
-        self.last_delivery_day
-            .as_deref()
-            .and_then(|d| d.parse::<NaiveDate>().ok())
-            .or_else(|| self.enrolled_day(timezone))
-    }
-}
-
-fn enrolled_day(enrolled_at: &str, timezone: &str) -> Option<NaiveDate> {
-    DateTime::parse_from_rfc3339(enrolled_at).ok().map(|t| local_day(t.with_timezone(&Utc), timezone))
-}
-
 /// A station's tablets, newest first.
 pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<StationTablet>, crate::Error> {
     let rows = sqlx::query!(
@@ -177,19 +139,6 @@ pub async fn revoke_at_station(pool: &SqlitePool, station_id: i64, tablet_id: i6
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// An active tablet at an active station that has delivered nothing for a while.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SilentTablet {
-    pub id: i64,
-    pub station_code: String,
-    pub station_name: String,
-    /// The last day it delivered answers, or the day it was enrolled if it never did.
-    pub last_day: NaiveDate,
-    pub ever_delivered: bool,
-    /// Whole days since `last_day`, in its station's timezone.
-    pub days: i64,
 }
 
 /// Active tablets at active stations whose last delivery (or enrollment, if none) was

@@ -35,14 +35,8 @@ pub enum ApiError {
     Reported,
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
-impl From<store_sqlite::Error> for ApiError {
-    fn from(e: store_sqlite::Error) -> Self {
+impl From<store::Error> for ApiError {
+    fn from(e: store::Error) -> Self {
         ApiError::Internal(e.into())
     }
 }

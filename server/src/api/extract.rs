@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, StatusCode};
 use serde_json::Value;
-use store_sqlite::stations::Station;
+use store::stations::Station;
 
 /// The station of the tablet that sent the request, from its bearer token.
 pub struct TabletStation(pub Station);
@@ -35,7 +35,7 @@ impl FromRequestParts<AppState> for Tablet {
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 128)
             .ok_or(ApiError::Unauthorized)?;
-        let tablet = store_sqlite::tablets::tablet_of_token(&state.pool, &secret_hash(token))
+        let tablet = store::Tablets::tablet_of_token(&state.db, &secret_hash(token))
             .await?
             .filter(|t| t.station.active)
             .ok_or(ApiError::Unauthorized)?;

@@ -9,7 +9,7 @@ use base64::{engine::general_purpose::STANDARD, Engine};
 use domain::time::calendar::iso_week_label;
 use domain::{FieldError, Submission, SubmissionBody};
 use serde::{Deserialize, Serialize};
-use store_sqlite::responses::Outcome;
+use store::responses::Outcome;
 
 /// A submission sealed on the tablet: the JSON of a [`SubmissionBody`], encrypted to the
 /// server's public key (`GET /api/v1/kiosk`) as a libsodium-compatible sealed box.
@@ -77,7 +77,7 @@ pub async fn submit(
 
 async fn store(
     state: &AppState,
-    station: &store_sqlite::stations::Station,
+    station: &store::stations::Station,
     body: serde_json::Value,
 ) -> Result<(StatusCode, Json<SubmitResponse>), ApiError> {
     let body = unseal(state, body)?;
@@ -110,7 +110,7 @@ async fn store(
 async fn record_delivery_day(state: &AppState, tablet: &Tablet) -> Result<(), ApiError> {
     let today = domain::time::calendar::local_day(chrono::Utc::now(), &tablet.station.timezone).to_string();
     if tablet.last_delivery_day.as_deref() != Some(today.as_str()) {
-        store_sqlite::tablets::record_delivery_day(&state.pool, tablet.id, &today).await?;
+        store::Tablets::record_delivery_day(&state.db, tablet.id, &today).await?;
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use domain::FieldError;
 use serde::{Deserialize, Serialize};
-use store_sqlite::stations::PinAttempt;
+use store::stations::PinAttempt;
 
 /// Wrong PINs in a row that lock the staff panel, and for how long.
 pub const PIN_ATTEMPTS: i64 = 5;
@@ -55,10 +55,9 @@ pub async fn unlock(
     // The attempt is counted before the slow check, so guesses sent together cannot slip
     // past the lock while earlier ones are still being checked. The lock is this
     // tablet's: wrong PINs at one tablet keep no one out of another's panel.
-    let attempt =
-        store_sqlite::tablets::reserve_pin_attempt(&state.pool, tablet.id, PIN_ATTEMPTS, now, PIN_LOCK_SECONDS)
-            .await?
-            .ok_or_else(|| ApiError::NotFound("no such tablet".into()))?;
+    let attempt = store::Tablets::reserve_pin_attempt(&state.db, tablet.id, PIN_ATTEMPTS, now, PIN_LOCK_SECONDS)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no such tablet".into()))?;
     let (hash, locks) = match attempt {
         PinAttempt::Check { hash, locks } => (hash, locks),
         PinAttempt::NoPin => {
@@ -72,13 +71,12 @@ pub async fn unlock(
     let right =
         tokio::task::spawn_blocking(move || verify_pin(&pin, &hash)).await.map_err(|e| ApiError::Internal(e.into()))?;
     if right {
-        store_sqlite::tablets::clear_pin_failures(&state.pool, tablet.id).await?;
+        store::Tablets::clear_pin_failures(&state.db, tablet.id).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
     if locks {
         // How long this lock lasts (it doubles with every lock since the last right PIN).
-        let until =
-            store_sqlite::tablets::pin_locked_until(&state.pool, tablet.id).await?.unwrap_or(now + PIN_LOCK_SECONDS);
+        let until = store::Tablets::pin_locked_until(&state.db, tablet.id).await?.unwrap_or(now + PIN_LOCK_SECONDS);
         return Err(ApiError::Locked { retry_after_s: (until - now).max(1) });
     }
     Err(ApiError::Forbidden("wrong PIN".into()))

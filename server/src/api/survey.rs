@@ -16,10 +16,10 @@ use domain::Survey;
     )
 )]
 pub async fn current(State(state): State<AppState>, _tablet: TabletStation) -> Result<Json<Survey>, ApiError> {
-    let version = store_sqlite::survey::current_version(&state.pool)
+    let version = store::Surveys::current_version(&state.db)
         .await?
         .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
-    let survey = store_sqlite::survey::load(&state.pool, version)
+    let survey = store::Surveys::load(&state.db, version)
         .await?
         .ok_or_else(|| ApiError::NotFound("no survey version is published".into()))?;
     Ok(Json(survey))

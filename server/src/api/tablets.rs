@@ -85,10 +85,9 @@ pub async fn enroll(
     let code = normalize_code(&request.code)?;
     let token = new_token();
     let now = chrono::Utc::now().timestamp();
-    let station =
-        store_sqlite::tablets::redeem_enrollment_code(&state.pool, &secret_hash(&code), &secret_hash(&token), now)
-            .await?
-            .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
+    let station = store::Tablets::redeem_enrollment_code(&state.db, &secret_hash(&code), &secret_hash(&token), now)
+        .await?
+        .ok_or_else(|| ApiError::BadRequest("this enrollment code is unknown, already used or expired".into()))?;
     Ok((
         StatusCode::CREATED,
         Json(EnrollResponse {
@@ -100,11 +99,11 @@ pub async fn enroll(
 }
 
 /// Creates a one-time enrollment code for a station, valid 24 hours.
-pub async fn create_enrollment_code(pool: &sqlx::SqlitePool, station_id: i64) -> Result<String, store_sqlite::Error> {
+pub async fn create_enrollment_code(db: &crate::Db, station_id: i64) -> Result<String, store::Error> {
     let code = new_enrollment_code();
     let canonical = normalize_code(&code).expect("generated codes are valid");
     let expires = chrono::Utc::now().timestamp() + ENROLLMENT_CODE_HOURS * 3600;
-    store_sqlite::tablets::insert_enrollment_code(pool, station_id, &secret_hash(&canonical), expires).await?;
+    store::Tablets::insert_enrollment_code(db, station_id, &secret_hash(&canonical), expires).await?;
     Ok(code)
 }
 

@@ -4,6 +4,7 @@
 use super::tokens::same_secret;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use store::Accounts;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 /// The issuer name authenticator apps show.
@@ -141,33 +142,29 @@ pub fn open_totp_secret(seal: &crate::privacy::seal::SealKey, user_id: i64, stor
 /// Whether `code` is her second factor: the current TOTP code (each time step accepted
 /// once), or one of her unused recovery codes, which this check spends.
 pub async fn check_second_factor(
-    pool: &sqlx::SqlitePool,
+    db: &crate::Db,
     seal: &crate::privacy::seal::SealKey,
-    user: &store_sqlite::accounts::User,
+    user: &store::accounts::User,
     code: &str,
 ) -> anyhow::Result<bool> {
-    use store_sqlite::accounts;
     if code.chars().filter(char::is_ascii_digit).count() == 6 && code.trim().len() <= 7 {
         let secret = user.totp_secret.as_deref().and_then(|stored| open_totp_secret(seal, user.id, stored));
         let Some(step) = secret.and_then(|secret| totp_step(&secret, &user.email, code)) else { return Ok(false) };
-        return Ok(accounts::use_totp_step(pool, user.id, step as i64).await?);
+        return Ok(Accounts::use_totp_step(db, user.id, step as i64).await?);
     }
-    for stored in accounts::recovery_code_hashes(pool, user.id).await? {
+    for stored in Accounts::recovery_code_hashes(db, user.id).await? {
         if recovery_code_matches(&stored, code) {
-            return Ok(accounts::use_recovery_code(pool, user.id, &stored).await?);
+            return Ok(Accounts::use_recovery_code(db, user.id, &stored).await?);
         }
     }
     Ok(false)
 }
 
 /// Seals every second-factor secret still stored in the clear; run at start.
-pub async fn seal_plain_totp_secrets(
-    pool: &sqlx::SqlitePool,
-    seal: &crate::privacy::seal::SealKey,
-) -> anyhow::Result<()> {
-    for (user_id, plain) in store_sqlite::accounts::plain_totp_secrets(pool).await? {
+pub async fn seal_plain_totp_secrets(db: &crate::Db, seal: &crate::privacy::seal::SealKey) -> anyhow::Result<()> {
+    for (user_id, plain) in store::Accounts::plain_totp_secrets(db).await? {
         let sealed = seal_totp_secret(seal, user_id, &plain);
-        store_sqlite::accounts::seal_totp_secret(pool, user_id, &plain, &sealed).await?;
+        store::Accounts::seal_totp_secret(db, user_id, &plain, &sealed).await?;
     }
     Ok(())
 }

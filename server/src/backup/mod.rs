@@ -15,11 +15,13 @@ pub mod recovery;
 pub mod schema;
 
 use crate::privacy::seal::SealKey;
+use crate::Db;
 use anyhow::{bail, Context};
-use sqlx::SqlitePool;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use store_sqlite::maintenance::{self, Contents};
+use store::maintenance::Contents;
+use store::AuditLog;
+use store::{Backups, Maintenance};
 
 /// The key file that travelled with a backup made before recovery keys:
 /// `digna-2026-11-29.db` → `digna-2026-11-29.key`. Backups never write one now.
@@ -91,16 +93,16 @@ impl std::fmt::Display for Report {
 }
 
 /// Opens a database file read-only, without creating or migrating anything.
-async fn open_read_only(path: &Path) -> anyhow::Result<SqlitePool> {
-    store_sqlite::connect_read_only(path).await.with_context(|| format!("cannot open {} as a database", path.display()))
+async fn open_read_only(path: &Path) -> anyhow::Result<Db> {
+    Db::open_read_only(path).await.with_context(|| format!("cannot open {} as a database", path.display()))
 }
 
 /// Checks a copy's schema (first: nothing else is read from a copy whose schema is not
 /// Digna's), integrity and contents.
-async fn check_copy(pool: &SqlitePool, name: &Path) -> anyhow::Result<Contents> {
+async fn check_copy(db: &Db, name: &Path) -> anyhow::Result<Contents> {
     let label = name.display().to_string();
-    let version = schema::check(pool, &label).await?;
-    let contents = maintenance::inspect(pool).await.with_context(|| format!("{label} is not a Digna database"))?;
+    let version = schema::check(db, &label).await?;
+    let contents = db.inspect().await.with_context(|| format!("{label} is not a Digna database"))?;
     if contents.integrity != "ok" {
         bail!("{label} fails SQLite's integrity check: {}", contents.integrity);
     }
@@ -109,8 +111,8 @@ async fn check_copy(pool: &SqlitePool, name: &Path) -> anyhow::Result<Contents> 
 }
 
 /// The next page of pending rows after those already seen (`after`, moved on).
-async fn next_page(pool: &SqlitePool, after: &mut Vec<u8>) -> anyhow::Result<Vec<store_sqlite::backup::PendingRow>> {
-    let rows = store_sqlite::backup::pending_rows_after(pool, after, PAGE).await?;
+async fn next_page(db: &Db, after: &mut Vec<u8>) -> anyhow::Result<Vec<store::backup::PendingRow>> {
+    let rows = db.pending_rows_after(after, PAGE).await?;
     if let Some(last) = rows.last() {
         after.clone_from(&last.id);
     }
@@ -148,12 +150,12 @@ fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
     opts.open(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
-/// Takes a backup of the live database behind `pool` into `out`, its pending responses
+/// Takes a backup of the live database behind `db` into `out`, its pending responses
 /// re-sealed from the server's key `seal` to the recovery key, then checks the copy.
 /// Safe while Digna serves: the copy is one snapshot, and answers acknowledged before it
 /// began are in it. Refused without a recovery key: the copy could not keep them.
-pub async fn backup(pool: &SqlitePool, seal: &SealKey, out: &Path) -> anyhow::Result<Report> {
-    let Some(recipient) = store_sqlite::backup::recovery_recipient(pool).await? else {
+pub async fn backup(db: &Db, seal: &SealKey, out: &Path) -> anyhow::Result<Report> {
+    let Some(recipient) = db.recovery_recipient().await? else {
         bail!(
             "no recovery key yet: a backup seals its pending responses to it and carries no key. Run \
              `digna recovery-key new` once, keep the secret it prints on paper, then back up again"
@@ -171,7 +173,7 @@ pub async fn backup(pool: &SqlitePool, seal: &SealKey, out: &Path) -> anyhow::Re
     // never carries the name of a good one.
     let partial = out.with_extension("partial");
     let _ = std::fs::remove_file(&partial);
-    let result = write_copy(pool, seal, &recipient, &partial).await;
+    let result = write_copy(db, seal, &recipient, &partial).await;
     let contents = match result {
         Ok(c) => c,
         Err(e) => {
@@ -188,7 +190,7 @@ pub async fn backup(pool: &SqlitePool, seal: &SealKey, out: &Path) -> anyhow::Re
 
 /// Writes the copy to `partial`, re-seals its pending responses and checks it.
 async fn write_copy(
-    pool: &SqlitePool,
+    db: &Db,
     seal: &SealKey,
     recipient: &age::x25519::Recipient,
     partial: &Path,
@@ -196,9 +198,9 @@ async fn write_copy(
     // Made empty, mode 0600, before SQLite fills it (its journal takes the same mode).
     drop(create_private(partial)?);
     let partial_str = partial.to_str().with_context(|| format!("{} is not valid UTF-8", partial.display()))?;
-    maintenance::vacuum_into(pool, partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?;
+    db.vacuum_into(partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?;
     // The server-sealed records it replaces are overwritten, not left in free pages.
-    let copy = store_sqlite::backup::open_copy(partial).await?;
+    let copy = Db::open_copy(partial).await?;
     let done = reseal_to_recovery(&copy, seal, recipient).await;
     let checked = match done {
         Ok(()) => check_backup(&copy, partial, None).await,
@@ -208,11 +210,7 @@ async fn write_copy(
     checked
 }
 
-async fn reseal_to_recovery(
-    copy: &SqlitePool,
-    seal: &SealKey,
-    recipient: &age::x25519::Recipient,
-) -> anyhow::Result<()> {
+async fn reseal_to_recovery(copy: &Db, seal: &SealKey, recipient: &age::x25519::Recipient) -> anyhow::Result<()> {
     let mut after = Vec::new();
     loop {
         let rows = next_page(copy, &mut after).await?;
@@ -228,21 +226,17 @@ async fn reseal_to_recovery(
             let resealed = recovery::seal(recipient, r.station_id, &r.id, &plain).map_err(anyhow::Error::msg)?;
             page.push((r.id, resealed));
         }
-        store_sqlite::backup::replace_sealed(copy, &page).await?;
+        copy.replace_sealed(&page).await?;
     }
     // Rewrites the file: no page keeps a trace of what was replaced.
-    store_sqlite::backup::vacuum(copy).await?;
+    copy.vacuum().await?;
     Ok(())
 }
 
 /// Checks a backup made by [`backup`]: schema, integrity, and every pending record
 /// re-sealed to a recovery key and well formed; with the recovery secret, that every
 /// one opens.
-async fn check_backup(
-    copy: &SqlitePool,
-    name: &Path,
-    identity: Option<&age::x25519::Identity>,
-) -> anyhow::Result<Contents> {
+async fn check_backup(copy: &Db, name: &Path, identity: Option<&age::x25519::Identity>) -> anyhow::Result<Contents> {
     let contents = check_copy(copy, name).await?;
     let mut after = Vec::new();
     loop {
@@ -301,9 +295,9 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
     if old_key.is_file() {
         return legacy::restore(r, &old_key).await;
     }
-    let pool = open_read_only(r.from).await?;
-    let checked = check_backup(&pool, r.from, r.recovery).await;
-    pool.close().await;
+    let db = open_read_only(r.from).await?;
+    let checked = check_backup(&db, r.from, r.recovery).await;
+    db.close().await;
     let contents = checked?;
     if r.check_only {
         let pending = if r.recovery.is_some() { Pending::Recoverable } else { Pending::SealedToRecovery };
@@ -313,14 +307,15 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
     let seal = SealKey::load_or_create(r.key)
         .map_err(|e| anyhow::anyhow!("cannot open the key file {}: {e}", r.key.display()))?;
     // Opening it migrates it: a backup from an older release is upgraded here.
-    let pool = store_sqlite::connect(&format!("sqlite://{}", r.db.display())).await?;
-    store_sqlite::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
+    let db = Db::open(&format!("sqlite://{}", r.db.display()))
+        .await
+        .context("cannot bring the restored database up to this release's schema")?;
     let pending = match r.recovery {
         Some(identity) => {
-            reseal_from_recovery(&pool, &seal, identity).await?;
+            reseal_from_recovery(&db, &seal, identity).await?;
             Pending::Resealed
         }
-        None => Pending::Dropped { stations: store_sqlite::backup::drop_pending(&pool).await? },
+        None => Pending::Dropped { stations: db.drop_pending().await? },
     };
     let contents = Contents { schema_version: store_sqlite::newest_migration(), ..contents };
     let detail = format!(
@@ -329,22 +324,17 @@ pub async fn restore(r: Restore<'_>) -> anyhow::Result<Report> {
         contents.responses,
         if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
     );
-    store_sqlite::audit::audit(&pool, &crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail)
-        .await?;
-    pool.close().await;
+    db.audit(&crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail).await?;
+    db.close().await;
     Ok(Report { db: r.db.to_path_buf(), contents, pending, warnings: Vec::new() })
 }
 
 /// Opens every re-sealed pending record with the recovery secret and seals it again
 /// under the server's key, as the server stores them.
-async fn reseal_from_recovery(
-    pool: &SqlitePool,
-    seal: &SealKey,
-    identity: &age::x25519::Identity,
-) -> anyhow::Result<()> {
+async fn reseal_from_recovery(db: &Db, seal: &SealKey, identity: &age::x25519::Identity) -> anyhow::Result<()> {
     let mut after = Vec::new();
     loop {
-        let rows = next_page(pool, &mut after).await?;
+        let rows = next_page(db, &mut after).await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -355,7 +345,7 @@ async fn reseal_from_recovery(
             let context = crate::privacy::pending::seal_context(r.station_id, &r.id);
             page.push((r.id, seal.seal(&context, &plain)));
         }
-        store_sqlite::backup::replace_sealed(pool, &page).await?;
+        db.replace_sealed(&page).await?;
     }
 }
 
@@ -413,14 +403,14 @@ mod legacy {
     pub(super) async fn restore(r: Restore<'_>, key: &Path) -> anyhow::Result<Report> {
         let seal =
             SealKey::load(key).with_context(|| format!("cannot read the key {} beside the backup", key.display()))?;
-        let pool = open_read_only(r.from).await?;
+        let db = open_read_only(r.from).await?;
         let checked = async {
-            let contents = check_copy(&pool, r.from).await?;
-            let open = crate::privacy::pending::all_open(&seal, &maintenance::pending_records(&pool).await?);
+            let contents = check_copy(&db, r.from).await?;
+            let open = crate::privacy::pending::all_open(&seal, &db.pending_records().await?);
             Ok::<_, anyhow::Error>((contents, open))
         }
         .await;
-        pool.close().await;
+        db.close().await;
         let (contents, open) = checked?;
         if !open {
             bail!(
@@ -439,8 +429,9 @@ mod legacy {
         }
         let kept = put_in_place(r.from, r.db, r.force, &[r.key])?;
         copy_private(key, r.key)?;
-        let pool = store_sqlite::connect(&format!("sqlite://{}", r.db.display())).await?;
-        store_sqlite::migrate(&pool).await.context("cannot bring the restored database up to this release's schema")?;
+        let db = Db::open(&format!("sqlite://{}", r.db.display()))
+            .await
+            .context("cannot bring the restored database up to this release's schema")?;
         let contents = Contents { schema_version: store_sqlite::newest_migration(), ..contents };
         let detail = format!(
             "from {} (an old backup, with its key); {} released responses; every pending response opens with its key{}",
@@ -448,15 +439,8 @@ mod legacy {
             contents.responses,
             if kept.is_empty() { String::new() } else { format!("; previous files kept as {}", list(&kept)) }
         );
-        store_sqlite::audit::audit(
-            &pool,
-            &crate::command_line_actor(),
-            "restore",
-            &r.db.display().to_string(),
-            &detail,
-        )
-        .await?;
-        pool.close().await;
+        db.audit(&crate::command_line_actor(), "restore", &r.db.display().to_string(), &detail).await?;
+        db.close().await;
         Ok(Report { db: r.db.to_path_buf(), contents, pending: Pending::OpenWithKeyBeside, warnings })
     }
 }

@@ -4,7 +4,6 @@
 //! something once the copy is live, is refused by name.
 
 use anyhow::{bail, Context};
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use store_sqlite::backup::SchemaEntry;
 
@@ -14,8 +13,9 @@ const SESSION_TABLE: &str = "tower_sessions";
 
 /// Checks a database's migrations and schema against this release's; returns its
 /// schema version.
-pub async fn check(copy: &SqlitePool, name: &str) -> anyhow::Result<i64> {
-    let applied = store_sqlite::backup::applied_migrations(copy)
+pub async fn check(copy: &crate::Db, name: &str) -> anyhow::Result<i64> {
+    let applied = copy
+        .applied_migrations()
         .await
         .with_context(|| format!("{name} is not a Digna database (it has no migration table)"))?;
     let known: BTreeMap<i64, Vec<u8>> = store_sqlite::known_migrations().into_iter().collect();
@@ -35,7 +35,7 @@ pub async fn check(copy: &SqlitePool, name: &str) -> anyhow::Result<i64> {
         bail!("{name} lacks migration {v}: its schema cannot be trusted");
     }
     let expected = reference(version).await?;
-    let actual = entries(&store_sqlite::backup::schema(copy).await?);
+    let actual = entries(&copy.schema().await?);
     for (key, sql) in &actual {
         match expected.get(key) {
             None => bail!(
@@ -75,13 +75,8 @@ fn entries(schema: &[SchemaEntry]) -> BTreeMap<Key, Option<String>> {
 
 /// The schema of a fresh database migrated to `version`, with the session table.
 async fn reference(version: i64) -> anyhow::Result<BTreeMap<Key, Option<String>>> {
-    let pool = store_sqlite::connect_in_memory().await?;
-    store_sqlite::migrate_up_to(&pool, version).await.context("cannot build the reference schema")?;
-    tower_sessions_sqlx_store::SqliteStore::new(pool.clone())
-        .migrate()
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot build the reference schema's session table: {e}"))?;
-    let schema = entries(&store_sqlite::backup::schema(&pool).await?);
-    pool.close().await;
+    let db = crate::Db::reference(version).await.context("cannot build the reference schema")?;
+    let schema = entries(&db.schema().await?);
+    db.close().await;
     Ok(schema)
 }

@@ -8,7 +8,7 @@ use anyhow::Context;
 use std::io::IsTerminal;
 
 pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyhow::Result<()> {
-    let pool = open_database(&settings).await?;
+    let db = open_database(&settings).await?;
     let seal = crate::privacy::seal::SealKey::load(&settings.key_file).map_err(|e| {
         anyhow::anyhow!(
             "cannot read the seal key {} ({e}): is DIGNA_KEY_FILE the same as the server's?",
@@ -16,10 +16,10 @@ pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyho
         )
     })?;
     println!("Copying {} to {} …", settings.database_url, out.display());
-    let report = crate::backup::backup(&pool, &seal, &out).await?;
+    let report = crate::backup::backup(&db, &seal, &out).await?;
     // Released responses are public in the roll-ups; pending ones are never counted.
     let detail = format!("backup made; {} released responses", report.contents.responses);
-    store_sqlite::audit::audit(&pool, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
+    store::AuditLog::audit(&db, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
     println!("{report}");
     println!(
         "No key file is written: the pending responses in the copy open only with the recovery key's secret, \
@@ -92,11 +92,11 @@ pub(super) async fn restore(
 }
 
 pub(super) async fn release(settings: Settings, station: Option<String>) -> anyhow::Result<()> {
-    let pool = open_database(&settings).await?;
+    let db = open_database(&settings).await?;
     let key = crate::privacy::seal::SealKey::load_or_create(&settings.key_file)
         .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
     let rule = crate::privacy::release::ReleaseRule { k: settings.release_k, hold_weeks: settings.release_hold_weeks };
-    let done = crate::privacy::release::run_now(&pool, &key, rule, station.as_deref().map(str::trim))
+    let done = crate::privacy::release::run_now(&db, &key, rule, station.as_deref().map(str::trim))
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", station.unwrap_or_default()))?;
     for (code, released) in &done {

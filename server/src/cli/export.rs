@@ -82,21 +82,21 @@ fn whole_months(from: &str, to: &str) -> anyhow::Result<(chrono::NaiveDate, chro
 }
 
 /// Refuses a period that `export::period_problem` refuses, before anything is read.
-async fn period_allowed(pool: &sqlx::SqlitePool, from: chrono::NaiveDate, to: chrono::NaiveDate) -> anyhow::Result<()> {
-    let first = store_sqlite::maintenance::first_release_day(pool).await?;
+async fn period_allowed(db: &crate::Db, from: chrono::NaiveDate, to: chrono::NaiveDate) -> anyhow::Result<()> {
+    let first = store::Maintenance::first_release_day(db).await?;
     match crate::export::period_problem(from, to, chrono::Utc::now().date_naive(), first) {
         Some((_, english)) => anyhow::bail!("--from/--to: {english}"),
         None => Ok(()),
     }
 }
 
-pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: domain::K) -> anyhow::Result<()> {
+pub(super) async fn run_export(db: &crate::Db, args: ExportArgs, k: domain::K) -> anyhow::Result<()> {
     use crate::export::{self, ExportRequest, Formats, UnitName};
     let (Some(out), Some(from_text), Some(to_text)) = (args.out.clone(), args.from.clone(), args.to.clone()) else {
         anyhow::bail!("digna export needs --out FILE.zip, --from DATE and --to DATE (or the open-data subcommand)");
     };
     let (from, to) = whole_months(&from_text, &to_text)?;
-    period_allowed(pool, from, to).await?;
+    period_allowed(db, from, to).await?;
     let formats = Formats::parse(&args.format).map_err(|e| anyhow::anyhow!("--format: {e}"))?;
     let unit = match args.unit.trim() {
         "month" => UnitName::Month,
@@ -105,12 +105,12 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: dom
     };
     let version = match args.version {
         Some(v) => v,
-        None => store_sqlite::survey::current_version(pool).await?.context("no survey version is published")?,
+        None => store::Surveys::current_version(db).await?.context("no survey version is published")?,
     };
-    let survey = store_sqlite::survey::load(pool, version)
+    let survey = store::Surveys::load(db, version)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
-    let all = store_sqlite::dashboard::stations(pool, &store_sqlite::accounts::all_station_ids(pool).await?).await?;
+    let all = store::Dashboards::stations(db, &store::Accounts::all_station_ids(db).await?).await?;
     let mut chosen = Vec::new();
     for code in &args.stations {
         let s = all
@@ -159,7 +159,7 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: dom
         }
     };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let summary = export::export_zip(pool, &survey, &request, &actor, &out, std::sync::Arc::new(progress)).await?;
+    let summary = export::export_zip(db, &survey, &request, &actor, &out, std::sync::Arc::new(progress)).await?;
     bar.finish_and_clear();
     println!(
         "Exported {} responses to {} ({} suppressed to keep every combination at k = {} or more).",
@@ -179,26 +179,26 @@ pub(super) async fn run_export(pool: &sqlx::SqlitePool, args: ExportArgs, k: dom
 }
 
 pub(super) async fn run_open_data(
-    pool: &sqlx::SqlitePool,
+    db: &crate::Db,
     args: OpenDataArgs,
     cap: domain::privacy::dp::Epsilon,
     default_epsilon: domain::privacy::dp::Epsilon,
 ) -> anyhow::Result<()> {
     use crate::open_data::{self, OpenDataRequest};
     let (from, to) = whole_months(&args.from, &args.to)?;
-    period_allowed(pool, from, to).await?;
+    period_allowed(db, from, to).await?;
     let epsilon: domain::privacy::dp::Epsilon = match &args.epsilon {
         None => default_epsilon,
         Some(e) => e.parse().map_err(|err| anyhow::anyhow!("--epsilon {e:?}: {err}"))?,
     };
     let version = match args.version {
         Some(v) => v,
-        None => store_sqlite::survey::current_version(pool).await?.context("no survey version is published")?,
+        None => store::Surveys::current_version(db).await?.context("no survey version is published")?,
     };
-    let survey = store_sqlite::survey::load(pool, version)
+    let survey = store::Surveys::load(db, version)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--version: survey version {version} is not published"))?;
-    let all = store_sqlite::dashboard::stations(pool, &store_sqlite::accounts::all_station_ids(pool).await?).await?;
+    let all = store::Dashboards::stations(db, &store::Accounts::all_station_ids(db).await?).await?;
     let mut regions: Vec<String> =
         if args.regions.is_empty() { all.iter().map(|s| s.region.clone()).collect() } else { args.regions.clone() };
     regions.sort();
@@ -211,7 +211,7 @@ pub(super) async fn run_open_data(
     let station_ids = all.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect();
     let request = OpenDataRequest { regions, station_ids, from, to, survey_version: version, epsilon };
     let actor = format!("command line ({})", std::env::var("USER").unwrap_or_else(|_| "unknown user".into()));
-    let summary = open_data::release(pool, &survey, &request, cap, &actor, &args.out, rand::rngs::OsRng).await?;
+    let summary = open_data::release(db, &survey, &request, cap, &actor, &args.out, rand::rngs::OsRng).await?;
     println!(
         "Released {} noisy cells in {} tables to {} (ε = {} per region and month covered, δ = 0).",
         summary.cells,

@@ -41,20 +41,20 @@ pub enum KeyCommand {
 
 pub(super) async fn recovery_key(settings: Settings, command: RecoveryKeyCommand) -> anyhow::Result<()> {
     let RecoveryKeyCommand::New { replace } = command;
-    let pool = open_database(&settings).await?;
-    if store_sqlite::backup::recovery_recipient(&pool).await?.is_some() && !replace {
+    let db = open_database(&settings).await?;
+    if store::Backups::recovery_recipient(&db).await?.is_some() && !replace {
         bail!(
             "a recovery key exists already: backups made so far open only with its secret. Run again with \
              --replace to make a new one (keep the old secret as long as you keep backups made with it)"
         );
     }
     let (secret, recipient) = crate::backup::recovery::new_identity();
-    let old = store_sqlite::backup::set_recovery_recipient(&pool, &recipient).await?;
+    let old = store::Backups::set_recovery_recipient(&db, &recipient).await?;
     let (action, detail) = match old {
         Some(old) => ("recovery key replaced", format!("{recipient} replaces {old}")),
         None => ("recovery key made", recipient.clone()),
     };
-    store_sqlite::audit::audit(&pool, &command_line_actor(), action, "recovery key", &detail).await?;
+    store::AuditLog::audit(&db, &command_line_actor(), action, "recovery key", &detail).await?;
     println!(
         "Recovery key made. Its secret, shown this once and stored nowhere:\n\n    {secret}\n\n\
          Write it on paper (or print this and delete any copy on screen or disk) and keep it offline, apart from \
@@ -67,7 +67,7 @@ pub(super) async fn recovery_key(settings: Settings, command: RecoveryKeyCommand
 
 pub(super) async fn key(settings: Settings, command: KeyCommand) -> anyhow::Result<()> {
     let KeyCommand::Rotate { finish, force } = command;
-    let pool = open_database(&settings).await?;
+    let db = open_database(&settings).await?;
     let path = &settings.key_file;
     let mut key = SealKey::load(path).map_err(|e| {
         anyhow::anyhow!("cannot read the key file {} ({e}): is DIGNA_KEY_FILE the server's?", path.display())
@@ -79,7 +79,7 @@ pub(super) async fn key(settings: Settings, command: KeyCommand) -> anyhow::Resu
         key.save(path)?;
         let new = STANDARD.encode(key.box_public_key());
         let detail = format!("tablets' key {old} replaced by {new}; the previous secret is kept until --finish");
-        store_sqlite::audit::audit(&pool, &command_line_actor(), "key rotate", "tablet key", &detail).await?;
+        store::AuditLog::audit(&db, &command_line_actor(), "key rotate", "tablet key", &detail).await?;
         println!(
             "New tablet key: {new}\nRestart Digna: tablets fetch the new key as they next load the survey. The previous \
              secret is kept, so answers sealed to it still open. Once every tablet has delivered on a later day, run \
@@ -93,7 +93,7 @@ pub(super) async fn key(settings: Settings, command: KeyCommand) -> anyhow::Resu
     };
     // Tablets whose last delivery (or enrollment) was on or before the rotation day.
     let days = (now.date_naive() - replaced).num_days() - 1;
-    let waiting = store_sqlite::tablets::silent(&pool, days, now).await?;
+    let waiting = store::Tablets::silent(&db, days, now).await?;
     if !waiting.is_empty() && !force {
         let names: Vec<String> = waiting.iter().map(|t| format!("tablet {} at {}", t.id, t.station_code)).collect();
         bail!(
@@ -114,7 +114,7 @@ pub(super) async fn key(settings: Settings, command: KeyCommand) -> anyhow::Resu
             format!("; forced, {} tablet(s) had not delivered since", waiting.len())
         }
     );
-    store_sqlite::audit::audit(&pool, &command_line_actor(), "key rotate finished", "tablet key", &detail).await?;
+    store::AuditLog::audit(&db, &command_line_actor(), "key rotate finished", "tablet key", &detail).await?;
     println!("The previous tablet key is destroyed. Restart Digna so that the running server forgets it too.");
     Ok(())
 }

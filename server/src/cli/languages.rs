@@ -19,20 +19,20 @@ pub(super) async fn language(settings: Settings, command: LanguageCommand) -> an
         LanguageCommand::Disable { lang } => (lang, false),
     };
     let lang = Language::parse(lang.trim()).map_err(anyhow::Error::msg)?;
-    let pool = open_database(&settings).await?;
-    set_language(&pool, lang, enable).await
+    let db = open_database(&settings).await?;
+    set_language(&db, lang, enable).await
 }
 
 /// The same check and audit line as the admin console's languages form.
-async fn set_language(pool: &sqlx::SqlitePool, lang: Language, enable: bool) -> anyhow::Result<()> {
-    use store_sqlite::survey::LanguageChange;
-    let outcome = store_sqlite::survey::offer_language(pool, lang, enable, &command_line_actor()).await?;
+async fn set_language(db: &crate::Db, lang: Language, enable: bool) -> anyhow::Result<()> {
+    use store::survey::LanguageChange;
+    let outcome = store::Surveys::offer_language(db, lang, enable, &command_line_actor()).await?;
     if let Some(refusal) = crate::web::admin_survey::language_refusal(crate::web::layout::Lang::En, lang, &outcome) {
         anyhow::bail!("{refusal}");
     }
     if enable {
-        let version = store_sqlite::survey::current_version(pool).await?.unwrap_or(0);
-        let unreviewed = store_sqlite::survey::texts_needing_review(pool, version, lang).await?;
+        let version = store::Surveys::current_version(db).await?.unwrap_or(0);
+        let unreviewed = store::Surveys::texts_needing_review(db, version, lang).await?;
         if unreviewed > 0 {
             eprintln!(
                 "warning: {unreviewed} texts in {} ({lang}) are drafts not yet reviewed by a native speaker",

@@ -78,11 +78,11 @@ pub(super) async fn add_station(
     timezone
         .parse::<chrono_tz::Tz>()
         .map_err(|_| anyhow::anyhow!("unknown timezone {timezone:?}; use an IANA name such as America/Lima"))?;
-    let pool = open_database(&settings).await?;
-    match store_sqlite::stations::insert(&pool, &code, &name, &region, &timezone).await? {
+    let db = open_database(&settings).await?;
+    match store::Stations::insert(&db, &code, &name, &region, &timezone).await? {
         Some(_) => {
             let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            store_sqlite::audit::audit(&pool, &command_line_actor(), "station.create", code.as_ref(), &detail).await?;
+            store::AuditLog::audit(&db, &command_line_actor(), "station.create", code.as_ref(), &detail).await?;
             println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
             Ok(())
         }
@@ -90,9 +90,9 @@ pub(super) async fn add_station(
     }
 }
 
-pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsArgs) -> anyhow::Result<()> {
+pub(super) async fn set_station(db: &crate::Db, args: StationSettingsArgs) -> anyhow::Result<()> {
     use domain::KioskSetting;
-    let station = store_sqlite::stations::by_code(pool, args.code.trim())
+    let station = store::Stations::by_code(db, args.code.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
     let pin = args.pin.as_deref().map(StaffPin::parse).transpose().map_err(anyhow::Error::msg)?;
@@ -112,31 +112,30 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
     }
     let actor = command_line_actor();
     if args.release_at.is_some() || args.release_every.is_some() {
-        let current = store_sqlite::release::scheduled_station(pool, station.id)
+        let current = store::Releases::scheduled_station(db, station.id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", args.code))?;
-        let schedule = store_sqlite::release::Schedule::parse(
+        let schedule = store::release::Schedule::parse(
             args.release_at.as_deref(),
             args.release_every.as_deref(),
             current.schedule,
         )
         .map_err(anyhow::Error::msg)?;
-        store_sqlite::release::set_schedule(pool, station.id, schedule).await?;
-        store_sqlite::audit::audit(pool, &actor, "station.release_schedule", &station.code, &schedule.to_string())
-            .await?;
+        store::Releases::set_schedule(db, station.id, schedule).await?;
+        store::AuditLog::audit(db, &actor, "station.release_schedule", &station.code, &schedule.to_string()).await?;
         println!("Station {}: pending responses are released {schedule} (station time).", station.code);
     }
     let changes = s.changes_from(&station.settings);
     if !changes.is_empty() {
-        store_sqlite::stations::set_settings(pool, station.id, &s).await?;
-        store_sqlite::audit::audit(pool, &actor, "station.update", &station.code, &changes.join("; ")).await?;
+        store::Stations::set_settings(db, station.id, &s).await?;
+        store::AuditLog::audit(db, &actor, "station.update", &station.code, &changes.join("; ")).await?;
     }
     if let Some(pin) = pin {
         let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
-        store_sqlite::stations::set_staff_pin_hash(pool, station.id, &hash).await?;
-        store_sqlite::audit::audit(pool, &actor, "station.pin", &station.code, "set").await?;
+        store::Stations::set_staff_pin_hash(db, station.id, &hash).await?;
+        store::AuditLog::audit(db, &actor, "station.pin", &station.code, "set").await?;
     }
     println!(
         "Station {}: inactivity {} s, then {} s to continue; suspect under {} s or within {} s of the previous survey; staff PIN {}.",
@@ -151,16 +150,16 @@ pub(super) async fn set_station(pool: &sqlx::SqlitePool, args: StationSettingsAr
 }
 
 pub(super) async fn enroll_tablet(settings: Settings, station: String) -> anyhow::Result<()> {
-    let pool = open_database(&settings).await?;
-    let found = store_sqlite::stations::by_code(&pool, station.trim())
+    let db = open_database(&settings).await?;
+    let found = store::Stations::by_code(&db, station.trim())
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {station:?}; add it with `digna station add`"))?;
     if !found.active {
         anyhow::bail!("station {} is deactivated: its tablets accept no answers; activate it first", found.code);
     }
-    let code = crate::api::create_enrollment_code(&pool, found.id).await?;
+    let code = crate::api::create_enrollment_code(&db, found.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    store_sqlite::audit::audit(&pool, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
+    store::AuditLog::audit(&db, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
     println!(
         "One-time enrollment code for a tablet at {} ({}), valid {} hours.\n\
                  On the tablet, open /kiosk and type this code:",

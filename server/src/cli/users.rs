@@ -4,7 +4,7 @@ use crate::command_line_actor;
 use anyhow::Context;
 use clap::Subcommand;
 use domain::{Email, Name, Password, Role, StationCode};
-use store_sqlite::accounts::Grants;
+use store::accounts::Grants;
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -60,7 +60,7 @@ fn password_from(stdin: bool) -> anyhow::Result<(Password, bool)> {
     Ok((Password::parse(&s).map_err(anyhow::Error::msg)?, true))
 }
 
-pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> anyhow::Result<()> {
+pub(super) async fn run_user(db: &crate::Db, command: UserCommand) -> anyhow::Result<()> {
     match command {
         UserCommand::Create { email, role, stations, regions, password_stdin } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
@@ -71,7 +71,7 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
             let mut grants = Grants::default();
             for code in &stations {
                 let code = StationCode::parse(code).map_err(|e| anyhow::anyhow!("--station: {e}"))?;
-                if store_sqlite::stations::by_code(pool, code.as_ref()).await?.is_none() {
+                if store::Stations::by_code(db, code.as_ref()).await?.is_none() {
                     anyhow::bail!("--station: no station has code {code}; add it with `digna station add`");
                 }
                 grants.stations.push(code.to_string());
@@ -85,14 +85,14 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
             }
             let (password, generated) = password_from(password_stdin)?;
             let hash = crate::auth::hash_password(&password).await?;
-            if store_sqlite::accounts::create(pool, &email, role, &hash, &grants).await?.is_none() {
+            if store::Accounts::create(db, &email, role, &hash, &grants).await?.is_none() {
                 anyhow::bail!("an account with email {email} already exists; use `digna user reset-password`");
             }
             let mut scope: Vec<String> = grants.stations.iter().map(|s| format!("s:{s}")).collect();
             scope.extend(grants.regions.iter().map(|r| format!("r:{r}")));
             let scope = if role == Role::Admin { "all".to_string() } else { scope.join(", ") };
             let detail = format!("role: {role}; scope: {scope}");
-            store_sqlite::audit::audit(pool, &command_line_actor(), "account.create", email.as_ref(), &detail).await?;
+            store::AuditLog::audit(db, &command_line_actor(), "account.create", email.as_ref(), &detail).await?;
             println!("Account {email} created ({role}).");
             if role.requires_two_factor() {
                 println!("She sets up two-step verification at her first sign-in.");
@@ -107,11 +107,11 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let (password, generated) = password_from(password_stdin)?;
             let hash = crate::auth::hash_password(&password).await?;
-            if !store_sqlite::accounts::set_password(pool, &email, &hash).await? {
+            if !store::Accounts::set_password(db, &email, &hash).await? {
                 anyhow::bail!("no account has email {email}");
             }
             let detail = "password set on the command line";
-            store_sqlite::audit::audit(pool, &command_line_actor(), "account.reset", email.as_ref(), detail).await?;
+            store::AuditLog::audit(db, &command_line_actor(), "account.reset", email.as_ref(), detail).await?;
             println!("New password set for {email}.");
             if generated {
                 println!("Password (shown once):");
@@ -121,12 +121,11 @@ pub(super) async fn run_user(pool: &sqlx::SqlitePool, command: UserCommand) -> a
         }
         UserCommand::ResetTwoFactor { email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            if !store_sqlite::accounts::clear_totp(pool, &email).await? {
+            if !store::Accounts::clear_totp(db, &email).await? {
                 anyhow::bail!("no account has email {email}");
             }
             let detail = "two-step verification turned off on the command line";
-            store_sqlite::audit::audit(pool, &command_line_actor(), "account.two_factor", email.as_ref(), detail)
-                .await?;
+            store::AuditLog::audit(db, &command_line_actor(), "account.two_factor", email.as_ref(), detail).await?;
             println!("Two-step verification is off for {email}; her sessions have ended.");
             Ok(())
         }

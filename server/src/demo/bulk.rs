@@ -8,9 +8,8 @@ use crate::privacy::release::unordered;
 use domain::privacy::release::ReleasedRow;
 use domain::time::calendar::iso_week_label;
 use rand::Rng;
-use sqlx::SqlitePool;
 use std::collections::BTreeSet;
-use store_sqlite::release::write_released_rows;
+use store::Releases;
 
 /// A bulk seed (`digna seed-demo --responses N --stations S --weeks W`): N released
 /// responses over S new stations in several regions and the W ISO weeks up to last week.
@@ -50,7 +49,7 @@ impl Bulk {
 /// Responses per transaction (at least a week of one station).
 const BATCH: u64 = 25_000;
 /// Generates [`Bulk`] synthetic released responses into the database.
-pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: Progress<'_>) -> anyhow::Result<String> {
+pub async fn seed_bulk(db: &crate::Db, bulk: &Bulk, k: domain::K, progress: Progress<'_>) -> anyhow::Result<String> {
     let started = std::time::Instant::now();
     if !(1..=Bulk::MAX_STATIONS).contains(&bulk.stations) {
         anyhow::bail!("--stations must be from 1 to {}, not {}", Bulk::MAX_STATIONS, bulk.stations);
@@ -72,7 +71,7 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: P
     if bulk.responses > Bulk::MAX_RESPONSES {
         anyhow::bail!("--responses may be at most {}, not {}", Bulk::MAX_RESPONSES, bulk.responses);
     }
-    let (stations, responses, pending) = store_sqlite::maintenance::holdings(pool).await?;
+    let (stations, responses, pending) = store::Maintenance::holdings(db).await?;
     if !bulk.add && (stations > 0 || responses > 0 || pending) {
         // Pending responses are never counted, not even here.
         anyhow::bail!(
@@ -84,7 +83,7 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: P
             if pending { ", some awaiting release" } else { "" }
         );
     }
-    let model = Model::load(pool).await?;
+    let model = Model::load(db).await?;
     let seed = bulk.seed.unwrap_or_else(|| rand::rngs::OsRng.gen());
     let now = chrono::Utc::now();
     let weeks: Vec<String> = (1..=bulk.weeks as i64)
@@ -93,12 +92,12 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: P
         .collect();
 
     progress("Adding stations", 0, bulk.stations as u64);
-    let stations = add_stations(pool, bulk.stations, seed, progress).await?;
+    let stations = add_stations(db, bulk.stations, seed, progress).await?;
     let plan = Plan::new(seed, stations, weeks, bulk.responses, k.rows());
 
-    let answers = write_released(pool, &model, &plan, progress).await?;
+    let answers = write_released(db, &model, &plan, progress).await?;
     let station_ids: Vec<i64> = plan.stations.iter().map(|s| s.id).collect();
-    let (response_rollups, answer_rollups) = store_sqlite::maintenance::rollup_rows(pool, &station_ids).await?;
+    let (response_rollups, answer_rollups) = store::Maintenance::rollup_rows(db, &station_ids).await?;
 
     let seconds = started.elapsed().as_secs_f64();
     let regions: BTreeSet<usize> = plan.stations.iter().map(|s| s.region).collect();
@@ -119,7 +118,7 @@ pub async fn seed_bulk(pool: &SqlitePool, bulk: &Bulk, k: domain::K, progress: P
 /// Writes every station's responses week by week as a release writes them (shuffled,
 /// under random ids, by [`unordered`]; written and added to the roll-ups by
 /// [`write_released_rows`]), many weeks a transaction. Returns the answers written.
-async fn write_released(pool: &SqlitePool, model: &Model, plan: &Plan, progress: Progress<'_>) -> anyhow::Result<u64> {
+async fn write_released(db: &crate::Db, model: &Model, plan: &Plan, progress: Progress<'_>) -> anyhow::Result<u64> {
     let (cells, total) = (plan.counts.len(), plan.total());
     progress("Writing responses", 0, total);
     let mut one = Synthetic::default();
@@ -127,7 +126,7 @@ async fn write_released(pool: &SqlitePool, model: &Model, plan: &Plan, progress:
     let mut cell = 0;
     while cell < cells {
         let first = plan.offsets[cell];
-        let mut tx = pool.begin().await?;
+        let mut weeks = Vec::new();
         while cell < cells && plan.offsets[cell] - first < BATCH {
             let rows: Vec<ReleasedRow> = (plan.offsets[cell]..plan.offsets[cell + 1])
                 .map(|g| {
@@ -136,10 +135,10 @@ async fn write_released(pool: &SqlitePool, model: &Model, plan: &Plan, progress:
                     model.released_row(&one)
                 })
                 .collect();
-            write_released_rows(&mut tx, plan.station(cell).id, plan.week(cell), &unordered(rows)).await?;
+            weeks.push((plan.station(cell).id, plan.week(cell).to_string(), unordered(rows)));
             cell += 1;
         }
-        tx.commit().await?;
+        db.write_released(&weeks).await?;
         progress("Writing responses", plan.offsets[cell], total);
     }
     Ok(answers)

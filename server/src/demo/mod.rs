@@ -23,10 +23,9 @@ use domain::{
 };
 use rand::seq::SliceRandom;
 use rand::Rng;
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
-use store_sqlite::accounts::Grants;
-use store_sqlite::release::write_released_rows;
+use store::accounts::Grants;
+use store::Releases;
 
 /// (code, name, region, how well it treats people: 0.0 bad … 1.0 good)
 const STATIONS: [(&str, &str, &str, f64); 2] = [
@@ -36,15 +35,13 @@ const STATIONS: [(&str, &str, &str, f64); 2] = [
 const WEEKS: i64 = 12;
 
 /// Seeds demo data into an empty database; does nothing to a database that has stations.
-pub async fn seed(pool: &SqlitePool, k: domain::K) -> anyhow::Result<String> {
-    let (stations, _, _) = store_sqlite::maintenance::holdings(pool).await?;
+pub async fn seed(db: &crate::Db, k: domain::K) -> anyhow::Result<String> {
+    let (stations, _, _) = store::Maintenance::holdings(db).await?;
     if stations > 0 {
         return Ok("The database already has stations; demo data not added.".into());
     }
-    let version =
-        store_sqlite::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
-    let survey =
-        store_sqlite::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let version = store::Surveys::current_version(db).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+    let survey = store::Surveys::load(db, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
     let observable =
         BTreeMap::from([(survey.version, survey.observable_in_release_order().map(|q| q.key.clone()).collect())]);
     let mut rng = rand::thread_rng();
@@ -52,8 +49,8 @@ pub async fn seed(pool: &SqlitePool, k: domain::K) -> anyhow::Result<String> {
     let now = chrono::Utc::now();
     for (code, name, region, quality) in STATIONS {
         let code = StationCode::parse(code).map_err(anyhow::Error::msg)?;
-        let id = store_sqlite::stations::insert(
-            pool,
+        let id = store::Stations::insert(
+            db,
             &code,
             &Name::parse("name", name, 200).map_err(anyhow::Error::msg)?,
             &Name::parse("region", region, 100).map_err(anyhow::Error::msg)?,
@@ -61,7 +58,7 @@ pub async fn seed(pool: &SqlitePool, k: domain::K) -> anyhow::Result<String> {
         )
         .await?
         .ok_or_else(|| anyhow::anyhow!("station {code} exists"))?;
-        let mut tx = pool.begin().await?;
+        let mut weeks = Vec::new();
         for weeks_ago in (1..=WEEKS).rev() {
             let week = iso_week_label(now - chrono::Duration::weeks(weeks_ago), "America/Lima");
             // A slow improvement over the weeks, so trends have something to show.
@@ -74,15 +71,14 @@ pub async fn seed(pool: &SqlitePool, k: domain::K) -> anyhow::Result<String> {
             let rows: Vec<_> =
                 domain::privacy::release::release_rows(&pending, &observable, k).into_iter().flatten().collect();
             total += rows.len();
-            write_released_rows(&mut tx, id, &week, &crate::privacy::release::unordered(rows)).await?;
+            weeks.push((id, week, crate::privacy::release::unordered(rows)));
         }
-        tx.commit().await?;
+        db.write_released(&weeks).await?;
     }
     // One demo tablet at the first station; its token is not needed again.
-    let lim01 =
-        store_sqlite::stations::by_code(pool, "LIM-01").await?.ok_or_else(|| anyhow::anyhow!("LIM-01 missing"))?;
+    let lim01 = store::Stations::by_code(db, "LIM-01").await?.ok_or_else(|| anyhow::anyhow!("LIM-01 missing"))?;
     let token_hash = secret_hash(&new_token());
-    store_sqlite::tablets::insert_with_token(pool, lim01.id, &token_hash).await?;
+    store::Tablets::insert_with_token(db, lim01.id, &token_hash).await?;
     Ok(format!(
         "Demo data added: {} stations in 2 regions, 1 tablet, {total} responses over the last {WEEKS} weeks.",
         STATIONS.len()
@@ -100,9 +96,9 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 3] = [
 ];
 
 /// Adds the demo accounts to a database that has none, and says how to sign in.
-pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
+pub async fn seed_accounts(db: &crate::Db) -> anyhow::Result<String> {
     let mut lines = Vec::new();
-    if store_sqlite::accounts::count(pool).await? == 0 {
+    if store::Accounts::count(db).await? == 0 {
         for (email, password, role, stations, regions) in DEMO_ACCOUNTS {
             let email = Email::parse(email).map_err(anyhow::Error::msg)?;
             let password = Password::parse(password).map_err(anyhow::Error::msg)?;
@@ -111,7 +107,7 @@ pub async fn seed_accounts(pool: &SqlitePool) -> anyhow::Result<String> {
                 stations: stations.iter().map(|s| s.to_string()).collect(),
                 regions: regions.iter().map(|s| s.to_string()).collect(),
             };
-            store_sqlite::accounts::create(pool, &email, role, &hash, &grants).await?;
+            store::Accounts::create(db, &email, role, &hash, &grants).await?;
         }
         lines.push("Demo accounts added.".to_string());
     }

@@ -3,7 +3,6 @@
 use super::mix::Mix;
 use domain::privacy::release::ReleasedRow;
 use domain::{AGE_BAND_KEY, RESPONDENT_KEY};
-use sqlx::SqlitePool;
 
 /// One generated response: indices into the [`Model`].
 #[derive(Default)]
@@ -89,11 +88,10 @@ impl Profile {
 }
 
 impl Model {
-    pub(super) async fn load(pool: &SqlitePool) -> anyhow::Result<Model> {
+    pub(super) async fn load(db: &crate::Db) -> anyhow::Result<Model> {
         let version =
-            store_sqlite::survey::current_version(pool).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
-        let survey =
-            store_sqlite::survey::load(pool, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+            store::Surveys::current_version(db).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
+        let survey = store::Surveys::load(db, version).await?.ok_or_else(|| anyhow::anyhow!("no published survey"))?;
         let keys = |key: &str| -> Vec<String> {
             survey.question(key).map(|q| q.choices.iter().map(|c| c.key.clone()).collect()).unwrap_or_default()
         };

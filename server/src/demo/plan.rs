@@ -5,7 +5,6 @@ use super::mix::Mix;
 use super::model::{Kind, Model, Synthetic};
 use super::Progress;
 use domain::{Name, StationCode};
-use sqlx::SqlitePool;
 
 /// (region, code prefix, share of the stations, share of visitors answering in Quechua,
 /// in Aymara). Lima Centro and Lima Sur are the small demo's regions.
@@ -31,7 +30,7 @@ const DROP_WEEKS: usize = 6;
 
 /// Adds `n` stations over the regions in proportion to their shares, interleaved.
 pub(super) async fn add_stations(
-    pool: &SqlitePool,
+    db: &crate::Db,
     n: usize,
     seed: u64,
     progress: Progress<'_>,
@@ -56,7 +55,7 @@ pub(super) async fn add_stations(
             let name = Name::parse("name", &format!("Comisaría de Familia {region_name} {number}"), 200)
                 .map_err(anyhow::Error::msg)?;
             let region = Name::parse("region", region_name, 100).map_err(anyhow::Error::msg)?;
-            if let Some(id) = store_sqlite::stations::insert(pool, &code, &name, &region, "America/Lima").await? {
+            if let Some(id) = store::Stations::insert(db, &code, &name, &region, "America/Lima").await? {
                 break id;
             }
         };

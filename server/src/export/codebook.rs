@@ -5,7 +5,6 @@ use super::coding::{Column, ColumnKind};
 use super::{ExportRequest, RATHER_NOT_CODE, WITHHELD_CODE, WITHHELD_LABEL};
 use domain::{text_in, Language, Report, Survey};
 use serde::Serialize;
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 
 /// (variable, code, label in Spanish) for every coded value of every column.
@@ -99,10 +98,10 @@ pub(super) struct VersionQuestion {
 }
 
 /// The questions of every published version, oldest first.
-pub(super) async fn version_questions(pool: &SqlitePool, exported: i64) -> anyhow::Result<Vec<VersionQuestions>> {
+pub(super) async fn version_questions(db: &crate::Db, exported: i64) -> anyhow::Result<Vec<VersionQuestions>> {
     let mut out = Vec::new();
-    for version in store_sqlite::survey::published_versions(pool).await? {
-        let Some(survey) = store_sqlite::survey::load(pool, version).await? else { continue };
+    for version in store::Surveys::published_versions(db).await? {
+        let Some(survey) = store::Surveys::load(db, version).await? else { continue };
         let questions = survey
             .questions
             .iter()

@@ -28,6 +28,7 @@ pub use coding::formula_safe;
 use domain::time::calendar::weeks_between;
 pub use files::{hex, sha256_file};
 pub use period::{period_problem, MAX_PERIOD_MONTHS};
+use store::Exports;
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -38,14 +39,13 @@ use files::{zip_options, Writers, ZipPipe};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use read::open_readers;
 use serde::Serialize;
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use store_sqlite::exports::{self as store, Audit, Selection};
+use store::exports::{self, Audit, Selection};
 
 /// Excel's last row, less the header.
 pub const XLSX_MAX_ROWS: u32 = 1_048_575;
@@ -56,7 +56,7 @@ pub const RATHER_NOT_CODE: i64 = 9;
 pub const WITHHELD_CODE: i64 = 8;
 /// Its label, in Spanish and English.
 pub(super) const WITHHELD_LABEL: (&str, &str) = ("No registrado (privacidad)", "Not recorded (privacy)");
-/// Responses read from the database at a time (see [`store::page`]).
+/// Responses read from the database at a time (see [`exports::page`]).
 pub(super) const PAGE: i64 = 2048;
 /// The database connections one export holds at most: one per reader, and one more
 /// while the readers' snapshot is fixed.
@@ -151,7 +151,7 @@ impl<F: Fn(u64, u64) + Send + Sync> Progress for F {
 /// anonymization, writing the files and the ZIP) runs on blocking threads, never on the
 /// runtime's workers, so an export does not hold up the requests served meanwhile.
 pub async fn export_zip(
-    pool: &SqlitePool,
+    db: &crate::Db,
     survey: &Survey,
     req: &ExportRequest,
     actor: &str,
@@ -166,7 +166,6 @@ pub async fn export_zip(
         survey_version: req.survey_version,
         include_suspect: req.include_suspect,
     };
-    let bound = selection.bind();
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let work = tempfile::Builder::new().prefix(".digna-export-").tempdir_in(parent)?;
     let dir = work.path().to_path_buf();
@@ -176,25 +175,25 @@ pub async fn export_zip(
     // The read: every response of the selection once, in pages, from READERS ranges of
     // ids at once, all in one snapshot; each page goes to the coder on a blocking thread.
     let (keys, read) = {
-        let bound = Arc::new(bound);
-        let (readers, stations, total) = open_readers(pool, &bound).await?;
-        let (pages_tx, pages_rx) = tokio::sync::mpsc::channel::<store::Page>(READERS);
+        let (readers, stations, total) = open_readers(db, &selection).await?;
+        let (pages_tx, pages_rx) = tokio::sync::mpsc::channel::<exports::Page>(READERS);
         let coding = {
             let (coder, spool_path, progress) = (Coder::new(&cols), spool_path.clone(), progress.clone());
             tokio::task::spawn_blocking(move || code_pages(pages_rx, &coder, &stations, &spool_path, total, &*progress))
         };
         // One page asked for ahead on every reader: SQLite reads the next pages while this
         // one is coded.
-        let mut pages: FuturesUnordered<_> = readers.into_iter().map(|r| r.next_page(&bound)).collect();
+        let mut pages: FuturesUnordered<_> = readers.into_iter().map(|r| r.next_page()).collect();
         while let Some(done) = pages.next().await {
             let (mut reader, page) = done.context("an export reader stopped")?;
             let page = page?;
             if page.rows <= 0 {
-                reader.tx.commit().await?;
+                // The range is read: its reader's read transaction ends as it drops.
+                drop(reader);
                 continue;
             }
             reader.after.clone_from(&page.last);
-            pages.push(reader.next_page(&bound));
+            pages.push(reader.next_page());
             if pages_tx.send(page).await.is_err() {
                 // The coder stopped: what it returns says why.
                 break;
@@ -205,7 +204,7 @@ pub async fn export_zip(
     };
     let read_for = started.elapsed();
 
-    let versions = version_questions(pool, survey.version).await?;
+    let versions = version_questions(db, survey.version).await?;
     let (survey, req_owned, out_owned) = (survey.clone(), req.clone(), out.to_path_buf());
     let Written { rows: written, report, files, zip_sha256 } = tokio::task::spawn_blocking(move || {
         write_files(&survey, &req_owned, cols, keys, &dir, &spool_path, versions, &out_owned)
@@ -228,7 +227,7 @@ pub async fn export_zip(
         file_hashes: serde_json::to_string(&file_hashes)?,
         zip_sha256: zip_sha256.clone(),
     };
-    let audit_id = store::insert_audit(pool, &audit).await.context("cannot write the export's audit record")?;
+    let audit_id = Exports::insert_audit(db, &audit).await.context("cannot write the export's audit record")?;
     tracing::debug!(
         rows = read,
         read_ms = read_for.as_millis() as u64,
@@ -242,7 +241,7 @@ pub async fn export_zip(
 /// its quasi-identifier combination, and counts the combinations; returns them with the
 /// number of responses read. Runs on a blocking thread.
 fn code_pages(
-    mut pages: tokio::sync::mpsc::Receiver<store::Page>,
+    mut pages: tokio::sync::mpsc::Receiver<exports::Page>,
     coder: &Coder,
     stations: &HashMap<i64, (String, String)>,
     spool_path: &Path,

@@ -2,13 +2,13 @@
 //! snapshot, page by page.
 
 use super::{PAGE, READERS};
-use sqlx::SqlitePool;
 use std::collections::HashMap;
-use store_sqlite::exports as store;
+use store::exports::{ExportReader, Page, Selection};
+use store::Exports;
 
 /// One range of ids of the selection, read page by page in its own read transaction.
 pub(super) struct Reader {
-    pub(super) tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    reader: <crate::Db as Exports>::Reader,
     /// The last id read (the range's start, excluded, before the first page).
     pub(super) after: Vec<u8>,
     /// The range's last id, included.
@@ -17,49 +17,32 @@ pub(super) struct Reader {
 
 impl Reader {
     /// The next page, asked for at once on a task of its own.
-    pub(super) fn next_page(
-        mut self,
-        bound: &std::sync::Arc<store::Bound>,
-    ) -> tokio::task::JoinHandle<(Reader, Result<store::Page, store_sqlite::Error>)> {
-        let bound = bound.clone();
+    pub(super) fn next_page(mut self) -> tokio::task::JoinHandle<(Reader, Result<Page, store::Error>)> {
         tokio::spawn(async move {
-            let page = store::page(&mut self.tx, &bound, &self.after, &self.upto, PAGE).await;
+            let page = self.reader.page(&self.after, &self.upto, PAGE).await;
             (self, page)
         })
     }
 }
 
-/// The readers of a selection, each on a connection of its own, all in one snapshot: they
-/// make their first read while a write transaction is held, so that nothing can be
-/// committed in between. (Their connections are taken first: the lock is never held while
-/// waiting for one.) Also the selected stations' codes and regions, and about how many
-/// responses the selection holds, for the progress bar.
+/// The readers of a selection, each on a range of ids, all in one snapshot. Also the
+/// selected stations' codes and regions, and about how many responses the selection
+/// holds, for the progress bar.
 pub(super) async fn open_readers(
-    pool: &SqlitePool,
-    bound: &store::Bound,
+    db: &crate::Db,
+    selection: &Selection,
 ) -> anyhow::Result<(Vec<Reader>, HashMap<i64, (String, String)>, u64)> {
-    let mut txs = Vec::with_capacity(READERS);
-    for _ in 0..READERS {
-        txs.push(pool.begin().await?);
-    }
-    let hold = store::hold_writes(pool).await?;
-    let mut stations = HashMap::new();
-    let mut readers = Vec::with_capacity(READERS);
-    for (i, mut tx) in txs.into_iter().enumerate() {
-        // The first read fixes the transaction's snapshot.
-        let names = store::station_names(&mut tx, bound).await?;
-        if i == 0 {
-            stations = names.into_iter().map(|(id, code, region)| (id, (code, region))).collect();
-        }
-        let (after, upto) = id_range(i, READERS);
-        readers.push(Reader { tx, after, upto });
-    }
-    hold.rollback().await?;
-    let total = match readers.first_mut() {
-        Some(r) => store::estimated_count(&mut r.tx, bound).await?.max(0) as u64,
-        None => 0,
-    };
-    Ok((readers, stations, total))
+    let (readers, names, total) = db.open_readers(selection, READERS).await?;
+    let stations = names.into_iter().map(|(id, code, region)| (id, (code, region))).collect();
+    let readers = readers
+        .into_iter()
+        .enumerate()
+        .map(|(i, reader)| {
+            let (after, upto) = id_range(i, READERS);
+            Reader { reader, after, upto }
+        })
+        .collect();
+    Ok((readers, stations, total.max(0) as u64))
 }
 
 /// The `i`th of `n` ranges of 16-byte ids by their first byte, as (after, upto): ids

@@ -16,8 +16,8 @@ use crate::web::layout::Lang;
 use chrono::{Datelike, NaiveDate};
 use domain::{DashboardFilters, KioskSettings, QuestionKind, Role};
 use std::sync::OnceLock;
-use store_sqlite::release::Schedule;
-use store_sqlite::stations::Station;
+use store::release::Schedule;
+use store::stations::Station;
 
 const LANGS: [Lang; 2] = [Lang::Es, Lang::En];
 

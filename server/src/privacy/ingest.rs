@@ -21,11 +21,10 @@ use super::seal::{random_id, SealKey};
 use crate::AppState;
 use domain::{Submission, Survey};
 use futures_util::FutureExt;
-use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, PoisonError};
-use store_sqlite::responses::{Outcome, SealedPending, MAX_BATCH};
+use store::responses::{Outcome, SealedPending, MAX_BATCH};
 use tokio::sync::{mpsc, oneshot, watch};
 
 /// Submissions waiting for the writer; when full, requests wait for room (nothing is
@@ -58,10 +57,10 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the writer, which runs until the last clone of the app state is gone.
-    pub fn start(pool: SqlitePool, seal: Arc<SealKey>) -> Arc<Ingest> {
+    pub fn start(db: crate::Db, seal: Arc<SealKey>) -> Arc<Ingest> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let (idle_tx, idle) = watch::channel(false);
-        tokio::spawn(write_batches(pool, seal, queue, idle_tx));
+        tokio::spawn(write_batches(db, seal, queue, idle_tx));
         Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
     }
 
@@ -88,12 +87,12 @@ pub async fn store(state: &AppState, pending: Pending) -> anyhow::Result<Outcome
 
 /// A published survey version; `None` if it was never published (not remembered:
 /// it may be published later).
-pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, store_sqlite::Error> {
+pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<Arc<Survey>>, store::Error> {
     let surveys = &state.ingest.surveys;
     if let Some(survey) = surveys.lock().unwrap_or_else(PoisonError::into_inner).get(&version) {
         return Ok(Some(survey.clone()));
     }
-    let Some(survey) = store_sqlite::survey::load(&state.pool, version).await? else {
+    let Some(survey) = store::Surveys::load(&state.db, version).await? else {
         return Ok(None);
     };
     let survey = Arc::new(survey);
@@ -104,12 +103,7 @@ pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<A
 /// Takes what has queued up, stores it in one transaction and answers each request,
 /// until every sender is gone. A batch that panics drops its replies (its requests
 /// get an error) and the writer goes on.
-async fn write_batches(
-    pool: SqlitePool,
-    seal: Arc<SealKey>,
-    mut queue: mpsc::Receiver<Job>,
-    idle: watch::Sender<bool>,
-) {
+async fn write_batches(db: crate::Db, seal: Arc<SealKey>, mut queue: mpsc::Receiver<Job>, idle: watch::Sender<bool>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
         idle.send_replace(true);
@@ -117,12 +111,12 @@ async fn write_batches(
             break;
         }
         idle.send_replace(false);
-        store_batch(&pool, &seal, &mut jobs).await;
+        store_batch(&db, &seal, &mut jobs).await;
     }
 }
 
 /// Seals `jobs` (emptying it), stores them as one batch and answers each request.
-async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
+async fn store_batch(db: &crate::Db, seal: &SealKey, jobs: &mut Vec<Job>) {
     let mut batch = Vec::with_capacity(jobs.len());
     let mut replies = Vec::with_capacity(jobs.len());
     for job in jobs.drain(..) {
@@ -135,7 +129,7 @@ async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
             Err(e) => drop(job.reply.send(Err(Arc::new(format!("a pending record could not be sealed: {e}"))))),
         }
     }
-    match AssertUnwindSafe(store_sqlite::responses::submit_batch(pool, &batch)).catch_unwind().await {
+    match AssertUnwindSafe(store::Responses::submit_batch(db, &batch)).catch_unwind().await {
         Ok(Ok(outcomes)) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
                 // A request given up on (the tablet hung up) was stored all the same;
@@ -155,9 +149,9 @@ async fn store_batch(pool: &SqlitePool, seal: &SealKey, jobs: &mut Vec<Job>) {
 
 /// Seals and stores `batch` in one transaction, as the writer does but without its
 /// queue: for tests and benchmarks that store many submissions at once.
-pub async fn submit_batch(pool: &SqlitePool, seal: &SealKey, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
+pub async fn submit_batch(db: &crate::Db, seal: &SealKey, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
     let sealed = batch.iter().map(|p| sealed(seal, p)).collect::<Result<Vec<_>, _>>()?;
-    Ok(store_sqlite::responses::submit_batch(pool, &sealed).await?)
+    Ok(store::Responses::submit_batch(db, &sealed).await?)
 }
 
 /// A pending submission as the store keeps it: sealed under a random id, and the keyed

@@ -3,7 +3,7 @@
 //! rather than "the last k visitors"; `digna release` runs one at once. What a release
 //! publishes is decided here: the records are opened, planned as k-anonymous pools
 //! (`domain::privacy::release`), shuffled and given random ids, and the store writes the
-//! decision in the transaction that read them (`store_sqlite::release::release_station`).
+//! decision in the transaction that read them (`store::Releases::release_station`).
 
 use super::pending::{open_pending, OpenedPending};
 use super::seal::{random_id, SealKey};
@@ -12,10 +12,10 @@ use domain::privacy::release::{candidate, generalized, plan, released_row, Relea
 use domain::time::calendar::{iso_week_label, whole_weeks};
 use domain::ResponseContent;
 use rand::seq::SliceRandom;
-use sqlx::SqlitePool;
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use store_sqlite::release::{scheduled_stations, set_next_release, PendingSet, ReleaseWrite};
+use store::release::{PendingSet, ReleaseWrite};
+use store::Releases;
 
 /// What a release needs to know besides the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,21 +40,20 @@ pub struct Released {
 }
 
 /// Releases what station `station_id` has pending, whole or not at all (see
-/// [`store_sqlite::release::release_station`]); with `next_at`, its next scheduled release
+/// [`store::Releases::release_station`]); with `next_at`, its next scheduled release
 /// moves on in the same transaction. Rows are labelled with the ISO week of `now` in the
 /// station's timezone.
 pub async fn release_station(
-    pool: &SqlitePool,
+    db: &crate::Db,
     key: &SealKey,
     station_id: i64,
     now: DateTime<Utc>,
     rule: ReleaseRule,
     next_at: Option<i64>,
-) -> Result<Released, store_sqlite::Error> {
-    let released = store_sqlite::release::release_station(pool, station_id, next_at, |set| {
-        decide(key, station_id, now, rule, set)
-    })
-    .await?;
+) -> Result<Released, store::Error> {
+    let released =
+        store::Releases::release_station(db, station_id, next_at, |set| decide(key, station_id, now, rule, set))
+            .await?;
     Ok(released.unwrap_or_default())
 }
 
@@ -122,13 +121,13 @@ pub fn unordered(mut rows: Vec<ReleasedRow>) -> Vec<(Vec<u8>, ReleasedRow)> {
 /// Writes released responses without withholding anything, in random order under random
 /// ids (the demo seed and tests, whose data is made to satisfy the rule).
 pub async fn write_released(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    db: &crate::Db,
     station_id: i64,
     iso_week: &str,
     contents: Vec<ResponseContent>,
-) -> Result<(), store_sqlite::Error> {
+) -> Result<(), store::Error> {
     let rows = contents.iter().map(|c| released_row(c, &[], 0)).collect();
-    store_sqlite::release::write_released_rows(tx, station_id, iso_week, &unordered(rows)).await
+    db.write_released(&[(station_id, iso_week.to_string(), unordered(rows))]).await
 }
 
 /// How often the scheduler looks for a release due: a release runs within this of its
@@ -141,18 +140,18 @@ const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 /// release fails keeps its schedule (it is tried again at the next tick) and does not
 /// stop the others.
 pub async fn run_due(
-    pool: &SqlitePool,
+    db: &crate::Db,
     key: &SealKey,
     rule: ReleaseRule,
     now: DateTime<Utc>,
-) -> Result<Vec<(String, Released)>, store_sqlite::Error> {
+) -> Result<Vec<(String, Released)>, store::Error> {
     let mut done = Vec::new();
-    for station in scheduled_stations(pool).await? {
+    for station in db.scheduled_stations().await? {
         let next = station.schedule.next_after(now, &station.timezone).timestamp();
         match station.next_at {
-            None => set_next_release(pool, station.id, next).await?,
+            None => db.set_next_release(station.id, next).await?,
             Some(at) if at <= now.timestamp() => {
-                match release_station(pool, key, station.id, now, rule, Some(next)).await {
+                match release_station(db, key, station.id, now, rule, Some(next)).await {
                     Ok(released) => done.push((station.code, released)),
                     // Not the station's code: nothing in a log line says which station
                     // had answers waiting.
@@ -168,33 +167,33 @@ pub async fn run_due(
 /// Releases now, outside the schedule (`digna release`): every station, or the one
 /// coded `station`. The schedule is left as it is. `None` if there is no such station.
 pub async fn run_now(
-    pool: &SqlitePool,
+    db: &crate::Db,
     key: &SealKey,
     rule: ReleaseRule,
     station: Option<&str>,
-) -> Result<Option<Vec<(String, Released)>>, store_sqlite::Error> {
+) -> Result<Option<Vec<(String, Released)>>, store::Error> {
     let now = Utc::now();
     let stations: Vec<_> =
-        scheduled_stations(pool).await?.into_iter().filter(|s| station.is_none_or(|c| c == s.code)).collect();
+        db.scheduled_stations().await?.into_iter().filter(|s| station.is_none_or(|c| c == s.code)).collect();
     if stations.is_empty() && station.is_some() {
         return Ok(None);
     }
     let mut done = Vec::new();
     for s in stations {
-        done.push((s.code, release_station(pool, key, s.id, now, rule, None).await?));
+        done.push((s.code, release_station(db, key, s.id, now, rule, None).await?));
     }
     Ok(Some(done))
 }
 
 /// Runs [`run_due`] at start (a release due while Digna was stopped runs now) and every
 /// [`TICK`] after.
-pub fn spawn_scheduler(pool: SqlitePool, key: Arc<SealKey>, rule: ReleaseRule) {
+pub fn spawn_scheduler(db: crate::Db, key: Arc<SealKey>, rule: ReleaseRule) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(TICK);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = run_due(&pool, &key, rule, Utc::now()).await {
+            if let Err(e) = run_due(&db, &key, rule, Utc::now()).await {
                 tracing::error!(error = %e, "the release scheduler could not read the schedule");
             }
         }

@@ -1,8 +1,9 @@
 //! Retention: released responses older than the set period (default 5 years) are purged
 //! once a day; the roll-ups the dashboards read stay. Every purge is audited.
 
-use sqlx::SqlitePool;
-use store_sqlite::{audit, maintenance, settings};
+use store::settings;
+use store::AuditLog;
+use store::{Maintenance, NetworkSettings};
 
 /// Years kept unless an administrator sets otherwise.
 pub const DEFAULT_YEARS: i64 = 5;
@@ -12,37 +13,37 @@ pub const YEARS: std::ops::RangeInclusive<i64> = 1..=50;
 pub const AUTOMATIC: &str = "Digna (automatic)";
 
 /// The retention period in years, as set.
-pub async fn years(pool: &SqlitePool) -> Result<i64, store_sqlite::Error> {
-    let y = settings::get_i64(pool, settings::RETENTION_YEARS, DEFAULT_YEARS).await?;
+pub async fn years(db: &crate::Db) -> Result<i64, store::Error> {
+    let y = NetworkSettings::get_i64(db, settings::RETENTION_YEARS, DEFAULT_YEARS).await?;
     Ok(if YEARS.contains(&y) { y } else { DEFAULT_YEARS })
 }
 
 /// The first ISO week kept today.
-pub async fn cutoff(pool: &SqlitePool) -> Result<String, store_sqlite::Error> {
-    Ok(domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years(pool).await?))
+pub async fn cutoff(db: &crate::Db) -> Result<String, store::Error> {
+    Ok(domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years(db).await?))
 }
 
 /// Purges released responses labelled before the cutoff and audits the purge (when it
 /// deleted anything). Returns how many responses went.
-pub async fn purge(pool: &SqlitePool, actor: &str) -> Result<u64, store_sqlite::Error> {
-    let (years, cutoff) = (years(pool).await?, cutoff(pool).await?);
-    let purged = maintenance::purge_responses_before(pool, &cutoff).await?;
+pub async fn purge(db: &crate::Db, actor: &str) -> Result<u64, store::Error> {
+    let (years, cutoff) = (years(db).await?, cutoff(db).await?);
+    let purged = Maintenance::purge_responses_before(db, &cutoff).await?;
     if purged > 0 {
         let detail = format!("{purged} responses labelled before {cutoff} (retention {years} years); roll-ups kept");
-        audit::audit(pool, actor, "retention.purge", "responses", &detail).await?;
+        AuditLog::audit(db, actor, "retention.purge", "responses", &detail).await?;
     }
     Ok(purged)
 }
 
 /// Purges a minute after start (not in the way of starting up) and then every day.
-pub fn spawn_daily(pool: SqlitePool) {
+pub fn spawn_daily(db: crate::Db) {
     tokio::spawn(async move {
         let day = std::time::Duration::from_secs(24 * 3600);
         let first = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut every = tokio::time::interval_at(first, day);
         loop {
             every.tick().await;
-            match purge(&pool, AUTOMATIC).await {
+            match purge(&db, AUTOMATIC).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "retention purge"),
                 Err(e) => tracing::warn!("retention purge failed: {e}"),

@@ -13,7 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use leptos::prelude::*;
 use serde::Deserialize;
-use store_sqlite::{accounts, audit};
+use store::Accounts;
+use store::AuditLog;
 
 const TOTP_SETUP: &str = "totp_setup";
 
@@ -50,8 +51,8 @@ pub(super) fn role_name(lang: Lang, role: domain::Role) -> &'static str {
 pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
     let lang = q.lang();
     let l = lang.code();
-    let grants = accounts::grants(&state.pool, staff.user.id).await?;
-    let codes_left = accounts::recovery_codes_left(&state.pool, staff.user.id).await.unwrap_or(0);
+    let grants = Accounts::grants(&state.db, staff.user.id).await?;
+    let codes_left = Accounts::recovery_codes_left(&state.db, staff.user.id).await.unwrap_or(0);
     let scope = if staff.role() == domain::Role::Admin {
         lang.t("Todas las comisarías", "Every station").to_string()
     } else {
@@ -174,12 +175,12 @@ pub async fn two_factor_confirm(
                 return two_factor_page(lang, &staff, &secret, Some(message), StatusCode::TOO_MANY_REQUESTS);
             }
         };
-        match check_second_factor(&state.pool, &state.seal, &staff.user, &f.current).await? {
+        match check_second_factor(&state.db, &state.seal, &staff.user, &f.current).await? {
             true => state.throttle.succeed(attempt),
             false => {
                 state.throttle.fail(attempt);
                 let (who, action) = (&staff.user.email, "account.two_factor_failed");
-                audit::audit(&state.pool, who, action, who, "current second step").await?;
+                AuditLog::audit(&state.db, who, action, who, "current second step").await?;
                 let message = lang
                     .t(
                         "El código de tu verificación actual no es válido: escribe el código que muestra hoy tu aplicación, o un código de recuperación.",
@@ -201,9 +202,9 @@ pub async fn two_factor_confirm(
     }
     let (codes, hashes) = new_recovery_codes();
     let sealed = seal_totp_secret(&state.seal, staff.user.id, &secret);
-    let epoch = accounts::enable_totp(&state.pool, staff.user.id, &sealed, &hashes).await?;
+    let epoch = Accounts::enable_totp(&state.db, staff.user.id, &sealed, &hashes).await?;
     let (who, detail) = (&staff.user.email, if replacing { "replaced" } else { "turned on" });
-    audit::audit(&state.pool, who, "account.two_factor", who, detail).await?;
+    AuditLog::audit(&state.db, who, "account.two_factor", who, detail).await?;
     keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     let _ = staff.session.remove_value(TOTP_SETUP).await;
     let l = lang.code();

@@ -16,7 +16,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use store_sqlite::{accounts, audit};
+use store::Accounts;
+use store::AuditLog;
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
@@ -97,7 +98,7 @@ pub async fn submit(
         Ok(true) => state.throttle.succeed(attempt),
         Ok(false) => {
             let wait = state.throttle.fail(attempt);
-            audit::audit(&state.pool, &staff.user.email, "account.password_failed", &staff.user.email, "").await?;
+            AuditLog::audit(&state.db, &staff.user.email, "account.password_failed", &staff.user.email, "").await?;
             let mut e =
                 lang.t("La contraseña actual no es correcta.", "The current password is not right.").to_string();
             if !wait.is_zero() {
@@ -116,8 +117,8 @@ pub async fn submit(
         }
     }
     let hash = hash_password(&password).await?;
-    let epoch = accounts::change_password(&state.pool, staff.user.id, &hash).await?;
-    audit::audit(&state.pool, &staff.user.email, "account.password_changed", &staff.user.email, "").await?;
+    let epoch = Accounts::change_password(&state.db, staff.user.id, &hash).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.password_changed", &staff.user.email, "").await?;
     keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     Ok(Redirect::to(&format!("/account?lang={}&changed=password", lang.code())).into_response())
 }

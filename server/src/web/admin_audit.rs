@@ -13,7 +13,8 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::audit::{self, AuditFilter};
+use store::audit::AuditFilter;
+use store::AuditLog;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/admin/audit", get(audit_page)).route("/admin/audit.csv", get(audit_csv))
@@ -130,7 +131,7 @@ pub async fn audit_page(State(state): State<AppState>, Admin(staff): Admin, RawQ
     let mut form = FilterForm::from_query(raw.as_deref());
     let filter = form.parse(lang);
     let lines = match &filter {
-        Some(f) => audit::search(&state.pool, f, PAGE_LINES + 1).await?,
+        Some(f) => AuditLog::search(&state.db, f, PAGE_LINES + 1).await?,
         None => Vec::new(),
     };
     let more = lines.len() as i64 > PAGE_LINES;
@@ -217,7 +218,7 @@ pub async fn audit_csv(State(state): State<AppState>, Admin(_): Admin, RawQuery(
         let errors: Vec<String> = form.errors.into_values().collect();
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, errors.join("\n")).into_response());
     };
-    let lines = audit::search(&state.pool, &filter, CSV_LINES).await?;
+    let lines = AuditLog::search(&state.db, &filter, CSV_LINES).await?;
     let mut out = csv::Writer::from_writer(Vec::new());
     let written = (|| -> Result<Vec<u8>, csv::Error> {
         out.write_record(["at_utc", "actor", "action", "target", "detail"])?;

@@ -13,8 +13,9 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use store_sqlite::audit::{self, AuditFilter};
-use store_sqlite::{maintenance, settings};
+use store::audit::AuditFilter;
+use store::settings;
+use store::{AuditLog, Maintenance, NetworkSettings};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,11 +24,11 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn render(state: &AppState, staff: &Staff, lang: Lang, typed: Option<(String, String)>) -> PageResult {
-    let years = retention::years(&state.pool).await?;
+    let years = retention::years(&state.db).await?;
     let cutoff = domain::time::calendar::retention_cutoff(chrono::Utc::now().date_naive(), years);
-    let due = maintenance::responses_before(&state.pool, &cutoff).await?;
+    let due = Maintenance::responses_before(&state.db, &cutoff).await?;
     let filter = AuditFilter { action: "retention".into(), ..AuditFilter::default() };
-    let purges = audit::search(&state.pool, &filter, 20).await?;
+    let purges = AuditLog::search(&state.db, &filter, 20).await?;
     let l = lang.code();
     let (value, error) = match typed {
         Some((v, e)) => (v, Some(e)),
@@ -112,12 +113,12 @@ pub async fn set_years(
             return render(&state, &staff, lang, Some((typed, msg))).await;
         }
     };
-    let old = settings::set(&state.pool, settings::RETENTION_YEARS, &years.to_string())
+    let old = NetworkSettings::set(&state.db, settings::RETENTION_YEARS, &years.to_string())
         .await?
         .unwrap_or_else(|| retention::DEFAULT_YEARS.to_string());
     if old != years.to_string() {
         let detail = format!("retention_years: {old} → {years}");
-        audit::audit(&state.pool, &staff.user.email, "setting.update", "retention_years", &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "setting.update", "retention_years", &detail).await?;
     }
     Ok(Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response())
 }
@@ -129,6 +130,6 @@ pub async fn purge_now(
     CheckedForm(_): CheckedForm<Pairs>,
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    retention::purge(&state.pool, &staff.user.email).await?;
+    retention::purge(&state.db, &staff.user.email).await?;
     Ok(Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response())
 }

@@ -62,8 +62,8 @@ async fn server_timing(req: axum::extract::Request, next: axum::middleware::Next
 }
 
 /// The session store, its table created if missing.
-pub async fn session_store(pool: &sqlx::SqlitePool) -> anyhow::Result<HashedStore> {
-    HashedStore::new(pool).await
+pub async fn session_store(db: &crate::Db) -> anyhow::Result<HashedStore> {
+    HashedStore::new(db).await
 }
 
 /// Deletes expired sessions every hour.

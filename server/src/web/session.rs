@@ -11,7 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Role;
-use store_sqlite::accounts::{self, User};
+use store::accounts::User;
+use store::Accounts;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
@@ -269,7 +270,7 @@ where
             let _ = session.flush().await;
             return Err(deny());
         }
-        let user = match accounts::by_id(&state.pool, user_id).await {
+        let user = match Accounts::by_id(&state.db, user_id).await {
             // Reloaded on every request: a disabled account, or one whose password or
             // second factor changed since this session signed in, loses it at once.
             Ok(Some(user)) if user.may_sign_in() && session_epoch(&session).await == user.session_epoch => user,
@@ -283,7 +284,7 @@ where
         if user.role.requires_two_factor() && user.totp_secret.is_none() && !parts.uri.path().starts_with("/account") {
             return Err(Redirect::to(&format!("/account/two-factor?lang={}", lang.code())).into_response());
         }
-        let station_ids = accounts::visible_station_ids(&state.pool, user.id, user.role)
+        let station_ids = Accounts::visible_station_ids(&state.db, user.id, user.role)
             .await
             .map_err(|e| PageError::from(e).into_response())?;
         let csrf = csrf_token(&session).await;

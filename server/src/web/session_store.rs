@@ -6,20 +6,19 @@
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
+use store_sqlite::SessionTable;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
 
-/// The session store of the staff pages: [`SqliteStore`] keyed by [`stored_id`].
+/// The session store of the staff pages: the database's session table keyed by [`stored_id`].
 #[derive(Clone, Debug)]
-pub struct HashedStore(SqliteStore);
+pub struct HashedStore(SessionTable);
 
 impl HashedStore {
-    /// The store over `pool`, its table created if missing.
-    pub async fn new(pool: &sqlx::SqlitePool) -> anyhow::Result<Self> {
-        let store = SqliteStore::new(pool.clone());
-        store.migrate().await.map_err(|e| anyhow::anyhow!("cannot create the session table: {e}"))?;
-        Ok(HashedStore(store))
+    /// The store in `db`, its table created if missing.
+    pub async fn new(db: &crate::Db) -> anyhow::Result<Self> {
+        let table = db.sessions().await.map_err(|e| anyhow::anyhow!("cannot create the session table: {e}"))?;
+        Ok(HashedStore(table))
     }
 }
 
@@ -78,13 +77,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_session_is_stored_under_a_hash_of_its_cookie_and_found_by_the_cookie_only() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
-        let store = HashedStore::new(&pool).await.unwrap();
+        let db = crate::Db::in_memory().await.unwrap();
+        let pool = db.pool();
+        let store = HashedStore::new(&db).await.unwrap();
         let expiry = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
         let mut record = Record { id: Id::default(), data: Default::default(), expiry_date: expiry };
         record.data.insert("user_id".into(), serde_json::json!(7));
         store.create(&mut record).await.unwrap();
-        let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(&pool).await.unwrap();
+        let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(pool).await.unwrap();
         assert_eq!(rows, vec![stored_id(&record.id).to_string()]);
         assert_ne!(rows[0], record.id.to_string(), "the cookie's value is not in the table");
         let loaded = store.load(&record.id).await.unwrap().expect("found by the cookie");

@@ -18,7 +18,8 @@ use domain::Email;
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::net::{IpAddr, SocketAddr};
-use store_sqlite::{accounts, audit};
+use store::Accounts;
+use store::AuditLog;
 use tower_sessions::Session;
 
 #[derive(Deserialize, Default)]
@@ -206,7 +207,7 @@ pub async fn submit(
     let user = match Email::parse(&f.email) {
         // A disabled account, or one with no password of her own yet, is checked against
         // the decoy like an unknown email: same answer, same time.
-        Ok(email) => accounts::by_email(&state.pool, &email).await?.filter(|u| u.may_sign_in()),
+        Ok(email) => Accounts::by_email(&state.db, &email).await?.filter(|u| u.may_sign_in()),
         Err(_) => None,
     };
     let ok = match auth::verify_password(f.password, user.as_ref().map(|u| u.password_hash.clone())).await {
@@ -221,7 +222,7 @@ pub async fn submit(
     };
     let Some(user) = user.filter(|_| ok) else {
         let wait = state.throttle.fail(attempt);
-        audit::audit(&state.pool, &typed_actor(&f.email), "signin.failed", "", "password").await?;
+        AuditLog::audit(&state.db, &typed_actor(&f.email), "signin.failed", "", "password").await?;
         let (message, status) = if wait.is_zero() {
             (wrong(lang), StatusCode::UNAUTHORIZED)
         } else {
@@ -236,7 +237,7 @@ pub async fn submit(
             .await
             .map(|_| format!("/signin/two-factor?lang={}&next={}", lang.code(), session::url_encode(&next)))
     } else {
-        audit::audit(&state.pool, &user.email, "signin", &user.email, "password").await?;
+        AuditLog::audit(&state.db, &user.email, "signin", &user.email, "password").await?;
         session::sign_in(&session, &user).await.map(|_| next)
     };
     let to = result.map_err(|e| anyhow::anyhow!("session: {e}"))?;
@@ -290,7 +291,7 @@ pub async fn second_factor_submit(
     };
     let next = safe_next(f.next.as_deref());
     let csrf = csrf_token(&session).await;
-    let user = match accounts::by_id(&state.pool, user_id).await? {
+    let user = match Accounts::by_id(&state.db, user_id).await? {
         Some(u) if u.may_sign_in() => u,
         _ => return Ok(Redirect::to(&format!("/signin?lang={}", lang.code())).into_response()),
     };
@@ -301,15 +302,15 @@ pub async fn second_factor_submit(
             return Ok(with_retry_after(r, wait));
         }
     };
-    let ok = auth::check_second_factor(&state.pool, &state.seal, &user, &f.code).await?;
+    let ok = auth::check_second_factor(&state.db, &state.seal, &user, &f.code).await?;
     if !ok {
-        audit::audit(&state.pool, &user.email, "signin.failed", &user.email, "second step").await?;
+        AuditLog::audit(&state.db, &user.email, "signin.failed", &user.email, "second step").await?;
         state.throttle.fail(attempt);
         let message = lang.t("El código no es válido.", "That code is not valid.").to_string();
         return Ok(second_factor_page(lang, &csrf, &next, Some(message), StatusCode::UNAUTHORIZED));
     }
     state.throttle.succeed(attempt);
-    audit::audit(&state.pool, &user.email, "signin", &user.email, "password and second step").await?;
+    AuditLog::audit(&state.db, &user.email, "signin", &user.email, "password and second step").await?;
     session::sign_in(&session, &user).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     Ok(Redirect::to(&next).into_response())
 }
@@ -323,9 +324,9 @@ pub async fn sign_out(
 ) -> PageResult {
     let lang = lang_of(&q);
     if let Some(user_id) = session::signed_in_user(&session).await {
-        let user = accounts::by_id(&state.pool, user_id).await?;
+        let user = Accounts::by_id(&state.db, user_id).await?;
         if let Some(user) = user {
-            audit::audit(&state.pool, &user.email, "signout", &user.email, "").await?;
+            AuditLog::audit(&state.db, &user.email, "signout", &user.email, "").await?;
         }
     }
     session.flush().await.map_err(|e| anyhow::anyhow!("session: {e}"))?;

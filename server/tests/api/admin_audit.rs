@@ -69,14 +69,12 @@ async fn the_audit_log_filters_by_who_what_and_when_and_downloads_as_csv() {
 
 /// A released response of `station` in `week`, with one answer and its roll-ups, as the
 /// release would write it.
-async fn released(pool: &sqlx::SqlitePool, station: i64, week: &str) {
-    let mut tx = pool.begin().await.unwrap();
+async fn released(db: &server::Db, station: i64, week: &str) {
     let content: domain::ResponseContent = serde_json::from_value(serde_json::json!({
         "survey_version": 1, "language": "es", "answers": {"respect": {"Choice": "4"}}
     }))
     .unwrap();
-    server::privacy::release::write_released(&mut tx, station, week, vec![content]).await.unwrap();
-    tx.commit().await.unwrap();
+    server::privacy::release::write_released(db, station, week, vec![content]).await.unwrap();
 }
 
 #[tokio::test]
@@ -84,10 +82,10 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
     for week in ["2015-W10", "2015-W11", "2016-W01"] {
-        released(&app.pool, station, week).await;
+        released(&app.db, station, week).await;
     }
     let this_week = chrono::Utc::now().date_naive().format("%G-W%V").to_string();
-    released(&app.pool, station, &this_week).await;
+    released(&app.db, station, &this_week).await;
     let rollups = app.count("SELECT SUM(responses) FROM response_rollups").await;
     let answer_rollups = app.count("SELECT SUM(answers) FROM answer_rollups").await;
     assert_eq!(rollups, 4);
@@ -103,14 +101,14 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     let r = r.send().await.unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("“0” is not a number of years from 1 to 50."));
-    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 5);
+    assert_eq!(server::privacy::retention::years(&app.db).await.unwrap(), 5);
 
     let r = admin.post(app.url("/admin/retention")).form(&[("csrf", &csrf), ("years", &"3".to_string())]);
     assert_eq!(r.send().await.unwrap().status(), 303);
-    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::years(&app.db).await.unwrap(), 3);
 
     // The daily purge (here called at once) deletes the old raw responses only.
-    assert_eq!(server::privacy::retention::purge(&app.pool, server::privacy::retention::AUTOMATIC).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::purge(&app.db, server::privacy::retention::AUTOMATIC).await.unwrap(), 3);
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM answers").await, 1);
     assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups").await, rollups, "roll-ups stay");
@@ -140,7 +138,7 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     assert_eq!(r.send().await.unwrap().status(), 403);
     let r = sup.post(app.url("/admin/retention/purge")).form(&[("csrf", &csrf)]);
     assert_eq!(r.send().await.unwrap().status(), 403);
-    assert_eq!(server::privacy::retention::years(&app.pool).await.unwrap(), 3);
+    assert_eq!(server::privacy::retention::years(&app.db).await.unwrap(), 3);
 }
 
 #[tokio::test]

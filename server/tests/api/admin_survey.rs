@@ -795,7 +795,7 @@ async fn export_csv(app: &TestApp, version: i64) -> (Vec<String>, Vec<Vec<String
         xlsx_rows_per_sheet: export::XLSX_MAX_ROWS,
     };
     let out = app.dir.path().join(format!("export-v{version}.zip"));
-    export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+    export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
     let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_string).collect();

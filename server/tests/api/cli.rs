@@ -89,7 +89,7 @@ async fn store_alike(
             }
         })
         .collect();
-    server::privacy::ingest::submit_batch(pool, key, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(&server::Db::on(pool.clone()), key, &batch).await.unwrap();
     station.id
 }
 
@@ -485,9 +485,16 @@ fn backup_and_restore_from_the_command_line() {
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
             let station = store_alike(&pool, &key, &survey, code, n).await;
             let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
-            server::privacy::release::release_station(&pool, &key, station, chrono::Utc::now(), rule, None)
-                .await
-                .unwrap();
+            server::privacy::release::release_station(
+                &server::Db::on(pool.clone()),
+                &key,
+                station,
+                chrono::Utc::now(),
+                rule,
+                None,
+            )
+            .await
+            .unwrap();
         }
         pool.close().await;
     });

@@ -113,7 +113,7 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     let (req, survey) = request(&app, Formats::ALL).await;
     let out = app.dir.path().join("export.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
@@ -251,7 +251,7 @@ async fn a_large_export_streams_every_row() {
         move |done: u64, total: u64| seen.lock().unwrap().push((done, total))
     };
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(progress)).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(progress)).await.unwrap();
     assert_eq!(summary.rows, 200_000);
     let files = zip_files(&out);
     let mut csv = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -452,14 +452,14 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     let (mut req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("a.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.rows + summary.suppressed, 15, "suspect responses are not exported");
     let csv = String::from_utf8(zip_files(&out)["responses.csv"].clone()).unwrap();
     assert!(!csv.lines().next().unwrap().contains("suspect"));
 
     req.include_suspect = true;
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.rows + summary.suppressed, 20);
     let flagged = |files: &BTreeMap<String, Vec<u8>>| {
         let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -480,7 +480,7 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     .await
     .unwrap();
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(flagged(&zip_files(&out)), 6, "the lone suspect response of LIM-01 is not published");
     assert!(summary.suppressed >= 1);
 }
@@ -492,7 +492,7 @@ async fn every_exported_answer_is_a_stored_answer() {
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("same.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!(summary.suppressed, 0, "this data set needs generalization only");
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -532,7 +532,7 @@ async fn the_xlsx_continues_on_a_new_sheet_past_the_row_limit() {
     req.xlsx_rows_per_sheet = 6;
     let out = app.dir.path().join("sheets.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let path = app.dir.path().join("sheets.xlsx");
     std::fs::write(&path, &files["responses.xlsx"]).unwrap();
@@ -611,7 +611,7 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("coded.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!((summary.rows, summary.suppressed), (19, 0));
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -678,7 +678,7 @@ async fn a_waiting_time_the_release_withheld_is_exported_as_not_recorded_never_g
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("withheld.zip");
     let summary =
-        export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+        export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     assert_eq!((summary.rows, summary.suppressed), (5, 0));
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -709,8 +709,8 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
                 p.submission.set_suspect(rng.gen_bool(0.1));
                 batch.push(p);
             }
-            server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
-            server::privacy::release::release_station(&app.pool, &app.state.seal, station, released, rule, None)
+            server::privacy::ingest::submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
+            server::privacy::release::release_station(&app.db, &app.state.seal, station, released, rule, None)
                 .await
                 .unwrap();
         }
@@ -719,7 +719,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
     async fn combinations(app: &TestApp, req: &ExportRequest, survey: &domain::Survey) -> BTreeMap<String, i64> {
         let out = app.dir.path().join("overlap.zip");
         let summary =
-            export::export_zip(&app.pool, survey, req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+            export::export_zip(&app.db, survey, req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
         assert_eq!(summary.suppressed, 0, "released data needs no suppression");
         let files = zip_files(&out);
         let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
@@ -777,7 +777,7 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
     // Microdata.
     let (req, survey) = request(&app, Formats::parse("csv").unwrap()).await;
     let out = app.dir.path().join("formula.zip");
-    export::export_zip(&app.pool, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
+    export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
     let files = zip_files(&out);
     let mut reader = csv::Reader::from_reader(&files["responses.csv"][..]);
     let column = reader.headers().unwrap().iter().position(|h| h == "region").unwrap();

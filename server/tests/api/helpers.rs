@@ -75,6 +75,8 @@ impl Write for CaptureWriter {
 pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
+    /// The store the server holds, for calling the server's own functions.
+    pub db: server::Db,
     pub state: AppState,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
@@ -99,7 +101,8 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        pool: state.pool.clone(),
+        pool: state.db.pool().clone(),
+        db: state.db.clone(),
         state,
         client: reqwest::Client::builder().user_agent(USER_AGENT).build().expect("client"),
         dir,
@@ -123,7 +126,7 @@ impl TestApp {
     }
 
     pub async fn enrollment_code(&self, station_id: i64) -> String {
-        server::api::create_enrollment_code(&self.pool, station_id).await.expect("enrollment code")
+        server::api::create_enrollment_code(&self.db, station_id).await.expect("enrollment code")
     }
 
     pub async fn enroll(&self, code: &str) -> reqwest::Response {
@@ -195,7 +198,7 @@ impl TestApp {
         &self,
         rule: server::privacy::release::ReleaseRule,
     ) -> Vec<(String, server::privacy::release::Released)> {
-        server::privacy::release::run_now(&self.pool, &self.state.seal, rule, None)
+        server::privacy::release::run_now(&self.db, &self.state.seal, rule, None)
             .await
             .expect("release")
             .expect("stations")

@@ -36,7 +36,7 @@ async fn request(app: &TestApp, regions: &[&str], epsilon: &str) -> OpenDataRequ
 async fn release(app: &TestApp, req: &OpenDataRequest, out: &std::path::Path) -> Result<(), OpenDataError> {
     let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
     let rng = rand::rngs::StdRng::seed_from_u64(7);
-    open_data::release(&app.pool, &survey, req, eps("3"), "test", out, rng).await.map(|_| ())
+    open_data::release(&app.db, &survey, req, eps("3"), "test", out, rng).await.map(|_| ())
 }
 
 /// What the ledger holds for `region` (spending on every region included), as "ε + ε" per month.

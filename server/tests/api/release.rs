@@ -429,7 +429,7 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     .await;
     for _ in 0..2 {
         let p = pending(&app, station, &full_answers(&new_id())).await;
-        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+        submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     }
     // Four valid of five (the invalid one is no vote), each its own profile: waiting.
     let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
@@ -438,19 +438,19 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "fewer than k valid ones");
 
     let p = pending(&app, station, &full_answers(&new_id())).await;
-    submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+    submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     app.release_with(rule).await;
     // The suspect old record is a pool of its own: it waits. The other old one and the
     // three new ones make four: still fewer than k.
     assert_eq!(released_count(&app.pool, station).await.unwrap(), 0);
     for _ in 0..6 {
         let p = pending(&app, station, &full_answers(&new_id())).await;
-        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+        submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     }
     for _ in 0..4 {
         let mut p = pending(&app, station, &full_answers(&new_id())).await;
         p.submission.set_suspect(true);
-        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+        submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     }
     app.release_with(rule).await;
     // Nine alike go out whole, four of them also completing the old English record's
@@ -483,19 +483,17 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
         }))
         .unwrap()
     };
-    let mut tx = app.pool.begin().await.unwrap();
     server::privacy::release::write_released(
-        &mut tx,
+        &app.db,
         first,
         "2026-W47",
         vec![content("4"), content("4"), content("2")],
     )
     .await
     .unwrap();
-    server::privacy::release::write_released(&mut tx, second, "2026-W48", vec![content("4"), content("4")])
+    server::privacy::release::write_released(&app.db, second, "2026-W48", vec![content("4"), content("4")])
         .await
         .unwrap();
-    tx.commit().await.unwrap();
 
     let count = |sql: String| {
         let pool = app.pool.clone();
@@ -539,7 +537,7 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     let due_at = chrono::Utc::now().timestamp() - 60;
     store_sqlite::release::set_next_release(&app.pool, station, due_at).await.unwrap();
     let rule = app.state.release_rule();
-    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
     // Applied whole or not at all: the rows written before the failing statement are gone.
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5, "kept sealed, none lost");
@@ -550,12 +548,12 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     assert!(log.text().contains("a scheduled release failed"), "{}", log.text());
     assert!(!log.text().contains("LIM-01"), "no log line names the station: {}", log.text());
     sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
-    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 5);
     assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
     // Not again before its next time.
-    let done = server::privacy::release::run_due(&app.pool, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
 }
 
@@ -570,7 +568,7 @@ async fn a_restart_runs_the_release_that_fell_due_while_digna_was_stopped() {
             batch.push(pending(&app, station, &full_answers(&new_id())).await);
         }
     }
-    server::privacy::ingest::submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
     let now = chrono::Utc::now().timestamp();
     store_sqlite::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
     store_sqlite::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();

@@ -183,12 +183,12 @@ async fn two_copies_in_one_batch_are_stored_once_and_the_second_is_a_replay() {
     let station = app.add_station("LIM-01").await;
     let (a, b) = (full_answers(&new_id()), full_answers(&new_id()));
     let batch = [pending(&app, station, &a).await, pending(&app, station, &a).await, pending(&app, station, &b).await];
-    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+    let outcomes = submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
     assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Replay, Outcome::Stored]);
     assert_eq!(app.count(PENDING).await, 2);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 2);
     // A later batch sees them too.
-    let again = submit_batch(&app.pool, &app.state.seal, &batch[1..]).await.unwrap();
+    let again = submit_batch(&app.db, &app.state.seal, &batch[1..]).await.unwrap();
     assert_eq!(again, vec![Outcome::Replay, Outcome::Replay]);
     assert_eq!(app.count(PENDING).await, 2);
 }
@@ -224,7 +224,7 @@ async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
     let bad = app.add_station("LIM-02").await;
     for _ in 0..4 {
         let p = pending(&app, good, &full_answers(&new_id())).await;
-        submit_batch(&app.pool, &app.state.seal, &[p]).await.unwrap();
+        submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     }
     let trigger = format!(
         "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad}
@@ -233,11 +233,11 @@ async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
     sqlx::query(&trigger).execute(&app.pool).await.unwrap();
     let (first, second) = (full_answers(&new_id()), full_answers(&new_id()));
     let batch = [pending(&app, good, &first).await, pending(&app, bad, &second).await];
-    assert!(submit_batch(&app.pool, &app.state.seal, &batch).await.is_err());
+    assert!(submit_batch(&app.db, &app.state.seal, &batch).await.is_err());
     assert_eq!(app.count(PENDING).await, 4, "nothing of the batch was stored");
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 4, "no client id of the batch is remembered");
     sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
-    let outcomes = submit_batch(&app.pool, &app.state.seal, &batch).await.unwrap();
+    let outcomes = submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
     assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Stored], "a retry stores both, neither is a replay");
     assert_eq!(app.count(PENDING).await, 6);
 }

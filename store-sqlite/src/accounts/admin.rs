@@ -1,25 +1,12 @@
 //! What administrators do to accounts: list, invite, change, disable, reset; and the
 //! one-time links that invitations and resets send.
 
+use store::accounts::*;
+
 use super::scope::replace_grants;
 use super::{decode, Grants, LinkPurpose, PasswordPending, LINK_DAYS};
 use domain::{Email, Role};
 use sqlx::SqlitePool;
-
-/// An account as the administrators' list shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountSummary {
-    pub id: i64,
-    pub email: String,
-    pub role: Role,
-    pub disabled: bool,
-    pub password_pending: Option<PasswordPending>,
-    pub two_factor: bool,
-    /// Whether an unused, unexpired link is waiting for her.
-    pub open_link: bool,
-    pub created_at: String,
-    pub grants: Grants,
-}
 
 /// Every account, by email, with its grants.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<AccountSummary>, crate::Error> {
@@ -200,17 +187,6 @@ pub async fn force_reset(
     add_link(&mut tx, user_id, purpose, token_hash).await?;
     tx.commit().await?;
     Ok(true)
-}
-
-/// A one-time link as found by its token's hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountLink {
-    pub user_id: i64,
-    pub email: String,
-    pub purpose: LinkPurpose,
-    pub used: bool,
-    pub expired: bool,
-    pub disabled: bool,
 }
 
 pub async fn link(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<AccountLink>, crate::Error> {

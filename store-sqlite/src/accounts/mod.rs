@@ -1,5 +1,7 @@
 //! Staff accounts, what each may see, and their second factor.
 
+pub use store::accounts::{AccountLink, AccountSummary, Grants, LinkPurpose, PasswordPending, User, LINK_DAYS};
+
 use domain::{Email, Role};
 use sqlx::SqlitePool;
 
@@ -7,88 +9,9 @@ mod admin;
 mod scope;
 mod second_factor;
 
-pub use admin::{accept_link, disable, enable, force_reset, invite, link, list, update, AccountLink, AccountSummary};
+pub use admin::{accept_link, disable, enable, force_reset, invite, link, list, update};
 pub use scope::{all_station_ids, grants, visible_station_ids};
 pub use second_factor::*;
-
-/// A staff account as the server needs it to sign someone in.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct User {
-    pub id: i64,
-    pub email: String,
-    pub role: Role,
-    pub password_hash: String,
-    /// The second factor's secret as stored: sealed (see `web::auth::open_totp_secret`),
-    /// or plain in a database from before secrets were sealed.
-    pub totp_secret: Option<String>,
-    pub disabled: bool,
-    /// Advanced by every change that must end her other sessions (a password set or
-    /// reset, a disable, a new second factor); a session signed in under an older epoch ends.
-    pub session_epoch: i64,
-    /// Set while she has no usable password: invited, or reset by an admin.
-    pub password_pending: Option<PasswordPending>,
-}
-
-impl User {
-    /// Whether the account may sign in and keep a session: not disabled, and with a
-    /// password of her own (an invited or reset account has none until she sets one).
-    pub fn may_sign_in(&self) -> bool {
-        !self.disabled && self.password_pending.is_none()
-    }
-}
-
-/// Why an account has no usable password yet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PasswordPending {
-    /// Invited by an admin; she has never had a password.
-    Invited,
-    /// An admin forced a reset: her old password no longer works.
-    Reset,
-}
-
-impl PasswordPending {
-    pub(super) fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "invited" => Ok(PasswordPending::Invited),
-            "reset" => Ok(PasswordPending::Reset),
-            other => Err(format!("{other:?} is not a pending password state")),
-        }
-    }
-}
-
-/// What a one-time link lets her do: accept an invitation or replace a reset password.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkPurpose {
-    Invite,
-    Reset,
-}
-
-impl LinkPurpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LinkPurpose::Invite => "invite",
-            LinkPurpose::Reset => "reset",
-        }
-    }
-
-    pub(super) fn parse(s: &str) -> Result<Self, String> {
-        match s {
-            "invite" => Ok(LinkPurpose::Invite),
-            "reset" => Ok(LinkPurpose::Reset),
-            other => Err(format!("{other:?} is not a link purpose")),
-        }
-    }
-}
-
-/// How long a one-time link works.
-pub const LINK_DAYS: i64 = 7;
-
-/// What a supervisor or researcher is granted: stations by code, whole regions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Grants {
-    pub stations: Vec<String>,
-    pub regions: Vec<String>,
-}
 
 /// A `users` row as stored.
 struct UserRow {

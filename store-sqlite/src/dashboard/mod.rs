@@ -7,6 +7,8 @@
 //! the domain's tallies (`domain::dashboard::tally`), which do the arithmetic and the
 //! suppression, so that the index, suppression and the gaps follow one set of rules.
 
+pub use store::dashboard::DEFAULT_DROP_THRESHOLD;
+
 use domain::dashboard::tally::{
     category_breakdown, distribution, overview_row, pick_list, report_weeks, IndexTally, Period, Scores, Summary,
 };
@@ -19,10 +21,6 @@ mod figures;
 use figures::*;
 use sqlx::SqlitePool;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// How far, in points, a station's index may fall from the previous period before the
-/// overview flags it.
-pub const DEFAULT_DROP_THRESHOLD: f64 = 10.0;
 
 /// One line per station of `station_ids` (by region, then code), stations without
 /// responses included. `flagged` when the index fell by more than `drop_threshold`

@@ -1,21 +1,11 @@
 //! Drafts of the next survey version: copied from the current one, edited question by
 //! question, then published whole or discarded. A published version never changes.
 
-use super::{enabled_in, load_in, published, BEGIN_WRITE};
-use domain::{Language, PublicationProblem, QuestionKey, QuestionKind, ReviewState};
-use sqlx::{SqliteConnection, SqlitePool};
+use store::survey::*;
 
-/// What became of an edit of a draft.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Edit {
-    Done,
-    /// The version is published: nothing changed.
-    Published,
-    NoSuchVersion,
-    NoSuchQuestion,
-    /// A question with that key is already in the draft.
-    KeyTaken,
-}
+use super::{enabled_in, load_in, published, BEGIN_WRITE};
+use domain::{QuestionKey, QuestionKind};
+use sqlx::{SqliteConnection, SqlitePool};
 
 /// `None` when `version` is a draft, else why it cannot be edited.
 async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Result<Option<Edit>, crate::Error> {
@@ -24,18 +14,6 @@ async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Resul
         Some(true) => Some(Edit::Published),
         Some(false) => None,
     })
-}
-
-/// What became of a request to start a draft.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DraftStart {
-    Started {
-        draft: i64,
-        from: i64,
-    },
-    /// There is already a draft: this one.
-    DraftExists(i64),
-    NothingPublished,
 }
 
 /// Copies the current version (questions, choices, texts and their review states) to
@@ -85,32 +63,6 @@ pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, crate::Error> 
     .await?;
     tx.commit().await?;
     Ok(DraftStart::Started { draft, from })
-}
-
-/// A text to write in a draft: a question's (`choice_key` '') or a choice's, in one
-/// language. When both wordings are blank the text is removed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TextWrite {
-    pub question_key: String,
-    pub choice_key: String,
-    pub language: Language,
-    pub text: String,
-    pub child_text: String,
-    pub review: ReviewState,
-}
-
-/// A question of a draft as its form leaves it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QuestionChange {
-    pub kind: QuestionKind,
-    pub in_index: bool,
-    /// Whether the station's staff could see the answer for themselves (a release
-    /// withholds it rather than let one visitor stand out).
-    pub observable: bool,
-    /// The question's choices afterwards, in order: keys not listed are removed with
-    /// their texts, new keys are added.
-    pub choices: Vec<String>,
-    pub texts: Vec<TextWrite>,
 }
 
 /// Changes a question of a draft, its choices and texts, all or nothing.
@@ -387,24 +339,6 @@ pub async fn discard_draft(pool: &SqlitePool, version: i64) -> Result<Edit, crat
     sqlx::query!("DELETE FROM survey_versions WHERE version = ? AND published = 0", version).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(Edit::Done)
-}
-
-/// The languages a version offers once published: Spanish, and every language enabled
-/// for visitors.
-pub fn offered(enabled: &[Language]) -> Vec<Language> {
-    Language::ALL.into_iter().filter(|l| l.always_offered() || enabled.contains(l)).collect()
-}
-
-/// What became of a request to publish a draft.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Publication {
-    Published {
-        offered: Vec<Language>,
-    },
-    /// Not published: why.
-    Refused(Vec<PublicationProblem>),
-    AlreadyPublished,
-    NoSuchVersion,
 }
 
 /// Publishes a draft if it is complete in every language it offers (checked in the same

@@ -1,7 +1,9 @@
 //! The languages offered to visitors.
 
+use store::survey::*;
+
 use super::{load_in, BEGIN_WRITE};
-use domain::{Language, MissingText};
+use domain::Language;
 use sqlx::{SqliteConnection, SqlitePool};
 
 /// Languages an administrator has enabled for visitors.
@@ -32,22 +34,6 @@ pub async fn texts_needing_review(pool: &SqlitePool, version: i64, lang: Languag
     )
     .fetch_one(pool)
     .await?)
-}
-
-/// What became of a request to offer a language to visitors, or to stop.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LanguageChange {
-    Changed,
-    /// It was already so.
-    Unchanged,
-    /// Spanish cannot be turned off.
-    AlwaysOffered,
-    NothingPublished,
-    /// The current version lacks these texts in the language.
-    Missing {
-        version: i64,
-        missing: Vec<MissingText>,
-    },
 }
 
 /// Offers `lang` to visitors (only when every text of the current published version

@@ -2,6 +2,10 @@
 //! dashboards (here); drafts and publication (`draft`); the languages offered to
 //! visitors (`languages`).
 
+pub use store::survey::{
+    offered, DraftStart, Edit, LanguageChange, Publication, QuestionChange, TextRow, TextWrite, VersionSummary,
+};
+
 mod draft;
 mod languages;
 
@@ -124,15 +128,6 @@ pub(super) fn decode(e: String) -> crate::Error {
     crate::Error::Corrupt(e.to_string())
 }
 
-/// A survey version as the admin console lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VersionSummary {
-    pub version: i64,
-    pub published: bool,
-    pub created_at: String,
-    pub questions: i64,
-}
-
 /// Every survey version, published or draft, oldest first.
 pub async fn versions(pool: &SqlitePool) -> Result<Vec<VersionSummary>, crate::Error> {
     Ok(sqlx::query_as!(
@@ -156,18 +151,6 @@ pub async fn draft_version(pool: &SqlitePool) -> Result<Option<i64>, crate::Erro
 /// Whether `version` is published; `None` if there is no such version.
 pub async fn is_published(pool: &SqlitePool, version: i64) -> Result<Option<bool>, crate::Error> {
     published(&mut *pool.acquire().await?, version).await
-}
-
-/// One text of a version in one language, with its review state. `choice_key` is ''
-/// for the question's own text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TextRow {
-    pub question_key: String,
-    pub choice_key: String,
-    pub language: Language,
-    pub text: String,
-    pub child_text: String,
-    pub review: ReviewState,
 }
 
 /// Every text of a version, in every language it exists in.

@@ -5,7 +5,7 @@ use crate::web::layout::Lang;
 use domain::Name;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::stations::Station;
+use store::stations::Station;
 
 /// What a station form says, as typed, and what is wrong with each field.
 #[derive(Default)]

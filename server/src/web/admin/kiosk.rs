@@ -10,7 +10,8 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use domain::{KioskSetting, KioskSettings, StaffPin};
-use store_sqlite::{audit, stations};
+use store::AuditLog;
+use store::Stations;
 
 /// The kiosk settings as typed, into the domain type; or the form with an error per field.
 pub(crate) fn parse_kiosk(
@@ -61,9 +62,9 @@ pub async fn update_kiosk(
     };
     let changes = settings.changes_from(&station.settings);
     if !changes.is_empty() {
-        stations::set_settings(&state.pool, station.id, &settings).await?;
+        Stations::set_settings(&state.db, station.id, &settings).await?;
         let detail = changes.join("; ");
-        audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "station.update", &station.code, &detail).await?;
     }
     Ok(back_to_station(lang, &station.code))
 }
@@ -82,8 +83,8 @@ pub async fn update_pin(
     let form = StationForm::from_pairs(form);
     if form.get("action") == "clear" {
         if station.staff_pin_set {
-            stations::clear_staff_pin(&state.pool, station.id).await?;
-            audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "cleared").await?;
+            Stations::clear_staff_pin(&state.db, station.id).await?;
+            AuditLog::audit(&state.db, &staff.user.email, "station.pin", &station.code, "cleared").await?;
         }
         return Ok(back_to_station(lang, &station.code));
     }
@@ -103,7 +104,7 @@ pub async fn update_pin(
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
-    stations::set_staff_pin_hash(&state.pool, station.id, &hash).await?;
-    audit::audit(&state.pool, &staff.user.email, "station.pin", &station.code, "set").await?;
+    Stations::set_staff_pin_hash(&state.db, station.id, &hash).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "station.pin", &station.code, "set").await?;
     Ok(back_to_station(lang, &station.code))
 }

@@ -12,7 +12,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::SilentTabletDays;
 use leptos::prelude::*;
-use store_sqlite::{audit, settings, stations, tablets};
+use store::settings;
+use store::AuditLog;
+use store::{NetworkSettings, Stations, Tablets};
 
 /// `GET /admin`: the network at a glance, and the tablets that fell silent.
 pub async fn overview_page(State(state): State<AppState>, Admin(staff): Admin, RawQuery(raw): RawQuery) -> PageResult {
@@ -32,9 +34,9 @@ async fn render_overview(
     typed: Option<DaysTyped>,
     status: StatusCode,
 ) -> PageResult {
-    let days = settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
-    let counts = stations::network_counts(&state.pool).await?;
-    let silent = tablets::silent(&state.pool, days, chrono::Utc::now()).await?;
+    let days = NetworkSettings::get_i64(&state.db, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
+    let counts = Stations::network_counts(&state.db).await?;
+    let silent = Tablets::silent(&state.db, days, chrono::Utc::now()).await?;
     let l = lang.code();
     let silent_view = if silent.is_empty() {
         view! {
@@ -141,12 +143,12 @@ pub async fn set_silent_days(
         }
     };
     let new = days.get().to_string();
-    let old = settings::set(&state.pool, settings::SILENT_TABLET_DAYS, &new)
+    let old = NetworkSettings::set(&state.db, settings::SILENT_TABLET_DAYS, &new)
         .await?
         .unwrap_or_else(|| SilentTabletDays::DEFAULT.to_string());
     if old != new {
         let detail = format!("{old} → {new}");
-        audit::audit(&state.pool, &staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, &detail).await?;
     }
     Ok(Redirect::to(&format!("/admin?lang={}", lang.code())).into_response())
 }

@@ -14,8 +14,9 @@ use crate::web::layout::Lang;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use store_sqlite::audit;
-use store_sqlite::release::{self, Schedule};
+use store::release::Schedule;
+use store::AuditLog;
+use store::Releases;
 
 /// The schedule as typed, into the domain type; or the form with an error per field.
 /// Both fields are required: a form that leaves one out changes nothing.
@@ -66,9 +67,9 @@ pub async fn update_release(
         }
     };
     if schedule != current {
-        release::set_schedule(&state.pool, station.id, schedule).await?;
+        Releases::set_schedule(&state.db, station.id, schedule).await?;
         let detail = schedule.to_string();
-        audit::audit(&state.pool, &staff.user.email, "station.release_schedule", &station.code, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "station.release_schedule", &station.code, &detail).await?;
     }
     Ok(back_to_station(lang, &station.code))
 }

@@ -9,7 +9,8 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use store_sqlite::{audit, stations};
+use store::AuditLog;
+use store::Stations;
 
 pub async fn station_page(
     State(state): State<AppState>,
@@ -37,7 +38,7 @@ pub async fn update_station(
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    stations::update(&state.pool, station.id, &name, &region, &timezone, active).await?;
+    Stations::update(&state.db, station.id, &name, &region, &timezone, active).await?;
     let mut changes = Vec::new();
     if name.as_ref() != station.name {
         changes.push(format!("name: {} → {}", station.name, name.as_ref()));
@@ -53,7 +54,7 @@ pub async fn update_station(
     }
     if !changes.is_empty() {
         let detail = changes.join("; ");
-        audit::audit(&state.pool, &staff.user.email, "station.update", &station.code, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "station.update", &station.code, &detail).await?;
     }
     Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
 }

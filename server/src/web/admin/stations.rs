@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::StationCode;
 use leptos::prelude::*;
-use store_sqlite::audit;
-use store_sqlite::stations;
+use store::AuditLog;
+use store::Stations;
 
 async fn render_stations(
     state: &AppState,
@@ -21,7 +21,7 @@ async fn render_stations(
     form: StationForm,
     status: StatusCode,
 ) -> PageResult {
-    let all = stations::list_all(&state.pool).await?;
+    let all = Stations::list_all(&state.db).await?;
     let l = lang.code();
     let rows = all
         .into_iter()
@@ -104,10 +104,10 @@ pub async fn create_station(
         }
     };
     let code = StationCode::parse(&StationForm::from_pairs(pairs.clone()).get("code")).expect("checked above");
-    match stations::insert(&state.pool, &code, &name, &region, &timezone).await? {
+    match Stations::insert(&state.db, &code, &name, &region, &timezone).await? {
         Some(_) => {
             let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            audit::audit(&state.pool, &staff.user.email, "station.create", code.as_ref(), &detail).await?;
+            AuditLog::audit(&state.db, &staff.user.email, "station.create", code.as_ref(), &detail).await?;
             Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
         }
         None => {

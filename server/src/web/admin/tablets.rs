@@ -13,9 +13,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use leptos::prelude::*;
-use store_sqlite::audit;
-use store_sqlite::stations::Station;
-use store_sqlite::tablets::{self, StationTablet};
+use store::stations::Station;
+use store::tablets::StationTablet;
+use store::AuditLog;
+use store::Tablets;
 
 /// The address tablets reach Digna at, as the admin's browser did: the `Host` of her
 /// request, over https when Digna serves HTTPS or is told it sits behind a TLS proxy
@@ -83,9 +84,9 @@ pub async fn enroll_tablet(
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    let enrollment_code = crate::api::create_enrollment_code(&state.pool, station.id).await?;
+    let enrollment_code = crate::api::create_enrollment_code(&state.db, station.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    audit::audit(&state.pool, &staff.user.email, "tablet.enroll", &station.code, &detail).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "tablet.enroll", &station.code, &detail).await?;
     let path = format!("/kiosk?code={enrollment_code}");
     let (link, qr_svg) = match request_origin(&headers, state.secure_cookies) {
         Some(origin) => {
@@ -111,7 +112,7 @@ pub async fn revoke_tablet(
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
     let station = station_or_404(&state, &code).await?;
-    let tablet = tablets::list_for_station(&state.pool, station.id)
+    let tablet = Tablets::list_for_station(&state.db, station.id)
         .await?
         .into_iter()
         .find(|t| t.id == tablet_id)
@@ -122,9 +123,9 @@ pub async fn revoke_tablet(
     if StationForm::from_pairs(form).get("confirm") != "yes" {
         return Ok(confirm_revoke_page(&staff, lang, &station, &tablet));
     }
-    if tablets::revoke_at_station(&state.pool, station.id, tablet.id).await? {
+    if Tablets::revoke_at_station(&state.db, station.id, tablet.id).await? {
         let detail = format!("tablet #{}", tablet.id);
-        audit::audit(&state.pool, &staff.user.email, "tablet.revoke", &station.code, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "tablet.revoke", &station.code, &detail).await?;
     }
     Ok(back_to_station(lang, &station.code))
 }

@@ -15,9 +15,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect};
 use domain::Role;
 use leptos::prelude::*;
-use store_sqlite::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
-use store_sqlite::audit;
-use store_sqlite::stations;
+use store::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
+use store::AuditLog;
+use store::{Accounts, Stations};
 
 /// The account page: its facts, the role and scope form, disable or enable, and a forced
 /// reset. `conflict` is shown above everything, `link` once after it was made.
@@ -30,7 +30,7 @@ async fn render_account(
     conflict: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let stations = stations::list_all(&state.pool).await?;
+    let stations = Stations::list_all(&state.db).await?;
     let link: Option<String> = match staff.session.remove::<(i64, String)>(NEW_LINK).await {
         Ok(Some((id, url))) if id == account.id => Some(url),
         Ok(Some(other)) => {
@@ -125,7 +125,7 @@ async fn render_account(
 
 /// The account `id`, or the response that says why not.
 async fn find(state: &AppState, id: i64) -> Result<AccountSummary, PageError> {
-    accounts::list(&state.pool)
+    Accounts::list(&state.db)
         .await?
         .into_iter()
         .find(|a| a.id == id)
@@ -161,7 +161,7 @@ pub async fn update(
     let lang = lang_of(raw.as_deref());
     let mut form = AccountForm::from_pairs(form);
     let account = find(&state, id).await?;
-    let stations = stations::list_all(&state.pool).await?;
+    let stations = Stations::list_all(&state.db).await?;
     let Some((role, grants)) = form.role_and_grants(lang, &stations, &regions(&stations, &account.grants.regions))
     else {
         return render_account(&state, &staff, lang, &account, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -170,7 +170,7 @@ pub async fn update(
     if role == account.role && grants == old_grants {
         return Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response());
     }
-    if !accounts::update(&state.pool, id, role, &grants).await? {
+    if !Accounts::update(&state.db, id, role, &grants).await? {
         return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
             .await;
     }
@@ -183,7 +183,7 @@ pub async fn update(
         changes.push(format!("scope: {old_scope} → {new_scope}"));
     }
     let detail = changes.join("; ");
-    audit::audit(&state.pool, &staff.user.email, "account.update", &account.email, &detail).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.update", &account.email, &detail).await?;
     Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response())
 }
 
@@ -200,12 +200,12 @@ pub async fn disable(
     if account.disabled {
         return Ok(back);
     }
-    if !accounts::disable(&state.pool, id).await? {
+    if !Accounts::disable(&state.db, id).await? {
         let form = AccountForm::of(&account);
         return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
             .await;
     }
-    audit::audit(&state.pool, &staff.user.email, "account.disable", &account.email, "").await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.disable", &account.email, "").await?;
     Ok(back)
 }
 
@@ -222,8 +222,8 @@ pub async fn enable(
     if !account.disabled {
         return Ok(back);
     }
-    accounts::enable(&state.pool, id).await?;
-    audit::audit(&state.pool, &staff.user.email, "account.enable", &account.email, "").await?;
+    Accounts::enable(&state.db, id).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.enable", &account.email, "").await?;
     Ok(back)
 }
 
@@ -242,12 +242,12 @@ pub async fn reset(
         _ => LinkPurpose::Reset,
     };
     let token = random_token();
-    if !accounts::force_reset(&state.pool, id, purpose, &token_hash(&token)).await? {
+    if !Accounts::force_reset(&state.db, id, purpose, &token_hash(&token)).await? {
         let form = AccountForm::of(&account);
         return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
             .await;
     }
     let detail = format!("{} link valid {} days", purpose.as_str(), accounts::LINK_DAYS);
-    audit::audit(&state.pool, &staff.user.email, "account.reset", &account.email, &detail).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.reset", &account.email, &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }

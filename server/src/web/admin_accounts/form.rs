@@ -7,8 +7,8 @@ use crate::web::layout::{check_list, regions_of, Lang};
 use domain::{Role, StationLabel};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::accounts::{AccountSummary, Grants, PasswordPending};
-use store_sqlite::stations::Station;
+use store::accounts::{AccountSummary, Grants, PasswordPending};
+use store::stations::Station;
 
 /// What an account form says, as typed (`item` repeats), and what is wrong per field.
 #[derive(Default)]

@@ -15,8 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::accounts::{self, LinkPurpose};
-use store_sqlite::audit;
+use store::accounts::{self, LinkPurpose};
+use store::Accounts;
+use store::AuditLog;
 use tower_sessions::Session;
 
 /// A page that says why a link does not work: 404 unknown, 410 used, expired or disabled.
@@ -41,7 +42,7 @@ fn dead_link(lang: Lang, status: StatusCode, why: &'static str) -> Response {
 /// The link of `token` if it still works, or the page that says why not.
 async fn live_link(state: &AppState, lang: Lang, token: &str) -> Result<accounts::AccountLink, PageError> {
     let refused = |status, why| Err(PageError::from(dead_link(lang, status, why)));
-    match accounts::link(&state.pool, &token_hash(token)).await? {
+    match Accounts::link(&state.db, &token_hash(token)).await? {
         None => refused(
             StatusCode::NOT_FOUND,
             lang.t(
@@ -204,7 +205,7 @@ pub async fn accept_link(
         }
     };
     let hash = hash_password(&password).await?;
-    if accounts::accept_link(&state.pool, &token_hash(&token), &hash).await?.is_none() {
+    if Accounts::accept_link(&state.db, &token_hash(&token), &hash).await?.is_none() {
         // Used or expired between the check and now.
         let why = lang.t("Este enlace ya no funciona.", "This link no longer works.");
         return Ok(dead_link(lang, StatusCode::GONE, why));
@@ -213,6 +214,6 @@ pub async fn accept_link(
         LinkPurpose::Invite => "account.invite_accepted",
         LinkPurpose::Reset => "account.reset_accepted",
     };
-    audit::audit(&state.pool, &link.email, action, &link.email, "").await?;
+    AuditLog::audit(&state.db, &link.email, action, &link.email, "").await?;
     Ok(Redirect::to(&format!("/signin?lang={}&password_set=1", lang.code())).into_response())
 }

@@ -13,13 +13,13 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use domain::Email;
 use leptos::prelude::*;
-use store_sqlite::accounts;
-use store_sqlite::audit;
-use store_sqlite::stations;
+use store::accounts;
+use store::AuditLog;
+use store::{Accounts, Stations};
 
 async fn render_list(state: &AppState, staff: &Staff, lang: Lang, form: AccountForm, status: StatusCode) -> PageResult {
-    let all = accounts::list(&state.pool).await?;
-    let stations = stations::list_all(&state.pool).await?;
+    let all = Accounts::list(&state.db).await?;
+    let stations = Stations::list_all(&state.db).await?;
     let l = lang.code();
     let regions = regions(&stations, &[]);
     let rows = all
@@ -90,7 +90,7 @@ pub async fn invite(
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
     let mut form = AccountForm::from_pairs(form);
-    let stations = stations::list_all(&state.pool).await?;
+    let stations = Stations::list_all(&state.db).await?;
     let email = Email::parse(&form.get("email"));
     if email.is_err() {
         form.errors.insert(
@@ -104,7 +104,7 @@ pub async fn invite(
         return render_list(&state, &staff, lang, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let token = random_token();
-    let id = match accounts::invite(&state.pool, &email, role, &grants, &token_hash(&token)).await? {
+    let id = match Accounts::invite(&state.db, &email, role, &grants, &token_hash(&token)).await? {
         Some(id) => id,
         None => {
             form.errors.insert(
@@ -119,6 +119,6 @@ pub async fn invite(
     };
     let detail =
         format!("role: {role}; scope: {}; link valid {} days", scope_detail(role, &grants), accounts::LINK_DAYS);
-    audit::audit(&state.pool, &staff.user.email, "account.invite", email.as_ref(), &detail).await?;
+    AuditLog::audit(&state.db, &staff.user.email, "account.invite", email.as_ref(), &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }

@@ -5,7 +5,7 @@
 //! one-time link valid [`accounts::LINK_DAYS`] days. Only the SHA-256 of the link's
 //! token is stored, and the link itself is shown once, to the admin who made it. The
 //! last active admin can be neither demoted, disabled nor reset (the check is part of
-//! the database update, see `store_sqlite::accounts`).
+//! the database update, see `store::Accounts`).
 //!
 //! `form` reads and draws the role and scope fields; `list` is the list and the
 //! invitation; `account` is one account's page and its changes; `new_link` makes a

@@ -5,7 +5,7 @@
 //!
 //! A published version never changes: answers keep the version they were given under.
 //! Every edit route refuses a published version with 409, and the database functions
-//! check it again in the transaction that writes (`store_sqlite::survey`).
+//! check it again in the transaction that writes (`store::Surveys`).
 
 pub(crate) mod editor;
 mod preview;
@@ -23,10 +23,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::{KeyError, Language, MissingText, PublicationProblem, QuestionKind, ReviewState, Survey, WordingError};
 use leptos::prelude::*;
-use sqlx::SqlitePool;
 use std::collections::BTreeMap;
-use store_sqlite::audit;
-use store_sqlite::survey::{self as store, DraftStart, LanguageChange};
+use store::survey::{DraftStart, LanguageChange};
+use store::AuditLog;
+use store::Surveys;
 
 /// The translations form holds every text of a version in every language.
 pub const TRANSLATIONS_FORM_BYTES: usize = 512 * 1024;
@@ -122,23 +122,17 @@ fn parse_version(s: &str) -> Option<i64> {
 /// The draft `version`, or the page that says why it cannot be edited (404, 409).
 async fn draft_or_refusal(state: &AppState, staff: &Staff, lang: Lang, version: &str) -> Result<Survey, PageError> {
     let Some(v) = parse_version(version) else { return Err(no_such_version(lang, staff, version).into()) };
-    match store::is_published(&state.pool, v).await? {
+    match Surveys::is_published(&state.db, v).await? {
         None => return Err(no_such_version(lang, staff, version).into()),
         Some(true) => return Err(published_refusal(lang, staff, v).into()),
         Some(false) => {}
     }
-    store::load_any(&state.pool, v).await?.ok_or_else(|| no_such_version(lang, staff, version).into())
+    Surveys::load_any(&state.db, v).await?.ok_or_else(|| no_such_version(lang, staff, version).into())
 }
 
 /// Writes an audit line; a failure to write it is a failure of the request.
-async fn audit_line(
-    pool: &SqlitePool,
-    staff: &Staff,
-    action: &str,
-    target: &str,
-    detail: &str,
-) -> Result<(), PageError> {
-    Ok(audit::audit(pool, &staff.user.email, action, target, detail).await?)
+async fn audit_line(db: &crate::Db, staff: &Staff, action: &str, target: &str, detail: &str) -> Result<(), PageError> {
+    Ok(AuditLog::audit(db, &staff.user.email, action, target, detail).await?)
 }
 
 pub(super) fn kind_label(lang: Lang, kind: QuestionKind) -> &'static str {
@@ -256,7 +250,7 @@ async fn render_versions(
     errors: Vec<String>,
     status: StatusCode,
 ) -> PageResult {
-    let versions = store::versions(&state.pool).await?;
+    let versions = Surveys::versions(&state.db).await?;
     let l = lang.code();
     let current = versions.iter().filter(|v| v.published).map(|v| v.version).max();
     let draft = versions.iter().find(|v| !v.published).map(|v| v.version);
@@ -369,10 +363,10 @@ pub async fn start_draft(
     let lang = lang_of(raw.as_deref());
     let fields = fields.into_map();
     let l = lang.code();
-    match store::start_draft(&state.pool).await? {
+    match Surveys::start_draft(&state.db).await? {
         DraftStart::Started { draft, from } => {
             let detail = format!("copied from v{from}");
-            audit_line(&state.pool, &staff, "survey.draft", &format!("v{draft}"), &detail).await?;
+            audit_line(&state.db, &staff, "survey.draft", &format!("v{draft}"), &detail).await?;
             let to = match fields.get("next").map(String::as_str) {
                 Some("translations") => format!("/admin/translations?lang={l}"),
                 _ => format!("/admin/survey/{draft}?lang={l}"),

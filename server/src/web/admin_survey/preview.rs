@@ -139,7 +139,7 @@ pub async fn preview_page(
     let Some(v) = version.parse::<i64>().ok().filter(|v| *v > 0) else {
         return Ok(no_such_version(lang, &staff, &version));
     };
-    let Some(survey) = store_sqlite::survey::load_any(&state.pool, v).await? else {
+    let Some(survey) = store::Surveys::load_any(&state.db, v).await? else {
         return Ok(no_such_version(lang, &staff, &version));
     };
     let l = lang.code();

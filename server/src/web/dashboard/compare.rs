@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::{CompareGroup, Shown, StationLabel};
 use leptos::prelude::*;
-use store_sqlite::dashboard as data;
+use store::Dashboards;
 
 /// How many stations or regions a comparison holds.
 pub const COMPARE_MIN: usize = 2;
@@ -66,7 +66,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
     let items = compare_items(&q);
     let items_param = crate::web::session::url_encode(&items.join(","));
     let here = format!("/dashboard/compare?{query}&items={items_param}");
-    let stations = data::stations(&state.pool, &staff.station_ids).await?;
+    let stations = Dashboards::stations(&state.db, &staff.station_ids).await?;
     let (groups, mut errors) = compare_groups(lang, &items, &stations);
     if !items.is_empty() && !(COMPARE_MIN..=COMPARE_MAX).contains(&groups.len()) {
         errors.push(match lang {
@@ -75,7 +75,7 @@ pub async fn compare(State(state): State<AppState>, staff: Staff, RawQuery(raw):
         });
     }
     let ready = errors.is_empty() && (COMPARE_MIN..=COMPARE_MAX).contains(&groups.len());
-    let columns = if ready { data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await? } else { Vec::new() };
+    let columns = if ready { Dashboards::compare(&state.db, &groups, &ctx.filters, ctx.k).await? } else { Vec::new() };
     let survey = label_survey(&state, &ctx).await;
     let versions = versions(&state).await;
 
@@ -220,13 +220,13 @@ pub async fn compare_chart(
     if file != "compare-index.svg" {
         return Ok((StatusCode::NOT_FOUND, "no such chart").into_response());
     }
-    let stations = data::stations(&state.pool, &staff.station_ids).await?;
+    let stations = Dashboards::stations(&state.db, &staff.station_ids).await?;
     let (groups, errors) = compare_groups(ctx.lang, &compare_items(&q), &stations);
     if !errors.is_empty() || !(COMPARE_MIN..=COMPARE_MAX).contains(&groups.len()) {
         return Ok((StatusCode::NOT_FOUND, "choose 2 to 8 stations or regions in your scope").into_response());
     }
     Ok(svg_response(
-        compare_chart_of(&ctx, &data::compare(&state.pool, &groups, &ctx.filters, ctx.k).await?).svg,
+        compare_chart_of(&ctx, &Dashboards::compare(&state.db, &groups, &ctx.filters, ctx.k).await?).svg,
         "compare-index",
     ))
 }

@@ -7,7 +7,7 @@ use crate::AppState;
 use domain::{Language, Survey};
 
 pub(super) async fn versions(state: &AppState) -> Vec<i64> {
-    store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default()
+    store::Surveys::published_versions(&state.db).await.unwrap_or_default()
 }
 
 /// The survey whose texts label the charts: the filtered version, else the current one
@@ -15,13 +15,13 @@ pub(super) async fn versions(state: &AppState) -> Vec<i64> {
 pub(super) async fn label_survey(state: &AppState, ctx: &Ctx) -> Option<Survey> {
     let version = match ctx.filters.survey_version() {
         Some(v) => Some(v),
-        None => store_sqlite::survey::current_version(&state.pool).await.ok().flatten(),
+        None => store::Surveys::current_version(&state.db).await.ok().flatten(),
     }?;
-    let mut survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten()?;
+    let mut survey = store::Surveys::load(&state.db, version).await.ok().flatten()?;
     if ctx.filters.survey_version().is_none() {
-        let older = store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default();
+        let older = store::Surveys::published_versions(&state.db).await.unwrap_or_default();
         for v in older.into_iter().rev().filter(|v| *v != version) {
-            if let Ok(Some(old)) = store_sqlite::survey::load(&state.pool, v).await {
+            if let Ok(Some(old)) = store::Surveys::load(&state.db, v).await {
                 let new: Vec<_> = old.questions.into_iter().filter(|q| survey.question(&q.key).is_none()).collect();
                 survey.questions.extend(new);
             }
@@ -35,7 +35,7 @@ pub(super) async fn label_survey(state: &AppState, ctx: &Ctx) -> Option<Survey> 
 pub(super) async fn versions_line(state: &AppState, ctx: &Ctx, station_id: i64) -> (String, Option<String>) {
     let lang = ctx.lang;
     let versions =
-        store_sqlite::survey::versions_with_responses(&state.pool, station_id, &ctx.filters).await.unwrap_or_default();
+        store::Surveys::versions_with_responses(&state.db, station_id, &ctx.filters).await.unwrap_or_default();
     let list = |vs: &[i64]| {
         let names: Vec<String> = vs.iter().map(i64::to_string).collect();
         match names.split_last() {
@@ -55,7 +55,7 @@ pub(super) async fn versions_line(state: &AppState, ctx: &Ctx, station_id: i64) 
     if versions.len() < 2 {
         return (line, None);
     }
-    let held = store_sqlite::survey::question_versions(&state.pool).await.unwrap_or_default();
+    let held = store::Surveys::question_versions(&state.db).await.unwrap_or_default();
     let partial: Vec<String> = held
         .iter()
         .filter_map(|(key, in_versions)| {

@@ -12,7 +12,7 @@ use crate::AppState;
 use axum::extract::{RawQuery, State};
 use domain::{OverviewRow, Shown};
 use leptos::prelude::*;
-use store_sqlite::dashboard as data;
+use store::Dashboards;
 
 /// A station is flagged when its index fell by more than this many points.
 pub const DROP_THRESHOLD: f64 = 10.0;
@@ -21,7 +21,7 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, RawQuery(raw)
     let q = DashQuery::from_raw(raw.as_deref());
     let ctx = Ctx::new(&q, state.release_k);
     let lang = ctx.lang;
-    let mut rows = data::overview(&state.pool, &staff.station_ids, &ctx.filters, ctx.k, DROP_THRESHOLD).await?;
+    let mut rows = Dashboards::overview(&state.db, &staff.station_ids, &ctx.filters, ctx.k, DROP_THRESHOLD).await?;
     let sort = q.sort.as_deref().unwrap_or("station");
     let descending = q.dir.as_deref() == Some("desc");
     sort_rows(&mut rows, sort, descending);

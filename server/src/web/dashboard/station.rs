@@ -14,12 +14,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use domain::Language;
 use leptos::prelude::*;
-use store_sqlite::dashboard as data;
+use store::Dashboards;
 
 /// The station of `code` if she may see it; `None` for no station and for a station
 /// outside her scope alike, so a URL cannot tell them apart.
 pub(super) async fn station_in_scope(state: &AppState, staff: &Staff, code: &str) -> Result<Option<i64>, PageError> {
-    Ok(store_sqlite::stations::by_code(&state.pool, code).await?.filter(|s| staff.may_see(s.id)).map(|s| s.id))
+    Ok(store::Stations::by_code(&state.db, code).await?.filter(|s| staff.may_see(s.id)).map(|s| s.id))
 }
 
 pub async fn station(
@@ -37,7 +37,7 @@ pub async fn station(
         Some(id) => id,
         None => return Ok(not_found(lang, &staff, &here)),
     };
-    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await? {
+    let report = match Dashboards::station_report(&state.db, id, &ctx.filters, ctx.k).await? {
         Some(r) => r,
         None => return Ok(not_found(lang, &staff, &here)),
     };
@@ -130,7 +130,7 @@ pub async fn station_chart(
     let Some(id) = station_in_scope(&state, &staff, &code).await? else {
         return Err(PageError::NotFound("no such station in your scope"));
     };
-    let report = match data::station_report(&state.pool, id, &ctx.filters, ctx.k).await? {
+    let report = match Dashboards::station_report(&state.db, id, &ctx.filters, ctx.k).await? {
         Some(r) => r,
         None => return Ok((StatusCode::NOT_FOUND, "no such station in your scope").into_response()),
     };

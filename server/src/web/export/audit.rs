@@ -12,7 +12,7 @@ pub async fn audit(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let lang = Lang::from_query(raw.as_deref());
-    let records = store_sqlite::exports::list_audit(&state.pool, 500).await?;
+    let records = store::Exports::list_audit(&state.db, 500).await?;
     let rows = records
         .into_iter()
         .map(|a| {

@@ -49,8 +49,8 @@ async fn render_form(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
-    let versions = store_sqlite::survey::published_versions(&state.pool).await.unwrap_or_default();
+    let stations = store::Dashboards::stations(&state.db, &staff.station_ids).await.unwrap_or_default();
+    let versions = store::Surveys::published_versions(&state.db).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let today = chrono::Utc::now().date_naive();
     let default_to = today.format("%Y-%m").to_string();
@@ -147,7 +147,7 @@ async fn months(
     last: chrono::NaiveDate,
 ) -> ((chrono::NaiveDate, chrono::NaiveDate), Option<String>) {
     let (from, to) = (domain::time::calendar::month_start(first), domain::time::calendar::month_end(last));
-    let first_release = store_sqlite::maintenance::first_release_day(&state.pool).await.unwrap_or(Some(from));
+    let first_release = store::Maintenance::first_release_day(&state.db).await.unwrap_or(Some(from));
     let problem =
         export::period_problem(from, to, chrono::Utc::now().date_naive(), first_release).map(|(es, en)| match lang {
             Lang::Es => es,
@@ -169,7 +169,7 @@ pub async fn start(
     let lang = Lang::from_query(raw.as_deref());
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
-    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store::Dashboards::stations(&state.db, &staff.station_ids).await.unwrap_or_default();
     let mut chosen = Vec::new();
     let mut regions = Vec::new();
     for (_, item) in typed.iter().filter(|(k, _)| k == "item") {
@@ -221,9 +221,9 @@ pub async fn start(
     let unit = if value("unit").map(String::as_str) == Some("week") { UnitName::Week } else { UnitName::Month };
     let version = match value("version").and_then(|v| v.parse::<i64>().ok()) {
         Some(v) => v,
-        None => store_sqlite::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1),
+        None => store::Surveys::current_version(&state.db).await.ok().flatten().unwrap_or(1),
     };
-    let survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten();
+    let survey = store::Surveys::load(&state.db, version).await.ok().flatten();
     if survey.is_none() {
         errors.push(lang.t("Esa versión de la encuesta no existe.", "That survey version does not exist.").into());
     }
@@ -255,8 +255,7 @@ pub async fn start(
     };
     let path = export::job_path(&state.export_dir, &id);
     state.jobs.add(&id, staff.user.id);
-    let (jobs, pool, actor, job_id) =
-        (state.jobs.clone(), state.export_pool.clone(), staff.user.email.clone(), id.clone());
+    let (jobs, db, actor, job_id) = (state.jobs.clone(), state.export_db.clone(), staff.user.email.clone(), id.clone());
     tokio::spawn(async move {
         let _turn = ticket.turn().await;
         jobs.update(&job_id, |j| j.state = JobState::Running);
@@ -269,7 +268,7 @@ pub async fn start(
                 })
             }
         };
-        let result = export::export_zip(&pool, &survey, &request, &actor, &path, Arc::new(progress)).await;
+        let result = export::export_zip(&db, &survey, &request, &actor, &path, Arc::new(progress)).await;
         jobs.update(&job_id, |j| {
             j.state = match result {
                 Ok(summary) => JobState::Done { path: path.clone(), summary: Box::new(summary) },

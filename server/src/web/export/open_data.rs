@@ -19,12 +19,12 @@ async fn render_open_data(
     errors: Vec<String>,
     status: StatusCode,
 ) -> Response {
-    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store::Dashboards::stations(&state.db, &staff.station_ids).await.unwrap_or_default();
     let typed_value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let her_regions = regions_of(&stations);
     // What each of her regions has spent, month by month, newest first: what was spent on
     // every region (before the budget was per region) counts for each.
-    let ledger = store_sqlite::exports::privacy_ledger(&state.pool).await.unwrap_or_default();
+    let ledger = store::Exports::privacy_ledger(&state.db).await.unwrap_or_default();
     let mut spent: std::collections::BTreeMap<(String, String), Vec<String>> = Default::default();
     for s in ledger {
         for region in her_regions.iter().filter(|r| s.region.as_ref().is_none_or(|on| on == *r)) {
@@ -105,7 +105,7 @@ pub async fn open_data_release(
     let lang = Lang::from_query(raw.as_deref());
     let value = |k: &str| typed.iter().find(|(key, _)| key == k).map(|(_, v)| v);
     let mut errors = Vec::new();
-    let stations = store_sqlite::dashboard::stations(&state.pool, &staff.station_ids).await.unwrap_or_default();
+    let stations = store::Dashboards::stations(&state.db, &staff.station_ids).await.unwrap_or_default();
     let mut regions: Vec<String> = typed.iter().filter(|(k, _)| k == "region").map(|(_, v)| v.clone()).collect();
     regions.sort();
     regions.dedup();
@@ -148,8 +148,8 @@ pub async fn open_data_release(
             None
         }
     };
-    let version = store_sqlite::survey::current_version(&state.pool).await.ok().flatten().unwrap_or(1);
-    let survey = store_sqlite::survey::load(&state.pool, version).await.ok().flatten();
+    let version = store::Surveys::current_version(&state.db).await.ok().flatten().unwrap_or(1);
+    let survey = store::Surveys::load(&state.db, version).await.ok().flatten();
     let (Some(epsilon), Some(survey), true) = (epsilon, survey, errors.is_empty()) else {
         return Ok(render_open_data(&state, &staff, lang, &typed, errors, StatusCode::UNPROCESSABLE_ENTITY).await);
     };
@@ -167,7 +167,7 @@ pub async fn open_data_release(
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", state.export_dir.display()))?;
     let out = state.export_dir.join(format!("open-data-{}.zip", crate::auth::random_token()));
     let released = crate::open_data::release(
-        &state.export_pool,
+        &state.export_db,
         &survey,
         &request,
         state.dp_cap,

@@ -1,5 +1,5 @@
 //! The export queue: at most [`RUNNING`] exports (microdata or open data) run at once,
-//! each on a pool of its own (`AppState::export_pool`), and at most [`WAITING`] more wait
+//! each on a store of its own (`AppState::export_db`), and at most [`WAITING`] more wait
 //! their turn, first come first served; a request beyond that is refused with 429. Each
 //! export holds several database connections and keeps CPUs busy for as long as it runs:
 //! unbounded, a few at once starved the kiosk's submissions and the staff's sign-in.

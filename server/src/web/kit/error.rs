@@ -50,14 +50,8 @@ impl From<anyhow::Error> for PageError {
     }
 }
 
-impl From<sqlx::Error> for PageError {
-    fn from(e: sqlx::Error) -> Self {
-        PageError::Internal(e.into())
-    }
-}
-
-impl From<store_sqlite::Error> for PageError {
-    fn from(e: store_sqlite::Error) -> Self {
+impl From<store::Error> for PageError {
+    fn from(e: store::Error) -> Self {
         PageError::Internal(e.into())
     }
 }

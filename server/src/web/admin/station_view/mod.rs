@@ -24,8 +24,9 @@ use domain::{KioskSetting, SilentTabletDays};
 use kiosk::kiosk_field;
 use leptos::prelude::*;
 use release::release_section;
-use store_sqlite::stations::{self, Station};
-use store_sqlite::{settings, tablets as tablet_store};
+use store::settings;
+use store::stations::Station;
+use store::{NetworkSettings, Stations, Tablets};
 use tablets::{enrollment_view, tablet_rows};
 
 /// What the station page shows besides the station: its forms as typed with their
@@ -47,8 +48,9 @@ pub(in crate::web::admin) async fn render_station(
     shown: StationPage,
     status: StatusCode,
 ) -> PageResult {
-    let list = tablet_store::list_for_station(&state.pool, station.id).await?;
-    let silent_days = settings::get_i64(&state.pool, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
+    let list = Tablets::list_for_station(&state.db, station.id).await?;
+    let silent_days =
+        NetworkSettings::get_i64(&state.db, settings::SILENT_TABLET_DAYS, SilentTabletDays::DEFAULT).await?;
     let scheduled = schedule_of(state, station.id).await?;
     let l = lang.code();
     let code = station.code.clone();
@@ -163,7 +165,7 @@ pub(in crate::web::admin) async fn render_station(
 
 /// The station named in the path, or a 404.
 pub(in crate::web::admin) async fn station_or_404(state: &AppState, code: &str) -> Result<Station, PageError> {
-    stations::by_code(&state.pool, code).await?.ok_or(PageError::NotFound("no such station"))
+    Stations::by_code(&state.db, code).await?.ok_or(PageError::NotFound("no such station"))
 }
 
 pub(in crate::web::admin) fn back_to_station(lang: Lang, code: &str) -> Response {

@@ -9,7 +9,8 @@ use crate::AppState;
 use chrono::{DateTime, Datelike, Utc, Weekday};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::release::{self, Schedule, ScheduledStation};
+use store::release::{Schedule, ScheduledStation};
+use store::Releases;
 
 pub(in crate::web::admin) const AT: &str = "release_at";
 pub(in crate::web::admin) const EVERY: &str = "release_every";
@@ -19,7 +20,7 @@ pub(in crate::web::admin) async fn schedule_of(
     state: &AppState,
     station_id: i64,
 ) -> Result<ScheduledStation, PageError> {
-    release::scheduled_station(&state.pool, station_id).await?.ok_or(PageError::NotFound("no such station"))
+    Releases::scheduled_station(&state.db, station_id).await?.ok_or(PageError::NotFound("no such station"))
 }
 
 /// The form as the schedule fills it.

@@ -3,8 +3,8 @@
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
 use leptos::prelude::*;
-use store_sqlite::stations::Station;
-use store_sqlite::tablets::StationTablet;
+use store::stations::Station;
+use store::tablets::StationTablet;
 
 /// A one-time enrollment code as the admin sees it once: the code, the link a tablet
 /// opens, and that link as a QR code (inline SVG) for the tablet's camera.

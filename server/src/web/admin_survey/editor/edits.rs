@@ -17,7 +17,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::{QuestionKey, QuestionKind};
 use std::collections::BTreeMap;
-use store_sqlite::survey::{self as store, Edit, Publication};
+use store::survey::{Edit, Publication};
+use store::Surveys;
 
 pub async fn save_question(
     State(state): State<AppState>,
@@ -31,7 +32,7 @@ pub async fn save_question(
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
     let Some(question) = survey.question(&key).cloned() else { return Ok(no_such_question(lang, &staff, &key)) };
-    let history = store::published_kinds(&state.pool, &key).await?;
+    let history = Surveys::published_kinds(&state.db, &key).await?;
     let (change, changes) = match validate_question(lang, &question, &history, &fields) {
         Ok(c) => c,
         Err(errors) => {
@@ -39,7 +40,7 @@ pub async fn save_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match store::update_question(&state.pool, v, &key, &change).await? {
+    match Surveys::update_question(&state.db, v, &key, &change).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
@@ -49,7 +50,7 @@ pub async fn save_question(
     }
     if !changes.is_empty() {
         let detail = changes.join("; ");
-        audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
+        audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
     }
     Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
@@ -107,7 +108,7 @@ pub async fn add_question(
                 },
             );
         } else if let Some(kind) = kind {
-            let history = store::published_kinds(&state.pool, k.as_ref()).await?;
+            let history = Surveys::published_kinds(&state.db, k.as_ref()).await?;
             if let Some((before_v, before)) = history.iter().find(|(_, b)| *b != kind) {
                 errors.insert(
                     "kind".into(),
@@ -129,7 +130,7 @@ pub async fn add_question(
         let st = EditorState { new_question: Typed { fields, errors }, ..Default::default() };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match store::add_question(&state.pool, v, &key, kind, in_index, observable).await? {
+    match Surveys::add_question(&state.db, v, &key, kind, in_index, observable).await? {
         Edit::Done => {}
         Edit::KeyTaken => {
             let mut errors = BTreeMap::new();
@@ -153,7 +154,7 @@ pub async fn add_question(
     if observable {
         detail.push_str(", observable yes");
     }
-    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
+    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
     Ok(Redirect::to(&editor_href(lang, v, Some(key.as_ref()))).into_response())
 }
 
@@ -181,7 +182,7 @@ pub async fn move_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match store::move_question(&state.pool, v, &key, up).await? {
+    match Surveys::move_question(&state.db, v, &key, up).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
@@ -190,7 +191,7 @@ pub async fn move_question(
         }
     }
     let detail = if up { "moved up" } else { "moved down" };
-    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), detail).await?;
+    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), detail).await?;
     Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
 
@@ -219,7 +220,7 @@ pub async fn remove_question(
         };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match store::remove_question(&state.pool, v, &key).await? {
+    match Surveys::remove_question(&state.db, v, &key).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
@@ -227,7 +228,7 @@ pub async fn remove_question(
             }
         }
     }
-    audit_line(&state.pool, &staff, "survey.edit", &format!("v{v}/{key}"), "question removed").await?;
+    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), "question removed").await?;
     Ok(Redirect::to(&editor_href(lang, v, None)).into_response())
 }
 
@@ -243,11 +244,11 @@ pub async fn publish(
     let lang = lang_of(raw.as_deref());
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match store::publish(&state.pool, v).await? {
+    match Surveys::publish(&state.db, v).await? {
         Publication::Published { offered } => {
             let codes: Vec<&str> = offered.iter().map(|l| l.code()).collect();
             let detail = format!("published; offered in {}", codes.join(", "));
-            audit_line(&state.pool, &staff, "survey.publish", &format!("v{v}"), &detail).await?;
+            audit_line(&state.db, &staff, "survey.publish", &format!("v{v}"), &detail).await?;
             Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
         }
         Publication::Refused(problems) => {
@@ -274,7 +275,7 @@ pub async fn discard(
     let lang = lang_of(raw.as_deref());
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match store::discard_draft(&state.pool, v).await? {
+    match Surveys::discard_draft(&state.db, v).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, "", other) {
@@ -282,6 +283,6 @@ pub async fn discard(
             }
         }
     }
-    audit_line(&state.pool, &staff, "survey.discard", &format!("v{v}"), "draft discarded").await?;
+    audit_line(&state.db, &staff, "survey.discard", &format!("v{v}"), "draft discarded").await?;
     Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
 }

@@ -5,7 +5,7 @@ use crate::web::admin_survey::{key_error, kind_label, wording_error};
 use crate::web::layout::Lang;
 use domain::{ChoiceKey, Language, Question, QuestionKind, ReviewState, Wording};
 use std::collections::BTreeMap;
-use store_sqlite::survey::{QuestionChange, TextWrite};
+use store::survey::{QuestionChange, TextWrite};
 
 /// Reads the text and child wording named `text_name` and `child_name` (a field left out
 /// keeps its current value): `Some` when either changed.

@@ -29,7 +29,7 @@ use crate::web::session::Staff;
 use axum::response::Response;
 use domain::{Language, Texts};
 use std::collections::BTreeMap;
-use store_sqlite::survey::Edit;
+use store::survey::Edit;
 
 /// A form as typed, and what is wrong with each field (by field name).
 #[derive(Clone, Debug, Default)]

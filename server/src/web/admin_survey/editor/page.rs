@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use domain::{Language, Survey};
 use leptos::prelude::*;
-use store_sqlite::survey as store;
+use store::survey;
+use store::Surveys;
 
 pub async fn version_page(
     State(state): State<AppState>,
@@ -23,11 +24,11 @@ pub async fn version_page(
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
     let Some(v) = parse_version(&version) else { return Ok(no_such_version(lang, &staff, &version)) };
-    let published = match store::is_published(&state.pool, v).await? {
+    let published = match Surveys::is_published(&state.db, v).await? {
         Some(p) => p,
         None => return Ok(no_such_version(lang, &staff, &version)),
     };
-    let survey = match store::load_any(&state.pool, v).await? {
+    let survey = match Surveys::load_any(&state.db, v).await? {
         Some(s) => s,
         None => return Ok(no_such_version(lang, &staff, &version)),
     };
@@ -118,11 +119,11 @@ pub(super) async fn render_editor(
     st: EditorState,
     status: StatusCode,
 ) -> PageResult {
-    let enabled = store::enabled_languages(&state.pool).await?;
-    let current = store::current_version(&state.pool).await.ok().flatten();
+    let enabled = Surveys::enabled_languages(&state.db).await?;
+    let current = Surveys::current_version(&state.db).await.ok().flatten();
     let l = lang.code();
     let v = survey.version;
-    let offered: Vec<String> = store::offered(&enabled).into_iter().map(language_name).collect();
+    let offered: Vec<String> = survey::offered(&enabled).into_iter().map(language_name).collect();
     let count = survey.questions.len();
     let cards = survey
         .questions

@@ -3,7 +3,7 @@
 
 use domain::{Language, ReviewState, Survey};
 use std::collections::BTreeMap;
-use store_sqlite::survey::TextRow;
+use store::survey::TextRow;
 
 /// Every text of a version in survey order: (question, choice), choice '' for the question.
 pub(super) fn cells(survey: &Survey) -> Vec<(String, String)> {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use domain::{Language, ReviewState};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-use store_sqlite::survey as store;
+use store::Surveys;
 
 /// What a re-rendered page shows besides the stored texts.
 #[derive(Default)]
@@ -34,30 +34,30 @@ pub(super) async fn render(
     overlay: Overlay,
     status: StatusCode,
 ) -> PageResult {
-    let pool = &state.pool;
+    let db = &state.db;
     let l = lang.code();
     let loaded = async {
-        let draft = store::draft_version(pool).await?;
-        let current = store::current_version(pool).await?;
+        let draft = Surveys::draft_version(db).await?;
+        let current = Surveys::current_version(db).await?;
         let shown = draft.or(current);
         let survey = match shown {
-            Some(v) => store::load_any(pool, v).await?,
+            Some(v) => Surveys::load_any(db, v).await?,
             None => None,
         };
         let rows = match shown {
-            Some(v) => store::text_rows(pool, v).await?,
+            Some(v) => Surveys::text_rows(db, v).await?,
             None => Vec::new(),
         };
         let published = match current {
-            Some(v) => store::load(pool, v).await?,
+            Some(v) => Surveys::load(db, v).await?,
             None => None,
         };
         let mut unreviewed = BTreeMap::new();
         for language in Language::ALL {
-            unreviewed.insert(language, store::texts_needing_review(pool, current.unwrap_or(0), language).await?);
+            unreviewed.insert(language, Surveys::texts_needing_review(db, current.unwrap_or(0), language).await?);
         }
-        let enabled = store::enabled_languages(pool).await?;
-        Ok::<_, store_sqlite::Error>((draft, current, survey, rows, published, unreviewed, enabled))
+        let enabled = Surveys::enabled_languages(db).await?;
+        Ok::<_, store::Error>((draft, current, survey, rows, published, unreviewed, enabled))
     };
     let (draft, current, survey, rows, published, unreviewed, enabled) = loaded.await?;
     let stored = stored(rows);

@@ -13,8 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::{Language, ReviewState, Wording};
 use std::collections::BTreeMap;
-use store_sqlite::audit;
-use store_sqlite::survey::{self as store, Edit, TextWrite};
+use store::survey::{Edit, TextWrite};
+use store::AuditLog;
+use store::Surveys;
 
 /// One cell as typed: `None` when the form holds none of its fields.
 struct TypedCell {
@@ -102,7 +103,7 @@ pub async fn save_texts(
     let fields = fields.into_map();
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    let stored = stored(store::text_rows(&state.pool, v).await?);
+    let stored = stored(Surveys::text_rows(&state.db, v).await?);
     let all: Vec<(String, String, Language)> = cells(&survey)
         .into_iter()
         .flat_map(|(q, c)| Language::ALL.into_iter().map(move |l| (q.clone(), c.clone(), l)))
@@ -182,14 +183,14 @@ pub async fn save_texts(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match store::write_texts(&state.pool, v, &writes).await? {
+    match Surveys::write_texts(&state.db, v, &writes).await? {
         Edit::Done => {}
         Edit::Published => return Ok(published_refusal(lang, &staff, v)),
         _ => return Ok(crate::web::admin_survey::no_such_version(lang, &staff, &version)),
     }
     for (l, what) in changes {
         let (target, detail) = (format!("v{v}/{l}"), what.join("; "));
-        audit::audit(&state.pool, &staff.user.email, "translation.edit", &target, &detail).await?;
+        AuditLog::audit(&state.db, &staff.user.email, "translation.edit", &target, &detail).await?;
     }
     if unsaved {
         let saved = match &scope {
@@ -240,7 +241,7 @@ pub async fn change_languages(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let outcome = store_sqlite::survey::offer_language(&state.pool, language, offer, &staff.user.email).await?;
+    let outcome = store::Surveys::offer_language(&state.db, language, offer, &staff.user.email).await?;
     if let Some(refusal) = language_refusal(lang, language, &outcome) {
         let overlay = Overlay { page_errors: vec![refusal], ..Default::default() };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -1,0 +1,37 @@
+use super::SqliteStore;
+use store::release::*;
+
+impl store::Releases for SqliteStore {
+    async fn release_station<T: Send>(
+        &self,
+        station_id: i64,
+        next_at: Option<i64>,
+        decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T) + Send,
+    ) -> Result<Option<T>, store::Error> {
+        Ok(crate::release::release_station(&self.pool, station_id, next_at, decide).await?)
+    }
+
+    async fn set_next_release(&self, station_id: i64, next_at: i64) -> Result<(), store::Error> {
+        Ok(crate::release::set_next_release(&self.pool, station_id, next_at).await?)
+    }
+
+    async fn write_released(&self, weeks: &[ReleasedWeek]) -> Result<(), store::Error> {
+        let mut tx = self.pool.begin().await.map_err(crate::Error::from)?;
+        for (station_id, iso_week, rows) in weeks {
+            crate::release::write_released_rows(&mut tx, *station_id, iso_week, rows).await?;
+        }
+        Ok(tx.commit().await.map_err(crate::Error::from)?)
+    }
+
+    async fn scheduled_stations(&self) -> Result<Vec<ScheduledStation>, store::Error> {
+        Ok(crate::release::scheduled_stations(&self.pool).await?)
+    }
+
+    async fn scheduled_station(&self, station_id: i64) -> Result<Option<ScheduledStation>, store::Error> {
+        Ok(crate::release::scheduled_station(&self.pool, station_id).await?)
+    }
+
+    async fn set_schedule(&self, station_id: i64, schedule: Schedule) -> Result<(), store::Error> {
+        Ok(crate::release::set_schedule(&self.pool, station_id, schedule).await?)
+    }
+}

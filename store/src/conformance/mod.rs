@@ -1,0 +1,69 @@
+//! The conformance suite: what every store backend must do, written once against the
+//! traits. A backend runs it from its own tests with [`conformance_tests!`], giving an
+//! expression that makes a fresh, migrated, empty store:
+//!
+//! ```ignore
+//! store::conformance_tests!(store_sqlite::SqliteStore::in_memory().await.unwrap());
+//! ```
+//!
+//! Each check takes a fresh store and panics, naming the broken promise, when the backend
+//! breaks it. They test the store's contracts (exactly once, whole or nothing, one
+//! snapshot, atomic budget checks, the last admin kept), not SQL.
+
+mod accounts;
+mod exports;
+mod responses;
+mod stations;
+
+pub use accounts::*;
+pub use exports::*;
+pub use responses::*;
+pub use stations::*;
+
+use crate::Store;
+use domain::{Name, StationCode};
+
+/// Adds a station coded `code` (timezone America/Lima); returns its id.
+pub async fn station<S: Store>(store: &S, code: &str) -> i64 {
+    let code = StationCode::parse(code).expect("a station code");
+    let name = Name::parse("name", "Comisaría de prueba", 200).expect("a name");
+    let region = Name::parse("region", "Lima Centro", 100).expect("a region");
+    store.insert(&code, &name, &region, "America/Lima").await.expect("the station is added").expect("a new code")
+}
+
+/// Generates one `#[tokio::test]` per check of the suite, each on a fresh store made by
+/// `$make` (an expression, awaited inside each test).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@each $make;
+            an_account_is_created_once_and_found_by_email_and_id,
+            the_last_admin_cannot_be_disabled,
+            an_invitation_link_is_accepted_once,
+            a_password_change_ends_every_session,
+            an_audit_line_is_kept_and_listed_newest_first,
+            a_station_code_is_taken_once,
+            a_settings_change_returns_the_old_value,
+            an_enrollment_code_is_redeemed_once,
+            a_revoked_tablet_token_no_longer_opens,
+            a_submission_is_stored_exactly_once,
+            a_release_writes_what_it_decides_and_moves_the_schedule_whole,
+            a_failed_decision_leaves_everything_pending,
+            a_release_of_an_unknown_station_is_none,
+            the_roll_ups_count_what_was_released,
+            export_readers_share_one_snapshot_and_read_every_row_once,
+            the_privacy_budget_check_and_its_record_are_atomic,
+            a_published_survey_is_loaded_and_a_draft_started_once,
+        );
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            // Two workers: some checks run two units of work at once, from two threads.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store = $make;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+}
