@@ -70,7 +70,7 @@ async fn main() -> anyhow::Result<()> {
         let code = StationCode::parse(&format!("BENCH-{i:04}")).map_err(anyhow::Error::msg)?;
         let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
         let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = store_sqlite::stations::insert(&pool, &code, &name, &region, "America/Lima")
+        let id = store_sqlite::stations::insert(&mut *pool.acquire().await?, &code, &name, &region, "America/Lima")
             .await?
             .ok_or_else(|| anyhow::anyhow!("station {i} exists"))?;
         stations.push(id);

@@ -185,7 +185,7 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
         let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
         let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
         let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = store_sqlite::stations::insert(&pool, &code, &name, &region, "America/Lima")
+        let id = store_sqlite::stations::insert(&mut *pool.acquire().await?, &code, &name, &region, "America/Lima")
             .await?
             .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
         stations.push(id);

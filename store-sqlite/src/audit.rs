@@ -23,6 +23,14 @@ where
     Ok(())
 }
 
+/// Writes `line` on `db` (the transaction of the change it records).
+pub async fn write<'e, E>(db: E, line: &store::audit::Entry) -> Result<(), crate::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    audit(db, &line.actor, &line.action, &line.target, &line.detail).await
+}
+
 /// The newest lines of the administrators' audit log first.
 pub async fn audit_log(pool: &SqlitePool, limit: i64) -> Result<Vec<AdminAudit>, crate::Error> {
     Ok(sqlx::query_as!(

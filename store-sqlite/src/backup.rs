@@ -32,8 +32,11 @@ pub async fn recovery_recipient(pool: &SqlitePool) -> Result<Option<String>, cra
 }
 
 /// Stores the recovery key's public half, replacing the one before (returned).
-pub async fn set_recovery_recipient(pool: &SqlitePool, recipient: &str) -> Result<Option<String>, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn set_recovery_recipient(
+    conn: &mut sqlx::SqliteConnection,
+    recipient: &str,
+) -> Result<Option<String>, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let old = sqlx::query_scalar!("SELECT recipient FROM recovery_key WHERE id = 1").fetch_optional(&mut *tx).await?;
     sqlx::query!(
         "INSERT INTO recovery_key (id, recipient) VALUES (1, ?)

@@ -89,6 +89,17 @@ fn options(url: &str) -> Result<SqliteConnectOptions, crate::Error> {
         .disable_statement_logging())
 }
 
+/// A write transaction on `conn`: `BEGIN IMMEDIATE` when it is in none (so that nothing
+/// written meanwhile can make its reads stale, and it never has to upgrade a read lock),
+/// a savepoint inside the transaction of a unit of work (`backend::audited!`), which
+/// began it so.
+pub(crate) async fn write_tx(
+    conn: &mut sqlx::SqliteConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, crate::Error> {
+    use sqlx::Connection;
+    Ok(if conn.is_in_transaction() { conn.begin().await? } else { conn.begin_with("BEGIN IMMEDIATE").await? })
+}
+
 /// Applies the embedded migrations; the app must not start if one fails.
 pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("./migrations").run(pool).await

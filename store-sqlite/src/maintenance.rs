@@ -8,8 +8,8 @@ use sqlx::SqlitePool;
 
 /// Deletes released responses (and their answers) labelled with a week before `cutoff`.
 /// The roll-ups the dashboards read are kept. Returns how many responses went.
-pub async fn purge_responses_before(pool: &SqlitePool, cutoff: &str) -> Result<u64, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn purge_responses_before(conn: &mut sqlx::SqliteConnection, cutoff: &str) -> Result<u64, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     sqlx::query!("DELETE FROM answers WHERE response_id IN (SELECT id FROM responses WHERE iso_week < ?)", cutoff)
         .execute(&mut *tx)
         .await?;

@@ -117,9 +117,13 @@ pub async fn set_next_release<'e>(
 }
 
 /// Changes a station's schedule; its next release is worked out again.
-pub async fn set_schedule(pool: &SqlitePool, station_id: i64, schedule: Schedule) -> Result<(), crate::Error> {
+pub async fn set_schedule(
+    conn: &mut sqlx::SqliteConnection,
+    station_id: i64,
+    schedule: Schedule,
+) -> Result<(), crate::Error> {
     let (minute, every) = (i64::from(schedule.minute), i64::from(schedule.every_days));
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     sqlx::query!(
         "UPDATE stations SET release_minute = ?, release_every_days = ? WHERE id = ?",
         minute,

@@ -11,8 +11,8 @@ pub async fn get_i64(pool: &SqlitePool, key: &str, default: i64) -> Result<i64, 
 }
 
 /// Stores a setting, returning its previous value (if any).
-pub async fn set(pool: &SqlitePool, key: &str, value: &str) -> Result<Option<String>, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn set(conn: &mut sqlx::SqliteConnection, key: &str, value: &str) -> Result<Option<String>, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let old = sqlx::query_scalar!("SELECT value FROM settings WHERE key = ?", key).fetch_optional(&mut *tx).await?;
     sqlx::query!(
         "INSERT INTO settings (key, value) VALUES (?, ?)

@@ -6,7 +6,7 @@ pub use store::stations::{NetworkCounts, PinAttempt, StaffPinState, Station};
 /// every night at a random minute between 01:00 and 04:59 of its timezone
 /// (`db::release::Schedule`).
 pub async fn insert(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     code: &StationCode,
     name: &Name,
     region: &Name,
@@ -21,7 +21,7 @@ pub async fn insert(
         region,
         timezone
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await?;
     Ok(row)
 }
@@ -72,7 +72,7 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Station>, crate:
 }
 
 /// Replaces a station's kiosk settings.
-pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Result<(), crate::Error> {
+pub async fn set_settings(conn: &mut sqlx::SqliteConnection, id: i64, s: &KioskSettings) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET inactivity_s = ?, inactivity_grace_s = ?, min_duration_s = ?, min_gap_s = ? WHERE id = ?",
         s.inactivity_s,
@@ -81,31 +81,31 @@ pub async fn set_settings(pool: &SqlitePool, id: i64, s: &KioskSettings) -> Resu
         s.min_gap_s,
         id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Sets the hash of a station's staff PIN and clears any lock.
-pub async fn set_staff_pin_hash(pool: &SqlitePool, id: i64, hash: &str) -> Result<(), crate::Error> {
+pub async fn set_staff_pin_hash(conn: &mut sqlx::SqliteConnection, id: i64, hash: &str) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET staff_pin_hash = ?, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
         hash,
         id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
 /// Removes a station's staff PIN (the tablets' staff panel stays closed until a new one
 /// is set) and clears any lock.
-pub async fn clear_staff_pin(pool: &SqlitePool, id: i64) -> Result<(), crate::Error> {
+pub async fn clear_staff_pin(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<(), crate::Error> {
     sqlx::query!(
         "UPDATE stations SET staff_pin_hash = NULL, staff_pin_failures = 0, staff_pin_locked_until = 0 WHERE id = ?",
         id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -151,7 +151,7 @@ pub async fn list_all(pool: &SqlitePool) -> Result<Vec<Station>, crate::Error> {
 /// Renames a station, moves it to a region or timezone, or (de)activates it. A
 /// deactivated station's tablets stop accepting answers; its history stays.
 pub async fn update(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     id: i64,
     name: &Name,
     region: &Name,
@@ -167,7 +167,7 @@ pub async fn update(
         active,
         id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

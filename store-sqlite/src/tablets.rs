@@ -23,7 +23,7 @@ pub async fn insert_with_token<'e>(
 
 /// Stores the hash of a new one-time enrollment code for a station.
 pub async fn insert_enrollment_code(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     station_id: i64,
     code_hash: &[u8],
     expires_at: i64,
@@ -34,7 +34,7 @@ pub async fn insert_enrollment_code(
         station_id,
         expires_at
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -130,13 +130,17 @@ pub async fn list_for_station(pool: &SqlitePool, station_id: i64) -> Result<Vec<
 
 /// Revokes one tablet of a station at once: its next request is refused. `false` if it
 /// is not a tablet of that station or was already revoked.
-pub async fn revoke_at_station(pool: &SqlitePool, station_id: i64, tablet_id: i64) -> Result<bool, crate::Error> {
+pub async fn revoke_at_station(
+    conn: &mut sqlx::SqliteConnection,
+    station_id: i64,
+    tablet_id: i64,
+) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "UPDATE tablets SET revoked = 1 WHERE id = ? AND station_id = ? AND revoked = 0",
         tablet_id,
         station_id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }

@@ -121,6 +121,7 @@ pub trait Accounts {
         role: Role,
         grants: &Grants,
         token_hash: &[u8],
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Option<i64>, crate::Error>> + Send;
 
     /// Changes an account's role and grants; `false` (nothing changed) when she is the
@@ -130,13 +131,22 @@ pub trait Accounts {
         user_id: i64,
         role: Role,
         grants: &Grants,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
     /// Disables an account (she cannot sign in and her sessions stop working); `false`
     /// (nothing changed) when she is the last active admin.
-    fn disable(&self, user_id: i64) -> impl Future<Output = Result<bool, crate::Error>> + Send;
+    fn disable(
+        &self,
+        user_id: i64,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
-    fn enable(&self, user_id: i64) -> impl Future<Output = Result<(), crate::Error>> + Send;
+    fn enable(
+        &self,
+        user_id: i64,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// Forces a new password: the old one stops working (and so do her sessions), and a new
     /// one-time link replaces any older one. An invited account stays invited and gets a
@@ -146,6 +156,7 @@ pub trait Accounts {
         user_id: i64,
         purpose: LinkPurpose,
         token_hash: &[u8],
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
     fn link(&self, token_hash: &[u8]) -> impl Future<Output = Result<Option<AccountLink>, crate::Error>> + Send;
@@ -156,6 +167,7 @@ pub trait Accounts {
         &self,
         token_hash: &[u8],
         password_hash: &str,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Option<i64>, crate::Error>> + Send;
 
     /// Adds an account with its grants; `Ok(None)` when the email is taken.
@@ -165,6 +177,7 @@ pub trait Accounts {
         role: Role,
         password_hash: &str,
         grants: &Grants,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Option<i64>, crate::Error>> + Send;
 
     fn by_email(&self, email: &Email) -> impl Future<Output = Result<Option<User>, crate::Error>> + Send;
@@ -177,6 +190,7 @@ pub trait Accounts {
         &self,
         email: &Email,
         password_hash: &str,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
     /// Replaces the password of a signed-in account that proved her current one, and ends
@@ -185,6 +199,7 @@ pub trait Accounts {
         &self,
         user_id: i64,
         password_hash: &str,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<i64, crate::Error>> + Send;
 
     fn count(&self) -> impl Future<Output = Result<i64, crate::Error>> + Send;
@@ -210,6 +225,7 @@ pub trait Accounts {
         user_id: i64,
         sealed_secret: &str,
         recovery_hashes: &[Vec<u8>],
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<i64, crate::Error>> + Send;
 
     /// The second-factor secrets still stored in the clear (from before they were sealed).
@@ -242,5 +258,9 @@ pub trait Accounts {
 
     /// Turns off two-step verification (secret and recovery codes gone) and ends her
     /// sessions; `false` when there is no such account.
-    fn clear_totp(&self, email: &Email) -> impl Future<Output = Result<bool, crate::Error>> + Send;
+    fn clear_totp(
+        &self,
+        email: &Email,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 }

@@ -26,9 +26,86 @@ pub struct AuditFilter {
     pub to: String,
 }
 
+/// A line of the audit log, written by the unit of work whose change it records, in the
+/// same transaction: both land or neither.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+impl Entry {
+    pub fn new(
+        actor: impl Into<String>,
+        action: impl Into<String>,
+        target: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Entry { actor: actor.into(), action: action.into(), target: target.into(), detail: detail.into() }
+    }
+}
+
+/// Whether a unit of work changed anything, and so writes its audit line.
+pub trait Applied {
+    fn applied(&self) -> bool;
+}
+
+impl Applied for () {
+    fn applied(&self) -> bool {
+        true
+    }
+}
+
+impl Applied for bool {
+    fn applied(&self) -> bool {
+        *self
+    }
+}
+
+/// An epoch or an id: the change was made.
+impl Applied for i64 {
+    fn applied(&self) -> bool {
+        true
+    }
+}
+
+/// A count of rows changed.
+impl Applied for u64 {
+    fn applied(&self) -> bool {
+        *self > 0
+    }
+}
+
+impl<T> Applied for Option<T> {
+    fn applied(&self) -> bool {
+        self.is_some()
+    }
+}
+
+impl Applied for crate::survey::DraftStart {
+    fn applied(&self) -> bool {
+        matches!(self, crate::survey::DraftStart::Started { .. })
+    }
+}
+
+impl Applied for crate::survey::Publication {
+    fn applied(&self) -> bool {
+        matches!(self, crate::survey::Publication::Published { .. })
+    }
+}
+
+impl Applied for crate::survey::Edit {
+    fn applied(&self) -> bool {
+        *self == crate::survey::Edit::Done
+    }
+}
+
 /// The administrators' audit log: what staff (and the command line) did, with who and when.
 pub trait AuditLog {
-    /// Writes a line of the administrators' audit log.
+    /// Writes a line of the administrators' audit log that records an event, not a change
+    /// (a sign-in, a refused code, a backup): a change writes its line itself.
     fn audit(
         &self,
         actor: &str,

@@ -19,6 +19,7 @@ pub trait Backups {
     fn set_recovery_recipient(
         &self,
         recipient: &str,
+        audit: impl FnOnce(&Option<String>) -> Option<crate::audit::Entry> + Send,
     ) -> impl Future<Output = Result<Option<String>, crate::Error>> + Send;
 
     /// Up to `limit` pending rows whose id comes after `after`, in id order (an id order

@@ -23,7 +23,11 @@ pub type PendingRecord = (i64, Vec<u8>, Vec<u8>);
 pub trait Maintenance {
     /// Deletes released responses (and their answers) labelled with a week before `cutoff`.
     /// The roll-ups the dashboards read are kept. Returns how many responses went.
-    fn purge_responses_before(&self, cutoff: &str) -> impl Future<Output = Result<u64, crate::Error>> + Send;
+    fn purge_responses_before(
+        &self,
+        cutoff: &str,
+        audit: impl FnOnce(&u64) -> Option<crate::audit::Entry> + Send,
+    ) -> impl Future<Output = Result<u64, crate::Error>> + Send;
 
     /// The Monday of the first week any response was released under (from the roll-ups,
     /// which retention keeps, or the rows); `None` before the first release.

@@ -141,5 +141,6 @@ pub trait Releases {
         &self,
         station_id: i64,
         schedule: Schedule,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 }

@@ -14,5 +14,10 @@ pub trait NetworkSettings {
     fn get_i64(&self, key: &str, default: i64) -> impl Future<Output = Result<i64, crate::Error>> + Send;
 
     /// Stores a setting, returning its previous value (if any).
-    fn set(&self, key: &str, value: &str) -> impl Future<Output = Result<Option<String>, crate::Error>> + Send;
+    fn set(
+        &self,
+        key: &str,
+        value: &str,
+        audit: impl FnOnce(&Option<String>) -> Option<crate::audit::Entry> + Send,
+    ) -> impl Future<Output = Result<Option<String>, crate::Error>> + Send;
 }

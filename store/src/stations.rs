@@ -56,6 +56,7 @@ pub trait Stations {
         name: &Name,
         region: &Name,
         timezone: &str,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Option<i64>, crate::Error>> + Send;
 
     fn by_code(&self, code: &str) -> impl Future<Output = Result<Option<Station>, crate::Error>> + Send;
@@ -63,14 +64,28 @@ pub trait Stations {
     fn by_id(&self, id: i64) -> impl Future<Output = Result<Option<Station>, crate::Error>> + Send;
 
     /// Replaces a station's kiosk settings.
-    fn set_settings(&self, id: i64, s: &KioskSettings) -> impl Future<Output = Result<(), crate::Error>> + Send;
+    fn set_settings(
+        &self,
+        id: i64,
+        s: &KioskSettings,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// Sets the hash of a station's staff PIN and clears any lock.
-    fn set_staff_pin_hash(&self, id: i64, hash: &str) -> impl Future<Output = Result<(), crate::Error>> + Send;
+    fn set_staff_pin_hash(
+        &self,
+        id: i64,
+        hash: &str,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// Removes a station's staff PIN (the tablets' staff panel stays closed until a new one
     /// is set) and clears any lock.
-    fn clear_staff_pin(&self, id: i64) -> impl Future<Output = Result<(), crate::Error>> + Send;
+    fn clear_staff_pin(
+        &self,
+        id: i64,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     fn network_counts(&self) -> impl Future<Output = Result<NetworkCounts, crate::Error>> + Send;
 
@@ -88,5 +103,6 @@ pub trait Stations {
         region: &Name,
         timezone: &str,
         active: bool,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 }

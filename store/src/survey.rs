@@ -115,7 +115,10 @@ pub struct TextRow {
 pub trait Surveys {
     /// Copies the current version (questions, choices, texts and their review states) to
     /// a new draft, numbered one above every version.
-    fn start_draft(&self) -> impl Future<Output = Result<DraftStart, crate::Error>> + Send;
+    fn start_draft(
+        &self,
+        audit: impl FnOnce(&DraftStart) -> Option<crate::audit::Entry> + Send,
+    ) -> impl Future<Output = Result<DraftStart, crate::Error>> + Send;
 
     /// Changes a question of a draft, its choices and texts, all or nothing.
     fn update_question(
@@ -123,12 +126,17 @@ pub trait Surveys {
         version: i64,
         key: &str,
         change: &QuestionChange,
+        audit: impl FnOnce(&Edit) -> Option<crate::audit::Entry> + Send,
     ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Writes texts of a draft (see [`TextWrite`]), all or nothing. A text of a question or
     /// choice the draft does not have is not written.
-    fn write_texts(&self, version: i64, texts: &[TextWrite])
-        -> impl Future<Output = Result<Edit, crate::Error>> + Send;
+    fn write_texts(
+        &self,
+        version: i64,
+        texts: &[TextWrite],
+        audit: &[crate::audit::Entry],
+    ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Adds a question at the end of a draft, without texts or choices yet; `observable`
     /// as [`QuestionChange::observable`].
@@ -139,10 +147,16 @@ pub trait Surveys {
         kind: QuestionKind,
         in_index: bool,
         observable: bool,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Removes a question from a draft, with its choices and texts.
-    fn remove_question(&self, version: i64, key: &str) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
+    fn remove_question(
+        &self,
+        version: i64,
+        key: &str,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Swaps a question of a draft with the one before it (`up`) or after it; at either end
     /// nothing moves.
@@ -151,14 +165,23 @@ pub trait Surveys {
         version: i64,
         key: &str,
         up: bool,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Deletes a draft with everything in it.
-    fn discard_draft(&self, version: i64) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
+    fn discard_draft(
+        &self,
+        version: i64,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<Edit, crate::Error>> + Send;
 
     /// Publishes a draft if it is complete in every language it offers (checked in the same
     /// transaction that publishes it). Tablets are given it from then on.
-    fn publish(&self, version: i64) -> impl Future<Output = Result<Publication, crate::Error>> + Send;
+    fn publish(
+        &self,
+        version: i64,
+        audit: impl FnOnce(&Publication) -> Option<crate::audit::Entry> + Send,
+    ) -> impl Future<Output = Result<Publication, crate::Error>> + Send;
 
     /// Languages an administrator has enabled for visitors.
     fn enabled_languages(&self) -> impl Future<Output = Result<Vec<Language>, crate::Error>> + Send;

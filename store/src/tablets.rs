@@ -77,6 +77,7 @@ pub trait Tablets {
         station_id: i64,
         code_hash: &[u8],
         expires_at: i64,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// Spends an unused, unexpired enrollment code and enrolls a tablet under `token_hash`,
@@ -110,6 +111,7 @@ pub trait Tablets {
         &self,
         station_id: i64,
         tablet_id: i64,
+        audit: &crate::audit::Entry,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
     /// Active tablets at active stations whose last delivery (or enrollment, if none) was

@@ -13,7 +13,7 @@ mod tablets;
 pub use error::ApiError;
 pub use extract::TabletStation;
 pub use rate_limit::{TABLET_BURST, TABLET_REFILL};
-pub use tablets::{create_enrollment_code, ENROLLMENT_CODE_HOURS};
+pub use tablets::{create_enrollment_code, new_enrollment, ENROLLMENT_CODE_HOURS};
 
 use crate::AppState;
 use axum::extract::DefaultBodyLimit;

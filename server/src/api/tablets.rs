@@ -98,13 +98,24 @@ pub async fn enroll(
     ))
 }
 
-/// Creates a one-time enrollment code for a station, valid 24 hours.
-pub async fn create_enrollment_code(db: &crate::Db, station_id: i64) -> Result<String, store::Error> {
+/// Creates a one-time enrollment code for a station, valid 24 hours, with its audit line.
+pub async fn create_enrollment_code(
+    db: &crate::Db,
+    station_id: i64,
+    audit: &store::audit::Entry,
+) -> Result<String, store::Error> {
+    let (code, hash, expires) = new_enrollment();
+    store::Tablets::insert_enrollment_code(db, station_id, &hash, expires, audit).await?;
+    Ok(code)
+}
+
+/// A new one-time enrollment code: the code to show, the hash to store, and when it
+/// expires (Unix seconds, 24 hours from now).
+pub fn new_enrollment() -> (String, Vec<u8>, i64) {
     let code = new_enrollment_code();
     let canonical = normalize_code(&code).expect("generated codes are valid");
     let expires = chrono::Utc::now().timestamp() + ENROLLMENT_CODE_HOURS * 3600;
-    store::Tablets::insert_enrollment_code(db, station_id, &secret_hash(&canonical), expires).await?;
-    Ok(code)
+    (code, secret_hash(&canonical), expires)
 }
 
 #[cfg(test)]

@@ -49,12 +49,14 @@ pub(super) async fn recovery_key(settings: Settings, command: RecoveryKeyCommand
         );
     }
     let (secret, recipient) = crate::backup::recovery::new_identity();
-    let old = store::Backups::set_recovery_recipient(&db, &recipient).await?;
-    let (action, detail) = match old {
-        Some(old) => ("recovery key replaced", format!("{recipient} replaces {old}")),
-        None => ("recovery key made", recipient.clone()),
+    let audit = |old: &Option<String>| {
+        let (action, detail) = match old {
+            Some(old) => ("recovery key replaced", format!("{recipient} replaces {old}")),
+            None => ("recovery key made", recipient.clone()),
+        };
+        Some(store::audit::Entry::new(command_line_actor(), action, "recovery key", detail))
     };
-    store::AuditLog::audit(&db, &command_line_actor(), action, "recovery key", &detail).await?;
+    store::Backups::set_recovery_recipient(&db, &recipient, audit).await?;
     println!(
         "Recovery key made. Its secret, shown this once and stored nowhere:\n\n    {secret}\n\n\
          Write it on paper (or print this and delete any copy on screen or disk) and keep it offline, apart from \

@@ -4,6 +4,7 @@ use crate::settings::Settings;
 use crate::{command_line_actor, open_database};
 use clap::{Args, Subcommand};
 use domain::{Name, StaffPin, StationCode};
+use store::audit::Entry;
 
 #[derive(Subcommand, Debug)]
 pub enum StationCommand {
@@ -79,10 +80,10 @@ pub(super) async fn add_station(
         .parse::<chrono_tz::Tz>()
         .map_err(|_| anyhow::anyhow!("unknown timezone {timezone:?}; use an IANA name such as America/Lima"))?;
     let db = open_database(&settings).await?;
-    match store::Stations::insert(&db, &code, &name, &region, &timezone).await? {
+    let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
+    let audit = Entry::new(command_line_actor(), "station.create", code.as_ref(), detail);
+    match store::Stations::insert(&db, &code, &name, &region, &timezone, &audit).await? {
         Some(_) => {
-            let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            store::AuditLog::audit(&db, &command_line_actor(), "station.create", code.as_ref(), &detail).await?;
             println!("Station {code} added: {} ({}, {timezone}).", name.as_ref(), region.as_ref());
             Ok(())
         }
@@ -121,21 +122,21 @@ pub(super) async fn set_station(db: &crate::Db, args: StationSettingsArgs) -> an
             current.schedule,
         )
         .map_err(anyhow::Error::msg)?;
-        store::Releases::set_schedule(db, station.id, schedule).await?;
-        store::AuditLog::audit(db, &actor, "station.release_schedule", &station.code, &schedule.to_string()).await?;
+        let audit = Entry::new(&actor, "station.release_schedule", &station.code, schedule.to_string());
+        store::Releases::set_schedule(db, station.id, schedule, &audit).await?;
         println!("Station {}: pending responses are released {schedule} (station time).", station.code);
     }
     let changes = s.changes_from(&station.settings);
     if !changes.is_empty() {
-        store::Stations::set_settings(db, station.id, &s).await?;
-        store::AuditLog::audit(db, &actor, "station.update", &station.code, &changes.join("; ")).await?;
+        let audit = Entry::new(&actor, "station.update", &station.code, changes.join("; "));
+        store::Stations::set_settings(db, station.id, &s, &audit).await?;
     }
     if let Some(pin) = pin {
         let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_pin(&pin))
             .await?
             .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
-        store::Stations::set_staff_pin_hash(db, station.id, &hash).await?;
-        store::AuditLog::audit(db, &actor, "station.pin", &station.code, "set").await?;
+        let audit = Entry::new(&actor, "station.pin", &station.code, "set");
+        store::Stations::set_staff_pin_hash(db, station.id, &hash, &audit).await?;
     }
     println!(
         "Station {}: inactivity {} s, then {} s to continue; suspect under {} s or within {} s of the previous survey; staff PIN {}.",
@@ -157,9 +158,9 @@ pub(super) async fn enroll_tablet(settings: Settings, station: String) -> anyhow
     if !found.active {
         anyhow::bail!("station {} is deactivated: its tablets accept no answers; activate it first", found.code);
     }
-    let code = crate::api::create_enrollment_code(&db, found.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    store::AuditLog::audit(&db, &command_line_actor(), "tablet.enroll", &found.code, &detail).await?;
+    let audit = Entry::new(command_line_actor(), "tablet.enroll", &found.code, detail);
+    let code = crate::api::create_enrollment_code(&db, found.id, &audit).await?;
     println!(
         "One-time enrollment code for a tablet at {} ({}), valid {} hours.\n\
                  On the tablet, open /kiosk and type this code:",

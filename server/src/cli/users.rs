@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::Subcommand;
 use domain::{Email, Name, Password, Role, StationCode};
 use store::accounts::Grants;
+use store::audit::Entry;
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
@@ -85,14 +86,14 @@ pub(super) async fn run_user(db: &crate::Db, command: UserCommand) -> anyhow::Re
             }
             let (password, generated) = password_from(password_stdin)?;
             let hash = crate::auth::hash_password(&password).await?;
-            if store::Accounts::create(db, &email, role, &hash, &grants).await?.is_none() {
-                anyhow::bail!("an account with email {email} already exists; use `digna user reset-password`");
-            }
             let mut scope: Vec<String> = grants.stations.iter().map(|s| format!("s:{s}")).collect();
             scope.extend(grants.regions.iter().map(|r| format!("r:{r}")));
             let scope = if role == Role::Admin { "all".to_string() } else { scope.join(", ") };
             let detail = format!("role: {role}; scope: {scope}");
-            store::AuditLog::audit(db, &command_line_actor(), "account.create", email.as_ref(), &detail).await?;
+            let audit = Entry::new(command_line_actor(), "account.create", email.as_ref(), detail);
+            if store::Accounts::create(db, &email, role, &hash, &grants, &audit).await?.is_none() {
+                anyhow::bail!("an account with email {email} already exists; use `digna user reset-password`");
+            }
             println!("Account {email} created ({role}).");
             if role.requires_two_factor() {
                 println!("She sets up two-step verification at her first sign-in.");
@@ -107,11 +108,11 @@ pub(super) async fn run_user(db: &crate::Db, command: UserCommand) -> anyhow::Re
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let (password, generated) = password_from(password_stdin)?;
             let hash = crate::auth::hash_password(&password).await?;
-            if !store::Accounts::set_password(db, &email, &hash).await? {
+            let detail = "password set on the command line";
+            let audit = Entry::new(command_line_actor(), "account.reset", email.as_ref(), detail);
+            if !store::Accounts::set_password(db, &email, &hash, &audit).await? {
                 anyhow::bail!("no account has email {email}");
             }
-            let detail = "password set on the command line";
-            store::AuditLog::audit(db, &command_line_actor(), "account.reset", email.as_ref(), detail).await?;
             println!("New password set for {email}.");
             if generated {
                 println!("Password (shown once):");
@@ -121,11 +122,11 @@ pub(super) async fn run_user(db: &crate::Db, command: UserCommand) -> anyhow::Re
         }
         UserCommand::ResetTwoFactor { email } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            if !store::Accounts::clear_totp(db, &email).await? {
+            let detail = "two-step verification turned off on the command line";
+            let audit = Entry::new(command_line_actor(), "account.two_factor", email.as_ref(), detail);
+            if !store::Accounts::clear_totp(db, &email, &audit).await? {
                 anyhow::bail!("no account has email {email}");
             }
-            let detail = "two-step verification turned off on the command line";
-            store::AuditLog::audit(db, &command_line_actor(), "account.two_factor", email.as_ref(), detail).await?;
             println!("Two-step verification is off for {email}; her sessions have ended.");
             Ok(())
         }

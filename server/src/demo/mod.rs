@@ -25,6 +25,7 @@ use rand::seq::SliceRandom;
 use rand::Rng;
 use std::collections::BTreeMap;
 use store::accounts::Grants;
+use store::audit::Entry;
 use store::Releases;
 
 /// (code, name, region, how well it treats people: 0.0 bad … 1.0 good)
@@ -49,12 +50,14 @@ pub async fn seed(db: &crate::Db, k: domain::K) -> anyhow::Result<String> {
     let now = chrono::Utc::now();
     for (code, name, region, quality) in STATIONS {
         let code = StationCode::parse(code).map_err(anyhow::Error::msg)?;
+        let audit = Entry::new(DEMO_ACTOR, "station.create", code.as_ref(), "demo station");
         let id = store::Stations::insert(
             db,
             &code,
             &Name::parse("name", name, 200).map_err(anyhow::Error::msg)?,
             &Name::parse("region", region, 100).map_err(anyhow::Error::msg)?,
             "America/Lima",
+            &audit,
         )
         .await?
         .ok_or_else(|| anyhow::anyhow!("station {code} exists"))?;
@@ -85,6 +88,9 @@ pub async fn seed(db: &crate::Db, k: domain::K) -> anyhow::Result<String> {
     ))
 }
 
+/// Who the audit log names for what demo data adds.
+pub(crate) const DEMO_ACTOR: &str = "demo data";
+
 /// The demo's staff accounts: (email, password, role, stations, regions). For a
 /// newcomer's own machine only; `make run` prints them.
 type DemoAccount = (&'static str, &'static str, Role, &'static [&'static str], &'static [&'static str]);
@@ -107,7 +113,8 @@ pub async fn seed_accounts(db: &crate::Db) -> anyhow::Result<String> {
                 stations: stations.iter().map(|s| s.to_string()).collect(),
                 regions: regions.iter().map(|s| s.to_string()).collect(),
             };
-            store::Accounts::create(db, &email, role, &hash, &grants).await?;
+            let audit = Entry::new(DEMO_ACTOR, "account.create", email.as_ref(), format!("role: {role}; demo account"));
+            store::Accounts::create(db, &email, role, &hash, &grants, &audit).await?;
         }
         lines.push("Demo accounts added.".to_string());
     }

@@ -5,6 +5,7 @@ use super::mix::Mix;
 use super::model::{Kind, Model, Synthetic};
 use super::Progress;
 use domain::{Name, StationCode};
+use store::audit::Entry;
 
 /// (region, code prefix, share of the stations, share of visitors answering in Quechua,
 /// in Aymara). Lima Centro and Lima Sur are the small demo's regions.
@@ -55,7 +56,8 @@ pub(super) async fn add_stations(
             let name = Name::parse("name", &format!("Comisaría de Familia {region_name} {number}"), 200)
                 .map_err(anyhow::Error::msg)?;
             let region = Name::parse("region", region_name, 100).map_err(anyhow::Error::msg)?;
-            if let Some(id) = store::Stations::insert(db, &code, &name, &region, "America/Lima").await? {
+            let audit = Entry::new(super::DEMO_ACTOR, "station.create", code.as_ref(), "demo station");
+            if let Some(id) = store::Stations::insert(db, &code, &name, &region, "America/Lima", &audit).await? {
                 break id;
             }
         };

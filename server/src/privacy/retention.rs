@@ -1,8 +1,8 @@
 //! Retention: released responses older than the set period (default 5 years) are purged
 //! once a day; the roll-ups the dashboards read stay. Every purge is audited.
 
+use store::audit::Entry;
 use store::settings;
-use store::AuditLog;
 use store::{Maintenance, NetworkSettings};
 
 /// Years kept unless an administrator sets otherwise.
@@ -27,12 +27,11 @@ pub async fn cutoff(db: &crate::Db) -> Result<String, store::Error> {
 /// deleted anything). Returns how many responses went.
 pub async fn purge(db: &crate::Db, actor: &str) -> Result<u64, store::Error> {
     let (years, cutoff) = (years(db).await?, cutoff(db).await?);
-    let purged = Maintenance::purge_responses_before(db, &cutoff).await?;
-    if purged > 0 {
+    let audit = |purged: &u64| {
         let detail = format!("{purged} responses labelled before {cutoff} (retention {years} years); roll-ups kept");
-        AuditLog::audit(db, actor, "retention.purge", "responses", &detail).await?;
-    }
-    Ok(purged)
+        (*purged > 0).then(|| Entry::new(actor, "retention.purge", "responses", detail))
+    };
+    Maintenance::purge_responses_before(db, &cutoff, audit).await
 }
 
 /// Purges a minute after start (not in the way of starting up) and then every day.

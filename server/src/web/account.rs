@@ -13,6 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use leptos::prelude::*;
 use serde::Deserialize;
+use store::audit::Entry;
 use store::Accounts;
 use store::AuditLog;
 
@@ -202,9 +203,9 @@ pub async fn two_factor_confirm(
     }
     let (codes, hashes) = new_recovery_codes();
     let sealed = seal_totp_secret(&state.seal, staff.user.id, &secret);
-    let epoch = Accounts::enable_totp(&state.db, staff.user.id, &sealed, &hashes).await?;
     let (who, detail) = (&staff.user.email, if replacing { "replaced" } else { "turned on" });
-    AuditLog::audit(&state.db, who, "account.two_factor", who, detail).await?;
+    let audit = Entry::new(who, "account.two_factor", who, detail);
+    let epoch = Accounts::enable_totp(&state.db, staff.user.id, &sealed, &hashes, &audit).await?;
     keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     let _ = staff.session.remove_value(TOTP_SETUP).await;
     let l = lang.code();

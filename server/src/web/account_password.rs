@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use store::audit::Entry;
 use store::Accounts;
 use store::AuditLog;
 
@@ -117,8 +118,8 @@ pub async fn submit(
         }
     }
     let hash = hash_password(&password).await?;
-    let epoch = Accounts::change_password(&state.db, staff.user.id, &hash).await?;
-    AuditLog::audit(&state.db, &staff.user.email, "account.password_changed", &staff.user.email, "").await?;
+    let audit = Entry::new(&staff.user.email, "account.password_changed", &staff.user.email, "");
+    let epoch = Accounts::change_password(&state.db, staff.user.id, &hash, &audit).await?;
     keep_after_change(&staff.session, epoch).await.map_err(|e| anyhow::anyhow!("session: {e}"))?;
     Ok(Redirect::to(&format!("/account?lang={}&changed=password", lang.code())).into_response())
 }

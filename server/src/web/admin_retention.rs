@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use store::audit::AuditFilter;
+use store::audit::Entry;
 use store::settings;
 use store::{AuditLog, Maintenance, NetworkSettings};
 
@@ -113,13 +114,12 @@ pub async fn set_years(
             return render(&state, &staff, lang, Some((typed, msg))).await;
         }
     };
-    let old = NetworkSettings::set(&state.db, settings::RETENTION_YEARS, &years.to_string())
-        .await?
-        .unwrap_or_else(|| retention::DEFAULT_YEARS.to_string());
-    if old != years.to_string() {
+    let audit = |old: &Option<String>| {
+        let old = old.clone().unwrap_or_else(|| retention::DEFAULT_YEARS.to_string());
         let detail = format!("retention_years: {old} → {years}");
-        AuditLog::audit(&state.db, &staff.user.email, "setting.update", "retention_years", &detail).await?;
-    }
+        (old != years.to_string()).then(|| Entry::new(&staff.user.email, "setting.update", "retention_years", detail))
+    };
+    NetworkSettings::set(&state.db, settings::RETENTION_YEARS, &years.to_string(), audit).await?;
     Ok(Redirect::to(&format!("/admin/retention?lang={}", lang.code())).into_response())
 }
 

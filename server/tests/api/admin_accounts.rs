@@ -92,7 +92,10 @@ async fn add_station_in(app: &TestApp, code: &str, region: &str) {
     let code = domain::StationCode::parse(code).unwrap();
     let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
     let region = domain::Name::parse("region", region, 100).unwrap();
-    store_sqlite::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap();
+    store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 #[tokio::test]
@@ -463,7 +466,7 @@ async fn sign_ins_failures_and_sign_outs_are_audited_without_the_password() {
     // With a second factor: the password alone is not a sign-in; a wrong code is a failure.
     let admin = app.add_user("adm@digna.test", "admin", &[], &[]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&app.pool, admin, &secret, &[]).await.unwrap();
+    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), admin, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "adm@digna.test", STAFF_PASSWORD).await.status(), 303);
     assert!(!has_line(&app, "adm@digna.test|signin|").await, "not signed in before the second step");

@@ -346,9 +346,15 @@ async fn a_published_version_never_changes() {
         choices: vec![],
         texts: vec![],
     };
-    assert_eq!(store::update_question(&app.pool, 1, "respect", &change).await.unwrap(), Edit::Published);
-    assert_eq!(store::remove_question(&app.pool, 1, "respect").await.unwrap(), Edit::Published);
-    assert_eq!(store::discard_draft(&app.pool, 1).await.unwrap(), Edit::Published);
+    assert_eq!(
+        store::update_question(&mut app.pool.acquire().await.unwrap(), 1, "respect", &change).await.unwrap(),
+        Edit::Published
+    );
+    assert_eq!(
+        store::remove_question(&mut app.pool.acquire().await.unwrap(), 1, "respect").await.unwrap(),
+        Edit::Published
+    );
+    assert_eq!(store::discard_draft(&mut app.pool.acquire().await.unwrap(), 1).await.unwrap(), Edit::Published);
     for sql in [
         "UPDATE texts SET text = 'x' WHERE survey_version = 1",
         "DELETE FROM choices WHERE survey_version = 1",
@@ -565,7 +571,10 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
         choices: vec!["alone".into(), "with-someone".into()],
         texts: vec![],
     };
-    assert_eq!(store::update_question(&app.pool, v, "accompanied", &change).await.unwrap(), Edit::Published);
+    assert_eq!(
+        store::update_question(&mut app.pool.acquire().await.unwrap(), v, "accompanied", &change).await.unwrap(),
+        Edit::Published
+    );
     let sql = "UPDATE questions SET observable = 0 WHERE survey_version = ? AND key = 'accompanied'";
     let err = sqlx::query(sql).bind(v).execute(&app.pool).await.expect_err("the trigger refuses it");
     assert!(err.to_string().contains("published survey version"), "{err}");

@@ -365,7 +365,9 @@ async fn silent_tablets_show_on_the_overview_until_they_deliver() {
     assert!(!html.contains(&format!("data-tablet=\"{tablet}\"")), "delivered today");
     assert!(html.contains(&format!("data-tablet=\"{other}\"")));
     // Revoked tablets and tablets of deactivated stations are not flagged.
-    store_sqlite::tablets::revoke_at_station(&app.pool, other_station, other).await.unwrap();
+    store_sqlite::tablets::revoke_at_station(&mut app.pool.acquire().await.unwrap(), other_station, other)
+        .await
+        .unwrap();
     set_last_delivery_day(&app, tablet, 30).await;
     sqlx::query("UPDATE stations SET active = 0 WHERE id = ?").bind(station).execute(&app.pool).await.unwrap();
     let html = page(&client, &app, "/admin?lang=en").await;

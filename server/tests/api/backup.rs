@@ -13,7 +13,7 @@ use std::sync::Arc;
 /// Makes the app's recovery key as `digna recovery-key new` does; returns its secret.
 async fn recovery_key(app: &TestApp) -> age::x25519::Identity {
     let (secret, recipient) = recovery::new_identity();
-    store_sqlite::backup::set_recovery_recipient(&app.pool, &recipient).await.unwrap();
+    store_sqlite::backup::set_recovery_recipient(&mut app.pool.acquire().await.unwrap(), &recipient).await.unwrap();
     recovery::parse_identity(&secret).unwrap()
 }
 

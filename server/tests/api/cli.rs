@@ -166,7 +166,10 @@ fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes()
     // Version 2 is published without Aymara texts for `respect` (it need not have them:
     // Aymara is not offered), so Aymara is incomplete in the current survey.
     cli.with_db(|pool| async move {
-        assert_eq!(survey::start_draft(&pool).await.unwrap(), DraftStart::Started { draft: 2, from: 1 });
+        assert_eq!(
+            survey::start_draft(&mut pool.acquire().await.unwrap()).await.unwrap(),
+            DraftStart::Started { draft: 2, from: 1 }
+        );
         let blank = TextWrite {
             question_key: "respect".into(),
             choice_key: String::new(),
@@ -175,8 +178,11 @@ fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes()
             child_text: String::new(),
             review: ReviewState::NeedsReview,
         };
-        assert_eq!(survey::write_texts(&pool, 2, &[blank]).await.unwrap(), Edit::Done);
-        assert!(matches!(survey::publish(&pool, 2).await.unwrap(), Publication::Published { .. }));
+        assert_eq!(survey::write_texts(&mut pool.acquire().await.unwrap(), 2, &[blank]).await.unwrap(), Edit::Done);
+        assert!(matches!(
+            survey::publish(&mut pool.acquire().await.unwrap(), 2).await.unwrap(),
+            Publication::Published { .. }
+        ));
         pool.close().await;
     });
     let state = || cli.sql("SELECT group_concat(code || '=' || enabled, ' ') FROM languages ORDER BY code");

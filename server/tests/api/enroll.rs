@@ -31,9 +31,14 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
 
     let expired = "WXYZ-2345";
     let hash = server::auth::secret_hash("WXYZ2345");
-    store_sqlite::tablets::insert_enrollment_code(&app.pool, station, &hash, chrono::Utc::now().timestamp() - 1)
-        .await
-        .unwrap();
+    store_sqlite::tablets::insert_enrollment_code(
+        &mut app.pool.acquire().await.unwrap(),
+        station,
+        &hash,
+        chrono::Utc::now().timestamp() - 1,
+    )
+    .await
+    .unwrap();
     assert_eq!(app.enroll(expired).await.status(), 400, "expired code");
 
     let cases =

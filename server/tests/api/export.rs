@@ -43,7 +43,10 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
         let code = domain::StationCode::parse("SUR-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
         let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
-        store_sqlite::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+        store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
+            .await
+            .unwrap()
+            .unwrap()
     };
     let enrollment = app.enrollment_code(sur).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
@@ -274,7 +277,7 @@ async fn a_large_export_streams_every_row() {
 pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
+    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, crate::helpers::STAFF_PASSWORD).await.status(), 303);
     let code = server::auth::totp(&secret, email).unwrap().generate_current().unwrap();
@@ -766,7 +769,10 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
         let code = domain::StationCode::parse("EQ-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
         let region = domain::Name::parse("region", region, 100).unwrap();
-        store_sqlite::stations::insert(&app.pool, &code, &name, &region, "America/Lima").await.unwrap().unwrap()
+        store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
+            .await
+            .unwrap()
+            .unwrap()
     };
     let enrollment = app.enrollment_code(station).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();

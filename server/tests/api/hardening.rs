@@ -278,7 +278,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     let pin = domain::StaffPin::parse("2468").unwrap();
     let hash = server::auth::password::hash_pin(&pin).unwrap();
     assert!(!hash.contains("2468"), "only a hash is stored");
-    store_sqlite::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
+    store_sqlite::stations::set_staff_pin_hash(&mut app.pool.acquire().await.unwrap(), station, &hash).await.unwrap();
     assert_eq!(kiosk_config(&app, &token).await["staff_pin_set"], true);
 
     assert_eq!(unlock("2468").await.unwrap().status(), 204);
@@ -486,5 +486,5 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
 /// Sets the staff PIN of `station`, as an admin would.
 async fn set_pin(app: &TestApp, station: i64, pin: &str) {
     let hash = server::auth::password::hash_pin(&domain::StaffPin::parse(pin).unwrap()).unwrap();
-    store_sqlite::stations::set_staff_pin_hash(&app.pool, station, &hash).await.unwrap();
+    store_sqlite::stations::set_staff_pin_hash(&mut app.pool.acquire().await.unwrap(), station, &hash).await.unwrap();
 }

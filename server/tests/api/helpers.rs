@@ -119,14 +119,21 @@ impl TestApp {
         let code = domain::StationCode::parse(code).expect("valid code");
         let name = domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
         let region = domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
-        store_sqlite::stations::insert(&self.pool, &code, &name, &region, "America/Lima")
+        store_sqlite::stations::insert(&mut self.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
             .await
             .expect("insert station")
             .expect("new station")
     }
 
+    /// A one-time enrollment code for the station, stored as the admin console stores one
+    /// but without its audit line (the tests compare audit logs).
     pub async fn enrollment_code(&self, station_id: i64) -> String {
-        server::api::create_enrollment_code(&self.db, station_id).await.expect("enrollment code")
+        let (code, hash, expires) = server::api::new_enrollment();
+        let mut conn = self.pool.acquire().await.unwrap();
+        store_sqlite::tablets::insert_enrollment_code(&mut conn, station_id, &hash, expires)
+            .await
+            .expect("enrollment code");
+        code
     }
 
     pub async fn enroll(&self, code: &str) -> reqwest::Response {
@@ -294,7 +301,7 @@ impl TestApp {
             stations: stations.iter().map(|s| s.to_string()).collect(),
             regions: regions.iter().map(|s| s.to_string()).collect(),
         };
-        store_sqlite::accounts::create(&self.pool, &email, role, &hash, &grants)
+        store_sqlite::accounts::create(&mut self.pool.acquire().await.unwrap(), &email, role, &hash, &grants)
             .await
             .expect("create")
             .expect("new user")
@@ -361,7 +368,9 @@ impl TestApp {
     pub async fn admin_client(&self, email: &str) -> reqwest::Client {
         let id = self.add_user(email, "admin", &[], &[]).await;
         let secret = server::auth::new_totp_secret();
-        store_sqlite::accounts::enable_totp(&self.pool, id, &secret, &[]).await.expect("totp");
+        store_sqlite::accounts::enable_totp(&mut self.pool.acquire().await.unwrap(), id, &secret, &[])
+            .await
+            .expect("totp");
         let client = self.browser();
         assert_eq!(self.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
         let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");

@@ -12,7 +12,7 @@ const REFUSED: &str = "Form refused: it was not sent from this Digna page";
 async fn researcher_client(app: &TestApp, email: &str) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], &["Lima"]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&app.pool, id, &secret, &[]).await.expect("totp");
+    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.expect("totp");
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
     let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");

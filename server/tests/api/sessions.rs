@@ -65,16 +65,18 @@ async fn a_session_ended_by_a_reset_or_a_disable_stays_ended_when_the_account_co
     let id = app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
     let before_reset = app.signed_in("sup@digna.test").await;
     let token = server::auth::secret_hash("enlace de prueba");
-    assert!(accounts::force_reset(&app.pool, id, accounts::LinkPurpose::Reset, &token).await.unwrap());
+    assert!(accounts::force_reset(&mut app.pool.acquire().await.unwrap(), id, accounts::LinkPurpose::Reset, &token)
+        .await
+        .unwrap());
     // Not asked in between (that alone would end the session): the epoch must.
     let password = domain::Password::parse(STAFF_PASSWORD).unwrap();
     let hash = server::auth::hash_password(&password).await.unwrap();
-    assert_eq!(accounts::accept_link(&app.pool, &token, &hash).await.unwrap(), Some(id));
+    assert_eq!(accounts::accept_link(&mut app.pool.acquire().await.unwrap(), &token, &hash).await.unwrap(), Some(id));
     assert!(!signed_in(&app, &before_reset).await, "her password is back, the old session is not");
 
     let before_disable = app.signed_in("sup@digna.test").await;
-    assert!(accounts::disable(&app.pool, id).await.unwrap());
-    accounts::enable(&app.pool, id).await.unwrap();
+    assert!(accounts::disable(&mut app.pool.acquire().await.unwrap(), id).await.unwrap());
+    accounts::enable(&mut app.pool.acquire().await.unwrap(), id).await.unwrap();
     assert!(!signed_in(&app, &before_disable).await, "enabled again, the old session is not back");
     assert!(signed_in(&app, &app.signed_in("sup@digna.test").await).await, "a new sign-in works");
 }
@@ -99,7 +101,7 @@ async fn replacing_the_second_factor_needs_the_current_one_is_audited_and_ends_o
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
     let (codes, hashes) = server::auth::new_recovery_codes();
-    accounts::enable_totp(&app.pool, id, &secret, &hashes).await.unwrap();
+    accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &hashes).await.unwrap();
     let (here, elsewhere) = (app.browser(), app.browser());
     assert_eq!(app.sign_in_with(&here, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
     let now = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
@@ -158,7 +160,7 @@ async fn second_factor_secrets_stored_in_the_clear_are_sealed_at_start_and_still
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
     // As an older release stored it.
-    accounts::enable_totp(&app.pool, id, &secret, &[]).await.unwrap();
+    accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.unwrap();
     let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
     drop(restarted);
     let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users").fetch_one(&app.pool).await.unwrap();

@@ -77,7 +77,7 @@ async fn the_openapi_document_describes_the_api() {
 async fn a_draft_is_neither_served_nor_answered() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let started = store_sqlite::survey::start_draft(&app.pool).await.unwrap();
+    let started = store_sqlite::survey::start_draft(&mut app.pool.acquire().await.unwrap()).await.unwrap();
     assert_eq!(started, store_sqlite::survey::DraftStart::Started { draft: 2, from: 1 });
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();

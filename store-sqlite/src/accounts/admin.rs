@@ -92,13 +92,13 @@ async fn add_link(
 /// Adds an invited account, with no usable password, its grants and its one-time
 /// invitation link; `Ok(None)` when the email is taken.
 pub async fn invite(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     email: &Email,
     role: Role,
     grants: &Grants,
     token_hash: &[u8],
 ) -> Result<Option<i64>, crate::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let (email, role) = (email.as_ref(), role.as_str());
     let id = sqlx::query_scalar!(
         "INSERT INTO users (email, role, password_hash, password_pending) VALUES (?, ?, '', 'invited')
@@ -121,8 +121,13 @@ pub async fn invite(
 
 /// Changes an account's role and grants; `false` (nothing changed) when she is the
 /// last active admin and would stop being an admin.
-pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants) -> Result<bool, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn update(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: i64,
+    role: Role,
+    grants: &Grants,
+) -> Result<bool, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let role = role.as_str();
     let done = sqlx::query!(
         "UPDATE users SET role = ? WHERE id = ? AND (
@@ -144,20 +149,20 @@ pub async fn update(pool: &SqlitePool, user_id: i64, role: Role, grants: &Grants
 
 /// Disables an account (she cannot sign in and her sessions stop working); `false`
 /// (nothing changed) when she is the last active admin.
-pub async fn disable(pool: &SqlitePool, user_id: i64) -> Result<bool, crate::Error> {
+pub async fn disable(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "UPDATE users SET disabled = 1, session_epoch = session_epoch + 1 WHERE id = ? AND (
              role <> 'admin' OR disabled = 1 OR password_pending IS NOT NULL
              OR (SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0 AND password_pending IS NULL) > 1)",
         user_id
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn enable(pool: &SqlitePool, user_id: i64) -> Result<(), crate::Error> {
-    sqlx::query!("UPDATE users SET disabled = 0 WHERE id = ?", user_id).execute(pool).await?;
+pub async fn enable(conn: &mut sqlx::SqliteConnection, user_id: i64) -> Result<(), crate::Error> {
+    sqlx::query!("UPDATE users SET disabled = 0 WHERE id = ?", user_id).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -165,12 +170,12 @@ pub async fn enable(pool: &SqlitePool, user_id: i64) -> Result<(), crate::Error>
 /// one-time link replaces any older one. An invited account stays invited and gets a
 /// fresh invitation. `false` (nothing changed) when she is the last active admin.
 pub async fn force_reset(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     user_id: i64,
     purpose: LinkPurpose,
     token_hash: &[u8],
 ) -> Result<bool, crate::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let done = sqlx::query!(
         "UPDATE users SET password_hash = '', session_epoch = session_epoch + 1,
              password_pending = CASE WHEN password_pending = 'invited' THEN 'invited' ELSE 'reset' END
@@ -215,11 +220,11 @@ pub async fn link(pool: &SqlitePool, token_hash: &[u8]) -> Result<Option<Account
 /// Spends a one-time link and sets the password she chose; `None` (nothing changed)
 /// when the link is unknown, used, expired or its account disabled.
 pub async fn accept_link(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     token_hash: &[u8],
     password_hash: &str,
 ) -> Result<Option<i64>, crate::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let user_id = sqlx::query_scalar!(
         "UPDATE account_links SET used_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
          WHERE token_hash = ? AND used_at IS NULL AND expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')

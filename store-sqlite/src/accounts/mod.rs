@@ -47,13 +47,13 @@ impl TryFrom<UserRow> for User {
 
 /// Adds an account with its grants; `Ok(None)` when the email is taken.
 pub async fn create(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     email: &Email,
     role: Role,
     password_hash: &str,
     grants: &Grants,
 ) -> Result<Option<i64>, crate::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let (email, role) = (email.as_ref(), role.as_str());
     let id = sqlx::query_scalar!(
         "INSERT INTO users (email, role, password_hash) VALUES (?, ?, ?)
@@ -110,8 +110,12 @@ pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<User>, crate::Er
 
 /// Replaces an account's password hash (she no longer needs a link, and her open links
 /// stop working); `false` when there is no such account.
-pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str) -> Result<bool, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn set_password(
+    conn: &mut sqlx::SqliteConnection,
+    email: &Email,
+    password_hash: &str,
+) -> Result<bool, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let email = email.as_ref();
     let id = sqlx::query_scalar!(
         r#"UPDATE users SET password_hash = ?, password_pending = NULL, session_epoch = session_epoch + 1
@@ -129,14 +133,18 @@ pub async fn set_password(pool: &SqlitePool, email: &Email, password_hash: &str)
 
 /// Replaces the password of a signed-in account that proved her current one, and ends
 /// her other sessions; the new epoch is returned for the session she changed it from.
-pub async fn change_password(pool: &SqlitePool, user_id: i64, password_hash: &str) -> Result<i64, crate::Error> {
+pub async fn change_password(
+    conn: &mut sqlx::SqliteConnection,
+    user_id: i64,
+    password_hash: &str,
+) -> Result<i64, crate::Error> {
     Ok(sqlx::query_scalar!(
         r#"UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1
            WHERE id = ? RETURNING session_epoch AS "epoch!: i64""#,
         password_hash,
         user_id
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?)
 }
 

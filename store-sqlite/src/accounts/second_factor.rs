@@ -7,12 +7,12 @@ use sqlx::SqlitePool;
 /// replacing any recovery codes and ending her other sessions; the new session epoch
 /// is returned for the session she did it from.
 pub async fn enable_totp(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     user_id: i64,
     sealed_secret: &str,
     recovery_hashes: &[Vec<u8>],
 ) -> Result<i64, crate::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let epoch = sqlx::query_scalar!(
         r#"UPDATE users SET totp_secret = ?, totp_last_step = NULL, session_epoch = session_epoch + 1
            WHERE id = ? RETURNING session_epoch AS "epoch!: i64""#,
@@ -86,8 +86,8 @@ pub async fn recovery_codes_left(pool: &SqlitePool, user_id: i64) -> Result<i64,
 
 /// Turns off two-step verification (secret and recovery codes gone) and ends her
 /// sessions; `false` when there is no such account.
-pub async fn clear_totp(pool: &SqlitePool, email: &Email) -> Result<bool, crate::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn clear_totp(conn: &mut sqlx::SqliteConnection, email: &Email) -> Result<bool, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let email = email.as_ref();
     let id = sqlx::query_scalar!(
         r#"UPDATE users SET totp_secret = NULL, totp_last_step = NULL, session_epoch = session_epoch + 1

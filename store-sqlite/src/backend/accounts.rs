@@ -13,32 +13,50 @@ impl store::Accounts for SqliteStore {
         role: Role,
         grants: &Grants,
         token_hash: &[u8],
+        audit: &store::audit::Entry,
     ) -> Result<Option<i64>, store::Error> {
-        Ok(crate::accounts::invite(&self.pool, email, role, grants, token_hash).await?)
+        audited!(self, audit, |conn| crate::accounts::invite(conn, email, role, grants, token_hash))
     }
 
-    async fn update(&self, user_id: i64, role: Role, grants: &Grants) -> Result<bool, store::Error> {
-        Ok(crate::accounts::update(&self.pool, user_id, role, grants).await?)
+    async fn update(
+        &self,
+        user_id: i64,
+        role: Role,
+        grants: &Grants,
+        audit: &store::audit::Entry,
+    ) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::update(conn, user_id, role, grants))
     }
 
-    async fn disable(&self, user_id: i64) -> Result<bool, store::Error> {
-        Ok(crate::accounts::disable(&self.pool, user_id).await?)
+    async fn disable(&self, user_id: i64, audit: &store::audit::Entry) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::disable(conn, user_id))
     }
 
-    async fn enable(&self, user_id: i64) -> Result<(), store::Error> {
-        Ok(crate::accounts::enable(&self.pool, user_id).await?)
+    async fn enable(&self, user_id: i64, audit: &store::audit::Entry) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::accounts::enable(conn, user_id))
     }
 
-    async fn force_reset(&self, user_id: i64, purpose: LinkPurpose, token_hash: &[u8]) -> Result<bool, store::Error> {
-        Ok(crate::accounts::force_reset(&self.pool, user_id, purpose, token_hash).await?)
+    async fn force_reset(
+        &self,
+        user_id: i64,
+        purpose: LinkPurpose,
+        token_hash: &[u8],
+        audit: &store::audit::Entry,
+    ) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::force_reset(conn, user_id, purpose, token_hash))
     }
 
     async fn link(&self, token_hash: &[u8]) -> Result<Option<AccountLink>, store::Error> {
         Ok(crate::accounts::link(&self.pool, token_hash).await?)
     }
 
-    async fn accept_link(&self, token_hash: &[u8], password_hash: &str) -> Result<Option<i64>, store::Error> {
-        Ok(crate::accounts::accept_link(&self.pool, token_hash, password_hash).await?)
+    async fn accept_link(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        audit: &store::audit::Entry,
+    ) -> Result<Option<i64>, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::accept_link(conn, token_hash, password_hash))
     }
 
     async fn create(
@@ -47,8 +65,9 @@ impl store::Accounts for SqliteStore {
         role: Role,
         password_hash: &str,
         grants: &Grants,
+        audit: &store::audit::Entry,
     ) -> Result<Option<i64>, store::Error> {
-        Ok(crate::accounts::create(&self.pool, email, role, password_hash, grants).await?)
+        audited!(self, audit, |conn| crate::accounts::create(conn, email, role, password_hash, grants))
     }
 
     async fn by_email(&self, email: &Email) -> Result<Option<User>, store::Error> {
@@ -59,12 +78,22 @@ impl store::Accounts for SqliteStore {
         Ok(crate::accounts::by_id(&self.pool, id).await?)
     }
 
-    async fn set_password(&self, email: &Email, password_hash: &str) -> Result<bool, store::Error> {
-        Ok(crate::accounts::set_password(&self.pool, email, password_hash).await?)
+    async fn set_password(
+        &self,
+        email: &Email,
+        password_hash: &str,
+        audit: &store::audit::Entry,
+    ) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::set_password(conn, email, password_hash))
     }
 
-    async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<i64, store::Error> {
-        Ok(crate::accounts::change_password(&self.pool, user_id, password_hash).await?)
+    async fn change_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        audit: &store::audit::Entry,
+    ) -> Result<i64, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::change_password(conn, user_id, password_hash))
     }
 
     async fn count(&self) -> Result<i64, store::Error> {
@@ -88,8 +117,9 @@ impl store::Accounts for SqliteStore {
         user_id: i64,
         sealed_secret: &str,
         recovery_hashes: &[Vec<u8>],
+        audit: &store::audit::Entry,
     ) -> Result<i64, store::Error> {
-        Ok(crate::accounts::enable_totp(&self.pool, user_id, sealed_secret, recovery_hashes).await?)
+        audited!(self, audit, |conn| crate::accounts::enable_totp(conn, user_id, sealed_secret, recovery_hashes))
     }
 
     async fn plain_totp_secrets(&self) -> Result<Vec<(i64, String)>, store::Error> {
@@ -116,7 +146,7 @@ impl store::Accounts for SqliteStore {
         Ok(crate::accounts::recovery_codes_left(&self.pool, user_id).await?)
     }
 
-    async fn clear_totp(&self, email: &Email) -> Result<bool, store::Error> {
-        Ok(crate::accounts::clear_totp(&self.pool, email).await?)
+    async fn clear_totp(&self, email: &Email, audit: &store::audit::Entry) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::accounts::clear_totp(conn, email))
     }
 }

@@ -6,8 +6,12 @@ impl store::Backups for SqliteStore {
         Ok(crate::backup::recovery_recipient(&self.pool).await?)
     }
 
-    async fn set_recovery_recipient(&self, recipient: &str) -> Result<Option<String>, store::Error> {
-        Ok(crate::backup::set_recovery_recipient(&self.pool, recipient).await?)
+    async fn set_recovery_recipient(
+        &self,
+        recipient: &str,
+        audit: impl FnOnce(&Option<String>) -> Option<store::audit::Entry> + Send,
+    ) -> Result<Option<String>, store::Error> {
+        audited_with!(self, audit, |conn| crate::backup::set_recovery_recipient(conn, recipient))
     }
 
     async fn pending_rows_after(&self, after: &[u8], limit: i64) -> Result<Vec<PendingRow>, store::Error> {

@@ -3,8 +3,12 @@ use chrono::NaiveDate;
 use store::maintenance::*;
 
 impl store::Maintenance for SqliteStore {
-    async fn purge_responses_before(&self, cutoff: &str) -> Result<u64, store::Error> {
-        Ok(crate::maintenance::purge_responses_before(&self.pool, cutoff).await?)
+    async fn purge_responses_before(
+        &self,
+        cutoff: &str,
+        audit: impl FnOnce(&u64) -> Option<store::audit::Entry> + Send,
+    ) -> Result<u64, store::Error> {
+        audited_with!(self, audit, |conn| crate::maintenance::purge_responses_before(conn, cutoff))
     }
 
     async fn first_release_day(&self) -> Result<Option<NaiveDate>, store::Error> {

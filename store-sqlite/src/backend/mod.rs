@@ -1,6 +1,34 @@
 //! [`SqliteStore`]: the store's traits (`store::*`) implemented on SQLite, each method a
 //! unit of work over the functions of this crate's modules.
 
+/// Runs `$change` (an expression over the connection `$conn`) in one write transaction
+/// and, when it changed anything ([`store::audit::Applied`]), writes the audit line
+/// `$audit` in the same transaction: both land or neither.
+macro_rules! audited {
+    ($self:ident, $audit:expr, |$conn:ident| $change:expr) => {{
+        let audit: &store::audit::Entry = $audit;
+        audited_with!($self, |out| store::audit::Applied::applied(out).then(|| audit.clone()), |$conn| $change)
+    }};
+}
+
+/// As [`audited!`], with the audit lines made from the change's outcome (an `Option` or
+/// a `Vec` of [`store::audit::Entry`]).
+macro_rules! audited_with {
+    ($self:ident, $audit:expr, |$conn:ident| $change:expr) => {{
+        let mut tx = $self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(crate::Error::from)?;
+        let out = {
+            let $conn = &mut *tx;
+            $change.await?
+        };
+        let lines: Vec<store::audit::Entry> = ($audit)(&out).into_iter().collect();
+        for line in &lines {
+            crate::audit::write(&mut *tx, line).await?;
+        }
+        tx.commit().await.map_err(crate::Error::from)?;
+        Ok(out)
+    }};
+}
+
 mod accounts;
 mod audit;
 mod backup;

@@ -31,7 +31,12 @@ impl store::Releases for SqliteStore {
         Ok(crate::release::scheduled_station(&self.pool, station_id).await?)
     }
 
-    async fn set_schedule(&self, station_id: i64, schedule: Schedule) -> Result<(), store::Error> {
-        Ok(crate::release::set_schedule(&self.pool, station_id, schedule).await?)
+    async fn set_schedule(
+        &self,
+        station_id: i64,
+        schedule: Schedule,
+        audit: &store::audit::Entry,
+    ) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::release::set_schedule(conn, station_id, schedule))
     }
 }

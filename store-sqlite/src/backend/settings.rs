@@ -5,7 +5,12 @@ impl store::NetworkSettings for SqliteStore {
         Ok(crate::settings::get_i64(&self.pool, key, default).await?)
     }
 
-    async fn set(&self, key: &str, value: &str) -> Result<Option<String>, store::Error> {
-        Ok(crate::settings::set(&self.pool, key, value).await?)
+    async fn set(
+        &self,
+        key: &str,
+        value: &str,
+        audit: impl FnOnce(&Option<String>) -> Option<store::audit::Entry> + Send,
+    ) -> Result<Option<String>, store::Error> {
+        audited_with!(self, audit, |conn| crate::settings::set(conn, key, value))
     }
 }

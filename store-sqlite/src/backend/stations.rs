@@ -9,8 +9,9 @@ impl store::Stations for SqliteStore {
         name: &Name,
         region: &Name,
         timezone: &str,
+        audit: &store::audit::Entry,
     ) -> Result<Option<i64>, store::Error> {
-        Ok(crate::stations::insert(&self.pool, code, name, region, timezone).await?)
+        audited!(self, audit, |conn| crate::stations::insert(conn, code, name, region, timezone))
     }
 
     async fn by_code(&self, code: &str) -> Result<Option<Station>, store::Error> {
@@ -21,16 +22,16 @@ impl store::Stations for SqliteStore {
         Ok(crate::stations::by_id(&self.pool, id).await?)
     }
 
-    async fn set_settings(&self, id: i64, s: &KioskSettings) -> Result<(), store::Error> {
-        Ok(crate::stations::set_settings(&self.pool, id, s).await?)
+    async fn set_settings(&self, id: i64, s: &KioskSettings, audit: &store::audit::Entry) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::stations::set_settings(conn, id, s))
     }
 
-    async fn set_staff_pin_hash(&self, id: i64, hash: &str) -> Result<(), store::Error> {
-        Ok(crate::stations::set_staff_pin_hash(&self.pool, id, hash).await?)
+    async fn set_staff_pin_hash(&self, id: i64, hash: &str, audit: &store::audit::Entry) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::stations::set_staff_pin_hash(conn, id, hash))
     }
 
-    async fn clear_staff_pin(&self, id: i64) -> Result<(), store::Error> {
-        Ok(crate::stations::clear_staff_pin(&self.pool, id).await?)
+    async fn clear_staff_pin(&self, id: i64, audit: &store::audit::Entry) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::stations::clear_staff_pin(conn, id))
     }
 
     async fn network_counts(&self) -> Result<NetworkCounts, store::Error> {
@@ -52,7 +53,8 @@ impl store::Stations for SqliteStore {
         region: &Name,
         timezone: &str,
         active: bool,
+        audit: &store::audit::Entry,
     ) -> Result<bool, store::Error> {
-        Ok(crate::stations::update(&self.pool, id, name, region, timezone, active).await?)
+        audited!(self, audit, |conn| crate::stations::update(conn, id, name, region, timezone, active))
     }
 }

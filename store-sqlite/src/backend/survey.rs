@@ -5,16 +5,32 @@ use std::collections::BTreeMap;
 use store::survey::*;
 
 impl store::Surveys for SqliteStore {
-    async fn start_draft(&self) -> Result<DraftStart, store::Error> {
-        Ok(crate::survey::start_draft(&self.pool).await?)
+    async fn start_draft(
+        &self,
+        audit: impl FnOnce(&DraftStart) -> Option<store::audit::Entry> + Send,
+    ) -> Result<DraftStart, store::Error> {
+        audited_with!(self, audit, |conn| crate::survey::start_draft(conn))
     }
 
-    async fn update_question(&self, version: i64, key: &str, change: &QuestionChange) -> Result<Edit, store::Error> {
-        Ok(crate::survey::update_question(&self.pool, version, key, change).await?)
+    async fn update_question(
+        &self,
+        version: i64,
+        key: &str,
+        change: &QuestionChange,
+        audit: impl FnOnce(&Edit) -> Option<store::audit::Entry> + Send,
+    ) -> Result<Edit, store::Error> {
+        audited_with!(self, audit, |conn| crate::survey::update_question(conn, version, key, change))
     }
 
-    async fn write_texts(&self, version: i64, texts: &[TextWrite]) -> Result<Edit, store::Error> {
-        Ok(crate::survey::write_texts(&self.pool, version, texts).await?)
+    async fn write_texts(
+        &self,
+        version: i64,
+        texts: &[TextWrite],
+        audit: &[store::audit::Entry],
+    ) -> Result<Edit, store::Error> {
+        audited_with!(self, |out: &Edit| if *out == Edit::Done { audit.to_vec() } else { Vec::new() }, |conn| {
+            crate::survey::write_texts(conn, version, texts)
+        })
     }
 
     async fn add_question(
@@ -24,24 +40,40 @@ impl store::Surveys for SqliteStore {
         kind: QuestionKind,
         in_index: bool,
         observable: bool,
+        audit: &store::audit::Entry,
     ) -> Result<Edit, store::Error> {
-        Ok(crate::survey::add_question(&self.pool, version, key, kind, in_index, observable).await?)
+        audited!(self, audit, |conn| crate::survey::add_question(conn, version, key, kind, in_index, observable))
     }
 
-    async fn remove_question(&self, version: i64, key: &str) -> Result<Edit, store::Error> {
-        Ok(crate::survey::remove_question(&self.pool, version, key).await?)
+    async fn remove_question(
+        &self,
+        version: i64,
+        key: &str,
+        audit: &store::audit::Entry,
+    ) -> Result<Edit, store::Error> {
+        audited!(self, audit, |conn| crate::survey::remove_question(conn, version, key))
     }
 
-    async fn move_question(&self, version: i64, key: &str, up: bool) -> Result<Edit, store::Error> {
-        Ok(crate::survey::move_question(&self.pool, version, key, up).await?)
+    async fn move_question(
+        &self,
+        version: i64,
+        key: &str,
+        up: bool,
+        audit: &store::audit::Entry,
+    ) -> Result<Edit, store::Error> {
+        audited!(self, audit, |conn| crate::survey::move_question(conn, version, key, up))
     }
 
-    async fn discard_draft(&self, version: i64) -> Result<Edit, store::Error> {
-        Ok(crate::survey::discard_draft(&self.pool, version).await?)
+    async fn discard_draft(&self, version: i64, audit: &store::audit::Entry) -> Result<Edit, store::Error> {
+        audited!(self, audit, |conn| crate::survey::discard_draft(conn, version))
     }
 
-    async fn publish(&self, version: i64) -> Result<Publication, store::Error> {
-        Ok(crate::survey::publish(&self.pool, version).await?)
+    async fn publish(
+        &self,
+        version: i64,
+        audit: impl FnOnce(&Publication) -> Option<store::audit::Entry> + Send,
+    ) -> Result<Publication, store::Error> {
+        audited_with!(self, audit, |conn| crate::survey::publish(conn, version))
     }
 
     async fn enabled_languages(&self) -> Result<Vec<Language>, store::Error> {

@@ -17,8 +17,9 @@ impl store::Tablets for SqliteStore {
         station_id: i64,
         code_hash: &[u8],
         expires_at: i64,
+        audit: &store::audit::Entry,
     ) -> Result<(), store::Error> {
-        Ok(crate::tablets::insert_enrollment_code(&self.pool, station_id, code_hash, expires_at).await?)
+        audited!(self, audit, |conn| crate::tablets::insert_enrollment_code(conn, station_id, code_hash, expires_at))
     }
 
     async fn redeem_enrollment_code(
@@ -42,8 +43,13 @@ impl store::Tablets for SqliteStore {
         Ok(crate::tablets::list_for_station(&self.pool, station_id).await?)
     }
 
-    async fn revoke_at_station(&self, station_id: i64, tablet_id: i64) -> Result<bool, store::Error> {
-        Ok(crate::tablets::revoke_at_station(&self.pool, station_id, tablet_id).await?)
+    async fn revoke_at_station(
+        &self,
+        station_id: i64,
+        tablet_id: i64,
+        audit: &store::audit::Entry,
+    ) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::tablets::revoke_at_station(conn, station_id, tablet_id))
     }
 
     async fn silent(&self, days: i64, now: DateTime<Utc>) -> Result<Vec<SilentTablet>, store::Error> {

@@ -3,9 +3,9 @@
 
 use store::survey::*;
 
-use super::{enabled_in, load_in, published, BEGIN_WRITE};
+use super::{enabled_in, load_in, published};
 use domain::{QuestionKey, QuestionKind};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 
 /// `None` when `version` is a draft, else why it cannot be edited.
 async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Result<Option<Edit>, crate::Error> {
@@ -18,8 +18,8 @@ async fn refuse_unless_draft(conn: &mut SqliteConnection, version: i64) -> Resul
 
 /// Copies the current version (questions, choices, texts and their review states) to
 /// a new draft, numbered one above every version.
-pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn start_draft(conn: &mut sqlx::SqliteConnection) -> Result<DraftStart, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     let existing = sqlx::query_scalar!(r#"SELECT version AS "version!: i64" FROM survey_versions WHERE published = 0"#)
         .fetch_optional(&mut *tx)
         .await?;
@@ -67,12 +67,12 @@ pub async fn start_draft(pool: &SqlitePool) -> Result<DraftStart, crate::Error> 
 
 /// Changes a question of a draft, its choices and texts, all or nothing.
 pub async fn update_question(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     version: i64,
     key: &str,
     change: &QuestionChange,
 ) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -144,8 +144,12 @@ pub async fn update_question(
 
 /// Writes texts of a draft (see [`TextWrite`]), all or nothing. A text of a question or
 /// choice the draft does not have is not written.
-pub async fn write_texts(pool: &SqlitePool, version: i64, texts: &[TextWrite]) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn write_texts(
+    conn: &mut sqlx::SqliteConnection,
+    version: i64,
+    texts: &[TextWrite],
+) -> Result<Edit, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -198,14 +202,14 @@ async fn write_texts_in(conn: &mut SqliteConnection, version: i64, texts: &[Text
 /// Adds a question at the end of a draft, without texts or choices yet; `observable`
 /// as [`QuestionChange::observable`].
 pub async fn add_question(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     version: i64,
     key: &QuestionKey,
     kind: QuestionKind,
     in_index: bool,
     observable: bool,
 ) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -233,8 +237,8 @@ pub async fn add_question(
 }
 
 /// Removes a question from a draft, with its choices and texts.
-pub async fn remove_question(pool: &SqlitePool, version: i64, key: &str) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn remove_question(conn: &mut sqlx::SqliteConnection, version: i64, key: &str) -> Result<Edit, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -272,8 +276,13 @@ pub async fn remove_question(pool: &SqlitePool, version: i64, key: &str) -> Resu
 
 /// Swaps a question of a draft with the one before it (`up`) or after it; at either end
 /// nothing moves.
-pub async fn move_question(pool: &SqlitePool, version: i64, key: &str, up: bool) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn move_question(
+    conn: &mut sqlx::SqliteConnection,
+    version: i64,
+    key: &str,
+    up: bool,
+) -> Result<Edit, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -328,8 +337,8 @@ pub async fn move_question(pool: &SqlitePool, version: i64, key: &str, up: bool)
 }
 
 /// Deletes a draft with everything in it.
-pub async fn discard_draft(pool: &SqlitePool, version: i64) -> Result<Edit, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn discard_draft(conn: &mut sqlx::SqliteConnection, version: i64) -> Result<Edit, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     if let Some(refused) = refuse_unless_draft(&mut tx, version).await? {
         return Ok(refused);
     }
@@ -343,8 +352,8 @@ pub async fn discard_draft(pool: &SqlitePool, version: i64) -> Result<Edit, crat
 
 /// Publishes a draft if it is complete in every language it offers (checked in the same
 /// transaction that publishes it). Tablets are given it from then on.
-pub async fn publish(pool: &SqlitePool, version: i64) -> Result<Publication, crate::Error> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+pub async fn publish(conn: &mut sqlx::SqliteConnection, version: i64) -> Result<Publication, crate::Error> {
+    let mut tx = crate::write_tx(&mut *conn).await?;
     match published(&mut tx, version).await? {
         None => return Ok(Publication::NoSuchVersion),
         Some(true) => return Ok(Publication::AlreadyPublished),

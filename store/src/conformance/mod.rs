@@ -28,7 +28,12 @@ pub async fn station<S: Store>(store: &S, code: &str) -> i64 {
     let code = StationCode::parse(code).expect("a station code");
     let name = Name::parse("name", "Comisaría de prueba", 200).expect("a name");
     let region = Name::parse("region", "Lima Centro", 100).expect("a region");
-    store.insert(&code, &name, &region, "America/Lima").await.expect("the station is added").expect("a new code")
+    let audit = crate::audit::Entry::new("conformance", "station.create", code.as_ref(), "");
+    store
+        .insert(&code, &name, &region, "America/Lima", &audit)
+        .await
+        .expect("the station is added")
+        .expect("a new code")
 }
 
 /// Generates one `#[tokio::test]` per check of the suite, each on a fresh store made by
@@ -41,6 +46,7 @@ macro_rules! conformance_tests {
             the_last_admin_cannot_be_disabled,
             an_invitation_link_is_accepted_once,
             a_password_change_ends_every_session,
+            an_audited_change_writes_its_line_in_its_own_unit,
             an_audit_line_is_kept_and_listed_newest_first,
             a_station_code_is_taken_once,
             a_settings_change_returns_the_old_value,

@@ -10,7 +10,7 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use domain::{KioskSetting, KioskSettings, StaffPin};
-use store::AuditLog;
+use store::audit::Entry;
 use store::Stations;
 
 /// The kiosk settings as typed, into the domain type; or the form with an error per field.
@@ -62,9 +62,8 @@ pub async fn update_kiosk(
     };
     let changes = settings.changes_from(&station.settings);
     if !changes.is_empty() {
-        Stations::set_settings(&state.db, station.id, &settings).await?;
-        let detail = changes.join("; ");
-        AuditLog::audit(&state.db, &staff.user.email, "station.update", &station.code, &detail).await?;
+        let audit = Entry::new(&staff.user.email, "station.update", &station.code, changes.join("; "));
+        Stations::set_settings(&state.db, station.id, &settings, &audit).await?;
     }
     Ok(back_to_station(lang, &station.code))
 }
@@ -83,8 +82,8 @@ pub async fn update_pin(
     let form = StationForm::from_pairs(form);
     if form.get("action") == "clear" {
         if station.staff_pin_set {
-            Stations::clear_staff_pin(&state.db, station.id).await?;
-            AuditLog::audit(&state.db, &staff.user.email, "station.pin", &station.code, "cleared").await?;
+            let audit = Entry::new(&staff.user.email, "station.pin", &station.code, "cleared");
+            Stations::clear_staff_pin(&state.db, station.id, &audit).await?;
         }
         return Ok(back_to_station(lang, &station.code));
     }
@@ -104,7 +103,7 @@ pub async fn update_pin(
         .await
         .map_err(anyhow::Error::from)?
         .map_err(|e| anyhow::anyhow!("cannot hash the PIN: {e}"))?;
-    Stations::set_staff_pin_hash(&state.db, station.id, &hash).await?;
-    AuditLog::audit(&state.db, &staff.user.email, "station.pin", &station.code, "set").await?;
+    let audit = Entry::new(&staff.user.email, "station.pin", &station.code, "set");
+    Stations::set_staff_pin_hash(&state.db, station.id, &hash, &audit).await?;
     Ok(back_to_station(lang, &station.code))
 }

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::SilentTabletDays;
 use leptos::prelude::*;
+use store::audit::Entry;
 use store::settings;
-use store::AuditLog;
 use store::{NetworkSettings, Stations, Tablets};
 
 /// `GET /admin`: the network at a glance, and the tablets that fell silent.
@@ -143,12 +143,11 @@ pub async fn set_silent_days(
         }
     };
     let new = days.get().to_string();
-    let old = NetworkSettings::set(&state.db, settings::SILENT_TABLET_DAYS, &new)
-        .await?
-        .unwrap_or_else(|| SilentTabletDays::DEFAULT.to_string());
-    if old != new {
+    let audit = |old: &Option<String>| {
+        let old = old.clone().unwrap_or_else(|| SilentTabletDays::DEFAULT.to_string());
         let detail = format!("{old} → {new}");
-        AuditLog::audit(&state.db, &staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, &detail).await?;
-    }
+        (old != new).then(|| Entry::new(&staff.user.email, "setting.update", settings::SILENT_TABLET_DAYS, detail))
+    };
+    NetworkSettings::set(&state.db, settings::SILENT_TABLET_DAYS, &new, audit).await?;
     Ok(Redirect::to(&format!("/admin?lang={}", lang.code())).into_response())
 }

@@ -14,8 +14,8 @@ use crate::web::layout::Lang;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
+use store::audit::Entry;
 use store::release::Schedule;
-use store::AuditLog;
 use store::Releases;
 
 /// The schedule as typed, into the domain type; or the form with an error per field.
@@ -67,9 +67,8 @@ pub async fn update_release(
         }
     };
     if schedule != current {
-        Releases::set_schedule(&state.db, station.id, schedule).await?;
-        let detail = schedule.to_string();
-        AuditLog::audit(&state.db, &staff.user.email, "station.release_schedule", &station.code, &detail).await?;
+        let audit = Entry::new(&staff.user.email, "station.release_schedule", &station.code, schedule.to_string());
+        Releases::set_schedule(&state.db, station.id, schedule, &audit).await?;
     }
     Ok(back_to_station(lang, &station.code))
 }

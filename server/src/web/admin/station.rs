@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use store::AuditLog;
+use store::audit::Entry;
 use store::Stations;
 
 pub async fn station_page(
@@ -38,7 +38,6 @@ pub async fn update_station(
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    Stations::update(&state.db, station.id, &name, &region, &timezone, active).await?;
     let mut changes = Vec::new();
     if name.as_ref() != station.name {
         changes.push(format!("name: {} → {}", station.name, name.as_ref()));
@@ -53,8 +52,8 @@ pub async fn update_station(
         changes.push(if active { "activated".into() } else { "deactivated".into() });
     }
     if !changes.is_empty() {
-        let detail = changes.join("; ");
-        AuditLog::audit(&state.db, &staff.user.email, "station.update", &station.code, &detail).await?;
+        let audit = Entry::new(&staff.user.email, "station.update", &station.code, changes.join("; "));
+        Stations::update(&state.db, station.id, &name, &region, &timezone, active, &audit).await?;
     }
     Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
 }

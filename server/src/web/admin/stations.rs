@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::StationCode;
 use leptos::prelude::*;
-use store::AuditLog;
+use store::audit::Entry;
 use store::Stations;
 
 async fn render_stations(
@@ -104,12 +104,10 @@ pub async fn create_station(
         }
     };
     let code = StationCode::parse(&StationForm::from_pairs(pairs.clone()).get("code")).expect("checked above");
-    match Stations::insert(&state.db, &code, &name, &region, &timezone).await? {
-        Some(_) => {
-            let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
-            AuditLog::audit(&state.db, &staff.user.email, "station.create", code.as_ref(), &detail).await?;
-            Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response())
-        }
+    let detail = format!("{} · {} · {timezone}", name.as_ref(), region.as_ref());
+    let audit = Entry::new(&staff.user.email, "station.create", code.as_ref(), detail);
+    match Stations::insert(&state.db, &code, &name, &region, &timezone, &audit).await? {
+        Some(_) => Ok(Redirect::to(&format!("/admin/stations?lang={}", lang.code())).into_response()),
         None => {
             let mut f = StationForm::from_pairs(pairs);
             f.errors.insert(

@@ -13,9 +13,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use leptos::prelude::*;
+use store::audit::Entry;
 use store::stations::Station;
 use store::tablets::StationTablet;
-use store::AuditLog;
 use store::Tablets;
 
 /// The address tablets reach Digna at, as the admin's browser did: the `Host` of her
@@ -84,9 +84,9 @@ pub async fn enroll_tablet(
         *r.status_mut() = StatusCode::CONFLICT;
         return Ok(r);
     }
-    let enrollment_code = crate::api::create_enrollment_code(&state.db, station.id).await?;
     let detail = format!("one-time code, valid {} h", crate::api::ENROLLMENT_CODE_HOURS);
-    AuditLog::audit(&state.db, &staff.user.email, "tablet.enroll", &station.code, &detail).await?;
+    let audit = Entry::new(&staff.user.email, "tablet.enroll", &station.code, detail);
+    let enrollment_code = crate::api::create_enrollment_code(&state.db, station.id, &audit).await?;
     let path = format!("/kiosk?code={enrollment_code}");
     let (link, qr_svg) = match request_origin(&headers, state.secure_cookies) {
         Some(origin) => {
@@ -123,10 +123,8 @@ pub async fn revoke_tablet(
     if StationForm::from_pairs(form).get("confirm") != "yes" {
         return Ok(confirm_revoke_page(&staff, lang, &station, &tablet));
     }
-    if Tablets::revoke_at_station(&state.db, station.id, tablet.id).await? {
-        let detail = format!("tablet #{}", tablet.id);
-        AuditLog::audit(&state.db, &staff.user.email, "tablet.revoke", &station.code, &detail).await?;
-    }
+    let audit = Entry::new(&staff.user.email, "tablet.revoke", &station.code, format!("tablet #{}", tablet.id));
+    Tablets::revoke_at_station(&state.db, station.id, tablet.id, &audit).await?;
     Ok(back_to_station(lang, &station.code))
 }
 

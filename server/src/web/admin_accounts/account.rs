@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use domain::Role;
 use leptos::prelude::*;
 use store::accounts::{self, AccountSummary, Grants, LinkPurpose, PasswordPending};
-use store::AuditLog;
+use store::audit::Entry;
 use store::{Accounts, Stations};
 
 /// The account page: its facts, the role and scope form, disable or enable, and a forced
@@ -170,10 +170,6 @@ pub async fn update(
     if role == account.role && grants == old_grants {
         return Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response());
     }
-    if !Accounts::update(&state.db, id, role, &grants).await? {
-        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
-            .await;
-    }
     let mut changes = Vec::new();
     if role != account.role {
         changes.push(format!("role: {} → {role}", account.role));
@@ -182,8 +178,11 @@ pub async fn update(
     if old_scope != new_scope {
         changes.push(format!("scope: {old_scope} → {new_scope}"));
     }
-    let detail = changes.join("; ");
-    AuditLog::audit(&state.db, &staff.user.email, "account.update", &account.email, &detail).await?;
+    let audit = Entry::new(&staff.user.email, "account.update", &account.email, changes.join("; "));
+    if !Accounts::update(&state.db, id, role, &grants, &audit).await? {
+        return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
+            .await;
+    }
     Ok(Redirect::to(&format!("/admin/accounts?lang={}", lang.code())).into_response())
 }
 
@@ -200,12 +199,12 @@ pub async fn disable(
     if account.disabled {
         return Ok(back);
     }
-    if !Accounts::disable(&state.db, id).await? {
+    let audit = Entry::new(&staff.user.email, "account.disable", &account.email, "");
+    if !Accounts::disable(&state.db, id, &audit).await? {
         let form = AccountForm::of(&account);
         return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
             .await;
     }
-    AuditLog::audit(&state.db, &staff.user.email, "account.disable", &account.email, "").await?;
     Ok(back)
 }
 
@@ -222,8 +221,8 @@ pub async fn enable(
     if !account.disabled {
         return Ok(back);
     }
-    Accounts::enable(&state.db, id).await?;
-    AuditLog::audit(&state.db, &staff.user.email, "account.enable", &account.email, "").await?;
+    let audit = Entry::new(&staff.user.email, "account.enable", &account.email, "");
+    Accounts::enable(&state.db, id, &audit).await?;
     Ok(back)
 }
 
@@ -242,12 +241,12 @@ pub async fn reset(
         _ => LinkPurpose::Reset,
     };
     let token = random_token();
-    if !Accounts::force_reset(&state.db, id, purpose, &token_hash(&token)).await? {
+    let detail = format!("{} link valid {} days", purpose.as_str(), accounts::LINK_DAYS);
+    let audit = Entry::new(&staff.user.email, "account.reset", &account.email, detail);
+    if !Accounts::force_reset(&state.db, id, purpose, &token_hash(&token), &audit).await? {
         let form = AccountForm::of(&account);
         return render_account(&state, &staff, lang, &account, form, Some(last_admin(lang)), StatusCode::CONFLICT)
             .await;
     }
-    let detail = format!("{} link valid {} days", purpose.as_str(), accounts::LINK_DAYS);
-    AuditLog::audit(&state.db, &staff.user.email, "account.reset", &account.email, &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }

@@ -16,8 +16,8 @@ use domain::{Password, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use store::accounts::{self, LinkPurpose};
+use store::audit::Entry;
 use store::Accounts;
-use store::AuditLog;
 use tower_sessions::Session;
 
 /// A page that says why a link does not work: 404 unknown, 410 used, expired or disabled.
@@ -205,15 +205,15 @@ pub async fn accept_link(
         }
     };
     let hash = hash_password(&password).await?;
-    if Accounts::accept_link(&state.db, &token_hash(&token), &hash).await?.is_none() {
-        // Used or expired between the check and now.
-        let why = lang.t("Este enlace ya no funciona.", "This link no longer works.");
-        return Ok(dead_link(lang, StatusCode::GONE, why));
-    }
     let action = match link.purpose {
         LinkPurpose::Invite => "account.invite_accepted",
         LinkPurpose::Reset => "account.reset_accepted",
     };
-    AuditLog::audit(&state.db, &link.email, action, &link.email, "").await?;
+    let audit = Entry::new(&link.email, action, &link.email, "");
+    if Accounts::accept_link(&state.db, &token_hash(&token), &hash, &audit).await?.is_none() {
+        // Used or expired between the check and now.
+        let why = lang.t("Este enlace ya no funciona.", "This link no longer works.");
+        return Ok(dead_link(lang, StatusCode::GONE, why));
+    }
     Ok(Redirect::to(&format!("/signin?lang={}&password_set=1", lang.code())).into_response())
 }

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use domain::Email;
 use leptos::prelude::*;
 use store::accounts;
-use store::AuditLog;
+use store::audit::Entry;
 use store::{Accounts, Stations};
 
 async fn render_list(state: &AppState, staff: &Staff, lang: Lang, form: AccountForm, status: StatusCode) -> PageResult {
@@ -104,7 +104,10 @@ pub async fn invite(
         return render_list(&state, &staff, lang, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let token = random_token();
-    let id = match Accounts::invite(&state.db, &email, role, &grants, &token_hash(&token)).await? {
+    let detail =
+        format!("role: {role}; scope: {}; link valid {} days", scope_detail(role, &grants), accounts::LINK_DAYS);
+    let audit = Entry::new(&staff.user.email, "account.invite", email.as_ref(), detail);
+    let id = match Accounts::invite(&state.db, &email, role, &grants, &token_hash(&token), &audit).await? {
         Some(id) => id,
         None => {
             form.errors.insert(
@@ -117,8 +120,5 @@ pub async fn invite(
             return render_list(&state, &staff, lang, form, StatusCode::CONFLICT).await;
         }
     };
-    let detail =
-        format!("role: {role}; scope: {}; link valid {} days", scope_detail(role, &grants), accounts::LINK_DAYS);
-    AuditLog::audit(&state.db, &staff.user.email, "account.invite", email.as_ref(), &detail).await?;
     show_link_once(&state, &staff, &headers, lang, id, &token).await
 }

@@ -24,8 +24,8 @@ use axum::Router;
 use domain::{KeyError, Language, MissingText, PublicationProblem, QuestionKind, ReviewState, Survey, WordingError};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
+use store::audit::Entry;
 use store::survey::{DraftStart, LanguageChange};
-use store::AuditLog;
 use store::Surveys;
 
 /// The translations form holds every text of a version in every language.
@@ -128,11 +128,6 @@ async fn draft_or_refusal(state: &AppState, staff: &Staff, lang: Lang, version: 
         Some(false) => {}
     }
     Surveys::load_any(&state.db, v).await?.ok_or_else(|| no_such_version(lang, staff, version).into())
-}
-
-/// Writes an audit line; a failure to write it is a failure of the request.
-async fn audit_line(db: &crate::Db, staff: &Staff, action: &str, target: &str, detail: &str) -> Result<(), PageError> {
-    Ok(AuditLog::audit(db, &staff.user.email, action, target, detail).await?)
 }
 
 pub(super) fn kind_label(lang: Lang, kind: QuestionKind) -> &'static str {
@@ -363,10 +358,14 @@ pub async fn start_draft(
     let lang = lang_of(raw.as_deref());
     let fields = fields.into_map();
     let l = lang.code();
-    match Surveys::start_draft(&state.db).await? {
+    let audit = |started: &DraftStart| match started {
         DraftStart::Started { draft, from } => {
-            let detail = format!("copied from v{from}");
-            audit_line(&state.db, &staff, "survey.draft", &format!("v{draft}"), &detail).await?;
+            Some(Entry::new(&staff.user.email, "survey.draft", format!("v{draft}"), format!("copied from v{from}")))
+        }
+        _ => None,
+    };
+    match Surveys::start_draft(&state.db, audit).await? {
+        DraftStart::Started { draft, .. } => {
             let to = match fields.get("next").map(String::as_str) {
                 Some("translations") => format!("/admin/translations?lang={l}"),
                 _ => format!("/admin/survey/{draft}?lang={l}"),

@@ -7,7 +7,7 @@ use super::page::render_editor;
 use super::{edit_refusal, editor_href, no_such_question, yes_no, EditorState, Typed};
 use crate::web::admin::lang_of;
 use crate::web::admin_survey::{
-    audit_line, draft_or_refusal, key_error, kind_label, no_such_version, problem_lines, published_refusal,
+    draft_or_refusal, key_error, kind_label, no_such_version, problem_lines, published_refusal,
 };
 use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::web::layout::Lang;
@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::{QuestionKey, QuestionKind};
 use std::collections::BTreeMap;
+use store::audit::Entry;
 use store::survey::{Edit, Publication};
 use store::Surveys;
 
@@ -40,17 +41,17 @@ pub async fn save_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match Surveys::update_question(&state.db, v, &key, &change).await? {
+    let target = format!("v{v}/{key}");
+    let audit = |_: &Edit| {
+        (!changes.is_empty()).then(|| Entry::new(&staff.user.email, "survey.edit", &target, changes.join("; ")))
+    };
+    match Surveys::update_question(&state.db, v, &key, &change, audit).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
                 return Ok(r);
             }
         }
-    }
-    if !changes.is_empty() {
-        let detail = changes.join("; ");
-        audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
     }
     Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
@@ -130,7 +131,12 @@ pub async fn add_question(
         let st = EditorState { new_question: Typed { fields, errors }, ..Default::default() };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    match Surveys::add_question(&state.db, v, &key, kind, in_index, observable).await? {
+    let mut detail = format!("question added: {}, in_index {}", kind.code(), yes_no(in_index));
+    if observable {
+        detail.push_str(", observable yes");
+    }
+    let audit = Entry::new(&staff.user.email, "survey.edit", format!("v{v}/{key}"), detail);
+    match Surveys::add_question(&state.db, v, &key, kind, in_index, observable, &audit).await? {
         Edit::Done => {}
         Edit::KeyTaken => {
             let mut errors = BTreeMap::new();
@@ -150,11 +156,6 @@ pub async fn add_question(
             }
         }
     }
-    let mut detail = format!("question added: {}, in_index {}", kind.code(), yes_no(in_index));
-    if observable {
-        detail.push_str(", observable yes");
-    }
-    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), &detail).await?;
     Ok(Redirect::to(&editor_href(lang, v, Some(key.as_ref()))).into_response())
 }
 
@@ -182,7 +183,9 @@ pub async fn move_question(
             return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    match Surveys::move_question(&state.db, v, &key, up).await? {
+    let detail = if up { "moved up" } else { "moved down" };
+    let audit = Entry::new(&staff.user.email, "survey.edit", format!("v{v}/{key}"), detail);
+    match Surveys::move_question(&state.db, v, &key, up, &audit).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
@@ -190,8 +193,6 @@ pub async fn move_question(
             }
         }
     }
-    let detail = if up { "moved up" } else { "moved down" };
-    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), detail).await?;
     Ok(Redirect::to(&editor_href(lang, v, Some(&key))).into_response())
 }
 
@@ -220,7 +221,8 @@ pub async fn remove_question(
         };
         return render_editor(&state, &staff, lang, &survey, st, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match Surveys::remove_question(&state.db, v, &key).await? {
+    let audit = Entry::new(&staff.user.email, "survey.edit", format!("v{v}/{key}"), "question removed");
+    match Surveys::remove_question(&state.db, v, &key, &audit).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, &key, other) {
@@ -228,7 +230,6 @@ pub async fn remove_question(
             }
         }
     }
-    audit_line(&state.db, &staff, "survey.edit", &format!("v{v}/{key}"), "question removed").await?;
     Ok(Redirect::to(&editor_href(lang, v, None)).into_response())
 }
 
@@ -244,11 +245,16 @@ pub async fn publish(
     let lang = lang_of(raw.as_deref());
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match Surveys::publish(&state.db, v).await? {
+    let audit = |p: &Publication| match p {
         Publication::Published { offered } => {
             let codes: Vec<&str> = offered.iter().map(|l| l.code()).collect();
             let detail = format!("published; offered in {}", codes.join(", "));
-            audit_line(&state.db, &staff, "survey.publish", &format!("v{v}"), &detail).await?;
+            Some(Entry::new(&staff.user.email, "survey.publish", format!("v{v}"), detail))
+        }
+        _ => None,
+    };
+    match Surveys::publish(&state.db, v, audit).await? {
+        Publication::Published { .. } => {
             Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
         }
         Publication::Refused(problems) => {
@@ -275,7 +281,8 @@ pub async fn discard(
     let lang = lang_of(raw.as_deref());
     let survey = draft_or_refusal(&state, &staff, lang, &version).await?;
     let v = survey.version;
-    match Surveys::discard_draft(&state.db, v).await? {
+    let audit = Entry::new(&staff.user.email, "survey.discard", format!("v{v}"), "draft discarded");
+    match Surveys::discard_draft(&state.db, v, &audit).await? {
         Edit::Done => {}
         other => {
             if let Some(r) = edit_refusal(lang, &staff, v, "", other) {
@@ -283,6 +290,5 @@ pub async fn discard(
             }
         }
     }
-    audit_line(&state.db, &staff, "survey.discard", &format!("v{v}"), "draft discarded").await?;
     Ok(Redirect::to(&format!("/admin/survey?lang={}", lang.code())).into_response())
 }

@@ -13,8 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use domain::{Language, ReviewState, Wording};
 use std::collections::BTreeMap;
+use store::audit::Entry;
 use store::survey::{Edit, TextWrite};
-use store::AuditLog;
 use store::Surveys;
 
 /// One cell as typed: `None` when the form holds none of its fields.
@@ -183,14 +183,14 @@ pub async fn save_texts(
         };
         return render(&state, &staff, lang, overlay, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match Surveys::write_texts(&state.db, v, &writes).await? {
+    let audit: Vec<Entry> = changes
+        .iter()
+        .map(|(l, what)| Entry::new(&staff.user.email, "translation.edit", format!("v{v}/{l}"), what.join("; ")))
+        .collect();
+    match Surveys::write_texts(&state.db, v, &writes, &audit).await? {
         Edit::Done => {}
         Edit::Published => return Ok(published_refusal(lang, &staff, v)),
         _ => return Ok(crate::web::admin_survey::no_such_version(lang, &staff, &version)),
-    }
-    for (l, what) in changes {
-        let (target, detail) = (format!("v{v}/{l}"), what.join("; "));
-        AuditLog::audit(&state.db, &staff.user.email, "translation.edit", &target, &detail).await?;
     }
     if unsaved {
         let saved = match &scope {
