@@ -84,24 +84,6 @@ impl<T> Applied for Option<T> {
     }
 }
 
-impl Applied for crate::survey::DraftStart {
-    fn applied(&self) -> bool {
-        matches!(self, crate::survey::DraftStart::Started { .. })
-    }
-}
-
-impl Applied for crate::survey::Publication {
-    fn applied(&self) -> bool {
-        matches!(self, crate::survey::Publication::Published { .. })
-    }
-}
-
-impl Applied for crate::survey::Edit {
-    fn applied(&self) -> bool {
-        *self == crate::survey::Edit::Done
-    }
-}
-
 /// The administrators' audit log: what staff (and the command line) did, with who and when.
 pub trait AuditLog {
     /// Writes a line of the administrators' audit log that records an event, not a change

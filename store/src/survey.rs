@@ -111,6 +111,24 @@ pub struct TextRow {
     pub review: ReviewState,
 }
 
+impl crate::audit::Applied for DraftStart {
+    fn applied(&self) -> bool {
+        matches!(self, DraftStart::Started { .. })
+    }
+}
+
+impl crate::audit::Applied for Publication {
+    fn applied(&self) -> bool {
+        matches!(self, Publication::Published { .. })
+    }
+}
+
+impl crate::audit::Applied for Edit {
+    fn applied(&self) -> bool {
+        *self == Edit::Done
+    }
+}
+
 /// Survey versions: the published ones, the draft and its texts, and the languages offered.
 pub trait Surveys {
     /// Copies the current version (questions, choices, texts and their review states) to
