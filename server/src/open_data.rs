@@ -10,8 +10,8 @@
 //! months × cells of the tables, zeros left out); the CSV is written into the ZIP, a file,
 //! as its cells are drawn, on a blocking thread. No lock is held while a release is built.
 
+use crate::export::error::{Context, Error};
 use crate::export::{hex, sha256_file};
-use anyhow::Context;
 use chrono::NaiveDate;
 use domain::privacy::dp::{self, Epsilon};
 use domain::time::calendar::{month_end, month_starts, months, weeks_between};
@@ -53,7 +53,7 @@ pub enum OpenDataError {
     #[error("the release would spend ε = {asking} on {region} in {month}, which has already spent {spent} of its cap of {cap}")]
     OverBudget { region: String, month: String, asking: String, spent: String, cap: String },
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Export(#[from] crate::export::error::Error),
 }
 
 /// Why a release of `asking` on `regions` in `months` would pass the cap, given what they
@@ -195,7 +195,11 @@ struct Build {
 /// asked for, month, table and value, zeros included) with its noise, as it is drawn,
 /// straight into the ZIP's CSV entry; then the codebook and the summary. Returns the
 /// number of cells and each file's SHA-256.
-fn write_zip(file: File, b: &Build, rng: &mut impl RngCore) -> anyhow::Result<(u64, BTreeMap<String, String>)> {
+fn write_zip(
+    file: File,
+    b: &Build,
+    rng: &mut impl RngCore,
+) -> crate::export::error::Result<(u64, BTreeMap<String, String>)> {
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(64 * 1024, file));
     zip.start_file("open-data.csv", options)?;
@@ -216,7 +220,8 @@ fn write_zip(file: File, b: &Build, rng: &mut impl RngCore) -> anyhow::Result<(u
             }
         }
     }
-    let csv_hash = hex(&csv.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?.hash.finalize());
+    let csv_hash =
+        hex(&csv.into_inner().map_err(|e| crate::export::error::Error::Broken(format!("csv: {e}")))?.hash.finalize());
     let codebook = codebook(&b.req, &b.tables, b.per_table, b.cap);
     zip.start_file("codebook.md", options)?;
     zip.write_all(codebook.as_bytes())?;
@@ -231,7 +236,10 @@ fn write_zip(file: File, b: &Build, rng: &mut impl RngCore) -> anyhow::Result<(u
     }
     zip.start_file("SUMMARY.md", options)?;
     zip.write_all(summary.as_bytes())?;
-    zip.finish()?.into_inner().map_err(|e| anyhow::anyhow!("cannot write the ZIP: {}", e.error()))?.sync_all()?;
+    zip.finish()?
+        .into_inner()
+        .map_err(|e| crate::export::error::Error::Broken(format!("cannot write the ZIP: {}", e.error())))?
+        .sync_all()?;
     Ok((cells, hashes))
 }
 
@@ -250,17 +258,13 @@ pub async fn release(
     mut rng: impl RngCore + Send + 'static,
 ) -> Result<OpenDataSummary, OpenDataError> {
     let months = months(req.from, req.to);
-    let spent = Exports::privacy_spent(db, &req.regions, &months).await.map_err(anyhow::Error::from)?;
+    let spent = Exports::privacy_spent(db, &req.regions, &months).await.map_err(Error::from)?;
     if let Some(refused) = over_budget(&spent, &req.regions, &months, req.epsilon, cap) {
         return Err(refused);
     }
     let tables = tables(survey);
-    let per_table = req
-        .epsilon
-        .split(tables.len() as u32)
-        .context("ε cannot be split across the tables")
-        .map_err(OpenDataError::Other)?;
-    let truth = true_counts(db, req, &tables).await.map_err(anyhow::Error::from)?;
+    let per_table = req.epsilon.split(tables.len() as u32).context("ε cannot be split across the tables")?;
+    let truth = true_counts(db, req, &tables).await.map_err(Error::from)?;
     let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let work = tempfile::Builder::new()
         .prefix(".digna-open-data-")
@@ -279,7 +283,7 @@ pub async fn release(
         actor: actor.to_string(),
         created_at: String::new(),
         kind: "open_data".into(),
-        filters: serde_json::to_string(req).map_err(anyhow::Error::from)?,
+        filters: serde_json::to_string(req).map_err(Error::from)?,
         rows: cells as i64,
         anonymization: serde_json::json!({
             "mechanism": dp::MECHANISM, "epsilon": req.epsilon.to_string(), "delta": dp::DELTA,
@@ -287,17 +291,17 @@ pub async fn release(
         })
         .to_string(),
         suppressed: 0,
-        file_hashes: serde_json::to_string(&file_hashes).map_err(anyhow::Error::from)?,
+        file_hashes: serde_json::to_string(&file_hashes).map_err(Error::from)?,
         zip_sha256: zip_sha256.clone(),
     };
     let recorded = Exports::record_release(db, &audit, &req.regions, &months, &req.epsilon.to_string(), |spent| {
         over_budget(spent, &req.regions, &months, req.epsilon, cap)
     })
     .await
-    .map_err(anyhow::Error::from)?;
+    .map_err(Error::from)?;
     // Refused: the work file goes with `work`.
     let audit_id = recorded?;
-    work.persist(out).with_context(|| format!("cannot write {}", out.display()))?;
+    work.persist(out).map_err(|e| e.error).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(OpenDataSummary { cells, tables, epsilon: req.epsilon.to_string(), zip_sha256, audit_id })
 }
 

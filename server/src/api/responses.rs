@@ -97,7 +97,7 @@ async fn store(
     // Every pending record has one size: what does not fit is refused, not sealed larger.
     crate::privacy::pending::fits_pending_frame(pending.submission.content(), &pending.iso_week)
         .map_err(|e| FieldError::new("answers", e.to_string()))?;
-    let outcome = ingest::store(state, pending).await.map_err(ApiError::Internal)?;
+    let outcome = ingest::store(state, pending).await.map_err(|e| ApiError::Internal(e.into()))?;
     Ok(match outcome {
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
         Outcome::Replay => (StatusCode::OK, Json(SubmitResponse { status: "duplicate".into() })),

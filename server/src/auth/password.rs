@@ -27,12 +27,10 @@ pub fn verify_pin(pin: &str, hash: &str) -> bool {
 }
 
 /// Hashes a password with Argon2id off the async runtime (it is slow on purpose).
-pub async fn hash_password(password: &Password) -> anyhow::Result<String> {
+pub async fn hash_password(password: &Password) -> Result<String, super::Error> {
     let password = password.expose().to_string();
-    tokio::task::spawn_blocking(move || {
-        hash(password.as_bytes()).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
-    })
-    .await?
+    tokio::task::spawn_blocking(move || hash(password.as_bytes()).map_err(|e| super::Error::Hash(e.to_string())))
+        .await?
 }
 
 /// A hash of no one's password, checked when the email is unknown so that an unknown

@@ -17,11 +17,11 @@ pub fn new_totp_secret() -> String {
 
 /// The TOTP of an account: SHA-1, 6 digits, 30 s, one step of clock skew — what every
 /// authenticator app understands.
-pub fn totp(secret_base32: &str, email: &str) -> anyhow::Result<TOTP> {
+pub fn totp(secret_base32: &str, email: &str) -> Result<TOTP, super::Error> {
     let bytes =
-        Secret::Encoded(secret_base32.to_string()).to_bytes().map_err(|e| anyhow::anyhow!("bad TOTP secret: {e:?}"))?;
+        Secret::Encoded(secret_base32.to_string()).to_bytes().map_err(|e| super::Error::Totp(format!("{e:?}")))?;
     TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some(TOTP_ISSUER.to_string()), email.to_string())
-        .map_err(|e| anyhow::anyhow!("bad TOTP: {e}"))
+        .map_err(|e| super::Error::Totp(e.to_string()))
 }
 
 /// Whether `code` (spaces allowed) is the current code of the secret.
@@ -46,7 +46,7 @@ pub fn totp_step(secret_base32: &str, email: &str, code: &str) -> Option<u64> {
 }
 
 /// The otpauth:// link as a QR code, as inline SVG.
-pub fn totp_qr_svg(secret_base32: &str, email: &str) -> anyhow::Result<String> {
+pub fn totp_qr_svg(secret_base32: &str, email: &str) -> Result<String, super::Error> {
     let url = totp(secret_base32, email)?.get_url();
     let code = qrcode::QrCode::new(url.as_bytes())?;
     Ok(code
@@ -146,7 +146,7 @@ pub async fn check_second_factor(
     seal: &crate::privacy::seal::SealKey,
     user: &store::accounts::User,
     code: &str,
-) -> anyhow::Result<bool> {
+) -> Result<bool, super::Error> {
     if code.chars().filter(char::is_ascii_digit).count() == 6 && code.trim().len() <= 7 {
         let secret = user.totp_secret.as_deref().and_then(|stored| open_totp_secret(seal, user.id, stored));
         let Some(step) = secret.and_then(|secret| totp_step(&secret, &user.email, code)) else { return Ok(false) };
@@ -161,7 +161,7 @@ pub async fn check_second_factor(
 }
 
 /// Seals every second-factor secret still stored in the clear; run at start.
-pub async fn seal_plain_totp_secrets(db: &crate::Db, seal: &crate::privacy::seal::SealKey) -> anyhow::Result<()> {
+pub async fn seal_plain_totp_secrets(db: &crate::Db, seal: &crate::privacy::seal::SealKey) -> Result<(), super::Error> {
     for (user_id, plain) in store::Accounts::plain_totp_secrets(db).await? {
         let sealed = seal_totp_secret(seal, user_id, &plain);
         store::Accounts::seal_totp_secret(db, user_id, &plain, &sealed).await?;

@@ -98,7 +98,10 @@ pub(super) struct VersionQuestion {
 }
 
 /// The questions of every published version, oldest first.
-pub(super) async fn version_questions(db: &crate::Db, exported: i64) -> anyhow::Result<Vec<VersionQuestions>> {
+pub(super) async fn version_questions(
+    db: &crate::Db,
+    exported: i64,
+) -> crate::export::error::Result<Vec<VersionQuestions>> {
     let mut out = Vec::new();
     for version in store::Surveys::published_versions(db).await? {
         let Some(survey) = store::Surveys::load(db, version).await? else { continue };

@@ -305,14 +305,14 @@ pub(super) struct Prepared {
 }
 
 impl Prepared {
-    pub(super) fn new(key: PublishedKey, fixed: &[Column]) -> anyhow::Result<Prepared> {
+    pub(super) fn new(key: PublishedKey, fixed: &[Column]) -> crate::export::error::Result<Prepared> {
         let period = key.period.to_string();
         let mut csv_prefix = [Vec::new(), Vec::new()];
         for (suspect, prefix) in csv_prefix.iter_mut().enumerate() {
             let cells: Vec<Cell> = fixed.iter().map(|c| fixed_cell(&c.kind, &key, &period, suspect == 1)).collect();
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(cells.iter().map(cell_text))?;
-            *prefix = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+            *prefix = w.into_inner().map_err(|e| crate::export::error::Error::Broken(format!("{e}")))?;
             prefix.pop(); // the record terminator: the answer cells follow
         }
         Ok(Prepared { key, period, csv_prefix })

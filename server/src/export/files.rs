@@ -3,7 +3,7 @@
 
 use super::coding::{csv_line, fixed_cell, Cell, Column, Prepared};
 use super::{Formats, XLSX_MAX_ROWS, ZIP_LEVEL};
-use anyhow::Context;
+use crate::export::error::Context;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -43,7 +43,7 @@ pub(super) struct Xlsx {
 }
 
 impl Xlsx {
-    pub(super) fn new(header: &[String], rows_per_sheet: u32) -> anyhow::Result<Xlsx> {
+    pub(super) fn new(header: &[String], rows_per_sheet: u32) -> crate::export::error::Result<Xlsx> {
         let mut x = Xlsx {
             workbook: rust_xlsxwriter::Workbook::new(),
             sheet: 0,
@@ -55,7 +55,7 @@ impl Xlsx {
         Ok(x)
     }
 
-    pub(super) fn new_sheet(&mut self, n: usize) -> anyhow::Result<()> {
+    pub(super) fn new_sheet(&mut self, n: usize) -> crate::export::error::Result<()> {
         let sheet = self.workbook.add_worksheet_with_constant_memory()?;
         sheet.set_name(format!("responses{}", if n == 1 { String::new() } else { format!("_{n}") }))?;
         for (i, h) in self.header.iter().enumerate() {
@@ -66,7 +66,7 @@ impl Xlsx {
         Ok(())
     }
 
-    pub(super) fn write(&mut self, row: &[Cell]) -> anyhow::Result<()> {
+    pub(super) fn write(&mut self, row: &[Cell]) -> crate::export::error::Result<()> {
         if self.row == self.rows_per_sheet {
             let next = self.sheet + 2;
             self.new_sheet(next)?;
@@ -97,13 +97,13 @@ impl Writers {
         header: &[String],
         rows_per_sheet: u32,
         csv: Option<ZipPipe>,
-    ) -> anyhow::Result<Writers> {
+    ) -> crate::export::error::Result<Writers> {
         let mut names = Vec::new();
         let csv = match csv {
             Some(mut pipe) => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record(header)?;
-                pipe.write_all(&w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)?;
+                pipe.write_all(&w.into_inner().map_err(|e| crate::export::error::Error::Broken(format!("{e}")))?)?;
                 Some(pipe)
             }
             None => None,
@@ -134,7 +134,7 @@ impl Writers {
         suspect: bool,
         answers: &[Option<i64>],
         line: &mut Vec<u8>,
-    ) -> anyhow::Result<()> {
+    ) -> crate::export::error::Result<()> {
         if let Some(w) = &mut self.csv {
             csv_line(line, &row.csv_prefix[usize::from(suspect)], !fixed.is_empty(), answers);
             w.write_all(line)?;
@@ -176,7 +176,7 @@ impl Writers {
         self,
         dir: &Path,
         labels: &[(String, String, String)],
-    ) -> anyhow::Result<(Vec<String>, Option<ZipPipe>)> {
+    ) -> crate::export::error::Result<(Vec<String>, Option<ZipPipe>)> {
         if let Some((mut w, _)) = self.json {
             w.write_all(b"\n]\n")?;
             w.flush()?;
@@ -236,11 +236,12 @@ impl ZipPipe {
     }
 
     /// The ZIP back, with the entry's SHA-256.
-    pub(super) fn finish(mut self) -> anyhow::Result<(Zip, String)> {
+    pub(super) fn finish(mut self) -> crate::export::error::Result<(Zip, String)> {
         let sent = if self.buf.is_empty() { Ok(()) } else { self.send() };
         self.tx = None;
         let thread = self.thread.take().context("the ZIP writer is gone")?;
-        let done = thread.join().map_err(|_| anyhow::anyhow!("the ZIP writer panicked"))??;
+        let done =
+            thread.join().map_err(|_| crate::export::error::Error::Broken("the ZIP writer panicked".into()))??;
         sent?;
         Ok(done)
     }

@@ -20,6 +20,7 @@
 
 mod codebook;
 mod coding;
+pub mod error;
 mod files;
 mod period;
 mod read;
@@ -30,7 +31,7 @@ pub use files::{hex, sha256_file};
 pub use period::{period_problem, MAX_PERIOD_MONTHS};
 use store::Exports;
 
-use anyhow::Context;
+use crate::export::error::Context;
 use chrono::NaiveDate;
 use codebook::{r_script, spss_script, stata_script, summary_markdown, value_labels, version_questions, Codebook};
 use coding::{columns, Coder, Keys, Prepared, Spool};
@@ -157,7 +158,7 @@ pub async fn export_zip(
     actor: &str,
     out: &Path,
     progress: Arc<dyn Progress>,
-) -> anyhow::Result<ExportSummary> {
+) -> crate::export::error::Result<ExportSummary> {
     let started = std::time::Instant::now();
     let weeks = weeks_between(req.from, req.to);
     let selection = Selection {
@@ -247,7 +248,7 @@ fn code_pages(
     spool_path: &Path,
     total: u64,
     progress: &dyn Progress,
-) -> anyhow::Result<(Keys, u64)> {
+) -> crate::export::error::Result<(Keys, u64)> {
     let mut keys = Keys::default();
     let mut read = 0u64;
     let mut spool = BufWriter::with_capacity(256 * 1024, File::create(spool_path)?);
@@ -282,7 +283,9 @@ fn code_pages(
                 progress.set(read, total.max(read));
             }
         }
-        anyhow::ensure!(parts.iter_mut().all(|p| p.next().is_none()), "an export page's columns do not line up");
+        if !parts.iter_mut().all(|p| p.next().is_none()) {
+            return Err(crate::export::error::Error::Broken("an export page's columns do not line up".into()));
+        }
     }
     spool.flush()?;
     Ok((keys, read))
@@ -302,7 +305,7 @@ fn write_files(
     spool_path: &Path,
     versions: Vec<codebook::VersionQuestions>,
     out: &Path,
-) -> anyhow::Result<Written> {
+) -> crate::export::error::Result<Written> {
     let header: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let coder = Coder::new(&cols);
     let fixed = &cols[..coder.first];
@@ -317,7 +320,7 @@ fn write_files(
         .keys
         .iter()
         .map(|k| k.as_ref().and_then(|k| plan.publish(k)).map(|p| Prepared::new(p.clone(), fixed)).transpose())
-        .collect::<anyhow::Result<_>>()?;
+        .collect::<crate::export::error::Result<_>>()?;
 
     // The write: the CSV goes straight into the ZIP.
     let partial = dir.join("export.zip");

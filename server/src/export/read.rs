@@ -31,7 +31,7 @@ impl Reader {
 pub(super) async fn open_readers(
     db: &crate::Db,
     selection: &Selection,
-) -> anyhow::Result<(Vec<Reader>, HashMap<i64, (String, String)>, u64)> {
+) -> crate::export::error::Result<(Vec<Reader>, HashMap<i64, (String, String)>, u64)> {
     let (readers, names, total) = db.open_readers(selection, READERS).await?;
     let stations = names.into_iter().map(|(id, code, region)| (id, (code, region))).collect();
     let readers = readers

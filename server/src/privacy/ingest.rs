@@ -73,15 +73,31 @@ impl Ingest {
     }
 }
 
+/// Why a submission was not stored. Nothing is acknowledged then: the tablet keeps it
+/// and sends it again.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The writer is gone, or dropped the batch (it panicked).
+    #[error("the response writer stopped")]
+    Stopped,
+    /// The batch could not be stored (or, never for a checked submission, sealed).
+    #[error("storing a batch of responses failed: {0}")]
+    Batch(Arc<String>),
+    /// A pending record could not be sealed.
+    #[error("a pending record could not be sealed: {0}")]
+    Seal(#[from] domain::frame::FrameError),
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
 /// Stores `pending` in the next batch and waits until that batch is committed.
-pub async fn store(state: &AppState, pending: Pending) -> anyhow::Result<Outcome> {
-    let stopped = || anyhow::anyhow!("the response writer stopped");
+pub async fn store(state: &AppState, pending: Pending) -> Result<Outcome, Error> {
     let (reply, answer) = oneshot::channel();
-    state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| stopped())?;
+    state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| Error::Stopped)?;
     match answer.await {
         Ok(Ok(outcome)) => Ok(outcome),
-        Ok(Err(e)) => Err(anyhow::anyhow!("storing a batch of responses failed: {e}")),
-        Err(_) => Err(stopped()),
+        Ok(Err(e)) => Err(Error::Batch(e)),
+        Err(_) => Err(Error::Stopped),
     }
 }
 
@@ -149,7 +165,7 @@ async fn store_batch(db: &crate::Db, seal: &SealKey, jobs: &mut Vec<Job>) {
 
 /// Seals and stores `batch` in one transaction, as the writer does but without its
 /// queue: for tests and benchmarks that store many submissions at once.
-pub async fn submit_batch(db: &crate::Db, seal: &SealKey, batch: &[Pending]) -> anyhow::Result<Vec<Outcome>> {
+pub async fn submit_batch(db: &crate::Db, seal: &SealKey, batch: &[Pending]) -> Result<Vec<Outcome>, Error> {
     let sealed = batch.iter().map(|p| sealed(seal, p)).collect::<Result<Vec<_>, _>>()?;
     Ok(store::Responses::submit_batch(db, &sealed).await?)
 }

@@ -199,6 +199,6 @@ pub async fn open_data_release(
             };
             Ok(render_open_data(&state, &staff, lang, &typed, vec![message], StatusCode::CONFLICT).await)
         }
-        Err(OpenDataError::Other(e)) => Err(e.into()),
+        Err(OpenDataError::Export(e)) => Err(e.into()),
     }
 }

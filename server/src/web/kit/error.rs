@@ -50,6 +50,18 @@ impl From<anyhow::Error> for PageError {
     }
 }
 
+impl From<crate::export::error::Error> for PageError {
+    fn from(e: crate::export::error::Error) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
+impl From<crate::auth::Error> for PageError {
+    fn from(e: crate::auth::Error) -> Self {
+        PageError::Internal(e.into())
+    }
+}
+
 impl From<store::Error> for PageError {
     fn from(e: store::Error) -> Self {
         PageError::Internal(e.into())
