@@ -133,6 +133,10 @@ impl Survey {
     /// answer", every single choice its longest key, every choice of every multiple
     /// choice question, the longest language, the largest durations. Every submission
     /// of this version is at most as long as its JSON.
+    // This and `publication_problems` are for publishing, which only the server does:
+    // in the kiosk's build, its own `serde_json::to_vec` of a submission reused the copy
+    // compiled here, apart from the rest of its JSON code.
+    #[cfg(feature = "server")]
     pub fn largest_submission(&self) -> super::SubmissionBody {
         let answers = self
             .questions
@@ -161,6 +165,7 @@ impl Survey {
     /// Why this version cannot be published when it is offered in `offered`, or nothing
     /// when it can: it needs questions, two choices or more for every choice question,
     /// none for a face scale, and every text in every offered language.
+    #[cfg(feature = "server")]
     pub fn publication_problems(&self, offered: &[Language]) -> Vec<PublicationProblem> {
         let mut problems = Vec::new();
         if self.questions.is_empty() {

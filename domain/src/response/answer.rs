@@ -88,13 +88,19 @@ impl Choices {
         Ok(Choices(set))
     }
 
+    // The kiosk calls the four methods below: `#[inline]` compiles them in its crate,
+    // next to its own B-tree code, instead of a second copy of the B-tree's code and
+    // panic messages in this one (in its WebAssembly).
+
     /// A single choice.
+    #[inline]
     pub fn one(key: ChoiceKey) -> Self {
         Choices(BTreeSet::from([key]))
     }
 
     /// These choices with `key` added, or taken away if it was chosen: `None` when that
     /// leaves nothing chosen (the question is then unanswered).
+    #[inline]
     pub fn toggled(mut self, key: &ChoiceKey) -> Option<Self> {
         if !self.0.remove(key) {
             self.0.insert(key.clone());
@@ -102,10 +108,12 @@ impl Choices {
         (!self.0.is_empty()).then_some(self)
     }
 
+    #[inline]
     pub fn contains(&self, key: &str) -> bool {
         self.0.contains(key)
     }
 
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &ChoiceKey> {
         self.0.iter()
     }

@@ -102,6 +102,7 @@ fn missing_texts_are_listed_per_language_in_survey_order() {
 }
 
 #[test]
+#[cfg(feature = "server")]
 fn a_draft_is_publishable_only_when_complete_in_every_offered_language() {
     let mut s = survey();
     let problems = s.publication_problems(&[Language::Es]);
