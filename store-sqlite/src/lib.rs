@@ -63,6 +63,15 @@ pub async fn connect_exports(url: &str, max_connections: u32) -> Result<SqlitePo
         .connect_lazy_with(options(url)?))
 }
 
+/// One connection to the database at `url` (already opened by [`connect`]) with a page
+/// cache of `cache_mib` MiB, for a bulk load (`digna seed-demo --responses N`): rows under
+/// random ids land all over the tables, and with SQLite's default 2 MiB cache nearly every
+/// insert reads a page from disk. Never for the server, whose memory stays small.
+pub async fn connect_bulk(url: &str, cache_mib: u32) -> Result<SqlitePool, crate::Error> {
+    let options = options(url)?.pragma("cache_size", format!("-{}", u64::from(cache_mib) * 1024));
+    Ok(SqlitePoolOptions::new().max_connections(1).connect_with(options).await?)
+}
+
 /// Opens an existing database file read-only, without creating or migrating anything
 /// (a backup, before it is trusted).
 pub async fn connect_read_only(path: &std::path::Path) -> Result<SqlitePool, crate::Error> {

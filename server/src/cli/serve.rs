@@ -47,10 +47,13 @@ pub(super) async fn serve(mut settings: Settings, args: ServeArgs) -> anyhow::Re
     app.run_until_stopped().await.context("server stopped with an error")
 }
 
+/// The page cache of a bulk demo seed, in MiB.
+const BULK_CACHE_MIB: u32 = 512;
+
 pub(super) async fn seed_demo(settings: Settings, args: SeedDemoArgs) -> anyhow::Result<()> {
-    let pool = open_database(&settings).await?;
+    let mut db = open_database(&settings).await?;
     let summary = match args.responses {
-        None => crate::demo::seed(&pool, settings.release_k).await?,
+        None => crate::demo::seed(&db, settings.release_k).await?,
         Some(responses) => {
             let bulk = crate::demo::Bulk {
                 responses,
@@ -72,12 +75,17 @@ pub(super) async fn seed_demo(settings: Settings, args: SeedDemoArgs) -> anyhow:
                 bar.set_length(total);
                 bar.set_position(done);
             };
-            let summary = crate::demo::seed_bulk(&pool, &bulk, settings.release_k, &progress).await;
+            // Random ids land all over the tables: a large page cache for the load only.
+            db.close().await;
+            db = crate::Db::open_bulk(&settings.database_url, BULK_CACHE_MIB)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))?;
+            let summary = crate::demo::seed_bulk(&db, &bulk, settings.release_k, &progress).await;
             bar.finish_and_clear();
             summary?
         }
     };
     println!("{summary}");
-    println!("{}", crate::demo::seed_accounts(&pool).await?);
+    println!("{}", crate::demo::seed_accounts(&db).await?);
     Ok(())
 }

@@ -70,6 +70,13 @@ impl SqliteStore {
         Ok(SqliteStore { pool: crate::connect_exports(url, max_connections).await? })
     }
 
+    /// Opens (creating if needed) and migrates the database at `url` for a bulk load: one
+    /// connection with a page cache of `cache_mib` MiB (see [`crate::connect_bulk`]).
+    pub async fn open_bulk(url: &str, cache_mib: u32) -> Result<Self, store::Error> {
+        Self::open(url).await?.pool.close().await;
+        Ok(SqliteStore { pool: crate::connect_bulk(url, cache_mib).await? })
+    }
+
     /// The staff sessions' table in this database, created if missing.
     pub async fn sessions(&self) -> Result<SessionTable, store::Error> {
         let table = SessionTable::new(self.pool.clone());
