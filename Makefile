@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check bench bench-smoke fuzz
+.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check pg-sqlx-prepare pg-sqlx-check bench bench-smoke fuzz
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -51,14 +51,21 @@ lint:
 	cargo clippy -p domain --features server --all-targets -- -D warnings
 	cargo clippy -p store --features conformance --all-targets -- -D warnings
 	cargo clippy -p store-sqlite --all-targets -- -D warnings
+	cargo clippy -p store-postgres --all-targets -- -D warnings
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p app --features ssr --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
-	$(MAKE) --no-print-directory sqlx-check
+	$(MAKE) --no-print-directory sqlx-check pg-sqlx-check
+
+# PostgreSQL tests run on a throwaway cluster of their own (scripts/pg-cluster.sh), on a
+# free loopback port, deleted when they end.
+PG_TEST := $(CURDIR)/target/pg-test
 
 rust-test:
 	cargo test -p domain --features server
 	cargo test -p store-sqlite   # with the store's conformance suite (tests/conformance.rs)
+	scripts/pg-cluster.sh stop $(PG_TEST); trap 'scripts/pg-cluster.sh stop $(PG_TEST)' EXIT; \
+	  DIGNA_TEST_POSTGRES=$$(scripts/pg-cluster.sh start $(PG_TEST) --fast) cargo test -p store-postgres
 	cargo test -p app --features ssr
 	cargo test -p server
 
@@ -83,6 +90,24 @@ sqlx-prepare:
 sqlx-check:
 	mkdir -p target && rm -f target/sqlx.db && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db sqlx database setup --source store-sqlite/migrations
 	cd store-sqlite && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check -- --all-targets
+
+# store-postgres's committed .sqlx/ must match its queries: pg-sqlx-prepare regenerates it
+# from a database migrated on a development cluster (target/pg-dev, kept running);
+# pg-sqlx-check regenerates it aside and compares.
+PG_DEV := $(CURDIR)/target/pg-dev
+PG_SQLX_OUT ?= $(CURDIR)/store-postgres/.sqlx
+
+pg-sqlx-prepare:
+	url=$$(scripts/pg-cluster.sh start $(PG_DEV)); db=$${url%/postgres}/digna_sqlx; \
+	  psql "$$url" -qc 'DROP DATABASE IF EXISTS digna_sqlx' -c 'CREATE DATABASE digna_sqlx'; \
+	  for f in store-postgres/migrations/*.sql; do psql -q -v ON_ERROR_STOP=1 "$$db" -f "$$f"; done; \
+	  rm -rf $(PG_SQLX_OUT) && mkdir -p $(PG_SQLX_OUT) && touch store-postgres/src/lib.rs && \
+	  DATABASE_URL=$$db SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(PG_SQLX_OUT) cargo check -q -p store-postgres --all-targets
+
+pg-sqlx-check:
+	rm -rf target/pg-sqlx; trap 'scripts/pg-cluster.sh stop $(CURDIR)/target/pg-check' EXIT; \
+	  $(MAKE) --no-print-directory pg-sqlx-prepare PG_SQLX_OUT=$(CURDIR)/target/pg-sqlx PG_DEV=$(CURDIR)/target/pg-check
+	diff -r store-postgres/.sqlx target/pg-sqlx || { echo 'store-postgres/.sqlx is stale: run make pg-sqlx-prepare' >&2; exit 1; }
 
 # Benchmarks (not part of `make test`): figures beside ceilings and budgets, see BENCHMARKS.md.
 bench: tools build

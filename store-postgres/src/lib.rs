@@ -1,0 +1,142 @@
+//! Digna's store on PostgreSQL: all SQL for it lives here, one function per query,
+//! checked at compile time by sqlx against the committed offline data (`.sqlx/`), with
+//! the migrations (`migrations/`) embedded. The same traits (`store::*`) as
+//! `store-sqlite`, the same promises, proved by the same conformance suite.
+//!
+//! **Writers.** SQLite runs one write transaction at a time (`BEGIN IMMEDIATE`), and
+//! Digna's units of work were written against that: a check and the write it allows are
+//! never split by another writer. On PostgreSQL, with several Digna servers on one
+//! database, [`write_tx`] gives the same promise across every server: a transaction that
+//! first takes one advisory lock ([`WRITER_LOCK`]) for its whole life. Reads under READ
+//! COMMITTED then see everything committed before the lock was granted. Work whose
+//! correctness a constraint already ensures (storing a submission, whose key is unique)
+//! does not take it.
+
+pub mod accounts;
+pub mod audit;
+mod backend;
+pub mod backup;
+pub mod dashboard;
+pub mod exports;
+pub mod maintenance;
+pub mod release;
+pub mod responses;
+pub mod settings;
+pub mod stations;
+pub mod survey;
+pub mod tablets;
+
+pub use backend::{PgStore, SessionTable};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// What a store method can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The database could not do what was asked (I/O, a constraint, a lock held too long).
+    #[error(transparent)]
+    Backend(#[from] sqlx::Error),
+    /// The database holds what Digna never writes: a value that does not parse into its
+    /// domain type. Never guessed around.
+    #[error("the database holds what Digna never writes: {0}")]
+    Corrupt(String),
+}
+
+/// The advisory lock every write transaction of [`write_tx`] holds: Digna's one writer
+/// at a time, over every server on the database ("digna" in ASCII).
+pub const WRITER_LOCK: i64 = 0x6469_676e_61;
+
+/// Connects to the PostgreSQL database at `url` (`postgres://…`) with a pool of at most
+/// `max_connections`. Statements are not logged by sqlx: a logged statement carries a
+/// timestamp, which would date a visit.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, crate::Error> {
+    let options = options(url)?;
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(options)
+        .await?)
+}
+
+/// As [`connect`], but connections open when first needed.
+pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, crate::Error> {
+    Ok(PgPoolOptions::new().max_connections(max_connections.max(1)).connect_lazy_with(options(url)?))
+}
+
+fn options(url: &str) -> Result<PgConnectOptions, crate::Error> {
+    Ok(PgConnectOptions::from_str(url)?
+        .application_name("digna")
+        // A logged statement carries a timestamp, which would date a visit.
+        .disable_statement_logging())
+}
+
+/// A write transaction on `conn`: a transaction holding [`WRITER_LOCK`] when `conn` is in
+/// none, a savepoint inside the transaction of a unit of work (which took the lock).
+pub(crate) async fn write_tx(
+    conn: &mut sqlx::PgConnection,
+) -> Result<sqlx::Transaction<'_, sqlx::Postgres>, crate::Error> {
+    use sqlx::Connection;
+    if conn.is_in_transaction() {
+        return Ok(conn.begin().await?);
+    }
+    let mut tx = conn.begin().await?;
+    lock_writer(&mut tx).await?;
+    Ok(tx)
+}
+
+/// Takes [`WRITER_LOCK`] for the rest of the transaction `conn` is in.
+pub(crate) async fn lock_writer(conn: &mut sqlx::PgConnection) -> Result<(), crate::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITER_LOCK).execute(conn).await?;
+    Ok(())
+}
+
+/// A write transaction on a connection of `pool`, holding [`WRITER_LOCK`].
+pub(crate) async fn begin_write(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, crate::Error> {
+    let mut tx = pool.begin().await?;
+    lock_writer(&mut tx).await?;
+    Ok(tx)
+}
+
+/// Applies the embedded migrations; the app must not start if one fails.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("./migrations").run(pool).await
+}
+
+/// The migrations this build knows: version and checksum.
+pub fn known_migrations() -> Vec<(i64, Vec<u8>)> {
+    sqlx::migrate!("./migrations").migrations.iter().map(|m| (m.version, m.checksum.to_vec())).collect()
+}
+
+/// The newest migration this build knows: a database whose schema is newer came from a
+/// later release and must not be opened by this one.
+pub fn newest_migration() -> i64 {
+    sqlx::migrate!("./migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// A fresh, migrated database on the test cluster (`DIGNA_TEST_POSTGRES`, set by `make
+/// test`), for this crate's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A new, empty, migrated database; its pool.
+    pub async fn pool() -> sqlx::PgPool {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let cluster = std::env::var("DIGNA_TEST_POSTGRES").expect(
+            "DIGNA_TEST_POSTGRES: start a cluster with `scripts/pg-cluster.sh start target/pg` (make test does)",
+        );
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let name = format!("u_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let mut admin = sqlx::PgConnection::connect(&cluster).await.expect("the test cluster answers");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("a fresh database");
+        admin.close().await.ok();
+        let url = format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0);
+        let pool = crate::connect(&url, 8).await.expect("the fresh database opens");
+        crate::migrate(&pool).await.expect("the migrations run");
+        pool
+    }
+}

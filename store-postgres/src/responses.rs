@@ -1,0 +1,1 @@
+//! responses on PostgreSQL.
