@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("ceiling.db").display());
     let db = server::Db::open(&url).await?;
-    let pool = db.pool().clone();
+    let pool = db.sqlite().expect("an SQLite URL").pool().clone();
     let mut master = [0u8; 32];
     rand::rngs::OsRng.fill(&mut master);
     let key = SealKey::from_master(&master);

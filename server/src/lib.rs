@@ -7,6 +7,7 @@ pub mod auth;
 pub mod backup;
 pub mod charts;
 pub mod cli;
+pub mod db;
 pub mod demo;
 pub mod export;
 // What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
@@ -125,9 +126,7 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", settings.database_url))
 }
 
-/// The database backend this build runs on: the one place in the server that names it.
-/// Everything else holds a `Db` and goes through the store's traits (`store::*`).
-pub type Db = store_sqlite::SqliteStore;
+pub use db::Db;
 
 /// Who the audit log names for a command-line change.
 pub fn command_line_actor() -> String {

@@ -126,11 +126,12 @@ pub fn parse_release_k(v: &str) -> anyhow::Result<K> {
     v.parse::<K>().map_err(|e| anyhow::anyhow!("DIGNA_RELEASE_K: {e}"))
 }
 
-/// The database file a `sqlite:` URL names; `None` for an in-memory database.
+/// The database file a `sqlite:` URL names; `None` for an in-memory database or a
+/// database that is no file (PostgreSQL).
 pub fn database_file(database_url: &str) -> Option<PathBuf> {
     let path = database_url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?
         .split('?')
         .next()
         .unwrap_or_default();
@@ -151,6 +152,7 @@ mod tests {
         assert_eq!(default_key_file("sqlite://data/digna.db"), PathBuf::from("data/digna.key"));
         assert_eq!(default_key_file("sqlite:///var/lib/digna/x.db?mode=rwc"), PathBuf::from("/var/lib/digna/x.key"));
         assert_eq!(default_key_file("sqlite::memory:"), PathBuf::from("data/digna.key"));
+        assert_eq!(default_key_file("postgres://digna@db.example/digna"), PathBuf::from("data/digna.key"));
     }
 
     #[test]

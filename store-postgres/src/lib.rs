@@ -140,3 +140,47 @@ pub(crate) mod testing {
         pool
     }
 }
+
+/// What the PostgreSQL server's own settings would reveal about visits, checked at start.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ServerCheck {
+    /// Settings that date every submission where the station's staff or an operator could
+    /// read it: Digna refuses to start on them.
+    pub refused: Vec<String>,
+    /// Settings that may log submissions with their time: Digna starts, and says so.
+    pub warnings: Vec<String>,
+}
+
+/// Reads the PostgreSQL settings that would date a visit: `track_commit_timestamp`
+/// records when every transaction (so every stored submission) committed; statement
+/// logging (`log_statement` of `mod` or `all`, `log_min_duration_statement` ≥ 0,
+/// `log_duration`) writes a timed line per submission to the server's log.
+pub async fn check_server(pool: &PgPool) -> Result<ServerCheck, crate::Error> {
+    let setting = |name: &'static str| async move {
+        sqlx::query_scalar::<_, String>("SELECT current_setting($1)").bind(name).fetch_one(pool).await
+    };
+    let mut check = ServerCheck::default();
+    if setting("track_commit_timestamp").await? == "on" {
+        check.refused.push(
+            "track_commit_timestamp is on: PostgreSQL would record when each submission was stored. \
+             Set it off in postgresql.conf and restart PostgreSQL."
+                .into(),
+        );
+    }
+    let statement = setting("log_statement").await?;
+    if statement == "mod" || statement == "all" {
+        check.warnings.push(format!(
+            "log_statement is {statement}: PostgreSQL's log gets a timed line for every submission. Set it to none or ddl."
+        ));
+    }
+    let duration = setting("log_min_duration_statement").await?;
+    if duration != "-1" {
+        check.warnings.push(format!(
+            "log_min_duration_statement is {duration}: PostgreSQL may log submissions with their time. Set it to -1."
+        ));
+    }
+    if setting("log_duration").await? == "on" {
+        check.warnings.push("log_duration is on: PostgreSQL logs a timed line for every statement. Set it off.".into());
+    }
+    Ok(check)
+}

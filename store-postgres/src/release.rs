@@ -1,1 +1,475 @@
-//! release on PostgreSQL.
+//! Releasing pending responses, as the store sees it: one station's pending records and
+//! what it needs to decide, handed to the privacy pipeline (`server::privacy::release`),
+//! which decides what is released; its decision written in the same transaction. Also
+//! the stations' release schedules.
+
+pub use store::release::{PendingSet, ReleaseWrite, Schedule, ScheduledStation};
+
+use domain::privacy::release::ReleasedRow;
+use sqlx::{PgConnection, PgPool};
+use std::collections::BTreeMap;
+
+/// Releases what station `station_id` has pending, in one transaction holding the writer
+/// lock ([`crate::WRITER_LOCK`]), so that no other release, on this server or another,
+/// runs between its reads and its writes: `decide` is given the pending records and says
+/// what to write; applied whole or not at all. Only the records `decide` names are
+/// deleted, so a submission stored meanwhile (which does not take the lock) stays pending.
+///
+/// With `next_at`, the station's next scheduled release moves to it in the same
+/// transaction, so a scheduled release is done exactly once: when the schedule, read
+/// again under the lock, already stands at `next_at` or later, the release was done
+/// meanwhile (by another server's scheduler) and nothing is done, `decide` is not called
+/// and the answer is `None`. `None` too if there is no such station.
+pub async fn release_station<T>(
+    pool: &PgPool,
+    station_id: i64,
+    next_at: Option<i64>,
+    decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
+) -> Result<Option<T>, crate::Error> {
+    let mut tx = crate::begin_write(pool).await?;
+    let Some(station) = sqlx::query!(
+        r#"SELECT s.timezone, r.next_at AS "next_at?"
+           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id WHERE s.id = $1"#,
+        station_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    if let (Some(next_at), Some(scheduled)) = (next_at, station.next_at) {
+        if scheduled >= next_at {
+            return Ok(None);
+        }
+    }
+    // By id (random), not in the table's physical order, which follows arrival.
+    let records =
+        sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = $1 ORDER BY id", station_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.sealed))
+            .collect();
+    let observable = observable_questions(&mut tx).await?;
+    let (write, summary) = decide(PendingSet { timezone: station.timezone, records, observable });
+    write_released_rows(&mut tx, station_id, &write.iso_week, &write.rows).await?;
+    if !write.released.is_empty() {
+        sqlx::query!(
+            "DELETE FROM pending_responses WHERE station_id = $1 AND id = ANY($2::BYTEA[])",
+            station_id,
+            &write.released
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    if let Some(next_at) = next_at {
+        set_next_release(&mut *tx, station_id, next_at).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(summary))
+}
+
+/// Per published survey version, its observable questions in the order a release
+/// withholds them (the last one of the survey first).
+async fn observable_questions(conn: &mut PgConnection) -> Result<BTreeMap<i64, Vec<String>>, crate::Error> {
+    let rows = sqlx::query!(
+        "SELECT survey_version, key FROM questions WHERE observable ORDER BY survey_version, position DESC"
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut out: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        out.entry(r.survey_version).or_default().push(r.key);
+    }
+    Ok(out)
+}
+
+/// Every station with its schedule, by code.
+pub async fn scheduled_stations(pool: &PgPool) -> Result<Vec<ScheduledStation>, crate::Error> {
+    scheduled(pool, None).await
+}
+
+/// One station with its schedule; `None` if there is no such station.
+pub async fn scheduled_station(pool: &PgPool, station_id: i64) -> Result<Option<ScheduledStation>, crate::Error> {
+    Ok(scheduled(pool, Some(station_id)).await?.pop())
+}
+
+/// Every station with its schedule, by code, or only the one with id `only`.
+async fn scheduled(pool: &PgPool, only: Option<i64>) -> Result<Vec<ScheduledStation>, crate::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.id, s.code, s.timezone, s.release_minute AS minute, s.release_every_days AS every,
+                  r.next_at AS "next_at?"
+           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id
+           WHERE $1::BIGINT IS NULL OR s.id = $1 ORDER BY s.code"#,
+        only
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ScheduledStation {
+            id: r.id,
+            code: r.code,
+            timezone: r.timezone,
+            schedule: Schedule { minute: r.minute.clamp(0, 1439) as u32, every_days: if r.every == 7 { 7 } else { 1 } },
+            next_at: r.next_at,
+        })
+        .collect())
+}
+
+/// Sets a station's next release (the scheduler, the first time it sees a station; a
+/// release, in its own transaction).
+pub async fn set_next_release<'e>(
+    conn: impl sqlx::PgExecutor<'e>,
+    station_id: i64,
+    next_at: i64,
+) -> Result<(), crate::Error> {
+    sqlx::query!(
+        "INSERT INTO release_schedule (station_id, next_at) VALUES ($1, $2)
+         ON CONFLICT (station_id) DO UPDATE SET next_at = excluded.next_at",
+        station_id,
+        next_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Changes a station's schedule; its next release is worked out again.
+pub async fn set_schedule(conn: &mut PgConnection, station_id: i64, schedule: Schedule) -> Result<(), crate::Error> {
+    let (minute, every) = (i64::from(schedule.minute), i64::from(schedule.every_days));
+    let mut tx = crate::write_tx(&mut *conn).await?;
+    sqlx::query!(
+        "UPDATE stations SET release_minute = $1, release_every_days = $2 WHERE id = $3",
+        minute,
+        every,
+        station_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!("DELETE FROM release_schedule WHERE station_id = $1", station_id).execute(&mut *tx).await?;
+    Ok(tx.commit().await?)
+}
+
+/// Writes one station's released rows under one ISO week, in the order given and under
+/// the ids given (random, and shuffled, by the privacy pipeline), and adds them to the
+/// base roll-ups (`response_rollups`, `answer_rollups`; the triggers derive the
+/// dashboards' tables from them): one statement per kind of row, the rows travelling as
+/// arrays, since each statement is a round trip to the server. `conn` is in the
+/// transaction (holding the writer lock) the rows belong to.
+pub async fn write_released_rows(
+    conn: &mut PgConnection,
+    station_id: i64,
+    iso_week: &str,
+    rows: &[(Vec<u8>, ReleasedRow)],
+) -> Result<(), crate::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Survey version, language, respondent, age band, suspect: borrowed from the rows.
+    type Dims<'a> = (i64, &'a str, &'a str, &'a str, bool);
+    let mut response_counts: BTreeMap<Dims<'_>, i64> = BTreeMap::new();
+    let mut answer_counts: BTreeMap<(Dims<'_>, &str, &str), i64> = BTreeMap::new();
+    let mut responses = ResponseColumns::with_capacity(rows.len());
+    let (mut answer_ids, mut answer_questions, mut answer_values) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, row) in rows {
+        let dims: Dims<'_> = (
+            row.survey_version,
+            &row.language,
+            row.respondent.as_deref().unwrap_or_default(),
+            row.age_band.as_deref().unwrap_or_default(),
+            row.suspect,
+        );
+        *response_counts.entry(dims).or_default() += 1;
+        for (question, value) in &row.answers {
+            answer_ids.push(id.as_slice());
+            answer_questions.push(question.as_str());
+            answer_values.push(value.as_str());
+            *answer_counts.entry((dims, question, value)).or_default() += 1;
+        }
+        responses.push(id, row);
+    }
+    // WITH ORDINALITY … ORDER BY: written in the order given, whatever the plan.
+    sqlx::query!(
+        "INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band, suspect)
+         SELECT id, $1, survey_version, $2, language, respondent, age_band, suspect
+         FROM UNNEST($3::BYTEA[], $4::BIGINT[], $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::BOOLEAN[])
+              WITH ORDINALITY AS r (id, survey_version, language, respondent, age_band, suspect, n)
+         ORDER BY n",
+        station_id,
+        iso_week,
+        &responses.ids as _,
+        &responses.versions,
+        &responses.languages as _,
+        &responses.respondents as _,
+        &responses.age_bands as _,
+        &responses.suspects
+    )
+    .execute(&mut *conn)
+    .await?;
+    if !answer_ids.is_empty() {
+        sqlx::query!(
+            "INSERT INTO answers (response_id, question_key, value)
+             SELECT response_id, question_key, value
+             FROM UNNEST($1::BYTEA[], $2::TEXT[], $3::TEXT[]) WITH ORDINALITY AS a (response_id, question_key, value, n)
+             ORDER BY n",
+            &answer_ids as _,
+            &answer_questions as _,
+            &answer_values as _
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let mut counts = RollupColumns::default();
+    for ((version, language, respondent, age_band, suspect), n) in response_counts {
+        counts.push((version, language, respondent, age_band, suspect), n);
+    }
+    sqlx::query!(
+        "INSERT INTO response_rollups AS t
+             (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+         SELECT $1, $2, survey_version, language, respondent, age_band, suspect, responses
+         FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BOOLEAN[], $8::BIGINT[])
+              AS c (survey_version, language, respondent, age_band, suspect, responses)
+         ON CONFLICT (station_id, iso_week, survey_version, language, respondent, age_band, suspect)
+         DO UPDATE SET responses = t.responses + excluded.responses",
+        station_id,
+        iso_week,
+        &counts.versions,
+        &counts.languages as _,
+        &counts.respondents as _,
+        &counts.age_bands as _,
+        &counts.suspects,
+        &counts.counts
+    )
+    .execute(&mut *conn)
+    .await?;
+    if !answer_counts.is_empty() {
+        let mut counts = RollupColumns::default();
+        let (mut questions, mut values) = (Vec::new(), Vec::new());
+        for ((dims, question, value), n) in answer_counts {
+            counts.push(dims, n);
+            questions.push(question);
+            values.push(value);
+        }
+        sqlx::query!(
+            "INSERT INTO answer_rollups AS t
+                 (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value,
+                  answers)
+             SELECT $1, $2, survey_version, language, respondent, age_band, suspect, question_key, value, answers
+             FROM UNNEST($3::BIGINT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::BOOLEAN[], $8::TEXT[], $9::TEXT[],
+                         $10::BIGINT[])
+                  AS c (survey_version, language, respondent, age_band, suspect, question_key, value, answers)
+             ON CONFLICT (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key,
+                          value)
+             DO UPDATE SET answers = t.answers + excluded.answers",
+            station_id,
+            iso_week,
+            &counts.versions,
+            &counts.languages as _,
+            &counts.respondents as _,
+            &counts.age_bands as _,
+            &counts.suspects,
+            &questions as _,
+            &values as _,
+            &counts.counts
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Released rows as columns, borrowed, for one `INSERT … SELECT FROM UNNEST`.
+struct ResponseColumns<'a> {
+    ids: Vec<&'a [u8]>,
+    versions: Vec<i64>,
+    languages: Vec<&'a str>,
+    respondents: Vec<Option<&'a str>>,
+    age_bands: Vec<Option<&'a str>>,
+    suspects: Vec<bool>,
+}
+
+impl<'a> ResponseColumns<'a> {
+    fn with_capacity(n: usize) -> Self {
+        ResponseColumns {
+            ids: Vec::with_capacity(n),
+            versions: Vec::with_capacity(n),
+            languages: Vec::with_capacity(n),
+            respondents: Vec::with_capacity(n),
+            age_bands: Vec::with_capacity(n),
+            suspects: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, id: &'a [u8], row: &'a ReleasedRow) {
+        self.ids.push(id);
+        self.versions.push(row.survey_version);
+        self.languages.push(&row.language);
+        self.respondents.push(row.respondent.as_deref());
+        self.age_bands.push(row.age_band.as_deref());
+        self.suspects.push(row.suspect);
+    }
+}
+
+/// Roll-up keys (after the station and week) and counts as columns.
+#[derive(Default)]
+struct RollupColumns<'a> {
+    versions: Vec<i64>,
+    languages: Vec<&'a str>,
+    respondents: Vec<&'a str>,
+    age_bands: Vec<&'a str>,
+    suspects: Vec<bool>,
+    counts: Vec<i64>,
+}
+
+impl<'a> RollupColumns<'a> {
+    fn push(
+        &mut self,
+        (version, language, respondent, age_band, suspect): (i64, &'a str, &'a str, &'a str, bool),
+        n: i64,
+    ) {
+        self.versions.push(version);
+        self.languages.push(language);
+        self.respondents.push(respondent);
+        self.age_bands.push(age_band);
+        self.suspects.push(suspect);
+        self.counts.push(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::responses::{submit_batch, SealedPending};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    async fn station(pool: &PgPool) -> i64 {
+        sqlx::query_scalar!("INSERT INTO stations (code, name, region) VALUES ('LIM-01', 'n', 'r') RETURNING id")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    /// Submissions `from..to` to station `station_id`.
+    async fn submit(pool: &PgPool, station_id: i64, from: u8, to: u8) {
+        let batch: Vec<_> = (from..to)
+            .map(|i| SealedPending { key_hash: vec![i; 32], station_id, id: vec![i; 16], sealed: vec![i; 64] })
+            .collect();
+        submit_batch(pool, &batch).await.unwrap();
+    }
+
+    async fn pending(pool: &PgPool) -> i64 {
+        sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!" FROM pending_responses"#).fetch_one(pool).await.unwrap()
+    }
+
+    fn row(language: &str, respondent: Option<&str>, suspect: bool, answers: &[(&str, &str)]) -> ReleasedRow {
+        ReleasedRow {
+            survey_version: 1,
+            language: language.into(),
+            respondent: respondent.map(Into::into),
+            age_band: None,
+            suspect,
+            answers: answers.iter().map(|(q, v)| (q.to_string(), v.to_string())).collect(),
+        }
+    }
+
+    /// A decision releasing every record handed, one row each; how many it was handed.
+    fn everything(set: PendingSet) -> (ReleaseWrite, usize) {
+        let released: Vec<Vec<u8>> = set.records.into_iter().map(|(id, _)| id).collect();
+        let rows = released.iter().map(|id| (id.clone(), row("es", None, false, &[("respect", "4")]))).collect();
+        let handed = released.len();
+        (ReleaseWrite { iso_week: "2026-W49".into(), rows, released }, handed)
+    }
+
+    #[tokio::test]
+    async fn a_scheduled_release_already_done_elsewhere_does_nothing() {
+        let pool = crate::testing::pool().await;
+        let id = station(&pool).await;
+        submit(&pool, id, 0, 3).await;
+        set_next_release(&pool, id, 100).await.unwrap();
+        let first = release_station(&pool, id, Some(200), |set| {
+            let observable = set.observable.get(&1).cloned().unwrap_or_default();
+            assert_eq!(observable, ["age_band", "respondent", "waiting_time"], "the last of the survey first");
+            everything(set)
+        });
+        assert_eq!(first.await.unwrap(), Some(3));
+        // Arrived after the release: the same scheduled release, run again by a scheduler
+        // that read the schedule before it moved, must not release them.
+        submit(&pool, id, 3, 5).await;
+        let again = release_station(&pool, id, Some(200), |_| -> (ReleaseWrite, usize) { panic!("released twice") });
+        assert_eq!(again.await.unwrap(), None, "done elsewhere: nothing done");
+        assert_eq!(pending(&pool).await, 2);
+        assert_eq!(scheduled_station(&pool, id).await.unwrap().unwrap().next_at, Some(200));
+        // By hand, and at the next scheduled time, releases run.
+        assert_eq!(release_station(&pool, id, None, everything).await.unwrap(), Some(2));
+        submit(&pool, id, 5, 6).await;
+        assert_eq!(release_station(&pool, id, Some(300), everything).await.unwrap(), Some(1));
+        assert_eq!(pending(&pool).await, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_schedulers_finding_a_release_due_at_once_run_it_once() {
+        let pool = crate::testing::pool().await;
+        let id = station(&pool).await;
+        submit(&pool, id, 0, 5).await;
+        set_next_release(&pool, id, 100).await.unwrap();
+        let decided = Arc::new(AtomicUsize::new(0));
+        let release = || {
+            let (pool, decided) = (pool.clone(), decided.clone());
+            tokio::spawn(async move {
+                release_station(&pool, id, Some(200), move |set| {
+                    decided.fetch_add(1, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    everything(set)
+                })
+                .await
+            })
+        };
+        let (a, b) = (release(), release());
+        let (a, b) = (a.await.unwrap().unwrap(), b.await.unwrap().unwrap());
+        assert_eq!(decided.load(Ordering::SeqCst), 1, "one release decided");
+        assert_eq!(a.or(b), Some(5), "{a:?} {b:?}");
+        assert!(a.is_none() || b.is_none());
+    }
+
+    #[tokio::test]
+    async fn released_rows_are_written_in_the_order_given_and_rolled_up() {
+        let pool = crate::testing::pool().await;
+        let id = station(&pool).await;
+        let ids: Vec<Vec<u8>> = [9u8, 3, 7, 1, 5, 8, 2].iter().map(|i| vec![*i; 16]).collect();
+        let kinds = [
+            row("es", None, false, &[("respect", "4"), ("overall", "2"), ("improve", "privacy")]),
+            row("qu", Some("child"), false, &[("respect", "1")]),
+            row("es", None, true, &[("respect", "3")]),
+            row("es", Some("self"), false, &[]),
+        ];
+        let rows: Vec<_> = ids.iter().enumerate().map(|(i, id)| (id.clone(), kinds[i % kinds.len()].clone())).collect();
+        let mut tx = crate::begin_write(&pool).await.unwrap();
+        write_released_rows(&mut tx, id, "2026-W48", &rows).await.unwrap();
+        write_released_rows(&mut tx, id, "2026-W49", &rows[..0]).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = crate::begin_write(&pool).await.unwrap();
+        let more: Vec<_> = rows.iter().map(|(id, row)| ([id.as_slice(), b"+"].concat(), row.clone())).collect();
+        write_released_rows(&mut tx, id, "2026-W48", &more).await.unwrap();
+        tx.commit().await.unwrap();
+        let written: Vec<Vec<u8>> =
+            sqlx::query_scalar!("SELECT id FROM responses ORDER BY ctid").fetch_all(&pool).await.unwrap();
+        let given: Vec<Vec<u8>> = rows.iter().chain(&more).map(|(id, _)| id.clone()).collect();
+        assert_eq!(written, given, "the heap holds them in the order given");
+        let nulls = sqlx::query_scalar!(r#"SELECT COUNT(*) AS "n!" FROM responses WHERE respondent IS NULL"#)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(nulls, 8, "no respondent stays NULL");
+        for (a, b) in crate::maintenance::ROLLUP_CHECKS {
+            let differ: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(differ, 0, "the roll-ups equal the rows: {a} EXCEPT {b}");
+        }
+        let counted = crate::responses::released_count(&pool, id).await.unwrap();
+        assert_eq!(counted, 14);
+    }
+}

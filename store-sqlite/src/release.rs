@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 /// IMMEDIATE, so nothing written meanwhile can make its snapshot stale): `decide` is
 /// given the pending records and says what to write; applied whole or not at all. With
 /// `next_at`, the station's next scheduled release moves to it in the same transaction,
-/// so a scheduled release is done exactly once. `None` if there is no such station.
+/// so a scheduled release is done exactly once: when the schedule, read in the
+/// transaction, already stands at `next_at` or later, the release was done meanwhile and
+/// nothing is done (`decide` is not called) and the answer is `None`. `None` too if there
+/// is no such station.
 pub async fn release_station<T>(
     pool: &SqlitePool,
     station_id: i64,
@@ -22,11 +25,22 @@ pub async fn release_station<T>(
     decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
 ) -> Result<Option<T>, crate::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let Some(timezone) =
-        sqlx::query_scalar!("SELECT timezone FROM stations WHERE id = ?", station_id).fetch_optional(&mut *tx).await?
+    let Some(station) = sqlx::query!(
+        r#"SELECT s.timezone, r.next_at AS "next_at?: i64"
+           FROM stations s LEFT JOIN release_schedule r ON r.station_id = s.id WHERE s.id = ?"#,
+        station_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
     else {
         return Ok(None);
     };
+    if let (Some(next_at), Some(scheduled)) = (next_at, station.next_at) {
+        if scheduled >= next_at {
+            return Ok(None);
+        }
+    }
+    let timezone = station.timezone;
     let records = sqlx::query!("SELECT id, sealed FROM pending_responses WHERE station_id = ?", station_id)
         .fetch_all(&mut *tx)
         .await?

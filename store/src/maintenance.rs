@@ -48,4 +48,11 @@ pub trait Maintenance {
 
     /// Every pending record of a database: (station, id, sealed).
     fn pending_records(&self) -> impl Future<Output = Result<Vec<PendingRecord>, crate::Error>> + Send;
+
+    /// Makes the sealed records that releases deleted unreadable in the database's own
+    /// files. SQLite overwrites what it deletes (`secure_delete`), so this does nothing
+    /// there; PostgreSQL keeps a deleted row in its table until the table is rewritten,
+    /// and this rewrites the pending records' table. Called after releases that deleted
+    /// records.
+    fn scrub_deleted(&self) -> impl Future<Output = Result<(), crate::Error>> + Send;
 }

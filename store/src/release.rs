@@ -111,7 +111,10 @@ pub trait Releases {
     /// nothing written meanwhile can make stale: `decide` is given the pending records and
     /// says what to write; applied whole or not at all. With `next_at`, the station's next
     /// scheduled release moves to it in the same transaction, so a scheduled release is
-    /// done exactly once. `None` if there is no such station.
+    /// done exactly once, however many schedulers (on however many servers) find it due:
+    /// when the schedule, read in the transaction, already stands at `next_at` or later,
+    /// the release was done meanwhile, `decide` is not called and the answer is `None`.
+    /// `None` too if there is no such station.
     fn release_station<T: Send>(
         &self,
         station_id: i64,

@@ -15,7 +15,8 @@ pub mod recovery;
 pub mod schema;
 
 use crate::privacy::seal::SealKey;
-use crate::Db;
+// A backup is a copy of the SQLite file: it works on the SQLite store itself.
+use store_sqlite::SqliteStore as Db;
 use anyhow::{bail, Context};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@ const SESSION_TABLE: &str = "tower_sessions";
 
 /// Checks a database's migrations and schema against this release's; returns its
 /// schema version.
-pub async fn check(copy: &crate::Db, name: &str) -> anyhow::Result<i64> {
+pub async fn check(copy: &store_sqlite::SqliteStore, name: &str) -> anyhow::Result<i64> {
     let applied = copy
         .applied_migrations()
         .await
@@ -75,7 +75,7 @@ fn entries(schema: &[SchemaEntry]) -> BTreeMap<Key, Option<String>> {
 
 /// The schema of a fresh database migrated to `version`, with the session table.
 async fn reference(version: i64) -> anyhow::Result<BTreeMap<Key, Option<String>>> {
-    let db = crate::Db::reference(version).await.context("cannot build the reference schema")?;
+    let db = store_sqlite::SqliteStore::reference(version).await.context("cannot build the reference schema")?;
     let schema = entries(&db.schema().await?);
     db.close().await;
     Ok(schema)

@@ -16,7 +16,13 @@ pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyho
         )
     })?;
     println!("Copying {} to {} …", settings.database_url, out.display());
-    let report = crate::backup::backup(&db, &seal, &out).await?;
+    let Some(file) = db.sqlite() else {
+        anyhow::bail!(
+            "digna backup copies an SQLite database; on PostgreSQL use PostgreSQL's own backups \
+             (pg_dump, or base backups with WAL archiving) and keep the key files apart from them"
+        );
+    };
+    let report = crate::backup::backup(file, &seal, &out).await?;
     // Released responses are public in the roll-ups; pending ones are never counted.
     let detail = format!("backup made; {} released responses", report.contents.responses);
     store::AuditLog::audit(&db, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;

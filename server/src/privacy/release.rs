@@ -161,7 +161,19 @@ pub async fn run_due(
             Some(_) => {}
         }
     }
+    scrub_if_released(db, &done).await;
     Ok(done)
+}
+
+/// After releases that deleted sealed records, has the store make them unreadable in its
+/// files ([`store::Maintenance::scrub_deleted`]); a failure is logged, and tried again
+/// after the next release.
+async fn scrub_if_released(db: &crate::Db, done: &[(String, Released)]) {
+    if done.iter().any(|(_, released)| released.pools > 0) {
+        if let Err(e) = store::Maintenance::scrub_deleted(db).await {
+            tracing::error!(error = %e, "the released records' table could not be rewritten");
+        }
+    }
 }
 
 /// Releases now, outside the schedule (`digna release`): every station, or the one
@@ -182,6 +194,7 @@ pub async fn run_now(
     for s in stations {
         done.push((s.code, release_station(db, key, s.id, now, rule, None).await?));
     }
+    scrub_if_released(db, &done).await;
     Ok(Some(done))
 }
 

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use store_sqlite::SessionTable;
+use crate::db::SessionTable;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
@@ -78,7 +78,7 @@ mod tests {
     #[tokio::test]
     async fn a_session_is_stored_under_a_hash_of_its_cookie_and_found_by_the_cookie_only() {
         let db = crate::Db::in_memory().await.unwrap();
-        let pool = db.pool();
+        let pool = db.sqlite().expect("SQLite").pool();
         let store = HashedStore::new(&db).await.unwrap();
         let expiry = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
         let mut record = Record { id: Id::default(), data: Default::default(), expiry_date: expiry };

@@ -89,7 +89,7 @@ async fn store_alike(
             }
         })
         .collect();
-    server::privacy::ingest::submit_batch(&server::Db::on(pool.clone()), key, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(&server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())), key, &batch).await.unwrap();
     station.id
 }
 
@@ -492,7 +492,7 @@ fn backup_and_restore_from_the_command_line() {
             let station = store_alike(&pool, &key, &survey, code, n).await;
             let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
             server::privacy::release::release_station(
-                &server::Db::on(pool.clone()),
+                &server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())),
                 &key,
                 station,
                 chrono::Utc::now(),

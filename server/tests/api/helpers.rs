@@ -101,7 +101,12 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
-        pool: state.db.pool().clone(),
+        // On PostgreSQL, a pool that reaches no database: what reads SQLite directly
+        // (count, dump) is for SQLite's tests only.
+        pool: match &state.db {
+            server::Db::Sqlite(db) => db.pool().clone(),
+            server::Db::Postgres(_) => SqlitePool::connect_lazy("sqlite::memory:").expect("a pool"),
+        },
         db: state.db.clone(),
         state,
         client: reqwest::Client::builder().user_agent(USER_AGENT).build().expect("client"),
@@ -119,20 +124,44 @@ impl TestApp {
         let code = domain::StationCode::parse(code).expect("valid code");
         let name = domain::Name::parse("name", "Comisaría de prueba", 200).expect("valid name");
         let region = domain::Name::parse("region", "Lima Centro", 100).expect("valid region");
-        store_sqlite::stations::insert(&mut self.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
+        match &self.db {
+            server::Db::Sqlite(_) => store_sqlite::stations::insert(
+                &mut self.pool.acquire().await.unwrap(),
+                &code,
+                &name,
+                &region,
+                "America/Lima",
+            )
             .await
-            .expect("insert station")
-            .expect("new station")
+            .expect("insert station"),
+            server::Db::Postgres(db) => {
+                let mut conn = db.pool().acquire().await.unwrap();
+                store_postgres::stations::insert(&mut conn, &code, &name, &region, "America/Lima")
+                    .await
+                    .expect("insert station")
+            }
+        }
+        .expect("new station")
     }
 
     /// A one-time enrollment code for the station, stored as the admin console stores one
     /// but without its audit line (the tests compare audit logs).
     pub async fn enrollment_code(&self, station_id: i64) -> String {
         let (code, hash, expires) = server::api::new_enrollment();
-        let mut conn = self.pool.acquire().await.unwrap();
-        store_sqlite::tablets::insert_enrollment_code(&mut conn, station_id, &hash, expires)
-            .await
-            .expect("enrollment code");
+        match &self.db {
+            server::Db::Sqlite(_) => {
+                let mut conn = self.pool.acquire().await.unwrap();
+                store_sqlite::tablets::insert_enrollment_code(&mut conn, station_id, &hash, expires)
+                    .await
+                    .expect("enrollment code")
+            }
+            server::Db::Postgres(db) => {
+                let mut conn = db.pool().acquire().await.unwrap();
+                store_postgres::tablets::insert_enrollment_code(&mut conn, station_id, &hash, expires)
+                    .await
+                    .expect("enrollment code")
+            }
+        }
         code
     }
 

@@ -25,6 +25,7 @@ mod keys;
 mod kit;
 mod open_data;
 mod pages;
+mod postgres;
 mod privacy;
 mod release;
 mod responses;

@@ -1,41 +1,50 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
 use chrono::NaiveDate;
 use store::maintenance::*;
 
 impl store::Maintenance for PgStore {
+    async fn scrub_deleted(&self) -> Result<(), store::Error> {
+        Ok(crate::maintenance::scrub_pending(&self.pool).await?)
+    }
+
+    /// As on SQLite, then a VACUUM of the purged tables (`maintenance::vacuum_purged`),
+    /// once the purge and its audit line committed: an error there comes after the purge
+    /// landed.
     async fn purge_responses_before(
         &self,
         cutoff: &str,
         audit: impl FnOnce(&u64) -> Option<store::audit::Entry> + Send,
     ) -> Result<u64, store::Error> {
-        todo!("PostgreSQL")
+        let purged: Result<u64, store::Error> =
+            audited_with!(self, audit, |conn| crate::maintenance::purge_responses_before(conn, cutoff));
+        let purged = purged?;
+        if purged > 0 {
+            crate::maintenance::vacuum_purged(&self.pool).await?;
+        }
+        Ok(purged)
     }
 
     async fn first_release_day(&self) -> Result<Option<NaiveDate>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::first_release_day(&self.pool).await?)
     }
 
     async fn responses_before(&self, cutoff: &str) -> Result<i64, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::responses_before(&self.pool, cutoff).await?)
     }
 
     async fn inspect(&self) -> Result<Contents, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::inspect(&self.pool).await?)
     }
 
     async fn holdings(&self) -> Result<(i64, i64, bool), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::holdings(&self.pool).await?)
     }
 
     async fn rollup_rows(&self, ids: &[i64]) -> Result<(i64, i64), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::rollup_rows(&self.pool, ids).await?)
     }
 
     async fn pending_records(&self) -> Result<Vec<PendingRecord>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::maintenance::pending_records(&self.pool).await?)
     }
 }

@@ -60,9 +60,14 @@ pub struct PgStore {
 
 impl PgStore {
     /// Connects to and migrates the database at `url`, with a pool of at most
-    /// `max_connections`.
+    /// `max_connections`. Refused when the PostgreSQL server records commit times
+    /// ([`crate::check_server`]) or the database comes from a newer release of Digna.
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, store::Error> {
         let pool = crate::connect(url, max_connections).await?;
+        if let Some(why) = crate::check_server(&pool).await?.refused.into_iter().next() {
+            pool.close().await;
+            return Err(store::Error::Backend(why.into()));
+        }
         crate::migrate(&pool).await.map_err(|e| store::Error::Backend(Box::new(e)))?;
         Ok(PgStore { pool })
     }

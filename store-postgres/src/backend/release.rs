@@ -1,11 +1,4 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
-use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
-use domain::privacy::release::ReleasedRow;
-use std::collections::BTreeMap;
 use store::release::*;
 
 impl store::Releases for PgStore {
@@ -15,23 +8,29 @@ impl store::Releases for PgStore {
         next_at: Option<i64>,
         decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T) + Send,
     ) -> Result<Option<T>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::release::release_station(&self.pool, station_id, next_at, decide).await?)
     }
 
     async fn set_next_release(&self, station_id: i64, next_at: i64) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::release::set_next_release(&self.pool, station_id, next_at).await?)
     }
 
     async fn write_released(&self, weeks: &[ReleasedWeek]) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        // Under the writer lock, as a release writes: the roll-ups' triggers read what
+        // they add to.
+        let mut tx = crate::begin_write(&self.pool).await?;
+        for (station_id, iso_week, rows) in weeks {
+            crate::release::write_released_rows(&mut tx, *station_id, iso_week, rows).await?;
+        }
+        Ok(tx.commit().await.map_err(crate::Error::from)?)
     }
 
     async fn scheduled_stations(&self) -> Result<Vec<ScheduledStation>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::release::scheduled_stations(&self.pool).await?)
     }
 
     async fn scheduled_station(&self, station_id: i64) -> Result<Option<ScheduledStation>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::release::scheduled_station(&self.pool, station_id).await?)
     }
 
     async fn set_schedule(
@@ -40,6 +39,6 @@ impl store::Releases for PgStore {
         schedule: Schedule,
         audit: &store::audit::Entry,
     ) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::release::set_schedule(conn, station_id, schedule))
     }
 }

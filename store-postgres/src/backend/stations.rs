@@ -1,7 +1,3 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
 use domain::{KioskSettings, Name, StationCode};
 use store::stations::*;
@@ -15,39 +11,39 @@ impl store::Stations for PgStore {
         timezone: &str,
         audit: &store::audit::Entry,
     ) -> Result<Option<i64>, store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::stations::insert(conn, code, name, region, timezone))
     }
 
     async fn by_code(&self, code: &str) -> Result<Option<Station>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::stations::by_code(&self.pool, code).await?)
     }
 
     async fn by_id(&self, id: i64) -> Result<Option<Station>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::stations::by_id(&self.pool, id).await?)
     }
 
     async fn set_settings(&self, id: i64, s: &KioskSettings, audit: &store::audit::Entry) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::stations::set_settings(conn, id, s))
     }
 
     async fn set_staff_pin_hash(&self, id: i64, hash: &str, audit: &store::audit::Entry) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::stations::set_staff_pin_hash(conn, id, hash))
     }
 
     async fn clear_staff_pin(&self, id: i64, audit: &store::audit::Entry) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::stations::clear_staff_pin(conn, id))
     }
 
     async fn network_counts(&self) -> Result<NetworkCounts, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::stations::network_counts(&self.pool).await?)
     }
 
     async fn staff_pin_state(&self, id: i64) -> Result<Option<StaffPinState>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::stations::staff_pin_state(&self.pool, id).await?)
     }
 
     async fn list_all(&self) -> Result<Vec<Station>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::stations::list_all(&self.pool).await?)
     }
 
     async fn update(
@@ -59,6 +55,6 @@ impl store::Stations for PgStore {
         active: bool,
         audit: &store::audit::Entry,
     ) -> Result<bool, store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::stations::update(conn, id, name, region, timezone, active))
     }
 }

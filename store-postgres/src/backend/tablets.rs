@@ -1,20 +1,15 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::time::calendar::local_day;
+use chrono::{DateTime, Utc};
 use store::stations::Station;
 use store::tablets::*;
 
 impl store::Tablets for PgStore {
     async fn insert_with_token(&self, station_id: i64, token_hash: &[u8]) -> Result<i64, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::insert_with_token(&self.pool, station_id, token_hash).await?)
     }
 
     async fn record_delivery_day(&self, tablet_id: i64, day: &str) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::record_delivery_day(&self.pool, tablet_id, day).await?)
     }
 
     async fn insert_enrollment_code(
@@ -24,7 +19,7 @@ impl store::Tablets for PgStore {
         expires_at: i64,
         audit: &store::audit::Entry,
     ) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::tablets::insert_enrollment_code(conn, station_id, code_hash, expires_at))
     }
 
     async fn redeem_enrollment_code(
@@ -33,19 +28,19 @@ impl store::Tablets for PgStore {
         token_hash: &[u8],
         now: i64,
     ) -> Result<Option<Station>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::redeem_enrollment_code(&self.pool, code_hash, token_hash, now).await?)
     }
 
     async fn tablet_of_token(&self, token_hash: &[u8]) -> Result<Option<TokenTablet>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::tablet_of_token(&self.pool, token_hash).await?)
     }
 
     async fn station_of_token(&self, token_hash: &[u8]) -> Result<Option<Station>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::station_of_token(&self.pool, token_hash).await?)
     }
 
     async fn list_for_station(&self, station_id: i64) -> Result<Vec<StationTablet>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::list_for_station(&self.pool, station_id).await?)
     }
 
     async fn revoke_at_station(
@@ -54,15 +49,15 @@ impl store::Tablets for PgStore {
         tablet_id: i64,
         audit: &store::audit::Entry,
     ) -> Result<bool, store::Error> {
-        todo!("PostgreSQL")
+        audited!(self, audit, |conn| crate::tablets::revoke_at_station(conn, station_id, tablet_id))
     }
 
     async fn silent(&self, days: i64, now: DateTime<Utc>) -> Result<Vec<SilentTablet>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::silent(&self.pool, days, now).await?)
     }
 
     async fn revoke(&self, token_hash: &[u8]) -> Result<u64, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::revoke(&self.pool, token_hash).await?)
     }
 
     async fn reserve_pin_attempt(
@@ -72,14 +67,14 @@ impl store::Tablets for PgStore {
         now: i64,
         lock_seconds: i64,
     ) -> Result<Option<store::stations::PinAttempt>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::reserve_pin_attempt(&self.pool, id, limit, now, lock_seconds).await?)
     }
 
     async fn pin_locked_until(&self, id: i64) -> Result<Option<i64>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::pin_locked_until(&self.pool, id).await?)
     }
 
     async fn clear_pin_failures(&self, id: i64) -> Result<(), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::tablets::clear_pin_failures(&self.pool, id).await?)
     }
 }

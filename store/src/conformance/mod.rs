@@ -12,13 +12,19 @@
 
 mod accounts;
 mod exports;
+mod release;
 mod responses;
 mod stations;
+mod survey;
+mod tablets;
 
 pub use accounts::*;
 pub use exports::*;
+pub use release::*;
 pub use responses::*;
 pub use stations::*;
+pub use survey::*;
+pub use tablets::*;
 
 use crate::Store;
 use domain::{Name, StationCode};
@@ -57,9 +63,21 @@ macro_rules! conformance_tests {
             a_failed_decision_leaves_everything_pending,
             a_release_of_an_unknown_station_is_none,
             the_roll_ups_count_what_was_released,
+            two_releases_of_a_station_at_once_release_each_record_once,
+            a_submission_stored_during_a_release_stays_pending,
+            a_retention_purge_deletes_old_responses_and_keeps_their_roll_ups,
+            inspection_and_holdings_count_what_a_database_holds,
             export_readers_share_one_snapshot_and_read_every_row_once,
             the_privacy_budget_check_and_its_record_are_atomic,
             a_published_survey_is_loaded_and_a_draft_started_once,
+            a_draft_is_edited_question_by_question_then_published_whole,
+            a_published_version_is_never_edited,
+            a_discarded_draft_leaves_nothing_behind,
+            one_draft_is_started_however_many_ask_at_once,
+            a_language_is_offered_only_when_complete_in_the_current_version,
+            pin_guesses_arriving_together_are_checked_at_most_limit_times,
+            each_pin_lock_lasts_twice_as_long_until_a_right_pin,
+            a_station_s_tablets_are_listed_revoked_and_counted,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
