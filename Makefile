@@ -58,16 +58,17 @@ lint:
 	$(MAKE) --no-print-directory sqlx-check pg-sqlx-check
 
 # PostgreSQL tests run on a throwaway cluster of their own (scripts/pg-cluster.sh), on a
-# free loopback port, deleted when they end.
-PG_TEST := $(CURDIR)/target/pg-test
+# free loopback port, deleted when they end. In /tmp: the cluster runs as an unprivileged
+# user (nobody, for root), who may not be able to enter the checkout.
+PG_TEST := $(shell mktemp -u -d /tmp/digna-pg-test.XXXXXX)
 
 rust-test:
 	cargo test -p domain --features server
 	cargo test -p store-sqlite   # with the store's conformance suite (tests/conformance.rs)
-	scripts/pg-cluster.sh stop $(PG_TEST); trap 'scripts/pg-cluster.sh stop $(PG_TEST)' EXIT; \
-	  DIGNA_TEST_POSTGRES=$$(scripts/pg-cluster.sh start $(PG_TEST) --fast) cargo test -p store-postgres
 	cargo test -p app --features ssr
-	cargo test -p server
+	scripts/pg-cluster.sh stop $(PG_TEST); trap 'scripts/pg-cluster.sh stop $(PG_TEST)' EXIT; \
+	  export DIGNA_TEST_POSTGRES=$$(scripts/pg-cluster.sh start $(PG_TEST) --fast); \
+	  cargo test -p store-postgres && cargo test -p server
 
 # Schema-driven hostile requests (Schemathesis from tools/venv) against the debug server.
 schemathesis:
@@ -92,9 +93,9 @@ sqlx-check:
 	cd store-sqlite && DATABASE_URL=sqlite://$(CURDIR)/target/sqlx.db SQLX_OFFLINE=false cargo sqlx prepare --check -- --all-targets
 
 # store-postgres's committed .sqlx/ must match its queries: pg-sqlx-prepare regenerates it
-# from a database migrated on a development cluster (target/pg-dev, kept running);
+# from a database migrated on a development cluster (/tmp/digna-pg-dev, kept running);
 # pg-sqlx-check regenerates it aside and compares.
-PG_DEV := $(CURDIR)/target/pg-dev
+PG_DEV := /tmp/digna-pg-dev
 PG_SQLX_OUT ?= $(CURDIR)/store-postgres/.sqlx
 
 pg-sqlx-prepare:
@@ -105,8 +106,8 @@ pg-sqlx-prepare:
 	  DATABASE_URL=$$db SQLX_OFFLINE=false SQLX_OFFLINE_DIR=$(PG_SQLX_OUT) cargo check -q -p store-postgres --all-targets
 
 pg-sqlx-check:
-	rm -rf target/pg-sqlx; trap 'scripts/pg-cluster.sh stop $(CURDIR)/target/pg-check' EXIT; \
-	  $(MAKE) --no-print-directory pg-sqlx-prepare PG_SQLX_OUT=$(CURDIR)/target/pg-sqlx PG_DEV=$(CURDIR)/target/pg-check
+	rm -rf target/pg-sqlx; trap 'scripts/pg-cluster.sh stop $(PG_TEST)' EXIT; \
+	  $(MAKE) --no-print-directory pg-sqlx-prepare PG_SQLX_OUT=$(CURDIR)/target/pg-sqlx PG_DEV=$(PG_TEST)
 	diff -r store-postgres/.sqlx target/pg-sqlx || { echo 'store-postgres/.sqlx is stale: run make pg-sqlx-prepare' >&2; exit 1; }
 
 # Benchmarks (not part of `make test`): figures beside ceilings and budgets, see BENCHMARKS.md.

@@ -1,13 +1,8 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
-use store::settings::*;
 
 impl store::NetworkSettings for PgStore {
     async fn get_i64(&self, key: &str, default: i64) -> Result<i64, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::settings::get_i64(&self.pool, key, default).await?)
     }
 
     async fn set(
@@ -16,6 +11,6 @@ impl store::NetworkSettings for PgStore {
         value: &str,
         audit: impl FnOnce(&Option<String>) -> Option<store::audit::Entry> + Send,
     ) -> Result<Option<String>, store::Error> {
-        todo!("PostgreSQL")
+        audited_with!(self, audit, |conn| crate::settings::set(conn, key, value))
     }
 }
