@@ -47,7 +47,7 @@ pub enum Error {
 
 /// The advisory lock every write transaction of [`write_tx`] holds: Digna's one writer
 /// at a time, over every server on the database ("digna" in ASCII).
-pub const WRITER_LOCK: i64 = 0x6469_676e_61;
+pub const WRITER_LOCK: i64 = 0x0064_6967_6e61;
 
 /// Connects to the PostgreSQL database at `url` (`postgres://…`) with a pool of at most
 /// `max_connections`. Statements are not logged by sqlx: a logged statement carries a

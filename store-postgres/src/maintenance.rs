@@ -208,6 +208,16 @@ pub const ROLLUP_CHECKS: [(&str, &str); 6] = {
     ]
 };
 
+/// Rewrites the pending records' table (`VACUUM FULL`), so that the sealed records
+/// releases deleted are no longer in the database's files: PostgreSQL has no
+/// `secure_delete`, and a deleted row stays readable in its page (to whoever can read the
+/// data directory) until the page is reused. The table holds only what waits for a
+/// release, so the rewrite is short; submissions arriving meanwhile wait for it.
+pub async fn scrub_pending(pool: &PgPool) -> Result<(), crate::Error> {
+    sqlx::raw_sql("VACUUM (FULL) pending_responses").execute(pool).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,14 +252,4 @@ mod tests {
         assert_eq!((contents.stations, contents.responses), (1, 0));
         assert_eq!(contents.schema_version, crate::newest_migration());
     }
-}
-
-/// Rewrites the pending records' table (`VACUUM FULL`), so that the sealed records
-/// releases deleted are no longer in the database's files: PostgreSQL has no
-/// `secure_delete`, and a deleted row stays readable in its page (to whoever can read the
-/// data directory) until the page is reused. The table holds only what waits for a
-/// release, so the rewrite is short; submissions arriving meanwhile wait for it.
-pub async fn scrub_pending(pool: &PgPool) -> Result<(), crate::Error> {
-    sqlx::raw_sql("VACUUM (FULL) pending_responses").execute(pool).await?;
-    Ok(())
 }

@@ -16,13 +16,13 @@ pub mod schema;
 
 use crate::privacy::seal::SealKey;
 // A backup is a copy of the SQLite file: it works on the SQLite store itself.
-use store_sqlite::SqliteStore as Db;
 use anyhow::{bail, Context};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use store::maintenance::Contents;
 use store::AuditLog;
 use store::{Backups, Maintenance};
+use store_sqlite::SqliteStore as Db;
 
 /// The key file that travelled with a backup made before recovery keys:
 /// `digna-2026-11-29.db` → `digna-2026-11-29.key`. Backups never write one now.

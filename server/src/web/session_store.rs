@@ -4,9 +4,9 @@
 //! the session id that the browser's cookie carries, so a copy of the database (or a
 //! backup) lists sessions that no one can present: the cookie would be a preimage.
 
+use crate::db::SessionTable;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use crate::db::SessionTable;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 

@@ -142,7 +142,8 @@ async fn a_backup_needs_a_recovery_key_and_writes_no_key_and_no_file_others_can_
         let shared = app.dir.path().join("shared");
         std::fs::create_dir(&shared).unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let report = backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &shared.join("c.db")).await.unwrap();
+        let report =
+            backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &shared.join("c.db")).await.unwrap();
         assert!(report.to_string().contains("chmod 700"), "{report}");
         assert_eq!(std::fs::metadata(shared.join("c.db")).unwrap().permissions().mode() & 0o777, 0o600);
     }
@@ -193,7 +194,14 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
         )
     }));
     let rule = server::privacy::release::ReleaseRule { k: domain::K::new(3), hold_weeks: 0 };
-    server::privacy::release::run_now(&server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())), &seal, rule, None).await.unwrap();
+    server::privacy::release::run_now(
+        &server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())),
+        &seal,
+        rule,
+        None,
+    )
+    .await
+    .unwrap();
     let released: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses").fetch_one(&pool).await.unwrap();
     assert_eq!(released, 7, "the recovered answers release normally");
     let log = store_sqlite::audit::audit_log(&pool, 5).await.unwrap();

@@ -89,7 +89,13 @@ async fn store_alike(
             }
         })
         .collect();
-    server::privacy::ingest::submit_batch(&server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())), key, &batch).await.unwrap();
+    server::privacy::ingest::submit_batch(
+        &server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())),
+        key,
+        &batch,
+    )
+    .await
+    .unwrap();
     station.id
 }
 

@@ -330,10 +330,18 @@ impl TestApp {
             stations: stations.iter().map(|s| s.to_string()).collect(),
             regions: regions.iter().map(|s| s.to_string()).collect(),
         };
-        store_sqlite::accounts::create(&mut self.pool.acquire().await.unwrap(), &email, role, &hash, &grants)
-            .await
-            .expect("create")
-            .expect("new user")
+        match &self.db {
+            server::Db::Sqlite(_) => {
+                store_sqlite::accounts::create(&mut self.pool.acquire().await.unwrap(), &email, role, &hash, &grants)
+                    .await
+                    .expect("create")
+            }
+            server::Db::Postgres(db) => {
+                let mut conn = db.pool().acquire().await.unwrap();
+                store_postgres::accounts::create(&mut conn, &email, role, &hash, &grants).await.expect("create")
+            }
+        }
+        .expect("new user")
     }
 
     /// A browser-like client: keeps cookies, does not follow redirects.

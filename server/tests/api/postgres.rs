@@ -28,6 +28,17 @@ async fn app_on(url: &str) -> TestApp {
     spawn_app_with(move |s| s.database_url = url).await
 }
 
+/// A server on the database at `url` with the key file `key`: servers behind one address
+/// share it (a tablet seals to its public key; submission keys are hashed with it).
+async fn server_on(url: &str, key: &std::path::Path) -> TestApp {
+    let (url, key) = (url.to_string(), key.to_path_buf());
+    spawn_app_with(move |s| {
+        s.database_url = url;
+        s.key_file = key;
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_station_s_visits_are_stored_once_released_and_shown_on_postgres() {
     let app = app_on(&database().await).await;
@@ -53,7 +64,9 @@ async fn a_station_s_visits_are_stored_once_released_and_shown_on_postgres() {
 #[tokio::test]
 async fn two_servers_on_one_database_share_tablets_sessions_and_releases() {
     let url = database().await;
-    let (a, b) = (app_on(&url).await, app_on(&url).await);
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("digna.key");
+    let (a, b) = (server_on(&url, &key).await, server_on(&url, &key).await);
     let (station, token) = a.station_with_tablet("LIM-02").await;
     // The tablet enrolled through one server delivers through either, each visit once.
     for i in 0..10 {

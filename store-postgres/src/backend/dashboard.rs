@@ -1,12 +1,7 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
 use domain::{
     CompareColumn, CompareGroup, DashboardFilters, IsoWeek, OverviewRow, StationLabel, StationReport, WeekPoint, K,
 };
-use store::dashboard::*;
 
 impl store::Dashboards for PgStore {
     async fn overview(
@@ -16,7 +11,7 @@ impl store::Dashboards for PgStore {
         k: K,
         drop_threshold: f64,
     ) -> Result<Vec<OverviewRow>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::overview(&self.pool, station_ids, filters, k, drop_threshold).await?)
     }
 
     async fn station_report(
@@ -25,7 +20,7 @@ impl store::Dashboards for PgStore {
         filters: &DashboardFilters,
         k: K,
     ) -> Result<Option<StationReport>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::station_report(&self.pool, station_id, filters, k).await?)
     }
 
     async fn compare(
@@ -34,11 +29,11 @@ impl store::Dashboards for PgStore {
         filters: &DashboardFilters,
         k: K,
     ) -> Result<Vec<CompareColumn>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::compare(&self.pool, groups, filters, k).await?)
     }
 
     async fn stations(&self, ids: &[i64]) -> Result<Vec<StationLabel>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::stations(&self.pool, ids).await?)
     }
 
     async fn weekly_index(
@@ -48,7 +43,7 @@ impl store::Dashboards for PgStore {
         to: &IsoWeek,
         survey_version: Option<i64>,
     ) -> Result<Vec<WeekPoint>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::weekly_index(&self.pool, station_id, from, to, survey_version).await?)
     }
 
     async fn question_distribution(
@@ -58,6 +53,6 @@ impl store::Dashboards for PgStore {
         to: &IsoWeek,
         question_key: &str,
     ) -> Result<Vec<(String, i64)>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::dashboard::question_distribution(&self.pool, station_id, from, to, question_key).await?)
     }
 }

@@ -1,7 +1,3 @@
-//! Stubs, replaced area by area.
-#![allow(unused_imports)]
-#![allow(unused_variables)]
-
 use super::PgStore;
 use store::exports::*;
 
@@ -16,7 +12,7 @@ impl store::Exports for PgStore {
         epsilon: &str,
         refuse: impl FnOnce(&[Spent]) -> Option<E> + Send,
     ) -> Result<Result<i64, E>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::record_release(&self.pool, audit, regions, months, epsilon, refuse).await?)
     }
 
     async fn open_readers(
@@ -24,15 +20,15 @@ impl store::Exports for PgStore {
         selection: &Selection,
         n: usize,
     ) -> Result<(Vec<Self::Reader>, Vec<(i64, String, String)>, i64), store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::open_readers(&self.pool, selection, n).await?)
     }
 
     async fn insert_audit(&self, a: &Audit) -> Result<i64, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::insert_audit(&self.pool, a).await?)
     }
 
     async fn list_audit(&self, limit: i64) -> Result<Vec<Audit>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::list_audit(&self.pool, limit).await?)
     }
 
     async fn region_week_counts(
@@ -41,7 +37,7 @@ impl store::Exports for PgStore {
         weeks: &[String],
         survey_version: i64,
     ) -> Result<Vec<(String, String, i64)>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::region_week_counts(&self.pool, station_ids, weeks, survey_version).await?)
     }
 
     async fn region_week_answers(
@@ -50,14 +46,20 @@ impl store::Exports for PgStore {
         weeks: &[String],
         survey_version: i64,
     ) -> Result<Vec<RegionWeekAnswer>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::region_week_answers(&self.pool, station_ids, weeks, survey_version).await?)
     }
 
     async fn privacy_spent(&self, regions: &[String], months: &[String]) -> Result<Vec<Spent>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::privacy_spent(&self.pool, regions, months).await?)
     }
 
     async fn privacy_ledger(&self) -> Result<Vec<Spent>, store::Error> {
-        todo!("PostgreSQL")
+        Ok(crate::exports::privacy_ledger(&self.pool).await?)
+    }
+}
+
+impl store::exports::ExportReader for crate::exports::Reader {
+    async fn page(&mut self, after: &[u8], upto: &[u8], limit: i64) -> Result<Page, store::Error> {
+        Ok(crate::exports::page(&mut self.tx, &self.bound, after, upto, limit).await?)
     }
 }

@@ -11,17 +11,27 @@
 //! snapshot, atomic budget checks, the last admin kept), not SQL.
 
 mod accounts;
+mod admin;
+mod dashboard;
+mod export_pages;
 mod exports;
 mod release;
 mod responses;
+mod second_factor;
+mod settings_backup;
 mod stations;
 mod survey;
 mod tablets;
 
 pub use accounts::*;
+pub use admin::*;
+pub use dashboard::*;
+pub use export_pages::*;
 pub use exports::*;
 pub use release::*;
 pub use responses::*;
+pub use second_factor::*;
+pub use settings_backup::*;
 pub use stations::*;
 pub use survey::*;
 pub use tablets::*;
@@ -56,6 +66,19 @@ macro_rules! conformance_tests {
             an_audit_line_is_kept_and_listed_newest_first,
             a_station_code_is_taken_once,
             a_settings_change_returns_the_old_value,
+            the_last_active_admin_keeps_her_role_and_password,
+            two_admins_removed_at_once_leave_one_active_admin,
+            a_reset_ends_the_password_and_only_the_newest_link_works,
+            an_account_sees_the_stations_it_is_granted,
+            a_totp_step_signs_in_once_even_twice_at_once,
+            a_recovery_code_is_spent_once_even_twice_at_once,
+            a_plain_totp_secret_is_sealed_unless_it_changed,
+            a_setting_that_is_not_a_number_reads_as_its_default,
+            settings_changed_at_once_each_return_the_value_they_replaced,
+            the_recovery_recipient_is_replaced_and_the_old_one_returned,
+            pending_rows_are_paged_through_in_id_order_each_once,
+            resealed_records_replace_theirs_and_no_other,
+            dropping_pending_rows_counts_stations_never_rows,
             an_enrollment_code_is_redeemed_once,
             a_revoked_tablet_token_no_longer_opens,
             a_submission_is_stored_exactly_once,
@@ -69,6 +92,11 @@ macro_rules! conformance_tests {
             inspection_and_holdings_count_what_a_database_holds,
             export_readers_share_one_snapshot_and_read_every_row_once,
             the_privacy_budget_check_and_its_record_are_atomic,
+            an_export_page_holds_each_response_s_columns_in_id_order,
+            the_overview_shows_what_was_released_and_hides_small_counts,
+            a_station_report_shows_what_was_released_and_hides_small_cells,
+            a_comparison_sums_what_was_released_and_leaves_small_stations_out,
+            the_weekly_index_and_distributions_count_what_was_released,
             a_published_survey_is_loaded_and_a_draft_started_once,
             a_draft_is_edited_question_by_question_then_published_whole,
             a_published_version_is_never_edited,

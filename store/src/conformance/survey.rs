@@ -176,7 +176,7 @@ pub async fn a_published_version_is_never_edited<S: Store>(store: &S) {
     for (version, refused) in [(current, Edit::Published), (current + 100, Edit::NoSuchVersion)] {
         let l = line("survey.edit", "v");
         assert_eq!(store.update_question(version, "respect", &change, edit).await.unwrap(), refused);
-        assert_eq!(store.write_texts(version, &change.texts, &[l.clone()]).await.unwrap(), refused);
+        assert_eq!(store.write_texts(version, &change.texts, std::slice::from_ref(&l)).await.unwrap(), refused);
         assert_eq!(store.add_question(version, &key, QuestionKind::Scale4, true, false, &l).await.unwrap(), refused);
         assert_eq!(store.remove_question(version, "respect", &l).await.unwrap(), refused);
         assert_eq!(store.move_question(version, "overall", true, &l).await.unwrap(), refused);
