@@ -19,6 +19,7 @@ pub mod proxy;
 pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
+pub mod transfer;
 pub mod web;
 
 use crate::privacy::seal::SealKey;

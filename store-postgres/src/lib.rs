@@ -25,6 +25,7 @@ pub mod settings;
 pub mod stations;
 pub mod survey;
 pub mod tablets;
+pub mod transfer;
 
 pub use backend::{PgStore, SessionTable};
 

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod stations;
 pub mod survey;
 pub mod tablets;
+pub mod transfer;
 
 pub use backend::{SessionTable, SqliteStore};
 

@@ -21,6 +21,7 @@ pub mod settings;
 pub mod stations;
 pub mod survey;
 pub mod tablets;
+pub mod transfer;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

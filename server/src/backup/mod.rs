@@ -8,20 +8,27 @@
 //! them. Restoring brings them back only with the recovery secret; without it the
 //! released data comes back and the pending responses are dropped.
 //!
+//! On PostgreSQL a backup is the same one file: the database is copied table by table
+//! from one snapshot into a new SQLite file ([`postgres`]), then re-sealed and checked
+//! as any backup; it is restored into an empty PostgreSQL database the same way back.
+//!
 //! Backups made before recovery keys (a `.key` file beside the copy) still restore as
 //! they did, their key put in place with them ([`restore`] says so).
 
+mod postgres;
 pub mod recovery;
 pub mod schema;
 
+pub use postgres::restore_to_postgres;
+
 use crate::privacy::seal::SealKey;
-// A backup is a copy of the SQLite file: it works on the SQLite store itself.
 use anyhow::{bail, Context};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use store::maintenance::Contents;
 use store::AuditLog;
 use store::{Backups, Maintenance};
+// A backup is an SQLite file: it is opened, checked and re-sealed as the SQLite store.
 use store_sqlite::SqliteStore as Db;
 
 /// The key file that travelled with a backup made before recovery keys:
@@ -155,7 +162,7 @@ fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
 /// re-sealed from the server's key `seal` to the recovery key, then checks the copy.
 /// Safe while Digna serves: the copy is one snapshot, and answers acknowledged before it
 /// began are in it. Refused without a recovery key: the copy could not keep them.
-pub async fn backup(db: &Db, seal: &SealKey, out: &Path) -> anyhow::Result<Report> {
+pub async fn backup(db: &crate::Db, seal: &SealKey, out: &Path) -> anyhow::Result<Report> {
     let Some(recipient) = db.recovery_recipient().await? else {
         bail!(
             "no recovery key yet: a backup seals its pending responses to it and carries no key. Run \
@@ -191,7 +198,7 @@ pub async fn backup(db: &Db, seal: &SealKey, out: &Path) -> anyhow::Result<Repor
 
 /// Writes the copy to `partial`, re-seals its pending responses and checks it.
 async fn write_copy(
-    db: &Db,
+    db: &crate::Db,
     seal: &SealKey,
     recipient: &age::x25519::Recipient,
     partial: &Path,
@@ -199,7 +206,12 @@ async fn write_copy(
     // Made empty, mode 0600, before SQLite fills it (its journal takes the same mode).
     drop(create_private(partial)?);
     let partial_str = partial.to_str().with_context(|| format!("{} is not valid UTF-8", partial.display()))?;
-    db.vacuum_into(partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?;
+    match db {
+        crate::Db::Sqlite(db) => {
+            db.vacuum_into(partial_str).await.with_context(|| format!("cannot write {}", partial.display()))?
+        }
+        crate::Db::Postgres(db) => postgres::copy_into(db, partial).await?,
+    }
     // The server-sealed records it replaces are overwritten, not left in free pages.
     let copy = Db::open_copy(partial).await?;
     let done = reseal_to_recovery(&copy, seal, recipient).await;

@@ -16,13 +16,7 @@ pub(super) async fn backup(settings: Settings, out: std::path::PathBuf) -> anyho
         )
     })?;
     println!("Copying {} to {} …", settings.database_url, out.display());
-    let Some(file) = db.sqlite() else {
-        anyhow::bail!(
-            "digna backup copies an SQLite database; on PostgreSQL use PostgreSQL's own backups \
-             (pg_dump, or base backups with WAL archiving) and keep the key files apart from them"
-        );
-    };
-    let report = crate::backup::backup(file, &seal, &out).await?;
+    let report = crate::backup::backup(&db, &seal, &out).await?;
     // Released responses are public in the roll-ups; pending ones are never counted.
     let detail = format!("backup made; {} released responses", report.contents.responses);
     store::AuditLog::audit(&db, &command_line_actor(), "backup", &out.display().to_string(), &detail).await?;
@@ -77,8 +71,24 @@ pub(super) async fn restore(
     check: bool,
     force: bool,
 ) -> anyhow::Result<()> {
-    let db = crate::settings::database_file(&settings.database_url)
-        .with_context(|| format!("DATABASE_URL {} names no database file", settings.database_url))?;
+    let postgres = crate::db::Backend::of(&settings.database_url)? == crate::db::Backend::Postgres;
+    if postgres && force {
+        anyhow::bail!("on PostgreSQL a backup is restored into a new, empty database: --force is for SQLite's file");
+    }
+    if postgres && !check {
+        let identity = recovery.read()?;
+        let target = open_database(&settings).await?;
+        let report = crate::backup::restore_to_postgres(&from, &settings.key_file, identity.as_ref(), &target).await;
+        target.close().await;
+        println!("Restored.\n{}\nStart Digna again with `digna serve`.", report?);
+        return Ok(());
+    }
+    // Checking a backup reads only the backup.
+    let db = match postgres {
+        true => std::path::PathBuf::new(),
+        false => crate::settings::database_file(&settings.database_url)
+            .with_context(|| format!("DATABASE_URL {} names no database file", settings.database_url))?,
+    };
     let identity = recovery.read()?;
     let report = crate::backup::restore(crate::backup::Restore {
         from: &from,

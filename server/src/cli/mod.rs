@@ -12,6 +12,7 @@ mod backup;
 mod export;
 mod keys;
 mod languages;
+mod migrate;
 mod serve;
 mod stations;
 mod users;
@@ -116,6 +117,19 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Copy every table of one database into another, empty one: SQLite to PostgreSQL
+    /// (moving a network to PostgreSQL), or back. One consistent pass over the source
+    /// with a progress bar, in one transaction of the target, then every table counted
+    /// and checksummed on both sides. Stop Digna first: what arrives after the copy began
+    /// stays behind. Staff sign in again afterwards (sessions are not copied).
+    MigrateDb {
+        /// The database to copy, such as sqlite://data/digna.db.
+        #[arg(long)]
+        from: String,
+        /// The empty database to fill, such as postgres://digna@db.internal/digna.
+        #[arg(long)]
+        to: String,
+    },
     /// The offline recovery key backups seal pending responses to.
     RecoveryKey {
         #[command(subcommand)]
@@ -138,6 +152,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let recovery = backup::RecoverySource { file: recovery_key_file, stdin: recovery_key_stdin };
             backup::restore(settings, from, recovery, check, force).await
         }
+        Command::MigrateDb { from, to } => migrate::migrate_db(&from, &to).await,
         Command::RecoveryKey { command } => keys::recovery_key(settings, command).await,
         Command::Key { command } => keys::key(settings, command).await,
         Command::User { command } => {

@@ -27,6 +27,7 @@ mod settings;
 mod stations;
 mod survey;
 mod tablets;
+pub mod transfer;
 
 pub use sessions::SessionTable;
 

@@ -44,6 +44,7 @@ mod settings;
 mod stations;
 mod survey;
 mod tablets;
+mod transfer;
 
 use sqlx::PgPool;
 

@@ -41,6 +41,7 @@ mod settings;
 mod stations;
 mod survey;
 mod tablets;
+mod transfer;
 
 use sqlx::SqlitePool;
 
