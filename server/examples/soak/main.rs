@@ -30,30 +30,44 @@
 //!
 //! The server logs nothing per submission, and nothing here needs it to.
 //!
+//! **On PostgreSQL** (`--postgres URL`, an empty database; the key file stays in
+//! `--data`), `--servers N` servers share the database and the key file, each on its own
+//! port, as behind a load balancer: each try of a delivery goes to one at random (a retry
+//! may reach another), each kill picks one and restarts it while the others keep serving,
+//! and the releases' kills too; every server's scheduler finds the releases due, and each
+//! must still be done once. The checks are the same, read from PostgreSQL.
+//!
 //!     cargo run -p server --example soak -- --digna target/debug/digna --data /tmp/soak
+//!     … --postgres postgres://digna@127.0.0.1:5432/soak --servers 2
 //!
 //! Prints one JSON object with the figures; exits non-zero if any check fails.
 //!
-//! `process` starts, kills and restarts `digna serve`; `tablets` makes and delivers the
-//! submissions; `checks` compares the roll-ups with the released rows.
+//! `process` starts, kills and restarts the `digna serve`s; `tablets` makes and delivers
+//! the submissions; `delivery` runs the delivery phase with its kills; `checks` reads the
+//! database (SQLite or PostgreSQL).
 
 mod checks;
+mod delivery;
 mod process;
 mod tablets;
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use checks::rollup_mismatches;
+use checks::Database;
 use clap::Parser;
+use delivery::{deliver_all, Plan};
 use domain::ClientId;
-use process::Server;
+use process::Servers;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use server::privacy::seal::SealKey;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tablets::{deliver, sealed_submission, Delivered};
+use tablets::sealed_submission;
+
+/// How often a server's release scheduler looks for releases due (`TICK` in
+/// server/src/privacy/release.rs).
+const SCHEDULER_TICK_S: i64 = 30;
 
 #[derive(Parser, Clone)]
 struct Args {
@@ -61,8 +75,15 @@ struct Args {
     #[arg(long)]
     digna: PathBuf,
     /// A folder for the database and key file (made if missing; must hold no database).
+    /// With --postgres, for the key file alone.
     #[arg(long)]
     data: PathBuf,
+    /// An empty PostgreSQL database (`postgres://…`) to run on instead of SQLite.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Servers on the one database, each on its own port (more than one needs --postgres).
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
     #[arg(long, default_value_t = 10_000)]
     submissions: usize,
     #[arg(long, default_value_t = 50)]
@@ -102,30 +123,30 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     let started = Instant::now();
     let mut rng = rand::rngs::StdRng::seed_from_u64(args.seed);
     std::fs::create_dir_all(&args.data)?;
-    let db = args.data.join("digna.db");
-    anyhow::ensure!(!db.exists(), "{} exists: the soak needs a fresh data folder", db.display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let env = vec![
-        ("DATABASE_URL".into(), format!("sqlite://{}", db.display())),
-        ("DIGNA_KEY_FILE".into(), args.data.join("digna.key").display().to_string()),
-        ("LEPTOS_SITE_ADDR".into(), format!("127.0.0.1:{port}")),
-        ("LEPTOS_SITE_ROOT".into(), "target/site".into()),
-        ("LEPTOS_OUTPUT_NAME".into(), "digna".into()),
-        ("RUST_LOG".into(), "warn".into()),
-    ];
-    let server = Arc::new(Server {
-        digna: args.digna.clone(),
-        env,
-        url: format!("http://127.0.0.1:{port}"),
-        child: Mutex::new(None),
-        starts: AtomicUsize::new(0),
-    });
-    server.start().await?;
+    anyhow::ensure!(args.servers >= 1, "--servers must be at least 1");
+    anyhow::ensure!(args.servers == 1 || args.postgres.is_some(), "several servers share a PostgreSQL database");
+    let database_url = match &args.postgres {
+        Some(url) => {
+            let db = Database::open(url).await?;
+            anyhow::ensure!(db.tables().await? == 0, "the database has tables: the soak needs an empty one");
+            db.close().await;
+            url.clone()
+        }
+        None => {
+            let db = args.data.join("digna.db");
+            anyhow::ensure!(!db.exists(), "{} exists: the soak needs a fresh data folder", db.display());
+            format!("sqlite://{}", db.display())
+        }
+    };
+    let key_file = args.data.join("digna.key");
+    let servers = Arc::new(Servers::new(&args.digna, &database_url, &key_file, args.servers)?);
+    servers.start().await?;
+    let cli = servers.first();
 
-    // Stations and tablets, as an administrator makes them.
+    // Stations and tablets, as an administrator makes them; enrolled through every server.
     let stations: Vec<String> = (0..args.stations).map(|i| format!("SOAK-{i:02}")).collect();
     for code in &stations {
-        server.cli(&[
+        cli.cli(&[
             "station",
             "add",
             "--code",
@@ -143,10 +164,10 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     let mut key = None;
     for t in 0..args.tablets {
         let station = t % args.stations;
-        let code = server.cli(&["tablet", "enroll", "--station", &stations[station]])?;
+        let code = cli.cli(&["tablet", "enroll", "--station", &stations[station]])?;
         let code = code.lines().last().unwrap_or_default().trim().to_string();
         let resp: Value = client
-            .post(format!("{}/api/v1/tablets/enroll", server.url))
+            .post(format!("{}/api/v1/tablets/enroll", servers.0[t % args.servers].url))
             .json(&json!({ "code": code }))
             .send()
             .await?
@@ -154,7 +175,9 @@ async fn run(args: Args) -> anyhow::Result<Value> {
             .json()
             .await?;
         let token = resp["token"].as_str().unwrap_or_default().to_string();
-        key = Some(resp["seal_public_key"].as_str().unwrap_or_default().to_string());
+        let seal = resp["seal_public_key"].as_str().unwrap_or_default().to_string();
+        anyhow::ensure!(key.as_ref().is_none_or(|k| *k == seal), "the servers seal to different keys");
+        key = Some(seal);
         tablets.push((station, token));
     }
     let key = STANDARD.decode(key.unwrap_or_default())?;
@@ -163,128 +186,71 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     // Each tablet's outbox, sealed before the clock starts.
     let per_tablet = args.submissions / args.tablets;
     let extra = args.submissions % args.tablets;
-    let mut outboxes = Vec::with_capacity(args.tablets);
-    for t in 0..args.tablets {
+    let mut with_outboxes = Vec::with_capacity(args.tablets);
+    for (t, (station, token)) in tablets.into_iter().enumerate() {
         let n = per_tablet + usize::from(t < extra);
         let outbox: Vec<(String, Vec<u8>)> = (0..n).map(|_| sealed_submission(&mut rng, &key)).collect();
-        outboxes.push(outbox);
+        with_outboxes.push((station, token, outbox));
     }
 
-    // Kills at random numbers of acknowledgements, spread over the delivery.
-    let mut kill_at: Vec<usize> =
-        (0..args.kills).map(|_| rng.gen_range(args.submissions / 20..args.submissions * 19 / 20)).collect();
-    kill_at.sort_unstable();
-    let acked = Arc::new(AtomicUsize::new(0));
-    // Set once every tablet is done: a kill whose count never comes (refusals) is skipped.
-    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let delivering = Instant::now();
-    let killer = {
-        let (server, acked, done) = (server.clone(), acked.clone(), done.clone());
-        let pauses: Vec<u64> = (0..args.kills).map(|_| rng.gen_range(200..3000)).collect();
-        tokio::spawn(async move {
-            let mut killed = 0;
-            for (at, pause) in kill_at.into_iter().zip(pauses) {
-                while acked.load(Ordering::Relaxed) < at {
-                    if done.load(Ordering::Relaxed) {
-                        return anyhow::Ok(killed);
-                    }
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                }
-                server.kill();
-                killed += 1;
-                tokio::time::sleep(Duration::from_millis(pause)).await;
-                server.start().await?;
-            }
-            anyhow::Ok(killed)
-        })
+    let plan = Plan {
+        submissions: args.submissions,
+        stations: args.stations,
+        kills: args.kills,
+        pace_ms: args.pace_ms,
+        offline_s: args.offline_s,
     };
-
-    let mut tasks = tokio::task::JoinSet::new();
-    let url = format!("{}/api/v1/responses", server.url);
-    for (t, ((station, token), outbox)) in tablets.into_iter().zip(outboxes).enumerate() {
-        // A fifth of the tablets lose the network once, at a random point of their day.
-        let offline = (t % 5 == 4).then(|| (rng.gen_range(0..outbox.len().max(1)), args.offline_s));
-        let (client, url, acked, pace) = (client.clone(), url.clone(), acked.clone(), args.pace_ms);
-        let jitter = rng.gen_range(0..pace.max(1));
-        tasks.spawn(async move {
-            tokio::time::sleep(Duration::from_millis(jitter)).await;
-            let mut out = Delivered::default();
-            let mut ids = Vec::with_capacity(outbox.len());
-            // Visits queued while offline, delivered back to back once the network is back.
-            let mut backlog = 0u64;
-            for (i, (id, body)) in outbox.into_iter().enumerate() {
-                if let Some((_, seconds)) = offline.filter(|(at, _)| *at == i) {
-                    tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
-                    backlog = (seconds * 1000.0) as u64 / pace.max(1);
-                }
-                if deliver(&client, &url, &token, &id, &body, &mut out).await {
-                    acked.fetch_add(1, Ordering::Relaxed);
-                    ids.push(id);
-                }
-                if backlog > 0 {
-                    backlog -= 1;
-                } else {
-                    tokio::time::sleep(Duration::from_millis(pace)).await;
-                }
-            }
-            (station, out, ids)
-        });
-    }
-    let mut delivered = Delivered { acked: vec![Vec::new(); args.stations], ..Delivered::default() };
-    for (station, out, ids) in tasks.join_all().await {
-        delivered.acked[station].extend(ids);
-        delivered.stored += out.stored;
-        delivered.duplicates += out.duplicates;
-        delivered.retries += out.retries;
-        delivered.refused.extend(out.refused);
-    }
-    done.store(true, Ordering::Relaxed);
-    let kills = killer.await??;
+    let (delivered, kills) = deliver_all(&servers, with_outboxes, &plan, &mut rng).await?;
     let delivery_s = delivering.elapsed().as_secs_f64();
 
-    // Releases on their schedule, killed while they run.
-    server.kill();
+    // Releases on their schedule, killed while they run: every server's scheduler finds
+    // them due, and each kill picks one server.
+    servers.kill();
+    let several = servers.0.len() > 1;
     let now = chrono::Utc::now();
-    let due = (now + chrono::Duration::seconds(20 + 60)).timestamp() / 60 * 60;
+    let due = (now + chrono::Duration::seconds(if several { 40 } else { 20 } + 60)).timestamp() / 60 * 60;
     let at = chrono::DateTime::from_timestamp(due, 0).expect("a time").format("%H:%M").to_string();
     for code in &stations {
-        server.cli(&["station", "set", code, "--release-at", &at])?;
+        cli.cli(&["station", "set", code, "--release-at", &at])?;
     }
-    server.start().await?;
-    let releasing = Instant::now();
-    let wait = due - chrono::Utc::now().timestamp();
-    tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
+    let releasing = if several {
+        // A scheduler looks at start and every 30 s after: servers started together half
+        // a minute before the minute look again just after it, and race for the releases.
+        let wait = (due - SCHEDULER_TICK_S) * 1000 - chrono::Utc::now().timestamp_millis();
+        tokio::time::sleep(Duration::from_millis(wait.max(0) as u64)).await;
+        servers.start_together().await?;
+        let ready = Instant::now();
+        tokio::time::sleep_until((ready + Duration::from_secs(SCHEDULER_TICK_S as u64)).into()).await;
+        ready
+    } else {
+        servers.start().await?;
+        let releasing = Instant::now();
+        let wait = due - chrono::Utc::now().timestamp();
+        tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)).await;
+        releasing
+    };
     let mut release_kills = 0;
     for _ in 0..args.release_kills {
         tokio::time::sleep(Duration::from_millis(rng.gen_range(0..400))).await;
+        let server = &servers.0[servers.pick(&mut rng)];
         server.kill();
         release_kills += 1;
         server.start().await?;
     }
-    let pool = store_sqlite::connect(&format!("sqlite://{}", db.display())).await?;
-    let moved_on = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM release_schedule WHERE next_at > ?")
-            .bind(due)
-            .fetch_one(&pool)
-            .await
-    };
+    let db = Database::open(&database_url).await?;
     for _ in 0..240 {
-        if moved_on().await? as usize == args.stations {
+        if db.releases_after(due).await? as usize == args.stations {
             break;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let release_s = releasing.elapsed().as_secs_f64();
-    server.stop();
+    servers.stop();
 
     // The checks.
-    let seal = SealKey::load(&args.data.join("digna.key"))?;
-    let stored_keys: std::collections::HashSet<Vec<u8>> =
-        sqlx::query_scalar::<_, Vec<u8>>("SELECT key_hash FROM submission_keys")
-            .fetch_all(&pool)
-            .await?
-            .into_iter()
-            .collect();
+    let seal = SealKey::load(&key_file)?;
+    let stored_keys: std::collections::HashSet<Vec<u8>> = db.submission_keys().await?.into_iter().collect();
     let mut lost = 0;
     let mut acked_total = 0;
     for id in delivered.acked.iter().flatten() {
@@ -300,14 +266,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     let mut released = 0i64;
     let mut pending = 0i64;
     for (i, code) in stations.iter().enumerate() {
-        let (r, p): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM responses WHERE station_id = s.id),
-                    (SELECT COUNT(*) FROM pending_responses WHERE station_id = s.id)
-             FROM stations s WHERE s.code = ?",
-        )
-        .bind(code)
-        .fetch_one(&pool)
-        .await?;
+        let (r, p) = db.station_rows(code).await?;
         released += r;
         pending += p;
         let diff = r + p - delivered.acked[i].len() as i64;
@@ -317,22 +276,23 @@ async fn run(args: Args) -> anyhow::Result<Value> {
             missing_rows -= diff;
         }
     }
-    let releases_not_moved_on = args.stations - moved_on().await? as usize;
-    let next_day: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM release_schedule WHERE next_at = ?")
-        .bind(due + 86_400)
-        .fetch_one(&pool)
-        .await?;
-    let rollup_mismatches = rollup_mismatches(&pool).await?;
-    pool.close().await;
+    let releases_not_moved_on = args.stations - db.releases_after(due).await? as usize;
+    let next_day = db.releases_at(due + 86_400).await?;
+    let rollup_mismatches = db.rollup_mismatches().await?;
+    db.close().await;
     // A second release now must find nothing left that the scheduled one should have released.
-    let again = server.cli(&["release"])?;
+    let again = cli.cli(&["release"])?;
     let released_again = again.lines().filter(|l| !l.contains("nothing released")).count();
 
     Ok(json!({
+        "database": if args.postgres.is_some() { "postgresql" } else { "sqlite" },
+        "servers": args.servers,
         "submissions": args.submissions,
         "tablets": args.tablets,
         "stations": args.stations,
         "acknowledged": acked_total,
+        "acknowledged_per_server": delivered.acked_by,
+        "acknowledged_elsewhere_after_failure": delivered.acked_elsewhere,
         "stored_201": delivered.stored,
         "duplicate_200": delivered.duplicates,
         "retries": delivered.retries,
@@ -340,7 +300,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         "refused_samples": delivered.refused.iter().take(5).collect::<Vec<_>>(),
         "kills_delivering": kills,
         "kills_releasing": release_kills,
-        "server_starts": server.starts.load(Ordering::Relaxed),
+        "server_starts": servers.starts(),
         "delivery_s": delivery_s,
         "release_phase_s": release_s,
         "total_s": started.elapsed().as_secs_f64(),

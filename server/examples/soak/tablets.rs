@@ -16,6 +16,35 @@ pub struct Delivered {
     pub duplicates: usize,
     pub retries: usize,
     pub refused: Vec<String>,
+    /// Acknowledgements per server (index into the servers' list).
+    pub acked_by: Vec<usize>,
+    /// Submissions acknowledged by another server than the one a failed try went to.
+    pub acked_elsewhere: usize,
+}
+
+impl Delivered {
+    /// Adds another tablet's counts (not its ids).
+    pub fn add(&mut self, other: &Delivered) {
+        self.stored += other.stored;
+        self.duplicates += other.duplicates;
+        self.retries += other.retries;
+        self.refused.extend(other.refused.iter().cloned());
+        if self.acked_by.len() < other.acked_by.len() {
+            self.acked_by.resize(other.acked_by.len(), 0);
+        }
+        for (mine, theirs) in self.acked_by.iter_mut().zip(&other.acked_by) {
+            *mine += theirs;
+        }
+        self.acked_elsewhere += other.acked_elsewhere;
+    }
+
+    fn acked(&mut self, server: usize, failed_on: Option<usize>) {
+        if self.acked_by.len() <= server {
+            self.acked_by.resize(server + 1, 0);
+        }
+        self.acked_by[server] += 1;
+        self.acked_elsewhere += usize::from(failed_on.is_some_and(|f| f != server));
+    }
 }
 
 /// One submission as the kiosk makes it: its id, and the request body.
@@ -29,20 +58,24 @@ pub fn sealed_submission(rng: &mut impl Rng, key: &crypto_box::PublicKey) -> (St
     (id, serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON"))
 }
 
-/// Sends one submission until the server acknowledges it, as the kiosk's outbox does:
-/// a refused connection, a 5xx or a 429 is retried after a pause. False if refused for good.
+/// Sends one submission until a server acknowledges it, as the kiosk's outbox does:
+/// a refused connection, a 5xx or a 429 is retried after a pause. Each try goes to one of
+/// `urls` (the servers' submission endpoints) at random, as a load balancer sends it, so a
+/// retry may reach another server. False if refused for good.
 pub async fn deliver(
     client: &reqwest::Client,
-    url: &str,
+    urls: &[String],
     token: &str,
     id: &str,
     body: &[u8],
     out: &mut Delivered,
 ) -> bool {
     let mut backoff = Duration::from_millis(100);
+    let mut failed_on = None;
     loop {
+        let server = if urls.len() == 1 { 0 } else { rand::thread_rng().gen_range(0..urls.len()) };
         let sent = client
-            .post(url)
+            .post(&urls[server])
             .bearer_auth(token)
             .header("content-type", "application/json")
             .body(body.to_vec())
@@ -51,10 +84,12 @@ pub async fn deliver(
         match sent {
             Ok(resp) if resp.status() == 201 => {
                 out.stored += 1;
+                out.acked(server, failed_on);
                 return true;
             }
             Ok(resp) if resp.status() == 200 => {
                 out.duplicates += 1;
+                out.acked(server, failed_on);
                 return true;
             }
             Ok(resp) if resp.status() == 429 || resp.status().is_server_error() => {}
@@ -67,6 +102,7 @@ pub async fn deliver(
             }
             Err(_) => {}
         }
+        failed_on = Some(server);
         out.retries += 1;
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(2));
