@@ -7,14 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 only=${1:-}
-benches=(ingest dashboards export bundle soak)
+# soak-postgres: bench/soak.sh on PostgreSQL, two servers on one database.
+benches=(ingest dashboards export bundle soak soak-postgres)
 failed=()
 for b in "${benches[@]}"; do
   [ -n "$only" ] && [ "$only" != "$b" ] && continue
-  [ -x "bench/$b.sh" ] || { echo "bench/$b.sh is not written yet: skipped" >&2; continue; }
+  case $b in
+    soak-postgres) run=(env SOAK_POSTGRES=1 bench/soak.sh) ;;
+    *) run=("bench/$b.sh") ;;
+  esac
+  [ -x "${run[-1]}" ] || { echo "${run[-1]} is not written yet: skipped" >&2; continue; }
   echo "=== $b ==="
   start=$(date +%s)
-  if ! "bench/$b.sh"; then
+  if ! "${run[@]}"; then
     failed+=("$b")
   fi
   echo "($b took $(( $(date +%s) - start )) s)"

@@ -8,7 +8,11 @@
 #   bench/soak.sh                   full: SOAK_SUBMISSIONS (10,000) from SOAK_TABLETS (50),
 #                                   SOAK_KILLS (6) kills while delivering, 3 while releasing
 #   BENCH_SMOKE=1 bench/soak.sh     tiny (300 from 10 tablets, 2 + 1 kills), debug build
-#   BENCH_BUILD=0, DIGNA=…          skip the build, use another server binary
+#   SOAK_POSTGRES=1 bench/soak.sh   the same on PostgreSQL with SOAK_SERVERS (2) servers on one
+#                                   database and key file, a throwaway cluster
+#                                   (scripts/pg-cluster.sh); each kill picks one server, the
+#                                   others keep serving. Writes bench/results/soak-postgres.json
+#   BENCH_BUILD=0, SOAK_DIGNA=…     skip the build, use another server binary
 # The debug build is the default even for `make bench` (SOAK_PROFILE=release to change):
 # it is the one `make test` built, and the soak checks correctness, not speed.
 set -euo pipefail
@@ -34,20 +38,36 @@ digna=${SOAK_DIGNA:-$target_dir/$profile/digna}
 soak=$target_dir/$profile/examples/soak
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+name=soak database=()
+if [ "${SOAK_POSTGRES:-0}" = 1 ]; then
+  # In /tmp, not $work: the cluster runs as an unprivileged user (nobody, for root).
+  cluster=$(mktemp -u -d /tmp/digna-soak-pg.XXXXXX)
+  trap 'scripts/pg-cluster.sh stop "$cluster"; rm -rf "$work"' EXIT
+  scripts/pg-cluster.sh start "$cluster" >/dev/null
+  name=soak-postgres
+  database=(--postgres "$(scripts/pg-cluster.sh createdb "$cluster" digna_soak)" --servers "${SOAK_SERVERS:-2}")
+else
+  trap 'rm -rf "$work"' EXIT
+fi
 
-"$soak" --digna "$digna" --data "$work/data" --submissions "$submissions" --tablets "$tablets" \
-  --stations "$stations" --kills "$kills" --release-kills "$release_kills" --pace-ms "$pace" \
-  --offline-s "$offline" --seed "${SOAK_SEED:-17}" >"$work/soak.json" || status=$?
+"$soak" --digna "$digna" --data "$work/data" "${database[@]}" --submissions "$submissions" \
+  --tablets "$tablets" --stations "$stations" --kills "$kills" --release-kills "$release_kills" \
+  --pace-ms "$pace" --offline-s "$offline" --seed "${SOAK_SEED:-17}" >"$work/soak.json" || status=$?
 cat "$work/soak.json" >&2
 [ -s "$work/soak.json" ] || exit "${status:-1}"
 
-python3 - "$work/soak.json" "$profile" <<'PY' | python3 bench/record.py
+python3 - "$work/soak.json" "$profile" "$name" <<'PY' | python3 bench/record.py
 import json, sys
 s = json.load(open(sys.argv[1]))
 zero = lambda metric, value, unit: {"metric": metric, "value": value, "unit": unit, "budget": 0, "budget_kind": "max"}
 fig = [
     {"metric": "submissions acknowledged", "value": s["acknowledged"], "unit": "submissions"},
+] + [
+    {"metric": f"acknowledged by server {i + 1}", "value": n, "unit": "submissions"}
+    for i, n in enumerate(s["acknowledged_per_server"]) if s["servers"] > 1
+] + [
+    {"metric": "acknowledged by another server than a failed try's", "value": s["acknowledged_elsewhere_after_failure"], "unit": "submissions"}
+] * (s["servers"] > 1) + [
     {"metric": "SIGKILLs while delivering", "value": s["kills_delivering"], "unit": "kills"},
     {"metric": "SIGKILLs while releasing", "value": s["kills_releasing"], "unit": "kills"},
     {"metric": "retries (refused connection, 5xx, 429)", "value": s["retries"], "unit": "requests"},
@@ -66,7 +86,9 @@ fig = [
     {"metric": "whole soak", "value": round(s["total_s"], 1), "unit": "s"},
 ]
 params = {k: s[k] for k in ("submissions", "tablets", "stations", "server_starts")}
+if s["servers"] > 1 or s["database"] != "sqlite":
+    params.update(database=s["database"], servers=s["servers"])
 params["server_build"] = sys.argv[2]
-json.dump({"name": "soak", "params": params, "figures": fig}, sys.stdout)
+json.dump({"name": sys.argv[3], "params": params, "figures": fig}, sys.stdout)
 PY
 exit "${status:-0}"
