@@ -12,7 +12,7 @@ export
 DIGNA := target/release/digna
 E2E_DATA := end2end/.e2e-data
 
-.PHONY: run test tools test-tools lint rust-test schemathesis e2e build site sqlx-prepare sqlx-check pg-sqlx-prepare pg-sqlx-check bench bench-smoke fuzz
+.PHONY: run test tools test-tools lint rust-test schemathesis e2e e2e-postgres build site sqlx-prepare sqlx-check pg-sqlx-prepare pg-sqlx-check bench bench-smoke fuzz
 
 run: tools build
 	@$(DIGNA) seed-demo
@@ -25,7 +25,7 @@ run: tools build
 
 # The browser tests drive the server binary that `cargo test` built (target/debug/digna)
 # and the release front end: one server build less on a two-core CI machine.
-test: test-tools lint rust-test schemathesis site e2e
+test: test-tools lint rust-test schemathesis site e2e e2e-postgres
 
 tools:
 	@scripts/install-tools.sh
@@ -68,7 +68,8 @@ rust-test:
 	cargo test -p app --features ssr
 	scripts/pg-cluster.sh stop $(PG_TEST); trap 'scripts/pg-cluster.sh stop $(PG_TEST)' EXIT; \
 	  export DIGNA_TEST_POSTGRES=$$(scripts/pg-cluster.sh start $(PG_TEST) --fast); \
-	  cargo test -p store-postgres && cargo test -p server
+	  cargo test -p store-postgres && cargo test -p server && \
+	  DIGNA_TEST_BACKEND=postgres cargo test -p server --test api
 
 # Schema-driven hostile requests (Schemathesis from tools/venv) against the debug server.
 schemathesis:
@@ -81,6 +82,16 @@ e2e:
 	cargo test -p server --no-run
 	rm -rf $(E2E_DATA)
 	cd end2end && E2E_DIGNA=$(E2E_DIGNA) npx playwright test
+
+# One walk of the kiosk and one of the dashboards on PostgreSQL (a throwaway cluster).
+E2E_PG_TESTS := -g "a visitor answers the whole survey by touch|a supervisor reads the overview, a station"
+
+e2e-postgres:
+	cargo test -p server --no-run
+	rm -rf end2end/.e2e-data-pg; pg=$$(mktemp -u -d /tmp/digna-pg-e2e.XXXXXX); trap "$(CURDIR)/scripts/pg-cluster.sh stop $$pg" EXIT; \
+	  scripts/pg-cluster.sh start $$pg --fast >/dev/null; url=$$(scripts/pg-cluster.sh createdb $$pg digna_e2e); \
+	  cd end2end && E2E_DATABASE_URL=$$url E2E_PORT=3211 E2E_DATA_DIR=.e2e-data-pg E2E_DIGNA=$(E2E_DIGNA) \
+	    npx playwright test tests/kiosk.spec.ts tests/dashboard.spec.ts $(E2E_PG_TESTS)
 
 # All SQL is in store-sqlite, and its committed store-sqlite/.sqlx/ must match the
 # queries: regenerate it after changing one.

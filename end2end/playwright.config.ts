@@ -5,12 +5,13 @@ import * as path from "node:path";
 // front end (`make site`), served on its own port with a fresh database per run
 // (`make e2e` deletes .e2e-data first). Chromium comes from Debian.
 // E2E_PORT, E2E_DATA_DIR, E2E_SITE_ROOT and E2E_DIGNA run the suite against a private
-// build (such as one made with LEPTOS_SITE_ROOT=/tmp/…) beside someone else's run.
+// build (such as one made with LEPTOS_SITE_ROOT=/tmp/…) beside someone else's run;
+// E2E_DATABASE_URL=postgres://… runs it on PostgreSQL (`make e2e-postgres`).
 export const PORT = Number(process.env.E2E_PORT ?? 3210);
 export const DATA_DIR = path.resolve(__dirname, process.env.E2E_DATA_DIR ?? ".e2e-data");
 export const DIGNA = path.resolve(__dirname, process.env.E2E_DIGNA ?? "../target/debug/digna");
 export const SERVER_ENV = {
-  DATABASE_URL: `sqlite://${DATA_DIR}/digna.db`,
+  DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${DATA_DIR}/digna.db`,
   DIGNA_KEY_FILE: `${DATA_DIR}/digna.key`,
   LEPTOS_SITE_ROOT: path.resolve(__dirname, process.env.E2E_SITE_ROOT ?? "../target/site"),
   LEPTOS_SITE_ADDR: `127.0.0.1:${PORT}`,

@@ -93,7 +93,7 @@ test("a visitor answers the whole survey by touch, k times, and exactly those k 
   expect(releaseNow(station).trim()).toBe(`${station}: 1 pool released (0 with detail withheld for privacy)`);
   expect(released(station), "the release writes exactly those k").toBe(K);
   expect(
-    sql(`SELECT COUNT(*) FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = '${station}' AND r.suspect = 1`),
+    sql(`SELECT COUNT(*) FROM responses r JOIN stations s ON s.id = r.station_id WHERE s.code = '${station}' AND r.suspect = TRUE`),
     "none of them suspect",
   ).toBe(0);
   expect(pending(station)).toBe(0);

@@ -107,9 +107,12 @@ export async function submitSealed(
   });
 }
 
-/** One number from the test server's database. */
+/** One number from the test server's database (SQLite's file, or PostgreSQL). */
 export function sql(query: string): number {
-  const out = execFileSync("sqlite3", [`${DATA_DIR}/digna.db`, query], { encoding: "utf8" });
+  const url = SERVER_ENV.DATABASE_URL;
+  const out = url.startsWith("postgres")
+    ? execFileSync("psql", [url, "-Atc", query], { encoding: "utf8" })
+    : execFileSync("sqlite3", [`${DATA_DIR}/digna.db`, query], { encoding: "utf8" });
   return Number(out.trim());
 }
 
