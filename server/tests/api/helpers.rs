@@ -1,10 +1,221 @@
 use serde_json::{json, Value};
 use server::settings::Settings;
 use server::{AppState, Application};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Connection, Postgres, Row, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+
+// ---- The backend under test ------------------------------------------------------------
+
+/// Whether this run's apps are on PostgreSQL: `DIGNA_TEST_BACKEND=postgres` (on the
+/// cluster named in `DIGNA_TEST_POSTGRES`); otherwise each app has an SQLite file.
+pub fn on_postgres() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| match std::env::var("DIGNA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("DIGNA_TEST_BACKEND is sqlite or postgres, not {other:?}"),
+    })
+}
+
+/// For a test about SQLite itself: true (and says why) when this run is on PostgreSQL,
+/// where the test returns at once: `if sqlite_only("…") { return; }`.
+pub fn sqlite_only(reason: &str) -> bool {
+    if on_postgres() {
+        println!("SQLite only: {reason}");
+    }
+    on_postgres()
+}
+
+/// A new, empty database on the test cluster; its URL.
+pub async fn database() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let cluster = std::env::var("DIGNA_TEST_POSTGRES").expect(
+        "DIGNA_TEST_POSTGRES: start a throwaway cluster with `scripts/pg-cluster.sh start target/pg` \
+         and set it to the URL printed (make test does this)",
+    );
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let name = format!("s_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+    let mut admin = sqlx::PgConnection::connect(&cluster).await.expect("the test cluster answers");
+    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("a fresh database");
+    admin.close().await.ok();
+    format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0)
+}
+
+/// Calls the function of the same name in `store_sqlite` or `store_postgres` (the two
+/// mirror each other), on the app's pool or on one of its connections; errors as text.
+/// `store_fn!(app, stations::by_code(pool, "LIM-01"))`,
+/// `store_fn!(app, accounts::enable(conn, id))`.
+#[macro_export]
+macro_rules! store_fn {
+    ($app:expr, $($f:ident)::+ (pool $(, $arg:expr)* $(,)?)) => {
+        match &$app.db {
+            server::Db::Sqlite(db) => store_sqlite::$($f)::+(db.pool() $(, $arg)*).await.map_err(|e| e.to_string()),
+            server::Db::Postgres(db) => store_postgres::$($f)::+(db.pool() $(, $arg)*).await.map_err(|e| e.to_string()),
+        }
+    };
+    ($app:expr, $($f:ident)::+ (conn $(, $arg:expr)* $(,)?)) => {
+        match &$app.db {
+            server::Db::Sqlite(db) => {
+                let mut conn = db.pool().acquire().await.expect("a connection");
+                store_sqlite::$($f)::+(&mut conn $(, $arg)*).await.map_err(|e| e.to_string())
+            }
+            server::Db::Postgres(db) => {
+                let mut conn = db.pool().acquire().await.expect("a connection");
+                store_postgres::$($f)::+(&mut conn $(, $arg)*).await.map_err(|e| e.to_string())
+            }
+        }
+    };
+}
+
+/// SQL for a random 16-byte id (a released response's), on this run's backend.
+pub fn random_id_sql() -> &'static str {
+    if on_postgres() {
+        "uuid_send(gen_random_uuid())"
+    } else {
+        "randomblob(16)"
+    }
+}
+
+/// SQL for a random answer of a four-point scale, "1" to "4", on this run's backend.
+pub fn random_scale_sql() -> &'static str {
+    if on_postgres() {
+        "(1 + floor(random() * 4))::int::text"
+    } else {
+        "CAST(1 + abs(random()) % 4 AS TEXT)"
+    }
+}
+
+/// A value bound to a test's own SQL (see [`TestApp::execute`]).
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Int(i64),
+    Bool(bool),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<&i64> for Arg {
+    fn from(v: &i64) -> Self {
+        Arg::Int(*v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+impl From<Vec<u8>> for Arg {
+    fn from(v: Vec<u8>) -> Self {
+        Arg::Bytes(v)
+    }
+}
+impl From<&&str> for Arg {
+    fn from(v: &&str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+impl From<&Vec<u8>> for Arg {
+    fn from(v: &Vec<u8>) -> Self {
+        Arg::Bytes(v.clone())
+    }
+}
+impl From<&[u8]> for Arg {
+    fn from(v: &[u8]) -> Self {
+        Arg::Bytes(v.to_vec())
+    }
+}
+
+/// A value a test reads back from either database.
+pub trait Column:
+    for<'r> sqlx::Decode<'r, Sqlite>
+    + sqlx::Type<Sqlite>
+    + for<'r> sqlx::Decode<'r, Postgres>
+    + sqlx::Type<Postgres>
+    + Send
+    + Unpin
+{
+}
+impl<T> Column for T where
+    T: for<'r> sqlx::Decode<'r, Sqlite>
+        + sqlx::Type<Sqlite>
+        + for<'r> sqlx::Decode<'r, Postgres>
+        + sqlx::Type<Postgres>
+        + Send
+        + Unpin
+{
+}
+
+/// A row a test reads back from either database (a tuple of [`Column`]s).
+pub trait Record:
+    for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+{
+}
+
+/// `sql` with SQLite's `?` placeholders numbered as PostgreSQL's `$1`, `$2`, …
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    let mut quoted = false;
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                n += 1;
+                out.push_str(&format!("${n}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+macro_rules! bound {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Bytes(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }};
+}
 
 /// Every log line written by any test in this binary, at every level.
 pub fn captured_log() -> String {
@@ -72,6 +283,18 @@ impl Write for CaptureWriter {
     }
 }
 
+impl TestApp {
+    /// The app's database, owned, for closures that must own what they call the store with.
+    pub fn clone_handle(&self) -> AppHandle {
+        AppHandle { db: self.db.clone() }
+    }
+}
+
+/// What [`crate::store_fn`] needs of an app, owned.
+pub struct AppHandle {
+    pub db: server::Db,
+}
+
 pub struct TestApp {
     pub base: String,
     pub pool: SqlitePool,
@@ -80,6 +303,8 @@ pub struct TestApp {
     pub state: AppState,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The database the app runs on (`DATABASE_URL`).
+    pub database_url: String,
 }
 
 /// The user agent every test client sends: it must never be stored or logged.
@@ -89,12 +314,23 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// The test defaults on `dir`, on this run's backend (a fresh PostgreSQL database, or an
+/// SQLite file in `dir`).
+pub async fn test_settings(dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::for_test(dir);
+    if on_postgres() {
+        settings.database_url = database().await;
+    }
+    settings
+}
+
 /// The app with settings of the test's own (`change` edits the test defaults).
 pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
     log_buffer();
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut settings = Settings::for_test(dir.path());
+    let mut settings = test_settings(dir.path()).await;
     change(&mut settings);
+    let database_url = settings.database_url.clone();
     let app = Application::build(&settings).await.expect("app builds");
     let port = app.port();
     let state = app.state().clone();
@@ -111,10 +347,28 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
         state,
         client: reqwest::Client::builder().user_agent(USER_AGENT).build().expect("client"),
         dir,
+        database_url,
     }
 }
 
 impl TestApp {
+    /// The test defaults on this app's directory and database: another server (or the
+    /// same one started again) on what this one holds.
+    pub fn settings(&self) -> Settings {
+        let mut settings = Settings::for_test(self.dir.path());
+        settings.database_url = self.database_url.clone();
+        settings
+    }
+
+    /// The staff sessions' table (tower-sessions keeps it in a schema of its own on
+    /// PostgreSQL).
+    pub fn sessions_table(&self) -> &'static str {
+        match self.db {
+            server::Db::Sqlite(_) => "tower_sessions",
+            server::Db::Postgres(_) => "tower_sessions.session",
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -240,15 +494,146 @@ impl TestApp {
             .expect("stations")
     }
 
-    /// A number the database holds, once the writer has settled.
+    /// A number the database holds, once the writer has settled. On PostgreSQL the
+    /// value is cast to BIGINT (its `length` or `SUM` is another type than SQLite's).
     pub async fn count(&self, sql: &str) -> i64 {
         self.settled().await;
-        sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
+        match &self.db {
+            server::Db::Sqlite(_) => sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql),
+            server::Db::Postgres(db) => {
+                sqlx::query_scalar(&format!("SELECT ({sql})::BIGINT")).fetch_one(db.pool()).await.expect(sql)
+            }
+        }
     }
 
-    /// Every value of every row of every table, as bytes, by table.
+    /// Runs a test's own `sql` (with `?` placeholders, numbered on PostgreSQL) on the
+    /// app's database; the rows it changed.
+    pub async fn execute(&self, sql: &str, args: &[Arg]) -> Result<u64, sqlx::Error> {
+        Ok(match &self.db {
+            server::Db::Sqlite(_) => bound!(sqlx::query(sql), args).execute(&self.pool).await?.rows_affected(),
+            server::Db::Postgres(db) => {
+                let sql = numbered(sql);
+                bound!(sqlx::query(&sql), args).execute(db.pool()).await?.rows_affected()
+            }
+        })
+    }
+
+    /// The rows of a test's own query (see [`TestApp::execute`]).
+    pub async fn rows<T: Record>(&self, sql: &str, args: &[Arg]) -> Vec<T> {
+        match &self.db {
+            server::Db::Sqlite(_) => bound!(sqlx::query_as(sql), args).fetch_all(&self.pool).await.expect(sql),
+            server::Db::Postgres(db) => {
+                let numbered = numbered(sql);
+                bound!(sqlx::query_as(&numbered), args).fetch_all(db.pool()).await.expect(sql)
+            }
+        }
+    }
+
+    /// Makes the database refuse every insert into `table` (those where `when`, a
+    /// condition on `NEW`, holds) with "disk trouble", through a trigger `name`.
+    pub async fn fail_inserts(&self, name: &str, table: &str, when: Option<&str>) {
+        if on_postgres() {
+            let check = when.unwrap_or("TRUE");
+            let function = format!(
+                "CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF {check} THEN RAISE EXCEPTION 'disk trouble'; END IF; RETURN NEW; END $$"
+            );
+            self.execute(&function, &[]).await.expect("a failing function");
+            let trigger =
+                format!("CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()");
+            self.execute(&trigger, &[]).await.expect("a failing trigger");
+        } else {
+            let when = when.map(|w| format!("WHEN {w}")).unwrap_or_default();
+            let trigger = format!(
+                "CREATE TRIGGER {name} BEFORE INSERT ON {table} {when} BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+            );
+            self.execute(&trigger, &[]).await.expect("a failing trigger");
+        }
+    }
+
+    /// Removes the trigger of [`TestApp::fail_inserts`].
+    pub async fn stop_failing(&self, name: &str, table: &str) {
+        if on_postgres() {
+            self.execute(&format!("DROP TRIGGER {name} ON {table}"), &[]).await.expect("dropped");
+            self.execute(&format!("DROP FUNCTION {name}"), &[]).await.expect("dropped");
+        } else {
+            self.execute(&format!("DROP TRIGGER {name}"), &[]).await.expect("dropped");
+        }
+    }
+
+    /// Every row of a test's own query, each value as text (as SQLite gives it: numbers
+    /// in decimal, flags as 1 or 0, NULL as "").
+    pub async fn text_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        use sqlx::{Column as _, TypeInfo as _};
+        match &self.db {
+            server::Db::Sqlite(_) => {
+                let rows = sqlx::query(sql).fetch_all(&self.pool).await.expect(sql);
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.try_get_unchecked::<Option<String>, _>(i).expect(sql).unwrap_or_default())
+                            .collect()
+                    })
+                    .collect()
+            }
+            server::Db::Postgres(db) => {
+                let rows = sqlx::query(sql).fetch_all(db.pool()).await.expect(sql);
+                rows.iter()
+                    .map(|r| {
+                        r.columns()
+                            .iter()
+                            .map(|c| {
+                                let i = c.ordinal();
+                                match c.type_info().name() {
+                                    "INT8" => r.get::<Option<i64>, _>(i).map(|v| v.to_string()),
+                                    "INT4" => r.get::<Option<i32>, _>(i).map(|v| v.to_string()),
+                                    "BOOL" => r.get::<Option<bool>, _>(i).map(|v| i64::from(v).to_string()),
+                                    "FLOAT8" => r.get::<Option<f64>, _>(i).map(|v| v.to_string()),
+                                    _ => r.get::<Option<String>, _>(i),
+                                }
+                                .unwrap_or_default()
+                            })
+                            .collect()
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// The first row of a test's own query, if there is one.
+    pub async fn optional_row<T: Record>(&self, sql: &str, args: &[Arg]) -> Option<T> {
+        self.rows(sql, args).await.into_iter().next()
+    }
+
+    /// The only (or first) row of a test's own query.
+    pub async fn row<T: Record>(&self, sql: &str, args: &[Arg]) -> T {
+        self.optional_row(sql, args).await.unwrap_or_else(|| panic!("no row: {sql}"))
+    }
+
+    /// The first column of every row of a test's own query.
+    pub async fn scalars<T: Column>(&self, sql: &str, args: &[Arg]) -> Vec<T> {
+        self.rows::<(T,)>(sql, args).await.into_iter().map(|(v,)| v).collect()
+    }
+
+    /// The first column of the first row of a test's own query, if there is a row.
+    pub async fn optional<T: Column>(&self, sql: &str, args: &[Arg]) -> Option<T> {
+        self.scalars(sql, args).await.into_iter().next()
+    }
+
+    /// The first column of the only (or first) row of a test's own query.
+    pub async fn scalar<T: Column>(&self, sql: &str, args: &[Arg]) -> T {
+        self.optional(sql, args).await.unwrap_or_else(|| panic!("no row: {sql}"))
+    }
+
+    /// Every value of every row of every table, as bytes, by table. On PostgreSQL every
+    /// table outside its own catalogs (a schema other than `public` names the table
+    /// `schema.table`), each value as SQLite gives it: text (numbers in decimal, flags
+    /// as 1 or 0) or, for BYTEA, the bytes; rows in the order of their values.
     pub async fn dump(&self) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
         self.settled().await;
+        if let server::Db::Postgres(db) = &self.db {
+            return dump_postgres(db.pool()).await;
+        }
         let tables: Vec<String> =
             sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
                 .fetch_all(&self.pool)
@@ -272,6 +657,64 @@ impl TestApp {
         }
         out
     }
+}
+
+async fn dump_postgres(pool: &sqlx::PgPool) -> BTreeMap<String, Vec<Vec<Vec<u8>>>> {
+    tables_postgres(pool)
+        .await
+        .into_iter()
+        .filter(|(table, ..)| table != "release_schedule")
+        .map(|(table, _, rows)| (table, rows))
+        .collect()
+}
+
+/// Every table of a PostgreSQL database outside its own catalogs (a schema other than
+/// `public` names the table `schema.table`): its columns and its rows, each value as
+/// SQLite gives it (text, numbers in decimal, flags as 1 or 0; BYTEA as its bytes),
+/// rows in the order of their values.
+pub async fn tables_postgres(pool: &sqlx::PgPool) -> Vec<(String, Vec<String>, Vec<Vec<Vec<u8>>>)> {
+    let tables: Vec<(String, String)> = sqlx::query_as(
+        "SELECT table_schema::text, table_name::text FROM information_schema.tables
+         WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY table_schema, table_name",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for (schema, table) in tables {
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+             WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+        )
+        .bind(&schema)
+        .bind(&table)
+        .fetch_all(pool)
+        .await
+        .expect("columns");
+        let values: Vec<String> = columns
+            .iter()
+            .map(|(name, kind)| match kind.as_str() {
+                "bytea" => format!("\"{name}\""),
+                "boolean" => format!("\"{name}\"::int::text"),
+                _ => format!("\"{name}\"::text"),
+            })
+            .collect();
+        let order: Vec<String> = (1..=values.len()).map(|i| i.to_string()).collect();
+        let sql = format!("SELECT {} FROM \"{schema}\".\"{table}\" ORDER BY {}", values.join(", "), order.join(", "));
+        let rows = sqlx::query(&sql).fetch_all(pool).await.expect("rows");
+        let rows = rows
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get_unchecked::<Option<Vec<u8>>, _>(i).expect("value").unwrap_or_default())
+                    .collect()
+            })
+            .collect();
+        let name = if schema == "public" { table } else { format!("{schema}.{table}") };
+        out.push((name, columns.into_iter().map(|(c, _)| c).collect(), rows));
+    }
+    out
 }
 
 /// `body`'s JSON in the fixed-size frame, sealed to the X25519 public `key`.
@@ -405,13 +848,16 @@ impl TestApp {
     pub async fn admin_client(&self, email: &str) -> reqwest::Client {
         let id = self.add_user(email, "admin", &[], &[]).await;
         let secret = server::auth::new_totp_secret();
-        store_sqlite::accounts::enable_totp(&mut self.pool.acquire().await.unwrap(), id, &secret, &[])
-            .await
-            .expect("totp");
+        self.enable_totp(id, &secret, &[]).await;
         let client = self.browser();
         assert_eq!(self.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
         let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");
         assert_eq!(self.second_step(&client, &code).await.status(), 303);
         client
+    }
+
+    /// Turns on `id`'s second factor as the account's page does, without its audit line.
+    pub async fn enable_totp(&self, id: i64, secret: &str, recovery_hashes: &[Vec<u8>]) -> i64 {
+        crate::store_fn!(self, accounts::enable_totp(conn, id, secret, recovery_hashes)).expect("totp")
     }
 }

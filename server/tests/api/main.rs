@@ -1,5 +1,7 @@
 //! HTTP, storage and command-line tests: each test starts the app on port 0 (or runs the
-//! binary) with its own SQLite file.
+//! binary) with its own SQLite file, or, with `DIGNA_TEST_BACKEND=postgres`, its own
+//! database on the PostgreSQL cluster named in `DIGNA_TEST_POSTGRES` (`make test` runs
+//! both). Tests about SQLite itself return at once on PostgreSQL (`sqlite_only`).
 
 mod accounts;
 mod admin;

@@ -3,25 +3,8 @@
 //! `DIGNA_TEST_POSTGRES`), walked through what a station, a supervisor and two servers
 //! do.
 
-use crate::helpers::{full_answers, new_id, spawn_app_with, TestApp};
+use crate::helpers::{database, full_answers, new_id, spawn_app_with, TestApp};
 use serde_json::Value;
-use sqlx::Connection;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// A new, empty database on the test cluster; its URL.
-async fn database() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let cluster = std::env::var("DIGNA_TEST_POSTGRES").expect(
-        "DIGNA_TEST_POSTGRES: start a throwaway cluster with `scripts/pg-cluster.sh start target/pg` \
-         and set it to the URL printed (make test does this)",
-    );
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let name = format!("s_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-    let mut admin = sqlx::PgConnection::connect(&cluster).await.expect("the test cluster answers");
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("a fresh database");
-    admin.close().await.ok();
-    format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0)
-}
 
 async fn app_on(url: &str) -> TestApp {
     let url = url.to_string();
@@ -171,7 +154,11 @@ async fn a_postgres_backup_is_one_keyless_file_and_restores_into_an_empty_databa
     let seal = server::privacy::seal::SealKey::load(&key).unwrap();
     let rule = app.state.release_rule();
     server::privacy::release::run_now(&target, &seal, rule, None).await.unwrap();
-    assert_eq!(store::Responses::released_count(&target, station).await.unwrap(), 11, "the pending ones open and release");
+    assert_eq!(
+        store::Responses::released_count(&target, station).await.unwrap(),
+        11,
+        "the pending ones open and release"
+    );
     let again = backup::restore_to_postgres(&out, &key, Some(&identity), &target).await;
     assert!(again.unwrap_err().to_string().contains("not empty"), "a database that is not empty is refused");
 }
