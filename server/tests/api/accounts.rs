@@ -47,7 +47,7 @@ async fn signing_out_ends_the_session_on_the_server() {
     let client = app.browser();
     let resp = app.sign_in_with(&client, "sup@digna.test", STAFF_PASSWORD).await;
     let cookie = resp.headers().get(SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let before: i64 = app.count("SELECT COUNT(*) FROM tower_sessions").await;
+    let before: i64 = app.count(&format!("SELECT COUNT(*) FROM {}", app.sessions_table())).await;
     assert!(before >= 1);
 
     let csrf = app.csrf_of(&client, "/account").await;
@@ -299,14 +299,18 @@ async fn a_crafted_next_never_sends_her_to_another_site() {
 async fn visits_to_the_sign_in_page_write_no_session_and_its_form_still_works() {
     let app = spawn_app().await;
     app.add_user("sup@digna.test", "supervisor", &[], &[]).await;
-    let before = app.count("SELECT COUNT(*) FROM tower_sessions").await;
+    let before = app.count(&format!("SELECT COUNT(*) FROM {}", app.sessions_table())).await;
     let mut sends = tokio::task::JoinSet::new();
     for _ in 0..1000 {
         let request = app.client.get(app.url("/signin"));
         sends.spawn(async move { request.send().await.expect("request").status().as_u16() });
     }
     assert!(sends.join_all().await.iter().all(|s| *s == 200));
-    assert_eq!(app.count("SELECT COUNT(*) FROM tower_sessions").await, before, "1,000 visits, no session row");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM {}", app.sessions_table())).await,
+        before,
+        "1,000 visits, no session row"
+    );
     // The form's token travels in a cookie of its own, for the sign-in forms only.
     let client = app.browser();
     let resp = client.get(app.url("/signin")).send().await.unwrap();
@@ -325,5 +329,9 @@ async fn visits_to_the_sign_in_page_write_no_session_and_its_form_still_works() 
     assert_eq!(client.post(app.url("/signin")).form(&form(&forged)).send().await.unwrap().status(), 403);
     let resp = client.post(app.url("/signin")).form(&form(&csrf)).send().await.unwrap();
     assert_eq!(resp.status(), 303, "with both, she signs in");
-    assert_eq!(app.count("SELECT COUNT(*) FROM tower_sessions").await, before + 1, "her session, only");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM {}", app.sessions_table())).await,
+        before + 1,
+        "her session, only"
+    );
 }

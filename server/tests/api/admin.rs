@@ -20,7 +20,7 @@ async fn only_admins_reach_the_console() {
     let form =
         [("csrf", csrf.as_str()), ("code", "NEW-01"), ("name", "X"), ("region", "Y"), ("timezone", "America/Lima")];
     assert_eq!(sup.post(app.url("/admin/stations")).form(&form).send().await.unwrap().status(), 403);
-    assert!(store_sqlite::stations::by_code(&app.pool, "NEW-01").await.unwrap().is_none());
+    assert!(crate::store_fn!(app, stations::by_code(pool, "NEW-01")).unwrap().is_none());
     assert_eq!(app.browser().get(app.url("/admin/stations")).send().await.unwrap().status(), 303);
 }
 
@@ -66,17 +66,17 @@ async fn an_admin_adds_renames_moves_and_deactivates_a_station() {
         ("timezone", "America/Lima"),
     ];
     assert_eq!(client.post(app.url("/admin/stations/LIM-01")).form(&edit).send().await.unwrap().status(), 303);
-    let s = store_sqlite::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap();
+    let s = crate::store_fn!(app, stations::by_code(pool, "LIM-01")).unwrap().unwrap();
     assert_eq!((s.name.as_str(), s.region.as_str(), s.active), ("Comisaría Cercado", "Lima Centro Sur", false));
     assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 401);
     // An empty name is refused and changes nothing.
     let empty =
         [("csrf", csrf.as_str()), ("name", " "), ("region", "Lima"), ("timezone", "America/Lima"), ("active", "1")];
     assert_eq!(client.post(app.url("/admin/stations/LIM-01")).form(&empty).send().await.unwrap().status(), 422);
-    assert!(!store_sqlite::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap().active);
+    assert!(!crate::store_fn!(app, stations::by_code(pool, "LIM-01")).unwrap().unwrap().active);
 
     // Every change is in the audit log, with who made it.
-    let mut log = store_sqlite::audit::audit_log(&app.pool, 10).await.unwrap();
+    let mut log = crate::store_fn!(app, audit::audit_log(pool, 10)).unwrap();
     log.retain(|a| !a.action.starts_with("signin"));
     let actions: Vec<(&str, &str)> = log.iter().map(|a| (a.action.as_str(), a.target.as_str())).collect();
     assert_eq!(actions, [("station.update", "LIM-01"), ("station.create", "LIM-09")]);

@@ -35,15 +35,13 @@ fn link_token(html: &str) -> String {
 }
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = ?").bind(email).fetch_one(&app.pool).await.expect(email)
+    app.scalar("SELECT id FROM users WHERE email = ?", &[crate::helpers::Arg::from(email)]).await
 }
 
 /// Every audit line as `actor|action|target|detail`, oldest first.
 async fn audit_lines(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("SELECT actor || '|' || action || '|' || target || '|' || detail FROM admin_audit ORDER BY id")
-        .fetch_all(&app.pool)
+    app.scalars("SELECT actor || '|' || action || '|' || target || '|' || detail FROM admin_audit ORDER BY id", &[])
         .await
-        .expect("audit")
 }
 
 async fn has_line(app: &TestApp, prefix: &str) -> bool {
@@ -92,10 +90,7 @@ async fn add_station_in(app: &TestApp, code: &str, region: &str) {
     let code = domain::StationCode::parse(code).unwrap();
     let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
     let region = domain::Name::parse("region", region, 100).unwrap();
-    store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
-        .await
-        .unwrap()
-        .unwrap();
+    crate::store_fn!(app, stations::insert(conn, &code, &name, &region, "America/Lima")).unwrap().unwrap();
 }
 
 #[tokio::test]
@@ -119,8 +114,7 @@ async fn an_invitation_lets_her_choose_her_password_once_and_sign_in() {
     let dump = app.dump().await;
     let stored_anywhere = dump.values().flatten().flatten().any(|v| contains(v, token.as_bytes()));
     assert!(!stored_anywhere, "the token itself is stored nowhere");
-    let stored: Vec<u8> =
-        sqlx::query_scalar("SELECT token_hash FROM account_links").fetch_one(&app.pool).await.unwrap();
+    let stored: Vec<u8> = app.scalar("SELECT token_hash FROM account_links", &[]).await;
     assert_eq!(stored, Sha256::digest(token.as_bytes()).to_vec());
     let (_, list) = get(&app, &admin, "/admin/accounts?lang=en").await;
     assert!(list.contains("data-account=\"ana@digna.test\""), "{list}");
@@ -148,10 +142,7 @@ async fn an_invitation_lets_her_choose_her_password_once_and_sign_in() {
     let html = resp.text().await.unwrap();
     assert!(html.contains("id=\"sp-confirm-error\"") && !html.contains(NEW_PASSWORD), "{html}");
     let pending: Option<String> =
-        sqlx::query_scalar("SELECT password_pending FROM users WHERE email = 'ana@digna.test'")
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+        app.scalar("SELECT password_pending FROM users WHERE email = 'ana@digna.test'", &[]).await;
     assert_eq!(pending.as_deref(), Some("invited"));
 
     let resp = set_password(&app, &token, NEW_PASSWORD, NEW_PASSWORD).await;
@@ -185,15 +176,12 @@ async fn links_expire_unknown_ones_are_not_found_and_a_new_one_replaces_the_old(
     assert_eq!(set_password(&app, "no-such-token", NEW_PASSWORD, NEW_PASSWORD).await.status(), 404);
 
     // Expired: refused, and nothing changes.
-    sqlx::query("UPDATE account_links SET expires_at = '2020-01-01T00:00:00Z'").execute(&app.pool).await.unwrap();
+    app.execute("UPDATE account_links SET expires_at = '2020-01-01T00:00:00Z'", &[]).await.unwrap();
     let (status, html) = get(&app, &app.browser(), &format!("/invite/{token}")).await;
     assert_eq!(status, 410);
     assert!(html.contains("caducó"), "{html}");
     assert_eq!(set_password(&app, &token, NEW_PASSWORD, NEW_PASSWORD).await.status(), 410);
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE email = 'bea@digna.test'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let hash: String = app.scalar("SELECT password_hash FROM users WHERE email = 'bea@digna.test'", &[]).await;
     assert_eq!(hash, "");
     let (_, list) = get(&app, &admin, "/admin/accounts?lang=en").await;
     assert!(list.contains("Invited: the link expired"), "{list}");
@@ -370,7 +358,7 @@ async fn the_last_active_admin_cannot_be_disabled_demoted_or_reset() {
     let before = app.count("SELECT COUNT(*) FROM admin_audit").await;
     let row =
         "SELECT role || disabled || coalesce(password_pending, '') || length(password_hash) FROM users WHERE id = ";
-    let unchanged: String = sqlx::query_scalar(&format!("{row}{me}")).fetch_one(&app.pool).await.unwrap();
+    let unchanged: String = app.scalar(&format!("{row}{me}"), &[]).await;
 
     for (path, pairs) in [
         (format!("/admin/accounts/{me}/disable"), vec![]),
@@ -381,7 +369,7 @@ async fn the_last_active_admin_cannot_be_disabled_demoted_or_reset() {
         assert_eq!(resp.status(), 409, "{path}");
         let html = resp.text().await.unwrap();
         assert!(html.contains("id=\"account-conflict\"") && html.contains("last active administrator"), "{html}");
-        let now: String = sqlx::query_scalar(&format!("{row}{me}")).fetch_one(&app.pool).await.unwrap();
+        let now: String = app.scalar(&format!("{row}{me}"), &[]).await;
         assert_eq!(now, unchanged, "{path}: nothing changed");
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_audit").await, before, "nothing audited");
@@ -466,7 +454,7 @@ async fn sign_ins_failures_and_sign_outs_are_audited_without_the_password() {
     // With a second factor: the password alone is not a sign-in; a wrong code is a failure.
     let admin = app.add_user("adm@digna.test", "admin", &[], &[]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), admin, &secret, &[]).await.unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, admin, &secret, &[])).unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "adm@digna.test", STAFF_PASSWORD).await.status(), 303);
     assert!(!has_line(&app, "adm@digna.test|signin|").await, "not signed in before the second step");

@@ -7,16 +7,14 @@ use crate::helpers::spawn_app;
 async fn the_audit_log_filters_by_who_what_and_when_and_downloads_as_csv() {
     let app = spawn_app().await;
     let admin = app.admin_client("admin@digna.test").await;
-    let pool = &app.pool;
-    store_sqlite::audit::audit(pool, "ana@digna.test", "tablet.revoke", "LIM-01 #3", "revoked").await.unwrap();
-    store_sqlite::audit::audit(pool, "=HYPERLINK(\"http://evil\")", "signin.failed", "", "wrong password")
-        .await
+    crate::store_fn!(app, audit::audit(pool, "ana@digna.test", "tablet.revoke", "LIM-01 #3", "revoked")).unwrap();
+    crate::store_fn!(app, audit::audit(pool, "=HYPERLINK(\"http://evil\")", "signin.failed", "", "wrong password"))
         .unwrap();
-    sqlx::query(
+    app.execute(
         "INSERT INTO export_audit (actor, kind, filters, rows, anonymization, suppressed, file_hashes, zip_sha256)
          VALUES ('investigadora@digna.test', 'microdata', '{}', 120, '{}', 3, '{}', 'abc123')",
+        &[],
     )
-    .execute(pool)
     .await
     .unwrap();
 
@@ -117,7 +115,7 @@ async fn retention_purges_old_responses_keeps_the_rollups_and_audits_everything(
     let r = admin.post(app.url("/admin/retention/purge")).form(&[("csrf", &csrf)]);
     assert_eq!(r.send().await.unwrap().status(), 303);
 
-    let log = store_sqlite::audit::audit_log(&app.pool, 10).await.unwrap();
+    let log = crate::store_fn!(app, audit::audit_log(pool, 10)).unwrap();
     let actions: Vec<_> = log
         .iter()
         .filter(|a| a.action != "signin")

@@ -8,11 +8,11 @@ use crate::helpers::{spawn_app, TestApp};
 
 /// The station's schedule as stored: (release_minute, release_every_days).
 async fn stored_schedule(app: &TestApp, code: &str) -> (i64, i64) {
-    sqlx::query_as("SELECT release_minute, release_every_days FROM stations WHERE code = ?")
-        .bind(code)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
+    app.row(
+        "SELECT release_minute, release_every_days FROM stations WHERE code = ?",
+        &[crate::helpers::Arg::from(code)],
+    )
+    .await
 }
 
 /// The opening tag of the element with this id.

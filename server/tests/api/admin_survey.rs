@@ -31,7 +31,7 @@ async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Strin
 async fn start_draft(app: &TestApp, client: &reqwest::Client) -> i64 {
     let resp = post(app, client, "/admin/survey/draft", &[]).await;
     assert_eq!(resp.status(), 303);
-    store::draft_version(&app.pool).await.unwrap().expect("a draft")
+    crate::store_fn!(app, survey::draft_version(pool)).unwrap().expect("a draft")
 }
 
 async fn text(
@@ -41,42 +41,40 @@ async fn text(
     choice: &str,
     lang: &str,
 ) -> Option<(String, String, String)> {
-    sqlx::query_as(
+    app.optional_row(
         "SELECT text, child_text, review FROM texts
          WHERE survey_version = ? AND question_key = ? AND choice_key = ? AND language = ?",
+        &[
+            crate::helpers::Arg::from(version),
+            crate::helpers::Arg::from(question),
+            crate::helpers::Arg::from(choice),
+            crate::helpers::Arg::from(lang),
+        ],
     )
-    .bind(version)
-    .bind(question)
-    .bind(choice)
-    .bind(lang)
-    .fetch_optional(&app.pool)
     .await
-    .unwrap()
 }
 
 async fn question_keys(app: &TestApp, version: i64) -> Vec<String> {
-    sqlx::query_scalar("SELECT key FROM questions WHERE survey_version = ? ORDER BY position")
-        .bind(version)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    app.scalars(
+        "SELECT key FROM questions WHERE survey_version = ? ORDER BY position",
+        &[crate::helpers::Arg::from(version)],
+    )
+    .await
 }
 
 async fn choice_keys(app: &TestApp, version: i64, question: &str) -> Vec<String> {
-    sqlx::query_scalar("SELECT key FROM choices WHERE survey_version = ? AND question_key = ? ORDER BY position")
-        .bind(version)
-        .bind(question)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    app.scalars(
+        "SELECT key FROM choices WHERE survey_version = ? AND question_key = ? ORDER BY position",
+        &[crate::helpers::Arg::from(version), crate::helpers::Arg::from(question)],
+    )
+    .await
 }
 
 /// (action, target, detail) of every audit line about the survey, its texts and its
 /// languages, oldest first.
 async fn audit(app: &TestApp) -> Vec<(String, String, String)> {
     let ours = |action: &str| ["survey.", "translation.", "language."].iter().any(|p| action.starts_with(p));
-    let mut lines: Vec<_> = store_sqlite::audit::audit_log(&app.pool, 500)
-        .await
+    let mut lines: Vec<_> = crate::store_fn!(app, audit::audit_log(pool, 500))
         .unwrap()
         .into_iter()
         .filter(|a| ours(&a.action))
@@ -88,8 +86,8 @@ async fn audit(app: &TestApp) -> Vec<(String, String, String)> {
 
 /// The whole survey catalog of a version, to prove it did not change.
 async fn catalog(app: &TestApp, version: i64) -> Vec<String> {
-    let survey = store::load_any(&app.pool, version).await.unwrap().unwrap();
-    let texts = store::text_rows(&app.pool, version).await.unwrap();
+    let survey = crate::store_fn!(app, survey::load_any(pool, version)).unwrap().unwrap();
+    let texts = crate::store_fn!(app, survey::text_rows(pool, version)).unwrap();
     let mut out = vec![serde_json::to_string(&survey.questions).unwrap()];
     out.extend(texts.iter().map(|t| format!("{t:?}")));
     out.sort();
@@ -134,8 +132,8 @@ async fn only_admins_reach_survey_versions_and_translations() {
         assert_eq!(resp.status(), 403, "POST {path}");
     }
     assert_eq!(catalog(&app, draft).await, before, "nothing changed");
-    assert_eq!(store::versions(&app.pool).await.unwrap().len(), 2);
-    assert!(!store::enabled_languages(&app.pool).await.unwrap().contains(&Language::Qu));
+    assert_eq!(crate::store_fn!(app, survey::versions(pool)).unwrap().len(), 2);
+    assert!(!crate::store_fn!(app, survey::enabled_languages(pool)).unwrap().contains(&Language::Qu));
     assert!(audit(&app).await.iter().all(|(action, ..)| action == "survey.draft"), "only the admin's draft");
 }
 
@@ -150,16 +148,18 @@ async fn a_draft_copies_the_current_version_once() {
 
     let draft = start_draft(&app, &client).await;
     assert_eq!(draft, 2);
-    assert_eq!(store::is_published(&app.pool, 2).await.unwrap(), Some(false));
-    let (v1, v2) =
-        (store::load_any(&app.pool, 1).await.unwrap().unwrap(), store::load_any(&app.pool, 2).await.unwrap().unwrap());
+    assert_eq!(crate::store_fn!(app, survey::is_published(pool, 2)).unwrap(), Some(false));
+    let (v1, v2) = (
+        crate::store_fn!(app, survey::load_any(pool, 1)).unwrap().unwrap(),
+        crate::store_fn!(app, survey::load_any(pool, 2)).unwrap().unwrap(),
+    );
     assert_eq!(v1.questions, v2.questions, "questions, kinds, choices and texts copied");
     let review = |rows: Vec<store::TextRow>| {
         rows.into_iter().map(|r| ((r.question_key, r.choice_key, r.language), r.review)).collect::<BTreeMap<_, _>>()
     };
     assert_eq!(
-        review(store::text_rows(&app.pool, 1).await.unwrap()),
-        review(store::text_rows(&app.pool, 2).await.unwrap()),
+        review(crate::store_fn!(app, survey::text_rows(pool, 1)).unwrap()),
+        review(crate::store_fn!(app, survey::text_rows(pool, 2)).unwrap()),
         "review states copied"
     );
     assert_eq!(audit(&app).await, [("survey.draft".into(), "v2".into(), "copied from v1".into())]);
@@ -168,9 +168,9 @@ async fn a_draft_copies_the_current_version_once() {
     let (_, html) = get(&app, &client, "/admin/survey").await;
     assert!(!html.contains("id=\"new-draft\"") && html.contains("data-version=\"2\""));
     assert_eq!(post(&app, &client, "/admin/survey/draft", &[]).await.status(), 409);
-    assert_eq!(store::versions(&app.pool).await.unwrap().len(), 2);
+    assert_eq!(crate::store_fn!(app, survey::versions(pool)).unwrap().len(), 2);
     // Tablets keep version 1 while the draft is edited.
-    assert_eq!(store::current_version(&app.pool).await.unwrap(), Some(1));
+    assert_eq!(crate::store_fn!(app, survey::current_version(pool)).unwrap(), Some(1));
     // The draft opens in the editor, one form per question.
     let (status, html) = get(&app, &client, "/admin/survey/2").await;
     assert_eq!(status, 200);
@@ -217,7 +217,7 @@ async fn an_admin_edits_texts_kinds_choices_order_and_the_index() {
 
     // Out of the index.
     assert_eq!(post(&app, &client, &path("respect"), &[("kind", "scale4")]).await.status(), 303);
-    let survey = store::load_any(&app.pool, v).await.unwrap().unwrap();
+    let survey = crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap();
     assert!(!survey.question("respect").unwrap().in_index);
     // Only a face scale counts toward the index.
     let resp = post(&app, &client, &path("waiting_time"), &[("kind", "single"), ("in_index", "1")]).await;
@@ -233,7 +233,7 @@ async fn an_admin_edits_texts_kinds_choices_order_and_the_index() {
     assert!(html.contains("id=\"q-improve-kind-error\"") && html.contains("versión 1"), "{html}");
     assert!(html.contains("value=\"¿Qué cambiarías primero?\""), "the typed text is kept");
     assert_eq!(
-        store::load_any(&app.pool, v).await.unwrap().unwrap().question("improve").unwrap().kind,
+        crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap().question("improve").unwrap().kind,
         QuestionKind::Multi
     );
 
@@ -244,7 +244,7 @@ async fn an_admin_edits_texts_kinds_choices_order_and_the_index() {
     assert_eq!(resp.status(), 303);
     assert_eq!(question_keys(&app, v).await.last().unwrap(), "accessible");
     assert_eq!(post(&app, &client, &path("accessible"), &[("kind", "scale4"), ("in_index", "1")]).await.status(), 303);
-    let survey = store::load_any(&app.pool, v).await.unwrap().unwrap();
+    let survey = crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap();
     let accessible = survey.question("accessible").unwrap();
     assert_eq!((accessible.kind, accessible.in_index), (QuestionKind::Scale4, true));
     assert_eq!(
@@ -346,22 +346,16 @@ async fn a_published_version_never_changes() {
         choices: vec![],
         texts: vec![],
     };
-    assert_eq!(
-        store::update_question(&mut app.pool.acquire().await.unwrap(), 1, "respect", &change).await.unwrap(),
-        Edit::Published
-    );
-    assert_eq!(
-        store::remove_question(&mut app.pool.acquire().await.unwrap(), 1, "respect").await.unwrap(),
-        Edit::Published
-    );
-    assert_eq!(store::discard_draft(&mut app.pool.acquire().await.unwrap(), 1).await.unwrap(), Edit::Published);
+    assert_eq!(crate::store_fn!(app, survey::update_question(conn, 1, "respect", &change)).unwrap(), Edit::Published);
+    assert_eq!(crate::store_fn!(app, survey::remove_question(conn, 1, "respect")).unwrap(), Edit::Published);
+    assert_eq!(crate::store_fn!(app, survey::discard_draft(conn, 1)).unwrap(), Edit::Published);
     for sql in [
         "UPDATE texts SET text = 'x' WHERE survey_version = 1",
         "DELETE FROM choices WHERE survey_version = 1",
-        "UPDATE questions SET in_index = 0 WHERE survey_version = 1",
-        "UPDATE survey_versions SET published = 0 WHERE version = 1",
+        "UPDATE questions SET in_index = FALSE WHERE survey_version = 1",
+        "UPDATE survey_versions SET published = FALSE WHERE version = 1",
     ] {
-        let err = sqlx::query(sql).execute(&app.pool).await.expect_err(sql);
+        let err = app.execute(sql, &[]).await.expect_err(sql);
         assert!(err.to_string().contains("published survey version"), "{sql}: {err}");
     }
     assert_eq!(catalog(&app, 1).await, before);
@@ -391,7 +385,7 @@ async fn an_incomplete_draft_is_not_published() {
         "{html}"
     );
     assert!(!html.contains("en Español") && !html.contains("en English"), "Spanish and English are complete");
-    assert_eq!(store::is_published(&app.pool, v).await.unwrap(), Some(false), "nothing published");
+    assert_eq!(crate::store_fn!(app, survey::is_published(pool, v)).unwrap(), Some(false), "nothing published");
     assert_eq!(tablet_survey(&app, &token).await["version"], 1);
     assert!(audit(&app).await.iter().all(|(a, ..)| a != "survey.publish"));
 
@@ -416,7 +410,7 @@ async fn a_published_draft_is_the_version_tablets_get() {
     assert_eq!(post(&app, &client, &format!("/admin/survey/{v}/questions/respect"), &fields).await.status(), 303);
     assert_eq!(post(&app, &client, &format!("/admin/survey/{v}/publish"), &[]).await.status(), 303);
 
-    assert_eq!(store::is_published(&app.pool, v).await.unwrap(), Some(true));
+    assert_eq!(crate::store_fn!(app, survey::is_published(pool, v)).unwrap(), Some(true));
     let survey = tablet_survey(&app, &token).await;
     assert_eq!(survey["version"], 2);
     assert_eq!(survey["questions"][0]["text"]["es"], "¿Te trataron con respeto y amabilidad?");
@@ -468,7 +462,7 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
         post(&app, &client, &format!("/admin/survey/{v}/questions"), &[("key", "accompanied"), ("kind", "single")])
             .await;
     assert_eq!(resp.status(), 303);
-    assert!(!observable(&store::load_any(&app.pool, v).await.unwrap().unwrap(), "accompanied"));
+    assert!(!observable(&crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap(), "accompanied"));
 
     // Only a one-choice question is withheld in releases: a face scale or several
     // choices marked observable are refused, with what was typed kept.
@@ -514,7 +508,7 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
         ("new_choice:child:en", "With someone"),
     ];
     assert_eq!(post(&app, &client, &path("accompanied"), &fields).await.status(), 303);
-    let draft = store::load_any(&app.pool, v).await.unwrap().unwrap();
+    let draft = crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap();
     assert!(observable(&draft, "accompanied"));
     assert_eq!(draft.question("accompanied").unwrap().choices.len(), 2);
     let (_, html) = get(&app, &client, &format!("/admin/survey/{v}")).await;
@@ -522,7 +516,7 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
 
     // Unticked and ticked again on a question copied from version 1.
     assert_eq!(post(&app, &client, &path("age_band"), &[("kind", "single")]).await.status(), 303);
-    assert!(!observable(&store::load_any(&app.pool, v).await.unwrap().unwrap(), "age_band"));
+    assert!(!observable(&crate::store_fn!(app, survey::load_any(pool, v)).unwrap().unwrap(), "age_band"));
     assert_eq!(post(&app, &client, &path("age_band"), &[("kind", "single"), ("observable", "1")]).await.status(), 303);
 
     let edits: Vec<(String, String)> =
@@ -541,7 +535,7 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
     // Published: the marking is part of the version, as releases read it.
     let resp = post(&app, &client, &format!("/admin/survey/{v}/publish"), &[]).await;
     assert_eq!(resp.status(), 303);
-    let published = store::load(&app.pool, v).await.unwrap().expect("published");
+    let published = crate::store_fn!(app, survey::load(pool, v)).unwrap().expect("published");
     for key in ["accompanied", "waiting_time", "respondent", "age_band"] {
         assert!(observable(&published, key), "{key}");
     }
@@ -572,14 +566,14 @@ async fn an_admin_marks_a_question_observable_and_publishing_keeps_it() {
         texts: vec![],
     };
     assert_eq!(
-        store::update_question(&mut app.pool.acquire().await.unwrap(), v, "accompanied", &change).await.unwrap(),
+        crate::store_fn!(app, survey::update_question(conn, v, "accompanied", &change)).unwrap(),
         Edit::Published
     );
-    let sql = "UPDATE questions SET observable = 0 WHERE survey_version = ? AND key = 'accompanied'";
-    let err = sqlx::query(sql).bind(v).execute(&app.pool).await.expect_err("the trigger refuses it");
+    let sql = "UPDATE questions SET observable = FALSE WHERE survey_version = ? AND key = 'accompanied'";
+    let err = app.execute(sql, &[crate::helpers::Arg::from(v)]).await.expect_err("the trigger refuses it");
     assert!(err.to_string().contains("published survey version"), "{err}");
     assert_eq!(catalog(&app, v).await, before);
-    assert!(observable(&store::load(&app.pool, v).await.unwrap().unwrap(), "accompanied"));
+    assert!(observable(&crate::store_fn!(app, survey::load(pool, v)).unwrap().unwrap(), "accompanied"));
     assert_eq!(audit(&app).await.iter().filter(|(a, ..)| a == "survey.edit").count(), 5, "nothing more audited");
 }
 
@@ -595,7 +589,7 @@ async fn translations_are_edited_side_by_side_with_their_review_state() {
     let resp = post(&app, &client, "/admin/survey/draft", &[("next", "translations")]).await;
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/admin/translations?lang=es");
-    let v = store::draft_version(&app.pool).await.unwrap().unwrap();
+    let v = crate::store_fn!(app, survey::draft_version(pool)).unwrap().unwrap();
 
     let (_, html) = get(&app, &client, "/admin/translations").await;
     for name in ["text:respect::qu", "child:respect::qu", "review:respect::qu", "text:waiting_time:15-30:ay"] {
@@ -645,7 +639,7 @@ async fn translations_are_edited_side_by_side_with_their_review_state() {
 
     // The whole table, as a browser sends it: every field of every cell (far more than
     // other staff forms), one of them changed, saved with the first button.
-    let rows = store::text_rows(&app.pool, v).await.unwrap();
+    let rows = crate::store_fn!(app, survey::text_rows(pool, v)).unwrap();
     let mut fields: Vec<(String, String)> = Vec::new();
     for r in &rows {
         let base = format!("{}:{}:{}", r.question_key, r.choice_key, r.language);
@@ -696,10 +690,10 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
     assert_eq!(resp.status(), 422);
     let html = resp.text().await.unwrap();
     assert!(html.contains("No se puede ofrecer Aymar aru (ay)") && html.contains("overall — texto"), "{html}");
-    assert!(!store::enabled_languages(&app.pool).await.unwrap().contains(&Language::Ay));
+    assert!(!crate::store_fn!(app, survey::enabled_languages(pool)).unwrap().contains(&Language::Ay));
     // Spanish is always offered.
     assert_eq!(post(&app, &client, "/admin/translations/languages", &[("change", "disable:es")]).await.status(), 422);
-    assert!(store::enabled_languages(&app.pool).await.unwrap().contains(&Language::Es));
+    assert!(crate::store_fn!(app, survey::enabled_languages(pool)).unwrap().contains(&Language::Es));
     assert!(audit(&app).await.iter().all(|(a, ..)| !a.starts_with("language.")));
 
     // Version 3 has it again: Aymara can be offered, and tablets offer it.
@@ -713,10 +707,10 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
     assert_eq!(tablet_survey(&app, &token).await["languages"], json!(["es", "en"]));
 
     // The command line's function: the same rules, the same audit line.
-    let cli = store_sqlite::survey::offer_language(&app.pool, Language::Qu, true, "command line (test)").await;
+    let cli = crate::store_fn!(app, survey::offer_language(pool, Language::Qu, true, "command line (test)"));
     assert_eq!(cli.unwrap(), LanguageChange::Changed);
-    let refused = store_sqlite::survey::offer_language(&app.pool, Language::Es, false, "command line (test)");
-    assert_eq!(refused.await.unwrap(), LanguageChange::AlwaysOffered);
+    let refused = crate::store_fn!(app, survey::offer_language(pool, Language::Es, false, "command line (test)"));
+    assert_eq!(refused.unwrap(), LanguageChange::AlwaysOffered);
     let lines: Vec<(String, String)> =
         audit(&app).await.into_iter().filter(|(a, ..)| a.starts_with("language.")).map(|(a, t, _)| (a, t)).collect();
     assert_eq!(
@@ -727,7 +721,7 @@ async fn a_language_is_offered_only_when_the_published_version_has_every_text() 
             ("language.enable".into(), "qu".into())
         ]
     );
-    let log = store_sqlite::audit::audit_log(&app.pool, 1).await.unwrap();
+    let log = crate::store_fn!(app, audit::audit_log(pool, 1)).unwrap();
     assert_eq!(log[0].actor, "command line (test)");
 }
 
@@ -786,10 +780,10 @@ fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
 /// The CSV of an export of one version: header and rows.
 async fn export_csv(app: &TestApp, version: i64) -> (Vec<String>, Vec<Vec<String>>, Value) {
     use server::export::{self, ExportRequest, Formats, UnitName};
-    let ids = store_sqlite::accounts::all_station_ids(&app.pool).await.unwrap();
-    let stations = store_sqlite::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let ids = crate::store_fn!(app, accounts::all_station_ids(pool)).unwrap();
+    let stations = crate::store_fn!(app, dashboard::stations(pool, &ids)).unwrap();
     let today = chrono::Utc::now().date_naive();
-    let survey = store::load(&app.pool, version).await.unwrap().unwrap();
+    let survey = crate::store_fn!(app, survey::load(pool, version)).unwrap().unwrap();
     let req = ExportRequest {
         stations: stations.iter().map(|s| s.code.clone()).collect(),
         station_ids: ids,
@@ -853,15 +847,12 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     stale["answers"]["waiting_time"] = json!("30-60");
     assert_eq!(app.submit(&token, &stale).await.status(), 422);
     app.release().await;
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 10);
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 10);
 
     // Released rows keep their version.
-    let by_version: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT survey_version, COUNT(*) FROM responses GROUP BY survey_version ORDER BY survey_version",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let by_version: Vec<(i64, i64)> = app
+        .rows("SELECT survey_version, COUNT(*) FROM responses GROUP BY survey_version ORDER BY survey_version", &[])
+        .await;
     assert_eq!(by_version, [(1, 5), (2, 5)]);
 
     // The dashboard: v1's question counted from v1 answers only, v2's from v2 answers only.
@@ -869,7 +860,7 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
         domain::IsoWeek::parse(&domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima")).unwrap();
     let all = domain::DashboardFilters::last_weeks(this_week);
     let report =
-        store_sqlite::dashboard::station_report(&app.pool, station, &all, domain::K::new(5)).await.unwrap().unwrap();
+        crate::store_fn!(app, dashboard::station_report(pool, station, &all, domain::K::new(5))).unwrap().unwrap();
     let count = |d: &[domain::Distribution], q: &str, value: &str| {
         d.iter()
             .find(|d| d.question_key == q)
@@ -886,10 +877,8 @@ async fn answers_keep_their_version_in_dashboards_and_exports() {
     assert_eq!(count(&report.scales, "respect", "4"), Some(V(5)));
     assert_eq!(count(&report.scales, "respect", "2"), Some(V(5)));
     let only_v1 = domain::DashboardFilters::parse(all.from(), all.to(), Some(1), None, false).unwrap();
-    let report = store_sqlite::dashboard::station_report(&app.pool, station, &only_v1, domain::K::new(5))
-        .await
-        .unwrap()
-        .unwrap();
+    let report =
+        crate::store_fn!(app, dashboard::station_report(pool, station, &only_v1, domain::K::new(5))).unwrap().unwrap();
     assert_eq!(report.responses, V(5));
     assert!(report.scales.iter().all(|d| d.question_key != "accessible"), "version 1 never asked it");
 

@@ -19,7 +19,7 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> String {
 }
 
 pub(crate) async fn audit_lines(app: &TestApp) -> Vec<(String, String, String)> {
-    let mut log = store_sqlite::audit::audit_log(&app.pool, 100).await.unwrap();
+    let mut log = crate::store_fn!(app, audit::audit_log(pool, 100)).unwrap();
     log.reverse();
     // Sign-ins are audited too; these tests look at what changed.
     log.into_iter().filter(|a| !a.action.starts_with("signin")).map(|a| (a.action, a.target, a.detail)).collect()
@@ -27,25 +27,21 @@ pub(crate) async fn audit_lines(app: &TestApp) -> Vec<(String, String, String)> 
 
 /// The id of the only tablet of a station.
 async fn tablet_id(app: &TestApp, station: i64) -> i64 {
-    sqlx::query_scalar("SELECT id FROM tablets WHERE station_id = ?").bind(station).fetch_one(&app.pool).await.unwrap()
+    app.scalar("SELECT id FROM tablets WHERE station_id = ?", &[crate::helpers::Arg::from(station)]).await
 }
 
 async fn last_delivery_day(app: &TestApp, tablet: i64) -> Option<String> {
-    sqlx::query_scalar("SELECT last_delivery_day FROM tablets WHERE id = ?")
-        .bind(tablet)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
+    app.scalar("SELECT last_delivery_day FROM tablets WHERE id = ?", &[crate::helpers::Arg::from(tablet)]).await
 }
 
 async fn set_last_delivery_day(app: &TestApp, tablet: i64, days_ago: i64) {
     let day = local_day(chrono::Utc::now(), "America/Lima") - chrono::Days::new(days_ago as u64);
-    sqlx::query("UPDATE tablets SET last_delivery_day = ? WHERE id = ?")
-        .bind(day.to_string())
-        .bind(tablet)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.execute(
+        "UPDATE tablets SET last_delivery_day = ? WHERE id = ?",
+        &[(day.to_string()).into(), crate::helpers::Arg::from(tablet)],
+    )
+    .await
+    .unwrap();
 }
 
 /// The text of the element with this id, up to its first child tag.
@@ -103,7 +99,7 @@ async fn kiosk_settings_refuse_out_of_range_values_field_by_field_and_keep_what_
         }
         assert!(html.contains("aria-invalid=\"true\""), "{case}");
     }
-    let s = store_sqlite::stations::by_code(&app.pool, "LIM-01").await.unwrap().unwrap();
+    let s = crate::store_fn!(app, stations::by_code(pool, "LIM-01")).unwrap().unwrap();
     assert_eq!(s.settings, KioskSettings::default(), "nothing changed");
     assert!(audit_lines(&app).await.is_empty(), "a refused change is not audited");
     // In Spanish by default.
@@ -128,7 +124,7 @@ async fn kiosk_settings_refuse_out_of_range_values_field_by_field_and_keep_what_
     let resp = client.post(app.url("/admin/stations/LIM-01/kiosk?lang=en")).form(&good).send().await.unwrap();
     assert_eq!(resp.status(), 303);
     assert_eq!(resp.headers()["location"], "/admin/stations/LIM-01?lang=en");
-    let s = store_sqlite::stations::by_id(&app.pool, station).await.unwrap().unwrap();
+    let s = crate::store_fn!(app, stations::by_id(pool, station)).unwrap().unwrap();
     assert_eq!(
         s.settings,
         KioskSettings { inactivity_s: 90, inactivity_grace_s: 30, min_duration_s: 10, min_gap_s: 0 }
@@ -171,13 +167,13 @@ async fn the_staff_pin_is_set_hashed_never_shown_and_cleared() {
         assert!(text_of(&html, "pin-error").starts_with("A PIN has 4 to 8 digits"), "{case}: {html}");
         assert!(bad.is_empty() || !html.contains(&format!("value=\"{bad}\"")), "{case}: a typed PIN is never echoed");
     }
-    assert!(store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
+    assert!(crate::store_fn!(app, stations::staff_pin_state(pool, station)).unwrap().unwrap().hash.is_none());
     assert_eq!(unlock("48261937").await.unwrap().status(), 409, "still no PIN");
 
     let form = [("csrf", csrf.as_str()), ("action", "set"), ("pin", "48261937")];
     let resp = client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap();
     assert_eq!(resp.status(), 303);
-    let hash = store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.unwrap();
+    let hash = crate::store_fn!(app, stations::staff_pin_state(pool, station)).unwrap().unwrap().hash.unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("48261937"), "only an Argon2id hash is stored: {hash}");
     assert_eq!(unlock("48261937").await.unwrap().status(), 204, "the PIN opens the staff panel");
     assert_eq!(unlock("1111").await.unwrap().status(), 403);
@@ -187,7 +183,7 @@ async fn the_staff_pin_is_set_hashed_never_shown_and_cleared() {
 
     let form = [("csrf", csrf.as_str()), ("action", "clear"), ("pin", "")];
     assert_eq!(client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap().status(), 303);
-    assert!(store_sqlite::stations::staff_pin_state(&app.pool, station).await.unwrap().unwrap().hash.is_none());
+    assert!(crate::store_fn!(app, stations::staff_pin_state(pool, station)).unwrap().unwrap().hash.is_none());
     assert_eq!(unlock("48261937").await.unwrap().status(), 409, "no PIN any more");
     // Clearing again changes nothing and is not audited.
     assert_eq!(client.post(app.url("/admin/stations/LIM-01/pin")).form(&form).send().await.unwrap().status(), 303);
@@ -233,7 +229,7 @@ async fn enrolling_from_the_page_shows_a_one_time_code_its_link_and_a_qr_code() 
 
     // The new tablet is listed, enrolled today in the station's calendar, never delivered.
     let html = page(&client, &app, "/admin/stations/LIM-01?lang=en").await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM tablets").fetch_one(&app.pool).await.unwrap();
+    let id: i64 = app.scalar("SELECT id FROM tablets", &[]).await;
     let row = between(&html, &format!("data-tablet=\"{id}\""), "</tr>");
     let today = local_day(chrono::Utc::now(), "America/Lima").to_string();
     assert!(row.contains(&today) && row.contains("Never") && row.contains("Active"), "{row}");
@@ -253,7 +249,7 @@ async fn enrolling_from_the_page_shows_a_one_time_code_its_link_and_a_qr_code() 
     assert!(link.starts_with("https://127.0.0.1:") && link.contains("/kiosk?code="), "{link}");
 
     // A deactivated station enrolls no tablet.
-    sqlx::query("UPDATE stations SET active = 0").execute(&app.pool).await.unwrap();
+    app.execute("UPDATE stations SET active = FALSE", &[]).await.unwrap();
     let before: i64 = app.count("SELECT COUNT(*) FROM enrollment_codes").await;
     let resp = client.post(app.url("/admin/stations/LIM-01/tablets")).form(&[("csrf", &csrf)]).send().await.unwrap();
     assert_eq!(resp.status(), 409);
@@ -312,7 +308,7 @@ async fn the_last_delivery_day_is_recorded_as_a_day_in_the_station_s_timezone() 
     assert!(row.contains(&format!("class=\"last-delivery\">{day}<")), "{row}");
 
     // The day follows the station's timezone, 19 hours ahead of Lima.
-    sqlx::query("UPDATE stations SET timezone = 'Pacific/Kiritimati'").execute(&app.pool).await.unwrap();
+    app.execute("UPDATE stations SET timezone = 'Pacific/Kiritimati'", &[]).await.unwrap();
     let before = local_day(chrono::Utc::now(), "Pacific/Kiritimati").to_string();
     assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     let after = local_day(chrono::Utc::now(), "Pacific/Kiritimati").to_string();
@@ -349,12 +345,12 @@ async fn silent_tablets_show_on_the_overview_until_they_deliver() {
     let (other_station, _) = app.station_with_tablet("LIM-02").await;
     let other = tablet_id(&app, other_station).await;
     let long_ago = (chrono::Utc::now() - chrono::Duration::days(10)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    sqlx::query("UPDATE tablets SET created_at = ? WHERE id = ?")
-        .bind(&long_ago)
-        .bind(other)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.execute(
+        "UPDATE tablets SET created_at = ? WHERE id = ?",
+        &[crate::helpers::Arg::from(&long_ago), crate::helpers::Arg::from(other)],
+    )
+    .await
+    .unwrap();
     let html = page(&client, &app, "/admin?lang=en").await;
     let row = between(&html, &format!("data-tablet=\"{other}\""), "</tr>");
     assert!(row.contains("never (enrolled on"), "{row}");
@@ -365,11 +361,11 @@ async fn silent_tablets_show_on_the_overview_until_they_deliver() {
     assert!(!html.contains(&format!("data-tablet=\"{tablet}\"")), "delivered today");
     assert!(html.contains(&format!("data-tablet=\"{other}\"")));
     // Revoked tablets and tablets of deactivated stations are not flagged.
-    store_sqlite::tablets::revoke_at_station(&mut app.pool.acquire().await.unwrap(), other_station, other)
+    crate::store_fn!(app, tablets::revoke_at_station(conn, other_station, other)).unwrap();
+    set_last_delivery_day(&app, tablet, 30).await;
+    app.execute("UPDATE stations SET active = FALSE WHERE id = ?", &[crate::helpers::Arg::from(station)])
         .await
         .unwrap();
-    set_last_delivery_day(&app, tablet, 30).await;
-    sqlx::query("UPDATE stations SET active = 0 WHERE id = ?").bind(station).execute(&app.pool).await.unwrap();
     let html = page(&client, &app, "/admin?lang=en").await;
     assert!(html.contains("id=\"no-silent-tablets\""), "{html}");
     assert!(html.contains("id=\"count-stations\">1<") && html.contains("id=\"count-tablets\">0<"), "{html}");
@@ -403,8 +399,8 @@ async fn the_silent_threshold_is_validated_and_audited() {
         );
     }
     let days = |app: &TestApp| {
-        let pool = app.pool.clone();
-        async move { store_sqlite::settings::get_i64(&pool, store_sqlite::settings::SILENT_TABLET_DAYS, 0).await.unwrap() }
+        let app = app.clone_handle();
+        async move { crate::store_fn!(app, settings::get_i64(pool, store::settings::SILENT_TABLET_DAYS, 0)).unwrap() }
     };
     assert_eq!(days(&app).await, 3, "nothing changed");
     assert!(audit_lines(&app).await.is_empty());
@@ -509,15 +505,15 @@ async fn only_admins_with_the_form_token_change_stations_and_tablets() {
         forged.push(("csrf", csrf.as_str()));
         assert_eq!(admin.post(app.url(path)).form(&forged).send().await.unwrap().status(), 403, "forged: {path}");
     }
-    let s = store_sqlite::stations::by_id(&app.pool, station).await.unwrap().unwrap();
+    let s = crate::store_fn!(app, stations::by_id(pool, station)).unwrap().unwrap();
     assert_eq!((s.settings, s.staff_pin_set), (KioskSettings::default(), false), "nothing changed");
     let every = app.count(&format!("SELECT release_every_days FROM stations WHERE id = {station}")).await;
     assert_eq!(every, 1, "nor the release schedule");
     assert_eq!(app.count("SELECT COUNT(*) FROM enrollment_codes").await, codes_before, "no code was made");
-    assert_eq!(app.count("SELECT COUNT(*) FROM tablets WHERE revoked = 1").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM tablets WHERE revoked").await, 0);
     assert_eq!(last_delivery_day(&app, tablet).await, day_before);
     assert_eq!(
-        store_sqlite::settings::get_i64(&app.pool, store_sqlite::settings::SILENT_TABLET_DAYS, 0).await.unwrap(),
+        crate::store_fn!(app, settings::get_i64(pool, store_sqlite::settings::SILENT_TABLET_DAYS, 0)).unwrap(),
         3
     );
     assert!(audit_lines(&app).await.is_empty());

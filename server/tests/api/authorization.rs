@@ -57,10 +57,7 @@ pub(crate) async fn world() -> World {
         let code = domain::StationCode::parse(B).unwrap();
         let name = domain::Name::parse("name", B_NAME, 200).unwrap();
         let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
-        store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
-            .await
-            .unwrap()
-            .unwrap()
+        crate::store_fn!(app, stations::insert(conn, &code, &name, &region, "America/Lima")).unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(b).await;
     let body: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
@@ -78,10 +75,8 @@ pub(crate) async fn world() -> World {
     app.add_user("sup-b@digna.test", "supervisor", &[], &["Lima Sur"]).await;
     let researcher = app.add_user("res@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), admin, &secret, &[]).await.unwrap();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), researcher, &secret, &[])
-        .await
-        .unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, admin, &secret, &[])).unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, researcher, &secret, &[])).unwrap();
 
     let tablet = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -27,6 +27,9 @@ async fn pending_rows(pool: &sqlx::SqlitePool) -> Vec<store_sqlite::backup::Pend
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_backup_under_load_holds_every_acknowledged_answer() {
+    if crate::helpers::sqlite_only("a backup under load is VACUUM INTO of the SQLite file and its integrity check") {
+        return;
+    }
     let app = spawn_app().await;
     let _secret = recovery_key(&app).await;
     let mut tokens = Vec::new();
@@ -62,7 +65,7 @@ async fn a_backup_under_load_holds_every_acknowledged_answer() {
     app.release().await;
     let before = acknowledged.load(Ordering::SeqCst);
     let out = app.dir.path().join("backups").join("digna-copy.db");
-    let report = backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &out).await.expect("backup");
+    let report = backup::backup(&app.db, &app.state.seal, &out).await.expect("backup");
     let after = acknowledged.load(Ordering::SeqCst);
     stop.store(true, Ordering::SeqCst);
     for w in writers {
@@ -88,7 +91,7 @@ async fn a_backup_under_load_holds_every_acknowledged_answer() {
     assert!(held <= after, "the backup holds {held} answers, only {after} were acknowledged when it ended");
 
     // A backup never overwrites.
-    let err = backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &out).await.unwrap_err();
+    let err = backup::backup(&app.db, &app.state.seal, &out).await.unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
 }
 
@@ -115,15 +118,18 @@ async fn seven_pending_and_a_backup(app: &TestApp) -> std::path::PathBuf {
         }
     }
     let out = app.dir.path().join("backups").join("b.db");
-    backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &out).await.expect("backup");
+    backup::backup(&app.db, &app.state.seal, &out).await.expect("backup");
     out
 }
 
 #[tokio::test]
 async fn a_backup_needs_a_recovery_key_and_writes_no_key_and_no_file_others_can_read() {
+    if crate::helpers::sqlite_only("the backup of the SQLite database file and its file permissions") {
+        return;
+    }
     let app = spawn_app().await;
     let out = app.dir.path().join("backups").join("b.db");
-    let err = backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &out).await.unwrap_err();
+    let err = backup::backup(&app.db, &app.state.seal, &out).await.unwrap_err();
     assert!(err.to_string().contains("digna recovery-key new"), "{err}");
     assert!(!out.exists());
     recovery_key(&app).await;
@@ -142,8 +148,7 @@ async fn a_backup_needs_a_recovery_key_and_writes_no_key_and_no_file_others_can_
         let shared = app.dir.path().join("shared");
         std::fs::create_dir(&shared).unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let report =
-            backup::backup(app.db.sqlite().expect("SQLite"), &app.state.seal, &shared.join("c.db")).await.unwrap();
+        let report = backup::backup(&app.db, &app.state.seal, &shared.join("c.db")).await.unwrap();
         assert!(report.to_string().contains("chmod 700"), "{report}");
         assert_eq!(std::fs::metadata(shared.join("c.db")).unwrap().permissions().mode() & 0o777, 0o600);
     }
@@ -151,6 +156,9 @@ async fn a_backup_needs_a_recovery_key_and_writes_no_key_and_no_file_others_can_
 
 #[tokio::test]
 async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_release() {
+    if crate::helpers::sqlite_only("restores an SQLite backup file over the SQLite database") {
+        return;
+    }
     let app = spawn_app().await;
     let secret = recovery_key(&app).await;
     let counts = [7, 4, 3];
@@ -214,6 +222,9 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
 
 #[tokio::test]
 async fn without_the_recovery_secret_the_released_data_comes_back_and_the_lost_pools_are_told() {
+    if crate::helpers::sqlite_only("restores an SQLite backup file over the SQLite database") {
+        return;
+    }
     let app = spawn_app().await;
     recovery_key(&app).await;
     // Five released at LIM-09, then seven pending at two other stations.
@@ -251,6 +262,9 @@ async fn without_the_recovery_secret_the_released_data_comes_back_and_the_lost_p
 
 #[tokio::test]
 async fn restore_refuses_a_backup_whose_schema_is_not_what_the_migrations_make() {
+    if crate::helpers::sqlite_only("compares an SQLite backup file's schema (sqlite_master) with the migrations'") {
+        return;
+    }
     let app = spawn_app().await;
     let secret = recovery_key(&app).await;
     let out = seven_pending_and_a_backup(&app).await;
@@ -307,6 +321,9 @@ async fn restore_refuses_a_backup_whose_schema_is_not_what_the_migrations_make()
 
 #[tokio::test]
 async fn a_backup_from_before_recovery_keys_restores_with_its_key_beside_it() {
+    if crate::helpers::sqlite_only("an old SQLite backup file made with VACUUM INTO, restored with its key file") {
+        return;
+    }
     let app = spawn_app().await;
     for (code, n) in [("LIM-01", 4), ("LIM-02", 3)] {
         let (_, token) = app.station_with_tablet(code).await;

@@ -1,11 +1,59 @@
-use crate::helpers::{full_answers, new_id, spawn_app};
+use crate::helpers::{full_answers, new_id, spawn_app, TestApp};
 use domain::{
     CategoryRow, CompareColumn, CompareGroup, DashboardFilters, Distribution, IsoWeek, Language, Shown, WeekPoint,
     RATHER_NOT,
 };
 use serde_json::json;
-use sqlx::SqlitePool;
-use store_sqlite::dashboard::{compare, overview, question_distribution, station_report, weekly_index};
+
+// The store's dashboard functions, on whichever database the app runs.
+
+async fn overview(
+    app: &TestApp,
+    station_ids: &[i64],
+    filters: &DashboardFilters,
+    k: domain::K,
+    drop_threshold: f64,
+) -> Result<Vec<domain::OverviewRow>, String> {
+    crate::store_fn!(app, dashboard::overview(pool, station_ids, filters, k, drop_threshold))
+}
+
+async fn station_report(
+    app: &TestApp,
+    station_id: i64,
+    filters: &DashboardFilters,
+    k: domain::K,
+) -> Result<Option<domain::StationReport>, String> {
+    crate::store_fn!(app, dashboard::station_report(pool, station_id, filters, k))
+}
+
+async fn compare(
+    app: &TestApp,
+    groups: &[CompareGroup],
+    filters: &DashboardFilters,
+    k: domain::K,
+) -> Result<Vec<CompareColumn>, String> {
+    crate::store_fn!(app, dashboard::compare(pool, groups, filters, k))
+}
+
+async fn weekly_index(
+    app: &TestApp,
+    station_id: i64,
+    from: &IsoWeek,
+    to: &IsoWeek,
+    survey_version: Option<i64>,
+) -> Result<Vec<WeekPoint>, String> {
+    crate::store_fn!(app, dashboard::weekly_index(pool, station_id, from, to, survey_version))
+}
+
+async fn question_distribution(
+    app: &TestApp,
+    station_id: i64,
+    from: &IsoWeek,
+    to: &IsoWeek,
+    question_key: &str,
+) -> Result<Vec<(String, i64)>, String> {
+    crate::store_fn!(app, dashboard::question_distribution(pool, station_id, from, to, question_key))
+}
 
 fn week(s: &str) -> IsoWeek {
     IsoWeek::parse(s).expect("valid week")
@@ -38,61 +86,41 @@ async fn a_released_batch_gives_its_week_index_and_distributions() {
     // Each response scores 4, 3, 2, 4, 3, 4 (privacy is "rather_not"): 14 points of 18;
     // two of them gave respect 1 instead of 4: (3 × 14 + 2 × 11) / (5 × 18) = 71.1 %.
     let expected = vec![WeekPoint { week: this_week, responses: 5, index: Some(71.1) }];
-    assert_eq!(weekly_index(&app.pool, station, &from, &to, None).await.unwrap(), expected);
-    assert_eq!(weekly_index(&app.pool, station, &from, &to, Some(1)).await.unwrap(), expected);
-    assert_eq!(weekly_index(&app.pool, station, &from, &to, Some(2)).await.unwrap(), vec![]);
+    assert_eq!(weekly_index(&app, station, &from, &to, None).await.unwrap(), expected);
+    assert_eq!(weekly_index(&app, station, &from, &to, Some(1)).await.unwrap(), expected);
+    assert_eq!(weekly_index(&app, station, &from, &to, Some(2)).await.unwrap(), vec![]);
     // The other station's overall answers were all 1: 5 × 11 points of 90 = 61.1 %.
     assert_eq!(
-        weekly_index(&app.pool, other, &from, &to, None).await.unwrap(),
+        weekly_index(&app, other, &from, &to, None).await.unwrap(),
         vec![WeekPoint { week: this_week, responses: 5, index: Some(61.1) }]
     );
     // A range that ends before the release holds nothing.
-    assert_eq!(weekly_index(&app.pool, station, &from, &from, None).await.unwrap(), vec![]);
+    assert_eq!(weekly_index(&app, station, &from, &from, None).await.unwrap(), vec![]);
 
-    let dist = |key: &'static str| question_distribution(&app.pool, station, &from, &to, key);
+    let dist = |key: &'static str| question_distribution(&app, station, &from, &to, key);
     assert_eq!(dist("respect").await.unwrap(), counts(&[("1", 2), ("4", 3)]));
     assert_eq!(dist("privacy").await.unwrap(), counts(&[("rather_not", 5)]));
     assert_eq!(dist("improve").await.unwrap(), counts(&[("children", 5), ("information", 5)]));
     assert_eq!(dist("waiting_time").await.unwrap(), counts(&[("30-60", 5)]));
     assert_eq!(dist("respondent").await.unwrap(), vec![], "profile items are dimensions, not answers");
-    assert_eq!(question_distribution(&app.pool, station, &from, &from, "respect").await.unwrap(), vec![]);
+    assert_eq!(question_distribution(&app, station, &from, &from, "respect").await.unwrap(), vec![]);
 }
 
 async fn add_week(
-    pool: &SqlitePool,
+    app: &TestApp,
     station: i64,
     iso_week: &str,
     version: i64,
-    suspect: i64,
+    suspect: bool,
     responses: i64,
     answers: &[(&str, &str, i64)],
 ) {
-    sqlx::query(
-        "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
-         VALUES (?, ?, ?, 'es', 'self', '18-plus', ?, ?)",
-    )
-    .bind(station)
-    .bind(iso_week)
-    .bind(version)
-    .bind(suspect)
-    .bind(responses)
-    .execute(pool)
-    .await
+    app.execute("INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+         VALUES (?, ?, ?, 'es', 'self', '18-plus', ?, ?)", &[crate::helpers::Arg::from(station), crate::helpers::Arg::from(iso_week), crate::helpers::Arg::from(version), crate::helpers::Arg::from(suspect), crate::helpers::Arg::from(responses)]).await
     .unwrap();
     for (question, value, n) in answers {
-        sqlx::query(
-            "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
-             VALUES (?, ?, ?, 'es', 'self', '18-plus', ?, ?, ?, ?)",
-        )
-        .bind(station)
-        .bind(iso_week)
-        .bind(version)
-        .bind(suspect)
-        .bind(question)
-        .bind(value)
-        .bind(n)
-        .execute(pool)
-        .await
+        app.execute("INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
+             VALUES (?, ?, ?, 'es', 'self', '18-plus', ?, ?, ?, ?)", &[crate::helpers::Arg::from(station), crate::helpers::Arg::from(iso_week), crate::helpers::Arg::from(version), crate::helpers::Arg::from(suspect), crate::helpers::Arg::from(question), crate::helpers::Arg::from(value), crate::helpers::Arg::from(n)]).await
         .unwrap();
     }
 }
@@ -102,25 +130,25 @@ async fn weeks_without_a_release_are_gaps_and_suspect_responses_are_left_out() {
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
     let other = app.add_station("LIM-02").await;
-    let pool = &app.pool;
+    let pool = &app;
     // A version 2 in which respect no longer counts toward the index.
-    sqlx::raw_sql(
-        "INSERT INTO survey_versions (version, published) VALUES (2, 0);
-         INSERT INTO questions (survey_version, key, position, kind, in_index) VALUES
-             (2, 'respect', 1, 'scale4', 0), (2, 'overall', 2, 'scale4', 1);",
+    app.execute("INSERT INTO survey_versions (version, published) VALUES (2, FALSE)", &[]).await.unwrap();
+    app.execute(
+        "INSERT INTO questions (survey_version, key, position, kind, in_index) VALUES
+             (2, 'respect', 1, 'scale4', FALSE), (2, 'overall', 2, 'scale4', TRUE)",
+        &[],
     )
-    .execute(pool)
     .await
     .unwrap();
     let w10 = [("respect", "4", 5), ("overall", "3", 5), ("waiting_time", "30-60", 5)];
-    add_week(pool, station, "2026-W10", 1, 0, 5, &w10).await;
+    add_week(pool, station, "2026-W10", 1, false, 5, &w10).await;
     // Suspect responses in a counted week, and alone in the gap week: neither may show.
-    add_week(pool, station, "2026-W10", 1, 1, 6, &[("respect", "1", 6), ("overall", "1", 6)]).await;
-    add_week(pool, station, "2026-W11", 1, 1, 5, &[("respect", "1", 5)]).await;
-    add_week(pool, station, "2026-W12", 1, 0, 7, &[("respect", "2", 7), ("safety", "rather_not", 7)]).await;
-    add_week(pool, station, "2026-W13", 2, 0, 5, &[("respect", "1", 5), ("overall", "4", 5)]).await;
-    add_week(pool, station, "2026-W14", 1, 0, 5, &[("respect", "4", 5)]).await;
-    add_week(pool, other, "2026-W11", 1, 0, 5, &[("respect", "1", 5)]).await;
+    add_week(pool, station, "2026-W10", 1, true, 6, &[("respect", "1", 6), ("overall", "1", 6)]).await;
+    add_week(pool, station, "2026-W11", 1, true, 5, &[("respect", "1", 5)]).await;
+    add_week(pool, station, "2026-W12", 1, false, 7, &[("respect", "2", 7), ("safety", "rather_not", 7)]).await;
+    add_week(pool, station, "2026-W13", 2, false, 5, &[("respect", "1", 5), ("overall", "4", 5)]).await;
+    add_week(pool, station, "2026-W14", 1, false, 5, &[("respect", "4", 5)]).await;
+    add_week(pool, other, "2026-W11", 1, false, 5, &[("respect", "1", 5)]).await;
 
     let (from, to) = (week("2026-W09"), week("2026-W13"));
     // W10: 5 × 100 and 5 × 66.7, waiting time does not count; W12: 5 × 33.3, "rather
@@ -178,40 +206,15 @@ impl<'a> Cell<'a> {
     }
 
     /// Adds `responses` responses and their answers (question, value, how many).
-    async fn add(self, pool: &SqlitePool, responses: i64, answers: &[(&str, &str, i64)]) {
-        sqlx::query(
-            "INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
+    async fn add(self, app: &TestApp, responses: i64, answers: &[(&str, &str, i64)]) {
+        app.execute("INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT DO UPDATE SET responses = responses + excluded.responses",
-        )
-        .bind(self.station)
-        .bind(self.week)
-        .bind(self.version)
-        .bind(self.language)
-        .bind(self.respondent)
-        .bind(self.age_band)
-        .bind(self.suspect)
-        .bind(responses)
-        .execute(pool)
-        .await
+             ON CONFLICT (station_id, iso_week, survey_version, language, respondent, age_band, suspect)
+             DO UPDATE SET responses = response_rollups.responses + excluded.responses", &[crate::helpers::Arg::from(self.station), crate::helpers::Arg::from(self.week), crate::helpers::Arg::from(self.version), crate::helpers::Arg::from(self.language), crate::helpers::Arg::from(self.respondent), crate::helpers::Arg::from(self.age_band), crate::helpers::Arg::from(self.suspect), crate::helpers::Arg::from(responses)]).await
         .unwrap();
         for (question, value, n) in answers {
-            sqlx::query(
-                "INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(self.station)
-            .bind(self.week)
-            .bind(self.version)
-            .bind(self.language)
-            .bind(self.respondent)
-            .bind(self.age_band)
-            .bind(self.suspect)
-            .bind(question)
-            .bind(value)
-            .bind(n)
-            .execute(pool)
-            .await
+            app.execute("INSERT INTO answer_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, question_key, value, answers)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &[crate::helpers::Arg::from(self.station), crate::helpers::Arg::from(self.week), crate::helpers::Arg::from(self.version), crate::helpers::Arg::from(self.language), crate::helpers::Arg::from(self.respondent), crate::helpers::Arg::from(self.age_band), crate::helpers::Arg::from(self.suspect), crate::helpers::Arg::from(question), crate::helpers::Arg::from(value), crate::helpers::Arg::from(n)]).await
             .unwrap();
         }
     }
@@ -227,7 +230,7 @@ use Shown::{Suppressed as Hidden, Value as V};
 #[tokio::test]
 async fn the_overview_compares_each_station_with_the_previous_period() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let (fell, steady, small, silent) = (
         app.add_station("LIM-01").await,
         app.add_station("LIM-02").await,
@@ -283,7 +286,7 @@ async fn the_overview_compares_each_station_with_the_previous_period() {
 #[tokio::test]
 async fn weeks_of_the_trend_are_suppressed_together() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     Cell::at(station, "2026-W10").add(pool, 4, &[("overall", "4", 4)]).await;
     Cell::at(station, "2026-W11").add(pool, 9, &[("overall", "4", 9)]).await;
@@ -316,7 +319,7 @@ async fn weeks_of_the_trend_are_suppressed_together() {
 #[tokio::test]
 async fn a_station_report_suppresses_small_cells_and_their_complements() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     let w10 = Cell::at(station, "2026-W10");
     let w11 = Cell::at(station, "2026-W11");
@@ -422,7 +425,7 @@ async fn a_station_report_suppresses_small_cells_and_their_complements() {
 #[tokio::test]
 async fn suspect_responses_count_only_when_asked_for() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     Cell::at(station, "2026-W10").add(pool, 5, &[("overall", "4", 5)]).await;
     Cell::at(station, "2026-W10").suspect().add(pool, 3, &[("overall", "1", 3)]).await;
@@ -449,15 +452,15 @@ async fn suspect_responses_count_only_when_asked_for() {
 #[tokio::test]
 async fn the_version_and_language_filters_narrow_every_figure() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     // A published version 2 in which only overall counts.
-    sqlx::raw_sql(
-        "INSERT INTO survey_versions (version, published) VALUES (2, 1);
-         INSERT INTO questions (survey_version, key, position, kind, in_index) VALUES
-             (2, 'respect', 1, 'scale4', 0), (2, 'overall', 2, 'scale4', 1);",
+    app.execute("INSERT INTO survey_versions (version, published) VALUES (2, TRUE)", &[]).await.unwrap();
+    app.execute(
+        "INSERT INTO questions (survey_version, key, position, kind, in_index) VALUES
+             (2, 'respect', 1, 'scale4', FALSE), (2, 'overall', 2, 'scale4', TRUE)",
+        &[],
     )
-    .execute(pool)
     .await
     .unwrap();
     let w10 = Cell::at(station, "2026-W10");
@@ -504,7 +507,7 @@ async fn the_version_and_language_filters_narrow_every_figure() {
 #[tokio::test]
 async fn a_comparison_leaves_out_stations_too_small_to_show() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let (a, b, c) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await, app.add_station("LIM-03").await);
     let empty = app.add_station("LIM-04").await;
     Cell::at(a, "2026-W10").add(pool, 10, &[("overall", "4", 10), ("privacy", "4", 10)]).await;
@@ -559,7 +562,7 @@ async fn a_comparison_leaves_out_stations_too_small_to_show() {
 #[tokio::test]
 async fn an_index_about_too_few_scoring_visitors_is_hidden() {
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     // Six responses, but only one scored anything: the index would be that visitor's.
     Cell::at(station, "2026-W10")
@@ -583,7 +586,7 @@ async fn the_overview_counts_exactly_when_its_week_summaries_cannot_tell() {
     // visitors scored; a week split over languages can leave it unsure, and then the
     // station is counted question by question, as the station page does.
     let app = spawn_app().await;
-    let pool = &app.pool;
+    let pool = &app;
     let station = app.add_station("LIM-01").await;
     // Six visitors scored respect, though neither language alone has five.
     Cell::at(station, "2026-W10").add(pool, 3, &[("respect", "4", 3)]).await;
@@ -623,11 +626,8 @@ async fn the_week_and_index_rollups_follow_every_release() {
             app.release().await;
         }
     }
-    let pool = &app.pool;
-    let mismatches = |sql: &'static str| async move {
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await.unwrap();
-        n
-    };
+    let pool = &app;
+    let mismatches = |sql: &'static str| pool.count(sql);
     let index = mismatches(
         "SELECT COUNT(*) FROM (
            SELECT station_id, suspect, iso_week, survey_version, language, question_key, points, scored FROM index_rollups
@@ -635,9 +635,9 @@ async fn the_week_and_index_rollups_follow_every_release() {
            SELECT a.station_id, a.suspect, a.iso_week, a.survey_version, a.language, a.question_key,
                   SUM((CAST(a.value AS INTEGER) - 1) * a.answers), SUM(a.answers)
            FROM answer_rollups a
-           JOIN questions q ON q.survey_version = a.survey_version AND q.key = a.question_key AND q.in_index = 1
+           JOIN questions q ON q.survey_version = a.survey_version AND q.key = a.question_key AND q.in_index
            WHERE a.value IN ('1', '2', '3', '4')
-           GROUP BY 1, 2, 3, 4, 5, 6)",
+           GROUP BY 1, 2, 3, 4, 5, 6) AS mismatched",
     )
     .await;
     let weeks = mismatches(
@@ -651,7 +651,7 @@ async fn the_week_and_index_rollups_follow_every_release() {
            JOIN (SELECT station_id, suspect, iso_week, survey_version, language,
                         SUM(points) AS p, SUM(scored) AS s, MAX(scored) AS t
                  FROM index_rollups GROUP BY 1, 2, 3, 4, 5) i
-             USING (station_id, suspect, iso_week, survey_version, language))",
+             USING (station_id, suspect, iso_week, survey_version, language)) AS mismatched",
     )
     .await;
     let stations = mismatches(
@@ -664,14 +664,14 @@ async fn the_week_and_index_rollups_follow_every_release() {
                  FROM week_rollups GROUP BY 1, 2, 3) w
            JOIN (SELECT station_id, suspect, iso_week, MAX(s) AS top
                  FROM (SELECT station_id, suspect, iso_week, SUM(scored) AS s FROM index_rollups
-                       GROUP BY station_id, suspect, iso_week, question_key)
+                       GROUP BY station_id, suspect, iso_week, question_key) AS by_question
                  GROUP BY 1, 2, 3) t
-             USING (station_id, suspect, iso_week))",
+             USING (station_id, suspect, iso_week)) AS mismatched",
     )
     .await;
     assert_eq!((index, weeks, stations), (0, 0, 0));
-    let released: i64 = sqlx::query_scalar("SELECT SUM(responses) FROM week_rollups").fetch_one(pool).await.unwrap();
+    let released = app.count("SELECT SUM(responses) FROM week_rollups").await;
     assert_eq!(released, 15, "three releases of five; two responses still pending");
-    let top: i64 = sqlx::query_scalar("SELECT MAX(top_scored) FROM week_rollups").fetch_one(pool).await.unwrap();
+    let top = app.count("SELECT MAX(top_scored) FROM week_rollups").await;
     assert_eq!(top, 15, "every response scored respect");
 }

@@ -31,14 +31,8 @@ async fn unknown_expired_and_malformed_codes_are_refused() {
 
     let expired = "WXYZ-2345";
     let hash = server::auth::secret_hash("WXYZ2345");
-    store_sqlite::tablets::insert_enrollment_code(
-        &mut app.pool.acquire().await.unwrap(),
-        station,
-        &hash,
-        chrono::Utc::now().timestamp() - 1,
-    )
-    .await
-    .unwrap();
+    crate::store_fn!(app, tablets::insert_enrollment_code(conn, station, &hash, chrono::Utc::now().timestamp() - 1))
+        .unwrap();
     assert_eq!(app.enroll(expired).await.status(), 400, "expired code");
 
     let cases =

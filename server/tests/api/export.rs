@@ -43,10 +43,7 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
         let code = domain::StationCode::parse("SUR-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría del Sur", 200).unwrap();
         let region = domain::Name::parse("region", "Lima Sur", 100).unwrap();
-        store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
-            .await
-            .unwrap()
-            .unwrap()
+        crate::store_fn!(app, stations::insert(conn, &code, &name, &region, "America/Lima")).unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(sur).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
@@ -67,30 +64,32 @@ pub(crate) async fn stations_with_answers(app: &TestApp) {
 async fn release_as_they_are(app: &TestApp) {
     use server::privacy::pending::{open_pending, OpenedPending};
     let week = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
-    for station in store_sqlite::release::scheduled_stations(&app.pool).await.unwrap() {
-        store_sqlite::release::release_station(&app.pool, station.id, None, |set| {
-            let (mut rows, mut released) = (Vec::new(), Vec::new());
-            for (id, sealed) in set.records {
-                let OpenedPending::Opened { content, .. } = open_pending(&app.state.seal, station.id, &id, &sealed)
-                else {
-                    panic!("a pending record that does not open")
-                };
-                rows.push(domain::privacy::release::released_row(&content, &[], 0));
-                released.push(id);
-            }
-            let rows = server::privacy::release::unordered(rows);
-            (store_sqlite::release::ReleaseWrite { iso_week: week.clone(), rows, released }, ())
-        })
-        .await
+    for station in crate::store_fn!(app, release::scheduled_stations(pool)).unwrap() {
+        crate::store_fn!(
+            app,
+            release::release_station(pool, station.id, None, |set| {
+                let (mut rows, mut released) = (Vec::new(), Vec::new());
+                for (id, sealed) in set.records {
+                    let OpenedPending::Opened { content, .. } = open_pending(&app.state.seal, station.id, &id, &sealed)
+                    else {
+                        panic!("a pending record that does not open")
+                    };
+                    rows.push(domain::privacy::release::released_row(&content, &[], 0));
+                    released.push(id);
+                }
+                let rows = server::privacy::release::unordered(rows);
+                (store_sqlite::release::ReleaseWrite { iso_week: week.clone(), rows, released }, ())
+            })
+        )
         .unwrap();
     }
 }
 
 async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
-    let ids = store_sqlite::accounts::all_station_ids(&app.pool).await.unwrap();
-    let stations = store_sqlite::dashboard::stations(&app.pool, &ids).await.unwrap();
+    let ids = crate::store_fn!(app, accounts::all_station_ids(pool)).unwrap();
+    let stations = crate::store_fn!(app, dashboard::stations(pool, &ids)).unwrap();
     let today = chrono::Utc::now().date_naive();
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().unwrap();
     (
         ExportRequest {
             stations: stations.iter().map(|s| s.code.clone()).collect(),
@@ -209,7 +208,7 @@ async fn the_zip_holds_every_file_k_anonymous_rows_and_their_hashes() {
     assert!(String::from_utf8_lossy(&files["labels.R"]).contains("factor(responses$respect"));
 
     // The audit record carries the ZIP's hash.
-    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = crate::store_fn!(app, exports::list_audit(pool, 10)).unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].zip_sha256, sha256_hex(&std::fs::read(&out).unwrap()));
     assert_eq!(audit[0].rows as u64, summary.rows);
@@ -220,20 +219,27 @@ async fn a_large_export_streams_every_row() {
     let app = spawn_app().await;
     let station = app.add_station("BIG-01").await;
     // 200,000 released responses in one month, written straight to the tables.
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+    app.execute(
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
          INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band)
-         SELECT randomblob(16), ?, 1, '2026-W10', 'es', 'self', '18-plus' FROM n",
+         SELECT {}, ?, 1, '2026-W10', 'es', 'self', '18-plus' FROM n",
+            crate::helpers::random_id_sql()
+        ),
+        &[crate::helpers::Arg::from(station)],
     )
-    .bind(station)
-    .execute(&app.pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO answers (response_id, question_key, value) SELECT id, 'respect', CAST(1 + abs(random()) % 4 AS TEXT) FROM responses")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    app.execute(
+        &format!(
+            "INSERT INTO answers (response_id, question_key, value) SELECT id, 'respect', {} FROM responses",
+            crate::helpers::random_scale_sql()
+        ),
+        &[],
+    )
+    .await
+    .unwrap();
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().unwrap();
     let req = ExportRequest {
         stations: vec!["BIG-01".into()],
         station_ids: vec![station],
@@ -277,7 +283,7 @@ async fn a_large_export_streams_every_row() {
 pub(crate) async fn researcher(app: &TestApp, email: &str, regions: &[&str]) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], regions).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, id, &secret, &[])).unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, crate::helpers::STAFF_PASSWORD).await.status(), 303);
     let code = server::auth::totp(&secret, email).unwrap().generate_current().unwrap();
@@ -350,7 +356,7 @@ async fn a_researcher_exports_her_region_in_the_background_and_downloads_the_zip
     let other = researcher(&app, "res2@digna.test", &["Lima Centro"]).await;
     assert_eq!(other.get(app.url(&format!("{path}/download"))).send().await.unwrap().status(), 404);
     // The audit names her.
-    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = crate::store_fn!(app, exports::list_audit(pool, 10)).unwrap();
     assert_eq!(audit[0].actor, "res@digna.test");
 }
 
@@ -409,7 +415,7 @@ async fn open_data_is_noisy_on_a_fixed_grid_and_the_budget_cap_refuses() {
     let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
     // Fixed grid: 2 regions × months × (1 count table + 7 scales × 5 faces + waiting
     // time's 4 bands + one table per improvement choice), zeros included.
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().unwrap();
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().unwrap();
     let improve = survey.question("improve").unwrap().choices.len();
     let months = domain::time::calendar::months(
         chrono::NaiveDate::parse_from_str(&format!("{from}-01"), "%Y-%m-%d").unwrap(),
@@ -439,15 +445,10 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     stations_with_answers(&app).await;
     // Five of SUR-01's ten alike responses are suspect: a pool of k of their own.
     let mark = |n: i64| {
-        let pool = app.pool.clone();
+        let app = &app;
         async move {
-            sqlx::query(
-                "UPDATE responses SET suspect = 1 WHERE id IN (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
-                 WHERE s.code = 'SUR-01' AND r.suspect = 0 LIMIT ?)",
-            )
-            .bind(n)
-            .execute(&pool)
-            .await
+            app.execute("UPDATE responses SET suspect = TRUE WHERE id IN (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
+                 WHERE s.code = 'SUR-01' AND NOT r.suspect LIMIT ?)", &[crate::helpers::Arg::from(n)]).await
             .unwrap();
         }
     };
@@ -475,12 +476,8 @@ async fn suspect_responses_are_left_out_unless_asked_for_and_then_flagged_as_a_q
     // A sixth suspect one leaves five alike unflagged and six flagged; one of another
     // station alone would stand out by its flag: it is left out, never published.
     mark(1).await;
-    sqlx::query(
-        "UPDATE responses SET suspect = 1 WHERE id = (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
-         WHERE s.code = 'LIM-01' LIMIT 1)",
-    )
-    .execute(&app.pool)
-    .await
+    app.execute("UPDATE responses SET suspect = TRUE WHERE id = (SELECT r.id FROM responses r JOIN stations s ON s.id = r.station_id
+         WHERE s.code = 'LIM-01' LIMIT 1)", &[]).await
     .unwrap();
     let summary =
         export::export_zip(&app.db, &survey, &req, "test", &out, std::sync::Arc::new(|_, _| {})).await.unwrap();
@@ -506,13 +503,12 @@ async fn every_exported_answer_is_a_stored_answer() {
     for q in survey.questions.iter().filter(|q| q.kind == domain::QuestionKind::Scale4) {
         let column = header.iter().position(|h| *h == q.key).unwrap();
         let mut exported: Vec<String> = rows.iter().map(|r| r[column].to_string()).collect();
-        let stored: Vec<Option<String>> = sqlx::query_scalar(
-            "SELECT a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id AND a.question_key = ?",
-        )
-        .bind(&q.key)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+        let stored: Vec<Option<String>> = app
+            .scalars(
+                "SELECT a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id AND a.question_key = ?",
+                &[crate::helpers::Arg::from(&q.key)],
+            )
+            .await;
         let mut stored: Vec<String> = stored
             .into_iter()
             .map(|v| match v.as_deref() {
@@ -588,25 +584,17 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
     }
     release_as_they_are(&app).await;
     // Ids at the ends and bounds of the ranges, written straight to the tables.
-    let week: String = sqlx::query_scalar("SELECT iso_week FROM responses LIMIT 1").fetch_one(&app.pool).await.unwrap();
+    let week: String = app.scalar("SELECT iso_week FROM responses LIMIT 1", &[]).await;
     for id in [
         "00000000000000000000000000000000",
         "7fffffffffffffffffffffffffffffff",
         "80000000000000000000000000000000",
         "ffffffffffffffffffffffffffffffff",
     ] {
-        sqlx::query("INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band) VALUES (unhex(?), ?, 1, ?, 'es', 'self', '18-plus')")
-            .bind(id)
-            .bind(station)
-            .bind(&week)
-            .execute(&app.pool)
-            .await
+        let id: Vec<u8> = (0..16).map(|i| u8::from_str_radix(&id[2 * i..2 * i + 2], 16).unwrap()).collect();
+        app.execute("INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band) VALUES (?, ?, 1, ?, 'es', 'self', '18-plus')", &[crate::helpers::Arg::from(&id), crate::helpers::Arg::from(station), crate::helpers::Arg::from(&week)]).await
             .unwrap();
-        sqlx::query("INSERT INTO answers (response_id, question_key, value) VALUES (unhex(?), 'respect', '2'), (unhex(?), 'improve', 'language')")
-            .bind(id)
-            .bind(id)
-            .execute(&app.pool)
-            .await
+        app.execute("INSERT INTO answers (response_id, question_key, value) VALUES (?, 'respect', '2'), (?, 'improve', 'language')", &[crate::helpers::Arg::from(&id), crate::helpers::Arg::from(&id)]).await
             .unwrap();
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 19);
@@ -623,12 +611,9 @@ async fn every_row_codes_one_stored_response_and_every_response_is_exported_once
     let mut exported: Vec<Vec<String>> =
         reader.records().map(|r| r.unwrap().iter().skip(first).map(str::to_string).collect()).collect();
 
-    let stored: Vec<(Vec<u8>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT r.id, a.question_key, a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let stored: Vec<(Vec<u8>, Option<String>, Option<String>)> = app
+        .rows("SELECT r.id, a.question_key, a.value FROM responses r LEFT JOIN answers a ON a.response_id = r.id", &[])
+        .await;
     let mut by_response: BTreeMap<Vec<u8>, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for (id, key, value) in stored {
         let answers = by_response.entry(id).or_default();
@@ -769,10 +754,7 @@ async fn names_that_start_like_a_formula_reach_the_csv_files_neutralized() {
         let code = domain::StationCode::parse("EQ-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría", 200).unwrap();
         let region = domain::Name::parse("region", region, 100).unwrap();
-        store_sqlite::stations::insert(&mut app.pool.acquire().await.unwrap(), &code, &name, &region, "America/Lima")
-            .await
-            .unwrap()
-            .unwrap()
+        crate::store_fn!(app, stations::insert(conn, &code, &name, &region, "America/Lima")).unwrap().unwrap()
     };
     let enrollment = app.enrollment_code(station).await;
     let token: serde_json::Value = app.enroll(&enrollment).await.json().await.unwrap();
@@ -817,7 +799,7 @@ async fn a_failed_export_says_so_without_its_internal_cause() {
     let client = researcher(&app, "res@digna.test", &["Lima Centro"]).await;
     let csrf = app.csrf_of(&client, "/export").await;
     // The answers table is gone: the export's read fails with SQLite's words.
-    sqlx::query("ALTER TABLE answers RENAME TO answers_elsewhere").execute(&app.pool).await.unwrap();
+    app.execute("ALTER TABLE answers RENAME TO answers_elsewhere", &[]).await.unwrap();
     let form = [
         ("item", "r:Lima Centro"),
         ("csrf", csrf.as_str()),
@@ -849,7 +831,7 @@ async fn zips_left_by_an_earlier_run_are_deleted_at_start() {
     let exports = dir.path().join("exports");
     std::fs::create_dir_all(&exports).unwrap();
     std::fs::write(exports.join("left-over.zip"), b"a researcher's export of last night").unwrap();
-    let settings = server::settings::Settings::for_test(dir.path());
+    let settings = crate::helpers::test_settings(dir.path()).await;
     let app = server::Application::build(&settings).await.unwrap();
     assert_eq!(app.state().export_dir, exports);
     tokio::spawn(app.run_until_stopped());

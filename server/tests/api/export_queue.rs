@@ -21,21 +21,26 @@ const PROMPT: Duration = Duration::from_secs(1);
 async fn released_responses(app: &TestApp, station: i64, n: i64) {
     let week = (chrono::Utc::now().date_naive() - chrono::Duration::days(7)).iso_week();
     let week = format!("{:04}-W{:02}", week.year(), week.week());
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+    app.execute(
+        &format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
          INSERT INTO responses (id, station_id, survey_version, iso_week, language, respondent, age_band)
-         SELECT randomblob(16), ?, 1, ?, 'es', 'self', '18-plus' FROM n",
+         SELECT {}, ?, 1, ?, 'es', 'self', '18-plus' FROM n",
+            crate::helpers::random_id_sql()
+        ),
+        &[crate::helpers::Arg::from(n), crate::helpers::Arg::from(station), crate::helpers::Arg::from(&week)],
     )
-    .bind(n)
-    .bind(station)
-    .bind(&week)
-    .execute(&app.pool)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO answers (response_id, question_key, value) SELECT id, 'respect', CAST(1 + abs(random()) % 4 AS TEXT) FROM responses")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.execute(
+        &format!(
+            "INSERT INTO answers (response_id, question_key, value) SELECT id, 'respect', {} FROM responses",
+            crate::helpers::random_scale_sql()
+        ),
+        &[],
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,7 +117,7 @@ async fn five_exports_at_once_leave_submissions_and_sign_in_prompt() {
     assert!(submissions < PROMPT, "a submission took {submissions:?} while exports ran");
     assert!(sign_ins < PROMPT, "the sign-in page took {sign_ins:?} while exports ran");
     // Each export read every response.
-    let audit = store_sqlite::exports::list_audit(&app.pool, 10).await.unwrap();
+    let audit = crate::store_fn!(app, exports::list_audit(pool, 10)).unwrap();
     assert_eq!(audit.len(), 5);
     assert!(audit.iter().all(|a| a.rows == 100_000), "{:?}", audit.iter().map(|a| a.rows).collect::<Vec<_>>());
 }

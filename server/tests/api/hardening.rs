@@ -89,7 +89,7 @@ async fn sealed_submissions_from_a_revoked_tablet_or_tampered_are_refused() {
     assert_eq!(resp.status(), 422);
     assert_eq!(resp.json::<Value>().await.unwrap()["field"], "answers.respect");
 
-    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    crate::store_fn!(app, tablets::revoke(pool, &server::auth::secret_hash(&token))).unwrap();
     assert_eq!(app.submit(&token, &seal(&key, &full_answers(&new_id()))).await.status(), 401);
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
@@ -115,16 +115,14 @@ async fn suspect_at_the_thresholds_and_only_the_flag_is_kept() {
         assert_eq!(app.submit(&token, &seal(&key, &body)).await.status(), 201);
     }
     app.release().await;
-    let suspect: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect = 1")
-        .bind(station)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let suspect: i64 = app
+        .scalar(
+            "SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect",
+            &[crate::helpers::Arg::from(station)],
+        )
+        .await;
     assert_eq!(suspect, 5 * cases.iter().filter(|c| c.2).count() as i64);
-    let rolled: i64 = sqlx::query_scalar("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let rolled = app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect").await;
     assert_eq!(rolled, 10, "the flag is a roll-up dimension");
     for table in app.dump().await.values() {
         for value in table.iter().flatten() {
@@ -173,7 +171,7 @@ async fn suspect_marking_follows_the_station_settings_set_by_the_command_line() 
     // The administrator's command, on the running server's database.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_digna"))
         .args(["station", "set", "LIM-01", "--min-duration-s", "30", "--min-gap-s", "90"])
-        .env("DATABASE_URL", format!("sqlite://{}", app.dir.path().join("digna.db").display()))
+        .env("DATABASE_URL", &app.database_url)
         .env_remove("DIGNA_KEY_FILE")
         .env_remove("DIGNA_RELEASE_K")
         .output()
@@ -197,14 +195,16 @@ async fn suspect_marking_follows_the_station_settings_set_by_the_command_line() 
         assert_eq!(app.submit(&token, &seal(&key, &body)).await.status(), 201);
     }
     app.release().await;
-    let count = |suspect: i64| {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect = ?")
-            .bind(station)
-            .bind(suspect)
-            .fetch_one(&app.pool)
+    let app = &app;
+    let count = |suspect: bool| async move {
+        app.scalar::<i64>(
+            "SELECT COUNT(*) FROM responses WHERE station_id = ? AND suspect = ?",
+            &[station.into(), suspect.into()],
+        )
+        .await
     };
     let expected = 5 * cases.iter().filter(|c| c.2).count() as i64;
-    assert_eq!((count(1).await.unwrap(), count(0).await.unwrap()), (expected, 5 * cases.len() as i64 - expected));
+    assert_eq!((count(true).await, count(false).await), (expected, 5 * cases.len() as i64 - expected));
 }
 
 #[tokio::test]
@@ -278,7 +278,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     let pin = domain::StaffPin::parse("2468").unwrap();
     let hash = server::auth::password::hash_pin(&pin).unwrap();
     assert!(!hash.contains("2468"), "only a hash is stored");
-    store_sqlite::stations::set_staff_pin_hash(&mut app.pool.acquire().await.unwrap(), station, &hash).await.unwrap();
+    crate::store_fn!(app, stations::set_staff_pin_hash(conn, station, &hash)).unwrap();
     assert_eq!(kiosk_config(&app, &token).await["staff_pin_set"], true);
 
     assert_eq!(unlock("2468").await.unwrap().status(), 204);
@@ -305,7 +305,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
         .unwrap();
     assert_eq!(resp.status(), 204, "wrong PINs at one tablet keep no one out of another's panel");
     // Locked again right after the first lock: twice as long.
-    sqlx::query("UPDATE tablets SET pin_locked_until = 0").execute(&app.pool).await.unwrap();
+    app.execute("UPDATE tablets SET pin_locked_until = 0", &[]).await.unwrap();
     for _ in 1..=4 {
         assert_eq!(unlock("0000").await.unwrap().status(), 403);
     }
@@ -313,7 +313,7 @@ async fn the_staff_pin_opens_the_panel_and_five_wrong_pins_lock_it() {
     assert_eq!(again.status(), 423);
     assert_eq!(again.json::<Value>().await.unwrap()["retry_after_s"], 600, "the second lock lasts twice as long");
     // A right PIN after the lock clears its history.
-    sqlx::query("UPDATE tablets SET pin_locked_until = 0").execute(&app.pool).await.unwrap();
+    app.execute("UPDATE tablets SET pin_locked_until = 0", &[]).await.unwrap();
     assert_eq!(unlock("2468").await.unwrap().status(), 204);
     for _ in 1..=4 {
         assert_eq!(unlock("0000").await.unwrap().status(), 403);
@@ -453,7 +453,7 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
     use domain::SubmissionBody;
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().expect("survey version 1");
     let skipped = SubmissionBody {
         id: new_id(),
         survey_version: 1,
@@ -478,7 +478,7 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
     }
     assert_eq!(tablet_sizes.len(), 1, "one size on the tablet: {tablet_sizes:?}");
     let sizes: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT length(sealed) FROM pending_responses").fetch_all(&app.pool).await.unwrap();
+        app.scalars("SELECT DISTINCT CAST(length(sealed) AS BIGINT) FROM pending_responses", &[]).await;
     assert_eq!(sizes.len(), 1, "one size in the database: {sizes:?}");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 2);
 }
@@ -486,5 +486,5 @@ async fn every_response_of_the_survey_seals_to_one_size_on_the_tablet_and_in_the
 /// Sets the staff PIN of `station`, as an admin would.
 async fn set_pin(app: &TestApp, station: i64, pin: &str) {
     let hash = server::auth::password::hash_pin(&domain::StaffPin::parse(pin).unwrap()).unwrap();
-    store_sqlite::stations::set_staff_pin_hash(&mut app.pool.acquire().await.unwrap(), station, &hash).await.unwrap();
+    crate::store_fn!(app, stations::set_staff_pin_hash(conn, station, &hash)).unwrap();
 }

@@ -4,13 +4,12 @@
 use crate::helpers::{full_answers, new_id, seal_to, spawn_app};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use serde_json::Value;
-use server::settings::Settings;
 use server::Application;
 
 /// Starts Digna again on the same database and key file (as after a restart); returns
 /// its base URL.
-async fn restart(dir: &std::path::Path) -> String {
-    let app = Application::build(&Settings::for_test(dir)).await.expect("app builds");
+async fn restart(app: &crate::helpers::TestApp) -> String {
+    let app = Application::build(&app.settings()).await.expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     base
@@ -40,7 +39,7 @@ async fn a_rotated_key_is_published_and_old_sealed_answers_open_until_the_rotati
     let today = chrono::Utc::now().date_naive();
     key.rotate_box(today).unwrap();
     key.save(&path).unwrap();
-    let base = restart(app.dir.path()).await;
+    let base = restart(&app).await;
     let new = published_key(&app.client, &base, &token).await;
     assert_ne!(new, old, "tablets are given the new key");
     assert_eq!(post(&app.client, &base, &token, &queued[0]).await, 201, "sealed to the old key, still taken");
@@ -49,7 +48,7 @@ async fn a_rotated_key_is_published_and_old_sealed_answers_open_until_the_rotati
     let mut key = server::privacy::seal::SealKey::load(&path).unwrap();
     assert_eq!(key.finish_rotation(), Some(today));
     key.save(&path).unwrap();
-    let base = restart(app.dir.path()).await;
+    let base = restart(&app).await;
     assert_eq!(published_key(&app.client, &base, &token).await, new);
     assert_eq!(post(&app.client, &base, &token, &queued[1]).await, 422, "the old secret is destroyed");
     assert_eq!(post(&app.client, &base, &token, &seal_to(new, &wire(&full_answers(&new_id())))).await, 201);

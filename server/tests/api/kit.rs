@@ -12,7 +12,7 @@ const REFUSED: &str = "Form refused: it was not sent from this Digna page";
 async fn researcher_client(app: &TestApp, email: &str) -> reqwest::Client {
     let id = app.add_user(email, "researcher", &[], &["Lima"]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.expect("totp");
+    crate::store_fn!(app, accounts::enable_totp(conn, id, &secret, &[])).expect("totp");
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, email, STAFF_PASSWORD).await.status(), 303);
     let code = server::auth::totp(&secret, email).expect("totp").generate_current().expect("code");
@@ -21,10 +21,7 @@ async fn researcher_client(app: &TestApp, email: &str) -> reqwest::Client {
 }
 
 async fn retention_years(app: &TestApp) -> Option<String> {
-    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'retention_years'")
-        .fetch_optional(&app.pool)
-        .await
-        .expect("settings")
+    app.optional("SELECT value FROM settings WHERE key = 'retention_years'", &[]).await
 }
 
 #[tokio::test]
@@ -106,7 +103,7 @@ async fn a_store_failure_is_the_internal_error_page_and_its_cause_is_logged() {
     let app = spawn_app().await;
     let admin = app.admin_client("admin@digna.test").await;
     let log = TestLog::start();
-    sqlx::query("ALTER TABLE admin_audit RENAME TO admin_audit_gone").execute(&app.pool).await.unwrap();
+    app.execute("ALTER TABLE admin_audit RENAME TO admin_audit_gone", &[]).await.unwrap();
 
     let resp = admin.get(app.url("/admin/retention?lang=en")).send().await.unwrap();
     assert_eq!(resp.status(), 500);

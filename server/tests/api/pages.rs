@@ -32,7 +32,7 @@ async fn no_page_can_be_framed_or_post_elsewhere_and_https_is_kept_to() {
     }
     // Behind a TLS proxy (or serving TLS itself), browsers are told to keep to HTTPS.
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = server::settings::Settings::for_test(dir.path());
+    let mut settings = crate::helpers::test_settings(dir.path()).await;
     settings.secure_cookies = Some(true);
     let secure = server::Application::build(&settings).await.unwrap();
     let base = format!("http://127.0.0.1:{}", secure.port());

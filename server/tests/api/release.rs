@@ -1,6 +1,5 @@
 use crate::helpers::{contains, full_answers, new_id, spawn_app};
 use serde_json::json;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 /// Tables that describe the survey itself, where question and choice keys belong.
@@ -24,8 +23,8 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
     for table in ["responses", "answers", "response_rollups", "answer_rollups"] {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table} must be empty");
     }
-    assert!(store_sqlite::responses::has_pending(&app.pool, station).await.unwrap());
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 0);
+    assert!(crate::store_fn!(app, responses::has_pending(pool, station)).unwrap());
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 0);
 
     // No table outside the survey catalog holds any of the answers in the clear.
     let dump = app.dump().await;
@@ -46,20 +45,17 @@ async fn responses_stay_sealed_until_the_release_which_no_arrival_triggers() {
         |code: &str| released.iter().find(|(c, _)| c == code).map(|(c, r)| server::privacy::release::describe(c, r));
     assert_eq!(line("LIM-01").unwrap(), "LIM-01: 1 pool released (0 with detail withheld for privacy)");
     assert_eq!(line("LIM-02").unwrap(), "LIM-02: nothing released; some responses wait for a later release");
-    let pending_here: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
-        .bind(station)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let pending_here: i64 = app
+        .scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?", &[crate::helpers::Arg::from(station)])
+        .await;
     assert_eq!(pending_here, 0, "all six were released together");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 3, "the other station still waits");
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 6);
-    let weeks: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
+    let weeks: Vec<String> = app.scalars("SELECT DISTINCT iso_week FROM responses", &[]).await;
     assert_eq!(weeks.len(), 1, "one time label for the whole batch");
     assert_eq!(weeks[0], domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima"));
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 6);
-    assert!(!store_sqlite::responses::has_pending(&app.pool, station).await.unwrap());
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 6);
+    assert!(!crate::store_fn!(app, responses::has_pending(pool, station)).unwrap());
 }
 
 #[tokio::test]
@@ -77,17 +73,9 @@ async fn rollups_count_every_answer_of_the_batch() {
     }
     app.release().await;
     let count = |question: &'static str, value: &'static str| {
-        let pool = app.pool.clone();
+        let app = &app;
         async move {
-            let n: Option<i64> = sqlx::query_scalar(
-                "SELECT SUM(answers) FROM answer_rollups WHERE station_id = ? AND question_key = ? AND value = ?",
-            )
-            .bind(station)
-            .bind(question)
-            .bind(value)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+            let n: Option<i64> = app.scalar("SELECT CAST(SUM(answers) AS BIGINT) FROM answer_rollups WHERE station_id = ? AND question_key = ? AND value = ?", &[crate::helpers::Arg::from(station), crate::helpers::Arg::from(question), crate::helpers::Arg::from(value)]).await;
             n.unwrap_or(0)
         }
     };
@@ -97,13 +85,7 @@ async fn rollups_count_every_answer_of_the_batch() {
     assert_eq!(count("improve", "information").await, 10);
     assert_eq!(count("improve", "children").await, 10);
     assert_eq!(count("respondent", "self").await, 0, "profile items are dimensions, not answers");
-    let by_age: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT age_band, SUM(responses) FROM response_rollups WHERE station_id = ? GROUP BY age_band ORDER BY age_band",
-    )
-    .bind(station)
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let by_age: Vec<(String, i64)> = app.rows("SELECT age_band, CAST(SUM(responses) AS BIGINT) FROM response_rollups WHERE station_id = ? GROUP BY age_band ORDER BY age_band", &[crate::helpers::Arg::from(station)]).await;
     assert_eq!(by_age, vec![("".to_string(), 5), ("18-plus".to_string(), 5)]);
     let answers_rows = app.count("SELECT COUNT(*) FROM answers").await;
     assert_eq!(answers_rows, 10 * 10, "9 care questions, improve with two choices");
@@ -129,7 +111,7 @@ async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_
     }
     // Within the hold limit: the nine adults go out as they are, she waits.
     app.release().await;
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 9);
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 9);
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM responses WHERE language = 'qu' OR respondent = 'child'").await, 0);
     // More adults come; once she has waited the hold limit (here: none), she is released
@@ -153,7 +135,7 @@ async fn a_lone_quechua_speaking_child_waits_then_is_released_generalized_never_
         .count(
             "SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM responses r
              LEFT JOIN answers w ON w.response_id = r.id AND w.question_key = 'waiting_time'
-             GROUP BY r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value)",
+             GROUP BY r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value) AS combinations",
         )
         .await;
     assert!(smallest >= 5, "a combination released {smallest} times");
@@ -185,16 +167,16 @@ async fn concurrent_deliveries_are_all_stored_and_released_once() {
     let (a, b) = tokio::join!(app.release(), app.release());
     assert_eq!(a.len() + b.len(), 4);
     for (station, _, _) in &tokens {
-        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_responses WHERE station_id = ?")
-            .bind(station)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
-        let released = store_sqlite::responses::released_count(&app.pool, *station).await.unwrap();
+        let pending: i64 = app
+            .scalar(
+                "SELECT COUNT(*) FROM pending_responses WHERE station_id = ?",
+                &[crate::helpers::Arg::from(station)],
+            )
+            .await;
+        let released = crate::store_fn!(app, responses::released_count(pool, *station)).unwrap();
         assert_eq!((pending, released), (0, 12), "every acknowledged response released, once");
     }
-    let weeks: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT iso_week FROM responses").fetch_all(&app.pool).await.unwrap();
+    let weeks: Vec<String> = app.scalars("SELECT DISTINCT iso_week FROM responses", &[]).await;
     assert_eq!(weeks, vec![domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima")]);
 }
 
@@ -230,13 +212,13 @@ async fn released_ids_and_storage_order_do_not_follow_submission_order() {
         let released = app.count("SELECT COUNT(*) FROM responses").await;
         assert_eq!(released as usize, (i + 1) / 5 * 5, "released in releases of five");
     }
-    let rows: Vec<(Vec<u8>, String, String)> = sqlx::query_as(
-        "SELECT response_id, question_key, value FROM answers
+    let rows: Vec<(Vec<u8>, String, String)> = app
+        .rows(
+            "SELECT response_id, question_key, value FROM answers
          WHERE question_key IN ('respect', 'believed', 'informed')",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+            &[],
+        )
+        .await;
     let mut digits: BTreeMap<Vec<u8>, [usize; 3]> = BTreeMap::new();
     for (id, question, value) in rows {
         let place = ["respect", "believed", "informed"].iter().position(|q| *q == question).unwrap();
@@ -254,7 +236,7 @@ async fn released_ids_and_storage_order_do_not_follow_submission_order() {
     // 20 random ids fall in submission order (either way) once in 10^18 runs.
     assert!(!monotonic(&ids), "ids follow submission order: {ids:?}");
     // The table has no other order than its ids: reading it back gives no submission order.
-    let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT id FROM responses").fetch_all(&app.pool).await.unwrap();
+    let stored: Vec<Vec<u8>> = app.scalars("SELECT id FROM responses", &[]).await;
     let order: Vec<usize> = stored.iter().map(submitted).collect();
     assert!(!monotonic(&order), "the stored order is the submission order: {order:?}");
     // Nor within a release: all four batches in order, once in 10^7 runs.
@@ -333,18 +315,9 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 49);
 
     let rows = |sql: &'static str| {
-        let pool = app.pool.clone();
+        let app = &app;
         async move {
-            let rows = sqlx::query(sql).fetch_all(&pool).await.expect(sql);
-            let mut out: Vec<String> = rows
-                .iter()
-                .map(|r| {
-                    (0..r.len())
-                        .map(|i| r.try_get_unchecked::<Option<String>, _>(i).unwrap().unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join("|")
-                })
-                .collect();
+            let mut out: Vec<String> = app.text_rows(sql).await.into_iter().map(|r| r.join("|")).collect();
             out.sort();
             out
         }
@@ -381,7 +354,7 @@ async fn rollups_of_real_releases_equal_a_group_by_over_the_released_rows() {
         ("SELECT COUNT(DISTINCT respondent) FROM response_rollups", 5),
         ("SELECT COUNT(DISTINCT suspect) FROM response_rollups", 2),
         ("SELECT COUNT(DISTINCT station_id) FROM response_rollups", 2),
-        ("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1", 9),
+        ("SELECT SUM(responses) FROM response_rollups WHERE suspect", 9),
         ("SELECT SUM(responses) FROM response_rollups WHERE language = '_withheld'", 3),
     ] {
         assert_eq!(app.count(sql).await, n, "{sql}");
@@ -400,20 +373,18 @@ const SEALED_BEFORE: [&str; 2] = [
 async fn seal_pending(app: &crate::helpers::TestApp, station: i64, plaintext: &str) {
     let id = server::privacy::seal::random_id();
     let sealed = app.state.seal.seal(&server::privacy::pending::seal_context(station, &id), plaintext.as_bytes());
-    sqlx::query("INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)")
-        .bind(id)
-        .bind(station)
-        .bind(sealed)
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.execute(
+        "INSERT INTO pending_responses (id, station_id, sealed) VALUES (?, ?, ?)",
+        &[crate::helpers::Arg::from(id), crate::helpers::Arg::from(station), crate::helpers::Arg::from(sealed)],
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
 async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_stays_sealed() {
     use crate::responses::pending;
     use server::privacy::ingest::submit_batch;
-    use store_sqlite::responses::released_count;
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
@@ -435,14 +406,14 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
     app.release_with(server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 4 }).await;
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5);
-    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0, "fewer than k valid ones");
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 0, "fewer than k valid ones");
 
     let p = pending(&app, station, &full_answers(&new_id())).await;
     submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     app.release_with(rule).await;
     // The suspect old record is a pool of its own: it waits. The other old one and the
     // three new ones make four: still fewer than k.
-    assert_eq!(released_count(&app.pool, station).await.unwrap(), 0);
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 0);
     for _ in 0..6 {
         let p = pending(&app, station, &full_answers(&new_id())).await;
         submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
@@ -455,7 +426,11 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
     app.release_with(rule).await;
     // Nine alike go out whole, four of them also completing the old English record's
     // pool; the old suspect record goes out with the four new suspect ones.
-    assert_eq!(released_count(&app.pool, station).await.unwrap(), 15, "both old records released with 13 new");
+    assert_eq!(
+        crate::store_fn!(app, responses::released_count(pool, station)).unwrap(),
+        15,
+        "both old records released with 13 new"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 1, "the invalid record stays sealed");
     assert_eq!(app.count("SELECT COUNT(*) FROM answers WHERE value = '5'").await, 0);
     // What the old records said reached the roll-ups.
@@ -463,7 +438,7 @@ async fn pending_sealed_by_the_previous_release_is_released_and_invalid_content_
         app.count("SELECT SUM(answers) FROM answer_rollups WHERE question_key = 'respect' AND value = '1'").await,
         1
     );
-    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect = 1").await, 5);
+    assert_eq!(app.count("SELECT SUM(responses) FROM response_rollups WHERE suspect").await, 5);
     let withheld = "SELECT COUNT(*) FROM answers WHERE question_key = 'waiting_time' AND value = '_withheld'";
     assert!(app.count(withheld).await > 0, "the lone profiles were released with detail withheld");
     let logged = log.text();
@@ -496,8 +471,8 @@ async fn one_release_of_several_stations_keeps_their_counts_apart() {
         .unwrap();
 
     let count = |sql: String| {
-        let pool = app.pool.clone();
-        async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.expect(&sql) }
+        let app = &app;
+        async move { app.count(&sql).await }
     };
     let rows = |station: i64, week: &str| {
         format!("SELECT COUNT(*) FROM responses WHERE station_id = {station} AND iso_week = '{week}'")
@@ -530,12 +505,9 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     for _ in 0..5 {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201);
     }
-    sqlx::query("CREATE TRIGGER no_release BEFORE INSERT ON answers BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    app.fail_inserts("no_release", "answers", None).await;
     let due_at = chrono::Utc::now().timestamp() - 60;
-    store_sqlite::release::set_next_release(&app.pool, station, due_at).await.unwrap();
+    crate::store_fn!(app, release::set_next_release(pool, station, due_at)).unwrap();
     let rule = app.state.release_rule();
     let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert!(done.is_empty());
@@ -547,10 +519,10 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     assert_eq!(app.count("SELECT next_at FROM release_schedule").await, due_at, "still due");
     assert!(log.text().contains("a scheduled release failed"), "{}", log.text());
     assert!(!log.text().contains("LIM-01"), "no log line names the station: {}", log.text());
-    sqlx::query("DROP TRIGGER no_release").execute(&app.pool).await.unwrap();
+    app.stop_failing("no_release", "answers").await;
     let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
     assert_eq!(done.len(), 1);
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, station).await.unwrap(), 5);
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 5);
     assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
     // Not again before its next time.
     let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
@@ -570,20 +542,20 @@ async fn a_restart_runs_the_release_that_fell_due_while_digna_was_stopped() {
     }
     server::privacy::ingest::submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
     let now = chrono::Utc::now().timestamp();
-    store_sqlite::release::set_next_release(&app.pool, due, now - 3600).await.unwrap();
-    store_sqlite::release::set_next_release(&app.pool, later, now + 3600).await.unwrap();
+    crate::store_fn!(app, release::set_next_release(pool, due, now - 3600)).unwrap();
+    crate::store_fn!(app, release::set_next_release(pool, later, now + 3600)).unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM responses").await, 0);
 
-    let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
+    let restarted = server::Application::build(&app.settings()).await.unwrap();
     tokio::spawn(restarted.run_until_stopped());
     for _ in 0..100 {
-        if store_sqlite::responses::released_count(&app.pool, due).await.unwrap() > 0 {
+        if crate::store_fn!(app, responses::released_count(pool, due)).unwrap() > 0 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, due).await.unwrap(), 6, "released on start");
-    assert_eq!(store_sqlite::responses::released_count(&app.pool, later).await.unwrap(), 0, "not yet its time");
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, due)).unwrap(), 6, "released on start");
+    assert_eq!(crate::store_fn!(app, responses::released_count(pool, later)).unwrap(), 0, "not yet its time");
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 6);
 }
 

@@ -52,7 +52,7 @@ async fn no_token_or_a_revoked_token_is_401_and_stores_nothing() {
     let body = full_answers(&new_id());
     let none = app.client.post(app.url("/api/v1/responses")).json(&body).send().await.unwrap();
     assert_eq!(none.status(), 401);
-    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    crate::store_fn!(app, tablets::revoke(pool, &server::auth::secret_hash(&token))).unwrap();
     assert_eq!(app.submit(&token, &body).await.status(), 401);
     assert_eq!(app.count(PENDING).await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 0);
@@ -135,7 +135,7 @@ async fn answers_under_an_older_published_version_keep_that_version() {
     let (station, token) = app.station_with_tablet("LIM-01").await;
     // Publish version 2 as a copy of version 1.
     for sql in [
-        "INSERT INTO survey_versions (version, published) VALUES (2, 1)",
+        "INSERT INTO survey_versions (version, published) VALUES (2, TRUE)",
         "INSERT INTO questions (survey_version, key, position, kind, in_index, profile)
          SELECT 2, key, position, kind, in_index, profile FROM questions WHERE survey_version = 1",
         "INSERT INTO choices (survey_version, question_key, key, position)
@@ -143,7 +143,7 @@ async fn answers_under_an_older_published_version_keep_that_version() {
         "INSERT INTO texts (survey_version, question_key, choice_key, language, text, child_text, review)
          SELECT 2, question_key, choice_key, language, text, child_text, review FROM texts WHERE survey_version = 1",
     ] {
-        sqlx::query(sql).execute(&app.pool).await.unwrap();
+        app.execute(sql, &[]).await.unwrap();
     }
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
@@ -152,12 +152,11 @@ async fn answers_under_an_older_published_version_keep_that_version() {
         assert_eq!(app.submit(&token, &full_answers(&new_id())).await.status(), 201, "version 1 still accepted");
     }
     app.release().await;
-    let v1: i64 =
-        sqlx::query_scalar("SELECT SUM(responses) FROM response_rollups WHERE station_id = ? AND survey_version = 1")
-            .bind(station)
-            .fetch_one(&app.pool)
-            .await
-            .unwrap();
+    let v1 = app
+        .count(&format!(
+            "SELECT SUM(responses) FROM response_rollups WHERE station_id = {station} AND survey_version = 1"
+        ))
+        .await;
     assert_eq!(v1, 5);
 }
 
@@ -168,7 +167,7 @@ pub(crate) async fn pending(
     station: i64,
     body: &Value,
 ) -> server::privacy::ingest::Pending {
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("survey version 1");
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().expect("survey version 1");
     let body = domain::SubmissionBody::from_json(body.clone()).unwrap();
     let submission = domain::Submission::parse(&body, &survey).unwrap();
     let iso_week = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
@@ -178,7 +177,7 @@ pub(crate) async fn pending(
 #[tokio::test]
 async fn two_copies_in_one_batch_are_stored_once_and_the_second_is_a_replay() {
     use server::privacy::ingest::submit_batch;
-    use store_sqlite::responses::Outcome;
+    use store::responses::Outcome;
     let app = spawn_app().await;
     let station = app.add_station("LIM-01").await;
     let (a, b) = (full_answers(&new_id()), full_answers(&new_id()));
@@ -218,7 +217,7 @@ async fn many_concurrent_copies_of_several_responses_each_store_once() {
 #[tokio::test]
 async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
     use server::privacy::ingest::submit_batch;
-    use store_sqlite::responses::Outcome;
+    use store::responses::Outcome;
     let app = spawn_app().await;
     let good = app.add_station("LIM-01").await;
     let bad = app.add_station("LIM-02").await;
@@ -226,17 +225,13 @@ async fn a_failed_batch_stores_nothing_of_any_submission_in_it() {
         let p = pending(&app, good, &full_answers(&new_id())).await;
         submit_batch(&app.db, &app.state.seal, &[p]).await.unwrap();
     }
-    let trigger = format!(
-        "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad}
-         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-    );
-    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    app.fail_inserts("fail_bad", "pending_responses", Some(&format!("NEW.station_id = {bad}"))).await;
     let (first, second) = (full_answers(&new_id()), full_answers(&new_id()));
     let batch = [pending(&app, good, &first).await, pending(&app, bad, &second).await];
     assert!(submit_batch(&app.db, &app.state.seal, &batch).await.is_err());
     assert_eq!(app.count(PENDING).await, 4, "nothing of the batch was stored");
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, 4, "no client id of the batch is remembered");
-    sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
+    app.stop_failing("fail_bad", "pending_responses").await;
     let outcomes = submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
     assert_eq!(outcomes, vec![Outcome::Stored, Outcome::Stored], "a retry stores both, neither is a replay");
     assert_eq!(app.count(PENDING).await, 6);
@@ -247,11 +242,7 @@ async fn requests_in_a_failed_batch_get_errors_and_only_acknowledged_ones_are_st
     let app = spawn_app().await;
     let (_, good) = app.station_with_tablet("LIM-01").await;
     let (bad_station, bad) = app.station_with_tablet("LIM-02").await;
-    let trigger = format!(
-        "CREATE TRIGGER fail_bad BEFORE INSERT ON pending_responses WHEN NEW.station_id = {bad_station}
-         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-    );
-    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    app.fail_inserts("fail_bad", "pending_responses", Some(&format!("NEW.station_id = {bad_station}"))).await;
     let mut sends = tokio::task::JoinSet::new();
     for i in 0..16 {
         let token = if i % 2 == 0 { good.clone() } else { bad.clone() };
@@ -272,7 +263,7 @@ async fn requests_in_a_failed_batch_get_errors_and_only_acknowledged_ones_are_st
     assert_eq!(stored, acknowledged, "stored exactly what was acknowledged");
     assert_eq!(app.count("SELECT COUNT(*) FROM submission_keys").await, acknowledged);
     // Delivered again once the trouble is gone: what failed is new, what was acknowledged is a duplicate.
-    sqlx::query("DROP TRIGGER fail_bad").execute(&app.pool).await.unwrap();
+    app.stop_failing("fail_bad", "pending_responses").await;
     for (token, body, status) in &first {
         let again = app.submit(token, body).await.status().as_u16();
         assert_eq!(again, if *status == 201 { 200 } else { 201 });
@@ -284,11 +275,7 @@ async fn failures_to_store_are_counted_into_the_hourly_report_never_logged_per_r
     let log = crate::helpers::TestLog::start();
     let app = spawn_app().await;
     let (station, token) = app.station_with_tablet("LIM-01").await;
-    let trigger = format!(
-        "CREATE TRIGGER fail_all BEFORE INSERT ON pending_responses WHEN NEW.station_id = {station}
-         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-    );
-    sqlx::query(&trigger).execute(&app.pool).await.unwrap();
+    app.fail_inserts("fail_all", "pending_responses", Some(&format!("NEW.station_id = {station}"))).await;
     let before = log.text().len();
     for _ in 0..3 {
         let resp = app.submit(&token, &full_answers(&new_id())).await;

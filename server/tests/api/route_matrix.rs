@@ -201,11 +201,10 @@ async fn every_row_of_the_matrix_holds_for_every_kind_of_caller() {
     // Things the paths name, none of them the callers' own: an account and a tablet that
     // nobody plays, so that an admin's empty form changes nothing the test relies on.
     let target = app.add_user("target@digna.test", "supervisor", &[A], &[]).await;
-    let a: i64 =
-        sqlx::query_scalar("SELECT id FROM stations WHERE code = ?").bind(A).fetch_one(&app.pool).await.unwrap();
+    let a: i64 = app.scalar("SELECT id FROM stations WHERE code = ?", &[crate::helpers::Arg::from(A)]).await;
     let code = app.enrollment_code(a).await;
     assert_eq!(app.enroll(&code).await.status(), 201);
-    let spare_tablet: i64 = sqlx::query_scalar("SELECT MAX(id) FROM tablets").fetch_one(&app.pool).await.unwrap();
+    let spare_tablet: i64 = app.scalar("SELECT MAX(id) FROM tablets", &[]).await;
     let concrete = |path: &str| {
         path.replace("{code}", A)
             .replace(

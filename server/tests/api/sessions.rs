@@ -65,18 +65,16 @@ async fn a_session_ended_by_a_reset_or_a_disable_stays_ended_when_the_account_co
     let id = app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
     let before_reset = app.signed_in("sup@digna.test").await;
     let token = server::auth::secret_hash("enlace de prueba");
-    assert!(accounts::force_reset(&mut app.pool.acquire().await.unwrap(), id, accounts::LinkPurpose::Reset, &token)
-        .await
-        .unwrap());
+    assert!(crate::store_fn!(app, accounts::force_reset(conn, id, accounts::LinkPurpose::Reset, &token)).unwrap());
     // Not asked in between (that alone would end the session): the epoch must.
     let password = domain::Password::parse(STAFF_PASSWORD).unwrap();
     let hash = server::auth::hash_password(&password).await.unwrap();
-    assert_eq!(accounts::accept_link(&mut app.pool.acquire().await.unwrap(), &token, &hash).await.unwrap(), Some(id));
+    assert_eq!(crate::store_fn!(app, accounts::accept_link(conn, &token, &hash)).unwrap(), Some(id));
     assert!(!signed_in(&app, &before_reset).await, "her password is back, the old session is not");
 
     let before_disable = app.signed_in("sup@digna.test").await;
-    assert!(accounts::disable(&mut app.pool.acquire().await.unwrap(), id).await.unwrap());
-    accounts::enable(&mut app.pool.acquire().await.unwrap(), id).await.unwrap();
+    assert!(crate::store_fn!(app, accounts::disable(conn, id)).unwrap());
+    crate::store_fn!(app, accounts::enable(conn, id)).unwrap();
     assert!(!signed_in(&app, &before_disable).await, "enabled again, the old session is not back");
     assert!(signed_in(&app, &app.signed_in("sup@digna.test").await).await, "a new sign-in works");
 }
@@ -101,16 +99,14 @@ async fn replacing_the_second_factor_needs_the_current_one_is_audited_and_ends_o
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
     let (codes, hashes) = server::auth::new_recovery_codes();
-    accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &hashes).await.unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, id, &secret, &hashes)).unwrap();
     let (here, elsewhere) = (app.browser(), app.browser());
     assert_eq!(app.sign_in_with(&here, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
     let now = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();
     assert_eq!(app.second_step(&here, &now).await.status(), 303);
     assert_eq!(app.sign_in_with(&elsewhere, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
     assert_eq!(app.second_step(&elsewhere, &codes[0]).await.status(), 303);
-    let stored = || async {
-        sqlx::query_scalar::<_, String>("SELECT totp_secret FROM users").fetch_one(&app.pool).await.unwrap()
-    };
+    let stored = || async { app.scalar::<String>("SELECT totp_secret FROM users", &[]).await };
     let before = stored().await;
 
     let (new_secret, csrf) = setup_page(&app, &here).await;
@@ -140,7 +136,7 @@ async fn a_copy_of_the_session_table_signs_no_one_in() {
     app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
     let client = app.signed_in("sup@digna.test").await;
     assert!(signed_in(&app, &client).await);
-    let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM tower_sessions").fetch_all(&app.pool).await.unwrap();
+    let ids: Vec<String> = app.scalars(&format!("SELECT id FROM {}", app.sessions_table()), &[]).await;
     assert!(!ids.is_empty());
     for id in ids {
         let resp = app
@@ -160,10 +156,10 @@ async fn second_factor_secrets_stored_in_the_clear_are_sealed_at_start_and_still
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
     // As an older release stored it.
-    accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.unwrap();
-    let restarted = server::Application::build(&server::settings::Settings::for_test(app.dir.path())).await.unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, id, &secret, &[])).unwrap();
+    let restarted = server::Application::build(&app.settings()).await.unwrap();
     drop(restarted);
-    let stored: String = sqlx::query_scalar("SELECT totp_secret FROM users").fetch_one(&app.pool).await.unwrap();
+    let stored: String = app.scalar("SELECT totp_secret FROM users", &[]).await;
     assert!(stored.starts_with("sealed:") && !stored.contains(&secret), "{stored}");
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);

@@ -33,7 +33,7 @@ async fn a_right_password_does_not_reset_the_guessing_of_codes() {
     let app = spawn_app().await;
     let id = app.add_user("ana@digna.test", "researcher", &[], &["Lima Centro"]).await;
     let secret = server::auth::new_totp_secret();
-    store_sqlite::accounts::enable_totp(&mut app.pool.acquire().await.unwrap(), id, &secret, &[]).await.unwrap();
+    crate::store_fn!(app, accounts::enable_totp(conn, id, &secret, &[])).unwrap();
     let client = app.browser();
     assert_eq!(app.sign_in_with(&client, "ana@digna.test", STAFF_PASSWORD).await.status(), 303);
     let right = server::auth::totp(&secret, "ana@digna.test").unwrap().generate_current().unwrap();

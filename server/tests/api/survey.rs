@@ -41,7 +41,7 @@ async fn an_enrolled_tablet_gets_the_current_survey() {
 async fn a_language_is_offered_once_enabled() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    store_sqlite::survey::set_language_enabled(&app.pool, domain::Language::Qu, true).await.unwrap();
+    crate::store_fn!(app, survey::set_language_enabled(pool, domain::Language::Qu, true)).unwrap();
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
     assert_eq!(survey["languages"], serde_json::json!(["es", "qu", "en"]));
@@ -56,7 +56,7 @@ async fn no_survey_without_a_valid_token() {
     assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
     let wrong = app.client.get(app.url("/api/v1/survey")).bearer_auth("not-a-token").send().await.unwrap();
     assert_eq!(wrong.status(), 401);
-    store_sqlite::tablets::revoke(&app.pool, &server::auth::secret_hash(&token)).await.unwrap();
+    crate::store_fn!(app, tablets::revoke(pool, &server::auth::secret_hash(&token))).unwrap();
     let revoked = app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap();
     assert_eq!(revoked.status(), 401);
 }
@@ -77,7 +77,7 @@ async fn the_openapi_document_describes_the_api() {
 async fn a_draft_is_neither_served_nor_answered() {
     let app = spawn_app().await;
     let (_, token) = app.station_with_tablet("LIM-01").await;
-    let started = store_sqlite::survey::start_draft(&mut app.pool.acquire().await.unwrap()).await.unwrap();
+    let started = crate::store_fn!(app, survey::start_draft(conn)).unwrap();
     assert_eq!(started, store_sqlite::survey::DraftStart::Started { draft: 2, from: 1 });
     let survey: Value =
         app.client.get(app.url("/api/v1/survey")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
@@ -93,8 +93,8 @@ async fn a_draft_is_neither_served_nor_answered() {
 async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_quechua_and_aymara() {
     use domain::{Language, ReviewState};
     let app = spawn_app().await;
-    let survey = store_sqlite::survey::load(&app.pool, 1).await.unwrap().expect("the default survey");
-    let texts = store_sqlite::survey::text_rows(&app.pool, 1).await.unwrap();
+    let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().expect("the default survey");
+    let texts = crate::store_fn!(app, survey::text_rows(pool, 1)).unwrap();
     // Every question text and choice label, in both wordings.
     let expected = survey.questions.iter().map(|q| 1 + q.choices.len()).sum::<usize>();
     assert_eq!(expected, 28, "11 questions and 17 choices");
@@ -128,11 +128,11 @@ async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_que
                 t.choice_key
             );
         }
-        let unreviewed = store_sqlite::survey::texts_needing_review(&app.pool, 1, lang).await.unwrap();
+        let unreviewed = crate::store_fn!(app, survey::texts_needing_review(pool, 1, lang)).unwrap();
         assert_eq!(unreviewed, rows.len() as i64, "{lang}: the catalog counts them as needing review");
     }
     // And they are not offered to visitors until an administrator enables them.
-    let enabled = store_sqlite::survey::enabled_languages(&app.pool).await.unwrap();
+    let enabled = crate::store_fn!(app, survey::enabled_languages(pool)).unwrap();
     assert!(enabled.contains(&Language::Es) && enabled.contains(&Language::En), "{enabled:?}");
     assert!(!enabled.contains(&Language::Qu) && !enabled.contains(&Language::Ay), "{enabled:?}");
 }
@@ -143,18 +143,33 @@ async fn the_default_survey_is_complete_in_spanish_and_english_and_drafts_in_que
 #[tokio::test]
 async fn a_value_that_does_not_parse_is_a_corrupt_store_error() {
     let app = spawn_app().await;
-    let mut conn = app.pool.acquire().await.unwrap();
-    for sql in [
-        "PRAGMA ignore_check_constraints = ON",
-        "DROP TRIGGER questions_of_published_versions_stay",
-        "UPDATE questions SET kind = 'slider' WHERE survey_version = 1 AND key = 'respect'",
-        "PRAGMA ignore_check_constraints = OFF",
-    ] {
-        sqlx::query(sql).execute(&mut *conn).await.unwrap();
+    let past_the_checks: &[&str] = if crate::helpers::on_postgres() {
+        &[
+            "ALTER TABLE questions DISABLE TRIGGER questions_of_published_versions_stay",
+            "ALTER TABLE questions DROP CONSTRAINT questions_kind_check",
+            "UPDATE questions SET kind = 'slider' WHERE survey_version = 1 AND key = 'respect'",
+        ]
+    } else {
+        &[
+            "PRAGMA ignore_check_constraints = ON",
+            "DROP TRIGGER questions_of_published_versions_stay",
+            "UPDATE questions SET kind = 'slider' WHERE survey_version = 1 AND key = 'respect'",
+            "PRAGMA ignore_check_constraints = OFF",
+        ]
+    };
+    if crate::helpers::on_postgres() {
+        for sql in past_the_checks {
+            app.execute(sql, &[]).await.unwrap();
+        }
+    } else {
+        // One connection: the pragma holds for it only.
+        let mut conn = app.pool.acquire().await.unwrap();
+        for sql in past_the_checks {
+            sqlx::query(sql).execute(&mut *conn).await.unwrap();
+        }
     }
-    drop(conn);
-    match store_sqlite::survey::load(&app.pool, 1).await {
-        Err(store_sqlite::Error::Corrupt(why)) => assert!(why.contains("slider"), "{why}"),
+    match store::Surveys::load(&app.db, 1).await {
+        Err(store::Error::Corrupt(why)) => assert!(why.contains("slider"), "{why}"),
         other => panic!("expected a corrupt-store error, got {other:?}"),
     }
 }
