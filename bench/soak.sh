@@ -60,14 +60,16 @@ python3 - "$work/soak.json" "$profile" "$name" <<'PY' | python3 bench/record.py
 import json, sys
 s = json.load(open(sys.argv[1]))
 zero = lambda metric, value, unit: {"metric": metric, "value": value, "unit": unit, "budget": 0, "budget_kind": "max"}
+several = s["servers"] > 1
 fig = [
     {"metric": "submissions acknowledged", "value": s["acknowledged"], "unit": "submissions"},
-] + [
+] + ([
     {"metric": f"acknowledged by server {i + 1}", "value": n, "unit": "submissions"}
-    for i, n in enumerate(s["acknowledged_per_server"]) if s["servers"] > 1
+    for i, n in enumerate(s["acknowledged_per_server"])
 ] + [
-    {"metric": "acknowledged by another server than a failed try's", "value": s["acknowledged_elsewhere_after_failure"], "unit": "submissions"}
-] * (s["servers"] > 1) + [
+    {"metric": "acknowledged by another server than a failed try's", "value": s["acknowledged_elsewhere_after_failure"], "unit": "submissions"},
+    {"metric": "of those, as duplicates (stored by the server the failed try reached)", "value": s["duplicates_elsewhere_after_failure"], "unit": "submissions"},
+] if several else []) + [
     {"metric": "SIGKILLs while delivering", "value": s["kills_delivering"], "unit": "kills"},
     {"metric": "SIGKILLs while releasing", "value": s["kills_releasing"], "unit": "kills"},
     {"metric": "retries (refused connection, 5xx, 429)", "value": s["retries"], "unit": "requests"},
@@ -86,7 +88,7 @@ fig = [
     {"metric": "whole soak", "value": round(s["total_s"], 1), "unit": "s"},
 ]
 params = {k: s[k] for k in ("submissions", "tablets", "stations", "server_starts")}
-if s["servers"] > 1 or s["database"] != "sqlite":
+if several or s["database"] != "sqlite":
     params.update(database=s["database"], servers=s["servers"])
 params["server_build"] = sys.argv[2]
 json.dump({"name": sys.argv[3], "params": params, "figures": fig}, sys.stdout)

@@ -293,6 +293,7 @@ async fn run(args: Args) -> anyhow::Result<Value> {
         "acknowledged": acked_total,
         "acknowledged_per_server": delivered.acked_by,
         "acknowledged_elsewhere_after_failure": delivered.acked_elsewhere,
+        "duplicates_elsewhere_after_failure": delivered.duplicates_elsewhere,
         "stored_201": delivered.stored,
         "duplicate_200": delivered.duplicates,
         "retries": delivered.retries,

@@ -18,8 +18,10 @@ pub struct Delivered {
     pub refused: Vec<String>,
     /// Acknowledgements per server (index into the servers' list).
     pub acked_by: Vec<usize>,
-    /// Submissions acknowledged by another server than the one a failed try went to.
+    /// Submissions acknowledged by another server than the one a failed try went to,
+    /// and of those, how many as duplicates (stored by the server the failed try reached).
     pub acked_elsewhere: usize,
+    pub duplicates_elsewhere: usize,
 }
 
 impl Delivered {
@@ -36,14 +38,17 @@ impl Delivered {
             *mine += theirs;
         }
         self.acked_elsewhere += other.acked_elsewhere;
+        self.duplicates_elsewhere += other.duplicates_elsewhere;
     }
 
-    fn acked(&mut self, server: usize, failed_on: Option<usize>) {
+    fn acked(&mut self, server: usize, failed_on: Option<usize>, duplicate: bool) {
         if self.acked_by.len() <= server {
             self.acked_by.resize(server + 1, 0);
         }
         self.acked_by[server] += 1;
-        self.acked_elsewhere += usize::from(failed_on.is_some_and(|f| f != server));
+        let elsewhere = failed_on.is_some_and(|f| f != server);
+        self.acked_elsewhere += usize::from(elsewhere);
+        self.duplicates_elsewhere += usize::from(elsewhere && duplicate);
     }
 }
 
@@ -84,12 +89,12 @@ pub async fn deliver(
         match sent {
             Ok(resp) if resp.status() == 201 => {
                 out.stored += 1;
-                out.acked(server, failed_on);
+                out.acked(server, failed_on, false);
                 return true;
             }
             Ok(resp) if resp.status() == 200 => {
                 out.duplicates += 1;
-                out.acked(server, failed_on);
+                out.acked(server, failed_on, true);
                 return true;
             }
             Ok(resp) if resp.status() == 429 || resp.status().is_server_error() => {}
