@@ -22,6 +22,11 @@
 //! Requests go round robin over the tablets, so each stays under its rate limit. Every
 //! answer must be 201; anything else is counted as an error and reported.
 //!
+//! Several servers on one database (PostgreSQL, `--database postgres://…`): `--url` and
+//! `--pid` once per server; tablet i sends to server i mod n, as a load balancer would
+//! spread them. The server CPU figures are the sum over the servers, the memory figures
+//! the largest server's.
+//!
 //!     cargo run --release -p server --example ingest_load -- --url http://127.0.0.1:3000 \
 //!         --database sqlite://data/bench.db --pid 1234
 //!
@@ -40,15 +45,16 @@ use server::demo::bodies::random_body;
 
 #[derive(Parser, Clone)]
 struct Args {
-    /// The server's base URL.
-    #[arg(long)]
-    url: String,
-    /// The server's database (to enroll the tablets).
+    /// The server's base URL; once per server when several share the database.
+    #[arg(long, required = true)]
+    url: Vec<String>,
+    /// The servers' database (to enroll the tablets): sqlite://… or postgres://….
     #[arg(long)]
     database: String,
-    /// The server's process id (to read its memory from /proc); 0 to skip.
-    #[arg(long, default_value_t = 0)]
-    pid: u32,
+    /// The servers' process ids (to read their CPU and memory from /proc), in the order of
+    /// `--url`; none to skip.
+    #[arg(long)]
+    pid: Vec<u32>,
     #[arg(long, default_value_t = 100)]
     stations: usize,
     #[arg(long, default_value_t = 1000)]
@@ -117,20 +123,24 @@ impl Phase {
     }
 }
 
-/// One request to send: the tablet's token and the body.
+/// One request to send: the tablet's token, the server it talks to and the body.
 #[derive(Clone)]
 struct Request {
     token: Arc<str>,
+    url: Arc<str>,
     body: Vec<u8>,
 }
 
 async fn run(args: Args) -> anyhow::Result<Value> {
     let tokens = enroll(&args).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(4096).tcp_nodelay(true).build()?;
-    let submit_url = format!("{}/api/v1/responses", args.url.trim_end_matches('/'));
+    // Tablet i talks to server i mod n.
+    let submit_urls: Vec<Arc<str>> =
+        args.url.iter().map(|u| Arc::from(format!("{}/api/v1/responses", u.trim_end_matches('/')))).collect();
+    let servers: Vec<Arc<str>> = (0..tokens.len()).map(|i| submit_urls[i % submit_urls.len()].clone()).collect();
 
     let config: Value = client
-        .get(format!("{}/api/v1/kiosk", args.url.trim_end_matches('/')))
+        .get(format!("{}/api/v1/kiosk", args.url[0].trim_end_matches('/')))
         .bearer_auth(&*tokens[0])
         .send()
         .await?
@@ -141,30 +151,31 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     let key = crypto_box::PublicKey::from_bytes(key.try_into().map_err(|_| anyhow::anyhow!("a 32-byte key"))?);
 
     // Warm up (connections, caches), then let the server settle before reading its memory.
-    let warmup = requests(&tokens, 50, &key, true);
-    let warm = closed_loop(&client, &submit_url, warmup, 4, || None).await;
+    let warmup = requests(&tokens, &servers, 50, &key, true);
+    let warm = closed_loop(&client, warmup, 4, || None).await;
     anyhow::ensure!(warm.errors == 0, "warm-up failed: {:?}", warm.error_samples);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle = memory(args.pid);
+    let idle = memory(&args.pid);
 
     let fixed = ((args.rate as f64) * args.seconds).round() as usize;
-    let plain = requests(&tokens, args.count, &key, false);
-    let sealed = requests(&tokens, args.count, &key, true);
-    let fixed_plain = requests(&tokens, fixed, &key, false);
-    let fixed_sealed = requests(&tokens, fixed, &key, true);
+    let plain = requests(&tokens, &servers, args.count, &key, false);
+    let sealed = requests(&tokens, &servers, args.count, &key, true);
+    let fixed_plain = requests(&tokens, &servers, fixed, &key, false);
+    let fixed_sealed = requests(&tokens, &servers, fixed, &key, true);
 
-    let cpu = || cpu_seconds(args.pid);
-    let closed_plain = closed_loop(&client, &submit_url, plain, args.workers, cpu).await;
-    let closed_sealed = closed_loop(&client, &submit_url, sealed, args.workers, cpu).await;
+    let cpu = || cpu_seconds(&args.pid);
+    let closed_plain = closed_loop(&client, plain, args.workers, cpu).await;
+    let closed_sealed = closed_loop(&client, sealed, args.workers, cpu).await;
     // Let the rate-limit buckets refill between phases.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let open_plain = open_loop(&client, &submit_url, fixed_plain, args.rate).await;
-    let open_sealed = open_loop(&client, &submit_url, fixed_sealed, args.rate).await;
-    let loaded = memory(args.pid);
+    let open_plain = open_loop(&client, fixed_plain, args.rate).await;
+    let open_sealed = open_loop(&client, fixed_sealed, args.rate).await;
+    let loaded = memory(&args.pid);
 
     Ok(json!({
         "stations": args.stations,
         "tablets": args.tablets,
+        "servers": args.url.len(),
         "workers": args.workers,
         "rate": args.rate,
         "closed_plain": closed_plain.json(),
@@ -179,6 +190,9 @@ async fn run(args: Args) -> anyhow::Result<Value> {
 
 /// Adds the stations and their tablets to the database; returns the tablets' tokens.
 async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
+    if args.database.starts_with("postgres") {
+        return enroll_postgres(args).await;
+    }
     let pool = store_sqlite::connect(&args.database).await?;
     let mut stations = Vec::with_capacity(args.stations);
     for i in 0..args.stations {
@@ -206,9 +220,44 @@ async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
     Ok(tokens)
 }
 
-/// `n` requests round robin over the tablets, each a fresh response sealed to `key`, in
-/// the fixed-size frame if `framed`.
-fn requests(tokens: &[Arc<str>], n: usize, key: &crypto_box::PublicKey, framed: bool) -> Vec<Request> {
+/// [`enroll`] on PostgreSQL, through the same store functions.
+async fn enroll_postgres(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
+    let pool = store_postgres::connect(&args.database, 1).await?;
+    let mut stations = Vec::with_capacity(args.stations);
+    for i in 0..args.stations {
+        let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
+        let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
+        let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
+        let id = store_postgres::stations::insert(&mut *pool.acquire().await?, &code, &name, &region, "America/Lima")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
+        stations.push(id);
+    }
+    let today = domain::time::calendar::local_day(chrono::Utc::now(), "America/Lima").to_string();
+    let mut tokens = Vec::with_capacity(args.tablets);
+    let mut tx = pool.begin().await?;
+    for i in 0..args.tablets {
+        let token = new_token();
+        let tablet =
+            store_postgres::tablets::insert_with_token(&mut *tx, stations[i % stations.len()], &secret_hash(&token))
+                .await?;
+        store_postgres::tablets::record_delivery_day(&mut *tx, tablet, &today).await?;
+        tokens.push(Arc::from(token));
+    }
+    tx.commit().await?;
+    pool.close().await;
+    Ok(tokens)
+}
+
+/// `n` requests round robin over the tablets (each to its server), each a fresh response
+/// sealed to `key`, in the fixed-size frame if `framed`.
+fn requests(
+    tokens: &[Arc<str>],
+    servers: &[Arc<str>],
+    n: usize,
+    key: &crypto_box::PublicKey,
+    framed: bool,
+) -> Vec<Request> {
     use domain::frame::{pad, SUBMISSION_FRAME};
     let mut rng = rand::thread_rng();
     (0..n)
@@ -217,15 +266,15 @@ fn requests(tokens: &[Arc<str>], n: usize, key: &crypto_box::PublicKey, framed: 
             let plaintext = if framed { pad(&json, SUBMISSION_FRAME).expect("it fits") } else { json };
             let sealed = key.seal(&mut crypto_box::aead::OsRng, &plaintext).expect("sealed");
             let body = serde_json::to_vec(&json!({ "sealed": STANDARD.encode(sealed) })).expect("JSON");
-            Request { token: tokens[i % tokens.len()].clone(), body }
+            Request { token: tokens[i % tokens.len()].clone(), url: servers[i % servers.len()].clone(), body }
         })
         .collect()
 }
 
 /// Sends one request; `Ok(())` on 201, else what came back.
-async fn send(client: &reqwest::Client, url: &str, request: Request) -> Result<(), String> {
+async fn send(client: &reqwest::Client, request: Request) -> Result<(), String> {
     let resp = client
-        .post(url)
+        .post(&*request.url)
         .bearer_auth(&*request.token)
         .header("content-type", "application/json")
         .body(request.body)
@@ -245,7 +294,6 @@ async fn send(client: &reqwest::Client, url: &str, request: Request) -> Result<(
 /// previous one is answered.
 async fn closed_loop(
     client: &reqwest::Client,
-    url: &str,
     requests: Vec<Request>,
     workers: usize,
     cpu: impl Fn() -> Option<f64>,
@@ -257,14 +305,14 @@ async fn closed_loop(
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers.max(1) {
-        let (client, url, requests, next) = (client.clone(), url.to_string(), requests.clone(), next.clone());
+        let (client, requests, next) = (client.clone(), requests.clone(), next.clone());
         tasks.spawn(async move {
             let mut out = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(request) = requests.get(i) else { break };
                 let sent = Instant::now();
-                let result = send(&client, &url, request.clone()).await;
+                let result = send(&client, request.clone()).await;
                 out.push((sent.elapsed().as_micros() as u64, result));
             }
             out
@@ -277,7 +325,7 @@ async fn closed_loop(
 }
 
 /// Sends request i at `start + i / rate`, whether or not earlier ones were answered.
-async fn open_loop(client: &reqwest::Client, url: &str, requests: Vec<Request>, rate: u64) -> Phase {
+async fn open_loop(client: &reqwest::Client, requests: Vec<Request>, rate: u64) -> Phase {
     let n = requests.len();
     let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
     let start = tokio::time::Instant::now() + Duration::from_millis(20);
@@ -285,9 +333,9 @@ async fn open_loop(client: &reqwest::Client, url: &str, requests: Vec<Request>, 
     for (i, request) in requests.into_iter().enumerate() {
         let at = start + interval * i as u32;
         tokio::time::sleep_until(at).await;
-        let (client, url) = (client.clone(), url.to_string());
+        let client = client.clone();
         tasks.spawn(async move {
-            let result = send(&client, &url, request).await;
+            let result = send(&client, request).await;
             (at.elapsed().as_micros() as u64, result)
         });
     }
@@ -310,11 +358,15 @@ fn summarize(sent: usize, seconds: f64, results: Vec<(u64, Result<(), String>)>)
     phase
 }
 
-/// CPU time (user + system) the process has used, in seconds.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    if pid == 0 {
+/// CPU time (user + system) the processes have used, in seconds, summed.
+fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    if pids.is_empty() {
         return None;
     }
+    pids.iter().map(|&pid| process_cpu_seconds(pid)).sum()
+}
+
+fn process_cpu_seconds(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
@@ -323,11 +375,13 @@ fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
-/// The server's (VmRSS, VmHWM) in KiB.
-fn memory(pid: u32) -> Option<(u64, u64)> {
-    if pid == 0 {
-        return None;
-    }
+/// The largest (VmRSS, VmHWM) of the servers, in KiB.
+fn memory(pids: &[u32]) -> Option<(u64, u64)> {
+    let each = pids.iter().map(|&pid| process_memory(pid)).collect::<Option<Vec<_>>>()?;
+    Some((each.iter().map(|m| m.0).max()?, each.iter().map(|m| m.1).max()?))
+}
+
+fn process_memory(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
         status
