@@ -12,9 +12,17 @@
 # Sizes can be overridden: DASHBOARD_SIZES="100000:100:52 1000000:320:156" (responses:
 # stations:weeks). Databases go to a temporary directory under BENCH_TMPDIR (default: the
 # first of $TMPDIR, /tmp and /dev/shm with room for the largest size) and are deleted.
+#
+#   BENCH_POSTGRES=1 bench/dashboards.sh   the same on PostgreSQL (bench/results/
+#       dashboards-postgres.json): a throwaway durable cluster (scripts/pg-cluster.sh) in
+#       that temporary directory, a fresh database per size seeded by the same
+#       `digna seed-demo` (the same store code), 100 k and 1 M by default (DASHBOARD_SIZES
+#       for 10 M). No naive baseline (dashboard_baseline reads SQLite only). Each page's
+#       CPU per request, Digna's and PostgreSQL's (all its processes), is recorded too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+postgres=${BENCH_POSTGRES:-0}
 if [ "${BENCH_SMOKE:-}" = 1 ]; then
   # The debug builds the tests made (the Makefile's DIGNA names the release binary).
   export DIGNA=target/debug/digna
@@ -26,7 +34,11 @@ if [ "${BENCH_SMOKE:-}" = 1 ]; then
 else
   export DIGNA=${DIGNA:-target/release/digna}
   profile=release
-  sizes=${DASHBOARD_SIZES:-"100000:100:52 1000000:320:156 10000000:1000:260"}
+  if [ "$postgres" = 1 ]; then
+    sizes=${DASHBOARD_SIZES:-"100000:100:52 1000000:320:156"}
+  else
+    sizes=${DASHBOARD_SIZES:-"100000:100:52 1000000:320:156 10000000:1000:260"}
+  fi
   repeat=${DASHBOARD_REPEAT:-10}
   baseline_repeat=${DASHBOARD_BASELINE_REPEAT:-3}
   [ "${BENCH_BUILD:-1}" = 0 ] || cargo build -q --release -p server --example dashboard_baseline
@@ -38,6 +50,8 @@ unset DIGNA_RELEASE_K
 # Room: about 750 bytes per response (rows, answers and roll-ups), plus slack.
 largest=$(for s in $sizes; do echo "${s%%:*}"; done | sort -n | tail -n 1)
 need_kb=$(( largest * 800 / 1024 + 200000 ))
+# PostgreSQL's rows are larger (tuple headers, TOAST, its indexes) and its WAL comes on top.
+[ "$postgres" = 0 ] || need_kb=$(( largest * 2500 / 1024 + 400000 ))
 pick_dir() {
   if [ -n "${BENCH_TMPDIR:-}" ]; then echo "$BENCH_TMPDIR"; return; fi
   for d in "${TMPDIR:-/tmp}" /tmp /dev/shm; do
@@ -50,12 +64,29 @@ pick_dir() {
 base=$(pick_dir)
 work=$(mktemp -d -p "$base" digna-dashboards.XXXXXX)
 server_pid=
+cluster=
 cleanup() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  [ -z "$cluster" ] || scripts/pg-cluster.sh stop "$cluster"
   rm -rf "$work"
 }
 trap cleanup EXIT
 echo "Databases in $work"
+name=dashboards
+cpu_tree=()
+if [ "$postgres" = 1 ]; then
+  name=dashboards-postgres
+  # The cluster runs as an unprivileged user (nobody, for root): it must reach its directory.
+  chmod 711 "$work"
+  cluster="$work/cluster"
+  scripts/pg-cluster.sh start "$cluster" >/dev/null
+  admin=$(cat "$cluster/url")
+  cpu_tree=(--cpu-tree "postgres=$(head -n 1 "$cluster/data/postmaster.pid")")
+fi
+# One query's rows on the database being measured.
+query() {
+  if [ "$postgres" = 1 ]; then psql "$DATABASE_URL" -qAt -v ON_ERROR_STOP=1 -c "$1"; else sqlite3 "$dir/bench.db" "$1"; fi
+}
 
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 password="bench-dashboards-$RANDOM$RANDOM"
@@ -65,25 +96,30 @@ for size in $sizes; do
   dir="$work/$n"
   mkdir -p "$dir"
   export DATABASE_URL="sqlite://$dir/bench.db" DIGNA_KEY_FILE="$dir/bench.key"
+  [ "$postgres" = 0 ] || DATABASE_URL=$(scripts/pg-cluster.sh createdb "$cluster" "dashboards_$n")
   echo "== $n responses, $stations stations, $weeks weeks"
   start=$(date +%s.%N)
   "$DIGNA" seed-demo --responses "$n" --stations "$stations" --weeks "$weeks" --seed 7 >"$dir/seed.txt"
   head -n 1 "$dir/seed.txt"
   seed_s=$(echo "$(date +%s.%N) - $start" | bc -l)
-  db_mb=$(du -sm "$dir" | cut -f1)
+  if [ "$postgres" = 1 ]; then
+    db_mb=$(( $(query "SELECT pg_database_size(current_database())") / 1048576 ))
+  else
+    db_mb=$(du -sm "$dir" | cut -f1)
+  fi
 
   # A station with a typical amount of data (the median), a smaller one, and a region.
-  station=$(sqlite3 "$dir/bench.db" "SELECT s.code FROM stations s JOIN (SELECT station_id, SUM(responses) AS n
+  station=$(query "SELECT s.code FROM stations s JOIN (SELECT station_id, SUM(responses) AS n
     FROM response_rollups GROUP BY station_id) t ON t.station_id = s.id ORDER BY t.n, s.code
     LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM stations)")
-  other=$(sqlite3 "$dir/bench.db" "SELECT s.code FROM stations s JOIN (SELECT station_id, SUM(responses) AS n
+  other=$(query "SELECT s.code FROM stations s JOIN (SELECT station_id, SUM(responses) AS n
     FROM response_rollups GROUP BY station_id) t ON t.station_id = s.id ORDER BY t.n, s.code
     LIMIT 1 OFFSET (SELECT COUNT(*) / 4 FROM stations)")
-  region=$(sqlite3 "$dir/bench.db" "SELECT region FROM stations WHERE region = 'Cusco' UNION ALL
+  region=$(query "SELECT region FROM stations WHERE region = 'Cusco' UNION ALL
     SELECT region FROM stations LIMIT 1")
   items="s:$station,s:$other,r:$region"
   region_args=()
-  while IFS= read -r r; do region_args+=(--region "$r"); done < <(sqlite3 "$dir/bench.db" "SELECT DISTINCT region FROM stations")
+  while IFS= read -r r; do region_args+=(--region "$r"); done < <(query "SELECT DISTINCT region FROM stations")
   printf '%s\n' "$password" | "$DIGNA" user create --email bench@digna.test --role supervisor "${region_args[@]}" \
     --password-stdin >/dev/null
 
@@ -97,11 +133,18 @@ for size in $sizes; do
   enc_items=$(python3 -c 'import sys,urllib.parse;print(urllib.parse.quote(sys.argv[1], safe=":,"))' "$items")
   python3 bench/dashboards_client.py --base "http://127.0.0.1:$port" --email bench@digna.test --password "$password" \
     --repeat "$repeat" --page "overview=/dashboard" --page "station=/dashboard/station/$station" \
-    --page "compare=/dashboard/compare?items=$enc_items" >"$dir/pages.json"
+    --page "compare=/dashboard/compare?items=$enc_items" --cpu "digna=$server_pid" "${cpu_tree[@]}" >"$dir/pages.json"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 
-  "$baseline" --db "$dir/bench.db" --station "$station" --items "$items" --repeat "$baseline_repeat" --check \
-    >"$dir/baseline.json"
+  if [ "$postgres" = 1 ]; then
+    # No naive baseline on PostgreSQL: only what the figures need of it.
+    compared=$(query "SELECT COUNT(*) FROM stations WHERE code IN ('$station', '$other') OR region = '$region'")
+    echo "{\"compared_stations\": $compared}" >"$dir/baseline.json"
+    psql "$admin" -qAt -c "DROP DATABASE dashboards_$n" >/dev/null
+  else
+    "$baseline" --db "$dir/bench.db" --station "$station" --items "$items" --repeat "$baseline_repeat" --check \
+      >"$dir/baseline.json"
+  fi
   python3 - "$dir" "$n" "$stations" "$weeks" "$seed_s" "$db_mb" "$station" "$items" >"$work/result-$n.json" <<'PY'
 import json, sys
 d, n, stations, weeks, seed_s, db_mb, station, items = sys.argv[1:]
@@ -111,14 +154,14 @@ print(json.dumps({"n": int(n), "stations": int(stations), "weeks": int(weeks), "
                   "db_mb": int(db_mb), "station": station, "items": items, "pages": pages, "baseline": base}))
 PY
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("  " + "  ".join(
-    "%s: %.1f ms (baseline %.1f ms)" % (p, r["pages"][p]["server_ms"], r["baseline"][p + "_ms"])
+    "%s: %.1f ms (baseline %s ms)" % (p, r["pages"][p]["server_ms"], r["baseline"].get(p + "_ms", "–"))
     for p in ("overview", "station", "compare")))' "$work/result-$n.json"
   rm -rf "$dir"
 done
 
-python3 - "$work" $sizes <<'PY' | python3 bench/record.py
+python3 - "$work" "$name" $sizes <<'PY' | python3 bench/record.py
 import glob, json, os, sys
-work, sizes = sys.argv[1], sys.argv[2:]
+work, name, sizes = sys.argv[1], sys.argv[2], sys.argv[3:]
 results = sorted((json.load(open(p)) for p in glob.glob(os.path.join(work, "result-*.json"))), key=lambda r: r["n"])
 smoke = os.environ.get("BENCH_SMOKE") == "1"
 largest = results[-1]["n"]
@@ -137,12 +180,17 @@ for r in results:
         scope = (f"{r['stations']} stations in scope, {min(r['stations'], 100)} a page, × 12 weeks"
                  if page == "overview" else f"{shown(r, page) // 12} stations × 12 weeks")
         f = {"metric": f"{page} server time, {label(r['n'])} responses ({scope})",
-             "value": round(r["pages"][page]["server_ms"], 2), "unit": "ms",
-             "ceiling": round(r["baseline"][page + "_ms"], 2),
-             "ceiling_what": "naive: the same numbers with GROUP BY over raw responses and answers (same run)"}
+             "value": round(r["pages"][page]["server_ms"], 2), "unit": "ms"}
+        if page + "_ms" in r["baseline"]:
+            f.update({"ceiling": round(r["baseline"][page + "_ms"], 2),
+                      "ceiling_what": "naive: the same numbers with GROUP BY over raw responses and answers (same run)"})
         if r["n"] == largest and not smoke:
             f.update({"budget": 25, "budget_kind": "max"})
         figures.append(f)
+        # Where a request's time goes: CPU per request, Digna's and (on PostgreSQL) the database's.
+        for who, ms in sorted(r["pages"][page].get("cpu_ms", {}).items()):
+            figures.append({"metric": f"  {page}, {label(r['n'])}: {who} CPU per request", "value": round(ms, 2),
+                            "unit": "ms"})
 if len(results) > 1:
     first, last = results[0], results[-1]
     for page in ("overview", "station", "compare"):
@@ -153,7 +201,7 @@ if len(results) > 1:
                         "unit": "×", "ceiling": grew,
                         "ceiling_what": "growth in stations × weeks shown",
                         "budget": 1.5, "budget_kind": "max_ratio"})
-print(json.dumps({"name": "dashboards",
+print(json.dumps({"name": name,
                   "params": {"sizes": " ".join(sizes), "period": "last 12 ISO weeks (the pages' default)"},
                   "figures": figures, "runs": results}))
 PY

@@ -8,7 +8,12 @@ server's own `Server-Timing: app;dur=<ms>` header (bench/dashboards.sh).
 Each page is requested --repeat times; the first is a warm-up. Prints one JSON object:
 {"overview": {"server_ms": median, "server_ms_all": [...], "wall_ms": median, "bytes": n}, ...}.
 Fails when a page is not a 200 or lacks the header (an error page must not be timed).
+
+--cpu NAME=PID (the server) and --cpu-tree NAME=PID (PostgreSQL's postmaster: it, its
+processes and those it has reaped) add each page's "cpu_ms": CPU time per timed request
+(warm-up excluded), by NAME.
 """
+import os
 import argparse
 import http.cookiejar
 import json
@@ -27,7 +32,11 @@ def main():
     ap.add_argument("--password", required=True)
     ap.add_argument("--page", action="append", default=[], help="name=path")
     ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--cpu", action="append", default=[], help="name=pid")
+    ap.add_argument("--cpu-tree", action="append", default=[], help="name=pid")
     args = ap.parse_args()
+    meters = [(n, int(p), False) for n, p in (c.split("=", 1) for c in args.cpu)]
+    meters += [(n, int(p), True) for n, p in (c.split("=", 1) for c in args.cpu_tree)]
 
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -47,7 +56,10 @@ def main():
         name, path = page.split("=", 1)
         server, wall = [], []
         size = 0
-        for _ in range(max(args.repeat, 2)):
+        cpu_before = {}
+        for i in range(max(args.repeat, 2)):
+            if i == 1:
+                cpu_before = {n: cpu_seconds(pid, tree) for n, pid, tree in meters}
             start = time.perf_counter()
             r = opener.open(args.base + path)
             html = r.read()
@@ -67,8 +79,31 @@ def main():
             "wall_ms": statistics.median(wall[1:]),
             "bytes": size,
             "stations_listed": text.count("data-station="),
+            "cpu_ms": {n: (cpu_seconds(pid, tree) - cpu_before[n]) * 1000 / (len(server) - 1)
+                       for n, pid, tree in meters},
         }
     print(json.dumps(out))
+
+
+def cpu_seconds(pid, tree):
+    """User + system CPU of a process; with tree, also of its children, live or reaped."""
+    def fields(p):
+        with open(f"/proc/{p}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    f = fields(pid)
+    ticks = int(f[11]) + int(f[12])
+    if tree:
+        ticks += int(f[13]) + int(f[14])
+        for p in os.listdir("/proc"):
+            if not p.isdigit() or int(p) == pid:
+                continue
+            try:
+                c = fields(p)
+            except OSError:
+                continue
+            if int(c[1]) == pid:
+                ticks += int(c[11]) + int(c[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":
