@@ -7,13 +7,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 only=${1:-}
-# soak-postgres: bench/soak.sh on PostgreSQL, two servers on one database.
-benches=(ingest dashboards export bundle soak soak-postgres)
+# NAME-postgres: bench/NAME.sh on PostgreSQL (a throwaway durable cluster): ingest through
+# one and two servers on one database, the dashboards, the export; the soak with two servers.
+benches=(ingest ingest-postgres dashboards dashboards-postgres export export-postgres bundle soak soak-postgres)
 failed=()
 for b in "${benches[@]}"; do
   [ -n "$only" ] && [ "$only" != "$b" ] && continue
   case $b in
     soak-postgres) run=(env SOAK_POSTGRES=1 bench/soak.sh) ;;
+    *-postgres) run=(env BENCH_POSTGRES=1 "bench/${b%-postgres}.sh") ;;
     *) run=("bench/$b.sh") ;;
   esac
   [ -x "${run[-1]}" ] || { echo "${run[-1]} is not written yet: skipped" >&2; continue; }
