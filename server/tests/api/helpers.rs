@@ -44,6 +44,26 @@ pub async fn database() -> String {
     format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0)
 }
 
+/// Drops the test database at `url` (made by [`database`]), ending its connections:
+/// each holds some megabytes of the cluster's disk, and a run makes hundreds.
+pub fn drop_database(url: &str) {
+    let Some((cluster, name)) = url.rsplit_once('/') else { return };
+    let (admin, sql) = (format!("{cluster}/postgres"), format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    // On a thread of its own: a test's runtime may be the one dropping its app.
+    let dropped = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+        runtime.block_on(async {
+            let mut conn = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::raw_sql(&sql).execute(&mut conn).await?;
+            conn.close().await
+        })
+    })
+    .join();
+    if !matches!(dropped, Ok(Ok(()))) {
+        eprintln!("the test database {name} was left on the cluster: {dropped:?}");
+    }
+}
+
 /// Calls the function of the same name in `store_sqlite` or `store_postgres` (the two
 /// mirror each other), on the app's pool or on one of its connections; errors as text.
 /// `store_fn!(app, stations::by_code(pool, "LIM-01"))`,
@@ -287,6 +307,14 @@ impl TestApp {
     /// The app's database, owned, for closures that must own what they call the store with.
     pub fn clone_handle(&self) -> AppHandle {
         AppHandle { db: self.db.clone() }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let server::Db::Postgres(_) = self.db {
+            drop_database(&self.database_url);
+        }
     }
 }
 
