@@ -472,32 +472,14 @@ async fn sign_ins_failures_and_sign_outs_are_audited_without_the_password() {
 
 #[test]
 fn the_command_line_audits_the_accounts_it_creates_and_resets() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("digna.db");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_digna"))
-            .args(args)
-            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env_remove("DIGNA_KEY_FILE")
-            .env_remove("DIGNA_RELEASE_K")
-            .output()
-            .expect("digna runs");
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let cli = crate::cli::Cli::new();
+    let run = |args: &[&str]| cli.ok(args);
     run(&["station", "add", "--code", "LIM-01", "--name", "Comisaría", "--region", "Lima Centro"]);
     run(&["user", "create", "--email", "ana@digna.pe", "--role", "supervisor", "--station", "LIM-01"]);
     let out = run(&["user", "reset-password", "--email", "ana@digna.pe"]);
     let password = out.lines().last().unwrap().to_string();
-    let lines: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let pool = store_sqlite::connect(&format!("sqlite://{}", db.display())).await.unwrap();
-        sqlx::query_scalar(
-            "SELECT actor || '|' || action || '|' || target || '|' || detail FROM admin_audit ORDER BY id",
-        )
-        .fetch_all(&pool)
-        .await
-        .unwrap()
-    });
+    let audit = cli.sql("SELECT actor || '|' || action || '|' || target || '|' || detail FROM admin_audit ORDER BY id");
+    let lines: Vec<String> = audit.lines().map(str::to_string).collect();
     let find = |action: &str| lines.iter().find(|l| l.contains(&format!("|{action}|"))).cloned();
     let create = find("account.create").unwrap_or_else(|| panic!("{lines:?}"));
     assert!(

@@ -523,31 +523,17 @@ async fn only_admins_with_the_form_token_change_stations_and_tablets() {
 /// The command line writes the same audit lines as the browser.
 #[test]
 fn the_command_line_audits_enrollments_and_station_settings() {
-    use std::process::{Command, Output};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("digna.db");
-    let run = |args: &[&str]| -> Output {
-        Command::new(env!("CARGO_BIN_EXE_digna"))
-            .args(args)
-            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
-            .env("USER", "operadora")
-            .env_remove("DIGNA_KEY_FILE")
-            .env_remove("DIGNA_RELEASE_K")
-            .output()
-            .expect("digna runs")
-    };
+    let cli = crate::cli::Cli::new();
+    let run = |args: &[&str]| cli.command().args(args).env("USER", "operadora").output().expect("digna runs");
     let ok = |args: &[&str]| {
         let out = run(args);
         assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     let audit = || {
-        let out = Command::new("sqlite3")
-            .arg(&db)
-            .arg("SELECT action || '|' || target || '|' || actor || '|' || detail FROM admin_audit ORDER BY id")
-            .output()
-            .expect("sqlite3 runs");
-        String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect::<Vec<_>>()
+        let lines =
+            cli.sql("SELECT action || '|' || target || '|' || actor || '|' || detail FROM admin_audit ORDER BY id");
+        lines.lines().map(str::to_string).collect::<Vec<_>>()
     };
     ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
     let out = ok(&["tablet", "enroll", "--station", "LIM-09"]);
@@ -573,12 +559,9 @@ fn the_command_line_audits_enrollments_and_station_settings() {
 
     // The suspect thresholds: stored as given, refused out of range with nothing changed.
     let stored = || {
-        let out = Command::new("sqlite3")
-            .arg(&db)
-            .arg("SELECT inactivity_s, inactivity_grace_s, min_duration_s, min_gap_s FROM stations WHERE code = 'LIM-09'")
-            .output()
-            .expect("sqlite3 runs");
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
+        cli.sql(
+            "SELECT inactivity_s, inactivity_grace_s, min_duration_s, min_gap_s FROM stations WHERE code = 'LIM-09'",
+        )
     };
     assert_eq!(stored(), "90|20|8|20");
     let out = ok(&["station", "set", "LIM-09", "--min-duration-s", "30", "--min-gap-s", "90"]);

@@ -1,29 +1,45 @@
 //! The `digna` command line, run as a user would, against a temporary database.
 
 use crate::files::open_to_others;
+use crate::helpers::{on_postgres, AppHandle};
 use chrono::Datelike;
 use std::process::{Command, Output};
 
-struct Cli {
-    dir: tempfile::TempDir,
+pub(crate) struct Cli {
+    pub(crate) dir: tempfile::TempDir,
+    /// The database the commands run on: an SQLite file in `dir`, or a fresh PostgreSQL
+    /// database (`DIGNA_TEST_BACKEND=postgres`).
+    pub(crate) url: String,
 }
 
 impl Cli {
-    fn new() -> Self {
-        Cli { dir: tempfile::tempdir().expect("temp dir") }
+    pub(crate) fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = if crate::helpers::on_postgres() {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(crate::helpers::database())
+        } else {
+            format!("sqlite://{}", dir.path().join("digna.db").display())
+        };
+        Cli { dir, url }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_digna"))
-            .args(args)
-            .env("DATABASE_URL", format!("sqlite://{}", self.dir.path().join("digna.db").display()))
-            .env_remove("DIGNA_KEY_FILE")
-            .env_remove("DIGNA_RELEASE_K")
-            .output()
-            .expect("digna runs")
+    /// `digna` on this database, with its key file beside it and the default k.
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_digna"));
+        command
+            .env("DATABASE_URL", &self.url)
+            // Beside the SQLite file, as by default; PostgreSQL has no file to sit beside.
+            .env("DIGNA_KEY_FILE", self.dir.path().join("digna.key"))
+            .env_remove("DIGNA_RELEASE_K");
+        command
     }
 
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("digna runs")
+    }
+
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).expect("utf-8")
@@ -36,26 +52,46 @@ impl Cli {
     }
 }
 
+impl Drop for Cli {
+    fn drop(&mut self) {
+        if crate::helpers::on_postgres() {
+            crate::helpers::drop_database(&self.url);
+        }
+    }
+}
+
 impl Cli {
-    fn sql(&self, q: &str) -> String {
-        // Waits for a lock rather than failing: the last connection of a closed pool may
-        // still be checkpointing.
-        let out = Command::new("sqlite3")
-            .args(["-cmd", ".timeout 10000"])
-            .arg(self.dir.path().join("digna.db"))
-            .arg(q)
-            .output()
-            .unwrap();
+    /// What `q` prints in the database's own shell (`sqlite3` or `psql`, values split by
+    /// `|`, rows by lines).
+    pub(crate) fn sql(&self, q: &str) -> String {
+        let out = if crate::helpers::on_postgres() {
+            Command::new("psql")
+                .args(["-X", "-qAt", "-v", "ON_ERROR_STOP=1", "-d", &self.url, "-c", q])
+                .output()
+                .unwrap()
+        } else {
+            // Waits for a lock rather than failing: the last connection of a closed pool
+            // may still be checkpointing.
+            Command::new("sqlite3")
+                .args(["-cmd", ".timeout 10000"])
+                .arg(self.dir.path().join("digna.db"))
+                .arg(q)
+                .output()
+                .unwrap()
+        };
         assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
     /// Runs `f` in this process against the same database, as the running server would
-    /// write to it.
-    fn with_db<F: std::future::Future>(&self, f: impl FnOnce(sqlx::SqlitePool) -> F) -> F::Output {
-        let url = format!("sqlite://{}", self.dir.path().join("digna.db").display());
+    /// write to it (`db` calls the store's functions with `store_fn!`).
+    fn with_db<F: std::future::Future>(&self, f: impl FnOnce(AppHandle) -> F) -> F::Output {
+        let url = self.url.clone();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        runtime.block_on(async move { f(store_sqlite::connect(&url).await.expect("the database opens")).await })
+        runtime.block_on(async move {
+            let db = server::Db::open(&url).await.expect("the database opens");
+            f(AppHandle { db }).await
+        })
     }
 }
 
@@ -68,13 +104,13 @@ fn names_a_count(text: &str, counts: &[i64]) -> bool {
 /// Stores `n` alike answers at the station coded `code`, pending, as the server stores
 /// them; returns the station's id.
 async fn store_alike(
-    pool: &sqlx::SqlitePool,
+    app: &AppHandle,
     key: &server::privacy::seal::SealKey,
     survey: &domain::Survey,
     code: &str,
     n: usize,
 ) -> i64 {
-    let station = store_sqlite::stations::by_code(pool, code).await.unwrap().expect("station");
+    let station = crate::store_fn!(app, stations::by_code(pool, code)).unwrap().expect("station");
     let batch: Vec<_> = (0..n)
         .map(|_| {
             let body = serde_json::json!({
@@ -89,13 +125,7 @@ async fn store_alike(
             }
         })
         .collect();
-    server::privacy::ingest::submit_batch(
-        &server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())),
-        key,
-        &batch,
-    )
-    .await
-    .unwrap();
+    server::privacy::ingest::submit_batch(&app.db, key, &batch).await.unwrap();
     station.id
 }
 
@@ -123,13 +153,7 @@ fn add_a_station_and_enroll_a_tablet() {
     let cli = Cli::new();
     let out = cli.ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
     assert!(out.contains("LIM-09"), "{out}");
-    let db = cli.dir.path().join("digna.db");
-    let audit = Command::new("sqlite3")
-        .arg(&db)
-        .arg("SELECT action || ' ' || target || ' ' || actor FROM admin_audit")
-        .output()
-        .unwrap();
-    let audit = String::from_utf8(audit.stdout).unwrap();
+    let audit = cli.sql("SELECT action || ' ' || target || ' ' || actor FROM admin_audit");
     assert!(audit.starts_with("station.create LIM-09 command line"), "the command line writes the same audit: {audit}");
     let err = cli.fails(&["station", "add", "--code", "LIM-09", "--name", "Otra", "--region", "Lima Norte"]);
     assert!(err.contains("already exists"), "{err}");
@@ -146,8 +170,7 @@ fn add_a_station_and_enroll_a_tablet() {
     let err = cli.fails(&["tablet", "enroll", "--station", "NOPE"]);
     assert!(err.contains("no station"), "{err}");
     // A deactivated station gets no new tablet, as in the admin console.
-    let db = cli.dir.path().join("digna.db");
-    Command::new("sqlite3").arg(&db).arg("UPDATE stations SET active = 0 WHERE code = 'LIM-09'").output().unwrap();
+    cli.sql("UPDATE stations SET active = FALSE WHERE code = 'LIM-09'");
     let err = cli.fails(&["tablet", "enroll", "--station", "LIM-09"]);
     assert!(err.contains("deactivated"), "{err}");
 }
@@ -166,14 +189,14 @@ fn languages_are_enabled_only_when_complete() {
 #[test]
 fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes() {
     use domain::{Language, ReviewState};
-    use store_sqlite::survey::{self, DraftStart, Edit, Publication, TextWrite};
+    use store::survey::{DraftStart, Edit, Publication, TextWrite};
     let cli = Cli::new();
     cli.ok(&["language", "disable", "ay"]);
     // Version 2 is published without Aymara texts for `respect` (it need not have them:
     // Aymara is not offered), so Aymara is incomplete in the current survey.
-    cli.with_db(|pool| async move {
+    cli.with_db(|app| async move {
         assert_eq!(
-            survey::start_draft(&mut pool.acquire().await.unwrap()).await.unwrap(),
+            crate::store_fn!(app, survey::start_draft(conn)).unwrap(),
             DraftStart::Started { draft: 2, from: 1 }
         );
         let blank = TextWrite {
@@ -184,14 +207,17 @@ fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes()
             child_text: String::new(),
             review: ReviewState::NeedsReview,
         };
-        assert_eq!(survey::write_texts(&mut pool.acquire().await.unwrap(), 2, &[blank]).await.unwrap(), Edit::Done);
-        assert!(matches!(
-            survey::publish(&mut pool.acquire().await.unwrap(), 2).await.unwrap(),
-            Publication::Published { .. }
-        ));
-        pool.close().await;
+        assert_eq!(crate::store_fn!(app, survey::write_texts(conn, 2, &[blank])).unwrap(), Edit::Done);
+        assert!(matches!(crate::store_fn!(app, survey::publish(conn, 2)).unwrap(), Publication::Published { .. }));
+        app.db.close().await;
     });
-    let state = || cli.sql("SELECT group_concat(code || '=' || enabled, ' ') FROM languages ORDER BY code");
+    let state = || {
+        cli.sql(if on_postgres() {
+            "SELECT string_agg(code || '=' || enabled::int, ' ' ORDER BY code) FROM languages"
+        } else {
+            "SELECT group_concat(code || '=' || enabled, ' ') FROM languages ORDER BY code"
+        })
+    };
     let audit = || cli.sql("SELECT COUNT(*) || ' ' || COALESCE(MAX(id), 0) FROM admin_audit");
     let (languages, audited) = (state(), audit());
     assert!(languages.contains("ay=0"), "{languages}");
@@ -210,7 +236,8 @@ fn a_language_the_current_survey_lacks_texts_in_is_refused_and_nothing_changes()
 fn bare_digna_serves() {
     let cli = Cli::new();
     let mut server = Command::new(env!("CARGO_BIN_EXE_digna"))
-        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .env("DATABASE_URL", &cli.url)
+        .env("DIGNA_KEY_FILE", cli.dir.path().join("digna.key"))
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env_remove("DIGNA_TLS_CERT")
@@ -257,7 +284,8 @@ fn seed_demo_once() {
         .sql(
             "SELECT MIN(n) FROM (SELECT COUNT(*) AS n FROM responses r
              LEFT JOIN answers w ON w.response_id = r.id AND w.question_key = 'waiting_time'
-             GROUP BY r.station_id, r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value)",
+             GROUP BY r.station_id, r.iso_week, r.survey_version, r.language, r.respondent, r.age_band, r.suspect, w.value)
+             AS combinations",
         )
         .parse()
         .unwrap();
@@ -298,9 +326,10 @@ fn staff_accounts_are_created_and_reset_from_the_command_line() {
 
     // Two-step verification turned off (a lost phone, a restore under another key file).
     cli.sql("UPDATE users SET totp_secret = 'sealed:x' WHERE email = 'jefa@digna.pe'");
-    cli.sql(
-        "INSERT INTO recovery_codes (user_id, code_hash) SELECT id, x'00' FROM users WHERE email = 'jefa@digna.pe'",
-    );
+    let zero_byte = if on_postgres() { "'\\x00'::bytea" } else { "x'00'" };
+    cli.sql(&format!(
+        "INSERT INTO recovery_codes (user_id, code_hash) SELECT id, {zero_byte} FROM users WHERE email = 'jefa@digna.pe'"
+    ));
     let out = cli.ok(&["user", "reset-two-factor", "--email", "jefa@digna.pe"]);
     assert!(out.contains("off for jefa@digna.pe"), "{out}");
     let row = cli.sql("SELECT COALESCE(totp_secret, 'none'), session_epoch, (SELECT COUNT(*) FROM recovery_codes) FROM users WHERE email = 'jefa@digna.pe'");
@@ -370,7 +399,8 @@ fn a_password_from_standard_input_must_be_long_enough() {
     let cli = Cli::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_digna"))
         .args(["user", "create", "--email", "ana@digna.pe", "--role", "supervisor", "--password-stdin"])
-        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .env("DATABASE_URL", &cli.url)
+        .env("DIGNA_KEY_FILE", cli.dir.path().join("digna.key"))
         .stdin(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -424,7 +454,8 @@ fn serve_speaks_https_when_given_a_certificate() {
         .arg(&cert)
         .arg("--tls-key")
         .arg(&key)
-        .env("DATABASE_URL", format!("sqlite://{}", cli.dir.path().join("digna.db").display()))
+        .env("DATABASE_URL", &cli.url)
+        .env("DIGNA_KEY_FILE", cli.dir.path().join("digna.key"))
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())
@@ -469,6 +500,11 @@ fn printed_secret(printed: &str) -> String {
 
 #[test]
 fn backup_and_restore_from_the_command_line() {
+    if crate::helpers::sqlite_only(
+        "restores over the live SQLite file with --force (PostgreSQL takes a restore only into an empty database)",
+    ) {
+        return;
+    }
     let cli = Cli::new();
     cli.ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
     let out = cli.dir.path().join("backups").join("copy.db");
@@ -492,23 +528,16 @@ fn backup_and_restore_from_the_command_line() {
     for code in ["LIM-10", "LIM-11"] {
         cli.ok(&["station", "add", "--code", code, "--name", "Comisaría", "--region", "Lima Sur"]);
     }
-    cli.with_db(|pool| async move {
-        let survey = store_sqlite::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+    cli.with_db(|app| async move {
+        let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().expect("survey version 1");
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
-            let station = store_alike(&pool, &key, &survey, code, n).await;
+            let station = store_alike(&app, &key, &survey, code, n).await;
             let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
-            server::privacy::release::release_station(
-                &server::Db::Sqlite(store_sqlite::SqliteStore::on(pool.clone())),
-                &key,
-                station,
-                chrono::Utc::now(),
-                rule,
-                None,
-            )
-            .await
-            .unwrap();
+            server::privacy::release::release_station(&app.db, &key, station, chrono::Utc::now(), rule, None)
+                .await
+                .unwrap();
         }
-        pool.close().await;
+        app.db.close().await;
     });
     assert_eq!(cli.sql("SELECT COUNT(*) FROM pending_responses"), "6");
     let printed = cli.ok(&["backup", "--out", out.to_str().unwrap()]);
@@ -521,12 +550,7 @@ fn backup_and_restore_from_the_command_line() {
     assert!(err.contains("already exists"), "{err}");
 
     let audit = |what: &str| {
-        let out = Command::new("sqlite3")
-            .arg(cli.dir.path().join("digna.db"))
-            .arg("SELECT group_concat(action, ' ') FROM admin_audit")
-            .output()
-            .unwrap();
-        let actions = String::from_utf8(out.stdout).unwrap();
+        let actions = cli.sql("SELECT action FROM admin_audit").replace('\n', " ");
         assert!(actions.contains(what), "{what} is audited: {actions}");
     };
     audit("backup");
@@ -583,16 +607,11 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     assert!(err.contains("--finish"), "{err}");
     // A tablet enrolled today has not delivered on a later day: its queue may hold
     // answers sealed to the old key.
-    cli.with_db(|pool| async move {
-        let station = store_sqlite::stations::by_code(&pool, "LIM-09").await.unwrap().unwrap();
+    cli.with_db(|app| async move {
+        let station = crate::store_fn!(app, stations::by_code(pool, "LIM-09")).unwrap().unwrap();
         let token = server::auth::secret_hash("token");
-        sqlx::query("INSERT INTO tablets (station_id, token_hash) VALUES (?, ?)")
-            .bind(station.id)
-            .bind(token)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        crate::store_fn!(app, tablets::insert_with_token(pool, station.id, &token)).unwrap();
+        app.db.close().await;
     });
     let err = cli.fails(&["key", "rotate", "--finish"]);
     assert!(err.contains("have delivered nothing since the rotation") && err.contains("LIM-09"), "{err}");
@@ -601,7 +620,7 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
     let finished = server::privacy::seal::SealKey::load(&path).unwrap();
     assert_eq!(finished.previous_box_replaced(), None, "the previous secret is destroyed");
     assert_eq!(finished.box_public_key(), new.box_public_key());
-    let actions = cli.sql("SELECT group_concat(action, ' ') FROM admin_audit");
+    let actions = cli.sql("SELECT action FROM admin_audit").replace('\n', " ");
     assert!(actions.contains("key rotate") && actions.contains("key rotate finished"), "{actions}");
     assert!(cli.ok(&["key", "rotate", "--finish"]).contains("No rotation to finish"));
 }
@@ -609,11 +628,7 @@ fn key_rotation_keeps_the_previous_key_until_every_tablet_has_delivered() {
 #[test]
 fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_rollups() {
     let cli = Cli::new();
-    let sql = |q: &str| -> String {
-        let out = Command::new("sqlite3").arg(cli.dir.path().join("digna.db")).arg(q).output().unwrap();
-        assert!(out.status.success(), "{q}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().trim().to_string()
-    };
+    let sql = |q: &str| cli.sql(q);
     let args = ["seed-demo", "--responses", "2000", "--stations", "20", "--weeks", "10", "--seed", "11"];
     let out = cli.ok(&args);
     assert!(out.contains("2000 released responses") && out.contains("20 stations"), "{out}");
@@ -624,12 +639,17 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
     // Every station has at least k (5) responses in each of the 10 weeks.
     assert_eq!(sql("SELECT COUNT(*) FROM stations"), "20");
     assert_eq!(
-        sql("SELECT COUNT(*) FROM (SELECT 1 FROM responses GROUP BY station_id, iso_week HAVING COUNT(*) >= 5)"),
+        sql("SELECT COUNT(*) FROM (SELECT 1 FROM responses GROUP BY station_id, iso_week HAVING COUNT(*) >= 5) AS w"),
         "200"
     );
     // The roll-ups are exactly a GROUP BY over the raw rows, both ways.
-    for (a, b) in store_sqlite::maintenance::ROLLUP_CHECKS {
-        assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")), "0", "{a}\nEXCEPT\n{b}");
+    let checks = if on_postgres() {
+        store_postgres::maintenance::ROLLUP_CHECKS
+    } else {
+        store_sqlite::maintenance::ROLLUP_CHECKS
+    };
+    for (a, b) in checks {
+        assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS differing")), "0", "{a}\nEXCEPT\n{b}");
     }
     // Realistic: regions, languages, profiles skipped, faces declined, several picks.
     assert!(sql("SELECT COUNT(DISTINCT region) FROM stations").parse::<i64>().unwrap() >= 10);
@@ -637,13 +657,13 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
     assert_ne!(sql("SELECT COUNT(*) FROM responses WHERE respondent IS NULL"), "0");
     assert_ne!(sql("SELECT COUNT(*) FROM answers WHERE value = 'rather_not'"), "0");
     assert_ne!(
-        sql("SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE question_key = 'improve' GROUP BY response_id HAVING COUNT(*) > 1)"),
+        sql("SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE question_key = 'improve' GROUP BY response_id HAVING COUNT(*) > 1) AS m"),
         "0"
     );
     let indexes = sql(
         "SELECT MIN(i), MAX(i) FROM (SELECT station_id, 100.0 * SUM(CAST(value AS INTEGER) - 1) / (3 * COUNT(*)) AS i
                        FROM answers a JOIN responses r ON r.id = a.response_id
-                       WHERE value IN ('1', '2', '3', '4') GROUP BY station_id)",
+                       WHERE value IN ('1', '2', '3', '4') GROUP BY station_id) AS by_station",
     );
     let (low, high) = indexes.split_once('|').unwrap();
     assert!(high.parse::<f64>().unwrap() - low.parse::<f64>().unwrap() > 10.0, "stations differ: {indexes}");
@@ -671,12 +691,12 @@ fn release_runs_now_and_prints_pools_never_responses() {
     }
     let key = server::privacy::seal::SealKey::load_or_create(&cli.dir.path().join("digna.key")).unwrap();
     // Seven alike at LIM-01, three at LIM-02: stored and pending, as the server stores them.
-    cli.with_db(|pool| async move {
-        let survey = store_sqlite::survey::load(&pool, 1).await.unwrap().expect("survey version 1");
+    cli.with_db(|app| async move {
+        let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().expect("survey version 1");
         for (code, n) in [("LIM-01", 7), ("LIM-02", 3)] {
-            store_alike(&pool, &key, &survey, code, n).await;
+            store_alike(&app, &key, &survey, code, n).await;
         }
-        pool.close().await;
+        app.db.close().await;
     });
     let out = cli.ok(&["release", "--station", "LIM-01"]);
     assert_eq!(out.trim(), "LIM-01: 1 pool released (0 with detail withheld for privacy)");

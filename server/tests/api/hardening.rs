@@ -172,7 +172,7 @@ async fn suspect_marking_follows_the_station_settings_set_by_the_command_line() 
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_digna"))
         .args(["station", "set", "LIM-01", "--min-duration-s", "30", "--min-gap-s", "90"])
         .env("DATABASE_URL", &app.database_url)
-        .env_remove("DIGNA_KEY_FILE")
+        .env("DIGNA_KEY_FILE", app.dir.path().join("digna.key"))
         .env_remove("DIGNA_RELEASE_K")
         .output()
         .expect("digna runs");
