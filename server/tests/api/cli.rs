@@ -500,11 +500,6 @@ fn printed_secret(printed: &str) -> String {
 
 #[test]
 fn backup_and_restore_from_the_command_line() {
-    if crate::helpers::sqlite_only(
-        "restores over the live SQLite file with --force (PostgreSQL takes a restore only into an empty database)",
-    ) {
-        return;
-    }
     let cli = Cli::new();
     cli.ok(&["station", "add", "--code", "LIM-09", "--name", "Comisaría de Comas", "--region", "Lima Norte"]);
     let out = cli.dir.path().join("backups").join("copy.db");
@@ -569,6 +564,31 @@ fn backup_and_restore_from_the_command_line() {
     let checked = cli.ok(&[&["restore", "--from", out.to_str().unwrap(), "--check"][..], &with_secret].concat());
     assert!(checked.contains("nothing was changed") && checked.contains("every one opens"), "{checked}");
     assert!(!names_a_count(&checked, &counts), "{checked}");
+    if on_postgres() {
+        // PostgreSQL takes a restore only into a new, empty database (as after createdb).
+        let err = cli.fails(&[&["restore", "--from", out.to_str().unwrap()][..], &with_secret].concat());
+        assert!(err.contains("empty database"), "the live database is never overwritten: {err}");
+        let err = cli.fails(&["restore", "--from", out.to_str().unwrap(), "--force"]);
+        assert!(err.contains("--force is for SQLite"), "{err}");
+        // Without the secret: the released data only.
+        let lost = Cli::new();
+        let restored = lost.ok(&["restore", "--from", out.to_str().unwrap()]);
+        assert!(restored.contains("Restored.") && restored.contains("NOT RECOVERED"), "{restored}");
+        assert!(restored.contains("2 station"), "{restored}");
+        assert!(!names_a_count(&restored, &counts), "{restored}");
+        assert_eq!(lost.sql("SELECT COUNT(*) FROM pending_responses"), "0");
+        assert_eq!(lost.sql("SELECT COUNT(*) FROM responses"), "5");
+        // With it: every pending response comes back.
+        let found = Cli::new();
+        let restored = found.ok(&[&["restore", "--from", out.to_str().unwrap()][..], &with_secret].concat());
+        assert!(restored.contains("every one recovered"), "{restored}");
+        assert!(!names_a_count(&restored, &counts), "{restored}");
+        assert_eq!(found.sql("SELECT COUNT(*) FROM pending_responses"), "6", "the pending responses came back");
+        let details = found.sql("SELECT action || ': ' || detail FROM admin_audit");
+        assert!(details.contains("restore: "), "the restore is audited: {details}");
+        assert!(!names_a_count(&details, &counts), "an audit line counts pending responses: {details}");
+        return;
+    }
     let err = cli.fails(&[&["restore", "--from", out.to_str().unwrap()][..], &with_secret].concat());
     assert!(err.contains("--force"), "the live database is never overwritten silently: {err}");
     // Without the secret (standard input is no terminal here): the released data only.
