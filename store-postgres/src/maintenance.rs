@@ -223,6 +223,46 @@ mod tests {
     use super::*;
     use domain::privacy::release::ReleasedRow;
 
+    /// The bytes of `table`'s file on disk (the test cluster's owner reads its files).
+    async fn table_file(pool: &PgPool, table: &str) -> Vec<u8> {
+        sqlx::query("CHECKPOINT").execute(pool).await.unwrap();
+        let dir: String = sqlx::query_scalar("SELECT current_setting('data_directory')").fetch_one(pool).await.unwrap();
+        let file: String =
+            sqlx::query_scalar("SELECT pg_relation_filepath($1::regclass)").bind(table).fetch_one(pool).await.unwrap();
+        std::fs::read(std::path::Path::new(&dir).join(file)).unwrap_or_default()
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[tokio::test]
+    async fn a_released_record_is_gone_from_the_files_once_scrubbed() {
+        let pool = crate::testing::pool().await;
+        let station =
+            sqlx::query_scalar!("INSERT INTO stations (code, name, region) VALUES ('LIM-01', 'n', 'r') RETURNING id")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let marker = b"a sealed record that a release opened and deleted".repeat(4);
+        sqlx::query!(
+            "INSERT INTO pending_responses (id, station_id, sealed) VALUES ($1, $2, $3)",
+            &[7u8; 16],
+            station,
+            &marker
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query!("DELETE FROM pending_responses WHERE id = $1", &[7u8; 16]).execute(&pool).await.unwrap();
+        assert!(
+            contains(&table_file(&pool, "pending_responses").await, &marker),
+            "PostgreSQL keeps a deleted row readable in its table's file (what this guards against)"
+        );
+        scrub_pending(&pool).await.unwrap();
+        assert!(!contains(&table_file(&pool, "pending_responses").await, &marker), "rewritten without it");
+    }
+
     #[tokio::test]
     async fn amcheck_when_installed_finds_a_sound_database_ok() {
         let pool = crate::testing::pool().await;
