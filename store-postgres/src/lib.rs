@@ -117,25 +117,32 @@ pub fn newest_migration() -> i64 {
     sqlx::migrate!("./migrations").migrations.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-/// A fresh, migrated database on the test cluster (`DIGNA_TEST_POSTGRES`, set by `make
-/// test`), for this crate's unit tests.
-#[cfg(test)]
-pub(crate) mod testing {
+/// Fresh databases on the throwaway test cluster that `make test` starts
+/// (`scripts/pg-cluster.sh`) and names in `DIGNA_TEST_POSTGRES`: for this crate's tests
+/// and the server's, never for Digna itself.
+#[doc(hidden)]
+pub mod testing {
     use sqlx::Connection;
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// A new, empty, migrated database; its pool.
-    pub async fn pool() -> sqlx::PgPool {
+    /// A new, empty database on the test cluster, its name starting with `prefix`; its URL.
+    pub async fn fresh_database(prefix: &str) -> String {
         static N: AtomicU64 = AtomicU64::new(0);
         let cluster = std::env::var("DIGNA_TEST_POSTGRES").expect(
-            "DIGNA_TEST_POSTGRES: start a cluster with `scripts/pg-cluster.sh start target/pg` (make test does)",
+            "DIGNA_TEST_POSTGRES: start a throwaway cluster with `scripts/pg-cluster.sh start target/pg` \
+             and set it to the URL printed (make test does this)",
         );
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let name = format!("u_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let name = format!("{prefix}_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
         let mut admin = sqlx::PgConnection::connect(&cluster).await.expect("the test cluster answers");
         sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("a fresh database");
         admin.close().await.ok();
-        let url = format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0);
+        format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0)
+    }
+
+    /// A new, empty, migrated database; its pool (this crate's unit tests).
+    pub async fn pool() -> sqlx::PgPool {
+        let url = fresh_database("u").await;
         let pool = crate::connect(&url, 8).await.expect("the fresh database opens");
         crate::migrate(&pool).await.expect("the migrations run");
         pool

@@ -4,7 +4,6 @@ use server::{AppState, Application};
 use sqlx::{Connection, Postgres, Row, Sqlite, SqlitePool};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 // ---- The backend under test ------------------------------------------------------------
@@ -31,17 +30,7 @@ pub fn sqlite_only(reason: &str) -> bool {
 
 /// A new, empty database on the test cluster; its URL.
 pub async fn database() -> String {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let cluster = std::env::var("DIGNA_TEST_POSTGRES").expect(
-        "DIGNA_TEST_POSTGRES: start a throwaway cluster with `scripts/pg-cluster.sh start target/pg` \
-         and set it to the URL printed (make test does this)",
-    );
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let name = format!("s_{}_{}_{nanos}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-    let mut admin = sqlx::PgConnection::connect(&cluster).await.expect("the test cluster answers");
-    sqlx::raw_sql(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("a fresh database");
-    admin.close().await.ok();
-    format!("{}/{name}", cluster.rsplit_once('/').expect("a URL with a database").0)
+    store_postgres::testing::fresh_database("s").await
 }
 
 /// Drops the test database at `url` (made by [`database`]), ending its connections:
