@@ -94,6 +94,12 @@ fn read(table: &Table, row: &PgRow) -> Result<Row, crate::Error> {
 }
 
 impl store::transfer::Snapshot for Snapshot {
+    async fn rows(&mut self, table: &'static Table) -> Result<u64, store::Error> {
+        let sql = format!("SELECT COUNT(*) FROM \"{}\"", table.name);
+        let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *self.tx).await.map_err(crate::Error::from)?;
+        Ok(n.max(0) as u64)
+    }
+
     async fn page(
         &mut self,
         table: &'static Table,

@@ -229,6 +229,9 @@ pub trait Transfer {
 
 /// One snapshot of a database.
 pub trait Snapshot: Send {
+    /// How many rows `table` holds.
+    fn rows(&mut self, table: &'static Table) -> impl Future<Output = Result<u64, crate::Error>> + Send;
+
     /// Up to `limit` rows of `table` whose key follows `after` (the key's values, in
     /// [`Table::key`] order), in key order; a table without a key comes whole in the
     /// first page (`after` is `None`) and empty after.

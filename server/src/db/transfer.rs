@@ -35,6 +35,13 @@ impl store::transfer::Transfer for Db {
 }
 
 impl store::transfer::Snapshot for Snapshot {
+    async fn rows(&mut self, table: &'static Table) -> Result<u64, store::Error> {
+        match self {
+            Snapshot::Sqlite(s) => s.rows(table).await,
+            Snapshot::Postgres(p) => p.rows(table).await,
+        }
+    }
+
     async fn page(
         &mut self,
         table: &'static Table,
