@@ -22,6 +22,7 @@ pub mod maintenance;
 pub mod release;
 pub mod responses;
 pub mod settings;
+#[macro_use]
 pub mod stations;
 pub mod survey;
 pub mod tablets;
@@ -55,16 +56,20 @@ pub const WRITER_LOCK: i64 = 0x0064_6967_6e61;
 /// timestamp, which would date a visit.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, crate::Error> {
     let options = options(url)?;
-    Ok(PgPoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .acquire_timeout(Duration::from_secs(30))
-        .connect_with(options)
-        .await?)
+    Ok(pool_options(max_connections).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?)
 }
 
 /// As [`connect`], but connections open when first needed.
 pub fn connect_lazy(url: &str, max_connections: u32) -> Result<PgPool, crate::Error> {
-    Ok(PgPoolOptions::new().max_connections(max_connections.max(1)).connect_lazy_with(options(url)?))
+    Ok(pool_options(max_connections).connect_lazy_with(options(url)?))
+}
+
+/// A pool that hands out its connections without a round trip to check each first
+/// (sqlx's `test_before_acquire`): a submission makes one round trip of its own, and the
+/// check would double it. A connection the server closed (a restart) fails its next
+/// statement and leaves the pool; the request answers 500, and a tablet retries.
+fn pool_options(max_connections: u32) -> PgPoolOptions {
+    PgPoolOptions::new().max_connections(max_connections.max(1)).test_before_acquire(false)
 }
 
 fn options(url: &str) -> Result<PgConnectOptions, crate::Error> {

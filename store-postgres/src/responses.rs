@@ -22,53 +22,52 @@ use std::collections::HashSet;
 /// running meanwhile deletes only the records it read, so it neither misses nor doubles
 /// one of these.
 ///
-/// Every kind of row is written by one statement for the whole batch (the rows travel
-/// as arrays, read back with `UNNEST`): each statement is a round trip to the server.
+/// The whole batch is one statement (the rows travel as arrays, read back with
+/// `UNNEST`), so one round trip and its own transaction: the keys that were fresh and the
+/// records stored with them commit together or not at all.
 pub async fn submit_batch(pool: &PgPool, batch: &[SealedPending]) -> Result<Vec<Outcome>, crate::Error> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    let mut keys: Vec<&[u8]> = batch.iter().map(|p| p.key_hash.as_slice()).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    let mut tx = pool.begin().await?;
-    let mut fresh: HashSet<Vec<u8>> = sqlx::query_scalar!(
-        "INSERT INTO submission_keys (key_hash)
-         SELECT key_hash FROM UNNEST($1::BYTEA[]) AS k (key_hash) ORDER BY key_hash
-         ON CONFLICT DO NOTHING RETURNING key_hash",
-        &keys as _
+    // The first copy of a key in the batch may be stored; a later copy is a replay.
+    let mut seen = HashSet::new();
+    let mut first: Vec<&SealedPending> = batch.iter().filter(|p| seen.insert(p.key_hash.as_slice())).collect();
+    first.sort_unstable_by(|a, b| a.key_hash.cmp(&b.key_hash));
+    let keys: Vec<&[u8]> = first.iter().map(|p| p.key_hash.as_slice()).collect();
+    let ids: Vec<&[u8]> = first.iter().map(|p| p.id.as_slice()).collect();
+    let stations: Vec<i64> = first.iter().map(|p| p.station_id).collect();
+    let sealed: Vec<&[u8]> = first.iter().map(|p| p.sealed.as_slice()).collect();
+    let stored: HashSet<Vec<u8>> = sqlx::query_scalar!(
+        "WITH fresh AS (
+             INSERT INTO submission_keys (key_hash)
+             SELECT key_hash FROM UNNEST($1::BYTEA[]) WITH ORDINALITY AS k (key_hash, n) ORDER BY n
+             ON CONFLICT DO NOTHING RETURNING key_hash)
+         INSERT INTO pending_responses (id, station_id, sealed)
+         SELECT p.id, p.station_id, p.sealed
+         FROM UNNEST($1::BYTEA[], $2::BYTEA[], $3::BIGINT[], $4::BYTEA[]) AS p (key_hash, id, station_id, sealed)
+         JOIN fresh ON fresh.key_hash = p.key_hash
+         ORDER BY p.id
+         RETURNING id",
+        &keys as _,
+        &ids as _,
+        &stations,
+        &sealed as _
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?
     .into_iter()
     .collect();
-    let mut outcomes = Vec::with_capacity(batch.len());
-    let (mut ids, mut stations, mut sealed) = (Vec::new(), Vec::new(), Vec::new());
-    for pending in batch {
-        // The first copy of a fresh key is stored; a later copy is a replay.
-        if !fresh.remove(&pending.key_hash) {
-            outcomes.push(Outcome::Replay);
-            continue;
-        }
-        ids.push(pending.id.as_slice());
-        stations.push(pending.station_id);
-        sealed.push(pending.sealed.as_slice());
-        outcomes.push(Outcome::Stored);
-    }
-    if !ids.is_empty() {
-        sqlx::query!(
-            "INSERT INTO pending_responses (id, station_id, sealed)
-             SELECT id, station_id, sealed FROM UNNEST($1::BYTEA[], $2::BIGINT[], $3::BYTEA[]) AS p (id, station_id, sealed)
-             ORDER BY id",
-            &ids as _,
-            &stations,
-            &sealed as _
-        )
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(outcomes)
+    let mut first_copy = HashSet::new();
+    Ok(batch
+        .iter()
+        .map(|p| {
+            if first_copy.insert(p.key_hash.as_slice()) && stored.contains(&p.id) {
+                Outcome::Stored
+            } else {
+                Outcome::Replay
+            }
+        })
+        .collect())
 }
 
 /// Whether a station has responses waiting for release (never how many).

@@ -31,18 +31,18 @@ pub async fn insert(
 macro_rules! station_from_row {
     ($r:expr) => {{
         let r = $r;
-        Station {
+        $crate::stations::Station {
             id: r.id,
             code: r.code,
             name: r.name,
             region: r.region,
             timezone: r.timezone,
             active: r.active,
-            settings: KioskSettings {
-                inactivity_s: seconds(r.inactivity_s)?,
-                inactivity_grace_s: seconds(r.inactivity_grace_s)?,
-                min_duration_s: seconds(r.min_duration_s)?,
-                min_gap_s: seconds(r.min_gap_s)?,
+            settings: domain::KioskSettings {
+                inactivity_s: $crate::stations::seconds(r.inactivity_s)?,
+                inactivity_grace_s: $crate::stations::seconds(r.inactivity_grace_s)?,
+                min_duration_s: $crate::stations::seconds(r.min_duration_s)?,
+                min_gap_s: $crate::stations::seconds(r.min_gap_s)?,
             },
             staff_pin_set: r.staff_pin_set,
         }
@@ -50,7 +50,7 @@ macro_rules! station_from_row {
 }
 
 /// A kiosk setting as stored (the schema keeps each within its bounds).
-fn seconds(stored: i64) -> Result<u32, crate::Error> {
+pub(crate) fn seconds(stored: i64) -> Result<u32, crate::Error> {
     u32::try_from(stored).map_err(|_| crate::Error::Corrupt(format!("a kiosk setting of {stored} seconds")))
 }
 

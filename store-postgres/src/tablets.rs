@@ -71,8 +71,13 @@ pub async fn redeem_enrollment_code(
 
 /// The enrolled, unrevoked tablet holding this token, with its station.
 pub async fn tablet_of_token(pool: &PgPool, token_hash: &[u8]) -> Result<Option<TokenTablet>, crate::Error> {
+    // One round trip: every submission asks this before anything else.
     let row = sqlx::query!(
-        "SELECT id, station_id, last_delivery_day FROM tablets WHERE token_hash = $1 AND NOT revoked",
+        r#"SELECT t.id AS tablet_id, t.last_delivery_day, s.id, s.code, s.name, s.region, s.timezone, s.active,
+                  s.inactivity_s, s.inactivity_grace_s, s.min_duration_s, s.min_gap_s,
+                  s.staff_pin_hash IS NOT NULL AS "staff_pin_set!"
+           FROM tablets t JOIN stations s ON s.id = t.station_id
+           WHERE t.token_hash = $1 AND NOT t.revoked"#,
         token_hash
     )
     .fetch_optional(pool)
@@ -80,11 +85,8 @@ pub async fn tablet_of_token(pool: &PgPool, token_hash: &[u8]) -> Result<Option<
     let Some(row) = row else {
         return Ok(None);
     };
-    Ok(stations::by_id(pool, row.station_id).await?.map(|station| TokenTablet {
-        id: row.id,
-        station,
-        last_delivery_day: row.last_delivery_day,
-    }))
+    let (id, last_delivery_day) = (row.tablet_id, row.last_delivery_day.clone());
+    Ok(Some(TokenTablet { id, station: station_from_row!(row), last_delivery_day }))
 }
 
 /// The station of the enrolled, unrevoked tablet holding this token.
