@@ -19,6 +19,7 @@ pub mod backup;
 pub mod dashboard;
 pub mod exports;
 pub mod maintenance;
+pub mod notifications;
 pub mod release;
 pub mod responses;
 pub mod settings;

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod dashboard;
 pub mod exports;
 pub mod maintenance;
+pub mod notifications;
 pub mod release;
 pub mod responses;
 pub mod settings;

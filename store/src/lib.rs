@@ -15,6 +15,7 @@ pub mod backup;
 pub mod dashboard;
 pub mod exports;
 pub mod maintenance;
+pub mod notifications;
 pub mod release;
 pub mod responses;
 pub mod settings;
@@ -32,6 +33,7 @@ pub use backup::Backups;
 pub use dashboard::Dashboards;
 pub use exports::Exports;
 pub use maintenance::Maintenance;
+pub use notifications::Notifications;
 pub use release::Releases;
 pub use responses::Responses;
 pub use settings::NetworkSettings;
@@ -61,6 +63,7 @@ pub trait Store:
     + Exports
     + Maintenance
     + NetworkSettings
+    + Notifications
     + Releases
     + Responses
     + Stations
@@ -81,6 +84,7 @@ impl<S> Store for S where
         + Exports
         + Maintenance
         + NetworkSettings
+        + Notifications
         + Releases
         + Responses
         + Stations

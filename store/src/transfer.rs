@@ -120,6 +120,15 @@ pub const TABLES: &[Table] = &[
     ]),
     table!("recovery_key", identity: false, key: ["id"], [("id", Int), ("recipient", Text), ("created_at", Text)]),
     table!("release_schedule", identity: false, key: ["station_id"], [("station_id", Int), ("next_at", Int)]),
+    table!("webhook_endpoints", identity: true, key: ["id"], [
+        ("id", Int), ("label", Text), ("url", Text), ("secret", Text), ("region", Text), ("created_at", Text),
+    ]),
+    table!("notification_outbox", identity: true, key: ["id"], [
+        ("id", Int), ("idempotency_key", Text), ("endpoint_id", Int), ("kind", Text), ("body", Text), ("state", Text),
+        ("attempts", Int), ("created_at", Int), ("next_attempt_at", Int), ("last_attempt_at", Int),
+        ("last_status", Int),
+    ]),
+    table!("silence_episodes", identity: false, key: ["tablet_id"], [("tablet_id", Int), ("since_day", Text)]),
     table!("pending_responses", identity: false, key: ["id"], [
         ("id", Bytes), ("station_id", Int), ("sealed", Bytes),
     ]),

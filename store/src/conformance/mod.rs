@@ -15,6 +15,7 @@ mod admin;
 mod dashboard;
 mod export_pages;
 mod exports;
+mod notifications;
 mod release;
 mod responses;
 mod second_factor;
@@ -28,6 +29,7 @@ pub use admin::*;
 pub use dashboard::*;
 pub use export_pages::*;
 pub use exports::*;
+pub use notifications::*;
 pub use release::*;
 pub use responses::*;
 pub use second_factor::*;
@@ -106,6 +108,9 @@ macro_rules! conformance_tests {
             pin_guesses_arriving_together_are_checked_at_most_limit_times,
             each_pin_lock_lasts_twice_as_long_until_a_right_pin,
             a_station_s_tablets_are_listed_revoked_and_counted,
+            an_endpoint_is_added_listed_and_removed_with_its_messages,
+            a_message_is_queued_once_per_key_and_claimed_by_one_sender,
+            a_silence_episode_is_announced_once_until_the_tablet_delivers,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

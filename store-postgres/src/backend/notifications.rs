@@ -1,0 +1,54 @@
+use super::PgStore;
+use store::notifications::*;
+
+impl store::Notifications for PgStore {
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, store::Error> {
+        Ok(crate::notifications::endpoints(&self.pool).await?)
+    }
+
+    async fn add_endpoint(
+        &self,
+        label: &str,
+        url: &str,
+        secret: &str,
+        region: Option<&str>,
+        audit: &store::audit::Entry,
+    ) -> Result<i64, store::Error> {
+        audited!(self, audit, |conn| crate::notifications::add_endpoint(conn, label, url, secret, region))
+    }
+
+    async fn remove_endpoint(&self, id: i64, audit: &store::audit::Entry) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::notifications::remove_endpoint(conn, id))
+    }
+
+    async fn enqueue(&self, messages: &[Outgoing], now: i64) -> Result<u64, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::enqueue(&mut conn, messages, now).await?)
+    }
+
+    async fn open_silence(
+        &self,
+        tablet_id: i64,
+        since_day: &str,
+        messages: &[Outgoing],
+        now: i64,
+    ) -> Result<bool, store::Error> {
+        Ok(crate::notifications::open_silence(&self.pool, tablet_id, since_day, messages, now).await?)
+    }
+
+    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
+        Ok(crate::notifications::close_silences(&self.pool, silent).await?)
+    }
+
+    async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {
+        Ok(crate::notifications::claim_due(&self.pool, now, lease, limit).await?)
+    }
+
+    async fn record_attempt(&self, id: i64, attempt: Attempt, now: i64) -> Result<(), store::Error> {
+        Ok(crate::notifications::record_attempt(&self.pool, id, attempt, now).await?)
+    }
+
+    async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
+        Ok(crate::notifications::deliveries(&self.pool, limit).await?)
+    }
+}

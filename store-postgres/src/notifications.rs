@@ -1,0 +1,183 @@
+//! Notifications (`store::notifications`): webhook endpoints, the outbox, silence episodes.
+//! Several servers may run these at once: an episode opens in one statement, and a
+//! message is claimed with `FOR UPDATE SKIP LOCKED`, so each is announced and sent once.
+
+pub use store::notifications::{Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing};
+
+use sqlx::{PgConnection, PgPool};
+
+pub async fn endpoints(pool: &PgPool) -> Result<Vec<Endpoint>, crate::Error> {
+    let rows = sqlx::query!("SELECT id, label, url, secret, region, created_at FROM webhook_endpoints ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Endpoint {
+            id: r.id,
+            label: r.label,
+            url: r.url,
+            secret: r.secret,
+            region: r.region,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+pub async fn add_endpoint(
+    conn: &mut PgConnection,
+    label: &str,
+    url: &str,
+    secret: &str,
+    region: Option<&str>,
+) -> Result<i64, crate::Error> {
+    Ok(sqlx::query_scalar!(
+        "INSERT INTO webhook_endpoints (label, url, secret, region) VALUES ($1, $2, $3, $4) RETURNING id",
+        label,
+        url,
+        secret,
+        region
+    )
+    .fetch_one(&mut *conn)
+    .await?)
+}
+
+pub async fn remove_endpoint(conn: &mut PgConnection, id: i64) -> Result<bool, crate::Error> {
+    let done = sqlx::query!("DELETE FROM webhook_endpoints WHERE id = $1", id).execute(&mut *conn).await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Queues `messages`, skipping keys already queued; `conn` may be in a transaction.
+pub async fn enqueue(conn: &mut PgConnection, messages: &[Outgoing], now: i64) -> Result<u64, crate::Error> {
+    let keys: Vec<&str> = messages.iter().map(|m| m.idempotency_key.as_str()).collect();
+    let endpoints: Vec<i64> = messages.iter().map(|m| m.endpoint_id).collect();
+    let kinds: Vec<&str> = messages.iter().map(|m| m.kind.as_str()).collect();
+    let bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
+    Ok(sqlx::query!(
+        "INSERT INTO notification_outbox (idempotency_key, endpoint_id, kind, body, created_at, next_attempt_at)
+         SELECT k, e, kind, body, $5, $5 FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[])
+              WITH ORDINALITY AS m (k, e, kind, body, n)
+         ORDER BY n
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        &keys as _,
+        &endpoints,
+        &kinds as _,
+        &bodies as _,
+        now
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
+}
+
+pub async fn open_silence(
+    pool: &PgPool,
+    tablet_id: i64,
+    since_day: &str,
+    messages: &[Outgoing],
+    now: i64,
+) -> Result<bool, crate::Error> {
+    let mut tx = pool.begin().await?;
+    let opened = sqlx::query!(
+        "INSERT INTO silence_episodes (tablet_id, since_day) VALUES ($1, $2)
+         ON CONFLICT (tablet_id) DO UPDATE SET since_day = excluded.since_day
+         WHERE silence_episodes.since_day <> excluded.since_day",
+        tablet_id,
+        since_day
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        > 0;
+    if opened {
+        enqueue(&mut tx, messages, now).await?;
+    }
+    tx.commit().await?;
+    Ok(opened)
+}
+
+pub async fn close_silences(pool: &PgPool, silent: &[i64]) -> Result<u64, crate::Error> {
+    Ok(sqlx::query!("DELETE FROM silence_episodes WHERE NOT (tablet_id = ANY($1))", silent)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
+pub async fn claim_due(pool: &PgPool, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, crate::Error> {
+    let rows = sqlx::query!(
+        r#"WITH claimed AS (
+               UPDATE notification_outbox SET next_attempt_at = $2::BIGINT + $3::BIGINT
+               WHERE id IN (SELECT id FROM notification_outbox
+                            WHERE state = 'pending' AND next_attempt_at <= $2
+                            ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+               RETURNING id, idempotency_key, endpoint_id, kind, body, attempts, created_at)
+           SELECT c.id AS "id!", c.idempotency_key AS "idempotency_key!", e.url AS "url!", e.secret AS "secret!", c.kind AS "kind!",
+                  c.body AS "body!", c.attempts AS "attempts!", c.created_at AS "created_at!"
+           FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
+           ORDER BY c.created_at, c.id"#,
+        limit,
+        now,
+        lease
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Due {
+            id: r.id,
+            idempotency_key: r.idempotency_key,
+            url: r.url,
+            secret: r.secret,
+            kind: r.kind,
+            body: r.body,
+            attempts: r.attempts,
+            created_at: r.created_at,
+        })
+        .collect())
+}
+
+pub async fn record_attempt(pool: &PgPool, id: i64, attempt: Attempt, now: i64) -> Result<(), crate::Error> {
+    let (state, status, next_at) = match attempt {
+        Attempt::Sent { status } => ("sent", Some(status), now),
+        Attempt::Retry { status, next_at } => ("pending", status, next_at),
+        Attempt::Failed { status } => ("failed", status, now),
+    };
+    sqlx::query!(
+        "UPDATE notification_outbox
+         SET state = $1, attempts = attempts + 1, last_attempt_at = $2, last_status = $3, next_attempt_at = $4
+         WHERE id = $5 AND state = 'pending'",
+        state,
+        now,
+        status,
+        next_at,
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<Delivery>, crate::Error> {
+    let rows = sqlx::query!(
+        "SELECT o.id, e.label, o.kind, o.state, o.attempts, o.created_at, o.last_attempt_at, o.last_status
+         FROM notification_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $1",
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Delivery {
+                id: r.id,
+                endpoint: r.label,
+                kind: r.kind,
+                state: DeliveryState::parse(&r.state)
+                    .ok_or_else(|| crate::Error::Corrupt(format!("a delivery state {:?}", r.state)))?,
+                attempts: r.attempts,
+                created_at: r.created_at,
+                last_attempt_at: r.last_attempt_at,
+                last_status: r.last_status,
+            })
+        })
+        .collect()
+}

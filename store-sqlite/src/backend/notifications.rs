@@ -1,0 +1,60 @@
+use super::SqliteStore;
+use store::notifications::*;
+
+impl store::Notifications for SqliteStore {
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, store::Error> {
+        Ok(crate::notifications::endpoints(&self.pool).await?)
+    }
+
+    async fn add_endpoint(
+        &self,
+        label: &str,
+        url: &str,
+        secret: &str,
+        region: Option<&str>,
+        audit: &store::audit::Entry,
+    ) -> Result<i64, store::Error> {
+        audited!(self, audit, |conn| crate::notifications::add_endpoint(conn, label, url, secret, region))
+    }
+
+    async fn remove_endpoint(&self, id: i64, audit: &store::audit::Entry) -> Result<bool, store::Error> {
+        audited!(self, audit, |conn| crate::notifications::remove_endpoint(conn, id))
+    }
+
+    async fn enqueue(&self, messages: &[Outgoing], now: i64) -> Result<u64, store::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(crate::Error::from)?;
+        let queued = crate::notifications::enqueue(&mut tx, messages, now).await?;
+        tx.commit().await.map_err(crate::Error::from)?;
+        Ok(queued)
+    }
+
+    async fn open_silence(
+        &self,
+        tablet_id: i64,
+        since_day: &str,
+        messages: &[Outgoing],
+        now: i64,
+    ) -> Result<bool, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::open_silence(&mut conn, tablet_id, since_day, messages, now).await?)
+    }
+
+    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::close_silences(&mut conn, silent).await?)
+    }
+
+    async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::claim_due(&mut conn, now, lease, limit).await?)
+    }
+
+    async fn record_attempt(&self, id: i64, attempt: Attempt, now: i64) -> Result<(), store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::record_attempt(&mut conn, id, attempt, now).await?)
+    }
+
+    async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
+        Ok(crate::notifications::deliveries(&self.pool, limit).await?)
+    }
+}

@@ -1,0 +1,119 @@
+//! Notifications: endpoints and their messages, each message queued once per key and
+//! claimed by one sender at a time, and a tablet's silence announced once per episode.
+
+use super::accounts::line;
+use super::station;
+use crate::notifications::{Attempt, DeliveryState, Outgoing};
+use crate::Store;
+
+const NOW: i64 = 1_800_000_000;
+
+fn message(key: &str, endpoint_id: i64) -> Outgoing {
+    Outgoing { idempotency_key: key.into(), endpoint_id, kind: "test".into(), body: format!("{{\"key\":\"{key}\"}}") }
+}
+
+pub async fn an_endpoint_is_added_listed_and_removed_with_its_messages<S: Store>(store: &S) {
+    let lima = store
+        .add_endpoint("Lima", "https://hooks.example/lima", "s1", Some("Lima Centro"), &line("webhook.add", "Lima"))
+        .await
+        .unwrap();
+    let all =
+        store.add_endpoint("All", "https://hooks.example/all", "s2", None, &line("webhook.add", "All")).await.unwrap();
+    let listed = store.endpoints().await.unwrap();
+    assert_eq!(listed.iter().map(|e| e.id).collect::<Vec<_>>(), [lima, all], "oldest first");
+    assert_eq!(listed[0].region.as_deref(), Some("Lima Centro"));
+    assert_eq!(
+        (listed[1].url.as_str(), listed[1].secret.as_str(), listed[1].region.as_deref()),
+        ("https://hooks.example/all", "s2", None)
+    );
+    store.enqueue(&[message("a", lima), message("b", all)], NOW).await.unwrap();
+    assert!(store.remove_endpoint(lima, &line("webhook.remove", "Lima")).await.unwrap());
+    assert!(!store.remove_endpoint(lima, &line("webhook.remove", "Lima")).await.unwrap(), "removed once");
+    assert_eq!(store.endpoints().await.unwrap().len(), 1);
+    let log = store.deliveries(10).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.endpoint.as_str()).collect::<Vec<_>>(), ["All"], "its messages went with it");
+    let due = store.claim_due(NOW, 60, 10).await.unwrap();
+    assert_eq!(due.len(), 1, "nothing is sent to a removed endpoint");
+}
+
+pub async fn a_message_is_queued_once_per_key_and_claimed_by_one_sender<S: Store>(store: &S) {
+    let endpoint =
+        store.add_endpoint("Ops", "https://hooks.example", "s", None, &line("webhook.add", "Ops")).await.unwrap();
+    assert_eq!(store.enqueue(&[message("k1", endpoint), message("k2", endpoint)], NOW).await.unwrap(), 2);
+    assert_eq!(store.enqueue(&[message("k1", endpoint)], NOW + 5).await.unwrap(), 0, "a key is queued once");
+    assert!(store.claim_due(NOW - 1, 60, 10).await.unwrap().is_empty(), "not due before it was queued");
+
+    // Two senders at once: each message goes to one of them.
+    let (a, b) = tokio::join!(
+        {
+            let s = store.clone();
+            async move { s.claim_due(NOW, 60, 10).await.unwrap() }
+        },
+        {
+            let s = store.clone();
+            async move { s.claim_due(NOW, 60, 10).await.unwrap() }
+        }
+    );
+    let mut keys: Vec<_> = a.iter().chain(&b).map(|d| d.idempotency_key.clone()).collect();
+    keys.sort();
+    assert_eq!(keys, ["k1", "k2"], "each claimed once: {a:?} {b:?}");
+    let claimed = a.into_iter().chain(b).collect::<Vec<_>>();
+    assert_eq!((claimed[0].url.as_str(), claimed[0].secret.as_str()), ("https://hooks.example", "s"));
+    assert!(store.claim_due(NOW + 59, 60, 10).await.unwrap().is_empty(), "a claimed message waits out its lease");
+
+    let (k1, k2) = {
+        let k1 = claimed.iter().find(|d| d.idempotency_key == "k1").unwrap().id;
+        (k1, claimed.iter().find(|d| d.idempotency_key == "k2").unwrap().id)
+    };
+    store.record_attempt(k1, Attempt::Retry { status: Some(500), next_at: NOW + 120 }, NOW + 1).await.unwrap();
+    store.record_attempt(k2, Attempt::Sent { status: 204 }, NOW + 1).await.unwrap();
+    assert!(store.claim_due(NOW + 119, 60, 10).await.unwrap().is_empty(), "a retry waits for its time");
+    let again = store.claim_due(NOW + 120, 60, 10).await.unwrap();
+    assert_eq!(again.iter().map(|d| (d.idempotency_key.as_str(), d.attempts)).collect::<Vec<_>>(), [("k1", 1)]);
+    store.record_attempt(k1, Attempt::Failed { status: None }, NOW + 121).await.unwrap();
+    assert!(store.claim_due(NOW + 100_000, 60, 10).await.unwrap().is_empty(), "sent and failed are never sent again");
+
+    let log = store.deliveries(10).await.unwrap();
+    let state = |id| log.iter().find(|d| d.id == id).map(|d| (d.state, d.attempts, d.last_status)).unwrap();
+    assert_eq!(state(k1), (DeliveryState::Failed, 2, None));
+    assert_eq!(state(k2), (DeliveryState::Sent, 1, Some(204)));
+}
+
+pub async fn a_silence_episode_is_announced_once_until_the_tablet_delivers<S: Store>(store: &S) {
+    let station_id = station(store, "LIM-60").await;
+    let tablet = store.insert_with_token(station_id, &[6; 32]).await.unwrap();
+    let other = store.insert_with_token(station_id, &[7; 32]).await.unwrap();
+    let endpoint =
+        store.add_endpoint("Ops", "https://hooks.example", "s", None, &line("webhook.add", "Ops")).await.unwrap();
+    let alert = |key: &str| vec![message(key, endpoint)];
+
+    // Two servers checking at once: one opens the episode and queues its message.
+    let (a, b) = tokio::join!(
+        {
+            let s = store.clone();
+            let m = alert("silence-1");
+            async move { s.open_silence(tablet, "2027-01-04", &m, NOW).await.unwrap() }
+        },
+        {
+            let s = store.clone();
+            let m = alert("silence-1b");
+            async move { s.open_silence(tablet, "2027-01-04", &m, NOW).await.unwrap() }
+        }
+    );
+    assert!(a ^ b, "the episode opens once: {a} {b}");
+    assert!(
+        !store.open_silence(tablet, "2027-01-04", &alert("silence-2"), NOW).await.unwrap(),
+        "still the same episode"
+    );
+    assert_eq!(store.deliveries(10).await.unwrap().len(), 1, "one message for one episode");
+
+    assert!(store.open_silence(other, "2027-01-05", &alert("other"), NOW).await.unwrap());
+    // `other` delivered again: its episode closes; `tablet`'s stays.
+    assert_eq!(store.close_silences(&[tablet]).await.unwrap(), 1);
+    assert!(!store.open_silence(tablet, "2027-01-04", &alert("silence-3"), NOW).await.unwrap());
+    assert!(store.open_silence(other, "2027-01-05", &alert("other-2"), NOW).await.unwrap(), "a new episode");
+    // Silent since a later day without a check in between: a new episode as well.
+    assert!(store.open_silence(tablet, "2027-01-09", &alert("silence-4"), NOW).await.unwrap());
+    assert_eq!(store.deliveries(10).await.unwrap().len(), 4);
+    assert_eq!(store.close_silences(&[]).await.unwrap(), 2);
+}
