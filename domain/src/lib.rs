@@ -21,7 +21,7 @@ pub use dashboard::{
     ReportWeek, StationLabel, StationReport, ValueCount,
 };
 pub use dignity::{suppressed, DignityIndex, WeekPoint};
-pub use hex::hex;
+pub use hex::{hex, unhex};
 pub use language::Language;
 pub use privacy::anonymize::{
     plan, Period, Place, Plan, PublishedKey, RawKey, Report, Step, StepReport, Unit, ANY, OTHER,

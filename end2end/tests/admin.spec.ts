@@ -204,3 +204,31 @@ test("an admin invites a supervisor, who sets her own password and signs in", as
   expect((await invitee.request.get(link)).status()).toBe(410);
   await hers.close();
 });
+
+test("an admin adds a webhook endpoint, sees its secret once, and sends it a test", async ({ page }) => {
+  await signInAsNewAdmin(page);
+  await page.goto("/admin/webhooks");
+  await expectAccessible(page, "the notifications page");
+  const label = `Operaciones ${process.pid}-${Date.now()}`;
+  const form = page.locator("#add-endpoint");
+  await form.getByLabel("Nombre").fill(label);
+  await form.getByLabel("URL (https://…)").fill("ftp://hooks.invalid/e2e");
+  await form.getByRole("button", { name: "Agregar" }).click();
+  await expect(page.locator("#endpoint-url-error")).toContainText("https://");
+  await expect(page.getByLabel("URL (https://…)")).toHaveAttribute("aria-invalid", "true");
+  await expectAccessible(page, "the add form with an error");
+
+  await page.getByLabel("URL (https://…)").fill("https://hooks.invalid/e2e");
+  await page.locator("#add-endpoint").getByRole("button", { name: "Agregar" }).click();
+  const secret = (await page.locator("#new-secret code").textContent())!.trim();
+  expect(secret).toMatch(/^whsec_/);
+  await expectAccessible(page, "the new endpoint's secret");
+  await page.goto("/admin/webhooks");
+  await expect(page.locator("#endpoints")).toContainText(label);
+  expect(await page.content()).not.toContain(secret);
+
+  const row = page.locator("#endpoints tr", { hasText: label });
+  await row.getByRole("button", { name: "Enviar prueba" }).click();
+  await expect(page.locator("#deliveries")).toContainText("test");
+  await expectAccessible(page, "the delivery log");
+});

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod export;
+pub mod notify;
 // What the fuzz targets check (fuzz/), and `cargo test` replays on their corpus.
 #[doc(hidden)]
 pub mod fuzz_checks;
@@ -178,6 +179,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     tls: Option<axum_server::tls_rustls::RustlsConfig>,
+    notifications: bool,
 }
 
 impl Application {
@@ -198,7 +200,7 @@ impl Application {
         let listener = TcpListener::bind(settings.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.addr))?;
-        Ok(Application { listener, state, tls })
+        Ok(Application { listener, state, tls, notifications: settings.notifications })
     }
 
     /// `https` when serving TLS, else `http`.
@@ -225,6 +227,9 @@ impl Application {
         privacy::retention::spawn_daily(self.state.db.clone());
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
         privacy::release::spawn_scheduler(self.state.db.clone(), self.state.seal.clone(), self.state.release_rule());
+        if self.notifications {
+            notify::spawn(self.state.db.clone());
+        }
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.
         let app = router(self.state).into_make_service_with_connect_info::<std::net::SocketAddr>();

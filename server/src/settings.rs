@@ -37,6 +37,9 @@ pub struct Settings {
     /// The ε an open-data release spends unless told otherwise: `DIGNA_DP_EPSILON`,
     /// default 1.0.
     pub dp_epsilon: domain::privacy::dp::Epsilon,
+    /// Whether this server checks for silent tablets and sends notifications in the
+    /// background (`notify`); off in tests, which run each step themselves.
+    pub notifications: bool,
 }
 
 /// A PEM certificate chain and its private key.
@@ -91,6 +94,7 @@ impl Settings {
             secure_cookies,
             trusted_proxies,
             dp_cap,
+            notifications: true,
         })
     }
 
@@ -109,6 +113,7 @@ impl Settings {
             trusted_proxies: Default::default(),
             dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
             dp_epsilon: crate::open_data::DEFAULT_EPSILON.parse().expect("a valid default epsilon"),
+            notifications: false,
         }
     }
 }

@@ -20,6 +20,7 @@ mod backup;
 mod dashboard;
 mod exports;
 mod maintenance;
+mod notifications;
 mod release;
 mod responses;
 mod sessions;

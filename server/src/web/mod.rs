@@ -9,6 +9,7 @@ pub mod admin_accounts;
 pub mod admin_audit;
 pub mod admin_retention;
 pub mod admin_survey;
+pub mod admin_webhooks;
 pub mod dashboard;
 pub mod export;
 pub mod kit;
@@ -43,6 +44,7 @@ pub fn router(store: HashedStore, secure_cookies: bool) -> Router<AppState> {
         .merge(admin_survey::router())
         .merge(admin_audit::router())
         .merge(admin_retention::router())
+        .merge(admin_webhooks::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(server_timing))

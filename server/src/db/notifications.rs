@@ -1,0 +1,55 @@
+//! `store::notifications`, on whichever database the server runs.
+
+use super::Db;
+use store::notifications::*;
+
+impl store::Notifications for Db {
+    async fn endpoints(&self) -> Result<Vec<Endpoint>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::endpoints(inner))
+    }
+
+    async fn add_endpoint(
+        &self,
+        label: &str,
+        url: &str,
+        secret: &str,
+        region: Option<&str>,
+        audit: &store::audit::Entry,
+    ) -> Result<i64, store::Error> {
+        dispatch!(self, |inner| store::Notifications::add_endpoint(inner, label, url, secret, region, audit))
+    }
+
+    async fn remove_endpoint(&self, id: i64, audit: &store::audit::Entry) -> Result<bool, store::Error> {
+        dispatch!(self, |inner| store::Notifications::remove_endpoint(inner, id, audit))
+    }
+
+    async fn enqueue(&self, messages: &[Outgoing], now: i64) -> Result<u64, store::Error> {
+        dispatch!(self, |inner| store::Notifications::enqueue(inner, messages, now))
+    }
+
+    async fn open_silence(
+        &self,
+        tablet_id: i64,
+        since_day: &str,
+        messages: &[Outgoing],
+        now: i64,
+    ) -> Result<bool, store::Error> {
+        dispatch!(self, |inner| store::Notifications::open_silence(inner, tablet_id, since_day, messages, now))
+    }
+
+    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
+        dispatch!(self, |inner| store::Notifications::close_silences(inner, silent))
+    }
+
+    async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::claim_due(inner, now, lease, limit))
+    }
+
+    async fn record_attempt(&self, id: i64, attempt: Attempt, now: i64) -> Result<(), store::Error> {
+        dispatch!(self, |inner| store::Notifications::record_attempt(inner, id, attempt, now))
+    }
+
+    async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::deliveries(inner, limit))
+    }
+}
