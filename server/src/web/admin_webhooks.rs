@@ -4,7 +4,7 @@
 //! kind, whether it arrived and after how many attempts; never what it said.
 
 use super::admin::{admin_nav, lang_of};
-use super::kit::{Admin, CheckedForm, PageResult, Pairs};
+use super::kit::{Admin, CheckedForm, PageError, PageResult, Pairs};
 use super::layout::{page, Lang};
 use super::session::Staff;
 use crate::notify::{sign, silence};
@@ -17,7 +17,7 @@ use axum::Router;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use store::audit::Entry;
-use store::notifications::{DeliveryState, Outgoing};
+use store::notifications::{DeliveryState, Endpoint, Outgoing};
 use store::{Notifications, Stations};
 
 pub fn router() -> Router<AppState> {
@@ -281,6 +281,11 @@ pub async fn add_endpoint(
     render(&state, &staff, lang, said).await
 }
 
+async fn find(state: &AppState, id: i64) -> Result<Endpoint, PageError> {
+    let endpoints = Notifications::endpoints(&state.db).await?;
+    endpoints.into_iter().find(|e| e.id == id).ok_or(PageError::NotFound("no such endpoint"))
+}
+
 pub async fn send_test(
     State(state): State<AppState>,
     Admin(staff): Admin,
@@ -289,9 +294,7 @@ pub async fn send_test(
     CheckedForm(_): CheckedForm<Pairs>,
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let Some(endpoint) = Notifications::endpoints(&state.db).await?.into_iter().find(|e| e.id == id) else {
-        return Err(super::kit::PageError::NotFound("no such endpoint"));
-    };
+    let endpoint = find(&state, id).await?;
     let body = serde_json::json!({
         "type": "test",
         "message": "Prueba de Digna: este destino recibe las notificaciones. / A test from Digna: this endpoint receives notifications.",
@@ -316,9 +319,7 @@ pub async fn remove_endpoint(
     CheckedForm(_): CheckedForm<Pairs>,
 ) -> PageResult {
     let lang = lang_of(raw.as_deref());
-    let Some(endpoint) = Notifications::endpoints(&state.db).await?.into_iter().find(|e| e.id == id) else {
-        return Err(super::kit::PageError::NotFound("no such endpoint"));
-    };
+    let endpoint = find(&state, id).await?;
     let audit = Entry::new(&staff.user.email, "webhook.remove", &endpoint.label, endpoint.url.clone());
     Notifications::remove_endpoint(&state.db, id, &audit).await?;
     Ok(Redirect::to(&format!("/admin/webhooks?lang={}", lang.code())).into_response())

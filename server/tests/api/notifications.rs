@@ -80,6 +80,12 @@ async fn add_endpoint(app: &TestApp, admin: &reqwest::Client, label: &str, url: 
     secret
 }
 
+/// Posts a button's form (its token only) to `path`.
+async fn press(app: &TestApp, admin: &reqwest::Client, path: &str) -> reqwest::StatusCode {
+    let csrf = app.csrf_of(admin, "/admin/webhooks").await;
+    admin.post(app.url(path)).form(&[("csrf", csrf.as_str())]).send().await.unwrap().status()
+}
+
 fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
@@ -164,14 +170,7 @@ async fn a_message_nobody_accepts_is_given_up_after_a_day_and_shown_failed() {
     let (down, url) = Receiver::start(&[Answer::Status(503); 20]).await;
     add_endpoint(&app, &admin, "Caído", &url, "").await;
     let id: i64 = app.scalar("SELECT id FROM webhook_endpoints", &[]).await;
-    let csrf = app.csrf_of(&admin, "/admin/webhooks").await;
-    let r = admin
-        .post(app.url(&format!("/admin/webhooks/{id}/test")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    assert_eq!(press(&app, &admin, &format!("/admin/webhooks/{id}/test")).await, 303);
     let queued: i64 = app.scalar("SELECT created_at FROM notification_outbox", &[]).await;
     let client = sender::client_with_timeout(Duration::from_secs(1));
     assert_eq!(sender::send_due(&app.db, &client, queued).await.unwrap().retrying, 1);
@@ -231,21 +230,8 @@ async fn the_endpoints_page_refuses_hostile_input_and_audits_every_change() {
     let page = admin.get(app.url("/admin/webhooks")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Ops &lt;b&gt;") && page.contains("encendidas"), "escaped, and notifications are on");
     let id: i64 = app.scalar("SELECT id FROM webhook_endpoints", &[]).await;
-    let csrf = app.csrf_of(&admin, "/admin/webhooks").await;
-    let r = admin
-        .post(app.url(&format!("/admin/webhooks/{id}/remove")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let r = admin
-        .post(app.url(&format!("/admin/webhooks/{id}/remove")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404, "removed once");
+    assert_eq!(press(&app, &admin, &format!("/admin/webhooks/{id}/remove")).await, 303);
+    assert_eq!(press(&app, &admin, &format!("/admin/webhooks/{id}/remove")).await, 404, "removed once");
     assert_eq!(app.count("SELECT COUNT(*) FROM webhook_endpoints").await, 0);
     let actions: Vec<String> =
         app.scalars("SELECT action FROM admin_audit WHERE action LIKE 'webhook.%' ORDER BY id", &[]).await;
