@@ -228,7 +228,7 @@ impl Application {
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
         privacy::release::spawn_scheduler(self.state.db.clone(), self.state.seal.clone(), self.state.release_rule());
         if self.notifications {
-            notify::spawn(self.state.db.clone());
+            notify::spawn(self.state.db.clone(), self.state.release_k);
         }
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.

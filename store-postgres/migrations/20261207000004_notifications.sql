@@ -26,7 +26,9 @@ CREATE TABLE notification_outbox (
 CREATE INDEX notification_outbox_due ON notification_outbox (state, next_attempt_at);
 CREATE INDEX notification_outbox_endpoint ON notification_outbox (endpoint_id);
 
-CREATE TABLE silence_episodes (
-    tablet_id  BIGINT PRIMARY KEY REFERENCES tablets (id) ON DELETE CASCADE,
-    since_day  TEXT NOT NULL
+CREATE TABLE alert_episodes (
+    kind        TEXT NOT NULL,
+    subject_id  BIGINT NOT NULL,
+    since       TEXT NOT NULL,
+    PRIMARY KEY (kind, subject_id)
 );

@@ -69,20 +69,22 @@ pub async fn enqueue(conn: &mut PgConnection, messages: &[Outgoing], now: i64) -
     .rows_affected())
 }
 
-pub async fn open_silence(
+pub async fn open_episode(
     pool: &PgPool,
-    tablet_id: i64,
-    since_day: &str,
+    kind: &str,
+    subject_id: i64,
+    since: &str,
     messages: &[Outgoing],
     now: i64,
 ) -> Result<bool, crate::Error> {
     let mut tx = pool.begin().await?;
     let opened = sqlx::query!(
-        "INSERT INTO silence_episodes (tablet_id, since_day) VALUES ($1, $2)
-         ON CONFLICT (tablet_id) DO UPDATE SET since_day = excluded.since_day
-         WHERE silence_episodes.since_day <> excluded.since_day",
-        tablet_id,
-        since_day
+        "INSERT INTO alert_episodes (kind, subject_id, since) VALUES ($1, $2, $3)
+         ON CONFLICT (kind, subject_id) DO UPDATE SET since = excluded.since
+         WHERE alert_episodes.since <> excluded.since",
+        kind,
+        subject_id,
+        since
     )
     .execute(&mut *tx)
     .await?
@@ -95,8 +97,8 @@ pub async fn open_silence(
     Ok(opened)
 }
 
-pub async fn close_silences(pool: &PgPool, silent: &[i64]) -> Result<u64, crate::Error> {
-    Ok(sqlx::query!("DELETE FROM silence_episodes WHERE NOT (tablet_id = ANY($1))", silent)
+pub async fn close_episodes(pool: &PgPool, kind: &str, still: &[i64]) -> Result<u64, crate::Error> {
+    Ok(sqlx::query!("DELETE FROM alert_episodes WHERE kind = $1 AND NOT (subject_id = ANY($2))", kind, still)
         .execute(pool)
         .await?
         .rows_affected())

@@ -30,9 +30,11 @@ CREATE TABLE notification_outbox (
 CREATE INDEX notification_outbox_due ON notification_outbox (state, next_attempt_at);
 CREATE INDEX notification_outbox_endpoint ON notification_outbox (endpoint_id);
 
--- Each silent tablet's current episode (since the day it last delivered), so that it is
--- announced once.
-CREATE TABLE silence_episodes (
-    tablet_id  INTEGER PRIMARY KEY REFERENCES tablets (id) ON DELETE CASCADE,
-    since_day  TEXT NOT NULL
+-- Each alert's current episode (a tablet's silence, the fall of a station's index), so
+-- that it is announced once: `kind` names the alert, `subject_id` the tablet or station.
+CREATE TABLE alert_episodes (
+    kind        TEXT NOT NULL,
+    subject_id  INTEGER NOT NULL,
+    since       TEXT NOT NULL,
+    PRIMARY KEY (kind, subject_id)
 );

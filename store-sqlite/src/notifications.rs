@@ -67,20 +67,22 @@ pub async fn enqueue(conn: &mut SqliteConnection, messages: &[Outgoing], now: i6
     Ok(queued)
 }
 
-pub async fn open_silence(
+pub async fn open_episode(
     conn: &mut SqliteConnection,
-    tablet_id: i64,
-    since_day: &str,
+    kind: &str,
+    subject_id: i64,
+    since: &str,
     messages: &[Outgoing],
     now: i64,
 ) -> Result<bool, crate::Error> {
     let mut tx = crate::write_tx(&mut *conn).await?;
     let opened = sqlx::query!(
-        "INSERT INTO silence_episodes (tablet_id, since_day) VALUES (?, ?)
-         ON CONFLICT (tablet_id) DO UPDATE SET since_day = excluded.since_day
-         WHERE silence_episodes.since_day <> excluded.since_day",
-        tablet_id,
-        since_day
+        "INSERT INTO alert_episodes (kind, subject_id, since) VALUES (?, ?, ?)
+         ON CONFLICT (kind, subject_id) DO UPDATE SET since = excluded.since
+         WHERE alert_episodes.since <> excluded.since",
+        kind,
+        subject_id,
+        since
     )
     .execute(&mut *tx)
     .await?
@@ -93,12 +95,16 @@ pub async fn open_silence(
     Ok(opened)
 }
 
-pub async fn close_silences(conn: &mut SqliteConnection, silent: &[i64]) -> Result<u64, crate::Error> {
-    let silent = serde_json::to_string(silent).expect("ids serialize");
-    Ok(sqlx::query!("DELETE FROM silence_episodes WHERE tablet_id NOT IN (SELECT value FROM json_each(?))", silent)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected())
+pub async fn close_episodes(conn: &mut SqliteConnection, kind: &str, still: &[i64]) -> Result<u64, crate::Error> {
+    let still = serde_json::to_string(still).expect("ids serialize");
+    Ok(sqlx::query!(
+        "DELETE FROM alert_episodes WHERE kind = ? AND subject_id NOT IN (SELECT value FROM json_each(?))",
+        kind,
+        still
+    )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected())
 }
 
 pub async fn claim_due(

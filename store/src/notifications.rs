@@ -1,5 +1,6 @@
 //! Notifications: the webhook endpoints an administrator registers, the outbox of messages
-//! to them, and each tablet's current episode of silence, so that it is announced once.
+//! to them, and each alert's current episode (a tablet's silence, a station's fall), so
+//! that it is announced once.
 //!
 //! A message is written to the outbox in the transaction of the change that raised it,
 //! and sent later by the sender (`server::notify`), which claims due messages for a lease
@@ -130,20 +131,23 @@ pub trait Notifications {
     /// is skipped. Returns how many were queued.
     fn enqueue(&self, messages: &[Outgoing], now: i64) -> impl Future<Output = Result<u64, crate::Error>> + Send;
 
-    /// Opens tablet `tablet_id`'s episode of silence, silent since `since_day`, and queues
-    /// `messages` in the same transaction, unless that episode is already open: `false`
-    /// then, and nothing is queued. An episode open since another day is a new one.
-    fn open_silence(
+    /// Opens the episode of alert `kind` about `subject_id` (a tablet, a station), under
+    /// way since `since`, and queues `messages` in the same transaction, unless that
+    /// episode is already open: `false` then, and nothing is queued. An episode open since
+    /// something else is a new one. Several servers may ask at once: it opens once.
+    fn open_episode(
         &self,
-        tablet_id: i64,
-        since_day: &str,
+        kind: &str,
+        subject_id: i64,
+        since: &str,
         messages: &[Outgoing],
         now: i64,
     ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
-    /// Closes the episodes of every tablet not in `silent` (it delivered again, or was
-    /// revoked): its next silence is announced again. Returns how many were closed.
-    fn close_silences(&self, silent: &[i64]) -> impl Future<Output = Result<u64, crate::Error>> + Send;
+    /// Closes the episodes of alert `kind` whose subject is not in `still` (a tablet that
+    /// delivered again, a station whose index recovered): its next one is announced
+    /// again. Returns how many were closed.
+    fn close_episodes(&self, kind: &str, still: &[i64]) -> impl Future<Output = Result<u64, crate::Error>> + Send;
 
     /// Claims at most `limit` messages due at `now`, oldest first: each is not due again
     /// until `now + lease`, so that a sender on another server leaves it alone while this

@@ -128,7 +128,9 @@ pub const TABLES: &[Table] = &[
         ("attempts", Int), ("created_at", Int), ("next_attempt_at", Int), ("last_attempt_at", Int),
         ("last_status", Int),
     ]),
-    table!("silence_episodes", identity: false, key: ["tablet_id"], [("tablet_id", Int), ("since_day", Text)]),
+    table!("alert_episodes", identity: false, key: ["kind", "subject_id"], [
+        ("kind", Text), ("subject_id", Int), ("since", Text),
+    ]),
     table!("pending_responses", identity: false, key: ["id"], [
         ("id", Bytes), ("station_id", Int), ("sealed", Bytes),
     ]),

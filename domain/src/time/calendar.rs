@@ -12,6 +12,12 @@ pub fn iso_week_label(now: DateTime<Utc>, timezone: &str) -> String {
     format!("{:04}-W{:02}", week.year(), week.week())
 }
 
+/// The ISO week the dashboards' default period ends with at `now`: the week in Lima,
+/// where the network's day is reckoned.
+pub fn dashboards_week(now: DateTime<Utc>) -> crate::IsoWeek {
+    crate::IsoWeek::parse(&iso_week_label(now, "America/Lima")).expect("chrono's ISO weeks are valid weeks")
+}
+
 /// The Monday that starts an ISO week label (`2026-W48`); `None` for a label that is not
 /// one ([`crate::IsoWeek`]'s rules).
 pub fn iso_week_monday(week: &str) -> Option<chrono::NaiveDate> {

@@ -27,18 +27,19 @@ impl store::Notifications for Db {
         dispatch!(self, |inner| store::Notifications::enqueue(inner, messages, now))
     }
 
-    async fn open_silence(
+    async fn open_episode(
         &self,
-        tablet_id: i64,
-        since_day: &str,
+        kind: &str,
+        subject_id: i64,
+        since: &str,
         messages: &[Outgoing],
         now: i64,
     ) -> Result<bool, store::Error> {
-        dispatch!(self, |inner| store::Notifications::open_silence(inner, tablet_id, since_day, messages, now))
+        dispatch!(self, |inner| store::Notifications::open_episode(inner, kind, subject_id, since, messages, now))
     }
 
-    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
-        dispatch!(self, |inner| store::Notifications::close_silences(inner, silent))
+    async fn close_episodes(&self, kind: &str, still: &[i64]) -> Result<u64, store::Error> {
+        dispatch!(self, |inner| store::Notifications::close_episodes(inner, kind, still))
     }
 
     async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {

@@ -56,11 +56,11 @@ pub async fn check(db: &crate::Db, now: DateTime<Utc>) -> Result<usize, store::E
         if messages.is_empty() {
             continue;
         }
-        if Notifications::open_silence(db, tablet.id, &since, &messages, now.timestamp()).await? {
+        if Notifications::open_episode(db, KIND, tablet.id, &since, &messages, now.timestamp()).await? {
             opened += 1;
         }
     }
     let still: Vec<i64> = silent.iter().map(|t| t.id).collect();
-    Notifications::close_silences(db, &still).await?;
+    Notifications::close_episodes(db, KIND, &still).await?;
     Ok(opened)
 }

@@ -165,8 +165,8 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, said: Said) -> Page
         <h1>{lang.t("Notificaciones", "Notifications")}</h1>
         <p id="notifications-state">{state_line}</p>
         <p>{match lang {
-            Lang::Es => format!("Digna avisa por webhook cuando una tableta lleva días sin entregar respuestas. Cada aviso va firmado (cabecera {}) y lleva una clave Idempotency-Key: el README explica cómo verificarlo.", sign::HEADER),
-            Lang::En => format!("Digna posts a webhook when a tablet has delivered nothing for days. Every message is signed ({} header) and carries an Idempotency-Key: the README says how to check it.", sign::HEADER),
+            Lang::Es => format!("Digna avisa por webhook cuando una tableta lleva días sin entregar respuestas y cuando el índice de una comisaría baja más de 10 puntos. Cada aviso va firmado (cabecera {}) y lleva una clave Idempotency-Key: el README explica cómo verificarlo.", sign::HEADER),
+            Lang::En => format!("Digna posts a webhook when a tablet has delivered nothing for days and when a station's index falls by more than 10 points. Every message is signed ({} header) and carries an Idempotency-Key: the README says how to check it.", sign::HEADER),
         }}</p>
         {secret}
         <h2>{lang.t("Destinos", "Endpoints")}</h2>

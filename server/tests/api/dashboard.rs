@@ -174,7 +174,7 @@ async fn weeks_without_a_release_are_gaps_and_suspect_responses_are_left_out() {
 /// The dimensions of one roll-up row; by default version 1, Spanish, an adult reporting
 /// for themselves, not suspect.
 #[derive(Clone, Copy)]
-struct Cell<'a> {
+pub(crate) struct Cell<'a> {
     station: i64,
     week: &'a str,
     version: i64,
@@ -185,7 +185,7 @@ struct Cell<'a> {
 }
 
 impl<'a> Cell<'a> {
-    fn at(station: i64, week: &'a str) -> Self {
+    pub(crate) fn at(station: i64, week: &'a str) -> Self {
         Cell { station, week, version: 1, language: "es", respondent: "self", age_band: "18-plus", suspect: false }
     }
 
@@ -206,7 +206,7 @@ impl<'a> Cell<'a> {
     }
 
     /// Adds `responses` responses and their answers (question, value, how many).
-    async fn add(self, app: &TestApp, responses: i64, answers: &[(&str, &str, i64)]) {
+    pub(crate) async fn add(self, app: &TestApp, responses: i64, answers: &[(&str, &str, i64)]) {
         app.execute("INSERT INTO response_rollups (station_id, iso_week, survey_version, language, respondent, age_band, suspect, responses)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (station_id, iso_week, survey_version, language, respondent, age_band, suspect)

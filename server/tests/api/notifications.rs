@@ -7,7 +7,7 @@ use crate::helpers::{spawn_app, Arg, TestApp};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::Value;
-use server::notify::{sender, sign, silence};
+use server::notify::{index, sender, sign, silence};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -238,4 +238,68 @@ async fn the_endpoints_page_refuses_hostile_input_and_audits_every_change() {
     assert_eq!(actions, ["webhook.add", "webhook.remove"]);
     let secrets = app.count("SELECT COUNT(*) FROM admin_audit WHERE detail LIKE '%whsec_%'").await;
     assert_eq!(secrets, 0, "the secret is never written to the audit log");
+}
+
+#[tokio::test]
+async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_figures() {
+    use crate::dashboard::Cell;
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let (fell, steady, few) =
+        (app.add_station("LIM-01").await, app.add_station("LIM-02").await, app.add_station("LIM-03").await);
+    // LIM-01: 100 the 12 weeks before, 66.7 in the period: it fell 33.3 points.
+    Cell::at(fell, "2025-W50").add(&app, 10, &[("overall", "4", 10)]).await;
+    Cell::at(fell, "2026-W10").add(&app, 5, &[("overall", "3", 5)]).await;
+    // LIM-02: steady. LIM-03: fell too, but on four responses: hidden, never flagged.
+    Cell::at(steady, "2025-W50").add(&app, 5, &[("overall", "3", 5)]).await;
+    Cell::at(steady, "2026-W10").add(&app, 5, &[("overall", "3", 5)]).await;
+    Cell::at(few, "2025-W50").add(&app, 5, &[("overall", "4", 5)]).await;
+    Cell::at(few, "2026-W10").add(&app, 4, &[("overall", "1", 4)]).await;
+    let (ops, url) = Receiver::start(&[]).await;
+    let secret = add_endpoint(&app, &admin, "Ops", &url, "").await;
+
+    let k = app.state.release_k;
+    let week = domain::IsoWeek::parse("2026-W12").unwrap();
+    let now = chrono::Utc::now();
+    assert_eq!(index::check(&app.db, k, week, now).await.unwrap(), 1, "LIM-01 only");
+    assert_eq!(index::check(&app.db, k, week.next().unwrap(), now).await.unwrap(), 0, "once per episode");
+    let client = sender::client_with_timeout(Duration::from_secs(1));
+    assert_eq!(sender::send_due(&app.db, &client, now.timestamp()).await.unwrap().sent, 1);
+    let got = ops.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(header(&got[0].0, "digna-event"), index::KIND);
+    assert!(sign::verify(&secret, header(&got[0].0, "digna-signature"), &got[0].1, chrono::Utc::now().timestamp()));
+    let body: Value = serde_json::from_slice(&got[0].1).unwrap();
+
+    // Every figure is the overview's, for the same period and k, as the store gives it
+    // and as the page shows it.
+    let filters = domain::DashboardFilters::last_weeks(week);
+    let rows = store::Dashboards::overview(&app.db, &[fell], &filters, k, 10.0).await.unwrap();
+    let r = &rows[0];
+    assert!(r.flagged);
+    assert_eq!(body["station"]["code"], "LIM-01");
+    assert_eq!((body["period"]["from"].as_str(), body["period"]["to"].as_str()), (Some("2026-W01"), Some("2026-W12")));
+    assert_eq!(body["responses"], serde_json::json!(r.responses.value()));
+    assert_eq!(body["index"], serde_json::json!(r.index.value()));
+    assert_eq!(body["previous_index"], serde_json::json!(r.previous_index.value()));
+    assert_eq!(body["change"], serde_json::json!(r.change.value()));
+    assert_eq!((body["index"].as_f64(), body["change"].as_f64()), (Some(66.7), Some(-33.3)));
+    let page =
+        admin.get(app.url("/dashboard?from=2026-W01&to=2026-W12&lang=en")).send().await.unwrap().text().await.unwrap();
+    let at = page.find("data-station=\"LIM-01\"").expect("LIM-01's row");
+    let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+    for shown in [">5<", ">66.7<", "−33.3"] {
+        assert!(row.contains(shown), "the overview shows {shown}: {row}");
+    }
+
+    // It recovers: the episode ends; falling again is a new one.
+    Cell::at(fell, "2026-W11").add(&app, 20, &[("overall", "4", 20)]).await;
+    assert_eq!(index::check(&app.db, k, week, now).await.unwrap(), 0, "no longer flagged");
+    Cell::at(fell, "2026-W12").add(&app, 40, &[("overall", "1", 40)]).await;
+    let later = week.next().unwrap();
+    assert_eq!(index::check(&app.db, k, later, now).await.unwrap(), 1, "a new episode");
+    sender::send_due(&app.db, &client, now.timestamp()).await.unwrap();
+    let got = ops.received();
+    assert_eq!(got.len(), 2, "its own message");
+    assert_ne!(header(&got[1].0, "idempotency-key"), header(&got[0].0, "idempotency-key"));
 }

@@ -26,18 +26,19 @@ impl store::Notifications for PgStore {
         Ok(crate::notifications::enqueue(&mut conn, messages, now).await?)
     }
 
-    async fn open_silence(
+    async fn open_episode(
         &self,
-        tablet_id: i64,
-        since_day: &str,
+        kind: &str,
+        subject_id: i64,
+        since: &str,
         messages: &[Outgoing],
         now: i64,
     ) -> Result<bool, store::Error> {
-        Ok(crate::notifications::open_silence(&self.pool, tablet_id, since_day, messages, now).await?)
+        Ok(crate::notifications::open_episode(&self.pool, kind, subject_id, since, messages, now).await?)
     }
 
-    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
-        Ok(crate::notifications::close_silences(&self.pool, silent).await?)
+    async fn close_episodes(&self, kind: &str, still: &[i64]) -> Result<u64, store::Error> {
+        Ok(crate::notifications::close_episodes(&self.pool, kind, still).await?)
     }
 
     async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {

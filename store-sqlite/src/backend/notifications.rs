@@ -28,20 +28,21 @@ impl store::Notifications for SqliteStore {
         Ok(queued)
     }
 
-    async fn open_silence(
+    async fn open_episode(
         &self,
-        tablet_id: i64,
-        since_day: &str,
+        kind: &str,
+        subject_id: i64,
+        since: &str,
         messages: &[Outgoing],
         now: i64,
     ) -> Result<bool, store::Error> {
         let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
-        Ok(crate::notifications::open_silence(&mut conn, tablet_id, since_day, messages, now).await?)
+        Ok(crate::notifications::open_episode(&mut conn, kind, subject_id, since, messages, now).await?)
     }
 
-    async fn close_silences(&self, silent: &[i64]) -> Result<u64, store::Error> {
+    async fn close_episodes(&self, kind: &str, still: &[i64]) -> Result<u64, store::Error> {
         let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
-        Ok(crate::notifications::close_silences(&mut conn, silent).await?)
+        Ok(crate::notifications::close_episodes(&mut conn, kind, still).await?)
     }
 
     async fn claim_due(&self, now: i64, lease: i64, limit: i64) -> Result<Vec<Due>, store::Error> {

@@ -110,7 +110,7 @@ macro_rules! conformance_tests {
             a_station_s_tablets_are_listed_revoked_and_counted,
             an_endpoint_is_added_listed_and_removed_with_its_messages,
             a_message_is_queued_once_per_key_and_claimed_by_one_sender,
-            a_silence_episode_is_announced_once_until_the_tablet_delivers,
+            an_alert_is_announced_once_per_episode,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

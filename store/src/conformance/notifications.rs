@@ -1,5 +1,5 @@
 //! Notifications: endpoints and their messages, each message queued once per key and
-//! claimed by one sender at a time, and a tablet's silence announced once per episode.
+//! claimed by one sender at a time, and an alert announced once per episode.
 
 use super::accounts::line;
 use super::station;
@@ -79,7 +79,7 @@ pub async fn a_message_is_queued_once_per_key_and_claimed_by_one_sender<S: Store
     assert_eq!(state(k2), (DeliveryState::Sent, 1, Some(204)));
 }
 
-pub async fn a_silence_episode_is_announced_once_until_the_tablet_delivers<S: Store>(store: &S) {
+pub async fn an_alert_is_announced_once_per_episode<S: Store>(store: &S) {
     let station_id = station(store, "LIM-60").await;
     let tablet = store.insert_with_token(station_id, &[6; 32]).await.unwrap();
     let other = store.insert_with_token(station_id, &[7; 32]).await.unwrap();
@@ -92,28 +92,33 @@ pub async fn a_silence_episode_is_announced_once_until_the_tablet_delivers<S: St
         {
             let s = store.clone();
             let m = alert("silence-1");
-            async move { s.open_silence(tablet, "2027-01-04", &m, NOW).await.unwrap() }
+            async move { s.open_episode("silence", tablet, "2027-01-04", &m, NOW).await.unwrap() }
         },
         {
             let s = store.clone();
             let m = alert("silence-1b");
-            async move { s.open_silence(tablet, "2027-01-04", &m, NOW).await.unwrap() }
+            async move { s.open_episode("silence", tablet, "2027-01-04", &m, NOW).await.unwrap() }
         }
     );
     assert!(a ^ b, "the episode opens once: {a} {b}");
     assert!(
-        !store.open_silence(tablet, "2027-01-04", &alert("silence-2"), NOW).await.unwrap(),
+        !store.open_episode("silence", tablet, "2027-01-04", &alert("silence-2"), NOW).await.unwrap(),
         "still the same episode"
     );
     assert_eq!(store.deliveries(10).await.unwrap().len(), 1, "one message for one episode");
 
-    assert!(store.open_silence(other, "2027-01-05", &alert("other"), NOW).await.unwrap());
+    assert!(store.open_episode("silence", other, "2027-01-05", &alert("other"), NOW).await.unwrap());
     // `other` delivered again: its episode closes; `tablet`'s stays.
-    assert_eq!(store.close_silences(&[tablet]).await.unwrap(), 1);
-    assert!(!store.open_silence(tablet, "2027-01-04", &alert("silence-3"), NOW).await.unwrap());
-    assert!(store.open_silence(other, "2027-01-05", &alert("other-2"), NOW).await.unwrap(), "a new episode");
+    assert_eq!(store.close_episodes("silence", &[tablet]).await.unwrap(), 1);
+    assert!(!store.open_episode("silence", tablet, "2027-01-04", &alert("silence-3"), NOW).await.unwrap());
+    assert!(store.open_episode("silence", other, "2027-01-05", &alert("other-2"), NOW).await.unwrap(), "a new episode");
     // Silent since a later day without a check in between: a new episode as well.
-    assert!(store.open_silence(tablet, "2027-01-09", &alert("silence-4"), NOW).await.unwrap());
+    assert!(store.open_episode("silence", tablet, "2027-01-09", &alert("silence-4"), NOW).await.unwrap());
     assert_eq!(store.deliveries(10).await.unwrap().len(), 4);
-    assert_eq!(store.close_silences(&[]).await.unwrap(), 2);
+    // Another kind of alert about the same id is an episode of its own.
+    assert!(store.open_episode("fall", tablet, "", &alert("fall-1"), NOW).await.unwrap());
+    assert!(!store.open_episode("fall", tablet, "", &alert("fall-2"), NOW).await.unwrap());
+    assert_eq!(store.close_episodes("silence", &[]).await.unwrap(), 2, "both silences, not the fall");
+    assert!(!store.open_episode("fall", tablet, "", &alert("fall-3"), NOW).await.unwrap());
+    assert_eq!(store.deliveries(10).await.unwrap().len(), 5);
 }

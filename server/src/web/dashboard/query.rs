@@ -67,8 +67,7 @@ pub(crate) struct Ctx {
 }
 
 fn this_week() -> IsoWeek {
-    let label = domain::time::calendar::iso_week_label(chrono::Utc::now(), "America/Lima");
-    IsoWeek::parse(&label).unwrap_or_else(|_| IsoWeek::parse("2026-W01").expect("a valid week"))
+    domain::time::calendar::dashboards_week(chrono::Utc::now())
 }
 
 impl Ctx {
