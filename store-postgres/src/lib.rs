@@ -198,3 +198,30 @@ pub async fn check_server(pool: &PgPool) -> Result<ServerCheck, crate::Error> {
     }
     Ok(check)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Settings that would log submissions with their time are named at start; a server
+    /// without them gives no warning. (`track_commit_timestamp`, which refuses, is a
+    /// setting of the whole server, fixed at its start: not changed in a test.)
+    #[tokio::test]
+    async fn statement_logging_is_warned_of_at_start() {
+        let url = testing::fresh_database("w").await;
+        let (_, warnings) = PgStore::open_checked(&url, 2).await.unwrap();
+        assert_eq!(warnings, Vec::<String>::new(), "the test cluster logs no statements");
+
+        let name = url.rsplit('/').next().unwrap().to_string();
+        let admin = connect(&url, 1).await.unwrap();
+        for setting in ["log_statement = 'mod'", "log_min_duration_statement = 0", "log_duration = on"] {
+            sqlx::query(&format!("ALTER DATABASE {name} SET {setting}")).execute(&admin).await.unwrap();
+        }
+        admin.close().await;
+        let (_, warnings) = PgStore::open_checked(&url, 2).await.unwrap();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        for name in ["log_statement is mod", "log_min_duration_statement is 0", "log_duration is on"] {
+            assert!(warnings.iter().any(|w| w.starts_with(name)), "{name}: {warnings:?}");
+        }
+    }
+}

@@ -74,8 +74,8 @@ impl Db {
         Ok(match Backend::of(url)? {
             Backend::Sqlite => Db::Sqlite(SqliteStore::open(url).await?),
             Backend::Postgres => {
-                let store = PgStore::open(url, POSTGRES_CONNECTIONS).await?;
-                for warning in store_postgres::check_server(store.pool()).await?.warnings {
+                let (store, warnings) = PgStore::open_checked(url, POSTGRES_CONNECTIONS).await?;
+                for warning in warnings {
                     tracing::warn!("{warning}");
                 }
                 Db::Postgres(store)

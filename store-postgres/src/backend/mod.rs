@@ -65,13 +65,20 @@ impl PgStore {
     /// `max_connections`. Refused when the PostgreSQL server records commit times
     /// ([`crate::check_server`]) or the database comes from a newer release of Digna.
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, store::Error> {
+        Ok(Self::open_checked(url, max_connections).await?.0)
+    }
+
+    /// As [`PgStore::open`], with the warnings of the same reading of the server's
+    /// settings ([`crate::check_server`]): settings that may log submissions.
+    pub async fn open_checked(url: &str, max_connections: u32) -> Result<(Self, Vec<String>), store::Error> {
         let pool = crate::connect(url, max_connections).await?;
-        if let Some(why) = crate::check_server(&pool).await?.refused.into_iter().next() {
+        let check = crate::check_server(&pool).await?;
+        if let Some(why) = check.refused.into_iter().next() {
             pool.close().await;
             return Err(store::Error::Backend(why.into()));
         }
         crate::migrate(&pool).await.map_err(|e| store::Error::Backend(Box::new(e)))?;
-        Ok(PgStore { pool })
+        Ok((PgStore { pool }, check.warnings))
     }
 
     /// A second store on the database at `url` (already opened by [`PgStore::open`]),
