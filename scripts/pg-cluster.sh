@@ -7,6 +7,8 @@
 #                                              (postgres://digna@127.0.0.1:PORT/postgres)
 #                                              and write it to DIR/url; --fast turns fsync
 #                                              off (tests only, never benchmarks)
+#                                              (PG_OPTIONS: more server options, such as
+#                                              "-c track_commit_timestamp=on" for a test)
 #   scripts/pg-cluster.sh stop DIR             stop it and delete DIR
 #   scripts/pg-cluster.sh createdb DIR NAME    make a database, print its URL
 #
@@ -54,7 +56,7 @@ free_port() {
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { sed -n '2,13p' "$0" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { sed -n '2,15p' "$0" >&2; exit 2; }
 
 case "$cmd" in
 start)
@@ -72,8 +74,8 @@ start)
             >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
     fi
     port=$(free_port)
-    extra=""
-    [[ "${3:-}" != "--fast" ]] || extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    extra="${PG_OPTIONS:-}"
+    [[ "${3:-}" != "--fast" ]] || extra="$extra -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     # Loopback only, a socket in DIR, no statement logging (a logged statement is dated).
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=300 -c shared_buffers=128MB $extra" \
@@ -94,7 +96,7 @@ createdb)
     echo "${url%/postgres}/$name"
     ;;
 *)
-    sed -n '2,13p' "$0" >&2
+    sed -n '2,15p' "$0" >&2
     exit 2
     ;;
 esac
