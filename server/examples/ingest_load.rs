@@ -188,64 +188,30 @@ async fn run(args: Args) -> anyhow::Result<Value> {
     }))
 }
 
-/// Adds the stations and their tablets to the database; returns the tablets' tokens.
+/// Adds the stations and their tablets to the database, through the store as the admin
+/// console does (either backend); returns the tablets' tokens.
 async fn enroll(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
-    if args.database.starts_with("postgres") {
-        return enroll_postgres(args).await;
-    }
-    let pool = store_sqlite::connect(&args.database).await?;
+    let db = server::Db::open(&args.database).await?;
     let mut stations = Vec::with_capacity(args.stations);
     for i in 0..args.stations {
         let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
         let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
         let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = store_sqlite::stations::insert(&mut *pool.acquire().await?, &code, &name, &region, "America/Lima")
+        let audit = store::audit::Entry::new("ingest_load", "station.create", code.as_ref(), "");
+        let id = store::Stations::insert(&db, &code, &name, &region, "America/Lima", &audit)
             .await?
             .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
         stations.push(id);
     }
     let today = domain::time::calendar::local_day(chrono::Utc::now(), "America/Lima").to_string();
     let mut tokens = Vec::with_capacity(args.tablets);
-    let mut tx = pool.begin().await?;
     for i in 0..args.tablets {
         let token = new_token();
-        let tablet =
-            store_sqlite::tablets::insert_with_token(&mut *tx, stations[i % stations.len()], &secret_hash(&token))
-                .await?;
-        store_sqlite::tablets::record_delivery_day(&mut *tx, tablet, &today).await?;
+        let tablet = store::Tablets::insert_with_token(&db, stations[i % stations.len()], &secret_hash(&token)).await?;
+        store::Tablets::record_delivery_day(&db, tablet, &today).await?;
         tokens.push(Arc::from(token));
     }
-    tx.commit().await?;
-    pool.close().await;
-    Ok(tokens)
-}
-
-/// [`enroll`] on PostgreSQL, through the same store functions.
-async fn enroll_postgres(args: &Args) -> anyhow::Result<Vec<Arc<str>>> {
-    let pool = store_postgres::connect(&args.database, 1).await?;
-    let mut stations = Vec::with_capacity(args.stations);
-    for i in 0..args.stations {
-        let code = StationCode::parse(&format!("LOAD-{i:04}")).map_err(anyhow::Error::msg)?;
-        let name = Name::parse("name", "Comisaría de prueba", 200).map_err(anyhow::Error::msg)?;
-        let region = Name::parse("region", "Lima Centro", 100).map_err(anyhow::Error::msg)?;
-        let id = store_postgres::stations::insert(&mut *pool.acquire().await?, &code, &name, &region, "America/Lima")
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("station {code} already exists: use a fresh database"))?;
-        stations.push(id);
-    }
-    let today = domain::time::calendar::local_day(chrono::Utc::now(), "America/Lima").to_string();
-    let mut tokens = Vec::with_capacity(args.tablets);
-    let mut tx = pool.begin().await?;
-    for i in 0..args.tablets {
-        let token = new_token();
-        let tablet =
-            store_postgres::tablets::insert_with_token(&mut *tx, stations[i % stations.len()], &secret_hash(&token))
-                .await?;
-        store_postgres::tablets::record_delivery_day(&mut *tx, tablet, &today).await?;
-        tokens.push(Arc::from(token));
-    }
-    tx.commit().await?;
-    pool.close().await;
+    db.close().await;
     Ok(tokens)
 }
 
