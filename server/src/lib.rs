@@ -73,6 +73,9 @@ pub struct AppState {
     /// The ε an open-data release spends unless told otherwise.
     #[from_ref(skip)]
     pub dp_epsilon: domain::privacy::dp::Epsilon,
+    /// Where e-mail notifications go out; `None` when no SMTP server is set.
+    #[from_ref(skip)]
+    pub mail: Option<Arc<notify::mail::Mailer>>,
 }
 
 impl AppState {
@@ -115,6 +118,12 @@ impl AppState {
                 .join("exports"),
             dp_cap: settings.dp_cap,
             dp_epsilon: settings.dp_epsilon,
+            mail: match &settings.mail {
+                None => None,
+                Some(mail) => Some(Arc::new(
+                    notify::mail::Mailer::new(mail).map_err(|e| anyhow::anyhow!("cannot set up e-mail: {e}"))?,
+                )),
+            },
         })
     }
 }
@@ -228,7 +237,7 @@ impl Application {
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
         privacy::release::spawn_scheduler(self.state.db.clone(), self.state.seal.clone(), self.state.release_rule());
         if self.notifications {
-            notify::spawn(self.state.db.clone(), self.state.release_k);
+            notify::spawn(self.state.db.clone(), self.state.release_k, self.state.mail.clone());
         }
         // The peer address reaches only the staff sign-in throttle, as a keyed hash in
         // memory; it is never stored or logged.

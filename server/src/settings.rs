@@ -40,6 +40,8 @@ pub struct Settings {
     /// Whether this server checks for silent tablets and sends notifications in the
     /// background (`notify`); off in tests, which run each step themselves.
     pub notifications: bool,
+    /// E-mail for notifications (`DIGNA_SMTP_*`, `DIGNA_PUBLIC_URL`); `None`: no e-mail.
+    pub mail: Option<crate::notify::mail::MailSettings>,
 }
 
 /// A PEM certificate chain and its private key.
@@ -82,7 +84,9 @@ impl Settings {
             .unwrap_or_else(|| crate::open_data::DEFAULT_EPSILON.into())
             .parse()
             .map_err(|e| anyhow::anyhow!("DIGNA_DP_EPSILON: {e}"))?;
+        let mail = crate::notify::mail::MailSettings::from_vars(var)?;
         Ok(Settings {
+            mail,
             dp_epsilon,
             database_url,
             key_file,
@@ -114,6 +118,7 @@ impl Settings {
             dp_cap: crate::open_data::DEFAULT_CAP.parse().expect("a valid default cap"),
             dp_epsilon: crate::open_data::DEFAULT_EPSILON.parse().expect("a valid default epsilon"),
             notifications: false,
+            mail: None,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! Several servers may run these at once: an episode opens in one statement, and a
 //! message is claimed with `FOR UPDATE SKIP LOCKED`, so each is announced and sent once.
 
-pub use store::notifications::{Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing};
+pub use store::notifications::{
+    Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
+};
 
 use sqlx::{PgConnection, PgPool};
 
@@ -49,17 +51,25 @@ pub async fn remove_endpoint(conn: &mut PgConnection, id: i64) -> Result<bool, c
 /// Queues `messages`, skipping keys already queued; `conn` may be in a transaction.
 pub async fn enqueue(conn: &mut PgConnection, messages: &[Outgoing], now: i64) -> Result<u64, crate::Error> {
     let keys: Vec<&str> = messages.iter().map(|m| m.idempotency_key.as_str()).collect();
-    let endpoints: Vec<i64> = messages.iter().map(|m| m.endpoint_id).collect();
+    let (endpoints, accounts): (Vec<Option<i64>>, Vec<Option<i64>>) = messages
+        .iter()
+        .map(|m| match m.to {
+            Recipient::Endpoint(id) => (Some(id), None),
+            Recipient::Account(id) => (None, Some(id)),
+        })
+        .unzip();
     let kinds: Vec<&str> = messages.iter().map(|m| m.kind.as_str()).collect();
     let bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
     Ok(sqlx::query!(
-        "INSERT INTO notification_outbox (idempotency_key, endpoint_id, kind, body, created_at, next_attempt_at)
-         SELECT k, e, kind, body, $5, $5 FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[])
-              WITH ORDINALITY AS m (k, e, kind, body, n)
+        "INSERT INTO notification_outbox (idempotency_key, endpoint_id, account_id, kind, body, created_at, next_attempt_at)
+         SELECT k, e, a, kind, body, $6, $6
+         FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[])
+              WITH ORDINALITY AS m (k, e, a, kind, body, n)
          ORDER BY n
          ON CONFLICT (idempotency_key) DO NOTHING",
         &keys as _,
-        &endpoints,
+        &endpoints as _,
+        &accounts as _,
         &kinds as _,
         &bodies as _,
         now
@@ -111,10 +121,13 @@ pub async fn claim_due(pool: &PgPool, now: i64, lease: i64, limit: i64) -> Resul
                WHERE id IN (SELECT id FROM notification_outbox
                             WHERE state = 'pending' AND next_attempt_at <= $2
                             ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-               RETURNING id, idempotency_key, endpoint_id, kind, body, attempts, created_at)
-           SELECT c.id AS "id!", c.idempotency_key AS "idempotency_key!", e.url AS "url!", e.secret AS "secret!", c.kind AS "kind!",
+               RETURNING id, idempotency_key, endpoint_id, account_id, kind, body, attempts, created_at)
+           SELECT c.id AS "id!", c.idempotency_key AS "idempotency_key!", e.url AS "url?", e.secret AS "secret?",
+                  u.id AS "account_id?", u.email AS "email?", c.kind AS "kind!",
                   c.body AS "body!", c.attempts AS "attempts!", c.created_at AS "created_at!"
-           FROM claimed c JOIN webhook_endpoints e ON e.id = c.endpoint_id
+           FROM claimed c
+           LEFT JOIN webhook_endpoints e ON e.id = c.endpoint_id
+           LEFT JOIN users u ON u.id = c.account_id
            ORDER BY c.created_at, c.id"#,
         limit,
         now,
@@ -122,19 +135,19 @@ pub async fn claim_due(pool: &PgPool, now: i64, lease: i64, limit: i64) -> Resul
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Due {
-            id: r.id,
-            idempotency_key: r.idempotency_key,
-            url: r.url,
-            secret: r.secret,
-            kind: r.kind,
-            body: r.body,
-            attempts: r.attempts,
-            created_at: r.created_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.id,
+                idempotency_key: r.idempotency_key,
+                to: due_to(r.url, r.secret, r.account_id, r.email)?,
+                kind: r.kind,
+                body: r.body,
+                attempts: r.attempts,
+                created_at: r.created_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn record_attempt(pool: &PgPool, id: i64, attempt: Attempt, now: i64) -> Result<(), crate::Error> {
@@ -142,6 +155,7 @@ pub async fn record_attempt(pool: &PgPool, id: i64, attempt: Attempt, now: i64) 
         Attempt::Sent { status } => ("sent", Some(status), now),
         Attempt::Retry { status, next_at } => ("pending", status, next_at),
         Attempt::Failed { status } => ("failed", status, now),
+        Attempt::Cancelled => ("cancelled", None, now),
     };
     sqlx::query!(
         "UPDATE notification_outbox
@@ -160,9 +174,12 @@ pub async fn record_attempt(pool: &PgPool, id: i64, attempt: Attempt, now: i64) 
 
 pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<Delivery>, crate::Error> {
     let rows = sqlx::query!(
-        "SELECT o.id, e.label, o.kind, o.state, o.attempts, o.created_at, o.last_attempt_at, o.last_status
-         FROM notification_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
-         ORDER BY o.created_at DESC, o.id DESC LIMIT $1",
+        r#"SELECT o.id, coalesce(e.label, u.email) AS "recipient!", o.kind, o.state, o.attempts, o.created_at,
+                  o.last_attempt_at, o.last_status
+         FROM notification_outbox o
+         LEFT JOIN webhook_endpoints e ON e.id = o.endpoint_id
+         LEFT JOIN users u ON u.id = o.account_id
+         ORDER BY o.created_at DESC, o.id DESC LIMIT $1"#,
         limit
     )
     .fetch_all(pool)
@@ -171,7 +188,7 @@ pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<Delivery>, crat
         .map(|r| {
             Ok(Delivery {
                 id: r.id,
-                endpoint: r.label,
+                recipient: r.recipient,
                 kind: r.kind,
                 state: DeliveryState::parse(&r.state)
                     .ok_or_else(|| crate::Error::Corrupt(format!("a delivery state {:?}", r.state)))?,
@@ -182,4 +199,98 @@ pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<Delivery>, crat
             })
         })
         .collect()
+}
+
+use store::notifications::DueTo;
+
+/// Where a claimed message goes, from the outbox's join with endpoints and accounts.
+fn due_to(
+    url: Option<String>,
+    secret: Option<String>,
+    account_id: Option<i64>,
+    email: Option<String>,
+) -> Result<DueTo, crate::Error> {
+    match (url, secret, account_id, email) {
+        (Some(url), Some(secret), None, None) => Ok(DueTo::Webhook { url, secret }),
+        (None, None, Some(account_id), Some(email)) => Ok(DueTo::Account { account_id, email }),
+        _ => Err(crate::Error::Corrupt("an outbox message with no one recipient".into())),
+    }
+}
+
+pub async fn subscribers(pool: &PgPool, account_id: Option<i64>) -> Result<Vec<Subscriber>, crate::Error> {
+    let rows = sqlx::query!(
+        "SELECT s.account_id, u.email, u.role, u.disabled, s.index_alerts, s.silence_alerts, s.digest,
+                s.digest_weekday, s.digest_hour, s.timezone, s.language, s.unsubscribe_key
+         FROM notification_subscriptions s JOIN users u ON u.id = s.account_id
+         WHERE $1::BIGINT IS NULL OR s.account_id = $1
+         ORDER BY s.account_id",
+        account_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Subscriber {
+                account_id: r.account_id,
+                email: r.email,
+                role: domain::Role::parse(&r.role).map_err(crate::Error::Corrupt)?,
+                disabled: r.disabled,
+                subscription: Subscription {
+                    index_alerts: r.index_alerts,
+                    silence_alerts: r.silence_alerts,
+                    digest: r.digest,
+                    digest_weekday: r.digest_weekday as u8,
+                    digest_hour: r.digest_hour as u8,
+                    timezone: r.timezone,
+                    language: r.language,
+                },
+                unsubscribe_key: r.unsubscribe_key,
+            })
+        })
+        .collect()
+}
+
+pub async fn save_subscription(
+    pool: &PgPool,
+    account_id: i64,
+    s: &Subscription,
+    new_key: &[u8],
+) -> Result<(), crate::Error> {
+    sqlx::query!(
+        "INSERT INTO notification_subscriptions
+             (account_id, index_alerts, silence_alerts, digest, digest_weekday, digest_hour, timezone, language, unsubscribe_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (account_id) DO UPDATE SET
+             index_alerts = excluded.index_alerts, silence_alerts = excluded.silence_alerts,
+             digest = excluded.digest, digest_weekday = excluded.digest_weekday,
+             digest_hour = excluded.digest_hour, timezone = excluded.timezone, language = excluded.language",
+        account_id,
+        s.index_alerts,
+        s.silence_alerts,
+        s.digest,
+        i64::from(s.digest_weekday),
+        i64::from(s.digest_hour),
+        s.timezone,
+        s.language,
+        new_key
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn unsubscribe(pool: &PgPool, account_id: i64, topic: Topic) -> Result<bool, crate::Error> {
+    let done = sqlx::query!(
+        "UPDATE notification_subscriptions
+         SET index_alerts = index_alerts AND $2 <> 'index',
+             silence_alerts = silence_alerts AND $2 <> 'silence',
+             digest = digest AND $2 <> 'digest'
+         WHERE account_id = $1
+           AND CASE $2 WHEN 'index' THEN index_alerts WHEN 'silence' THEN silence_alerts ELSE digest END",
+        account_id,
+        topic.as_str()
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -1,6 +1,8 @@
 //! Notifications (`store::notifications`): webhook endpoints, the outbox, silence episodes.
 
-pub use store::notifications::{Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing};
+pub use store::notifications::{
+    Attempt, Delivery, DeliveryState, Due, DueTo, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
+};
 
 use sqlx::{SqliteConnection, SqlitePool};
 
@@ -50,11 +52,16 @@ pub async fn remove_endpoint(conn: &mut SqliteConnection, id: i64) -> Result<boo
 pub async fn enqueue(conn: &mut SqliteConnection, messages: &[Outgoing], now: i64) -> Result<u64, crate::Error> {
     let mut queued = 0;
     for m in messages {
+        let (endpoint_id, account_id) = match m.to {
+            Recipient::Endpoint(id) => (Some(id), None),
+            Recipient::Account(id) => (None, Some(id)),
+        };
         queued += sqlx::query!(
-            "INSERT INTO notification_outbox (idempotency_key, endpoint_id, kind, body, created_at, next_attempt_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
+            "INSERT INTO notification_outbox (idempotency_key, endpoint_id, account_id, kind, body, created_at, next_attempt_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING",
             m.idempotency_key,
-            m.endpoint_id,
+            endpoint_id,
+            account_id,
             m.kind,
             m.body,
             now,
@@ -115,9 +122,11 @@ pub async fn claim_due(
 ) -> Result<Vec<Due>, crate::Error> {
     let mut tx = crate::write_tx(&mut *conn).await?;
     let rows = sqlx::query!(
-        r#"SELECT o.id AS "id!", o.idempotency_key AS "idempotency_key!", e.url AS "url!", e.secret AS "secret!",
+        r#"SELECT o.id AS "id!", o.idempotency_key AS "idempotency_key!", e.url AS "url?", e.secret AS "secret?", u.id AS "account_id?", u.email AS "email?",
                   o.kind AS "kind!", o.body AS "body!", o.attempts AS "attempts!", o.created_at AS "created_at!"
-           FROM notification_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+           FROM notification_outbox o
+           LEFT JOIN webhook_endpoints e ON e.id = o.endpoint_id
+           LEFT JOIN users u ON u.id = o.account_id
            WHERE o.state = 'pending' AND o.next_attempt_at <= ?
            ORDER BY o.next_attempt_at, o.id LIMIT ?"#,
         now,
@@ -132,19 +141,19 @@ pub async fn claim_due(
             .await?;
     }
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Due {
-            id: r.id,
-            idempotency_key: r.idempotency_key,
-            url: r.url,
-            secret: r.secret,
-            kind: r.kind,
-            body: r.body,
-            attempts: r.attempts,
-            created_at: r.created_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Due {
+                id: r.id,
+                idempotency_key: r.idempotency_key,
+                to: due_to(r.url, r.secret, r.account_id, r.email)?,
+                kind: r.kind,
+                body: r.body,
+                attempts: r.attempts,
+                created_at: r.created_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 pub async fn record_attempt(
@@ -157,6 +166,7 @@ pub async fn record_attempt(
         Attempt::Sent { status } => ("sent", Some(status), now),
         Attempt::Retry { status, next_at } => ("pending", status, next_at),
         Attempt::Failed { status } => ("failed", status, now),
+        Attempt::Cancelled => ("cancelled", None, now),
     };
     sqlx::query!(
         "UPDATE notification_outbox
@@ -175,9 +185,11 @@ pub async fn record_attempt(
 
 pub async fn deliveries(pool: &SqlitePool, limit: i64) -> Result<Vec<Delivery>, crate::Error> {
     let rows = sqlx::query!(
-        r#"SELECT o.id AS "id!", e.label AS "label!", o.kind AS "kind!", o.state AS "state!", o.attempts AS "attempts!",
-                  o.created_at AS "created_at!", o.last_attempt_at, o.last_status
-           FROM notification_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id
+        r#"SELECT o.id AS "id!", coalesce(e.label, u.email) AS "recipient!: String", o.kind AS "kind!",
+                  o.state AS "state!", o.attempts AS "attempts!", o.created_at AS "created_at!", o.last_attempt_at, o.last_status
+           FROM notification_outbox o
+           LEFT JOIN webhook_endpoints e ON e.id = o.endpoint_id
+           LEFT JOIN users u ON u.id = o.account_id
            ORDER BY o.created_at DESC, o.id DESC LIMIT ?"#,
         limit
     )
@@ -187,7 +199,7 @@ pub async fn deliveries(pool: &SqlitePool, limit: i64) -> Result<Vec<Delivery>, 
         .map(|r| {
             Ok(Delivery {
                 id: r.id,
-                endpoint: r.label,
+                recipient: r.recipient,
                 kind: r.kind,
                 state: DeliveryState::parse(&r.state)
                     .ok_or_else(|| crate::Error::Corrupt(format!("a delivery state {:?}", r.state)))?,
@@ -198,4 +210,100 @@ pub async fn deliveries(pool: &SqlitePool, limit: i64) -> Result<Vec<Delivery>, 
             })
         })
         .collect()
+}
+
+/// Where a claimed message goes, from the outbox's join with endpoints and accounts.
+pub(crate) fn due_to(
+    url: Option<String>,
+    secret: Option<String>,
+    account_id: Option<i64>,
+    email: Option<String>,
+) -> Result<DueTo, crate::Error> {
+    match (url, secret, account_id, email) {
+        (Some(url), Some(secret), None, None) => Ok(DueTo::Webhook { url, secret }),
+        (None, None, Some(account_id), Some(email)) => Ok(DueTo::Account { account_id, email }),
+        _ => Err(crate::Error::Corrupt("an outbox message with no one recipient".into())),
+    }
+}
+
+pub async fn subscribers(pool: &SqlitePool, account_id: Option<i64>) -> Result<Vec<Subscriber>, crate::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT s.account_id AS "account_id!", u.email, u.role, u.disabled AS "disabled: bool",
+                  s.index_alerts AS "index_alerts: bool", s.silence_alerts AS "silence_alerts: bool",
+                  s.digest AS "digest: bool", s.digest_weekday, s.digest_hour, s.timezone, s.language,
+                  s.unsubscribe_key
+           FROM notification_subscriptions s JOIN users u ON u.id = s.account_id
+           WHERE ?1 IS NULL OR s.account_id = ?1
+           ORDER BY s.account_id"#,
+        account_id
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Subscriber {
+                account_id: r.account_id,
+                email: r.email,
+                role: domain::Role::parse(&r.role).map_err(crate::Error::Corrupt)?,
+                disabled: r.disabled,
+                subscription: Subscription {
+                    index_alerts: r.index_alerts,
+                    silence_alerts: r.silence_alerts,
+                    digest: r.digest,
+                    digest_weekday: r.digest_weekday as u8,
+                    digest_hour: r.digest_hour as u8,
+                    timezone: r.timezone,
+                    language: r.language,
+                },
+                unsubscribe_key: r.unsubscribe_key,
+            })
+        })
+        .collect()
+}
+
+pub async fn save_subscription(
+    conn: &mut SqliteConnection,
+    account_id: i64,
+    s: &Subscription,
+    new_key: &[u8],
+) -> Result<(), crate::Error> {
+    let (weekday, hour) = (i64::from(s.digest_weekday), i64::from(s.digest_hour));
+    sqlx::query!(
+        "INSERT INTO notification_subscriptions
+             (account_id, index_alerts, silence_alerts, digest, digest_weekday, digest_hour, timezone, language, unsubscribe_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET
+             index_alerts = excluded.index_alerts, silence_alerts = excluded.silence_alerts,
+             digest = excluded.digest, digest_weekday = excluded.digest_weekday,
+             digest_hour = excluded.digest_hour, timezone = excluded.timezone, language = excluded.language",
+        account_id,
+        s.index_alerts,
+        s.silence_alerts,
+        s.digest,
+        weekday,
+        hour,
+        s.timezone,
+        s.language,
+        new_key
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn unsubscribe(conn: &mut SqliteConnection, account_id: i64, topic: Topic) -> Result<bool, crate::Error> {
+    let topic = topic.as_str();
+    let done = sqlx::query!(
+        "UPDATE notification_subscriptions
+         SET index_alerts = index_alerts AND ?2 <> 'index',
+             silence_alerts = silence_alerts AND ?2 <> 'silence',
+             digest = digest AND ?2 <> 'digest'
+         WHERE account_id = ?1
+           AND CASE ?2 WHEN 'index' THEN index_alerts WHEN 'silence' THEN silence_alerts ELSE digest END",
+        account_id,
+        topic
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -23,16 +23,33 @@ pub struct Endpoint {
     pub created_at: String,
 }
 
-/// A message to queue for an endpoint.
+/// Who a message goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// A webhook endpoint, by id.
+    Endpoint(i64),
+    /// A staff account, by e-mail, by id.
+    Account(i64),
+}
+
+/// A message to queue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outgoing {
     /// Unique over the outbox: a message queued twice under one key is queued once.
     pub idempotency_key: String,
-    pub endpoint_id: i64,
-    /// What the message is about: `silence`, `test`.
+    pub to: Recipient,
+    /// What the message is about: `tablet.silent`, `station.index_fell`, `digest.weekly`, `test`.
     pub kind: String,
-    /// The JSON body, as it will be posted.
+    /// The JSON body: posted as it is to an endpoint, written into an e-mail in the
+    /// account's language when it is sent.
     pub body: String,
+}
+
+/// Where a claimed message goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DueTo {
+    Webhook { url: String, secret: String },
+    Account { account_id: i64, email: String },
 }
 
 /// A message claimed for sending.
@@ -40,8 +57,7 @@ pub struct Outgoing {
 pub struct Due {
     pub id: i64,
     pub idempotency_key: String,
-    pub url: String,
-    pub secret: String,
+    pub to: DueTo,
     pub kind: String,
     pub body: String,
     /// Attempts made before this one.
@@ -59,6 +75,9 @@ pub enum Attempt {
     Retry { status: Option<i64>, next_at: i64 },
     /// Not delivered, and no more attempts: shown as failed in the console.
     Failed { status: Option<i64> },
+    /// Not to be sent any more: its account no longer sees what it is about, or no
+    /// longer wants it.
+    Cancelled,
 }
 
 /// Where a message stands.
@@ -67,6 +86,7 @@ pub enum DeliveryState {
     Pending,
     Sent,
     Failed,
+    Cancelled,
 }
 
 impl DeliveryState {
@@ -75,6 +95,7 @@ impl DeliveryState {
             DeliveryState::Pending => "pending",
             DeliveryState::Sent => "sent",
             DeliveryState::Failed => "failed",
+            DeliveryState::Cancelled => "cancelled",
         }
     }
 
@@ -84,6 +105,7 @@ impl DeliveryState {
             "pending" => Some(DeliveryState::Pending),
             "sent" => Some(DeliveryState::Sent),
             "failed" => Some(DeliveryState::Failed),
+            "cancelled" => Some(DeliveryState::Cancelled),
             _ => None,
         }
     }
@@ -94,7 +116,8 @@ impl DeliveryState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     pub id: i64,
-    pub endpoint: String,
+    /// The endpoint's label, or the account's e-mail address.
+    pub recipient: String,
     pub kind: String,
     pub state: DeliveryState,
     pub attempts: i64,
@@ -105,7 +128,89 @@ pub struct Delivery {
     pub last_status: Option<i64>,
 }
 
-/// Webhook endpoints, the outbox and silence episodes.
+/// What an account may choose to receive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topic {
+    /// A station's index fell.
+    Index,
+    /// A tablet stopped delivering.
+    Silence,
+    /// The weekly digest.
+    Digest,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 3] = [Topic::Index, Topic::Silence, Topic::Digest];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::Index => "index",
+            Topic::Silence => "silence",
+            Topic::Digest => "digest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// An account's choices: which messages, in which language, and when her digest comes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscription {
+    pub index_alerts: bool,
+    pub silence_alerts: bool,
+    pub digest: bool,
+    /// ISO weekday of the digest: 1 Monday … 7 Sunday.
+    pub digest_weekday: u8,
+    /// Hour of the digest, 0–23, in `timezone`.
+    pub digest_hour: u8,
+    /// An IANA timezone name, such as `America/Lima`.
+    pub timezone: String,
+    /// `es` or `en`.
+    pub language: String,
+}
+
+impl Subscription {
+    /// Whether she wants messages about `topic`.
+    pub fn wants(&self, topic: Topic) -> bool {
+        match topic {
+            Topic::Index => self.index_alerts,
+            Topic::Silence => self.silence_alerts,
+            Topic::Digest => self.digest,
+        }
+    }
+}
+
+impl Default for Subscription {
+    /// Nothing chosen; a digest, once chosen, on Monday at 8 in Lima, in Spanish.
+    fn default() -> Self {
+        Subscription {
+            index_alerts: false,
+            silence_alerts: false,
+            digest: false,
+            digest_weekday: 1,
+            digest_hour: 8,
+            timezone: "America/Lima".into(),
+            language: "es".into(),
+        }
+    }
+}
+
+/// An account that chose something, as the checks and the sender need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscriber {
+    pub account_id: i64,
+    pub email: String,
+    pub role: domain::Role,
+    /// Whether the account is disabled (she then receives nothing).
+    pub disabled: bool,
+    pub subscription: Subscription,
+    /// The key her unsubscribe links are signed with (32 bytes).
+    pub unsubscribe_key: Vec<u8>,
+}
+
+/// Webhook endpoints, accounts' choices, the outbox and alert episodes.
 pub trait Notifications {
     /// Every endpoint, oldest first.
     fn endpoints(&self) -> impl Future<Output = Result<Vec<Endpoint>, crate::Error>> + Send;
@@ -166,6 +271,23 @@ pub trait Notifications {
         attempt: Attempt,
         now: i64,
     ) -> impl Future<Output = Result<(), crate::Error>> + Send;
+
+    /// The account's choices and unsubscribe key; `None` if she never chose.
+    fn subscriber(&self, account_id: i64) -> impl Future<Output = Result<Option<Subscriber>, crate::Error>> + Send;
+
+    /// Every account that chose something, disabled ones included, by id.
+    fn subscribers(&self) -> impl Future<Output = Result<Vec<Subscriber>, crate::Error>> + Send;
+
+    /// Saves her choices; `new_key` becomes her unsubscribe key if she had none.
+    fn save_subscription(
+        &self,
+        account_id: i64,
+        subscription: &Subscription,
+        new_key: &[u8],
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
+
+    /// Turns `topic` off for her, and nothing else; `false` if it was not on.
+    fn unsubscribe(&self, account_id: i64, topic: Topic) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
     /// The delivery log, newest first, at most `limit` messages.
     fn deliveries(&self, limit: i64) -> impl Future<Output = Result<Vec<Delivery>, crate::Error>> + Send;

@@ -137,6 +137,7 @@ mod sparkline;
 pub use bars::{bars, stacked_bars, StackedRow};
 use frame::*;
 pub use line::index_line_chart;
+pub mod png;
 use marks::*;
 pub use sparkline::sparkline;
 

@@ -50,6 +50,27 @@ impl store::Notifications for Db {
         dispatch!(self, |inner| store::Notifications::record_attempt(inner, id, attempt, now))
     }
 
+    async fn subscriber(&self, account_id: i64) -> Result<Option<Subscriber>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::subscriber(inner, account_id))
+    }
+
+    async fn subscribers(&self) -> Result<Vec<Subscriber>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::subscribers(inner))
+    }
+
+    async fn save_subscription(
+        &self,
+        account_id: i64,
+        subscription: &Subscription,
+        new_key: &[u8],
+    ) -> Result<(), store::Error> {
+        dispatch!(self, |inner| store::Notifications::save_subscription(inner, account_id, subscription, new_key))
+    }
+
+    async fn unsubscribe(&self, account_id: i64, topic: Topic) -> Result<bool, store::Error> {
+        dispatch!(self, |inner| store::Notifications::unsubscribe(inner, account_id, topic))
+    }
+
     async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
         dispatch!(self, |inner| store::Notifications::deliveries(inner, limit))
     }

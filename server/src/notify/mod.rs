@@ -1,21 +1,29 @@
-//! Notifications (issue 20): webhooks that tell an operator what the dashboards would, without
-//! her signing in.
+//! Notifications (issue 20): webhooks and e-mails that tell an operator or a supervisor what
+//! the dashboards would, without her signing in.
 //!
 //! - [`silence`] notices tablets that stopped delivering (the operational failure that
 //!   matters most: a station silently stops hearing its visitors) and [`index`] stations
 //!   whose dignity index fell as the overview flags it; each queues one message per
-//!   episode for each endpoint of the station's region, in the transaction that opens the
-//!   episode;
-//! - [`sender`] posts what is due, signed ([`sign`]), with the message's idempotency key,
-//!   retrying with backoff for a day before it gives up.
+//!   episode for each endpoint of the station's region and each account that chose the
+//!   alert and sees the station ([`audience`]), in the transaction that opens the episode;
+//! - [`digest`] queues each account's weekly digest at her chosen time;
+//! - [`sender`] posts what is due to endpoints, signed ([`sign`]), with the message's
+//!   idempotency key, and mails what is due to accounts ([`letters`], [`mail`]), retrying
+//!   with backoff for a day before it gives up.
 //!
 //! Nothing here is raised by a submission: the checks run on a schedule, and a message
 //! names a station and a tablet, never a visitor.
 
+pub mod audience;
+pub mod digest;
 pub mod index;
+pub mod letters;
+pub mod mail;
+pub mod messages;
 pub mod sender;
 pub mod sign;
 pub mod silence;
+pub mod unsubscribe;
 
 use std::time::Duration;
 
@@ -24,9 +32,10 @@ const CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// How often the sender looks for due messages.
 const SEND_EVERY: Duration = Duration::from_secs(15);
 
-/// Runs the silence check and the sender in the background, until the process ends.
-pub fn spawn(db: crate::Db, k: domain::K) {
-    let client = sender::client();
+/// Runs the checks and the sender in the background, until the process ends.
+pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mailer>>) {
+    let mail_on = mail.is_some();
+    let channels = sender::Channels::new(mail);
     let check_db = db.clone();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(CHECK_EVERY);
@@ -34,11 +43,15 @@ pub fn spawn(db: crate::Db, k: domain::K) {
         loop {
             every.tick().await;
             let now = chrono::Utc::now();
-            if let Err(e) = silence::check(&check_db, now).await {
+            if let Err(e) = silence::check(&check_db, mail_on, now).await {
                 tracing::error!(error = %e, "the silent-tablet check failed");
             }
-            if let Err(e) = index::check(&check_db, k, domain::time::calendar::dashboards_week(now), now).await {
+            let this_week = domain::time::calendar::dashboards_week(now);
+            if let Err(e) = index::check(&check_db, k, mail_on, this_week, now).await {
                 tracing::error!(error = %e, "the index check failed");
+            }
+            if let Err(e) = digest::check(&check_db, k, mail_on, now).await {
+                tracing::error!(error = %e, "the digest check failed");
             }
         }
     });
@@ -47,7 +60,7 @@ pub fn spawn(db: crate::Db, k: domain::K) {
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = sender::send_due(&db, &client, chrono::Utc::now().timestamp()).await {
+            if let Err(e) = sender::send_due(&db, &channels, chrono::Utc::now().timestamp()).await {
                 tracing::error!(error = %e, "the notification sender could not read the outbox");
             }
         }

@@ -23,9 +23,16 @@ const TOTP_SETUP: &str = "totp_setup";
 pub struct LangQuery {
     #[serde(default)]
     lang: Option<String>,
+    /// Set by the redirect after a save.
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 impl LangQuery {
+    pub(super) fn saved(&self) -> bool {
+        self.saved.is_some()
+    }
+
     pub(super) fn lang(&self) -> Lang {
         Lang::parse(self.lang.as_deref().unwrap_or("es"))
     }
@@ -85,6 +92,8 @@ pub async fn overview(State(state): State<AppState>, staff: Staff, Query(q): Que
             </dl>
             <p class="actions">
             <a class="button" href=format!("/account/password?lang={l}")>{lang.t("Cambiar mi contraseña", "Change my password")}</a>
+            " "
+            <a class="button" href=format!("/account/notifications?lang={l}")>{lang.t("Avisos por correo", "E-mail notifications")}</a>
             " "
             <a class="button" href=format!("/account/two-factor?lang={l}")>{if two_factor {
                 lang.t("Configurar de nuevo la verificación en dos pasos", "Set up two-step verification again")

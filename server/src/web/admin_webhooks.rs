@@ -17,7 +17,7 @@ use axum::Router;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use store::audit::Entry;
-use store::notifications::{DeliveryState, Endpoint, Outgoing};
+use store::notifications::{DeliveryState, Endpoint, Outgoing, Recipient};
 use store::{Notifications, Stations};
 
 pub fn router() -> Router<AppState> {
@@ -45,16 +45,23 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, said: Said) -> Page
     let l = lang.code();
     let status = if said.error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let csrf = staff.csrf.clone();
-    let state_line = if endpoints.is_empty() {
-        lang.t(
-            "Las notificaciones están apagadas: no hay ningún destino. Agregue uno para recibir avisos.",
-            "Notifications are off: there is no endpoint. Add one to receive alerts.",
-        )
-    } else {
-        lang.t(
-            "Las notificaciones están encendidas para los destinos de abajo.",
-            "Notifications are on for the endpoints below.",
-        )
+    let state_line = match (endpoints.is_empty(), state.mail.is_some()) {
+        (true, false) => lang.t(
+            "Las notificaciones están apagadas: no hay ningún destino y el correo no está configurado (DIGNA_SMTP_HOST). Agregue un destino para recibir avisos.",
+            "Notifications are off: there is no endpoint and e-mail is not set up (DIGNA_SMTP_HOST). Add an endpoint to receive alerts.",
+        ),
+        (false, false) => lang.t(
+            "Las notificaciones están encendidas para los destinos de abajo. El correo no está configurado (DIGNA_SMTP_HOST).",
+            "Notifications are on for the endpoints below. E-mail is not set up (DIGNA_SMTP_HOST).",
+        ),
+        (true, true) => lang.t(
+            "El correo está configurado: cada cuenta elige sus avisos en «Mi cuenta». No hay ningún destino web.",
+            "E-mail is set up: each account chooses its alerts under “My account”. There is no webhook endpoint.",
+        ),
+        (false, true) => lang.t(
+            "Las notificaciones están encendidas para los destinos de abajo, y por correo para las cuentas que las eligen.",
+            "Notifications are on for the endpoints below, and by e-mail for the accounts that choose them.",
+        ),
     };
     let list = if endpoints.is_empty() {
         view! { <p class="empty" id="endpoints-empty">{lang.t("Todavía no hay destinos.", "No endpoints yet.")}</p> }
@@ -114,11 +121,12 @@ async fn render(state: &AppState, staff: &Staff, lang: Lang, said: Said) -> Page
                     DeliveryState::Pending => lang.t("pendiente", "pending"),
                     DeliveryState::Sent => lang.t("entregado", "delivered"),
                     DeliveryState::Failed => lang.t("fallido", "failed"),
+                    DeliveryState::Cancelled => lang.t("cancelado: ya no corresponde", "cancelled: no longer wanted"),
                 };
                 let status = d.last_status.map(|s| s.to_string()).unwrap_or_else(|| "–".into());
                 view! {
                     <tr class=format!("delivery-{}", d.state.as_str())>
-                        <td>{when}</td><td>{d.endpoint}</td><td>{d.kind}</td><td>{state}</td>
+                        <td>{when}</td><td>{d.recipient}</td><td>{d.kind}</td><td>{state}</td>
                         <td>{d.attempts}</td><td>{last}</td><td>{status}</td>
                     </tr>
                 }
@@ -303,7 +311,7 @@ pub async fn send_test(
     });
     let message = Outgoing {
         idempotency_key: format!("test:{}:{}", endpoint.id, crate::auth::random_token()),
-        endpoint_id: endpoint.id,
+        to: Recipient::Endpoint(endpoint.id),
         kind: "test".into(),
         body: body.to_string(),
     };

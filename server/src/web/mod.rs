@@ -3,6 +3,7 @@
 //! outside this router and never see it.
 
 pub mod account;
+pub mod account_notifications;
 pub mod account_password;
 pub mod admin;
 pub mod admin_accounts;
@@ -37,6 +38,7 @@ pub fn router(store: HashedStore, secure_cookies: bool) -> Router<AppState> {
         .route("/account", get(account::overview))
         .route("/account/two-factor", get(account::two_factor_form).post(account::two_factor_confirm))
         .route("/account/password", get(account_password::form).post(account_password::submit))
+        .merge(account_notifications::router())
         .merge(dashboard::router())
         .merge(export::router())
         .merge(admin::router())

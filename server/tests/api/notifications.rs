@@ -111,12 +111,12 @@ async fn a_silent_tablet_is_announced_once_per_episode_signed_retried_and_delive
     add_endpoint(&app, &admin, "Cusco", &elsewhere_url, "Cusco").await;
 
     let now = chrono::Utc::now();
-    assert_eq!(silence::check(&app.db, now).await.unwrap(), 0, "a tablet enrolled today is not silent");
+    assert_eq!(silence::check(&app.db, false, now).await.unwrap(), 0, "a tablet enrolled today is not silent");
     let since = make_silent(&app, 5).await;
-    assert_eq!(silence::check(&app.db, now).await.unwrap(), 1, "silent for 5 days, past the default 3");
-    assert_eq!(silence::check(&app.db, now).await.unwrap(), 0, "the same episode is announced once");
+    assert_eq!(silence::check(&app.db, false, now).await.unwrap(), 1, "silent for 5 days, past the default 3");
+    assert_eq!(silence::check(&app.db, false, now).await.unwrap(), 0, "the same episode is announced once");
 
-    let client = sender::client_with_timeout(Duration::from_secs(1));
+    let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
     let t = now.timestamp();
     let pass = sender::send_due(&app.db, &client, t).await.unwrap();
     assert_eq!((pass.sent, pass.retrying), (0, 1), "the receiver answered 500");
@@ -154,9 +154,9 @@ async fn a_silent_tablet_is_announced_once_per_episode_signed_retried_and_delive
 
     // She delivers again: the episode ends. Silent again later: a new one, a new key.
     assert_eq!(app.submit(&token, &crate::helpers::full_answers(&crate::helpers::new_id())).await.status(), 201);
-    assert_eq!(silence::check(&app.db, now).await.unwrap(), 0, "she delivered today");
+    assert_eq!(silence::check(&app.db, false, now).await.unwrap(), 0, "she delivered today");
     make_silent(&app, 4).await;
-    assert_eq!(silence::check(&app.db, now).await.unwrap(), 1, "a new episode");
+    assert_eq!(silence::check(&app.db, false, now).await.unwrap(), 1, "a new episode");
     sender::send_due(&app.db, &client, t + 200_000).await.unwrap();
     let got = ops.received();
     assert_eq!(got.len(), 4);
@@ -172,7 +172,7 @@ async fn a_message_nobody_accepts_is_given_up_after_a_day_and_shown_failed() {
     let id: i64 = app.scalar("SELECT id FROM webhook_endpoints", &[]).await;
     assert_eq!(press(&app, &admin, &format!("/admin/webhooks/{id}/test")).await, 303);
     let queued: i64 = app.scalar("SELECT created_at FROM notification_outbox", &[]).await;
-    let client = sender::client_with_timeout(Duration::from_secs(1));
+    let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
     assert_eq!(sender::send_due(&app.db, &client, queued).await.unwrap().retrying, 1);
     let pass = sender::send_due(&app.db, &client, queued + sender::GIVE_UP_SECONDS).await.unwrap();
     assert_eq!(pass.failed, 1, "a day after it was queued it is given up");
@@ -261,9 +261,9 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
     let k = app.state.release_k;
     let week = domain::IsoWeek::parse("2026-W12").unwrap();
     let now = chrono::Utc::now();
-    assert_eq!(index::check(&app.db, k, week, now).await.unwrap(), 1, "LIM-01 only");
-    assert_eq!(index::check(&app.db, k, week.next().unwrap(), now).await.unwrap(), 0, "once per episode");
-    let client = sender::client_with_timeout(Duration::from_secs(1));
+    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 1, "LIM-01 only");
+    assert_eq!(index::check(&app.db, k, false, week.next().unwrap(), now).await.unwrap(), 0, "once per episode");
+    let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
     assert_eq!(sender::send_due(&app.db, &client, now.timestamp()).await.unwrap().sent, 1);
     let got = ops.received();
     assert_eq!(got.len(), 1);
@@ -294,10 +294,10 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
 
     // It recovers: the episode ends; falling again is a new one.
     Cell::at(fell, "2026-W11").add(&app, 20, &[("overall", "4", 20)]).await;
-    assert_eq!(index::check(&app.db, k, week, now).await.unwrap(), 0, "no longer flagged");
+    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 0, "no longer flagged");
     Cell::at(fell, "2026-W12").add(&app, 40, &[("overall", "1", 40)]).await;
     let later = week.next().unwrap();
-    assert_eq!(index::check(&app.db, k, later, now).await.unwrap(), 1, "a new episode");
+    assert_eq!(index::check(&app.db, k, false, later, now).await.unwrap(), 1, "a new episode");
     sender::send_due(&app.db, &client, now.timestamp()).await.unwrap();
     let got = ops.received();
     assert_eq!(got.len(), 2, "its own message");

@@ -49,6 +49,27 @@ impl store::Notifications for PgStore {
         Ok(crate::notifications::record_attempt(&self.pool, id, attempt, now).await?)
     }
 
+    async fn subscriber(&self, account_id: i64) -> Result<Option<Subscriber>, store::Error> {
+        Ok(crate::notifications::subscribers(&self.pool, Some(account_id)).await?.pop())
+    }
+
+    async fn subscribers(&self) -> Result<Vec<Subscriber>, store::Error> {
+        Ok(crate::notifications::subscribers(&self.pool, None).await?)
+    }
+
+    async fn save_subscription(
+        &self,
+        account_id: i64,
+        subscription: &Subscription,
+        new_key: &[u8],
+    ) -> Result<(), store::Error> {
+        Ok(crate::notifications::save_subscription(&self.pool, account_id, subscription, new_key).await?)
+    }
+
+    async fn unsubscribe(&self, account_id: i64, topic: Topic) -> Result<bool, store::Error> {
+        Ok(crate::notifications::unsubscribe(&self.pool, account_id, topic).await?)
+    }
+
     async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
         Ok(crate::notifications::deliveries(&self.pool, limit).await?)
     }

@@ -55,6 +55,29 @@ impl store::Notifications for SqliteStore {
         Ok(crate::notifications::record_attempt(&mut conn, id, attempt, now).await?)
     }
 
+    async fn subscriber(&self, account_id: i64) -> Result<Option<Subscriber>, store::Error> {
+        Ok(crate::notifications::subscribers(&self.pool, Some(account_id)).await?.pop())
+    }
+
+    async fn subscribers(&self) -> Result<Vec<Subscriber>, store::Error> {
+        Ok(crate::notifications::subscribers(&self.pool, None).await?)
+    }
+
+    async fn save_subscription(
+        &self,
+        account_id: i64,
+        subscription: &Subscription,
+        new_key: &[u8],
+    ) -> Result<(), store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::save_subscription(&mut conn, account_id, subscription, new_key).await?)
+    }
+
+    async fn unsubscribe(&self, account_id: i64, topic: Topic) -> Result<bool, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::unsubscribe(&mut conn, account_id, topic).await?)
+    }
+
     async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
         Ok(crate::notifications::deliveries(&self.pool, limit).await?)
     }

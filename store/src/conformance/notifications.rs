@@ -3,13 +3,20 @@
 
 use super::accounts::line;
 use super::station;
-use crate::notifications::{Attempt, DeliveryState, Outgoing};
+use crate::accounts::Grants;
+use crate::notifications::{Attempt, DeliveryState, DueTo, Outgoing, Recipient, Subscription, Topic};
 use crate::Store;
+use domain::{Email, Role};
 
 const NOW: i64 = 1_800_000_000;
 
 fn message(key: &str, endpoint_id: i64) -> Outgoing {
-    Outgoing { idempotency_key: key.into(), endpoint_id, kind: "test".into(), body: format!("{{\"key\":\"{key}\"}}") }
+    Outgoing {
+        idempotency_key: key.into(),
+        to: Recipient::Endpoint(endpoint_id),
+        kind: "test".into(),
+        body: format!("{{\"key\":\"{key}\"}}"),
+    }
 }
 
 pub async fn an_endpoint_is_added_listed_and_removed_with_its_messages<S: Store>(store: &S) {
@@ -31,7 +38,7 @@ pub async fn an_endpoint_is_added_listed_and_removed_with_its_messages<S: Store>
     assert!(!store.remove_endpoint(lima, &line("webhook.remove", "Lima")).await.unwrap(), "removed once");
     assert_eq!(store.endpoints().await.unwrap().len(), 1);
     let log = store.deliveries(10).await.unwrap();
-    assert_eq!(log.iter().map(|d| d.endpoint.as_str()).collect::<Vec<_>>(), ["All"], "its messages went with it");
+    assert_eq!(log.iter().map(|d| d.recipient.as_str()).collect::<Vec<_>>(), ["All"], "its messages went with it");
     let due = store.claim_due(NOW, 60, 10).await.unwrap();
     assert_eq!(due.len(), 1, "nothing is sent to a removed endpoint");
 }
@@ -58,7 +65,7 @@ pub async fn a_message_is_queued_once_per_key_and_claimed_by_one_sender<S: Store
     keys.sort();
     assert_eq!(keys, ["k1", "k2"], "each claimed once: {a:?} {b:?}");
     let claimed = a.into_iter().chain(b).collect::<Vec<_>>();
-    assert_eq!((claimed[0].url.as_str(), claimed[0].secret.as_str()), ("https://hooks.example", "s"));
+    assert_eq!(claimed[0].to, DueTo::Webhook { url: "https://hooks.example".into(), secret: "s".into() });
     assert!(store.claim_due(NOW + 59, 60, 10).await.unwrap().is_empty(), "a claimed message waits out its lease");
 
     let (k1, k2) = {
@@ -121,4 +128,57 @@ pub async fn an_alert_is_announced_once_per_episode<S: Store>(store: &S) {
     assert_eq!(store.close_episodes("silence", &[]).await.unwrap(), 2, "both silences, not the fall");
     assert!(!store.open_episode("fall", tablet, "", &alert("fall-3"), NOW).await.unwrap());
     assert_eq!(store.deliveries(10).await.unwrap().len(), 5);
+}
+
+pub async fn an_account_s_choices_are_kept_and_one_click_turns_off_one_topic<S: Store>(store: &S) {
+    let ana = Email::parse("ana@example.org").unwrap();
+    let id = store
+        .create(&ana, Role::Supervisor, "h", &Grants::default(), &line("account.create", "ana"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.subscriber(id).await.unwrap(), None, "nothing chosen yet");
+    let chosen = Subscription {
+        index_alerts: true,
+        silence_alerts: true,
+        digest: true,
+        digest_weekday: 5,
+        digest_hour: 17,
+        timezone: "America/La_Paz".into(),
+        language: "en".into(),
+    };
+    store.save_subscription(id, &chosen, &[1; 32]).await.unwrap();
+    let saved = store.subscriber(id).await.unwrap().expect("saved");
+    assert_eq!((saved.email.as_str(), saved.role, saved.disabled), ("ana@example.org", Role::Supervisor, false));
+    assert_eq!((&saved.subscription, saved.unsubscribe_key.as_slice()), (&chosen, &[1u8; 32][..]));
+    // Saved again: her key stays, so the links in messages already sent keep working.
+    let changed = Subscription { digest_hour: 9, ..chosen.clone() };
+    store.save_subscription(id, &changed, &[2; 32]).await.unwrap();
+    let saved = store.subscriber(id).await.unwrap().unwrap();
+    assert_eq!((saved.subscription.digest_hour, saved.unsubscribe_key), (9, vec![1; 32]));
+
+    assert!(store.unsubscribe(id, Topic::Silence).await.unwrap());
+    assert!(!store.unsubscribe(id, Topic::Silence).await.unwrap(), "already off");
+    let after = store.subscriber(id).await.unwrap().unwrap().subscription;
+    assert_eq!(after, Subscription { silence_alerts: false, ..changed }, "only that topic");
+    assert_eq!(store.subscribers().await.unwrap().len(), 1);
+
+    // A message to her: claimed with her address, listed under it, and cancellable.
+    let mail = Outgoing {
+        idempotency_key: "mail-1".into(),
+        to: Recipient::Account(id),
+        kind: "digest.weekly".into(),
+        body: "{}".into(),
+    };
+    assert_eq!(store.enqueue(&[mail.clone(), mail], NOW).await.unwrap(), 1);
+    let due = store.claim_due(NOW, 60, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].to, DueTo::Account { account_id: id, email: "ana@example.org".into() });
+    store.record_attempt(due[0].id, Attempt::Cancelled, NOW + 1).await.unwrap();
+    let log = store.deliveries(10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|d| (d.recipient.as_str(), d.state)).collect::<Vec<_>>(),
+        [("ana@example.org", DeliveryState::Cancelled)]
+    );
+    assert!(store.claim_due(NOW + 100_000, 60, 10).await.unwrap().is_empty(), "a cancelled message is never sent");
 }

@@ -63,7 +63,7 @@ pub(crate) struct Ctx {
     pub(crate) lang: Lang,
     pub(crate) filters: DashboardFilters,
     pub(crate) errors: Vec<String>,
-    pub(super) k: domain::K,
+    pub(crate) k: domain::K,
 }
 
 fn this_week() -> IsoWeek {
@@ -125,14 +125,14 @@ impl Ctx {
         q
     }
 
-    pub(super) fn fewer(&self) -> String {
+    pub(crate) fn fewer(&self) -> String {
         match self.lang {
             Lang::Es => format!("menos de {} respuestas", self.k),
             Lang::En => format!("fewer than {} responses", self.k),
         }
     }
 
-    pub(super) fn number(&self, v: f64) -> String {
+    pub(crate) fn number(&self, v: f64) -> String {
         let s = format!("{v:.1}");
         match self.lang {
             Lang::Es => s.replace('.', ","),
@@ -140,21 +140,21 @@ impl Ctx {
         }
     }
 
-    pub(super) fn shown_index(&self, v: &Shown<f64>) -> String {
+    pub(crate) fn shown_index(&self, v: &Shown<f64>) -> String {
         match v {
             Shown::Value(v) => self.number(*v),
             Shown::Suppressed => self.fewer(),
         }
     }
 
-    pub(super) fn shown_count(&self, v: &Shown<i64>) -> String {
+    pub(crate) fn shown_count(&self, v: &Shown<i64>) -> String {
         match v {
             Shown::Value(v) => v.to_string(),
             Shown::Suppressed => self.fewer(),
         }
     }
 
-    pub(super) fn shown_change(&self, v: &Shown<f64>) -> String {
+    pub(crate) fn shown_change(&self, v: &Shown<f64>) -> String {
         match v {
             Shown::Value(v) if *v > 0.0 => format!("+{}", self.number(*v)),
             Shown::Value(v) => self.number(*v).replace('-', "−"),
@@ -162,7 +162,7 @@ impl Ctx {
         }
     }
 
-    pub(super) fn period(&self) -> String {
+    pub(crate) fn period(&self) -> String {
         match self.lang {
             Lang::Es => format!("semanas {} a {}", self.filters.from(), self.filters.to()),
             Lang::En => format!("weeks {} to {}", self.filters.from(), self.filters.to()),
