@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Digna needs, and only what is missing.
 # Usage: scripts/install-tools.sh [--test]   (--test adds Chromium, sqlite3, sqlx-cli, Playwright
-#                                            and Schemathesis in tools/venv)
+#                                            and Schemathesis and aiosmtpd in tools/venv)
 #        scripts/install-tools.sh --fuzz     (only what `make fuzz` needs: nightly Rust and cargo-fuzz)
 # Versions are those known to work offline here: see docs in README, "Building".
 set -euo pipefail
@@ -11,6 +11,7 @@ CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock
 SQLX_CLI_VERSION=0.8.6
 SCHEMATHESIS_VERSION=4.32.5   # from PyPI, into tools/venv
+AIOSMTPD_VERSION=1.4.6        # from PyPI, into tools/venv: the tests' real SMTP server
 export PATH="$HOME/.cargo/bin:$PWD/tools/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -77,6 +78,10 @@ if [[ "${1:-}" == "--test" ]]; then
         rm -rf tools/venv
         /usr/bin/python3 -m venv tools/venv
         tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    fi
+    if [[ "$(tools/venv/bin/python -c 'import aiosmtpd; print(aiosmtpd.__version__)' 2>/dev/null)" != "$AIOSMTPD_VERSION" ]]; then
+        step "Installing aiosmtpd $AIOSMTPD_VERSION from PyPI into tools/venv (the tests' mail server)"
+        tools/venv/bin/pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
     fi
     if [[ ! -d end2end/node_modules/@playwright/test || end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]]; then
         step "Installing Playwright (the test runner only; it drives Debian's Chromium)"

@@ -302,7 +302,7 @@ fn digest_letter(m: &Digest, lang: Lang, public_url: &str) -> Letter {
             summary: &summary,
         },
     );
-    let chart = charts::png::to_png(&svg, 1.0);
+    let chart = charts::png::to_png(&svg, 2.0);
     let mut parts = vec![
         Part::Text(match lang {
             Lang::Es => format!(

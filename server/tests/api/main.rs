@@ -25,6 +25,7 @@ mod hardening;
 mod helpers;
 mod keys;
 mod kit;
+mod mail;
 mod notifications;
 mod open_data;
 mod pages;

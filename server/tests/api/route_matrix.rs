@@ -68,6 +68,11 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("POST", "/account/two-factor", Rule::Staff),
     ("GET", "/account/password", Rule::Staff),
     ("POST", "/account/password", Rule::Staff),
+    ("GET", "/account/notifications", Rule::Staff),
+    ("POST", "/account/notifications", Rule::Staff),
+    // Signed links in e-mails, for one account and topic: no session needed.
+    ("GET", "/account/notifications/unsubscribe", Rule::Public),
+    ("POST", "/account/notifications/unsubscribe", Rule::Public),
     ("GET", "/dashboard", Rule::Staff),
     ("GET", "/dashboard/compare", Rule::Staff),
     ("GET", "/dashboard/compare/chart/{file}", Rule::SeesA),
