@@ -27,6 +27,7 @@ mod keys;
 mod kit;
 mod mail;
 mod notifications;
+mod notify_crash;
 mod open_data;
 mod pages;
 mod postgres;
