@@ -232,3 +232,32 @@ test("an admin adds a webhook endpoint, sees its secret once, and sends it a tes
   await expect(page.locator("#deliveries")).toContainText("test");
   await expectAccessible(page, "the delivery log");
 });
+
+test("a staff member chooses her e-mail notifications on her own page", async ({ page }) => {
+  await signInAsNewAdmin(page);
+  await page.goto("/account");
+  await page.getByRole("link", { name: "Avisos por correo" }).click();
+  await expect(page).toHaveURL(/\/account\/notifications/);
+  // This test server has no SMTP settings: the page says so, and keeps her choices.
+  await expect(page.locator("#mail-off")).toContainText("El correo no está configurado");
+  await expectAccessible(page, "the notification settings");
+
+  await page.getByLabel("Cuando una tableta deja de entregar respuestas").check();
+  await page.getByLabel("Un resumen semanal").check();
+  await page.getByLabel("Día", { exact: true }).selectOption({ label: "viernes" });
+  await page.getByLabel("Hora", { exact: true }).selectOption("17");
+  await page.getByLabel("Zona horaria").selectOption("America/La_Paz");
+  await page.getByLabel("English").check();
+  await page.getByRole("button", { name: "Guardar" }).click();
+  await expect(page.locator("#saved")).toHaveText("Guardado.");
+  await expectAccessible(page, "the notification settings, saved");
+
+  await page.reload();
+  await expect(page.getByLabel("Cuando una tableta deja de entregar respuestas")).toBeChecked();
+  await expect(page.getByLabel("Un resumen semanal")).toBeChecked();
+  await expect(page.getByLabel("Cuando el índice de dignidad de una comisaría baja")).not.toBeChecked();
+  await expect(page.getByLabel("Día", { exact: true })).toHaveValue("5");
+  await expect(page.getByLabel("Hora", { exact: true })).toHaveValue("17");
+  await expect(page.getByLabel("Zona horaria")).toHaveValue("America/La_Paz");
+  await expect(page.getByLabel("English")).toBeChecked();
+});
