@@ -21,3 +21,9 @@ ALTER TABLE notification_outbox
     ADD CONSTRAINT notification_outbox_one_recipient
         CHECK ((endpoint_id IS NULL) <> (account_id IS NULL));
 CREATE INDEX notification_outbox_account ON notification_outbox (account_id);
+
+CREATE TABLE station_alert_rules (
+    station_id   BIGINT PRIMARY KEY REFERENCES stations (id) ON DELETE CASCADE,
+    drop_points  BIGINT NOT NULL CHECK (drop_points BETWEEN 1 AND 100),
+    floor        BIGINT CHECK (floor BETWEEN 1 AND 100)
+);

@@ -3,7 +3,7 @@
 //! message is claimed with `FOR UPDATE SKIP LOCKED`, so each is announced and sent once.
 
 pub use store::notifications::{
-    Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
+    AlertRule, Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
 };
 
 use sqlx::{PgConnection, PgPool};
@@ -293,4 +293,28 @@ pub async fn unsubscribe(pool: &PgPool, account_id: i64, topic: Topic) -> Result
     .execute(pool)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+pub async fn alert_rules(pool: &PgPool) -> Result<Vec<(i64, AlertRule)>, crate::Error> {
+    let rows = sqlx::query!("SELECT station_id, drop_points, floor FROM station_alert_rules ORDER BY station_id")
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.station_id, AlertRule { drop_points: r.drop_points, floor: r.floor })).collect())
+}
+
+pub async fn set_alert_rule(conn: &mut PgConnection, station_id: i64, rule: AlertRule) -> Result<(), crate::Error> {
+    if rule == AlertRule::default() {
+        sqlx::query!("DELETE FROM station_alert_rules WHERE station_id = $1", station_id).execute(&mut *conn).await?;
+    } else {
+        sqlx::query!(
+            "INSERT INTO station_alert_rules (station_id, drop_points, floor) VALUES ($1, $2, $3)
+             ON CONFLICT (station_id) DO UPDATE SET drop_points = excluded.drop_points, floor = excluded.floor",
+            station_id,
+            rule.drop_points,
+            rule.floor
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -46,3 +46,12 @@ ALTER TABLE notification_outbox_new RENAME TO notification_outbox;
 CREATE INDEX notification_outbox_due ON notification_outbox (state, next_attempt_at);
 CREATE INDEX notification_outbox_endpoint ON notification_outbox (endpoint_id);
 CREATE INDEX notification_outbox_account ON notification_outbox (account_id);
+
+-- A station's own rule for the index alert: the points its index may fall against the
+-- weeks before (the overview's flag uses 10), and a floor it may not fall below. No row:
+-- 10 points and no floor.
+CREATE TABLE station_alert_rules (
+    station_id   INTEGER PRIMARY KEY REFERENCES stations (id) ON DELETE CASCADE,
+    drop_points  INTEGER NOT NULL CHECK (drop_points BETWEEN 1 AND 100),
+    floor        INTEGER CHECK (floor BETWEEN 1 AND 100)
+);

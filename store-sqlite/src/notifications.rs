@@ -1,7 +1,8 @@
 //! Notifications (`store::notifications`): webhook endpoints, the outbox, silence episodes.
 
 pub use store::notifications::{
-    Attempt, Delivery, DeliveryState, Due, DueTo, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
+    AlertRule, Attempt, Delivery, DeliveryState, Due, DueTo, Endpoint, Outgoing, Recipient, Subscriber, Subscription,
+    Topic,
 };
 
 use sqlx::{SqliteConnection, SqlitePool};
@@ -306,4 +307,30 @@ pub async fn unsubscribe(conn: &mut SqliteConnection, account_id: i64, topic: To
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+pub async fn alert_rules(pool: &SqlitePool) -> Result<Vec<(i64, AlertRule)>, crate::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT station_id AS "station_id!", drop_points, floor FROM station_alert_rules ORDER BY station_id"#
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.station_id, AlertRule { drop_points: r.drop_points, floor: r.floor })).collect())
+}
+
+pub async fn set_alert_rule(conn: &mut SqliteConnection, station_id: i64, rule: AlertRule) -> Result<(), crate::Error> {
+    if rule == AlertRule::default() {
+        sqlx::query!("DELETE FROM station_alert_rules WHERE station_id = ?", station_id).execute(&mut *conn).await?;
+    } else {
+        sqlx::query!(
+            "INSERT INTO station_alert_rules (station_id, drop_points, floor) VALUES (?, ?, ?)
+             ON CONFLICT (station_id) DO UPDATE SET drop_points = excluded.drop_points, floor = excluded.floor",
+            station_id,
+            rule.drop_points,
+            rule.floor
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }

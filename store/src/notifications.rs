@@ -210,6 +210,27 @@ pub struct Subscriber {
     pub unsubscribe_key: Vec<u8>,
 }
 
+/// A station's rule for the index alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertRule {
+    /// Points the index may fall against the weeks before before she hears of it.
+    pub drop_points: i64,
+    /// An index below this is announced too, however it got there.
+    pub floor: Option<i64>,
+}
+
+impl AlertRule {
+    /// The points and floor an administrator may set.
+    pub const RANGE: std::ops::RangeInclusive<i64> = 1..=100;
+}
+
+impl Default for AlertRule {
+    /// The overview's own flag: a fall of more than 10 points, no floor.
+    fn default() -> Self {
+        AlertRule { drop_points: crate::dashboard::DEFAULT_DROP_THRESHOLD as i64, floor: None }
+    }
+}
+
 /// Webhook endpoints, accounts' choices, the outbox and alert episodes.
 pub trait Notifications {
     /// Every endpoint, oldest first.
@@ -288,6 +309,17 @@ pub trait Notifications {
 
     /// Turns `topic` off for her, and nothing else; `false` if it was not on.
     fn unsubscribe(&self, account_id: i64, topic: Topic) -> impl Future<Output = Result<bool, crate::Error>> + Send;
+
+    /// The stations whose index alert has a rule of its own, by station id.
+    fn alert_rules(&self) -> impl Future<Output = Result<Vec<(i64, AlertRule)>, crate::Error>> + Send;
+
+    /// Sets a station's rule; the default one removes its own.
+    fn set_alert_rule(
+        &self,
+        station_id: i64,
+        rule: AlertRule,
+        audit: &crate::audit::Entry,
+    ) -> impl Future<Output = Result<(), crate::Error>> + Send;
 
     /// The delivery log, newest first, at most `limit` messages.
     fn deliveries(&self, limit: i64) -> impl Future<Output = Result<Vec<Delivery>, crate::Error>> + Send;

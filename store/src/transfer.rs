@@ -124,9 +124,17 @@ pub const TABLES: &[Table] = &[
         ("id", Int), ("label", Text), ("url", Text), ("secret", Text), ("region", Text), ("created_at", Text),
     ]),
     table!("notification_outbox", identity: true, key: ["id"], [
-        ("id", Int), ("idempotency_key", Text), ("endpoint_id", Int), ("kind", Text), ("body", Text), ("state", Text),
-        ("attempts", Int), ("created_at", Int), ("next_attempt_at", Int), ("last_attempt_at", Int),
-        ("last_status", Int),
+        ("id", Int), ("idempotency_key", Text), ("endpoint_id", Int), ("account_id", Int), ("kind", Text),
+        ("body", Text), ("state", Text), ("attempts", Int), ("created_at", Int), ("next_attempt_at", Int),
+        ("last_attempt_at", Int), ("last_status", Int),
+    ]),
+    table!("station_alert_rules", identity: false, key: ["station_id"], [
+        ("station_id", Int), ("drop_points", Int), ("floor", Int),
+    ]),
+    table!("notification_subscriptions", identity: false, key: ["account_id"], [
+        ("account_id", Int), ("index_alerts", Flag), ("silence_alerts", Flag), ("digest", Flag),
+        ("digest_weekday", Int), ("digest_hour", Int), ("timezone", Text), ("language", Text),
+        ("unsubscribe_key", Bytes),
     ]),
     table!("alert_episodes", identity: false, key: ["kind", "subject_id"], [
         ("kind", Text), ("subject_id", Int), ("since", Text),

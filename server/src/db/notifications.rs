@@ -71,6 +71,19 @@ impl store::Notifications for Db {
         dispatch!(self, |inner| store::Notifications::unsubscribe(inner, account_id, topic))
     }
 
+    async fn alert_rules(&self) -> Result<Vec<(i64, AlertRule)>, store::Error> {
+        dispatch!(self, |inner| store::Notifications::alert_rules(inner))
+    }
+
+    async fn set_alert_rule(
+        &self,
+        station_id: i64,
+        rule: AlertRule,
+        audit: &store::audit::Entry,
+    ) -> Result<(), store::Error> {
+        dispatch!(self, |inner| store::Notifications::set_alert_rule(inner, station_id, rule, audit))
+    }
+
     async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
         dispatch!(self, |inner| store::Notifications::deliveries(inner, limit))
     }

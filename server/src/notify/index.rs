@@ -1,6 +1,8 @@
-//! Stations whose dignity index fell: the overview's flag, exactly as the overview shows
-//! it (the page's default period, the last 12 ISO weeks, against the 12 before, from the
-//! released roll-ups, with every figure about fewer than k hidden), announced once per
+//! Stations whose dignity index fell: by default the overview's flag, exactly as the
+//! overview shows it (the page's default period, the last 12 ISO weeks, against the 12
+//! before, from the released roll-ups, with every figure about fewer than k hidden), or a
+//! fall of the station's own number of points, or an index below its own floor (its
+//! [`AlertRule`], set on its admin page); a hidden figure never raises one. Announced once per
 //! episode to the endpoints of the station's region and the accounts that chose these
 //! alerts and see the station, and again only after it recovered. The roll-ups change
 //! only at a scheduled release, so a message's time says nothing about a visit; its
@@ -11,7 +13,8 @@ use super::messages::{IndexFell, Period, StationFigures};
 use chrono::{DateTime, Utc};
 use domain::{DashboardFilters, IsoWeek};
 use store::dashboard::DEFAULT_DROP_THRESHOLD;
-use store::notifications::Topic;
+use std::collections::HashMap;
+use store::notifications::{AlertRule, Topic};
 use store::{Dashboards, Notifications, Stations};
 
 /// What a message about a falling index is called.
@@ -31,14 +34,26 @@ pub async fn check(
     let stations: Vec<i64> = Stations::list_all(db).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
     let filters = DashboardFilters::last_weeks(this_week);
     let rows = Dashboards::overview(db, &stations, &filters, k, DEFAULT_DROP_THRESHOLD).await?;
+    let rules: HashMap<i64, AlertRule> = Notifications::alert_rules(db).await?.into_iter().collect();
     let mut opened = 0;
-    for row in rows.iter().filter(|r| r.flagged) {
+    let mut still = Vec::new();
+    for row in &rows {
+        let rule = rules.get(&row.station.id).copied().unwrap_or_default();
+        let fell = row.change.value().is_some_and(|c| c < -(rule.drop_points as f64));
+        let below_floor = rule.floor.is_some_and(|floor| row.index.value().is_some_and(|i| i < floor as f64));
+        if !(fell || below_floor) {
+            continue;
+        }
+        still.push(row.station.id);
         let body = IndexFell {
             kind: KIND.into(),
             period: Period { from: filters.from().to_string(), to: filters.to().to_string() },
             k: k.get(),
             figures: StationFigures::of(row),
-            threshold_points: DEFAULT_DROP_THRESHOLD,
+            threshold_points: rule.drop_points as f64,
+            floor: rule.floor,
+            fell,
+            below_floor,
             station_page: format!("/dashboard/station/{}", row.station.code),
         };
         let body = serde_json::to_string(&body).expect("a message serializes");
@@ -47,12 +62,11 @@ pub async fn check(
         if messages.is_empty() {
             continue;
         }
-        // One episode while it stays flagged, whatever the week.
+        // One episode while it stays low, whatever the week.
         if Notifications::open_episode(db, KIND, row.station.id, "", &messages, now.timestamp()).await? {
             opened += 1;
         }
     }
-    let still: Vec<i64> = rows.iter().filter(|r| r.flagged).map(|r| r.station.id).collect();
     Notifications::close_episodes(db, KIND, &still).await?;
     Ok(opened)
 }

@@ -176,11 +176,15 @@ fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Letter {
     let s = &f.station;
     let c = ctx(lang, &m.period.from, &m.period.to, m.k);
     let change = c.shown_change(&shown(f.change));
-    let subject = match lang {
-        Lang::Es => format!("Digna: bajó el índice de dignidad de {} ({change})", s.code),
-        Lang::En => format!("Digna: the dignity index of {} fell ({change})", s.code),
+    let index = c.shown_index(&shown(f.index));
+    let subject = match (lang, m.fell) {
+        (Lang::Es, true) => format!("Digna: bajó el índice de dignidad de {} ({change})", s.code),
+        (Lang::En, true) => format!("Digna: the dignity index of {} fell ({change})", s.code),
+        (Lang::Es, false) => format!("Digna: el índice de dignidad de {} está bajo su piso ({index})", s.code),
+        (Lang::En, false) => format!("Digna: the dignity index of {} is below its floor ({index})", s.code),
     };
     let threshold = c.number(m.threshold_points);
+    let floor = m.floor.map(|f| c.number(f as f64)).unwrap_or_default();
     let rows = [
         (lang.t("Índice", "Index"), c.shown_index(&shown(f.index))),
         (lang.t("Periodo anterior", "Previous period"), c.shown_index(&shown(f.previous_index))),
@@ -194,8 +198,9 @@ fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Letter {
             .collect::<String>()
     );
     let plain = rows.iter().map(|(h, v)| format!("{h}: {v}")).collect::<Vec<_>>().join("\n");
-    let parts = [
-        Part::Text(match lang {
+    let mut why = Vec::new();
+    if m.fell {
+        why.push(match lang {
             Lang::Es => format!(
                 "El índice de dignidad de la comisaría {} · {} ({}) bajó más de {threshold} puntos, {}, frente a las semanas anteriores.",
                 s.code, s.name, s.region, c.period()
@@ -204,7 +209,22 @@ fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Letter {
                 "The dignity index of station {} · {} ({}) fell by more than {threshold} points, {}, against the weeks before.",
                 s.code, s.name, s.region, c.period()
             ),
-        }),
+        });
+    }
+    if m.below_floor {
+        why.push(match lang {
+            Lang::Es => format!(
+                "El índice de dignidad de la comisaría {} · {} ({}), {}, es {index}: está por debajo del piso de {floor} fijado para ella.",
+                s.code, s.name, s.region, c.period()
+            ),
+            Lang::En => format!(
+                "The dignity index of station {} · {} ({}), {}, is {index}: below the floor of {floor} set for it.",
+                s.code, s.name, s.region, c.period()
+            ),
+        });
+    }
+    let parts = [
+        Part::Text(why.join(" ")),
         Part::Html(table, plain),
         Part::Text(
             lang.t(

@@ -94,7 +94,12 @@ pub struct IndexFell {
     pub k: u32,
     #[serde(flatten)]
     pub figures: StationFigures,
+    /// The station's rule: the points it may fall, and its floor if it has one.
     pub threshold_points: f64,
+    pub floor: Option<i64>,
+    /// Why: it fell by more than `threshold_points`, or is below `floor` (or both).
+    pub fell: bool,
+    pub below_floor: bool,
     pub station_page: String,
 }
 

@@ -5,9 +5,11 @@
 //! `overview` is the network at a glance and the silent-tablet setting; `stations` the
 //! list of stations and the form that adds one; `station` one station's page and its
 //! edit form; `kiosk` that page's kiosk settings and staff PIN; `release` its release
-//! schedule; `tablets` its tablets (enrollment and revocation). `form` is the form as
+//! schedule; `alerts` its rule for the index alert; `tablets` its tablets (enrollment and
+//! revocation). `form` is the form as
 //! typed that they share; `station_view` draws the station page they all show.
 
+mod alerts;
 pub(crate) mod form;
 pub(crate) mod kiosk;
 mod overview;
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/stations/{code}", get(station_page).post(update_station))
         .route("/admin/stations/{code}/kiosk", post(update_kiosk))
         .route("/admin/stations/{code}/release", post(update_release))
+        .route("/admin/stations/{code}/alerts", post(alerts::update_alerts))
         .route("/admin/stations/{code}/pin", post(update_pin))
         .route("/admin/stations/{code}/tablets", post(enroll_tablet))
         .route("/admin/stations/{code}/tablets/{id}/revoke", post(revoke_tablet))

@@ -11,6 +11,7 @@ use server::notify::{index, sender, sign, silence};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use store::Notifications;
 
 /// What a receiver does with its next request.
 #[derive(Clone, Copy)]
@@ -302,4 +303,54 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
     let got = ops.received();
     assert_eq!(got.len(), 2, "its own message");
     assert_ne!(header(&got[1].0, "idempotency-key"), header(&got[0].0, "idempotency-key"));
+}
+
+#[tokio::test]
+async fn a_station_s_own_rule_on_its_page_sets_its_threshold_and_floor() {
+    use crate::dashboard::Cell;
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let (fell, steady) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await);
+    // LIM-01 fell 33.3 points to 66.7; LIM-02 stayed at 66.7.
+    Cell::at(fell, "2025-W50").add(&app, 10, &[("overall", "4", 10)]).await;
+    Cell::at(fell, "2026-W10").add(&app, 5, &[("overall", "3", 5)]).await;
+    Cell::at(steady, "2025-W50").add(&app, 5, &[("overall", "3", 5)]).await;
+    Cell::at(steady, "2026-W10").add(&app, 5, &[("overall", "3", 5)]).await;
+    let (ops, url) = Receiver::start(&[]).await;
+    add_endpoint(&app, &admin, "Ops", &url, "").await;
+
+    let set = |code: &'static str, drop: &'static str, floor: &'static str| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let csrf = app.csrf_of(admin, &format!("/admin/stations/{code}")).await;
+            admin
+                .post(app.url(&format!("/admin/stations/{code}/alerts?lang=en")))
+                .form(&[("csrf", csrf.as_str()), ("drop_points", drop), ("floor", floor)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let bad = set("LIM-01", "0", "101").await;
+    assert_eq!(bad.status(), 422);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("al-drop_points-error") && html.contains("al-floor-error"), "an error per field");
+    assert!(Notifications::alert_rules(&app.db).await.unwrap().is_empty(), "nothing saved");
+    assert_eq!(set("LIM-01", "40", "").await.status(), 303);
+    assert_eq!(set("LIM-02", "10", "70").await.status(), 303);
+    let page = admin.get(app.url("/admin/stations/LIM-02")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"name="floor" type="text" inputmode="numeric" value="70""#), "shown back");
+    let audit = app.text_rows("SELECT target, detail FROM admin_audit WHERE action = 'station.alert_rule' ORDER BY id").await;
+    assert_eq!(audit, [vec!["LIM-01", "drop_points=40 floor=none"], vec!["LIM-02", "drop_points=10 floor=70"]]);
+
+    let (k, week, now) = (app.state.release_k, domain::IsoWeek::parse("2026-W12").unwrap(), chrono::Utc::now());
+    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 1, "LIM-02 only");
+    let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
+    sender::send_due(&app.db, &client, now.timestamp()).await.unwrap();
+    let got = ops.received();
+    assert_eq!(got.len(), 1);
+    let body: Value = serde_json::from_slice(&got[0].1).unwrap();
+    assert_eq!(body["station"]["code"], "LIM-02", "33.3 points is within LIM-01's 40");
+    assert_eq!((body["fell"].as_bool(), body["below_floor"].as_bool()), (Some(false), Some(true)));
+    assert_eq!((body["index"].as_f64(), body["floor"].as_i64()), (Some(66.7), Some(70)));
 }

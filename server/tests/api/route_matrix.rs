@@ -93,6 +93,7 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/stations/{code}", Rule::Admin),
     ("POST", "/admin/stations/{code}/kiosk", Rule::Admin),
     ("POST", "/admin/stations/{code}/release", Rule::Admin),
+    ("POST", "/admin/stations/{code}/alerts", Rule::Admin),
     ("POST", "/admin/stations/{code}/pin", Rule::Admin),
     ("POST", "/admin/stations/{code}/tablets", Rule::Admin),
     ("POST", "/admin/stations/{code}/tablets/{id}/revoke", Rule::Admin),

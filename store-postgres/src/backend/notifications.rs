@@ -70,6 +70,19 @@ impl store::Notifications for PgStore {
         Ok(crate::notifications::unsubscribe(&self.pool, account_id, topic).await?)
     }
 
+    async fn alert_rules(&self) -> Result<Vec<(i64, AlertRule)>, store::Error> {
+        Ok(crate::notifications::alert_rules(&self.pool).await?)
+    }
+
+    async fn set_alert_rule(
+        &self,
+        station_id: i64,
+        rule: AlertRule,
+        audit: &store::audit::Entry,
+    ) -> Result<(), store::Error> {
+        audited!(self, audit, |conn| crate::notifications::set_alert_rule(conn, station_id, rule))
+    }
+
     async fn deliveries(&self, limit: i64) -> Result<Vec<Delivery>, store::Error> {
         Ok(crate::notifications::deliveries(&self.pool, limit).await?)
     }

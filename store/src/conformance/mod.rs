@@ -62,6 +62,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@each $make;
             an_account_is_created_once_and_found_by_email_and_id,
             an_account_s_choices_are_kept_and_one_click_turns_off_one_topic,
+            a_station_s_alert_rule_is_kept_audited_and_the_default_leaves_none,
             the_last_admin_cannot_be_disabled,
             an_invitation_link_is_accepted_once,
             a_password_change_ends_every_session,

@@ -4,7 +4,7 @@
 use super::accounts::line;
 use super::station;
 use crate::accounts::Grants;
-use crate::notifications::{Attempt, DeliveryState, DueTo, Outgoing, Recipient, Subscription, Topic};
+use crate::notifications::{AlertRule, Attempt, DeliveryState, DueTo, Outgoing, Recipient, Subscription, Topic};
 use crate::Store;
 use domain::{Email, Role};
 
@@ -181,4 +181,22 @@ pub async fn an_account_s_choices_are_kept_and_one_click_turns_off_one_topic<S: 
         [("ana@example.org", DeliveryState::Cancelled)]
     );
     assert!(store.claim_due(NOW + 100_000, 60, 10).await.unwrap().is_empty(), "a cancelled message is never sent");
+}
+
+pub async fn a_station_s_alert_rule_is_kept_audited_and_the_default_leaves_none<S: Store>(store: &S) {
+    let lima = station(store, "LIM-70").await;
+    let sur = station(store, "LIM-71").await;
+    assert!(store.alert_rules().await.unwrap().is_empty(), "every station on the default");
+    let strict = AlertRule { drop_points: 5, floor: Some(60) };
+    store.set_alert_rule(lima, strict, &line("station.alert_rule", "LIM-70")).await.unwrap();
+    store.set_alert_rule(sur, AlertRule { drop_points: 20, floor: None }, &line("station.alert_rule", "LIM-71")).await.unwrap();
+    store.set_alert_rule(sur, AlertRule { drop_points: 15, floor: Some(50) }, &line("station.alert_rule", "LIM-71")).await.unwrap();
+    assert_eq!(
+        store.alert_rules().await.unwrap(),
+        [(lima, strict), (sur, AlertRule { drop_points: 15, floor: Some(50) })]
+    );
+    store.set_alert_rule(lima, AlertRule::default(), &line("station.alert_rule", "LIM-70")).await.unwrap();
+    assert_eq!(store.alert_rules().await.unwrap().len(), 1, "back to the default: no rule of its own");
+    let audited = super::accounts::actions(store).await;
+    assert_eq!(audited.iter().filter(|a| *a == "station.alert_rule").count(), 4);
 }

@@ -2,10 +2,12 @@
 //! staff PIN and tablets), which its handlers (`station`, `kiosk`, `release`, `tablets`)
 //! show again with what was typed and its errors. It draws; it changes nothing.
 
+mod alerts;
 mod kiosk;
 mod release;
 mod tablets;
 
+pub(in crate::web::admin) use alerts::parse_alerts;
 pub(crate) use kiosk::kiosk_form_of;
 pub(crate) use release::release_form_of;
 pub(in crate::web::admin) use release::{schedule_of, AT, EVERY};
@@ -23,10 +25,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::{KioskSetting, SilentTabletDays};
 use kiosk::kiosk_field;
 use leptos::prelude::*;
+use alerts::{alerts_form_of, alerts_section};
 use release::release_section;
 use store::settings;
 use store::stations::Station;
-use store::{NetworkSettings, Stations, Tablets};
+use store::{NetworkSettings, Notifications, Stations, Tablets};
 use tablets::{enrollment_view, tablet_rows};
 
 /// What the station page shows besides the station: its forms as typed with their
@@ -36,6 +39,7 @@ pub(in crate::web::admin) struct StationPage {
     pub(in crate::web::admin) edit: Option<StationForm>,
     pub(in crate::web::admin) kiosk: Option<StationForm>,
     pub(in crate::web::admin) release: Option<StationForm>,
+    pub(in crate::web::admin) alerts: Option<StationForm>,
     pub(in crate::web::admin) pin_error: Option<String>,
     pub(in crate::web::admin) enrollment: Option<Enrollment>,
 }
@@ -58,6 +62,9 @@ pub(in crate::web::admin) async fn render_station(
     let kiosk = shown.kiosk.unwrap_or_else(|| kiosk_form_of(&station.settings));
     let release = shown.release.unwrap_or_else(|| release_form_of(scheduled.schedule));
     let release = release_section(lang, staff, &scheduled, &release, chrono::Utc::now());
+    let rule = Notifications::alert_rules(&state.db).await?.into_iter().find(|(id, _)| *id == station.id);
+    let alerts = shown.alerts.unwrap_or_else(|| alerts_form_of(rule.map(|(_, r)| r).unwrap_or_default()));
+    let alerts = alerts_section(lang, staff, &station.code, &alerts);
     let active = form.typed.contains_key("active");
     let pin_error = shown.pin_error;
     let pin_described = pin_error.as_ref().map(|_| "pin-hint pin-error").unwrap_or("pin-hint");
@@ -94,6 +101,8 @@ pub(in crate::web::admin) async fn render_station(
         </form>
 
         {release}
+
+        {alerts}
 
         <h2 id="staff-pin-heading">{lang.t("PIN del personal", "Staff PIN")}</h2>
         <p id="staff-pin-state">{if station.staff_pin_set {
