@@ -6,8 +6,8 @@
 //! carries the same one), and a one-click unsubscribe link (RFC 8058) for its topic.
 
 use super::mail::Mailer;
-use super::messages::{shown, Digest, IndexFell, Silence, StationFigures};
-use super::{digest, index, silence, unsubscribe};
+use super::messages::{shown, Digest, IndexFell, ReleaseOverdue, Silence, StationFigures};
+use super::{digest, index, overdue, silence, unsubscribe};
 use crate::charts::{self, ChartText, Series};
 use crate::web::dashboard::{Ctx, DashQuery};
 use crate::web::layout::Lang;
@@ -36,7 +36,7 @@ pub struct Letter {
 /// The topic a kind of message belongs to; `None` for what accounts never receive.
 pub fn topic_of(kind: &str) -> Option<Topic> {
     match kind {
-        silence::KIND => Some(Topic::Silence),
+        silence::KIND | overdue::KIND => Some(Topic::Silence),
         index::KIND => Some(Topic::Index),
         digest::KIND => Some(Topic::Digest),
         _ => None,
@@ -57,6 +57,10 @@ pub fn write(
         silence::KIND => {
             let m: Silence = serde_json::from_str(body).map_err(bad)?;
             Ok(visible.contains(&m.station.id).then(|| silence_letter(&m, lang, public_url)))
+        }
+        overdue::KIND => {
+            let m: ReleaseOverdue = serde_json::from_str(body).map_err(bad)?;
+            Ok(visible.contains(&m.station.id).then(|| overdue_letter(&m, lang, public_url)))
         }
         index::KIND => {
             let m: IndexFell = serde_json::from_str(body).map_err(bad)?;
@@ -162,6 +166,39 @@ fn silence_letter(m: &Silence, lang: Lang, public_url: &str) -> Letter {
             ),
             Lang::En => format!("This alert comes once each time a tablet goes {} days without delivering.", m.silent_after_days),
         }),
+        Part::Link(
+            lang.t("Ver la comisaría", "See the station").into(),
+            format!("{public_url}/dashboard/station/{}?lang={}", s.code, lang.code()),
+        ),
+    ];
+    let (text, html) = paragraphs(&parts);
+    Letter { topic: Topic::Silence, html: page(&html, lang, &subject), subject, text, chart: None }
+}
+
+fn overdue_letter(m: &ReleaseOverdue, lang: Lang, public_url: &str) -> Letter {
+    let s = &m.station;
+    let subject = match lang {
+        Lang::Es => format!("Digna: la publicación programada de {} no se hace desde {} (UTC)", s.code, m.due_at),
+        Lang::En => format!("Digna: the scheduled release of {} has not run since {} (UTC)", s.code, m.due_at),
+    };
+    let parts = [
+        Part::Text(match lang {
+            Lang::Es => format!(
+                "La publicación programada de las respuestas de la comisaría {} · {} ({}) debía hacerse el {} (UTC) y no se ha podido hacer desde entonces ({} horas).",
+                s.code, s.name, s.region, m.due_at, m.overdue_hours
+            ),
+            Lang::En => format!(
+                "The scheduled release of the answers of station {} · {} ({}) was due on {} (UTC) and has not run since ({} hours).",
+                s.code, s.name, s.region, m.due_at, m.overdue_hours
+            ),
+        }),
+        Part::Text(
+            lang.t(
+                "Sus respuestas siguen guardadas y selladas, pero los paneles no cambian hasta que se publiquen. Revisa el registro del servidor y la base de datos; Digna lo intenta de nuevo en cada pasada.",
+                "Its answers stay stored and sealed, but the dashboards do not change until they are released. Check the server's log and the database; Digna tries again at every pass.",
+            )
+            .into(),
+        ),
         Part::Link(
             lang.t("Ver la comisaría", "See the station").into(),
             format!("{public_url}/dashboard/station/{}?lang={}", s.code, lang.code()),

@@ -115,3 +115,15 @@ pub struct Digest {
     /// The overview's lines for her stations, in its order.
     pub stations: Vec<StationFigures>,
 }
+
+/// A station's scheduled release has not run (`station.release_overdue`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseOverdue {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub station: StationRef,
+    /// When it was due (UTC, RFC 3339).
+    pub due_at: String,
+    pub overdue_hours: i64,
+    pub station_page: String,
+}

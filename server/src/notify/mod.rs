@@ -6,6 +6,7 @@
 //!   whose dignity index fell as the overview flags it; each queues one message per
 //!   episode for each endpoint of the station's region and each account that chose the
 //!   alert and sees the station ([`audience`]), in the transaction that opens the episode;
+//! - [`overdue`] notices stations whose scheduled release has stopped running;
 //! - [`digest`] queues each account's weekly digest at her chosen time;
 //! - [`sender`] posts what is due to endpoints, signed ([`sign`]), with the message's
 //!   idempotency key, and mails what is due to accounts ([`letters`], [`mail`]), retrying
@@ -20,6 +21,7 @@ pub mod index;
 pub mod letters;
 pub mod mail;
 pub mod messages;
+pub mod overdue;
 pub mod sender;
 pub mod sign;
 pub mod silence;
@@ -45,6 +47,9 @@ pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mail
             let now = chrono::Utc::now();
             if let Err(e) = silence::check(&check_db, mail_on, now).await {
                 tracing::error!(error = %e, "the silent-tablet check failed");
+            }
+            if let Err(e) = overdue::check(&check_db, mail_on, now).await {
+                tracing::error!(error = %e, "the overdue-release check failed");
             }
             let this_week = domain::time::calendar::dashboards_week(now);
             if let Err(e) = index::check(&check_db, k, mail_on, this_week, now).await {

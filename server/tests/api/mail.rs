@@ -13,7 +13,7 @@ use server::notify::{digest, index, sender};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use store::notifications::{DeliveryState, Topic};
-use store::Notifications;
+use store::{Notifications, Stations};
 
 /// A real SMTP server on 127.0.0.1, writing what it accepts as JSON into its directory.
 pub struct MailCatcher {
@@ -336,4 +336,35 @@ async fn a_mail_is_retried_after_a_refusal_and_cancelled_when_she_no_longer_sees
     let pass = sender::send_due(&app.db, &channels(&app), t + 60).await.unwrap();
     assert_eq!((pass.sent, pass.cancelled), (0, 1), "{pass:?}");
     assert_eq!(catcher.received().len(), 1, "nothing more was sent");
+}
+
+#[tokio::test]
+async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode() {
+    use server::notify::overdue;
+    use store::Releases;
+    let catcher = MailCatcher::start();
+    let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
+    network(&app).await;
+    let lima = Stations::by_code(&app.db, "LIM-01").await.unwrap().unwrap().id;
+    let hidden = Stations::by_code(&app.db, "LIM-09").await.unwrap().unwrap().id;
+    let now = chrono::Utc::now();
+    let hours_ago = |h: i64| (now - chrono::Duration::hours(h)).timestamp();
+    Releases::set_next_release(&app.db, lima, hours_ago(1)).await.unwrap();
+    Releases::set_next_release(&app.db, hidden, hours_ago(5)).await.unwrap();
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0, "an hour late is within its retries");
+    Releases::set_next_release(&app.db, lima, hours_ago(3)).await.unwrap();
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "LIM-01; nobody may hear of LIM-09");
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0, "once per episode");
+    sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
+    let got = catcher.received();
+    assert_eq!(got.len(), 1);
+    assert!(header(&got[0], "subject").starts_with("Digna: la publicación programada de LIM-01 no se hace desde"));
+    assert!(part(&got[0], "text/plain").contains("(3 horas)"), "{}", part(&got[0], "text/plain"));
+    assert!(header(&got[0], "list-unsubscribe").contains("topic=silence"));
+
+    // It ran again; failing later is a new episode.
+    Releases::set_next_release(&app.db, lima, hours_ago(-20)).await.unwrap();
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0);
+    Releases::set_next_release(&app.db, lima, hours_ago(4)).await.unwrap();
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "a new episode");
 }
