@@ -27,3 +27,9 @@ CREATE TABLE station_alert_rules (
     drop_points  BIGINT NOT NULL CHECK (drop_points BETWEEN 1 AND 100),
     floor        BIGINT CHECK (floor BETWEEN 1 AND 100)
 );
+
+CREATE TABLE notification_sender (
+    id      BIGINT PRIMARY KEY CHECK (id = 1),
+    holder  TEXT NOT NULL,
+    until   BIGINT NOT NULL
+);

@@ -318,3 +318,17 @@ pub async fn set_alert_rule(conn: &mut PgConnection, station_id: i64, rule: Aler
     }
     Ok(())
 }
+
+pub async fn take_sender_lease(pool: &PgPool, holder: &str, now: i64, until: i64) -> Result<bool, crate::Error> {
+    let done = sqlx::query!(
+        "INSERT INTO notification_sender (id, holder, until) VALUES (1, $1, $3)
+         ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until
+         WHERE notification_sender.holder = $1 OR notification_sender.until <= $2",
+        holder,
+        now,
+        until
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}

@@ -55,3 +55,11 @@ CREATE TABLE station_alert_rules (
     drop_points  INTEGER NOT NULL CHECK (drop_points BETWEEN 1 AND 100),
     floor        INTEGER CHECK (floor BETWEEN 1 AND 100)
 );
+
+-- Which server's sender runs, until when: with several servers on one database, one
+-- sends at a time (the others take over when its lease runs out).
+CREATE TABLE notification_sender (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    holder  TEXT NOT NULL,
+    until   INTEGER NOT NULL
+);

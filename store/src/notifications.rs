@@ -310,6 +310,15 @@ pub trait Notifications {
     /// Turns `topic` off for her, and nothing else; `false` if it was not on.
     fn unsubscribe(&self, account_id: i64, topic: Topic) -> impl Future<Output = Result<bool, crate::Error>> + Send;
 
+    /// Takes or renews the sender's lease for `holder` (one server) until `until`, if
+    /// nobody else holds it at `now`: with several servers, one sender runs at a time.
+    fn take_sender_lease(
+        &self,
+        holder: &str,
+        now: i64,
+        until: i64,
+    ) -> impl Future<Output = Result<bool, crate::Error>> + Send;
+
     /// The stations whose index alert has a rule of its own, by station id.
     fn alert_rules(&self) -> impl Future<Output = Result<Vec<(i64, AlertRule)>, crate::Error>> + Send;
 

@@ -128,6 +128,7 @@ pub const TABLES: &[Table] = &[
         ("body", Text), ("state", Text), ("attempts", Int), ("created_at", Int), ("next_attempt_at", Int),
         ("last_attempt_at", Int), ("last_status", Int),
     ]),
+    table!("notification_sender", identity: false, key: ["id"], [("id", Int), ("holder", Text), ("until", Int)]),
     table!("station_alert_rules", identity: false, key: ["station_id"], [
         ("station_id", Int), ("drop_points", Int), ("floor", Int),
     ]),

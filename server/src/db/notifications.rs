@@ -71,6 +71,10 @@ impl store::Notifications for Db {
         dispatch!(self, |inner| store::Notifications::unsubscribe(inner, account_id, topic))
     }
 
+    async fn take_sender_lease(&self, holder: &str, now: i64, until: i64) -> Result<bool, store::Error> {
+        dispatch!(self, |inner| store::Notifications::take_sender_lease(inner, holder, now, until))
+    }
+
     async fn alert_rules(&self) -> Result<Vec<(i64, AlertRule)>, store::Error> {
         dispatch!(self, |inner| store::Notifications::alert_rules(inner))
     }

@@ -33,6 +33,11 @@ use std::time::Duration;
 const CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// How often the sender looks for due messages.
 const SEND_EVERY: Duration = Duration::from_secs(15);
+/// How long the sender's lease lasts: with several servers on one database, the sender of
+/// one runs, renewing it at every pass, and another takes over once it runs out. (A
+/// message is also claimed for its own lease before it is sent, so that a pass longer
+/// than this never sends one twice.)
+pub const SENDER_LEASE: i64 = 60;
 
 /// Runs the checks and the sender in the background, until the process ends.
 pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mailer>>) {
@@ -60,12 +65,22 @@ pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mail
             }
         }
     });
+    let holder = crate::auth::random_token();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(SEND_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = sender::send_due(&db, &channels, chrono::Utc::now().timestamp()).await {
+            let now = chrono::Utc::now().timestamp();
+            match store::Notifications::take_sender_lease(&db, &holder, now, now + SENDER_LEASE).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "the notification sender could not take its lease");
+                    continue;
+                }
+            }
+            if let Err(e) = sender::send_due(&db, &channels, now).await {
                 tracing::error!(error = %e, "the notification sender could not read the outbox");
             }
         }

@@ -41,12 +41,13 @@ fn serve(cli: &Cli, catcher: &MailCatcher) -> Child {
         .expect("digna serves")
 }
 
-/// SIGKILL, then what a claimed message waits for before another sender may take it
-/// (its lease) is let pass.
+/// SIGKILL, then the time a claimed message and the dead server's sender lease wait for
+/// before another sender may take them is let pass.
 fn crash(cli: &Cli, server: &mut Child) {
     server.kill().expect("SIGKILL");
     server.wait().unwrap();
     cli.sql("UPDATE notification_outbox SET next_attempt_at = 0 WHERE state = 'pending'");
+    cli.sql("UPDATE notification_sender SET until = 0");
 }
 
 #[test]

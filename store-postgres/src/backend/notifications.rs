@@ -70,6 +70,10 @@ impl store::Notifications for PgStore {
         Ok(crate::notifications::unsubscribe(&self.pool, account_id, topic).await?)
     }
 
+    async fn take_sender_lease(&self, holder: &str, now: i64, until: i64) -> Result<bool, store::Error> {
+        Ok(crate::notifications::take_sender_lease(&self.pool, holder, now, until).await?)
+    }
+
     async fn alert_rules(&self) -> Result<Vec<(i64, AlertRule)>, store::Error> {
         Ok(crate::notifications::alert_rules(&self.pool).await?)
     }

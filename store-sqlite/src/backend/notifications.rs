@@ -78,6 +78,11 @@ impl store::Notifications for SqliteStore {
         Ok(crate::notifications::unsubscribe(&mut conn, account_id, topic).await?)
     }
 
+    async fn take_sender_lease(&self, holder: &str, now: i64, until: i64) -> Result<bool, store::Error> {
+        let mut conn = self.pool.acquire().await.map_err(crate::Error::from)?;
+        Ok(crate::notifications::take_sender_lease(&mut conn, holder, now, until).await?)
+    }
+
     async fn alert_rules(&self) -> Result<Vec<(i64, AlertRule)>, store::Error> {
         Ok(crate::notifications::alert_rules(&self.pool).await?)
     }

@@ -63,6 +63,7 @@ macro_rules! conformance_tests {
             an_account_is_created_once_and_found_by_email_and_id,
             an_account_s_choices_are_kept_and_one_click_turns_off_one_topic,
             a_station_s_alert_rule_is_kept_audited_and_the_default_leaves_none,
+            one_server_s_sender_holds_the_lease_until_it_runs_out,
             the_last_admin_cannot_be_disabled,
             an_invitation_link_is_accepted_once,
             a_password_change_ends_every_session,

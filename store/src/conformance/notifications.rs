@@ -200,3 +200,23 @@ pub async fn a_station_s_alert_rule_is_kept_audited_and_the_default_leaves_none<
     let audited = super::accounts::actions(store).await;
     assert_eq!(audited.iter().filter(|a| *a == "station.alert_rule").count(), 4);
 }
+
+pub async fn one_server_s_sender_holds_the_lease_until_it_runs_out<S: Store>(store: &S) {
+    // Two servers at once: one takes it.
+    let (a, b) = tokio::join!(
+        {
+            let s = store.clone();
+            async move { s.take_sender_lease("a", NOW, NOW + 60).await.unwrap() }
+        },
+        {
+            let s = store.clone();
+            async move { s.take_sender_lease("b", NOW, NOW + 60).await.unwrap() }
+        }
+    );
+    assert!(a ^ b, "one sender: {a} {b}");
+    let (holder, other) = if a { ("a", "b") } else { ("b", "a") };
+    assert!(store.take_sender_lease(holder, NOW + 30, NOW + 90).await.unwrap(), "its holder renews it");
+    assert!(!store.take_sender_lease(other, NOW + 89, NOW + 149).await.unwrap(), "not before it runs out");
+    assert!(store.take_sender_lease(other, NOW + 90, NOW + 150).await.unwrap(), "then another server takes over");
+    assert!(!store.take_sender_lease(holder, NOW + 100, NOW + 160).await.unwrap());
+}
