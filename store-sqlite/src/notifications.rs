@@ -335,7 +335,12 @@ pub async fn set_alert_rule(conn: &mut SqliteConnection, station_id: i64, rule: 
     Ok(())
 }
 
-pub async fn take_sender_lease(conn: &mut SqliteConnection, holder: &str, now: i64, until: i64) -> Result<bool, crate::Error> {
+pub async fn take_sender_lease(
+    conn: &mut SqliteConnection,
+    holder: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool, crate::Error> {
     let done = sqlx::query!(
         "INSERT INTO notification_sender (id, holder, until) VALUES (1, ?1, ?3)
          ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until = excluded.until

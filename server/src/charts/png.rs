@@ -14,9 +14,9 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
         .get_or_init(|| {
             let mut db = usvg::fontdb::Database::new();
             db.load_system_fonts();
-            let family = ["Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial"].into_iter().find(|want| {
-                db.faces().any(|face| face.families.iter().any(|(name, _)| name == want))
-            });
+            let family = ["Liberation Sans", "DejaVu Sans", "Noto Sans", "Arial"]
+                .into_iter()
+                .find(|want| db.faces().any(|face| face.families.iter().any(|(name, _)| name == want)));
             if let Some(family) = family {
                 db.set_sans_serif_family(family);
             }

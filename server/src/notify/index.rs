@@ -12,8 +12,8 @@ use super::audience::Audience;
 use super::messages::{IndexFell, Period, StationFigures};
 use chrono::{DateTime, Utc};
 use domain::{DashboardFilters, IsoWeek};
-use store::dashboard::DEFAULT_DROP_THRESHOLD;
 use std::collections::HashMap;
+use store::dashboard::DEFAULT_DROP_THRESHOLD;
 use store::notifications::{AlertRule, Topic};
 use store::{Dashboards, Notifications, Stations};
 

@@ -231,7 +231,11 @@ fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Letter {
     let table = format!(
         "<table class=\"figures\">{}</table>",
         rows.iter()
-            .map(|(h, v)| format!("<tr><th scope=\"row\" style=\"text-align:left\">{}</th><td>{}</td></tr>", esc(h), esc(v)))
+            .map(|(h, v)| format!(
+                "<tr><th scope=\"row\" style=\"text-align:left\">{}</th><td>{}</td></tr>",
+                esc(h),
+                esc(v)
+            ))
             .collect::<String>()
     );
     let plain = rows.iter().map(|(h, v)| format!("{h}: {v}")).collect::<Vec<_>>().join("\n");
@@ -292,7 +296,11 @@ fn digest_letter(m: &Digest, lang: Lang, public_url: &str) -> Letter {
             s.station.region.clone(),
             c.shown_count(&shown(s.responses)),
             c.shown_index(&shown(s.index)),
-            format!("{}{}", c.shown_change(&shown(s.change)), if s.flagged { format!(" {flag}") } else { String::new() }),
+            format!(
+                "{}{}",
+                c.shown_change(&shown(s.change)),
+                if s.flagged { format!(" {flag}") } else { String::new() }
+            ),
         ]
     };
     let headers = [
@@ -412,7 +420,10 @@ pub fn envelope(
     };
     let footer_html = format!(
         "<hr><p style=\"font-size:90%\">{} <a href=\"{}\">{}</a> · <a href=\"{}\">{}</a></p>",
-        lang.t("Recibes este correo porque lo elegiste en Digna.", "You receive this e-mail because you chose it in Digna."),
+        lang.t(
+            "Recibes este correo porque lo elegiste en Digna.",
+            "You receive this e-mail because you chose it in Digna."
+        ),
         esc(&settings),
         lang.t("Elegir qué recibir", "Choose what you receive"),
         esc(&unsubscribe),

@@ -167,9 +167,10 @@ mod tests {
         assert!(read(&[]).unwrap().is_none());
         let e = read(&[("DIGNA_SMTP_HOST", "mail.example.org")]).unwrap_err().to_string();
         assert!(e.contains("DIGNA_SMTP_FROM"), "{e}");
-        let e = read(&[("DIGNA_SMTP_HOST", "m"), ("DIGNA_SMTP_FROM", "not an address"), ("DIGNA_PUBLIC_URL", "https://d")])
-            .unwrap_err()
-            .to_string();
+        let e =
+            read(&[("DIGNA_SMTP_HOST", "m"), ("DIGNA_SMTP_FROM", "not an address"), ("DIGNA_PUBLIC_URL", "https://d")])
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("not an e-mail address"), "{e}");
         let e = read(&[("DIGNA_SMTP_HOST", "m"), ("DIGNA_SMTP_FROM", "d@example.org")]).unwrap_err().to_string();
         assert!(e.contains("DIGNA_PUBLIC_URL"), "{e}");

@@ -193,7 +193,9 @@ fn parse(lang: Lang, f: &ChoicesForm) -> Result<Subscription, BTreeMap<&'static 
         errors.insert(
             "timezone",
             match lang {
-                Lang::Es => format!("«{}» no es una zona horaria conocida.", timezone.chars().take(64).collect::<String>()),
+                Lang::Es => {
+                    format!("«{}» no es una zona horaria conocida.", timezone.chars().take(64).collect::<String>())
+                }
                 Lang::En => format!("“{}” is not a known timezone.", timezone.chars().take(64).collect::<String>()),
             },
         );

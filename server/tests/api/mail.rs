@@ -218,7 +218,11 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
     let week = domain::time::calendar::dashboards_week(now);
     let k = app.state.release_k;
 
-    assert_eq!(index::check(&app.db, k, true, week, now).await.unwrap(), 1, "LIM-09 fell too, but nobody may hear of it");
+    assert_eq!(
+        index::check(&app.db, k, true, week, now).await.unwrap(),
+        1,
+        "LIM-09 fell too, but nobody may hear of it"
+    );
     assert_eq!(digest::check(&app.db, k, true, now).await.unwrap(), 1, "her Friday digest");
     assert_eq!(digest::check(&app.db, k, true, now).await.unwrap(), 0, "queued once a week");
     let pass = sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
@@ -237,7 +241,8 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
     assert_ne!(header(alert, "message-id"), header(weekly, "message-id"));
 
     // The dashboard as she sees it, for the same period.
-    let page = ana.get(app.url("/dashboard?from=2026-W01&to=2026-W12&lang=es")).send().await.unwrap().text().await.unwrap();
+    let page =
+        ana.get(app.url("/dashboard?from=2026-W01&to=2026-W12&lang=es")).send().await.unwrap().text().await.unwrap();
     assert!(!page.contains("data-station=\"LIM-09\""));
 
     // The alert: LIM-01's figures, as the overview shows them.
@@ -259,7 +264,8 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
     for code in ["LIM-01", "LIM-02", "LIM-03"] {
         let c = overview_cells(&page, code);
         assert_eq!(c[0], format!("{code} Comisaría de prueba"));
-        let line = format!("{code} · Comisaría de prueba ({}): Respuestas {}; Índice {}; Cambio {}", c[1], c[2], c[3], c[4]);
+        let line =
+            format!("{code} · Comisaría de prueba ({}): Respuestas {}; Índice {}; Cambio {}", c[1], c[2], c[3], c[4]);
         assert!(text.contains(&line), "{line} in {text}");
     }
     assert!(text.contains("LIM-03 · Comisaría de prueba (Lima Centro): Respuestas menos de 5 respuestas"), "{text}");
@@ -281,7 +287,10 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
     let confirm = stranger.get(&link).send().await.unwrap();
     assert_eq!(confirm.status(), 200);
     assert!(confirm.text().await.unwrap().contains("el resumen semanal"));
-    assert!(Notifications::subscriber(&app.db, ana_id).await.unwrap().unwrap().subscription.digest, "a GET changes nothing");
+    assert!(
+        Notifications::subscriber(&app.db, ana_id).await.unwrap().unwrap().subscription.digest,
+        "a GET changes nothing"
+    );
     let r = stranger
         .post(&link)
         .header("content-type", "application/x-www-form-urlencoded")
@@ -324,7 +333,12 @@ async fn a_mail_is_retried_after_a_refusal_and_cancelled_when_she_no_longer_sees
             idempotency_key: "again".into(),
             to: store::notifications::Recipient::Account(ana_id),
             kind: index::KIND.into(),
-            body: app.scalar::<String>("SELECT body FROM notification_outbox WHERE id = (SELECT MIN(id) FROM notification_outbox)", &[]).await,
+            body: app
+                .scalar::<String>(
+                    "SELECT body FROM notification_outbox WHERE id = (SELECT MIN(id) FROM notification_outbox)",
+                    &[],
+                )
+                .await,
         }],
         t + 60,
     )

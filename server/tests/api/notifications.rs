@@ -340,7 +340,8 @@ async fn a_station_s_own_rule_on_its_page_sets_its_threshold_and_floor() {
     assert_eq!(set("LIM-02", "10", "70").await.status(), 303);
     let page = admin.get(app.url("/admin/stations/LIM-02")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(r#"name="floor" type="text" inputmode="numeric" value="70""#), "shown back");
-    let audit = app.text_rows("SELECT target, detail FROM admin_audit WHERE action = 'station.alert_rule' ORDER BY id").await;
+    let audit =
+        app.text_rows("SELECT target, detail FROM admin_audit WHERE action = 'station.alert_rule' ORDER BY id").await;
     assert_eq!(audit, [vec!["LIM-01", "drop_points=40 floor=none"], vec!["LIM-02", "drop_points=10 floor=70"]]);
 
     let (k, week, now) = (app.state.release_k, domain::IsoWeek::parse("2026-W12").unwrap(), chrono::Utc::now());

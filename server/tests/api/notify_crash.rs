@@ -87,19 +87,28 @@ fn a_notification_sent_again_after_a_crash_carries_the_same_key() {
         let code = domain::StationCode::parse("LIM-01").unwrap();
         let name = domain::Name::parse("name", "Comisaría de prueba", 200).unwrap();
         let region = domain::Name::parse("region", "Lima Centro", 100).unwrap();
-        let station =
-            Stations::insert(&db, &code, &name, &region, "America/Lima", &line("station.create")).await.unwrap().unwrap();
-        let email = domain::Email::parse("ops@digna.test").unwrap();
-        let admin = Accounts::create(&db, &email, domain::Role::Admin, "h", &Default::default(), &line("account.create"))
+        let station = Stations::insert(&db, &code, &name, &region, "America/Lima", &line("station.create"))
             .await
             .unwrap()
             .unwrap();
+        let email = domain::Email::parse("ops@digna.test").unwrap();
+        let admin =
+            Accounts::create(&db, &email, domain::Role::Admin, "h", &Default::default(), &line("account.create"))
+                .await
+                .unwrap()
+                .unwrap();
         let chosen = Subscription { silence_alerts: true, ..Subscription::default() };
         Notifications::save_subscription(&db, admin, &chosen, &[3; 32]).await.unwrap();
-        let endpoint = Notifications::add_endpoint(&db, "Ops", &url, "whsec_x", None, &line("webhook.add")).await.unwrap();
+        let endpoint =
+            Notifications::add_endpoint(&db, "Ops", &url, "whsec_x", None, &line("webhook.add")).await.unwrap();
         let body = serde_json::to_string(&Silence {
             kind: silence::KIND.into(),
-            station: StationRef { id: station, code: "LIM-01".into(), name: "Comisaría de prueba".into(), region: "Lima Centro".into() },
+            station: StationRef {
+                id: station,
+                code: "LIM-01".into(),
+                name: "Comisaría de prueba".into(),
+                region: "Lima Centro".into(),
+            },
             tablet: TabletRef { id: 1, label: "Tableta 1".into() },
             last_delivery_day: Some("2026-03-01".into()),
             enrolled_day: None,
@@ -108,8 +117,14 @@ fn a_notification_sent_again_after_a_crash_carries_the_same_key() {
             station_page: "/admin/stations/LIM-01".into(),
         })
         .unwrap();
-        let message = |key: &str, to| Outgoing { idempotency_key: key.into(), to, kind: silence::KIND.into(), body: body.clone() };
-        let messages = [message("crash:hook", Recipient::Endpoint(endpoint)), message("crash:mail", Recipient::Account(admin))];
+        let message = |key: &str, to| Outgoing {
+            idempotency_key: key.into(),
+            to,
+            kind: silence::KIND.into(),
+            body: body.clone(),
+        };
+        let messages =
+            [message("crash:hook", Recipient::Endpoint(endpoint)), message("crash:mail", Recipient::Account(admin))];
         assert_eq!(Notifications::enqueue(&db, &messages, 0).await.unwrap(), 2);
         db.close().await;
     });

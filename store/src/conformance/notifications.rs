@@ -189,8 +189,14 @@ pub async fn a_station_s_alert_rule_is_kept_audited_and_the_default_leaves_none<
     assert!(store.alert_rules().await.unwrap().is_empty(), "every station on the default");
     let strict = AlertRule { drop_points: 5, floor: Some(60) };
     store.set_alert_rule(lima, strict, &line("station.alert_rule", "LIM-70")).await.unwrap();
-    store.set_alert_rule(sur, AlertRule { drop_points: 20, floor: None }, &line("station.alert_rule", "LIM-71")).await.unwrap();
-    store.set_alert_rule(sur, AlertRule { drop_points: 15, floor: Some(50) }, &line("station.alert_rule", "LIM-71")).await.unwrap();
+    store
+        .set_alert_rule(sur, AlertRule { drop_points: 20, floor: None }, &line("station.alert_rule", "LIM-71"))
+        .await
+        .unwrap();
+    store
+        .set_alert_rule(sur, AlertRule { drop_points: 15, floor: Some(50) }, &line("station.alert_rule", "LIM-71"))
+        .await
+        .unwrap();
     assert_eq!(
         store.alert_rules().await.unwrap(),
         [(lima, strict), (sur, AlertRule { drop_points: 15, floor: Some(50) })]

@@ -59,7 +59,12 @@ fn number_field(form: &StationForm, key: &'static str, label: &'static str, hint
     }
 }
 
-pub(in crate::web::admin) fn alerts_section(lang: Lang, staff: &Staff, code: &str, form: &StationForm) -> impl IntoView {
+pub(in crate::web::admin) fn alerts_section(
+    lang: Lang,
+    staff: &Staff,
+    code: &str,
+    form: &StationForm,
+) -> impl IntoView {
     let l = lang.code();
     view! {
         <h2 id="alerts-heading">{lang.t("Avisos del índice", "Index alerts")}</h2>
