@@ -186,3 +186,45 @@ pub fn envelope(
         .multipart(body)
         .map_err(|e| format!("the e-mail cannot be built: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::messages::{StationRef, TabletRef};
+
+    fn silent() -> String {
+        serde_json::to_string(&Silence {
+            kind: silence::KIND.into(),
+            station: StationRef { id: 3, code: "LIM-01".into(), name: "Comas".into(), region: "Lima Norte".into() },
+            tablet: TabletRef { id: 7, label: "Tableta 7".into() },
+            last_delivery_day: Some("2027-01-04".into()),
+            enrolled_day: None,
+            silent_days: 5,
+            silent_after_days: 3,
+            station_page: "/admin/stations/LIM-01".into(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_letter_is_in_her_language_and_only_about_a_station_she_sees() {
+        let sees = HashSet::from([3]);
+        let es = write(silence::KIND, &silent(), Lang::Es, &sees, "https://d").unwrap().unwrap();
+        assert_eq!(es.subject, "Digna: Tableta 7 de LIM-01 no entrega respuestas hace 5 días");
+        assert!(es.text.contains("Entregó respuestas por última vez el 2027-01-04."), "{}", es.text);
+        let en = write(silence::KIND, &silent(), Lang::En, &sees, "https://d").unwrap().unwrap();
+        assert_eq!(en.subject, "Digna: Tablet 7 at LIM-01 has not delivered answers for 5 days");
+        assert!(en.text.contains("https://d/dashboard/station/LIM-01?lang=en"), "{}", en.text);
+        assert!(en.html.starts_with("<!DOCTYPE html><html lang=\"en\">"));
+        assert_eq!(write(silence::KIND, &silent(), Lang::Es, &HashSet::from([4]), "https://d"), Ok(None));
+        assert!(write("test", "{}", Lang::Es, &sees, "https://d").is_err(), "accounts get no test messages");
+        assert!(write(silence::KIND, "{\"type\":1}", Lang::Es, &sees, "https://d").is_err());
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let body = silent().replace("Comas", "<script>alert(1)</script>");
+        let letter = write(silence::KIND, &body, Lang::Es, &HashSet::from([3]), "https://d").unwrap().unwrap();
+        assert!(!letter.html.contains("<script>") && letter.html.contains("&lt;script&gt;"));
+    }
+}
