@@ -4,7 +4,7 @@
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::fmt;
 use std::time::Duration;
@@ -52,6 +52,9 @@ pub struct MailSettings {
     pub from: Mailbox,
     /// User name and password, if the server wants them.
     pub credentials: Option<(String, String)>,
+    /// A certificate (PEM) to trust besides the usual authorities: a private CA's, or the
+    /// mail server's own.
+    pub ca_file: Option<std::path::PathBuf>,
     /// The address staff reach Digna at, for the links in messages (no trailing slash).
     pub public_url: String,
 }
@@ -65,6 +68,7 @@ impl fmt::Debug for MailSettings {
             .field("security", &self.security)
             .field("from", &self.from.to_string())
             .field("user", &self.credentials.as_ref().map(|(user, _)| user))
+            .field("ca_file", &self.ca_file)
             .field("public_url", &self.public_url)
             .finish()
     }
@@ -73,7 +77,7 @@ impl fmt::Debug for MailSettings {
 impl MailSettings {
     /// Reads `DIGNA_SMTP_HOST` (without it, no e-mail), `DIGNA_SMTP_PORT`,
     /// `DIGNA_SMTP_SECURITY`, `DIGNA_SMTP_FROM`, `DIGNA_SMTP_USER`, `DIGNA_SMTP_PASSWORD` or
-    /// `DIGNA_SMTP_PASSWORD_FILE`, and `DIGNA_PUBLIC_URL`, through `var`.
+    /// `DIGNA_SMTP_PASSWORD_FILE`, `DIGNA_SMTP_CA_FILE` and `DIGNA_PUBLIC_URL`, through `var`.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<MailSettings>> {
         let Some(host) = var("DIGNA_SMTP_HOST") else { return Ok(None) };
         let security = Security::parse(&var("DIGNA_SMTP_SECURITY").unwrap_or_else(|| "starttls".into()))
@@ -113,7 +117,8 @@ impl MailSettings {
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
             anyhow::bail!("DIGNA_PUBLIC_URL must start with https:// or http://, not {public_url:?}");
         }
-        Ok(Some(MailSettings { host: host.trim().to_string(), port, security, from, credentials, public_url }))
+        let ca_file = var("DIGNA_SMTP_CA_FILE").map(std::path::PathBuf::from);
+        Ok(Some(MailSettings { host: host.trim().to_string(), port, security, from, credentials, ca_file, public_url }))
     }
 }
 
@@ -126,10 +131,22 @@ pub struct Mailer {
 
 impl Mailer {
     pub fn new(settings: &MailSettings) -> anyhow::Result<Mailer> {
+        let parameters = || -> anyhow::Result<TlsParameters> {
+            let mut builder = TlsParameters::builder(settings.host.clone());
+            if let Some(file) = &settings.ca_file {
+                let pem = std::fs::read(file)
+                    .map_err(|e| anyhow::anyhow!("cannot read DIGNA_SMTP_CA_FILE {}: {e}", file.display()))?;
+                let certificate = Certificate::from_pem(&pem).map_err(|e| {
+                    anyhow::anyhow!("DIGNA_SMTP_CA_FILE {} is not a PEM certificate: {e}", file.display())
+                })?;
+                builder = builder.add_root_certificate(certificate);
+            }
+            Ok(builder.build()?)
+        };
         let tls = match settings.security {
             Security::None => Tls::None,
-            Security::StartTls => Tls::Required(TlsParameters::new(settings.host.clone())?),
-            Security::Tls => Tls::Wrapper(TlsParameters::new(settings.host.clone())?),
+            Security::StartTls => Tls::Required(parameters()?),
+            Security::Tls => Tls::Wrapper(parameters()?),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(settings.host.clone())
             .port(settings.port)

@@ -24,6 +24,11 @@ pub struct MailCatcher {
 
 impl MailCatcher {
     pub fn start() -> MailCatcher {
+        MailCatcher::start_with(&[])
+    }
+
+    /// With the catcher's options: `--starttls CERT KEY`, `--tls CERT KEY`, `--auth USER PASSWORD`.
+    pub fn start_with(options: &[&std::ffi::OsStr]) -> MailCatcher {
         let python = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/venv/bin/python"));
         assert!(
             python.exists(),
@@ -36,6 +41,7 @@ impl MailCatcher {
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/mailcatcher.py"))
             .arg(port.to_string())
             .arg(dir.path())
+            .args(options)
             .stdout(Stdio::piped())
             .spawn()
             .expect("the mail catcher starts");
@@ -53,6 +59,7 @@ impl MailCatcher {
             security: Security::None,
             from: "Digna <digna@digna.test>".parse().unwrap(),
             credentials: None,
+            ca_file: None,
             public_url: "https://digna.test".into(),
         }
     }
@@ -381,4 +388,68 @@ async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode
     assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0);
     Releases::set_next_release(&app.db, lima, hours_ago(4)).await.unwrap();
     assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "a new episode");
+}
+
+/// A certificate for `localhost` (and 127.0.0.1) and its key, made with openssl in `dir`.
+fn certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    (cert, key)
+}
+
+#[tokio::test]
+async fn mail_goes_over_starttls_or_tls_with_a_login_and_never_to_an_untrusted_server() {
+    use server::notify::mail::Mailer;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = certificate(dir.path());
+    let letter = || {
+        lettre::Message::builder()
+            .from("digna@digna.test".parse().unwrap())
+            .to("ana@digna.test".parse().unwrap())
+            .subject("prueba")
+            .body("hola".to_string())
+            .unwrap()
+    };
+    for (flag, security) in [("--starttls", Security::StartTls), ("--tls", Security::Tls)] {
+        let catcher = MailCatcher::start_with(&[
+            flag.as_ref(),
+            cert.as_os_str(),
+            key.as_os_str(),
+            "--auth".as_ref(),
+            "digna".as_ref(),
+            "s3cret pass".as_ref(),
+        ]);
+        let settings = MailSettings {
+            host: "localhost".into(),
+            security,
+            credentials: Some(("digna".into(), "s3cret pass".into())),
+            ca_file: Some(cert.clone()),
+            ..catcher.settings()
+        };
+        Mailer::new(&settings).unwrap().send(letter()).await.unwrap_or_else(|e| panic!("{flag}: {e}"));
+        let got = catcher.received();
+        assert_eq!(got.len(), 1, "{flag}");
+        assert_eq!((got[0]["tls"].as_bool(), got[0]["login"].as_str()), (Some(true), Some("digna")), "{flag}");
+
+        // A server whose certificate is not trusted gets nothing.
+        let untrusted = MailSettings { ca_file: None, ..settings.clone() };
+        assert!(Mailer::new(&untrusted).unwrap().send(letter()).await.is_err(), "{flag}: an untrusted certificate");
+        assert_eq!(catcher.received().len(), 1, "{flag}: nothing more arrived");
+    }
+    // A server that takes a login only over TLS, reached without it: no letter goes.
+    let catcher = MailCatcher::start_with(&["--auth".as_ref(), "digna".as_ref(), "s3cret pass".as_ref()]);
+    let plain = MailSettings { credentials: Some(("digna".into(), "s3cret pass".into())), ..catcher.settings() };
+    let mailer = Mailer::new(&plain).unwrap();
+    let sent = tokio::time::timeout(std::time::Duration::from_secs(30), mailer.send(letter())).await;
+    assert!(!matches!(sent, Ok(Ok(()))), "not sent");
+    assert!(catcher.received().is_empty());
 }

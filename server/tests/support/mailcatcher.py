@@ -9,7 +9,10 @@ first bytes). Files in OUT steer it, so a test can make it misbehave:
 - `hold`: the message is stored, then the answer waits until the file is removed (a test
   kills the sender in between).
 
-Usage: python mailcatcher.py PORT OUT. Prints "ready" once it listens.
+Usage: python mailcatcher.py PORT OUT [--starttls CERT KEY | --tls CERT KEY] [--auth USER PASSWORD].
+--starttls requires STARTTLS before anything else; --tls speaks TLS from the first byte;
+--auth requires that login (over TLS). Each record says whether its session was over TLS
+and which login it authenticated as. Prints "ready" once it listens.
 """
 
 import asyncio
@@ -17,9 +20,11 @@ import email
 import email.policy
 import json
 import os
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Catcher:
@@ -55,7 +60,10 @@ class Catcher:
                     entry["head"] = payload[:8].hex()
             parts.append(entry)
         self.count += 1
-        record = {"from": envelope.mail_from, "to": envelope.rcpt_tos, "headers": headers, "parts": parts}
+        login = session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None
+        record = {"from": envelope.mail_from, "to": envelope.rcpt_tos, "headers": headers, "parts": parts,
+                  "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+                  "login": login}
         path = os.path.join(self.out, f"{self.count:04d}.json")
         with open(path + ".tmp", "w") as f:
             json.dump(record, f, ensure_ascii=False)
@@ -66,8 +74,30 @@ class Catcher:
 
 
 def main():
-    port, out = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Catcher(out), hostname="127.0.0.1", port=port)
+    port, out, rest = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    options = {}
+    while rest:
+        flag = rest.pop(0)
+        if flag in ("--starttls", "--tls"):
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(rest.pop(0), rest.pop(0))
+            if flag == "--starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
+        elif flag == "--auth":
+            user, password = rest.pop(0).encode(), rest.pop(0).encode()
+
+            def authenticator(server, session, envelope, mechanism, data):
+                ok = isinstance(data, LoginPassword) and data.login == user and data.password == password
+                return AuthResult(success=ok, auth_data=data)
+
+            # aiosmtpd counts only STARTTLS as TLS for AUTH; --tls is TLS from the start.
+            implicit = "ssl_context" in options
+            options.update(authenticator=authenticator, auth_required=True, auth_require_tls=not implicit)
+        else:
+            sys.exit(f"unknown option {flag}")
+    controller = Controller(Catcher(out), hostname="127.0.0.1", port=port, server_hostname="localhost", **options)
     controller.start()
     print("ready", flush=True)
     try:
