@@ -240,6 +240,7 @@ test("a staff member chooses her e-mail notifications on her own page", async ({
   await expect(page).toHaveURL(/\/account\/notifications/);
   // This test server has no SMTP settings: the page says so, and keeps her choices.
   await expect(page.locator("#mail-off")).toContainText("El correo no está configurado");
+  await expect(page.locator("#test-email")).toHaveCount(0);
   await expectAccessible(page, "the notification settings");
 
   await page.getByLabel("Cuando una tableta deja de entregar respuestas").check();

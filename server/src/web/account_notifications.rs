@@ -4,7 +4,7 @@
 //! link of every e-mail (RFC 8058), which needs no sign-in and turns off one topic.
 
 use super::account::LangQuery;
-use super::kit::{CheckedForm, PageResult};
+use super::kit::{CheckedForm, PageResult, Pairs};
 use super::layout::{page, Lang};
 use super::session::Staff;
 use crate::notify::unsubscribe;
@@ -12,7 +12,7 @@ use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use rand::RngCore;
@@ -24,6 +24,7 @@ use store::Notifications;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/account/notifications", get(form).post(save))
+        .route("/account/notifications/test", post(send_test))
         // `unsubscribe::PATH`, spelled out for the route matrix test.
         .route("/account/notifications/unsubscribe", get(unsubscribe_page).post(unsubscribe_now))
 }
@@ -79,8 +80,49 @@ pub async fn form(State(state): State<AppState>, staff: Staff, Query(q): Query<L
     let lang = q.lang();
     let saved = Notifications::subscriber(&state.db, staff.user.id).await?.map(|s| s.subscription);
     let choices = saved.unwrap_or_else(|| Subscription { language: lang.code().into(), ..Subscription::default() });
-    let note = q.saved().then(|| lang.t("Guardado.", "Saved."));
+    let note = q.saved().then(|| lang.t("Guardado.", "Saved.").to_string());
     Ok(choices_page(&state, lang, &staff, &choices, BTreeMap::new(), note, StatusCode::OK))
+}
+
+/// `POST /account/notifications/test`: sends her a test e-mail now, and says what the
+/// mail server answered (502 if it did not take it).
+pub async fn send_test(
+    State(state): State<AppState>,
+    staff: Staff,
+    Query(q): Query<LangQuery>,
+    CheckedForm(_): CheckedForm<Pairs>,
+) -> PageResult {
+    let lang = q.lang();
+    let saved = Notifications::subscriber(&state.db, staff.user.id).await?.map(|s| s.subscription);
+    let choices = saved.unwrap_or_else(|| Subscription { language: lang.code().into(), ..Subscription::default() });
+    let email = staff.user.email.clone();
+    let (note, status) = match &state.mail {
+        None => (lang.t("El correo no está configurado.", "E-mail is not set up.").to_string(), StatusCode::CONFLICT),
+        Some(mailer) => {
+            let sent = match crate::notify::letters::test_message(mailer, &email, lang) {
+                Ok(message) => mailer.send(message).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e),
+            };
+            match (sent, lang) {
+                (Ok(()), Lang::Es) => (
+                    format!("Enviado a {email}: el servidor de correo lo aceptó. Si no llega, revisa la carpeta de correo no deseado."),
+                    StatusCode::OK,
+                ),
+                (Ok(()), Lang::En) => {
+                    (format!("Sent to {email}: the mail server took it. If it does not arrive, look in the spam folder."), StatusCode::OK)
+                }
+                (Err(e), _) => {
+                    tracing::warn!(error = %e, "a test e-mail was not sent");
+                    let said = match lang {
+                        Lang::Es => format!("El servidor de correo no lo aceptó: {e}"),
+                        Lang::En => format!("The mail server did not take it: {e}"),
+                    };
+                    (said, StatusCode::BAD_GATEWAY)
+                }
+            }
+        }
+    };
+    Ok(choices_page(&state, lang, &staff, &choices, BTreeMap::new(), Some(note), status))
 }
 
 fn choices_page(
@@ -89,7 +131,7 @@ fn choices_page(
     staff: &Staff,
     c: &Subscription,
     errors: BTreeMap<&'static str, String>,
-    note: Option<&'static str>,
+    note: Option<String>,
     status: StatusCode,
 ) -> Response {
     let l = lang.code();
@@ -157,6 +199,12 @@ fn choices_page(
                 </fieldset>
                 <button type="submit" class="primary">{lang.t("Guardar", "Save")}</button>
             </form>
+            {state.mail.is_some().then(|| view! {
+                <form method="post" action=format!("/account/notifications/test?lang={l}") id="test-email">
+                    <input type="hidden" name="csrf" value=staff.csrf.clone()/>
+                    <button type="submit" class="button">{lang.t("Enviarme un correo de prueba", "Send me a test e-mail")}</button>
+                </form>
+            })}
         </section>
     };
     let mut response = page(

@@ -453,3 +453,35 @@ async fn mail_goes_over_starttls_or_tls_with_a_login_and_never_to_an_untrusted_s
     assert!(!matches!(sent, Ok(Ok(()))), "not sent");
     assert!(catcher.received().is_empty());
 }
+
+#[tokio::test]
+async fn she_sends_herself_a_test_e_mail_and_reads_what_the_mail_server_answered() {
+    let catcher = MailCatcher::start();
+    let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
+    app.add_user("ana@digna.test", "supervisor", &[], &[]).await;
+    let ana = app.signed_in("ana@digna.test").await;
+    let csrf = app.csrf_of(&ana, "/account/notifications").await;
+    let test = |lang: &'static str| {
+        let (ana, app, csrf) = (&ana, &app, csrf.clone());
+        async move {
+            ana.post(app.url(&format!("/account/notifications/test?lang={lang}")))
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r = test("en").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Sent to ana@digna.test: the mail server took it."));
+    let got = catcher.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(header(&got[0], "subject"), "Digna: test e-mail");
+    assert!(part(&got[0], "text/plain").contains("It holds no data."));
+
+    catcher.refuse_next(1);
+    let r = test("es").await;
+    assert_eq!(r.status(), 502);
+    assert!(r.text().await.unwrap().contains("El servidor de correo no lo aceptó"), "what it answered is shown");
+    assert_eq!(catcher.received().len(), 1);
+}

@@ -70,6 +70,7 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("POST", "/account/password", Rule::Staff),
     ("GET", "/account/notifications", Rule::Staff),
     ("POST", "/account/notifications", Rule::Staff),
+    ("POST", "/account/notifications/test", Rule::Staff),
     // Signed links in e-mails, for one account and topic: no session needed.
     ("GET", "/account/notifications/unsubscribe", Rule::Public),
     ("POST", "/account/notifications/unsubscribe", Rule::Public),

@@ -128,6 +128,25 @@ fn tablet_label(lang: Lang, id: i64) -> String {
     format!("{} {id}", lang.t("Tableta", "Tablet"))
 }
 
+/// A test e-mail to `to`, in `lang`, that says the settings work and holds no data.
+pub fn test_message(mailer: &Mailer, to: &str, lang: Lang) -> Result<Message, String> {
+    let subject = lang.t("Digna: correo de prueba", "Digna: test e-mail");
+    let text = lang.t(
+        "Este es un correo de prueba de Digna: el envío de correo está bien configurado. No contiene ningún dato.",
+        "This is a test e-mail from Digna: sending e-mail is set up right. It holds no data.",
+    );
+    let to = to.parse().map_err(|e| format!("the address {to:?}: {e}"))?;
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(subject)
+        .multipart(MultiPart::alternative_plain_html(
+            text.to_string(),
+            page(&format!("<p>{}</p>", esc(text)), lang, subject),
+        ))
+        .map_err(|e| format!("the e-mail cannot be built: {e}"))
+}
+
 /// The e-mail: `letter` to `to`, from the mailer's sender, its Message-ID made from
 /// `idempotency_key`, with the unsubscribe link of its topic and the footer.
 pub fn envelope(
