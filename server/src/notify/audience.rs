@@ -1,5 +1,10 @@
 //! Who hears of a station: the webhook endpoints of its region (or of every region), and,
 //! when e-mail is on, each account that chose the alert and may see the station.
+//!
+//! Silence alerts (a tablet's last day with deliveries, a station's failed release) go to
+//! administrators only: the day a tablet last delivered dates the last answer given on it,
+//! which only the admin console shows; a supervisor of one station could learn from it
+//! whether the last visitor she saw answered.
 
 use std::collections::HashSet;
 use store::notifications::{Endpoint, Outgoing, Recipient, Subscription, Topic};
@@ -11,6 +16,11 @@ pub struct Reader {
     pub wants: Vec<Topic>,
     pub subscription: Subscription,
     pub visible: HashSet<i64>,
+}
+
+/// Whether an account of `role` may receive messages about `topic`.
+pub fn may_receive(role: domain::Role, topic: Topic) -> bool {
+    topic != Topic::Silence || role == domain::Role::Admin
 }
 
 pub struct Audience {
@@ -29,7 +39,8 @@ impl Audience {
                 if s.disabled {
                     continue;
                 }
-                let wants: Vec<Topic> = Topic::ALL.into_iter().filter(|t| s.subscription.wants(*t)).collect();
+                let wants: Vec<Topic> =
+                    Topic::ALL.into_iter().filter(|t| s.subscription.wants(*t) && may_receive(s.role, *t)).collect();
                 if wants.is_empty() {
                     continue;
                 }

@@ -107,7 +107,7 @@ async fn mail(
 ) -> Result<Attempt, store::Error> {
     let Some(topic) = letters::topic_of(&message.kind) else { return Ok(Attempt::Cancelled) };
     let subscriber = match Notifications::subscriber(db, account_id).await? {
-        Some(s) if !s.disabled && s.subscription.wants(topic) => s,
+        Some(s) if !s.disabled && s.subscription.wants(topic) && super::audience::may_receive(s.role, topic) => s,
         _ => return Ok(Attempt::Cancelled),
     };
     let visible: HashSet<i64> =

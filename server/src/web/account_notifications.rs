@@ -135,6 +135,8 @@ fn choices_page(
     status: StatusCode,
 ) -> Response {
     let l = lang.code();
+    // Silence alerts date a tablet's last answer: for administrators only, as the console.
+    let admin = staff.role() == domain::Role::Admin;
     let error = |field: &str| {
         errors
             .get(field)
@@ -174,8 +176,13 @@ fn choices_page(
                     <legend>{lang.t("Qué recibir", "What to receive")}</legend>
                     <label class="check"><input type="checkbox" id="index_alerts" name="index_alerts" value="on" checked=c.index_alerts/>
                         " "{lang.t("Cuando el índice de dignidad de una comisaría baja", "When a station's dignity index falls")}</label>
-                    <label class="check"><input type="checkbox" id="silence_alerts" name="silence_alerts" value="on" checked=c.silence_alerts/>
-                        " "{lang.t("Cuando una tableta deja de entregar respuestas", "When a tablet stops delivering answers")}</label>
+                    {admin.then(|| view! {
+                        <label class="check"><input type="checkbox" id="silence_alerts" name="silence_alerts" value="on" checked=c.silence_alerts/>
+                            " "{lang.t(
+                                "Cuando una tableta deja de entregar respuestas, o una publicación programada no se hace",
+                                "When a tablet stops delivering answers, or a scheduled release does not run",
+                            )}</label>
+                    })}
                     <label class="check"><input type="checkbox" id="digest" name="digest" value="on" checked=c.digest/>
                         " "{lang.t("Un resumen semanal", "A weekly digest")}</label>
                 </fieldset>
@@ -272,7 +279,10 @@ pub async fn save(
     CheckedForm(f): CheckedForm<ChoicesForm>,
 ) -> PageResult {
     let lang = q.lang();
-    let choices = match parse(lang, &f) {
+    let choices = match parse(lang, &f).map(|c| Subscription {
+        silence_alerts: c.silence_alerts && crate::notify::audience::may_receive(staff.role(), Topic::Silence),
+        ..c
+    }) {
         Ok(c) => c,
         Err(errors) => {
             // What she sent, where it can be shown back.

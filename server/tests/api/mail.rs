@@ -209,6 +209,10 @@ async fn network(app: &TestApp) -> (i64, reqwest::Client) {
     assert_eq!(ok.status(), 303);
     let page = ana.get(app.url("/account/notifications?lang=es&saved=1")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"saved\"") && !page.contains("id=\"mail-off\""), "saved, and e-mail is on");
+    // Silence alerts date a tablet's last answer: administrators' only.
+    assert!(!page.contains("id=\"silence_alerts\""));
+    let saved = Notifications::subscriber(&app.db, id).await.unwrap().unwrap().subscription;
+    assert!(saved.index_alerts && saved.digest && !saved.silence_alerts, "{saved:?}");
     (id, ana)
 }
 
@@ -307,7 +311,7 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
         .unwrap();
     assert_eq!(r.status(), 200);
     let after = Notifications::subscriber(&app.db, ana_id).await.unwrap().unwrap().subscription;
-    assert!(!after.wants(Topic::Digest) && after.wants(Topic::Index) && after.wants(Topic::Silence));
+    assert!(!after.wants(Topic::Digest) && after.wants(Topic::Index), "{after:?}");
 }
 
 #[tokio::test]
@@ -365,20 +369,48 @@ async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode
     use store::Releases;
     let catcher = MailCatcher::start();
     let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
-    network(&app).await;
+    let (ana_id, _) = network(&app).await;
+    // An administrator chooses silence alerts on her page; the supervisor cannot.
+    let ops = app.admin_client("ops@digna.test").await;
+    let csrf = app.csrf_of(&ops, "/account/notifications").await;
+    let page = ops.get(app.url("/account/notifications")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"silence_alerts\""));
+    let saved = ops
+        .post(app.url("/account/notifications?lang=es"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("silence_alerts", "on"),
+            ("digest_weekday", "1"),
+            ("digest_hour", "8"),
+            ("timezone", "America/Lima"),
+            ("language", "es"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+    // Even if she had it on before the rule: nothing about silence reaches a supervisor.
+    let mut forced = Notifications::subscriber(&app.db, ana_id).await.unwrap().unwrap().subscription;
+    forced.silence_alerts = true;
+    Notifications::save_subscription(&app.db, ana_id, &forced, &[0; 32]).await.unwrap();
     let lima = Stations::by_code(&app.db, "LIM-01").await.unwrap().unwrap().id;
     let hidden = Stations::by_code(&app.db, "LIM-09").await.unwrap().unwrap().id;
     let now = chrono::Utc::now();
     let hours_ago = |h: i64| (now - chrono::Duration::hours(h)).timestamp();
     Releases::set_next_release(&app.db, lima, hours_ago(1)).await.unwrap();
     Releases::set_next_release(&app.db, hidden, hours_ago(5)).await.unwrap();
-    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0, "an hour late is within its retries");
+    assert_eq!(
+        overdue::check(&app.db, true, now).await.unwrap(),
+        1,
+        "LIM-09; LIM-01, an hour late, is within its retries"
+    );
     Releases::set_next_release(&app.db, lima, hours_ago(3)).await.unwrap();
-    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "LIM-01; nobody may hear of LIM-09");
+    assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "LIM-01 too, now");
     assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0, "once per episode");
     sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
-    let got = catcher.received();
+    let got: Vec<Value> = catcher.received().into_iter().filter(|m| header(m, "subject").contains("LIM-01")).collect();
     assert_eq!(got.len(), 1);
+    assert!(catcher.received().iter().all(|m| m["to"] == serde_json::json!(["ops@digna.test"])), "never to ana");
     assert!(header(&got[0], "subject").starts_with("Digna: la publicación programada de LIM-01 no se hace desde"));
     assert!(part(&got[0], "text/plain").contains("(3 horas)"), "{}", part(&got[0], "text/plain"));
     assert!(header(&got[0], "list-unsubscribe").contains("topic=silence"));
@@ -388,6 +420,26 @@ async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode
     assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 0);
     Releases::set_next_release(&app.db, lima, hours_ago(4)).await.unwrap();
     assert_eq!(overdue::check(&app.db, true, now).await.unwrap(), 1, "a new episode");
+    // A silence message already queued for a supervisor is cancelled when it is sent.
+    Notifications::enqueue(
+        &app.db,
+        &[store::notifications::Outgoing {
+            idempotency_key: "to-ana".into(),
+            to: store::notifications::Recipient::Account(ana_id),
+            kind: overdue::KIND.into(),
+            body: app
+                .scalar::<String>(
+                    "SELECT body FROM notification_outbox WHERE id = (SELECT MAX(id) FROM notification_outbox)",
+                    &[],
+                )
+                .await,
+        }],
+        now.timestamp(),
+    )
+    .await
+    .unwrap();
+    let pass = sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
+    assert_eq!((pass.sent, pass.cancelled), (1, 1), "{pass:?}");
 }
 
 /// A certificate for `localhost` (and 127.0.0.1) and its key, made with openssl in `dir`.
