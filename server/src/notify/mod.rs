@@ -34,10 +34,9 @@ const CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// How often the sender looks for due messages.
 const SEND_EVERY: Duration = Duration::from_secs(15);
 /// How long the sender's lease lasts: with several servers on one database, the sender of
-/// one runs, renewing it at every pass, and another takes over once it runs out. (A
-/// message is also claimed for its own lease before it is sent, so that a pass longer
-/// than this never sends one twice.)
-pub const SENDER_LEASE: i64 = 60;
+/// one runs, renewing it before each message, and another takes over once it runs out.
+/// Longer than one attempt can take, so that its holder renews it before it lapses.
+pub const SENDER_LEASE: i64 = 300;
 
 /// Runs the checks and the sender in the background, until the process ends.
 pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mailer>>) {
@@ -72,15 +71,7 @@ pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mail
         loop {
             every.tick().await;
             let now = chrono::Utc::now().timestamp();
-            match store::Notifications::take_sender_lease(&db, &holder, now, now + SENDER_LEASE).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::error!(error = %e, "the notification sender could not take its lease");
-                    continue;
-                }
-            }
-            if let Err(e) = sender::send_due(&db, &channels, now).await {
+            if let Err(e) = sender::send_due_holding(&db, &channels, Some(&holder), now).await {
                 tracing::error!(error = %e, "the notification sender could not read the outbox");
             }
         }

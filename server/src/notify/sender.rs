@@ -20,10 +20,11 @@ use store::{Accounts, Notifications};
 
 /// How long one attempt may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// Messages one pass claims.
-const BATCH: i64 = 20;
-/// How long a claimed message is left to its sender: longer than a whole pass.
-pub const LEASE_SECONDS: i64 = BATCH * TIMEOUT.as_secs() as i64 + 60;
+/// Messages one pass sends at most, one claimed at a time.
+const BATCH: usize = 20;
+/// How long a claimed message is left to its sender: longer than one attempt can take (a
+/// webhook's 10 s; an SMTP conversation of a few steps, each within `mail::TIMEOUT`).
+pub const LEASE_SECONDS: i64 = 300;
 /// After this long since it was queued, a message is given up.
 pub const GIVE_UP_SECONDS: i64 = 24 * 3600;
 
@@ -71,11 +72,32 @@ impl Channels {
 
 /// Sends the messages due at `now` (Unix seconds), at most one batch.
 pub async fn send_due(db: &crate::Db, channels: &Channels, now: i64) -> Result<Pass, store::Error> {
+    send_due_holding(db, channels, None, now).await
+}
+
+/// As [`send_due`], by the server whose sender holds the lease as `holder`: it renews the
+/// lease before each message and stops as soon as it lost it, so that two servers never
+/// send at once. Each message is claimed just before it is sent, for longer than an
+/// attempt can take.
+pub async fn send_due_holding(
+    db: &crate::Db,
+    channels: &Channels,
+    holder: Option<&str>,
+    now: i64,
+) -> Result<Pass, store::Error> {
+    let started = std::time::Instant::now();
     let mut pass = Pass::default();
-    for message in Notifications::claim_due(db, now, LEASE_SECONDS, BATCH).await? {
+    for _ in 0..BATCH {
+        let at = now + started.elapsed().as_secs() as i64;
+        if let Some(holder) = holder {
+            if !Notifications::take_sender_lease(db, holder, at, at + super::SENDER_LEASE).await? {
+                break;
+            }
+        }
+        let Some(message) = Notifications::claim_due(db, at, LEASE_SECONDS, 1).await?.pop() else { break };
         let attempt = match &message.to {
-            DueTo::Webhook { url, secret } => post(&channels.http, &message, url, secret, now).await,
-            DueTo::Account { account_id, email } => mail(db, channels, &message, *account_id, email, now).await?,
+            DueTo::Webhook { url, secret } => post(&channels.http, &message, url, secret, at).await,
+            DueTo::Account { account_id, email } => mail(db, channels, &message, *account_id, email, at).await?,
         };
         match attempt {
             Attempt::Sent { .. } => pass.sent += 1,
@@ -83,7 +105,7 @@ pub async fn send_due(db: &crate::Db, channels: &Channels, now: i64) -> Result<P
             Attempt::Failed { .. } => pass.failed += 1,
             Attempt::Cancelled => pass.cancelled += 1,
         }
-        Notifications::record_attempt(db, message.id, attempt, now).await?;
+        Notifications::record_attempt(db, message.id, attempt, at).await?;
     }
     Ok(pass)
 }

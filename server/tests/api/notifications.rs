@@ -355,3 +355,30 @@ async fn a_station_s_own_rule_on_its_page_sets_its_threshold_and_floor() {
     assert_eq!((body["fell"].as_bool(), body["below_floor"].as_bool()), (Some(false), Some(true)));
     assert_eq!((body["index"].as_f64(), body["floor"].as_i64()), (Some(66.7), Some(70)));
 }
+
+#[tokio::test]
+async fn only_the_server_holding_the_sender_lease_sends() {
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let (ops, url) = Receiver::start(&[]).await;
+    add_endpoint(&app, &admin, "Ops", &url, "").await;
+    let endpoint = Notifications::endpoints(&app.db).await.unwrap()[0].id;
+    let now = chrono::Utc::now().timestamp();
+    let message = |key: &str| store::notifications::Outgoing {
+        idempotency_key: key.into(),
+        to: store::notifications::Recipient::Endpoint(endpoint),
+        kind: "test".into(),
+        body: "{}".into(),
+    };
+    Notifications::enqueue(&app.db, &[message("one"), message("two")], now).await.unwrap();
+    assert!(Notifications::take_sender_lease(&app.db, "server-a", now, now + server::notify::SENDER_LEASE)
+        .await
+        .unwrap());
+    let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
+    let b = sender::send_due_holding(&app.db, &client, Some("server-b"), now).await.unwrap();
+    assert_eq!(b.sent, 0, "server B waits while A holds the lease");
+    assert!(ops.received().is_empty());
+    let a = sender::send_due_holding(&app.db, &client, Some("server-a"), now).await.unwrap();
+    assert_eq!(a.sent, 2);
+    assert_eq!(ops.received().len(), 2);
+}
