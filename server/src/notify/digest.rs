@@ -39,6 +39,11 @@ pub fn last_slot(s: &Subscription, now: DateTime<Utc>) -> Option<DateTime<Utc>> 
     }
 }
 
+/// The ISO week, in her timezone, of `slot`.
+fn local_week(s: &Subscription, slot: DateTime<Utc>) -> String {
+    domain::time::calendar::iso_week_label(slot, &s.timezone)
+}
+
 /// Queues the digest of every account whose time has come (within a day), once per week.
 /// Returns how many were queued.
 pub async fn check(db: &crate::Db, k: domain::K, mail: bool, now: DateTime<Utc>) -> Result<usize, store::Error> {
@@ -57,7 +62,8 @@ pub async fn check(db: &crate::Db, k: domain::K, mail: bool, now: DateTime<Utc>)
         stations.sort_unstable();
         let body = body(db, k, &stations, &filters).await?;
         let message = Outgoing {
-            idempotency_key: format!("{KIND}:{}:{}", reader.account_id, slot.format("%Y-%m-%dT%H")),
+            // Her week, not her hour: changing her day or hour never brings a second one.
+            idempotency_key: format!("{KIND}:{}:{}", reader.account_id, local_week(&reader.subscription, slot)),
             to: Recipient::Account(reader.account_id),
             kind: KIND.into(),
             body: serde_json::to_string(&body).expect("a message serializes"),

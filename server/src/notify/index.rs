@@ -57,7 +57,9 @@ pub async fn check(
             station_page: format!("/dashboard/station/{}", row.station.code),
         };
         let body = serde_json::to_string(&body).expect("a message serializes");
-        let key = format!("{KIND}:{}:{this_week}", row.station.id);
+        // The moment too: a station that recovers and falls again within a week (daily
+        // releases) opens a new episode whose messages must not collide with the last's.
+        let key = format!("{KIND}:{}:{this_week}:{}", row.station.id, now.timestamp());
         let messages = audience.messages(KIND, Topic::Index, (row.station.id, &row.station.region), &key, &body);
         if messages.is_empty() {
             continue;

@@ -117,8 +117,15 @@ impl MailSettings {
         if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
             anyhow::bail!("DIGNA_PUBLIC_URL must start with https:// or http://, not {public_url:?}");
         }
+        let host = host.trim().to_string();
+        if security == Security::None && !matches!(host.as_str(), "127.0.0.1" | "::1" | "localhost") {
+            anyhow::bail!(
+                "DIGNA_SMTP_SECURITY=none sends e-mail (and any password) in the clear: only to a mail server on \
+                 this machine (127.0.0.1, ::1 or localhost), not {host:?}. Use starttls or tls."
+            );
+        }
         let ca_file = var("DIGNA_SMTP_CA_FILE").map(std::path::PathBuf::from);
-        Ok(Some(MailSettings { host: host.trim().to_string(), port, security, from, credentials, ca_file, public_url }))
+        Ok(Some(MailSettings { host, port, security, from, credentials, ca_file, public_url }))
     }
 }
 
@@ -207,6 +214,10 @@ mod tests {
         assert!(!format!("{s:?}").contains("s3cr3t"), "{s:?}");
         let tls = read(&[base.as_slice(), &[("DIGNA_SMTP_SECURITY", "tls")]].concat()).unwrap().unwrap();
         assert_eq!((tls.port, tls.security), (465, Security::Tls));
+        let e = read(&[base.as_slice(), &[("DIGNA_SMTP_SECURITY", "none")]].concat()).unwrap_err().to_string();
+        assert!(e.contains("in the clear"), "{e}");
+        let local = [base.as_slice(), &[("DIGNA_SMTP_SECURITY", "none"), ("DIGNA_SMTP_HOST", "127.0.0.1")]].concat();
+        assert_eq!(read(&local).unwrap().unwrap().port, 25);
         let e = read(&[base.as_slice(), &[("DIGNA_SMTP_SECURITY", "ssl3")]].concat()).unwrap_err().to_string();
         assert!(e.contains("starttls, tls or none"), "{e}");
         let e = read(&[base.as_slice(), &[("DIGNA_SMTP_PORT", "99999")]].concat()).unwrap_err().to_string();

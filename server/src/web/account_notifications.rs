@@ -84,6 +84,22 @@ pub async fn form(State(state): State<AppState>, staff: Staff, Query(q): Query<L
     Ok(choices_page(&state, lang, &staff, &choices, BTreeMap::new(), note, StatusCode::OK))
 }
 
+/// Whether account `id` may send herself a test e-mail now: one a minute, so that a
+/// button held down neither floods her mailbox nor ties up the mail server.
+fn test_allowed(id: i64) -> bool {
+    use std::sync::{Mutex, OnceLock};
+    use std::time::{Duration, Instant};
+    static LAST: OnceLock<Mutex<std::collections::HashMap<i64, Instant>>> = OnceLock::new();
+    let mut last = LAST.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let now = Instant::now();
+    last.retain(|_, at| now.duration_since(*at) < Duration::from_secs(60));
+    if last.contains_key(&id) {
+        return false;
+    }
+    last.insert(id, now);
+    true
+}
+
 /// `POST /account/notifications/test`: sends her a test e-mail now, and says what the
 /// mail server answered (502 if it did not take it).
 pub async fn send_test(
@@ -98,10 +114,26 @@ pub async fn send_test(
     let email = staff.user.email.clone();
     let (note, status) = match &state.mail {
         None => (lang.t("El correo no está configurado.", "E-mail is not set up.").to_string(), StatusCode::CONFLICT),
+        Some(_) if !test_allowed(staff.user.id) => (
+            lang.t(
+                "Ya se envió un correo de prueba hace menos de un minuto. Espera un poco.",
+                "A test e-mail was sent less than a minute ago. Wait a little.",
+            )
+            .to_string(),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
         Some(mailer) => {
             let sent = match crate::notify::letters::test_message(mailer, &email, lang) {
-                Ok(message) => mailer.send(message).await.map_err(|e| e.to_string()),
-                Err(e) => Err(e),
+                Ok(message) => mailer.send(message).await.map_err(|e| {
+                    let code = e.status().map(|c| u16::from(c).to_string());
+                    // The server's own words stay in the log: they may name hosts and relays.
+                    tracing::warn!(error = %e, "a test e-mail was not sent");
+                    code
+                }),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a test e-mail cannot be built");
+                    Err(None)
+                }
             };
             match (sent, lang) {
                 (Ok(()), Lang::Es) => (
@@ -111,11 +143,11 @@ pub async fn send_test(
                 (Ok(()), Lang::En) => {
                     (format!("Sent to {email}: the mail server took it. If it does not arrive, look in the spam folder."), StatusCode::OK)
                 }
-                (Err(e), _) => {
-                    tracing::warn!(error = %e, "a test e-mail was not sent");
+                (Err(code), _) => {
+                    let code = code.map(|c| format!(" ({c})")).unwrap_or_default();
                     let said = match lang {
-                        Lang::Es => format!("El servidor de correo no lo aceptó: {e}"),
-                        Lang::En => format!("The mail server did not take it: {e}"),
+                        Lang::Es => format!("El servidor de correo no lo aceptó{code}. Una administradora puede ver el motivo en el registro del servidor."),
+                        Lang::En => format!("The mail server did not take it{code}. An administrator can read why in the server's log."),
                     };
                     (said, StatusCode::BAD_GATEWAY)
                 }
@@ -285,12 +317,18 @@ pub async fn save(
     }) {
         Ok(c) => c,
         Err(errors) => {
-            // What she sent, where it can be shown back.
+            // What she sent, where it can be shown back; a refused field as it was.
+            let before = Subscription { language: lang.code().into(), ..Subscription::default() };
             let shown = Subscription {
                 index_alerts: f.index_alerts.is_some(),
                 silence_alerts: f.silence_alerts.is_some(),
                 digest: f.digest.is_some(),
-                ..Subscription { language: lang.code().into(), ..Subscription::default() }
+                digest_weekday: f.digest_weekday.trim().parse().ok().filter(|d| (1..=7).contains(d)).unwrap_or(1),
+                digest_hour: f.digest_hour.trim().parse().ok().filter(|h| *h < 24).unwrap_or(before.digest_hour),
+                timezone: Some(f.timezone.trim())
+                    .filter(|t| t.parse::<chrono_tz::Tz>().is_ok())
+                    .map_or(before.timezone.clone(), str::to_string),
+                language: Some(f.language.as_str()).filter(|l| matches!(*l, "es" | "en")).unwrap_or(lang.code()).into(),
             };
             return Ok(choices_page(&state, lang, &staff, &shown, errors, None, StatusCode::UNPROCESSABLE_ENTITY));
         }
@@ -338,9 +376,9 @@ fn invalid_link() -> Response {
 /// The link opened in a browser: a button that confirms (mail scanners that open links
 /// change nothing).
 pub async fn unsubscribe_page(State(state): State<AppState>, Query(q): Query<UnsubscribeQuery>) -> PageResult {
-    let Some((_, topic, lang)) = checked(&state, &q).await? else { return Ok(invalid_link()) };
-    // Checked above: digits and hex.
-    let action = format!("{}?account={}&topic={}&sig={}", unsubscribe::PATH, q.account, topic.as_str(), q.sig);
+    let Some((account, topic, lang)) = checked(&state, &q).await? else { return Ok(invalid_link()) };
+    // Checked above: a number and hex.
+    let action = format!("{}?account={account}&topic={}&sig={}", unsubscribe::PATH, topic.as_str(), q.sig);
     let body = view! {
         <section class="card narrow">
             <h1>{lang.t("Dejar de recibir", "Stop receiving")}</h1>

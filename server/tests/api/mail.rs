@@ -531,9 +531,20 @@ async fn she_sends_herself_a_test_e_mail_and_reads_what_the_mail_server_answered
     assert_eq!(header(&got[0], "subject"), "Digna: test e-mail");
     assert!(part(&got[0], "text/plain").contains("It holds no data."));
 
-    catcher.refuse_next(1);
     let r = test("es").await;
+    assert_eq!(r.status(), 429, "one a minute");
+    assert!(r.text().await.unwrap().contains("hace menos de un minuto"));
+
+    // Another account, and a mail server that refuses: its code, not its words.
+    app.add_user("eva@digna.test", "researcher", &[], &[]).await;
+    let eva = app.signed_in("eva@digna.test").await;
+    let csrf = app.csrf_of(&eva, "/account/notifications").await;
+    catcher.refuse_next(1);
+    let r =
+        eva.post(app.url("/account/notifications/test?lang=es")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), 502);
-    assert!(r.text().await.unwrap().contains("El servidor de correo no lo aceptó"), "what it answered is shown");
+    let html = r.text().await.unwrap();
+    assert!(html.contains("El servidor de correo no lo aceptó (451)"), "its code is shown");
+    assert!(!html.contains("Try again later"), "the server's own words stay in the log");
     assert_eq!(catcher.received().len(), 1);
 }
