@@ -3,7 +3,8 @@
 //! message is claimed with `FOR UPDATE SKIP LOCKED`, so each is announced and sent once.
 
 pub use store::notifications::{
-    AlertRule, Attempt, Delivery, DeliveryState, Due, Endpoint, Outgoing, Recipient, Subscriber, Subscription, Topic,
+    AlertRule, Attempt, Delivery, DeliveryState, Due, DueTo, Endpoint, Outgoing, Recipient, Subscriber, Subscription,
+    Topic,
 };
 
 use sqlx::{PgConnection, PgPool};
@@ -140,7 +141,8 @@ pub async fn claim_due(pool: &PgPool, now: i64, lease: i64, limit: i64) -> Resul
             Ok(Due {
                 id: r.id,
                 idempotency_key: r.idempotency_key,
-                to: due_to(r.url, r.secret, r.account_id, r.email)?,
+                to: DueTo::from_columns(r.url, r.secret, r.account_id, r.email)
+                    .ok_or_else(|| crate::Error::Corrupt("an outbox message with no one recipient".into()))?,
                 kind: r.kind,
                 body: r.body,
                 attempts: r.attempts,
@@ -199,22 +201,6 @@ pub async fn deliveries(pool: &PgPool, limit: i64) -> Result<Vec<Delivery>, crat
             })
         })
         .collect()
-}
-
-use store::notifications::DueTo;
-
-/// Where a claimed message goes, from the outbox's join with endpoints and accounts.
-fn due_to(
-    url: Option<String>,
-    secret: Option<String>,
-    account_id: Option<i64>,
-    email: Option<String>,
-) -> Result<DueTo, crate::Error> {
-    match (url, secret, account_id, email) {
-        (Some(url), Some(secret), None, None) => Ok(DueTo::Webhook { url, secret }),
-        (None, None, Some(account_id), Some(email)) => Ok(DueTo::Account { account_id, email }),
-        _ => Err(crate::Error::Corrupt("an outbox message with no one recipient".into())),
-    }
 }
 
 pub async fn subscribers(pool: &PgPool, account_id: Option<i64>) -> Result<Vec<Subscriber>, crate::Error> {

@@ -147,7 +147,8 @@ pub async fn claim_due(
             Ok(Due {
                 id: r.id,
                 idempotency_key: r.idempotency_key,
-                to: due_to(r.url, r.secret, r.account_id, r.email)?,
+                to: DueTo::from_columns(r.url, r.secret, r.account_id, r.email)
+                    .ok_or_else(|| crate::Error::Corrupt("an outbox message with no one recipient".into()))?,
                 kind: r.kind,
                 body: r.body,
                 attempts: r.attempts,
@@ -211,20 +212,6 @@ pub async fn deliveries(pool: &SqlitePool, limit: i64) -> Result<Vec<Delivery>, 
             })
         })
         .collect()
-}
-
-/// Where a claimed message goes, from the outbox's join with endpoints and accounts.
-pub(crate) fn due_to(
-    url: Option<String>,
-    secret: Option<String>,
-    account_id: Option<i64>,
-    email: Option<String>,
-) -> Result<DueTo, crate::Error> {
-    match (url, secret, account_id, email) {
-        (Some(url), Some(secret), None, None) => Ok(DueTo::Webhook { url, secret }),
-        (None, None, Some(account_id), Some(email)) => Ok(DueTo::Account { account_id, email }),
-        _ => Err(crate::Error::Corrupt("an outbox message with no one recipient".into())),
-    }
 }
 
 pub async fn subscribers(pool: &SqlitePool, account_id: Option<i64>) -> Result<Vec<Subscriber>, crate::Error> {

@@ -52,6 +52,23 @@ pub enum DueTo {
     Account { account_id: i64, email: String },
 }
 
+impl DueTo {
+    /// Where a claimed message goes, from the outbox's join with its endpoint (`url`,
+    /// `secret`) and its account (`account_id`, `email`): exactly one side is set.
+    pub fn from_columns(
+        url: Option<String>,
+        secret: Option<String>,
+        account_id: Option<i64>,
+        email: Option<String>,
+    ) -> Option<DueTo> {
+        match (url, secret, account_id, email) {
+            (Some(url), Some(secret), None, None) => Some(DueTo::Webhook { url, secret }),
+            (None, None, Some(account_id), Some(email)) => Some(DueTo::Account { account_id, email }),
+            _ => None,
+        }
+    }
+}
+
 /// A message claimed for sending.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Due {
