@@ -128,8 +128,8 @@ pub(super) fn clean(text: &str) -> String {
         .collect()
 }
 
-/// Text or attribute value escaped for XML.
-pub(super) fn esc(text: &str) -> String {
+/// Text or attribute value escaped for XML (and HTML: the e-mails use it too).
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in clean(text).chars() {
         match c {

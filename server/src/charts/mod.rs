@@ -138,6 +138,7 @@ pub use bars::{bars, stacked_bars, StackedRow};
 use frame::*;
 pub use line::index_line_chart;
 pub mod png;
+pub(crate) use marks::esc;
 use marks::*;
 pub use sparkline::sparkline;
 

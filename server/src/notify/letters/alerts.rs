@@ -42,13 +42,9 @@ pub(super) fn silence_letter(m: &Silence, lang: Lang, public_url: &str) -> Lette
             ),
             Lang::En => format!("This alert comes once each time a tablet goes {} days without delivering.", m.silent_after_days),
         }),
-        Part::Link(
-            lang.t("Ver la comisaría", "See the station").into(),
-            format!("{public_url}/dashboard/station/{}?lang={}", s.code, lang.code()),
-        ),
+        station_link(lang, public_url, &s.code),
     ];
-    let (text, html) = paragraphs(&parts);
-    Letter { topic: Topic::Silence, html: page(&html, lang, &subject), subject, text, chart: None }
+    Letter::of(Topic::Silence, subject, lang, &parts, None)
 }
 
 pub(super) fn overdue_letter(m: &ReleaseOverdue, lang: Lang, public_url: &str) -> Letter {
@@ -75,13 +71,9 @@ pub(super) fn overdue_letter(m: &ReleaseOverdue, lang: Lang, public_url: &str) -
             )
             .into(),
         ),
-        Part::Link(
-            lang.t("Ver la comisaría", "See the station").into(),
-            format!("{public_url}/dashboard/station/{}?lang={}", s.code, lang.code()),
-        ),
+        station_link(lang, public_url, &s.code),
     ];
-    let (text, html) = paragraphs(&parts);
-    Letter { topic: Topic::Silence, html: page(&html, lang, &subject), subject, text, chart: None }
+    Letter::of(Topic::Silence, subject, lang, &parts, None)
 }
 
 pub(super) fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Letter {
@@ -150,11 +142,7 @@ pub(super) fn index_letter(m: &IndexFell, lang: Lang, public_url: &str) -> Lette
             )
             .into(),
         ),
-        Part::Link(
-            lang.t("Ver la comisaría", "See the station").into(),
-            format!("{public_url}{}?lang={}", m.station_page, lang.code()),
-        ),
+        station_link(lang, public_url, &s.code),
     ];
-    let (text, html) = paragraphs(&parts);
-    Letter { topic: Topic::Index, html: page(&html, lang, &subject), subject, text, chart: None }
+    Letter::of(Topic::Index, subject, lang, &parts, None)
 }

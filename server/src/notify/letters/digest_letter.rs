@@ -118,6 +118,5 @@ pub(super) fn digest_letter(m: &Digest, lang: Lang, public_url: &str) -> Letter 
         lang.t("Ver el panel", "See the dashboard").into(),
         format!("{public_url}/dashboard?lang={}", lang.code()),
     ));
-    let (text, html) = paragraphs(&parts);
-    Letter { topic: Topic::Digest, html: page(&html, lang, &subject), subject, text, chart }
+    Letter::of(Topic::Digest, subject, lang, &parts, chart)
 }

@@ -13,6 +13,7 @@ pub use digest_letter::CHART_STATIONS;
 use super::mail::Mailer;
 use super::messages::{shown, Digest, IndexFell, ReleaseOverdue, Silence};
 use super::{digest, index, overdue, silence, unsubscribe};
+use crate::charts::esc;
 use crate::web::dashboard::{Ctx, DashQuery};
 use crate::web::layout::Lang;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -82,10 +83,6 @@ fn ctx(lang: Lang, from: &str, to: &str, k: u32) -> Ctx {
     Ctx::new(&DashQuery::from_raw(Some(&query)), domain::K::new(k))
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Paragraphs as plain text and as HTML; a paragraph that is a link becomes one.
 fn paragraphs(parts: &[Part]) -> (String, String) {
     let text = parts
@@ -121,6 +118,22 @@ fn page(html: &str, lang: Lang, title: &str) -> String {
          <body style=\"font-family:sans-serif;color:#1a1a1a;line-height:1.5;max-width:40em\">{html}</body></html>",
         lang.code(),
         esc(title)
+    )
+}
+
+impl Letter {
+    /// A letter of `parts`, its HTML part a page titled by its subject.
+    fn of(topic: Topic, subject: String, lang: Lang, parts: &[Part], chart: Option<Vec<u8>>) -> Letter {
+        let (text, html) = paragraphs(parts);
+        Letter { topic, html: page(&html, lang, &subject), subject, text, chart }
+    }
+}
+
+/// The link to a station's dashboard page, in her language.
+fn station_link(lang: Lang, public_url: &str, code: &str) -> Part {
+    Part::Link(
+        lang.t("Ver la comisaría", "See the station").into(),
+        format!("{public_url}/dashboard/station/{code}?lang={}", lang.code()),
     )
 }
 
