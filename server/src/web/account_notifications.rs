@@ -76,10 +76,20 @@ fn timezones(current: &str) -> Vec<&'static str> {
     zones
 }
 
+/// What an account that never chose has: nothing, in the page's language.
+fn unchosen(lang: Lang) -> Subscription {
+    Subscription { language: lang.code().into(), ..Subscription::default() }
+}
+
+/// Her saved choices, or [`unchosen`].
+async fn choices_of(state: &AppState, staff: &Staff, lang: Lang) -> Result<Subscription, store::Error> {
+    let saved = Notifications::subscriber(&state.db, staff.user.id).await?;
+    Ok(saved.map_or_else(|| unchosen(lang), |s| s.subscription))
+}
+
 pub async fn form(State(state): State<AppState>, staff: Staff, Query(q): Query<LangQuery>) -> PageResult {
     let lang = q.lang();
-    let saved = Notifications::subscriber(&state.db, staff.user.id).await?.map(|s| s.subscription);
-    let choices = saved.unwrap_or_else(|| Subscription { language: lang.code().into(), ..Subscription::default() });
+    let choices = choices_of(&state, &staff, lang).await?;
     let note = q.saved().then(|| lang.t("Guardado.", "Saved.").to_string());
     Ok(choices_page(&state, lang, &staff, &choices, BTreeMap::new(), note, StatusCode::OK))
 }
@@ -109,8 +119,7 @@ pub async fn send_test(
     CheckedForm(_): CheckedForm<Pairs>,
 ) -> PageResult {
     let lang = q.lang();
-    let saved = Notifications::subscriber(&state.db, staff.user.id).await?.map(|s| s.subscription);
-    let choices = saved.unwrap_or_else(|| Subscription { language: lang.code().into(), ..Subscription::default() });
+    let choices = choices_of(&state, &staff, lang).await?;
     let email = staff.user.email.clone();
     let (note, status) = match &state.mail {
         None => (lang.t("El correo no está configurado.", "E-mail is not set up.").to_string(), StatusCode::CONFLICT),
@@ -318,7 +327,7 @@ pub async fn save(
         Ok(c) => c,
         Err(errors) => {
             // What she sent, where it can be shown back; a refused field as it was.
-            let before = Subscription { language: lang.code().into(), ..Subscription::default() };
+            let before = unchosen(lang);
             let shown = Subscription {
                 index_alerts: f.index_alerts.is_some(),
                 silence_alerts: f.silence_alerts.is_some(),

@@ -3,7 +3,7 @@
 
 use super::form::StationForm;
 use super::lang_of;
-use super::station_view::{back_to_station, parse_alerts, render_station, station_or_404, StationPage};
+use super::station_view::{back_to_station, parse_alerts, render_station, rule_of, station_or_404, StationPage};
 use crate::web::kit::{Admin, CheckedForm, PageResult, Pairs};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
@@ -27,8 +27,7 @@ pub async fn update_alerts(
             return render_station(&state, &staff, lang, &station, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let current = Notifications::alert_rules(&state.db).await?.into_iter().find(|(id, _)| *id == station.id);
-    if current.map(|(_, r)| r).unwrap_or_default() != rule {
+    if rule_of(&state, station.id).await? != rule {
         let detail = format!(
             "drop_points={} floor={}",
             rule.drop_points,

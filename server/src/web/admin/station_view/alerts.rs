@@ -3,14 +3,23 @@
 //! region hear of it (`drop_points`, `floor`; a blank floor is none).
 
 use crate::web::admin::form::StationForm;
+use crate::web::kit::PageError;
 use crate::web::layout::Lang;
 use crate::web::session::Staff;
+use crate::AppState;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use store::notifications::AlertRule;
+use store::Notifications;
 
 pub(in crate::web::admin) const DROP: &str = "drop_points";
 pub(in crate::web::admin) const FLOOR: &str = "floor";
+
+/// The station's rule: its own, or the default.
+pub(in crate::web::admin) async fn rule_of(state: &AppState, station_id: i64) -> Result<AlertRule, PageError> {
+    let rules = Notifications::alert_rules(&state.db).await?;
+    Ok(rules.into_iter().find(|(id, _)| *id == station_id).map(|(_, rule)| rule).unwrap_or_default())
+}
 
 /// The form as the rule fills it.
 pub(crate) fn alerts_form_of(rule: AlertRule) -> StationForm {

@@ -7,7 +7,7 @@ mod kiosk;
 mod release;
 mod tablets;
 
-pub(in crate::web::admin) use alerts::parse_alerts;
+pub(in crate::web::admin) use alerts::{parse_alerts, rule_of};
 pub(crate) use kiosk::kiosk_form_of;
 pub(crate) use release::release_form_of;
 pub(in crate::web::admin) use release::{schedule_of, AT, EVERY};
@@ -29,7 +29,7 @@ use leptos::prelude::*;
 use release::release_section;
 use store::settings;
 use store::stations::Station;
-use store::{NetworkSettings, Notifications, Stations, Tablets};
+use store::{NetworkSettings, Stations, Tablets};
 use tablets::{enrollment_view, tablet_rows};
 
 /// What the station page shows besides the station: its forms as typed with their
@@ -62,8 +62,10 @@ pub(in crate::web::admin) async fn render_station(
     let kiosk = shown.kiosk.unwrap_or_else(|| kiosk_form_of(&station.settings));
     let release = shown.release.unwrap_or_else(|| release_form_of(scheduled.schedule));
     let release = release_section(lang, staff, &scheduled, &release, chrono::Utc::now());
-    let rule = Notifications::alert_rules(&state.db).await?.into_iter().find(|(id, _)| *id == station.id);
-    let alerts = shown.alerts.unwrap_or_else(|| alerts_form_of(rule.map(|(_, r)| r).unwrap_or_default()));
+    let alerts = match shown.alerts {
+        Some(typed) => typed,
+        None => alerts_form_of(rule_of(state, station.id).await?),
+    };
     let alerts = alerts_section(lang, staff, &station.code, &alerts);
     let active = form.typed.contains_key("active");
     let pin_error = shown.pin_error;
