@@ -438,16 +438,7 @@ fn every_command_has_help() {
 #[test]
 fn serve_speaks_https_when_given_a_certificate() {
     let cli = Cli::new();
-    let (cert, key) = (cli.dir.path().join("cert.pem"), cli.dir.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let (cert, key) = crate::helpers::self_signed_certificate(cli.dir.path());
 
     let mut server = Command::new(env!("CARGO_BIN_EXE_digna"))
         .args(["serve", "--tls-cert"])

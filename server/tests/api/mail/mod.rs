@@ -5,103 +5,17 @@
 //! inline chart, the text part, and every figure against the dashboard the same account
 //! sees for the same period.
 
+mod catcher;
+mod transport;
+
+pub use catcher::{header, part, MailCatcher};
+
 use crate::dashboard::Cell;
 use crate::helpers::{spawn_app_with, TestApp};
 use serde_json::Value;
-use server::notify::mail::{MailSettings, Security};
 use server::notify::{digest, index, sender};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use store::notifications::{DeliveryState, Topic};
 use store::{Notifications, Stations};
-
-/// A real SMTP server on 127.0.0.1, writing what it accepts as JSON into its directory.
-pub struct MailCatcher {
-    child: Child,
-    pub dir: tempfile::TempDir,
-    pub port: u16,
-}
-
-impl MailCatcher {
-    pub fn start() -> MailCatcher {
-        MailCatcher::start_with(&[])
-    }
-
-    /// With the catcher's options: `--starttls CERT KEY`, `--tls CERT KEY`, `--auth USER PASSWORD`.
-    pub fn start_with(options: &[&std::ffi::OsStr]) -> MailCatcher {
-        let python = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../tools/venv/bin/python"));
-        assert!(
-            python.exists(),
-            "{} is missing: run scripts/install-tools.sh --test (it installs aiosmtpd)",
-            python.display()
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(python)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/mailcatcher.py"))
-            .arg(port.to_string())
-            .arg(dir.path())
-            .args(options)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the mail catcher starts");
-        let mut ready = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut ready).unwrap();
-        assert_eq!(ready.trim(), "ready", "the mail catcher listens");
-        MailCatcher { child, dir, port }
-    }
-
-    /// Settings that send to this server, without TLS (it runs on the same machine).
-    pub fn settings(&self) -> MailSettings {
-        MailSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            security: Security::None,
-            from: "Digna <digna@digna.test>".parse().unwrap(),
-            credentials: None,
-            ca_file: None,
-            public_url: "https://digna.test".into(),
-        }
-    }
-
-    /// What it accepted, oldest first.
-    pub fn received(&self) -> Vec<Value> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files.iter().map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()).collect()
-    }
-
-    /// Makes it answer the next `n` messages with a temporary refusal.
-    pub fn refuse_next(&self, n: u32) {
-        std::fs::write(self.dir.path().join("refuse"), n.to_string()).unwrap();
-    }
-}
-
-impl Drop for MailCatcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The decoded text of a message's first part of `content_type`.
-pub fn part<'a>(message: &'a Value, content_type: &str) -> &'a str {
-    message["parts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["type"] == content_type)
-        .and_then(|p| p["text"].as_str())
-        .unwrap_or_else(|| panic!("no {content_type} part: {message}"))
-}
-
-pub fn header<'a>(message: &'a Value, name: &str) -> &'a str {
-    message["headers"][name].as_str().unwrap_or_else(|| panic!("no {name} header: {}", message["headers"]))
-}
 
 /// The text of an HTML fragment, tags left out, spaces collapsed.
 fn text_of(html: &str) -> String {
@@ -146,6 +60,14 @@ fn friday_evening() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-03-20T22:30:00Z").unwrap().to_utc()
 }
 
+/// Posts `fields` to her notifications page with its form token, as her browser would.
+async fn choose(app: &TestApp, client: &reqwest::Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = app.csrf_of(client, "/account/notifications").await;
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(app.url("/account/notifications?lang=es")).form(&form).send().await.unwrap()
+}
+
 /// Stations LIM-01 (its index fell), LIM-02 (steady), LIM-03 (too few responses to show)
 /// and LIM-09, and a supervisor granted the first three, who chose every e-mail on her
 /// page, on Fridays at 17:00 in Lima, in Spanish. Returns her id and signed-in client.
@@ -169,20 +91,18 @@ async fn network(app: &TestApp) -> (i64, reqwest::Client) {
     let ana = app.signed_in("ana@digna.test").await;
 
     // Hostile choices are refused, and nothing is saved.
-    let csrf = app.csrf_of(&ana, "/account/notifications").await;
-    let bad = ana
-        .post(app.url("/account/notifications?lang=es"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let bad = choose(
+        app,
+        &ana,
+        &[
             ("digest", "on"),
             ("digest_weekday", "9"),
             ("digest_hour", "25"),
             ("timezone", "Mars/Olympus<script>"),
             ("language", "fr"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(bad.status(), 422);
     let html = bad.text().await.unwrap();
     for id in ["digest_weekday-error", "digest_hour-error", "timezone-error", "language-error"] {
@@ -191,10 +111,10 @@ async fn network(app: &TestApp) -> (i64, reqwest::Client) {
     assert!(!html.contains("<script>"), "what she typed is escaped");
     assert_eq!(Notifications::subscriber(&app.db, id).await.unwrap(), None);
 
-    let ok = ana
-        .post(app.url("/account/notifications?lang=es"))
-        .form(&[
-            ("csrf", csrf.as_str()),
+    let ok = choose(
+        app,
+        &ana,
+        &[
             ("index_alerts", "on"),
             ("silence_alerts", "on"),
             ("digest", "on"),
@@ -202,10 +122,9 @@ async fn network(app: &TestApp) -> (i64, reqwest::Client) {
             ("digest_hour", "17"),
             ("timezone", "America/Lima"),
             ("language", "es"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(ok.status(), 303);
     let page = ana.get(app.url("/account/notifications?lang=es&saved=1")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"saved\"") && !page.contains("id=\"mail-off\""), "saved, and e-mail is on");
@@ -372,22 +291,16 @@ async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode
     let (ana_id, _) = network(&app).await;
     // An administrator chooses silence alerts on her page; the supervisor cannot.
     let ops = app.admin_client("ops@digna.test").await;
-    let csrf = app.csrf_of(&ops, "/account/notifications").await;
     let page = ops.get(app.url("/account/notifications")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("id=\"silence_alerts\""));
-    let saved = ops
-        .post(app.url("/account/notifications?lang=es"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("silence_alerts", "on"),
-            ("digest_weekday", "1"),
-            ("digest_hour", "8"),
-            ("timezone", "America/Lima"),
-            ("language", "es"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let fields = [
+        ("silence_alerts", "on"),
+        ("digest_weekday", "1"),
+        ("digest_hour", "8"),
+        ("timezone", "America/Lima"),
+        ("language", "es"),
+    ];
+    let saved = choose(&app, &ops, &fields).await;
     assert_eq!(saved.status(), 303);
     // Even if she had it on before the rule: nothing about silence reaches a supervisor.
     let mut forced = Notifications::subscriber(&app.db, ana_id).await.unwrap().unwrap().subscription;
@@ -440,111 +353,4 @@ async fn a_station_whose_scheduled_release_stopped_is_announced_once_per_episode
     .unwrap();
     let pass = sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
     assert_eq!((pass.sent, pass.cancelled), (1, 1), "{pass:?}");
-}
-
-/// A certificate for `localhost` (and 127.0.0.1) and its key, made with openssl in `dir`.
-fn certificate(dir: &std::path::Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let made = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
-        .args(["-addext", "basicConstraints=critical,CA:FALSE", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    (cert, key)
-}
-
-#[tokio::test]
-async fn mail_goes_over_starttls_or_tls_with_a_login_and_never_to_an_untrusted_server() {
-    use server::notify::mail::Mailer;
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = certificate(dir.path());
-    let letter = || {
-        lettre::Message::builder()
-            .from("digna@digna.test".parse().unwrap())
-            .to("ana@digna.test".parse().unwrap())
-            .subject("prueba")
-            .body("hola".to_string())
-            .unwrap()
-    };
-    for (flag, security) in [("--starttls", Security::StartTls), ("--tls", Security::Tls)] {
-        let catcher = MailCatcher::start_with(&[
-            flag.as_ref(),
-            cert.as_os_str(),
-            key.as_os_str(),
-            "--auth".as_ref(),
-            "digna".as_ref(),
-            "s3cret pass".as_ref(),
-        ]);
-        let settings = MailSettings {
-            host: "localhost".into(),
-            security,
-            credentials: Some(("digna".into(), "s3cret pass".into())),
-            ca_file: Some(cert.clone()),
-            ..catcher.settings()
-        };
-        Mailer::new(&settings).unwrap().send(letter()).await.unwrap_or_else(|e| panic!("{flag}: {e}"));
-        let got = catcher.received();
-        assert_eq!(got.len(), 1, "{flag}");
-        assert_eq!((got[0]["tls"].as_bool(), got[0]["login"].as_str()), (Some(true), Some("digna")), "{flag}");
-
-        // A server whose certificate is not trusted gets nothing.
-        let untrusted = MailSettings { ca_file: None, ..settings.clone() };
-        assert!(Mailer::new(&untrusted).unwrap().send(letter()).await.is_err(), "{flag}: an untrusted certificate");
-        assert_eq!(catcher.received().len(), 1, "{flag}: nothing more arrived");
-    }
-    // A server that takes a login only over TLS, reached without it: no letter goes.
-    let catcher = MailCatcher::start_with(&["--auth".as_ref(), "digna".as_ref(), "s3cret pass".as_ref()]);
-    let plain = MailSettings { credentials: Some(("digna".into(), "s3cret pass".into())), ..catcher.settings() };
-    let mailer = Mailer::new(&plain).unwrap();
-    let sent = tokio::time::timeout(std::time::Duration::from_secs(30), mailer.send(letter())).await;
-    assert!(!matches!(sent, Ok(Ok(()))), "not sent");
-    assert!(catcher.received().is_empty());
-}
-
-#[tokio::test]
-async fn she_sends_herself_a_test_e_mail_and_reads_what_the_mail_server_answered() {
-    let catcher = MailCatcher::start();
-    let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
-    app.add_user("ana@digna.test", "supervisor", &[], &[]).await;
-    let ana = app.signed_in("ana@digna.test").await;
-    let csrf = app.csrf_of(&ana, "/account/notifications").await;
-    let test = |lang: &'static str| {
-        let (ana, app, csrf) = (&ana, &app, csrf.clone());
-        async move {
-            ana.post(app.url(&format!("/account/notifications/test?lang={lang}")))
-                .form(&[("csrf", csrf.as_str())])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
-    let r = test("en").await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Sent to ana@digna.test: the mail server took it."));
-    let got = catcher.received();
-    assert_eq!(got.len(), 1);
-    assert_eq!(header(&got[0], "subject"), "Digna: test e-mail");
-    assert!(part(&got[0], "text/plain").contains("It holds no data."));
-
-    let r = test("es").await;
-    assert_eq!(r.status(), 429, "one a minute");
-    assert!(r.text().await.unwrap().contains("hace menos de un minuto"));
-
-    // Another account, and a mail server that refuses: its code, not its words.
-    app.add_user("eva@digna.test", "researcher", &[], &[]).await;
-    let eva = app.signed_in("eva@digna.test").await;
-    let csrf = app.csrf_of(&eva, "/account/notifications").await;
-    catcher.refuse_next(1);
-    let r =
-        eva.post(app.url("/account/notifications/test?lang=es")).form(&[("csrf", csrf.as_str())]).send().await.unwrap();
-    assert_eq!(r.status(), 502);
-    let html = r.text().await.unwrap();
-    assert!(html.contains("El servidor de correo no lo aceptó (451)"), "its code is shown");
-    assert!(!html.contains("Try again later"), "the server's own words stay in the log");
-    assert_eq!(catcher.received().len(), 1);
 }
