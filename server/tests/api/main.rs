@@ -15,6 +15,7 @@ mod backup;
 mod cli;
 mod dashboard;
 mod dashboard_pages;
+mod dashboard_suppression;
 mod differencing;
 mod enroll;
 mod export;

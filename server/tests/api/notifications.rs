@@ -243,7 +243,7 @@ async fn the_endpoints_page_refuses_hostile_input_and_audits_every_change() {
 
 #[tokio::test]
 async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_figures() {
-    use crate::dashboard::Cell;
+    use crate::helpers::Cell;
     let app = spawn_app().await;
     let admin = app.admin_client("admin@digna.test").await;
     let (fell, steady, few) =
@@ -307,7 +307,7 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
 
 #[tokio::test]
 async fn a_station_s_own_rule_on_its_page_sets_its_threshold_and_floor() {
-    use crate::dashboard::Cell;
+    use crate::helpers::Cell;
     let app = spawn_app().await;
     let admin = app.admin_client("admin@digna.test").await;
     let (fell, steady) = (app.add_station("LIM-01").await, app.add_station("LIM-02").await);

@@ -9,11 +9,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 #[macro_use]
 mod backend;
 mod logs;
+mod rollups;
 
 use backend::numbered;
 pub use backend::*;
 use logs::log_buffer;
 pub use logs::*;
+pub use rollups::Cell;
 
 impl TestApp {
     /// The app's database, owned, for closures that must own what they call the store with.

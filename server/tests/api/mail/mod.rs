@@ -10,7 +10,7 @@ mod transport;
 
 pub use catcher::{header, part, MailCatcher};
 
-use crate::dashboard::Cell;
+use crate::helpers::Cell;
 use crate::helpers::{spawn_app_with, TestApp};
 use serde_json::Value;
 use server::notify::{digest, index, sender};
