@@ -116,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     let release_began = Instant::now();
     let rule = ReleaseRule { k: domain::K::new(args.k as u32), hold_weeks: 0 };
     for &station in &stations {
-        release_station(&db, &key, station, chrono::Utc::now(), rule, None).await?;
+        release_station(&db, &key, station, chrono::Utc::now(), rule, None, None).await?;
     }
     let release_seconds = release_began.elapsed().as_secs_f64();
     let fixed_ms = |p: f64| {

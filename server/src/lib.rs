@@ -235,7 +235,13 @@ impl Application {
         web::spawn_session_cleanup(self.state.sessions.clone());
         privacy::retention::spawn_daily(self.state.db.clone());
         web::export::spawn_cleanup(self.state.jobs.clone(), self.state.export_dir.clone());
-        privacy::release::spawn_scheduler(self.state.db.clone(), self.state.seal.clone(), self.state.release_rule());
+        let mail = self.state.mail.is_some();
+        privacy::release::spawn_scheduler(
+            self.state.db.clone(),
+            self.state.seal.clone(),
+            self.state.release_rule(),
+            mail,
+        );
         if self.notifications {
             notify::spawn(self.state.db.clone(), self.state.release_k, self.state.mail.clone());
         }

@@ -8,6 +8,7 @@ pub use store::notifications::{
 };
 
 use sqlx::{PgConnection, PgPool};
+use store::release::Watch;
 
 pub async fn endpoints(pool: &PgPool) -> Result<Vec<Endpoint>, crate::Error> {
     let rows = sqlx::query!("SELECT id, label, url, secret, region, created_at FROM webhook_endpoints ORDER BY id")
@@ -81,14 +82,15 @@ pub async fn enqueue(conn: &mut PgConnection, messages: &[Outgoing], now: i64) -
 }
 
 pub async fn open_episode(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     kind: &str,
     subject_id: i64,
     since: &str,
     messages: &[Outgoing],
     now: i64,
 ) -> Result<bool, crate::Error> {
-    let mut tx = pool.begin().await?;
+    // A savepoint when `conn` is in a transaction already (a release's).
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     let opened = sqlx::query!(
         "INSERT INTO alert_episodes (kind, subject_id, since) VALUES ($1, $2, $3)
          ON CONFLICT (kind, subject_id) DO UPDATE SET since = excluded.since
@@ -106,6 +108,31 @@ pub async fn open_episode(
     }
     tx.commit().await?;
     Ok(opened)
+}
+
+/// Judges a release's [`Watch`] on station `station_id` as `conn`, in the release's
+/// transaction, sees the roll-ups it wrote: ends the station's episode, or opens one and
+/// queues its messages. Whether one opened.
+pub async fn judge(conn: &mut PgConnection, station_id: i64, watch: Watch<'_>) -> Result<bool, crate::Error> {
+    let (ids, filters) = ([station_id], &watch.filters);
+    let overview = crate::dashboard::overview_in(&mut *conn, &ids, filters, watch.k, watch.drop_threshold);
+    let Some(row) = overview.await?.pop() else {
+        return Ok(false);
+    };
+    let rule = sqlx::query!("SELECT drop_points, floor FROM station_alert_rules WHERE station_id = $1", station_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map_or_else(AlertRule::default, |r| AlertRule { drop_points: r.drop_points, floor: r.floor });
+    match (watch.judge)(&row, rule) {
+        None => {
+            sqlx::query!("DELETE FROM alert_episodes WHERE kind = $1 AND subject_id = $2", watch.kind, station_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(false)
+        }
+        Some(messages) if messages.is_empty() => Ok(false),
+        Some(messages) => open_episode(conn, watch.kind, station_id, "", &messages, watch.now).await,
+    }
 }
 
 pub async fn close_episodes(pool: &PgPool, kind: &str, still: &[i64]) -> Result<u64, crate::Error> {

@@ -6,6 +6,7 @@ pub use store::notifications::{
 };
 
 use sqlx::{SqliteConnection, SqlitePool};
+use store::release::Watch;
 
 pub async fn endpoints(pool: &SqlitePool) -> Result<Vec<Endpoint>, crate::Error> {
     let rows = sqlx::query!(
@@ -101,6 +102,31 @@ pub async fn open_episode(
     }
     tx.commit().await?;
     Ok(opened)
+}
+
+/// Judges a release's [`Watch`] on station `station_id` as `conn`, in the release's
+/// transaction, sees the roll-ups it wrote: ends the station's episode, or opens one and
+/// queues its messages. Whether one opened.
+pub async fn judge(conn: &mut SqliteConnection, station_id: i64, watch: Watch<'_>) -> Result<bool, crate::Error> {
+    let (ids, filters) = ([station_id], &watch.filters);
+    let overview = crate::dashboard::overview_in(&mut *conn, &ids, filters, watch.k, watch.drop_threshold);
+    let Some(row) = overview.await?.pop() else {
+        return Ok(false);
+    };
+    let rule = sqlx::query!("SELECT drop_points, floor FROM station_alert_rules WHERE station_id = ?", station_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map_or_else(AlertRule::default, |r| AlertRule { drop_points: r.drop_points, floor: r.floor });
+    match (watch.judge)(&row, rule) {
+        None => {
+            sqlx::query!("DELETE FROM alert_episodes WHERE kind = ? AND subject_id = ?", watch.kind, station_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(false)
+        }
+        Some(messages) if messages.is_empty() => Ok(false),
+        Some(messages) => open_episode(conn, watch.kind, station_id, "", &messages, watch.now).await,
+    }
 }
 
 pub async fn close_episodes(conn: &mut SqliteConnection, kind: &str, still: &[i64]) -> Result<u64, crate::Error> {

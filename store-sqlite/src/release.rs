@@ -3,7 +3,7 @@
 //! which decides what is released; its decision written in the same transaction. Also
 //! the stations' release schedules.
 
-pub use store::release::{PendingSet, ReleaseWrite, Schedule, ScheduledStation};
+pub use store::release::{Outcome, PendingSet, ReleaseWrite, Schedule, ScheduledStation, Watch};
 
 use super::responses::{hex, json_array};
 use domain::privacy::release::ReleasedRow;
@@ -23,7 +23,8 @@ pub async fn release_station<T>(
     station_id: i64,
     next_at: Option<i64>,
     decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
-) -> Result<Option<T>, crate::Error> {
+    watch: Option<Watch<'_>>,
+) -> Result<Option<Outcome<T>>, crate::Error> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let Some(station) = sqlx::query!(
         r#"SELECT s.timezone, r.next_at AS "next_at?: i64"
@@ -56,11 +57,15 @@ pub async fn release_station<T>(
             .execute(&mut *tx)
             .await?;
     }
+    let alerted = match watch {
+        Some(watch) => crate::notifications::judge(&mut tx, station_id, watch).await?,
+        None => false,
+    };
     if let Some(next_at) = next_at {
         set_next_release(&mut *tx, station_id, next_at).await?;
     }
     tx.commit().await?;
-    Ok(Some(summary))
+    Ok(Some(Outcome { decided: summary, alerted }))
 }
 
 /// Per published survey version, its observable questions in the order a release

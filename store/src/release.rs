@@ -1,7 +1,9 @@
 //! Releasing pending responses as the store sees it, and the stations' release schedules.
 
+use crate::notifications::{AlertRule, Outgoing};
 use chrono::{DateTime, Datelike, TimeZone, Utc, Weekday};
 use domain::privacy::release::ReleasedRow;
+use domain::{DashboardFilters, OverviewRow, K};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -24,6 +26,36 @@ pub struct ReleaseWrite {
     pub iso_week: String,
     pub rows: Vec<(Vec<u8>, ReleasedRow)>,
     pub released: Vec<Vec<u8>>,
+}
+
+/// An alert that a release judges in its own transaction, from the station's line of the
+/// overview as the release leaves it: the messages it raises are queued with the release,
+/// or not at all, and nothing but a release raises them.
+pub struct Watch<'a> {
+    /// What its episodes are called (`station.index_fell`).
+    pub kind: &'a str,
+    /// The overview's period.
+    pub filters: DashboardFilters,
+    /// The overview's k.
+    pub k: K,
+    /// The overview's flag: a fall of more than this many points.
+    pub drop_threshold: f64,
+    /// Unix seconds: when the messages are queued.
+    pub now: i64,
+    /// Given the station's overview line and its alert rule: `None` when the station is
+    /// not flagged (its episode, if one is open, ends), or the messages that open an
+    /// episode (none when nobody may hear of it: no episode opens).
+    #[allow(clippy::type_complexity)]
+    pub judge: Box<dyn FnOnce(&OverviewRow, AlertRule) -> Option<Vec<Outgoing>> + Send + 'a>,
+}
+
+/// What [`Releases::release_station`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outcome<T> {
+    /// What `decide` said.
+    pub decided: T,
+    /// The release opened an episode of its [`Watch`] and queued its messages.
+    pub alerted: bool,
 }
 
 /// A station's release schedule: a minute of the local day, every day or every week.
@@ -114,13 +146,16 @@ pub trait Releases {
     /// done exactly once, however many schedulers (on however many servers) find it due:
     /// when the schedule, read in the transaction, already stands at `next_at` or later,
     /// the release was done meanwhile, `decide` is not called and the answer is `None`.
-    /// `None` too if there is no such station.
+    /// `None` too if there is no such station. With `watch`, the station's alert is judged
+    /// on the roll-ups as the release leaves them, and its episode opened (with its
+    /// messages) or ended, in the same transaction.
     fn release_station<T: Send>(
         &self,
         station_id: i64,
         next_at: Option<i64>,
         decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T) + Send,
-    ) -> impl Future<Output = Result<Option<T>, crate::Error>> + Send;
+        watch: Option<Watch<'_>>,
+    ) -> impl Future<Output = Result<Option<Outcome<T>>, crate::Error>> + Send;
 
     /// Sets a station's next release (the scheduler, the first time it sees a station).
     fn set_next_release(&self, station_id: i64, next_at: i64) -> impl Future<Output = Result<(), crate::Error>> + Send;

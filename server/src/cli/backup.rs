@@ -112,7 +112,8 @@ pub(super) async fn release(settings: Settings, station: Option<String>) -> anyh
     let key = crate::privacy::seal::SealKey::load_or_create(&settings.key_file)
         .map_err(|e| anyhow::anyhow!("cannot open the seal key file {}: {e}", settings.key_file.display()))?;
     let rule = crate::privacy::release::ReleaseRule { k: settings.release_k, hold_weeks: settings.release_hold_weeks };
-    let done = crate::privacy::release::run_now(&db, &key, rule, station.as_deref().map(str::trim))
+    let mail = settings.mail.is_some();
+    let done = crate::privacy::release::run_now(&db, &key, rule, station.as_deref().map(str::trim), mail)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no station has code {:?}", station.unwrap_or_default()))?;
     for (code, released) in &done {

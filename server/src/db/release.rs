@@ -9,8 +9,9 @@ impl store::Releases for Db {
         station_id: i64,
         next_at: Option<i64>,
         decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T) + Send,
-    ) -> Result<Option<T>, store::Error> {
-        dispatch!(self, |inner| store::Releases::release_station(inner, station_id, next_at, decide))
+        watch: Option<Watch<'_>>,
+    ) -> Result<Option<Outcome<T>>, store::Error> {
+        dispatch!(self, |inner| store::Releases::release_station(inner, station_id, next_at, decide, watch))
     }
 
     async fn set_next_release(&self, station_id: i64, next_at: i64) -> Result<(), store::Error> {

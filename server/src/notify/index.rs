@@ -2,53 +2,79 @@
 //! overview shows it (the page's default period, the last 12 ISO weeks, against the 12
 //! before, from the released roll-ups, with every figure about fewer than k hidden), or a
 //! fall of the station's own number of points, or an index below its own floor (its
-//! [`AlertRule`], set on its admin page); a hidden figure never raises one. Announced once per
-//! episode to the endpoints of the station's region and the accounts that chose these
-//! alerts and see the station, and again only after it recovered. The roll-ups change
-//! only at a scheduled release, so a message's time says nothing about a visit; its
-//! figures are the overview's to the digit.
+//! [`AlertRule`], set on its admin page); a hidden figure never raises one.
+//!
+//! Judged by each release of a station, in the release's own transaction, on the roll-ups
+//! as it leaves them ([`store::release::Watch`]): the messages are queued with the release
+//! that raised them, or not at all, and nothing else raises them, so a message's time
+//! says nothing about a visit. Announced once per episode to the endpoints of the
+//! station's region and the accounts that chose these alerts and see the station, and
+//! again only after a release found it recovered; its figures are the overview's to the
+//! digit.
 
 use super::audience::Audience;
 use super::messages::{IndexFell, Period, StationFigures};
 use chrono::{DateTime, Utc};
-use domain::{DashboardFilters, IsoWeek};
-use std::collections::HashMap;
+use domain::{DashboardFilters, IsoWeek, OverviewRow};
+use std::collections::HashSet;
 use store::dashboard::DEFAULT_DROP_THRESHOLD;
-use store::notifications::{AlertRule, Topic};
-use store::{Dashboards, Notifications, Stations};
+use store::notifications::{AlertRule, Outgoing, Topic};
+use store::release::Watch;
+use store::Stations;
 
 /// What a message about a falling index is called.
 pub const KIND: &str = "station.index_fell";
 
-/// Opens an episode for every newly flagged station of the network, over the period
-/// ending with `this_week`, queueing its messages with it, and closes the episodes of
-/// stations no longer flagged. Returns the episodes opened.
-pub async fn check(
-    db: &crate::Db,
+/// Who hears of a station's fall, read once for the releases of one scheduler tick.
+pub struct Watcher {
+    audience: Audience,
+    /// Stations that are open: an alert about a closed one is never raised (and ends).
+    active: HashSet<i64>,
     k: domain::K,
-    mail: bool,
-    this_week: IsoWeek,
-    now: DateTime<Utc>,
-) -> Result<usize, store::Error> {
-    let audience = Audience::load(db, mail).await?;
-    let stations: Vec<i64> = Stations::list_all(db).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
-    let filters = DashboardFilters::last_weeks(this_week);
-    let rows = Dashboards::overview(db, &stations, &filters, k, DEFAULT_DROP_THRESHOLD).await?;
-    let rules: HashMap<i64, AlertRule> = Notifications::alert_rules(db).await?.into_iter().collect();
-    let mut opened = 0;
-    let mut still = Vec::new();
-    for row in &rows {
-        let rule = rules.get(&row.station.id).copied().unwrap_or_default();
+}
+
+impl Watcher {
+    /// The endpoints, the accounts that chose index alerts (if `mail` is on) and the open
+    /// stations, for a release's k.
+    pub async fn load(db: &crate::Db, k: domain::K, mail: bool) -> Result<Watcher, store::Error> {
+        let audience = Audience::load(db, mail).await?;
+        let active = Stations::list_all(db).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
+        Ok(Watcher { audience, active, k })
+    }
+
+    /// What a release at `now` judges: the overview's period ending with `this_week` (the
+    /// dashboards' week at `now`, [`domain::time::calendar::dashboards_week`]).
+    pub fn watch(&self, this_week: IsoWeek, now: DateTime<Utc>) -> Watch<'_> {
+        let filters = DashboardFilters::last_weeks(this_week);
+        Watch {
+            kind: KIND,
+            filters: filters.clone(),
+            k: self.k,
+            drop_threshold: DEFAULT_DROP_THRESHOLD,
+            now: now.timestamp(),
+            judge: Box::new(move |row, rule| self.judge(row, rule, &filters, this_week, now)),
+        }
+    }
+
+    /// `None` when the station is not flagged by its rule (or closed), else the messages
+    /// of its episode.
+    fn judge(
+        &self,
+        row: &OverviewRow,
+        rule: AlertRule,
+        filters: &DashboardFilters,
+        this_week: IsoWeek,
+        now: DateTime<Utc>,
+    ) -> Option<Vec<Outgoing>> {
         let fell = row.change.value().is_some_and(|c| c < -(rule.drop_points as f64));
         let below_floor = rule.floor.is_some_and(|floor| row.index.value().is_some_and(|i| i < floor as f64));
-        if !(fell || below_floor) {
-            continue;
+        if !(fell || below_floor) || !self.active.contains(&row.station.id) {
+            return None;
         }
-        still.push(row.station.id);
         let body = IndexFell {
             kind: KIND.into(),
             period: Period { from: filters.from().to_string(), to: filters.to().to_string() },
-            k: k.get(),
+            k: self.k.get(),
             figures: StationFigures::of(row),
             threshold_points: rule.drop_points as f64,
             floor: rule.floor,
@@ -60,15 +86,6 @@ pub async fn check(
         // The moment too: a station that recovers and falls again within a week (daily
         // releases) opens a new episode whose messages must not collide with the last's.
         let key = format!("{KIND}:{}:{this_week}:{}", row.station.id, now.timestamp());
-        let messages = audience.messages(KIND, Topic::Index, (row.station.id, &row.station.region), &key, &body);
-        if messages.is_empty() {
-            continue;
-        }
-        // One episode while it stays low, whatever the week.
-        if Notifications::open_episode(db, KIND, row.station.id, "", &messages, now.timestamp()).await? {
-            opened += 1;
-        }
+        Some(self.audience.messages(KIND, Topic::Index, (row.station.id, &row.station.region), &key, &body))
     }
-    Notifications::close_episodes(db, KIND, &still).await?;
-    Ok(opened)
 }

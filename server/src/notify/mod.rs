@@ -2,18 +2,19 @@
 //! the dashboards would, without her signing in.
 //!
 //! - [`silence`] notices tablets that stopped delivering (the operational failure that
-//!   matters most: a station silently stops hearing its visitors) and [`index`] stations
-//!   whose dignity index fell as the overview flags it; each queues one message per
-//!   episode for each endpoint of the station's region and each account that chose the
-//!   alert and sees the station ([`audience`]), in the transaction that opens the episode;
+//!   matters most: a station silently stops hearing its visitors), and each release judges,
+//!   in its own transaction, whether its station's dignity index fell as the overview
+//!   flags it ([`index`]); each queues one message per episode for each endpoint of the
+//!   station's region and each account that chose the alert and sees the station
+//!   ([`audience`]), in the transaction that opens the episode;
 //! - [`overdue`] notices stations whose scheduled release has stopped running;
 //! - [`digest`] queues each account's weekly digest at her chosen time;
 //! - [`sender`] posts what is due to endpoints, signed ([`sign`]), with the message's
 //!   idempotency key, and mails what is due to accounts ([`letters`], [`mail`]), retrying
 //!   with backoff for a day before it gives up.
 //!
-//! Nothing here is raised by a submission: the checks run on a schedule, and a message
-//! names a station and a tablet, never a visitor.
+//! Nothing here is raised by a submission: the checks run on a schedule, an index alert
+//! only with a release, and a message names a station and a tablet, never a visitor.
 
 pub mod audience;
 pub mod digest;
@@ -54,10 +55,6 @@ pub fn spawn(db: crate::Db, k: domain::K, mail: Option<std::sync::Arc<mail::Mail
             }
             if let Err(e) = overdue::check(&check_db, mail_on, now).await {
                 tracing::error!(error = %e, "the overdue-release check failed");
-            }
-            let this_week = domain::time::calendar::dashboards_week(now);
-            if let Err(e) = index::check(&check_db, k, mail_on, this_week, now).await {
-                tracing::error!(error = %e, "the index check failed");
             }
             if let Err(e) = digest::check(&check_db, k, mail_on, now).await {
                 tracing::error!(error = %e, "the digest check failed");

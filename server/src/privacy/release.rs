@@ -3,13 +3,16 @@
 //! rather than "the last k visitors"; `digna release` runs one at once. What a release
 //! publishes is decided here: the records are opened, planned as k-anonymous pools
 //! (`domain::privacy::release`), shuffled and given random ids, and the store writes the
-//! decision in the transaction that read them (`store::Releases::release_station`).
+//! decision in the transaction that read them (`store::Releases::release_station`). The
+//! same transaction judges the station's index alert on the roll-ups it leaves
+//! ([`crate::notify::index`]), so that an alert is raised by a release and nothing else.
 
 use super::pending::{open_pending, OpenedPending};
 use super::seal::{random_id, SealKey};
+use crate::notify::index::Watcher;
 use chrono::{DateTime, Utc};
 use domain::privacy::release::{candidate, generalized, plan, released_row, ReleasedRow};
-use domain::time::calendar::{iso_week_label, whole_weeks};
+use domain::time::calendar::{dashboards_week, iso_week_label, whole_weeks};
 use domain::ResponseContent;
 use rand::seq::SliceRandom;
 use std::collections::BTreeSet;
@@ -37,12 +40,15 @@ pub struct Released {
     pub generalized_pools: usize,
     /// Whether responses still wait (never how many).
     pub waiting: bool,
+    /// The release found the station's index fallen and queued its alert.
+    pub alerted: bool,
 }
 
 /// Releases what station `station_id` has pending, whole or not at all (see
 /// [`store::Releases::release_station`]); with `next_at`, its next scheduled release
 /// moves on in the same transaction. Rows are labelled with the ISO week of `now` in the
-/// station's timezone.
+/// station's timezone. With `watcher`, the station's index alert is judged in the same
+/// transaction, over the dashboards' period at `now`.
 pub async fn release_station(
     db: &crate::Db,
     key: &SealKey,
@@ -50,11 +56,12 @@ pub async fn release_station(
     now: DateTime<Utc>,
     rule: ReleaseRule,
     next_at: Option<i64>,
+    watcher: Option<&Watcher>,
 ) -> Result<Released, store::Error> {
-    let released =
-        store::Releases::release_station(db, station_id, next_at, |set| decide(key, station_id, now, rule, set))
-            .await?;
-    Ok(released.unwrap_or_default())
+    let watch = watcher.map(|w| w.watch(dashboards_week(now), now));
+    let decide = |set| decide(key, station_id, now, rule, set);
+    let outcome = store::Releases::release_station(db, station_id, next_at, decide, watch).await?;
+    Ok(outcome.map(|o| Released { alerted: o.alerted, ..o.decided }).unwrap_or_default())
 }
 
 /// What one station's release publishes: the records that open, planned as k-anonymous
@@ -107,6 +114,7 @@ fn decide(
         pools: pools.len(),
         generalized_pools: pools.iter().filter(|(_, _, generalized)| *generalized).count(),
         waiting,
+        alerted: false,
     };
     (ReleaseWrite { iso_week: week, rows: unordered(rows), released }, summary)
 }
@@ -135,23 +143,29 @@ pub async fn write_released(
 const TICK: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs every release due at `now`, one station per transaction, each moving the
-/// station's next release on in the same transaction; a station seen for the first time
-/// gets its next release. Returns the stations released, by code. A station whose
-/// release fails keeps its schedule (it is tried again at the next tick) and does not
-/// stop the others.
+/// station's next release on and judging its index alert in the same transaction (the
+/// accounts that may hear of it by e-mail only if `mail` is on); a station seen for the
+/// first time gets its next release. Returns the stations released, by code. A station
+/// whose release fails keeps its schedule (it is tried again at the next tick) and does
+/// not stop the others.
 pub async fn run_due(
     db: &crate::Db,
     key: &SealKey,
     rule: ReleaseRule,
     now: DateTime<Utc>,
+    mail: bool,
 ) -> Result<Vec<(String, Released)>, store::Error> {
     let mut done = Vec::new();
+    let mut watcher = None;
     for station in db.scheduled_stations().await? {
         let next = station.schedule.next_after(now, &station.timezone).timestamp();
         match station.next_at {
             None => db.set_next_release(station.id, next).await?,
             Some(at) if at <= now.timestamp() => {
-                match release_station(db, key, station.id, now, rule, Some(next)).await {
+                if watcher.is_none() {
+                    watcher = Some(Watcher::load(db, rule.k, mail).await?);
+                }
+                match release_station(db, key, station.id, now, rule, Some(next), watcher.as_ref()).await {
                     Ok(released) => done.push((station.code, released)),
                     // Not the station's code: nothing in a log line says which station
                     // had answers waiting.
@@ -177,12 +191,14 @@ async fn scrub_if_released(db: &crate::Db, done: &[(String, Released)]) {
 }
 
 /// Releases now, outside the schedule (`digna release`): every station, or the one
-/// coded `station`. The schedule is left as it is. `None` if there is no such station.
+/// coded `station`, each judging its index alert as a scheduled release does. The
+/// schedule is left as it is. `None` if there is no such station.
 pub async fn run_now(
     db: &crate::Db,
     key: &SealKey,
     rule: ReleaseRule,
     station: Option<&str>,
+    mail: bool,
 ) -> Result<Option<Vec<(String, Released)>>, store::Error> {
     let now = Utc::now();
     let stations: Vec<_> =
@@ -190,9 +206,10 @@ pub async fn run_now(
     if stations.is_empty() && station.is_some() {
         return Ok(None);
     }
+    let watcher = Watcher::load(db, rule.k, mail).await?;
     let mut done = Vec::new();
     for s in stations {
-        done.push((s.code, release_station(db, key, s.id, now, rule, None).await?));
+        done.push((s.code, release_station(db, key, s.id, now, rule, None, Some(&watcher)).await?));
     }
     scrub_if_released(db, &done).await;
     Ok(Some(done))
@@ -200,13 +217,13 @@ pub async fn run_now(
 
 /// Runs [`run_due`] at start (a release due while Digna was stopped runs now) and every
 /// [`TICK`] after.
-pub fn spawn_scheduler(db: crate::Db, key: Arc<SealKey>, rule: ReleaseRule) {
+pub fn spawn_scheduler(db: crate::Db, key: Arc<SealKey>, rule: ReleaseRule, mail: bool) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(TICK);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            if let Err(e) = run_due(&db, &key, rule, Utc::now()).await {
+            if let Err(e) = run_due(&db, &key, rule, Utc::now(), mail).await {
                 tracing::error!(error = %e, "the release scheduler could not read the schedule");
             }
         }

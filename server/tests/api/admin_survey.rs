@@ -781,7 +781,7 @@ fn zip_files(path: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
 async fn export_csv(app: &TestApp, version: i64) -> (Vec<String>, Vec<Vec<String>>, Value) {
     use server::export::{self, ExportRequest, Formats, UnitName};
     let ids = crate::store_fn!(app, accounts::all_station_ids(pool)).unwrap();
-    let stations = crate::store_fn!(app, dashboard::stations(pool, &ids)).unwrap();
+    let stations = crate::store_fn!(app, dashboard::stations(conn, &ids)).unwrap();
     let today = chrono::Utc::now().date_naive();
     let survey = crate::store_fn!(app, survey::load(pool, version)).unwrap().unwrap();
     let req = ExportRequest {

@@ -198,6 +198,7 @@ async fn only_the_recovery_secret_opens_a_backups_pending_answers_and_they_then_
         &seal,
         rule,
         None,
+        false,
     )
     .await
     .unwrap();

@@ -519,7 +519,7 @@ fn backup_and_restore_from_the_command_line() {
         for (code, n) in [("LIM-09", 5), ("LIM-10", 4), ("LIM-11", 2)] {
             let station = store_alike(&app, &key, &survey, code, n).await;
             let rule = server::privacy::release::ReleaseRule { k: domain::K::new(5), hold_weeks: 0 };
-            server::privacy::release::release_station(&app.db, &key, station, chrono::Utc::now(), rule, None)
+            server::privacy::release::release_station(&app.db, &key, station, chrono::Utc::now(), rule, None, None)
                 .await
                 .unwrap();
         }

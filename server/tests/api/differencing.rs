@@ -133,7 +133,7 @@ async fn no_two_views_differ_by_fewer_than_k_responses() {
                 batch.push(p);
             }
             server::privacy::ingest::submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
-            release_station(&app.db, &app.state.seal, station, released, rule, None).await.unwrap();
+            release_station(&app.db, &app.state.seal, station, released, rule, None, None).await.unwrap();
         }
         let snapshot = release as usize;
         for (view, figures) in read_views(&app, stations[0], &weeks).await {

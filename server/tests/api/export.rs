@@ -67,19 +67,26 @@ async fn release_as_they_are(app: &TestApp) {
     for station in crate::store_fn!(app, release::scheduled_stations(pool)).unwrap() {
         crate::store_fn!(
             app,
-            release::release_station(pool, station.id, None, |set| {
-                let (mut rows, mut released) = (Vec::new(), Vec::new());
-                for (id, sealed) in set.records {
-                    let OpenedPending::Opened { content, .. } = open_pending(&app.state.seal, station.id, &id, &sealed)
-                    else {
-                        panic!("a pending record that does not open")
-                    };
-                    rows.push(domain::privacy::release::released_row(&content, &[], 0));
-                    released.push(id);
-                }
-                let rows = server::privacy::release::unordered(rows);
-                (store_sqlite::release::ReleaseWrite { iso_week: week.clone(), rows, released }, ())
-            })
+            release::release_station(
+                pool,
+                station.id,
+                None,
+                |set| {
+                    let (mut rows, mut released) = (Vec::new(), Vec::new());
+                    for (id, sealed) in set.records {
+                        let OpenedPending::Opened { content, .. } =
+                            open_pending(&app.state.seal, station.id, &id, &sealed)
+                        else {
+                            panic!("a pending record that does not open")
+                        };
+                        rows.push(domain::privacy::release::released_row(&content, &[], 0));
+                        released.push(id);
+                    }
+                    let rows = server::privacy::release::unordered(rows);
+                    (store_sqlite::release::ReleaseWrite { iso_week: week.clone(), rows, released }, ())
+                },
+                None
+            )
         )
         .unwrap();
     }
@@ -87,7 +94,7 @@ async fn release_as_they_are(app: &TestApp) {
 
 async fn request(app: &TestApp, formats: Formats) -> (ExportRequest, domain::Survey) {
     let ids = crate::store_fn!(app, accounts::all_station_ids(pool)).unwrap();
-    let stations = crate::store_fn!(app, dashboard::stations(pool, &ids)).unwrap();
+    let stations = crate::store_fn!(app, dashboard::stations(conn, &ids)).unwrap();
     let today = chrono::Utc::now().date_naive();
     let survey = crate::store_fn!(app, survey::load(pool, 1)).unwrap().unwrap();
     (
@@ -698,7 +705,7 @@ async fn two_overlapping_exports_differ_by_zero_or_at_least_k_rows_in_every_comb
                 batch.push(p);
             }
             server::privacy::ingest::submit_batch(&app.db, &app.state.seal, &batch).await.unwrap();
-            server::privacy::release::release_station(&app.db, &app.state.seal, station, released, rule, None)
+            server::privacy::release::release_station(&app.db, &app.state.seal, station, released, rule, None, None)
                 .await
                 .unwrap();
         }

@@ -237,7 +237,7 @@ async fn bogus_tokens_get_401_never_429_and_leave_nothing_behind() {
     // The scheduler gives a new station its next release at its next tick: done here, so
     // that it cannot land between the two dumps.
     let rule = app.state.release_rule();
-    server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now(), false).await.unwrap();
     let before = app.dump().await;
     let n = 2 * server::api::TABLET_BURST as usize;
     let made_up = server::auth::random_token();

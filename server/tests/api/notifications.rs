@@ -260,10 +260,13 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
     let secret = add_endpoint(&app, &admin, "Ops", &url, "").await;
 
     let k = app.state.release_k;
-    let week = domain::IsoWeek::parse("2026-W12").unwrap();
-    let now = chrono::Utc::now();
-    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 1, "LIM-01 only");
-    assert_eq!(index::check(&app.db, k, false, week.next().unwrap(), now).await.unwrap(), 0, "once per episode");
+    // A Friday of 2026-W12: the overview's default period ends with it.
+    let now = "2026-03-20T18:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let week = domain::time::calendar::dashboards_week(now);
+    assert_eq!(week.to_string(), "2026-W12");
+    assert_eq!(app.release_judging(now, false).await, 1, "LIM-01 only, raised by the release");
+    let next_week = now + chrono::Duration::days(7);
+    assert_eq!(app.release_judging(next_week, false).await, 0, "once per episode");
     let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
     assert_eq!(sender::send_due(&app.db, &client, now.timestamp()).await.unwrap().sent, 1);
     let got = ops.received();
@@ -295,11 +298,11 @@ async fn a_station_whose_index_fell_is_announced_once_with_the_overview_s_own_fi
 
     // It recovers: the episode ends; falling again is a new one.
     Cell::at(fell, "2026-W11").add(&app, 20, &[("overall", "4", 20)]).await;
-    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 0, "no longer flagged");
+    assert_eq!(app.release_judging(now, false).await, 0, "no longer flagged");
+    assert_eq!(app.count("SELECT COUNT(*) FROM alert_episodes").await, 0, "its episode ended with that release");
     Cell::at(fell, "2026-W12").add(&app, 40, &[("overall", "1", 40)]).await;
-    let later = week.next().unwrap();
-    assert_eq!(index::check(&app.db, k, false, later, now).await.unwrap(), 1, "a new episode");
-    sender::send_due(&app.db, &client, now.timestamp()).await.unwrap();
+    assert_eq!(app.release_judging(next_week, false).await, 1, "a new episode");
+    sender::send_due(&app.db, &client, next_week.timestamp()).await.unwrap();
     let got = ops.received();
     assert_eq!(got.len(), 2, "its own message");
     assert_ne!(header(&got[1].0, "idempotency-key"), header(&got[0].0, "idempotency-key"));
@@ -344,8 +347,8 @@ async fn a_station_s_own_rule_on_its_page_sets_its_threshold_and_floor() {
         app.text_rows("SELECT target, detail FROM admin_audit WHERE action = 'station.alert_rule' ORDER BY id").await;
     assert_eq!(audit, [vec!["LIM-01", "drop_points=40 floor=none"], vec!["LIM-02", "drop_points=10 floor=70"]]);
 
-    let (k, week, now) = (app.state.release_k, domain::IsoWeek::parse("2026-W12").unwrap(), chrono::Utc::now());
-    assert_eq!(index::check(&app.db, k, false, week, now).await.unwrap(), 1, "LIM-02 only");
+    let now = "2026-03-20T18:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(app.release_judging(now, false).await, 1, "LIM-02 only");
     let client = sender::Channels { http: sender::client_with_timeout(Duration::from_secs(1)), mail: None };
     sender::send_due(&app.db, &client, now.timestamp()).await.unwrap();
     let got = ops.received();

@@ -21,7 +21,7 @@ fn month_start(text: &str) -> chrono::NaiveDate {
 /// A release of `regions` over the last two months, as the web form makes it.
 async fn request(app: &TestApp, regions: &[&str], epsilon: &str) -> OpenDataRequest {
     let ids = crate::store_fn!(app, accounts::all_station_ids(pool)).unwrap();
-    let stations = crate::store_fn!(app, dashboard::stations(pool, &ids)).unwrap();
+    let stations = crate::store_fn!(app, dashboard::stations(conn, &ids)).unwrap();
     let regions: Vec<String> = regions.iter().map(|r| r.to_string()).collect();
     OpenDataRequest {
         station_ids: stations.iter().filter(|s| regions.contains(&s.region)).map(|s| s.id).collect(),

@@ -153,7 +153,7 @@ async fn a_postgres_backup_is_one_keyless_file_and_restores_into_an_empty_databa
     assert_eq!(store::Responses::released_count(&target, station).await.unwrap(), 6);
     let seal = server::privacy::seal::SealKey::load(&key).unwrap();
     let rule = app.state.release_rule();
-    server::privacy::release::run_now(&target, &seal, rule, None).await.unwrap();
+    server::privacy::release::run_now(&target, &seal, rule, None, false).await.unwrap();
     assert_eq!(
         store::Responses::released_count(&target, station).await.unwrap(),
         11,

@@ -509,7 +509,8 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     let due_at = chrono::Utc::now().timestamp() - 60;
     crate::store_fn!(app, release::set_next_release(pool, station, due_at)).unwrap();
     let rule = app.state.release_rule();
-    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done =
+        server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now(), false).await.unwrap();
     assert!(done.is_empty());
     // Applied whole or not at all: the rows written before the failing statement are gone.
     assert_eq!(app.count("SELECT COUNT(*) FROM pending_responses").await, 5, "kept sealed, none lost");
@@ -520,12 +521,14 @@ async fn a_failed_release_changes_nothing_keeps_its_schedule_and_is_done_at_the_
     assert!(log.text().contains("a scheduled release failed"), "{}", log.text());
     assert!(!log.text().contains("LIM-01"), "no log line names the station: {}", log.text());
     app.stop_failing("no_release", "answers").await;
-    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done =
+        server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now(), false).await.unwrap();
     assert_eq!(done.len(), 1);
     assert_eq!(crate::store_fn!(app, responses::released_count(pool, station)).unwrap(), 5);
     assert!(app.count("SELECT next_at FROM release_schedule").await > chrono::Utc::now().timestamp(), "moved on");
     // Not again before its next time.
-    let done = server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now()).await.unwrap();
+    let done =
+        server::privacy::release::run_due(&app.db, &app.state.seal, rule, chrono::Utc::now(), false).await.unwrap();
     assert!(done.is_empty());
 }
 

@@ -33,7 +33,7 @@ impl store::Dashboards for PgStore {
     }
 
     async fn stations(&self, ids: &[i64]) -> Result<Vec<StationLabel>, store::Error> {
-        Ok(crate::dashboard::stations(&self.pool, ids).await?)
+        Ok(crate::dashboard::stations(&mut *self.pool.acquire().await.map_err(crate::Error::from)?, ids).await?)
     }
 
     async fn weekly_index(

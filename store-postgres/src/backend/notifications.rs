@@ -34,7 +34,15 @@ impl store::Notifications for PgStore {
         messages: &[Outgoing],
         now: i64,
     ) -> Result<bool, store::Error> {
-        Ok(crate::notifications::open_episode(&self.pool, kind, subject_id, since, messages, now).await?)
+        Ok(crate::notifications::open_episode(
+            &mut *self.pool.acquire().await.map_err(crate::Error::from)?,
+            kind,
+            subject_id,
+            since,
+            messages,
+            now,
+        )
+        .await?)
     }
 
     async fn close_episodes(&self, kind: &str, still: &[i64]) -> Result<u64, store::Error> {

@@ -3,7 +3,7 @@
 
 use domain::dashboard::tally::{IndexTally, Period, Scores, Summary};
 use domain::{DashboardFilters, IsoWeek};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -39,7 +39,7 @@ pub(super) fn bad_week(e: String) -> crate::Error {
 /// Responses and index answers per station and week, from the week and index roll-ups
 /// (a few rows per station and week, whatever the number of responses).
 pub(super) async fn weekly_figures(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     s: &Scope,
 ) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Period>>, crate::Error> {
     let responses = sqlx::query!(
@@ -55,7 +55,7 @@ pub(super) async fn weekly_figures(
         s.version,
         s.language
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     // Only the questions of the index of the version each answer was given under.
     let answers = sqlx::query!(
@@ -72,7 +72,7 @@ pub(super) async fn weekly_figures(
         s.version,
         s.language
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out: BTreeMap<i64, BTreeMap<IsoWeek, Period>> = BTreeMap::new();
     for r in responses {
@@ -140,7 +140,7 @@ pub(super) async fn period_figures(pool: &PgPool, s: &Scope) -> Result<BTreeMap<
 /// Without a version or language filter the weeks are read from `station_weeks`, one
 /// row per week with its text ready; with one, from `week_rollups`, added up here.
 pub(super) async fn week_summaries(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     s: &Scope,
 ) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, crate::Error> {
     // "id:week …,week …;id:…", or nothing at all.
@@ -156,7 +156,7 @@ pub(super) async fn week_summaries(
             s.from,
             s.to
         )
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?
     } else {
         sqlx::query_scalar!(
@@ -178,7 +178,7 @@ pub(super) async fn week_summaries(
             s.version,
             s.language
         )
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?
     };
     let bad = |what: &str| crate::Error::Corrupt(format!("week summaries: {what:?}"));

@@ -3,7 +3,7 @@
 //! which decides what is released; its decision written in the same transaction. Also
 //! the stations' release schedules.
 
-pub use store::release::{PendingSet, ReleaseWrite, Schedule, ScheduledStation};
+pub use store::release::{Outcome, PendingSet, ReleaseWrite, Schedule, ScheduledStation, Watch};
 
 mod rows;
 
@@ -28,7 +28,8 @@ pub async fn release_station<T>(
     station_id: i64,
     next_at: Option<i64>,
     decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T),
-) -> Result<Option<T>, crate::Error> {
+    watch: Option<Watch<'_>>,
+) -> Result<Option<Outcome<T>>, crate::Error> {
     let mut tx = crate::begin_write(pool).await?;
     let Some(station) = sqlx::query!(
         r#"SELECT s.timezone, r.next_at AS "next_at?"
@@ -65,11 +66,15 @@ pub async fn release_station<T>(
         .execute(&mut *tx)
         .await?;
     }
+    let alerted = match watch {
+        Some(watch) => crate::notifications::judge(&mut tx, station_id, watch).await?,
+        None => false,
+    };
     if let Some(next_at) = next_at {
         set_next_release(&mut *tx, station_id, next_at).await?;
     }
     tx.commit().await?;
-    Ok(Some(summary))
+    Ok(Some(Outcome { decided: summary, alerted }))
 }
 
 /// Per published survey version, its observable questions in the order a release
@@ -200,29 +205,34 @@ mod tests {
         (ReleaseWrite { iso_week: "2026-W49".into(), rows, released }, handed)
     }
 
+    fn decided<T>(outcome: Result<Option<Outcome<T>>, crate::Error>) -> Option<T> {
+        outcome.unwrap().map(|o| o.decided)
+    }
+
     #[tokio::test]
     async fn a_scheduled_release_already_done_elsewhere_does_nothing() {
         let pool = crate::testing::pool().await;
         let id = station(&pool).await;
         submit(&pool, id, 0, 3).await;
         set_next_release(&pool, id, 100).await.unwrap();
-        let first = release_station(&pool, id, Some(200), |set| {
+        let first = |set: PendingSet| {
             let observable = set.observable.get(&1).cloned().unwrap_or_default();
             assert_eq!(observable, ["age_band", "respondent", "waiting_time"], "the last of the survey first");
             everything(set)
-        });
-        assert_eq!(first.await.unwrap(), Some(3));
+        };
+        assert_eq!(decided(release_station(&pool, id, Some(200), first, None).await), Some(3));
         // Arrived after the release: the same scheduled release, run again by a scheduler
         // that read the schedule before it moved, must not release them.
         submit(&pool, id, 3, 5).await;
-        let again = release_station(&pool, id, Some(200), |_| -> (ReleaseWrite, usize) { panic!("released twice") });
-        assert_eq!(again.await.unwrap(), None, "done elsewhere: nothing done");
+        let again =
+            release_station(&pool, id, Some(200), |_| -> (ReleaseWrite, usize) { panic!("released twice") }, None);
+        assert_eq!(decided(again.await), None, "done elsewhere: nothing done");
         assert_eq!(pending(&pool).await, 2);
         assert_eq!(scheduled_station(&pool, id).await.unwrap().unwrap().next_at, Some(200));
         // By hand, and at the next scheduled time, releases run.
-        assert_eq!(release_station(&pool, id, None, everything).await.unwrap(), Some(2));
+        assert_eq!(decided(release_station(&pool, id, None, everything, None).await), Some(2));
         submit(&pool, id, 5, 6).await;
-        assert_eq!(release_station(&pool, id, Some(300), everything).await.unwrap(), Some(1));
+        assert_eq!(decided(release_station(&pool, id, Some(300), everything, None).await), Some(1));
         assert_eq!(pending(&pool).await, 0);
     }
 
@@ -236,12 +246,19 @@ mod tests {
         let release = || {
             let (pool, decided) = (pool.clone(), decided.clone());
             tokio::spawn(async move {
-                release_station(&pool, id, Some(200), move |set| {
-                    decided.fetch_add(1, Ordering::SeqCst);
-                    std::thread::sleep(std::time::Duration::from_millis(100));
-                    everything(set)
-                })
+                release_station(
+                    &pool,
+                    id,
+                    Some(200),
+                    move |set| {
+                        decided.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        everything(set)
+                    },
+                    None,
+                )
                 .await
+                .map(|o| o.map(|o| o.decided))
             })
         };
         let (a, b) = (release(), release());

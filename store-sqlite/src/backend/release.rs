@@ -7,8 +7,9 @@ impl store::Releases for SqliteStore {
         station_id: i64,
         next_at: Option<i64>,
         decide: impl FnOnce(PendingSet) -> (ReleaseWrite, T) + Send,
-    ) -> Result<Option<T>, store::Error> {
-        Ok(crate::release::release_station(&self.pool, station_id, next_at, decide).await?)
+        watch: Option<Watch<'_>>,
+    ) -> Result<Option<Outcome<T>>, store::Error> {
+        Ok(crate::release::release_station(&self.pool, station_id, next_at, decide, watch).await?)
     }
 
     async fn set_next_release(&self, station_id: i64, next_at: i64) -> Result<(), store::Error> {

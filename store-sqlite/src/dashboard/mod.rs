@@ -19,7 +19,7 @@ use domain::{
 mod figures;
 
 use figures::*;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One line per station of `station_ids` (by region, then code), stations without
@@ -32,13 +32,24 @@ pub async fn overview(
     k: K,
     drop_threshold: f64,
 ) -> Result<Vec<OverviewRow>, crate::Error> {
-    let stations = stations(pool, station_ids).await?;
+    overview_in(&mut *pool.acquire().await?, station_ids, filters, k, drop_threshold).await
+}
+
+/// [`overview`] as `conn` sees it: in a release's transaction, the roll-ups it wrote.
+pub async fn overview_in(
+    conn: &mut SqliteConnection,
+    station_ids: &[i64],
+    filters: &DashboardFilters,
+    k: K,
+    drop_threshold: f64,
+) -> Result<Vec<OverviewRow>, crate::Error> {
+    let stations = stations(&mut *conn, station_ids).await?;
     let previous = filters.previous_period();
     let first = previous.map_or(filters.from(), |(from, _)| from);
     let scope = Scope::new(station_ids, first, filters.to(), filters);
     // A few numbers per station and week; a station's index figures per question only
     // when those cannot tell whether enough visitors scored (see `Summary`).
-    let mut weeks = week_summaries(pool, &scope).await?;
+    let mut weeks = week_summaries(&mut *conn, &scope).await?;
     let trend_weeks = filters.weeks();
     let mut rows: Vec<Result<OverviewRow, StationLabel>> = stations
         .into_iter()
@@ -51,7 +62,7 @@ pub async fn overview(
         .collect();
     let unsure: Vec<i64> = rows.iter().filter_map(|r| r.as_ref().err().map(|s| s.id)).collect();
     if !unsure.is_empty() {
-        let mut exact = weekly_figures(pool, &Scope::new(&unsure, first, filters.to(), filters)).await?;
+        let mut exact = weekly_figures(&mut *conn, &Scope::new(&unsure, first, filters.to(), filters)).await?;
         for row in &mut rows {
             if let Err(station) = row {
                 let periods = exact.remove(&station.id).unwrap_or_default();
@@ -77,11 +88,12 @@ pub async fn station_report(
     filters: &DashboardFilters,
     k: K,
 ) -> Result<Option<StationReport>, crate::Error> {
-    let Some(station) = stations(pool, &[station_id]).await?.pop() else {
+    let mut conn = pool.acquire().await?;
+    let Some(station) = stations(&mut conn, &[station_id]).await?.pop() else {
         return Ok(None);
     };
     let scope = Scope::new(&[station_id], filters.from(), filters.to(), filters);
-    let by_week = weekly_figures(pool, &scope).await?.remove(&station_id).unwrap_or_default();
+    let by_week = weekly_figures(&mut conn, &scope).await?.remove(&station_id).unwrap_or_default();
     let total = Period::sum(&by_week, filters.from(), filters.to());
     let questions = questions_in_scope(pool, filters.survey_version()).await?;
     let choices = choices_in_scope(pool, filters.survey_version()).await?;
@@ -200,7 +212,7 @@ pub async fn compare(
 ///
 /// As one JSON row: the driver hands rows over one at a time (a microsecond or more
 /// each), and an overview names a thousand stations.
-pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel>, crate::Error> {
+pub async fn stations(conn: &mut SqliteConnection, ids: &[i64]) -> Result<Vec<StationLabel>, crate::Error> {
     let ids = json_ids(ids);
     let json = sqlx::query_scalar!(
         r#"SELECT json_group_array(json_object('id', id, 'code', code, 'name', name, 'region', region))
@@ -209,7 +221,7 @@ pub async fn stations(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<StationLabel
            WHERE id IN (SELECT value FROM json_each(?))"#,
         ids
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     let mut stations: Vec<StationLabel> =
         serde_json::from_str(&json).map_err(|e| crate::Error::Corrupt(format!("stations: {e}")))?;

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod admin;
+mod alerts;
 mod dashboard;
 mod export_pages;
 mod exports;
@@ -26,6 +27,7 @@ mod tablets;
 
 pub use accounts::*;
 pub use admin::*;
+pub use alerts::*;
 pub use dashboard::*;
 pub use export_pages::*;
 pub use exports::*;
@@ -114,6 +116,7 @@ macro_rules! conformance_tests {
             an_endpoint_is_added_listed_and_removed_with_its_messages,
             a_message_is_queued_once_per_key_and_claimed_by_one_sender,
             an_alert_is_announced_once_per_episode,
+            a_release_judges_its_alert_on_what_it_wrote_in_its_own_transaction,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

@@ -10,7 +10,7 @@ use domain::{Email, Role};
 
 const NOW: i64 = 1_800_000_000;
 
-fn message(key: &str, endpoint_id: i64) -> Outgoing {
+pub(super) fn message(key: &str, endpoint_id: i64) -> Outgoing {
     Outgoing {
         idempotency_key: key.into(),
         to: Recipient::Endpoint(endpoint_id),

@@ -29,8 +29,8 @@ fn submissions(station_id: i64, from: u16, n: u16) -> Vec<SealedPending> {
 /// How many records station `station_id` has pending, as a release sees them (a release
 /// that writes nothing).
 async fn pending<S: Store>(store: &S, station_id: i64) -> usize {
-    let n = store.release_station(station_id, None, |set| (ReleaseWrite::default(), set.records.len())).await;
-    n.unwrap().expect("the station exists")
+    let n = store.release_station(station_id, None, |set| (ReleaseWrite::default(), set.records.len()), None).await;
+    n.unwrap().expect("the station exists").decided
 }
 
 /// Where two threads wait for each other, for a while.
@@ -67,12 +67,12 @@ async fn two_at_once<S: Store>(store: &S, station_id: i64, next_at: Option<i64>)
                 let handed = released.len();
                 (ReleaseWrite { iso_week: "2026-W49".into(), rows, released }, handed)
             };
-            store.release_station(station_id, next_at, decide).await
+            store.release_station(station_id, next_at, decide, None).await
         })
     };
     let (first, second) = (release(1), release(2));
     let (first, second) = (first.await.unwrap().unwrap(), second.await.unwrap().unwrap());
-    (first.unwrap_or(0), second.unwrap_or(0))
+    (first.map_or(0, |o| o.decided), second.map_or(0, |o| o.decided))
 }
 
 pub async fn two_releases_of_a_station_at_once_release_each_record_once<S: Store>(store: &S) {
@@ -95,7 +95,7 @@ pub async fn two_releases_of_a_station_at_once_release_each_record_once<S: Store
     // A scheduler that found the release due before it moved (another server's, a tick
     // late): the release is not done again, and what came since waits for the next.
     store.submit_batch(&submissions(id, 80, 10)).await.unwrap();
-    let late = store.release_station(id, Some(1_900_000_000), |set| (ReleaseWrite::default(), set.records.len()));
+    let late = store.release_station(id, Some(1_900_000_000), |set| (ReleaseWrite::default(), set.records.len()), None);
     assert_eq!(late.await.unwrap(), None, "a scheduled release already done is not done again");
     assert_eq!(pending(store, id).await, 10);
 }
@@ -121,16 +121,22 @@ pub async fn a_submission_stored_during_a_release_stays_pending<S: Store>(store:
         })
     };
     let handed = store
-        .release_station(id, None, move |set| {
-            deciding.store(true, Ordering::SeqCst);
-            let _ = submitted.recv_timeout(Duration::from_secs(1));
-            let released: Vec<Vec<u8>> = set.records.into_iter().map(|(id, _)| id).collect();
-            let rows = rows(released.len() as u8, 0);
-            let handed = released.len();
-            (ReleaseWrite { iso_week: "2026-W49".into(), rows, released }, handed)
-        })
+        .release_station(
+            id,
+            None,
+            move |set| {
+                deciding.store(true, Ordering::SeqCst);
+                let _ = submitted.recv_timeout(Duration::from_secs(1));
+                let released: Vec<Vec<u8>> = set.records.into_iter().map(|(id, _)| id).collect();
+                let rows = rows(released.len() as u8, 0);
+                let handed = released.len();
+                (ReleaseWrite { iso_week: "2026-W49".into(), rows, released }, handed)
+            },
+            None,
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .map(|o| o.decided);
     submit.await.unwrap();
     assert_eq!(handed, Some(3), "the release is handed what was pending when it began");
     assert_eq!(store.released_count(id).await.unwrap(), 3);

@@ -32,8 +32,8 @@ pub fn rows(n: u8, seed: u8) -> Vec<(Vec<u8>, ReleasedRow)> {
 /// How many records station `station_id` has pending, as a release sees them (a release
 /// that writes nothing).
 async fn pending<S: Store>(store: &S, station_id: i64) -> usize {
-    let n = store.release_station(station_id, None, |set| (ReleaseWrite::default(), set.records.len())).await;
-    n.unwrap().expect("the station exists")
+    let n = store.release_station(station_id, None, |set| (ReleaseWrite::default(), set.records.len()), None).await;
+    n.unwrap().expect("the station exists").decided
 }
 
 pub async fn a_submission_is_stored_exactly_once<S: Store>(store: &S) {
@@ -52,15 +52,21 @@ pub async fn a_release_writes_what_it_decides_and_moves_the_schedule_whole<S: St
     store.submit_batch(&[sealed(1, id), sealed(2, id), sealed(3, id)]).await.unwrap();
     let next_at = 1_900_000_000;
     let seen = store
-        .release_station(id, Some(next_at), |set| {
-            assert_eq!(set.timezone, "America/Lima");
-            let records = set.records.len();
-            // Release two of the three records, as five rows.
-            let released = set.records.iter().take(2).map(|(id, _)| id.clone()).collect();
-            (ReleaseWrite { iso_week: "2026-W49".into(), rows: rows(5, 0), released }, records)
-        })
+        .release_station(
+            id,
+            Some(next_at),
+            |set| {
+                assert_eq!(set.timezone, "America/Lima");
+                let records = set.records.len();
+                // Release two of the three records, as five rows.
+                let released = set.records.iter().take(2).map(|(id, _)| id.clone()).collect();
+                (ReleaseWrite { iso_week: "2026-W49".into(), rows: rows(5, 0), released }, records)
+            },
+            None,
+        )
         .await
-        .unwrap();
+        .unwrap()
+        .map(|o| o.decided);
     assert_eq!(seen, Some(3), "the decision sees every pending record");
     assert_eq!(pending(store, id).await, 1, "the released records are no longer pending");
     assert_eq!(store.released_count(id).await.unwrap(), 5, "the rows and their roll-ups are written");
@@ -72,9 +78,12 @@ pub async fn a_failed_decision_leaves_everything_pending<S: Store>(store: &S) {
     let id = station(store, "LIM-06").await;
     store.submit_batch(&[sealed(1, id), sealed(2, id)]).await.unwrap();
     store.set_next_release(id, 1_700_000_000).await.unwrap();
-    let released = store.release_station(id, Some(1_900_000_000), |_| -> (ReleaseWrite, ()) {
-        panic!("the pipeline could not decide")
-    });
+    let released = store.release_station(
+        id,
+        Some(1_900_000_000),
+        |_| -> (ReleaseWrite, ()) { panic!("the pipeline could not decide") },
+        None,
+    );
     let joined = std::panic::AssertUnwindSafe(released);
     let outcome = catch_panic(joined).await;
     assert!(outcome.is_err(), "the decision panicked");
@@ -98,8 +107,8 @@ async fn catch_panic<F: std::future::Future>(f: std::panic::AssertUnwindSafe<F>)
 }
 
 pub async fn a_release_of_an_unknown_station_is_none<S: Store>(store: &S) {
-    let released = store.release_station(4242, None, |_| (ReleaseWrite::default(), ())).await.unwrap();
-    assert_eq!(released, None);
+    let released = store.release_station(4242, None, |_| (ReleaseWrite::default(), ()), None).await.unwrap();
+    assert!(released.is_none());
 }
 
 pub async fn the_roll_ups_count_what_was_released<S: Store>(store: &S) {

@@ -230,7 +230,7 @@ impl TestApp {
         &self,
         rule: server::privacy::release::ReleaseRule,
     ) -> Vec<(String, server::privacy::release::Released)> {
-        server::privacy::release::run_now(&self.db, &self.state.seal, rule, None)
+        server::privacy::release::run_now(&self.db, &self.state.seal, rule, None, false)
             .await
             .expect("release")
             .expect("stations")

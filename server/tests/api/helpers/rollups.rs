@@ -50,3 +50,20 @@ impl<'a> Cell<'a> {
         }
     }
 }
+
+impl TestApp {
+    /// Releases every station at `now`, as the scheduler would, each release judging its
+    /// station's index alert (its accounts by e-mail if `mail`); how many alerts it raised.
+    pub async fn release_judging(&self, now: chrono::DateTime<chrono::Utc>, mail: bool) -> usize {
+        use server::privacy::release::release_station;
+        let watcher = server::notify::index::Watcher::load(&self.db, self.state.release_k, mail).await.unwrap();
+        let mut alerted = 0;
+        for station in store::Stations::list_all(&self.db).await.unwrap() {
+            let rule = self.state.release_rule();
+            let released =
+                release_station(&self.db, &self.state.seal, station.id, now, rule, None, Some(&watcher)).await.unwrap();
+            alerted += usize::from(released.alerted);
+        }
+        alerted
+    }
+}

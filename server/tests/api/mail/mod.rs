@@ -145,14 +145,9 @@ async fn an_alert_and_the_digest_reach_a_real_mail_server_with_the_dashboard_s_o
     let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
     let (ana_id, ana) = network(&app).await;
     let now = friday_evening();
-    let week = domain::time::calendar::dashboards_week(now);
     let k = app.state.release_k;
 
-    assert_eq!(
-        index::check(&app.db, k, true, week, now).await.unwrap(),
-        1,
-        "LIM-09 fell too, but nobody may hear of it"
-    );
+    assert_eq!(app.release_judging(now, true).await, 1, "LIM-09 fell too, but nobody may hear of it");
     assert_eq!(digest::check(&app.db, k, true, now).await.unwrap(), 1, "her Friday digest");
     assert_eq!(digest::check(&app.db, k, true, now).await.unwrap(), 0, "queued once a week");
     let pass = sender::send_due(&app.db, &channels(&app), now.timestamp()).await.unwrap();
@@ -239,8 +234,7 @@ async fn a_mail_is_retried_after_a_refusal_and_cancelled_when_she_no_longer_sees
     let app = spawn_app_with(|s| s.mail = Some(catcher.settings())).await;
     let (ana_id, _) = network(&app).await;
     let now = friday_evening();
-    let k = app.state.release_k;
-    index::check(&app.db, k, true, domain::time::calendar::dashboards_week(now), now).await.unwrap();
+    assert_eq!(app.release_judging(now, true).await, 1);
 
     catcher.refuse_next(1);
     let t = now.timestamp();
