@@ -90,7 +90,9 @@ def main():
 
             def authenticator(server, session, envelope, mechanism, data):
                 ok = isinstance(data, LoginPassword) and data.login == user and data.password == password
-                return AuthResult(success=ok, auth_data=data)
+                # handled=False: aiosmtpd then answers a refusal with 535 itself (by
+                # default it leaves the answer to the authenticator, and the client waits).
+                return AuthResult(success=ok, handled=False, auth_data=data)
 
             # aiosmtpd counts only STARTTLS as TLS for AUTH; --tls is TLS from the start.
             implicit = "ssl_context" in options

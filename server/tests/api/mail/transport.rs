@@ -39,6 +39,14 @@ async fn mail_goes_over_starttls_or_tls_with_a_login_and_never_to_an_untrusted_s
         assert_eq!(got.len(), 1, "{flag}");
         assert_eq!((got[0]["tls"].as_bool(), got[0]["login"].as_str()), (Some(true), Some("digna")), "{flag}");
 
+        // A wrong password: refused with the server's 535, nothing sent.
+        let wrong = MailSettings { credentials: Some(("digna".into(), "wrong".into())), ..settings.clone() };
+        let wrong = Mailer::new(&wrong).unwrap();
+        let sent = tokio::time::timeout(std::time::Duration::from_secs(30), wrong.send(letter())).await;
+        let error = sent.expect("an answer, not a hang").expect_err("a wrong password is refused");
+        assert!(error.to_string().contains("535"), "{flag}: {error}");
+        assert_eq!(catcher.received().len(), 1, "{flag}: nothing more arrived");
+
         // A server whose certificate is not trusted gets nothing.
         let untrusted = MailSettings { ca_file: None, ..settings.clone() };
         assert!(Mailer::new(&untrusted).unwrap().send(letter()).await.is_err(), "{flag}: an untrusted certificate");
