@@ -28,6 +28,7 @@ pub mod stations;
 pub mod survey;
 pub mod tablets;
 pub mod transfer;
+pub mod voices;
 
 pub use backend::{PgStore, SessionTable};
 

@@ -78,6 +78,13 @@ impl Applied for u64 {
     }
 }
 
+/// A count of things written.
+impl Applied for usize {
+    fn applied(&self) -> bool {
+        *self > 0
+    }
+}
+
 impl<T> Applied for Option<T> {
     fn applied(&self) -> bool {
         self.is_some()

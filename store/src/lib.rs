@@ -23,6 +23,7 @@ pub mod stations;
 pub mod survey;
 pub mod tablets;
 pub mod transfer;
+pub mod voices;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -40,6 +41,7 @@ pub use settings::NetworkSettings;
 pub use stations::Stations;
 pub use survey::Surveys;
 pub use tablets::Tablets;
+pub use voices::Voices;
 
 /// What a store method can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,7 @@ pub trait Store:
     + Stations
     + Surveys
     + Tablets
+    + Voices
     + Clone
     + Send
     + Sync
@@ -90,6 +93,7 @@ impl<S> Store for S where
         + Stations
         + Surveys
         + Tablets
+        + Voices
         + Clone
         + Send
         + Sync

@@ -132,6 +132,11 @@ pub const TABLES: &[Table] = &[
     table!("station_alert_rules", identity: false, key: ["station_id"], [
         ("station_id", Int), ("drop_points", Int), ("floor", Int),
     ]),
+    table!("voice_recordings", identity: true, key: ["id"], [
+        ("id", Int), ("language", Text), ("text_key", Text), ("text", Text), ("survey_version", Int), ("audio", Bytes),
+        ("sha256", Text), ("millis", Int), ("recorded_by", Int), ("recorded_at", Int), ("approved_by", Int),
+        ("approved_at", Int),
+    ]),
     table!("notification_subscriptions", identity: false, key: ["account_id"], [
         ("account_id", Int), ("index_alerts", Flag), ("silence_alerts", Flag), ("digest", Flag),
         ("digest_weekday", Int), ("digest_hour", Int), ("timezone", Text), ("language", Text),

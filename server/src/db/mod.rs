@@ -29,6 +29,7 @@ mod stations;
 mod survey;
 mod tablets;
 pub mod transfer;
+mod voices;
 
 pub use sessions::SessionTable;
 

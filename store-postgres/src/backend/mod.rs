@@ -46,6 +46,7 @@ mod stations;
 mod survey;
 mod tablets;
 mod transfer;
+mod voices;
 
 use sqlx::PgPool;
 

@@ -43,6 +43,7 @@ mod stations;
 mod survey;
 mod tablets;
 mod transfer;
+mod voices;
 
 use sqlx::SqlitePool;
 

@@ -24,6 +24,7 @@ mod settings_backup;
 mod stations;
 mod survey;
 mod tablets;
+mod voices;
 
 pub use accounts::*;
 pub use admin::*;
@@ -39,6 +40,7 @@ pub use settings_backup::*;
 pub use stations::*;
 pub use survey::*;
 pub use tablets::*;
+pub use voices::*;
 
 use crate::Store;
 use domain::{Name, StationCode};
@@ -117,6 +119,8 @@ macro_rules! conformance_tests {
             a_message_is_queued_once_per_key_and_claimed_by_one_sender,
             an_alert_is_announced_once_per_episode,
             a_release_judges_its_alert_on_what_it_wrote_in_its_own_transaction,
+            a_recording_is_kept_once_per_prompt_and_approved_only_as_heard,
+            recordings_move_between_installations_whole,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
