@@ -6,8 +6,8 @@
 // It answers only GET requests for the kiosk's shell, its files and the two API
 // answers the kiosk needs to start (the survey and the tablet's configuration). The
 // shell and those answers: network first, the last good copy when the network fails.
-// The build's files (code, styles, icons, recordings): from the cache, fetched once at
-// install, so that no request during a visit tells a proxy's log which screen or
+// The build's files (code, styles, icons, recordings, and the recordings approved in the
+// admin console): from the cache, fetched once at install, so that no request during a visit tells a proxy's log which screen or
 // language she is on. Every other request, and every POST above all (answers are
 // queued and delivered by the page), goes to the network untouched.
 
@@ -65,7 +65,10 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(networkFirst(request, new URL(SHELL, url.origin).href));
   } else if (API.has(url.pathname)) {
     event.respondWith(networkFirst(request, url.href));
-  } else if (precached.has(url.pathname)) {
+  } else if (precached.has(url.pathname) || url.pathname.startsWith("/voices/")) {
+    // A recording is named by its content hash: a kept copy never goes stale. One
+    // approved after this worker was installed is kept when the kiosk starts (it asks for
+    // every recording then), never first asked for during a visit.
     event.respondWith(cacheFirst(request, new URL(url.pathname, url.origin).href));
   }
 });

@@ -39,6 +39,8 @@ pub struct KioskTexts {
     pub retry: &'static str,
     /// The read-aloud button.
     pub listen: &'static str,
+    /// The listen button while it reads: stops it.
+    pub stop_reading: &'static str,
     /// The inactivity prompt.
     pub still_there_title: &'static str,
     pub still_there_text: &'static str,
@@ -102,6 +104,7 @@ static ES: KioskTexts = KioskTexts {
     offline_text: "La tableta no puede conectarse en este momento.",
     retry: "Reintentar",
     listen: "Escuchar",
+    stop_reading: "Detener",
     still_there_title: "¿Sigues ahí?",
     still_there_text: "Si quieres seguir, toca Continuar. Si no, en unos segundos borraremos tus respuestas para cuidar tu privacidad.",
     keep_going: "Continuar",
@@ -137,6 +140,7 @@ static EN: KioskTexts = KioskTexts {
     offline_text: "The tablet cannot connect right now.",
     retry: "Try again",
     listen: "Listen",
+    stop_reading: "Stop",
     still_there_title: "Are you still there?",
     still_there_text: "If you want to go on, tap Continue. If not, your answers will be erased in a few seconds to protect your privacy.",
     keep_going: "Continue",
@@ -174,6 +178,7 @@ static QU: KioskTexts = KioskTexts {
     offline_text: "Tabletaqa kunan mana conectakuyta atinchu.",
     retry: "Hukmanta",
     listen: "Uyariy",
+    stop_reading: "Sayachiy",
     still_there_title: "¿Kaypiraqchu kachkanki?",
     still_there_text:
         "Qatiyta munaspaqa, Qatiy nisqata llamiy. Mana chayqa, huk chhikanmantaqa kutichisqaykikunata pichasaqku.",
@@ -211,6 +216,7 @@ static AY: KioskTexts = KioskTexts {
     offline_text: "Tabletax jichhax janiw conectasiñjamäkiti.",
     retry: "Mayampi",
     listen: "Ist'aña",
+    stop_reading: "Sayt'ayaña",
     still_there_title: "¿Akankaskakitati?",
     still_there_text:
         "Sarantañ munsta ukhax, Sarantaña uk ch'iqt'am. Janicha ukhax, mä juk'a pachatxa jaysawinakam chhaqtayañäni.",

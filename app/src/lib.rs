@@ -11,6 +11,7 @@ pub mod kiosk_config;
 pub mod kiosk_timing;
 pub mod pages;
 pub mod speech;
+pub mod voice_prompts;
 
 #[cfg(feature = "hydrate")]
 pub mod kiosk_api;

@@ -1,11 +1,15 @@
-//! Reading a kiosk screen aloud: a recorded file from `/audio/<lang>/<key>.ogg` where
-//! one exists, else the device's speech synthesis when it has a voice for the language.
+//! Reading a kiosk screen aloud: the recordings of its lines where there are some (made
+//! and approved in the admin console's "Voces", or files dropped into `public/audio/`),
+//! else the device's speech synthesis when it has a voice for the language.
 //!
-//! Recorded Quechua and Aymara can be dropped into `public/audio/` without a code change:
-//! the server lists what exists at `/audio/index.json`, which the kiosk reads once per
-//! page, so it never asks for a file that is not there.
+//! The server lists the recordings at `/audio/index.json` ([`VoiceIndex`]), which the
+//! kiosk reads once per page, so it never asks for one that is not there; the service
+//! worker keeps every recording from the start, so that playing one asks the network for
+//! nothing.
 use domain::Language;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The BCP 47 tag speech synthesis is asked to speak.
 pub fn speech_tag(lang: Language) -> &'static str {
@@ -17,17 +21,29 @@ pub fn speech_tag(lang: Language) -> &'static str {
     }
 }
 
-/// Where a recording of `key` (a question key, `welcome` or `thanks`) would be.
-pub fn audio_url(lang: Language, key: &str) -> String {
-    format!("/audio/{}/{key}.ogg", lang.code())
+/// The server's list of recordings: per language code, each recorded prompt's key
+/// (`voice_prompts`) and the URL of its sound; and the languages whose screens are read
+/// aloud as they open.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoiceIndex {
+    #[serde(default)]
+    pub recordings: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    pub read_aloud: Vec<String>,
 }
 
-/// The server's list of recordings: language code → keys, such as `{"qu": ["welcome"]}`.
-pub type RecordingIndex = std::collections::BTreeMap<String, Vec<String>>;
+impl VoiceIndex {
+    /// The URLs of the recordings of `keys` in `lang`, in order; a key without one is
+    /// left out.
+    pub fn urls(&self, lang: Language, keys: &[String]) -> Vec<String> {
+        let Some(recorded) = self.recordings.get(lang.code()) else { return Vec::new() };
+        keys.iter().filter_map(|k| recorded.get(k).cloned()).collect()
+    }
 
-/// Whether `index` lists a recording of `key` in `lang`.
-pub fn is_recorded(index: &RecordingIndex, lang: Language, key: &str) -> bool {
-    index.get(lang.code()).is_some_and(|keys| keys.iter().any(|k| k == key))
+    /// Whether the kiosk reads each screen of `lang` aloud as it opens.
+    pub fn reads_aloud(&self, lang: Language) -> bool {
+        self.read_aloud.iter().any(|l| l == lang.code())
+    }
 }
 
 /// Whether a voice whose `lang` is `voice_lang` can speak `lang` (`es-PE`, `es_US` and
@@ -96,7 +112,7 @@ pub fn stop() {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{has_recording, play_recording, speak};
+pub use browser::{play_recordings, speak, visitor_has_tapped, voice_index};
 
 #[cfg(feature = "hydrate")]
 thread_local! {
@@ -131,53 +147,90 @@ mod browser {
 
     thread_local! {
         /// The server's list of recordings, read once per page session.
-        static RECORDINGS: RefCell<Option<Rc<RecordingIndex>>> = const { RefCell::new(None) };
+        static INDEX: RefCell<Option<Rc<VoiceIndex>>> = const { RefCell::new(None) };
     }
 
-    /// Whether a recording of `key` exists in `lang`.
-    pub async fn has_recording(lang: Language, key: &str) -> bool {
-        let known = RECORDINGS.with(|r| r.borrow().clone());
-        let index = match known {
-            Some(index) => index,
-            None => {
-                let fetched = async {
-                    let resp = gloo_net::http::Request::get("/audio/index.json").send().await.ok()?;
-                    if !resp.ok() {
-                        return None;
-                    }
-                    resp.json::<RecordingIndex>().await.ok()
-                };
-                // Unreachable now: no recording this time, and ask again on the next screen.
-                let Some(index) = fetched.await else { return false };
-                let index = Rc::new(index);
-                RECORDINGS.with(|r| *r.borrow_mut() = Some(index.clone()));
-                index
+    /// The server's list of recordings; `None` while it cannot be reached (asked again
+    /// on the next screen).
+    pub async fn voice_index() -> Option<Rc<VoiceIndex>> {
+        if let Some(index) = INDEX.with(|r| r.borrow().clone()) {
+            return Some(index);
+        }
+        let resp = gloo_net::http::Request::get("/audio/index.json").send().await.ok()?;
+        if !resp.ok() {
+            return None;
+        }
+        let index = Rc::new(resp.json::<VoiceIndex>().await.ok()?);
+        INDEX.with(|r| *r.borrow_mut() = Some(index.clone()));
+        // Every recording of every language, now, for the service worker to keep: none is
+        // then first asked for while a visitor is on its screen.
+        let urls: Vec<String> = index.recordings.values().flat_map(|keys| keys.values().cloned()).collect();
+        wasm_bindgen_futures::spawn_local(async move {
+            for url in urls {
+                let _ = gloo_net::http::Request::get(&url).send().await;
             }
-        };
-        is_recorded(&index, lang, key)
+        });
+        Some(index)
     }
 
-    /// Plays the recording of `key` in `lang`.
-    pub fn play_recording(lang: Language, key: &str) {
-        stop();
-        if let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(&audio_url(lang, key)) {
-            // A refused play (no sound device) has nothing to tell the visitor.
-            if let Ok(playing) = audio.play() {
-                wasm_bindgen_futures::spawn_local(async move {
-                    let _ = wasm_bindgen_futures::JsFuture::from(playing).await;
-                });
+    /// Whether the page has been tapped (browsers play sound only after that).
+    pub fn visitor_has_tapped() -> bool {
+        let Some(navigator) = web_sys::window().map(|w| w.navigator()) else { return false };
+        let activation = web_sys::js_sys::Reflect::get(&navigator, &"userActivation".into()).ok();
+        match activation.filter(|a| !a.is_undefined()) {
+            Some(a) => {
+                web_sys::js_sys::Reflect::get(&a, &"hasBeenActive".into()).ok().and_then(|v| v.as_bool()) == Some(true)
             }
-            PLAYING.with(|p| *p.borrow_mut() = Some(audio));
+            // A browser that does not say: try, a refused play is silent.
+            None => true,
         }
     }
 
-    /// Reads `lines` aloud in `lang`, one utterance each, so that the voice pauses
-    /// between the question and each choice.
-    pub fn speak(lang: Language, lines: &[String]) {
+    /// Plays `urls` one after the other, then calls `done` (also when one cannot play).
+    pub fn play_recordings(urls: Vec<String>, done: impl Fn() + 'static) {
         stop();
-        let Some(synth) = synthesis() else { return };
+        play_from(Rc::new(urls), 0, Rc::new(done));
+    }
+
+    fn play_from(urls: Rc<Vec<String>>, at: usize, done: Rc<dyn Fn()>) {
+        use wasm_bindgen::prelude::*;
+        let Some(url) = urls.get(at) else {
+            PLAYING.with(|p| p.borrow_mut().take());
+            done();
+            return;
+        };
+        let Ok(audio) = web_sys::HtmlAudioElement::new_with_src(url) else {
+            done();
+            return;
+        };
+        let (next_urls, next_done) = (urls.clone(), done.clone());
+        let on_end = Closure::once_into_js(move || play_from(next_urls, at + 1, next_done));
+        audio.set_onended(Some(on_end.unchecked_ref()));
+        // A refused play (no sound device, no tap yet) ends the reading.
+        match audio.play() {
+            Ok(playing) => {
+                let done = done.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if wasm_bindgen_futures::JsFuture::from(playing).await.is_err() {
+                        done();
+                    }
+                });
+            }
+            Err(_) => done(),
+        }
+        PLAYING.with(|p| *p.borrow_mut() = Some(audio));
+    }
+
+    /// Reads `lines` aloud in `lang`, one utterance each, so that the voice pauses
+    /// between the question and each choice; then calls `done`.
+    pub fn speak(lang: Language, lines: &[String], done: impl Fn() + 'static) {
+        use wasm_bindgen::prelude::*;
+        stop();
+        let Some(synth) = synthesis() else { return done() };
         let voice = voice_for(lang);
-        for line in lines.iter().filter(|l| !l.trim().is_empty()) {
+        let lines: Vec<&String> = lines.iter().filter(|l| !l.trim().is_empty()).collect();
+        let mut done = Some(done);
+        for (i, line) in lines.iter().enumerate() {
             let Ok(utterance) = web_sys::SpeechSynthesisUtterance::new_with_text(line) else { continue };
             utterance.set_lang(speech_tag(lang));
             if let Some(voice) = &voice {
@@ -187,7 +240,16 @@ mod browser {
             }
             // A little slower than the default, for visitors who read little.
             utterance.set_rate(0.9);
+            if i + 1 == lines.len() {
+                if let Some(done) = done.take() {
+                    let on_end = Closure::<dyn Fn()>::new(done).into_js_value();
+                    utterance.set_onend(Some(on_end.unchecked_ref()));
+                }
+            }
             synth.speak(&utterance);
+        }
+        if let Some(done) = done.take() {
+            done();
         }
     }
 }
@@ -204,11 +266,18 @@ mod tests {
         assert!(voice_speaks("qu-PE", Language::Qu));
         assert!(!voice_speaks("en-US", Language::Es));
         assert!(!voice_speaks("ayx", Language::Ay), "another language whose code starts alike");
-        assert_eq!(audio_url(Language::Qu, "respect"), "/audio/qu/respect.ogg");
-        let index: RecordingIndex = serde_json::from_str(r#"{"qu": ["respect", "welcome"]}"#).unwrap();
-        assert!(is_recorded(&index, Language::Qu, "welcome"));
-        assert!(!is_recorded(&index, Language::Qu, "thanks"));
-        assert!(!is_recorded(&index, Language::Es, "welcome"));
+        let index: VoiceIndex = serde_json::from_str(
+            r#"{"recordings": {"qu": {"q:respect": "/voices/ab.ogg", "welcome": "/audio/qu/welcome.ogg"}}, "read_aloud": ["qu"]}"#,
+        )
+        .unwrap();
+        let keys = |k: &[&str]| k.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            index.urls(Language::Qu, &keys(&["q:respect", "scale:1", "welcome"])),
+            ["/voices/ab.ogg", "/audio/qu/welcome.ogg"]
+        );
+        assert!(index.urls(Language::Es, &keys(&["welcome"])).is_empty());
+        assert!(index.reads_aloud(Language::Qu) && !index.reads_aloud(Language::Es));
+        assert_eq!(serde_json::from_str::<VoiceIndex>("{}").unwrap(), VoiceIndex::default());
         assert_eq!(speech_tag(Language::Es), "es-PE");
     }
 }

@@ -2,7 +2,6 @@
 #![recursion_limit = "512"]
 
 pub mod api;
-pub mod audio;
 pub mod auth;
 pub mod backup;
 pub mod charts;
@@ -21,6 +20,7 @@ pub mod service_worker;
 pub mod settings;
 pub mod telemetry;
 pub mod transfer;
+pub mod voices;
 pub mod web;
 
 use crate::privacy::seal::SealKey;
@@ -154,7 +154,9 @@ pub fn router(state: AppState) -> Router {
         .merge(web::router(state.sessions.clone(), state.secure_cookies))
         .route("/staff.js", axum::routing::get(web::staff_script))
         .route("/sw.js", axum::routing::get(service_worker::handler))
-        .route("/audio/index.json", axum::routing::get(audio::index))
+        .route("/voices.js", axum::routing::get(web::voices_script))
+        .route("/audio/index.json", axum::routing::get(voices::serve::index))
+        .route("/voices/{sound}", axum::routing::get(voices::serve::sound))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)

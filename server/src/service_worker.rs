@@ -5,7 +5,6 @@
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leptos::prelude::LeptosOptions;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
@@ -56,31 +55,52 @@ pub fn render(template: &str, build_id: &str, urls: &[String]) -> String {
     template.replace("__DIGNA_BUILD_ID__", build_id).replace("__DIGNA_PRECACHE__", &list)
 }
 
-/// The service worker of a site root, rendered once: the site does not change while Digna
+/// The template, the build's id and its files.
+type Manifest = (String, String, Vec<String>);
+
+/// The service worker of a site root, read once: the site does not change while Digna
 /// runs (a new release restarts it), and hashing every file per request would let
 /// anyone keep the server busy.
-fn rendered(root: std::path::PathBuf, pkg: String) -> Option<std::sync::Arc<String>> {
+fn rendered(root: std::path::PathBuf, pkg: String) -> Option<std::sync::Arc<Manifest>> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
-    static RENDERED: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<String>>>> = OnceLock::new();
+    static RENDERED: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<Manifest>>>> = OnceLock::new();
     let cache = RENDERED.get_or_init(Default::default);
     if let Some(body) = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&root) {
         return Some(body.clone());
     }
     let template = std::fs::read_to_string(root.join("sw-template.js")).ok()?;
     let (id, urls) = build_manifest(&root, &pkg);
-    let body = Arc::new(render(&template, &id, &urls));
+    let body = Arc::new((template, id, urls));
     cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(root, body.clone());
     Some(body)
 }
 
-pub async fn handler(State(options): State<LeptosOptions>) -> Response {
+/// `/sw.js`: the build's files, and every approved recording the kiosk may play (its id
+/// changes when one is approved, so that the kiosk's service worker keeps the new set).
+pub async fn handler(State(state): State<crate::AppState>) -> Response {
+    let options = &state.leptos_options;
     let root = Path::new(options.site_root.as_ref()).to_path_buf();
     let pkg = options.site_pkg_dir.to_string();
     let rendered = tokio::task::spawn_blocking(move || rendered(root, pkg)).await.ok().flatten();
-    let Some(body) = rendered.map(|b| b.as_str().to_string()) else {
+    let Some((template, id, mut urls)) = rendered.map(|b| b.as_ref().clone()) else {
         return (StatusCode::NOT_FOUND, "no service worker in this build").into_response();
     };
+    let voices = match crate::voices::serve::published_urls(&state).await {
+        Ok(voices) => voices,
+        Err(e) => {
+            tracing::error!(error = %e, "the recordings could not be listed for the service worker");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(id.as_bytes());
+    for url in &voices {
+        hasher.update(url.as_bytes());
+    }
+    let id = domain::hex(&hasher.finalize()[..8]);
+    urls.extend(voices);
+    let body = render(&template, &id, &urls);
     let mut resp = body.into_response();
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));

@@ -60,6 +60,7 @@ pub(super) fn admin_nav(lang: Lang, current: &str) -> impl IntoView + use<> {
         ("/admin/survey", lang.t("Encuesta", "Survey")),
         ("/admin/translations", lang.t("Traducciones", "Translations")),
         ("/admin/retention", lang.t("Conservación", "Retention")),
+        ("/admin/voices", lang.t("Voces", "Voices")),
         ("/admin/webhooks", lang.t("Notificaciones", "Notifications")),
         ("/admin/audit", lang.t("Registro", "Audit log")),
     ];

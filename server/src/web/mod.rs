@@ -10,6 +10,7 @@ pub mod admin_accounts;
 pub mod admin_audit;
 pub mod admin_retention;
 pub mod admin_survey;
+pub mod admin_voices;
 pub mod admin_webhooks;
 pub mod dashboard;
 pub mod export;
@@ -47,6 +48,7 @@ pub fn router(store: HashedStore, secure_cookies: bool) -> Router<AppState> {
         .merge(admin_audit::router())
         .merge(admin_retention::router())
         .merge(admin_webhooks::router())
+        .merge(admin_voices::router())
         .layer(session::layer(store, secure_cookies))
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(axum::middleware::from_fn(server_timing))
@@ -85,6 +87,18 @@ pub fn spawn_session_cleanup(store: HashedStore) {
 }
 
 /// The staff pages' one script: chart downloads as PNG. Everything else works without it.
+/// The "Voces" page's recorder.
+pub async fn voices_script() -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("voices.js"),
+    )
+        .into_response()
+}
+
 pub async fn staff_script() -> Response {
     (
         [

@@ -393,7 +393,8 @@ async fn the_service_worker_is_served_fresh_with_the_build_id() {
         .site_root(site.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .build();
-    let resp = server::service_worker::handler(axum::extract::State(options)).await;
+    let state = server::AppState { leptos_options: options, ..app.state.clone() };
+    let resp = server::service_worker::handler(axum::extract::State(state)).await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-cache, no-store, must-revalidate");
     assert_eq!(resp.headers()["service-worker-allowed"], "/");

@@ -39,3 +39,4 @@ mod route_matrix;
 mod sessions;
 mod signin_throttle;
 mod survey;
+mod voices;

@@ -51,6 +51,8 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("GET", "/staff.js", Rule::Public),
     ("GET", "/sw.js", Rule::Public),
     ("GET", "/audio/index.json", Rule::Public),
+    ("GET", "/voices.js", Rule::Public),
+    ("GET", "/voices/{sound}", Rule::Public),
     ("GET", "/api/v1/openapi.json", Rule::Public),
     ("POST", "/api/v1/tablets/enroll", Rule::Public),
     ("GET", "/api/v1/survey", Rule::Tablet),
@@ -114,6 +116,13 @@ const MATRIX: &[(&str, &str, Rule)] = &[
     ("POST", "/admin/webhooks", Rule::Admin),
     ("POST", "/admin/webhooks/{id}/test", Rule::Admin),
     ("POST", "/admin/webhooks/{id}/remove", Rule::Admin),
+    ("GET", "/admin/voices", Rule::Admin),
+    ("GET", "/admin/voices/audio/{sound}", Rule::Admin),
+    ("GET", "/admin/voices/{language}", Rule::Admin),
+    ("POST", "/admin/voices/{language}/record", Rule::Admin),
+    ("POST", "/admin/voices/{language}/approve", Rule::Admin),
+    ("POST", "/admin/voices/{language}/remove", Rule::Admin),
+    ("POST", "/admin/voices/{language}/read-aloud", Rule::Admin),
     ("GET", "/admin/survey", Rule::Admin),
     ("POST", "/admin/survey/draft", Rule::Admin),
     ("GET", "/admin/survey/{version}", Rule::Admin),
@@ -216,6 +225,8 @@ async fn every_row_of_the_matrix_holds_for_every_kind_of_caller() {
     let code = app.enrollment_code(a).await;
     assert_eq!(app.enroll(&code).await.status(), 201);
     let spare_tablet: i64 = app.scalar("SELECT MAX(id) FROM tablets", &[]).await;
+    // A recording, approved, for the recordings' routes.
+    let sound = crate::voices::approved_welcome(app, "qu").await;
     let concrete = |path: &str| {
         path.replace("{code}", A)
             .replace(
@@ -223,6 +234,8 @@ async fn every_row_of_the_matrix_holds_for_every_kind_of_caller() {
                 if path.contains("compare") { "compare-index.svg?items=s:LIM-01,r:Lima%20Centro" } else { "index.svg" },
             )
             .replace("{version}", "1")
+            .replace("{language}", "qu")
+            .replace("{sound}", &format!("{sound}.ogg"))
             .replace("{key}", "overall")
             .replace("{token}", "no-such-link")
             .replace("/tablets/{id}", &format!("/tablets/{spare_tablet}"))

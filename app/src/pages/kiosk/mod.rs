@@ -15,6 +15,7 @@ use crate::i18n::{self, texts};
 use crate::kiosk_config::KioskConfig;
 use crate::kiosk_timing::{now_ms, IdleStep, Inactivity, TapFilter, VisitClock};
 use crate::speech::Voices;
+use crate::voice_prompts;
 use domain::{wording, AnswerValue, ChoiceKey, Choices, Language, Question, QuestionKind, ScaleValue, Score, Survey};
 use leptos::either::{EitherOf3, EitherOf7};
 use leptos::ev::SubmitEvent;

@@ -19,13 +19,7 @@ pub(super) fn is_child(answers: &BTreeMap<String, AnswerValue>) -> bool {
 
 /// The label of a face of the scale, 1 to 4.
 pub(super) fn scale_label(lang: Language, level: u8) -> &'static str {
-    let t = texts(lang);
-    match level {
-        1 => t.very_bad,
-        2 => t.bad,
-        3 => t.good,
-        _ => t.very_good,
-    }
+    voice_prompts::scale_label(lang, level)
 }
 
 pub(super) fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoView> {
@@ -56,6 +50,12 @@ pub(super) fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoVie
         })
     });
 
+    // The recordings of those lines, by key.
+    let spoken_keys = Signal::derive(move || {
+        let (lang, child) = (lang.get(), kiosk.is_child());
+        shown.with_value(|q| voice_prompts::question_screen_keys(q, lang, child))
+    });
+
     let is_multi = question.kind == QuestionKind::Multi;
     let answers = match question.kind {
         QuestionKind::Scale4 => EitherOf3::A(scale_answers(kiosk, key)),
@@ -72,7 +72,7 @@ pub(super) fn question_screen(kiosk: Kiosk, index: usize) -> Option<impl IntoVie
                         <div class="progress-fill" style=format!("width: {percent}%")></div>
                     </div>
                 </div>
-                <ListenButton lang voices=kiosk.voices audio_key=key.get_value() lines=spoken/>
+                <ListenButton lang voices=kiosk.voices keys=spoken_keys lines=spoken autoplay=true/>
                 <button type="button" class="button quiet exit" on:click=kiosk.on_tap(move || kiosk.welcome_next_visitor())>
                     <ExitIcon/>
                     <span>{kiosk.text(|t| t.exit)}</span>

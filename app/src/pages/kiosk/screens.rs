@@ -75,17 +75,13 @@ pub(super) fn enroll_screen(kiosk: Kiosk) -> impl IntoView {
 
 pub(super) fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
-    let t = move || texts(lang.get());
     let offered = move || kiosk.survey.with(|s| s.as_ref().map(|s| s.languages.clone()).unwrap_or_default());
-    let spoken = Signal::derive(move || {
-        let t = t();
-        [t.welcome_title, t.welcome_what, t.welcome_anonymous, t.welcome_skip, t.start].map(String::from).to_vec()
-    });
+    let spoken = Signal::derive(move || voice_prompts::welcome_lines(lang.get()));
     view! {
         <section class="screen screen-welcome">
             <div class="screen-head">
                 <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.welcome_title)}</h1>
-                <ListenButton lang voices=kiosk.voices audio_key="welcome".to_string() lines=spoken/>
+                <ListenButton lang voices=kiosk.voices keys=vec![voice_prompts::WELCOME.to_string()] lines=spoken/>
             </div>
             <ul class="promises">
                 <li><TalkIcon/><span>{kiosk.text(|t| t.welcome_what)}</span></li>
@@ -143,15 +139,11 @@ pub(super) fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
 
 pub(super) fn thanks_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
-    let t = move || texts(lang.get());
-    let spoken = Signal::derive(move || {
-        let t = t();
-        [t.thanks_title, t.thanks_sent, t.thanks_line_100, t.thanks_cem].map(String::from).to_vec()
-    });
+    let spoken = Signal::derive(move || voice_prompts::thanks_lines(lang.get()));
     view! {
         <section class="screen screen-thanks">
             <div class="screen-tools">
-                <ListenButton lang voices=kiosk.voices audio_key="thanks".to_string() lines=spoken/>
+                <ListenButton lang voices=kiosk.voices keys=vec![voice_prompts::THANKS.to_string()] lines=spoken autoplay=true/>
             </div>
             <div class="thanks-mark" aria-hidden="true"><HeartIcon/></div>
             <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.thanks_title)}</h1>

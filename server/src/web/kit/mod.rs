@@ -7,10 +7,12 @@
 mod error;
 mod form;
 mod roles;
+mod upload;
 
 pub use error::PageError;
 pub use form::{CheckedForm, Pairs};
 pub use roles::{Admin, ExportAdmin, Exporter};
+pub use upload::{CheckedUpload, Upload};
 
 /// The result of a staff handler: a page, or the page that says why not.
 pub type PageResult = Result<axum::response::Response, PageError>;

@@ -1,0 +1,269 @@
+//! Recorded voices over HTTP: an administrator uploads a recording (a real Opus file, as
+//! opusenc and Chromium's MediaRecorder write them), listens, approves; the kiosk's list
+//! and the service worker then carry it, served by its hash; hostile files are refused
+//! with a reason and change nothing; a text changed in a new survey version takes its
+//! recording off the kiosk until it is approved again; only administrators may do any of
+//! it.
+
+use crate::helpers::{spawn_app, TestApp};
+use serde_json::Value;
+
+const TONE_OPUS: &[u8] = include_bytes!("../fixtures/voices/tone.opus");
+const BEEP_WEBM: &[u8] = include_bytes!("../fixtures/voices/beep.webm");
+const TONE_WAV: &[u8] = include_bytes!("../fixtures/voices/tone.wav");
+
+/// A `multipart/form-data` body of `fields` and one file: (content type, body).
+fn multipart(fields: &[(&str, &str)], file: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "digna-test-boundary-7f3a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    if let Some(bytes) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"voz.opus\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Uploads `file` as the recording of `key` in `lang`, with the session's form token.
+async fn upload(app: &TestApp, client: &reqwest::Client, lang: &str, key: &str, file: &[u8]) -> reqwest::Response {
+    let csrf = app.csrf_of(client, &format!("/admin/voices/{lang}")).await;
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("key", key)], Some(file));
+    client
+        .post(app.url(&format!("/admin/voices/{lang}/record?lang=en")))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn form(app: &TestApp, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = app.csrf_of(client, "/admin/voices").await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &csrf));
+    client.post(app.url(path)).form(&fields).send().await.unwrap()
+}
+
+/// The recording of `key` in `lang` as the database holds it: (sha256, approved).
+async fn stored(app: &TestApp, lang: &str, key: &str) -> Option<(String, bool)> {
+    let rows = app
+        .text_rows(&format!(
+            "SELECT sha256, CASE WHEN approved_at IS NULL THEN 'no' ELSE 'yes' END FROM voice_recordings
+             WHERE language = '{lang}' AND text_key = '{key}'"
+        ))
+        .await;
+    rows.first().map(|r| (r[0].clone(), r[1] == "yes"))
+}
+
+/// `/sw.js` as the app's server renders it, over a site of one file.
+async fn service_worker(app: &TestApp) -> String {
+    let site = app.dir.path().join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("pkg/digna.wasm"), b"wasm").unwrap();
+    std::fs::write(
+        site.join("sw-template.js"),
+        "const BUILD_ID = '__DIGNA_BUILD_ID__';\nconst F = __DIGNA_PRECACHE__;",
+    )
+    .unwrap();
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("digna")
+        .site_root(site.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let state = server::AppState { leptos_options: options, ..app.state.clone() };
+    let resp = server::service_worker::handler(axum::extract::State(state)).await;
+    assert_eq!(resp.status(), 200);
+    String::from_utf8(axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap()
+}
+
+async fn index(app: &TestApp) -> Value {
+    reqwest::get(app.url("/audio/index.json")).await.unwrap().json().await.unwrap()
+}
+
+/// Uploads the Ogg fixture as `welcome` in `lang` and approves it; its hash.
+pub async fn approved_welcome(app: &TestApp, lang: &str) -> String {
+    let admin = app.admin_client("voces@digna.test").await;
+    assert_eq!(upload(app, &admin, lang, "welcome", TONE_OPUS).await.status(), 303);
+    let (sha, _) = stored(app, lang, "welcome").await.expect("stored");
+    let path = format!("/admin/voices/{lang}/approve");
+    assert_eq!(form(app, &admin, &path, &[("key", "welcome"), ("sha256", &sha)]).await.status(), 303);
+    sha
+}
+
+#[tokio::test]
+async fn a_recording_is_uploaded_heard_approved_and_then_served_to_the_kiosk_by_its_hash() {
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let page = admin.get(app.url("/admin/voices/qu?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("id=\"v-q-respect\"") && page.contains("data-status=\"missing\""), "every prompt listed");
+    let sw_before = service_worker(&app).await;
+
+    // Chromium's WebM, as the page's recorder sends it.
+    let r = upload(&app, &admin, "qu", "q:respect", BEEP_WEBM).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"].to_str().unwrap().ends_with("#v-q-respect"));
+    let (sha, approved) = stored(&app, "qu", "q:respect").await.expect("kept");
+    assert!(!approved);
+    assert!(index(&app).await["recordings"]["qu"].get("q:respect").is_none(), "not before it is approved");
+    assert_eq!(reqwest::get(app.url(&format!("/voices/{sha}.ogg"))).await.unwrap().status(), 404, "not served yet");
+    // The administrator listens to it: Ogg Opus, its recorder's name gone.
+    let heard = admin.get(app.url(&format!("/admin/voices/audio/{sha}.ogg"))).send().await.unwrap();
+    assert_eq!(heard.headers()["content-type"], "audio/ogg");
+    let bytes = heard.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"OggS") && !bytes.windows(6).any(|w| w == b"Chrome"));
+
+    // Approved for a sound she did not hear: refused.
+    let other = "0".repeat(64);
+    let r = form(&app, &admin, "/admin/voices/qu/approve?lang=en", &[("key", "q:respect"), ("sha256", &other)]).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("changed while you listened"));
+    let r = form(&app, &admin, "/admin/voices/qu/approve", &[("key", "q:respect"), ("sha256", &sha)]).await;
+    assert_eq!(r.status(), 303);
+
+    let listed = index(&app).await;
+    let url = format!("/voices/{sha}.ogg");
+    assert_eq!(listed["recordings"]["qu"]["q:respect"], url.as_str());
+    let served = reqwest::get(app.url(&url)).await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(served.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(served.headers()["etag"], format!("\"{sha}\"").as_str());
+    assert_eq!(served.bytes().await.unwrap(), bytes, "the sound she approved");
+    let sw = service_worker(&app).await;
+    assert!(sw.contains(&url), "precached by the service worker");
+    assert_ne!(sw.lines().find(|l| l.contains("BUILD_ID")), sw_before.lines().find(|l| l.contains("BUILD_ID")));
+    let page = admin.get(app.url("/admin/voices/qu?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-key=\"q:respect\" data-status=\"approved\""), "shown approved");
+
+    // Recorded again: off the kiosk until approved again.
+    assert_eq!(upload(&app, &admin, "qu", "q:respect", TONE_OPUS).await.status(), 303);
+    assert!(index(&app).await["recordings"]["qu"].get("q:respect").is_none());
+    let audit = app.text_rows("SELECT action, target FROM admin_audit WHERE action LIKE 'voice.%' ORDER BY id").await;
+    let expected =
+        [["voice.record", "qu q:respect"], ["voice.approve", "qu q:respect"], ["voice.record", "qu q:respect"]];
+    assert_eq!(audit, expected.map(|r| r.map(String::from).to_vec()));
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_short_opus_recording_is_refused_with_its_reason_and_nothing_changes() {
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    let mut huge = TONE_OPUS.to_vec();
+    huge.resize(1024 * 1024 + 10, 0);
+    let cut = &TONE_OPUS[..TONE_OPUS.len() / 2];
+    let mut vorbis = BEEP_WEBM.to_vec();
+    let at = vorbis.windows(6).position(|w| w == b"A_OPUS").unwrap();
+    vorbis[at..at + 6].copy_from_slice(b"A_VORB");
+    let cases: [(&str, &[u8], &str); 5] = [
+        ("WAV", TONE_WAV, "Not a recording Digna takes"),
+        ("over 1 MB", &huge, "The file is over 1 MB."),
+        ("cut short", cut, "The file is cut short."),
+        ("another codec", &vorbis, "does not hold Opus sound"),
+        ("a text file", b"hello, this is not sound", "Not a recording Digna takes"),
+    ];
+    for (case, bytes, says) in cases {
+        let r = upload(&app, &admin, "qu", "welcome", bytes).await;
+        assert_eq!(r.status(), 422, "{case}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(says) && html.contains("id=\"v-welcome-error\""), "{case}: the reason, at its row");
+    }
+    // No file, and a text the survey does not have.
+    let csrf = app.csrf_of(&admin, "/admin/voices/qu").await;
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("key", "welcome")], None);
+    let r = admin.post(app.url("/admin/voices/qu/record?lang=en")).header("content-type", content_type).body(body);
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Choose a file or record first."));
+    assert_eq!(upload(&app, &admin, "qu", "q:no-such-question", TONE_OPUS).await.status(), 422);
+    assert_eq!(app.count("SELECT COUNT(*) FROM voice_recordings").await, 0, "nothing kept");
+    assert_eq!(app.count("SELECT COUNT(*) FROM admin_audit WHERE action LIKE 'voice.%'").await, 0);
+}
+
+#[tokio::test]
+async fn only_an_administrator_with_her_form_token_records_or_approves() {
+    let app = spawn_app().await;
+    app.add_station("LIM-01").await;
+    app.add_user("sup@digna.test", "supervisor", &["LIM-01"], &[]).await;
+    let supervisor = app.signed_in("sup@digna.test").await;
+    for path in ["/admin/voices", "/admin/voices/qu"] {
+        assert_eq!(supervisor.get(app.url(path)).send().await.unwrap().status(), 403, "{path}");
+    }
+    let csrf = app.csrf_of(&supervisor, "/account").await;
+    let (content_type, body) = multipart(&[("csrf", &csrf), ("key", "welcome")], Some(TONE_OPUS));
+    let r = supervisor.post(app.url("/admin/voices/qu/record")).header("content-type", content_type).body(body);
+    assert_eq!(r.send().await.unwrap().status(), 403);
+    // An administrator's upload without her form token.
+    let admin = app.admin_client("admin@digna.test").await;
+    let (content_type, body) = multipart(&[("csrf", "forged"), ("key", "welcome")], Some(TONE_OPUS));
+    let r = admin.post(app.url("/admin/voices/qu/record")).header("content-type", content_type).body(body);
+    assert_eq!(r.send().await.unwrap().status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM voice_recordings").await, 0);
+    // The recordings to listen to are the administrators' too.
+    let sha = approved_welcome(&app, "qu").await;
+    let listen = format!("/admin/voices/audio/{sha}.ogg");
+    assert_eq!(supervisor.get(app.url(&listen)).send().await.unwrap().status(), 403);
+    assert_eq!(reqwest::get(app.url(&listen)).await.unwrap().url().path(), "/signin");
+}
+
+#[tokio::test]
+async fn a_text_changed_in_a_new_survey_version_takes_its_recording_off_the_kiosk_until_approved_again() {
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    assert_eq!(upload(&app, &admin, "qu", "q:respect", TONE_OPUS).await.status(), 303);
+    let (sha, _) = stored(&app, "qu", "q:respect").await.unwrap();
+    form(&app, &admin, "/admin/voices/qu/approve", &[("key", "q:respect"), ("sha256", &sha)]).await;
+    assert!(index(&app).await["recordings"]["qu"].get("q:respect").is_some());
+
+    // Version 2 asks it in other words.
+    assert_eq!(form(&app, &admin, "/admin/survey/draft", &[]).await.status(), 303);
+    let path = "/admin/translations/2";
+    let change = [("text:respect::qu", "¿Allintachu qhawarqasunki?"), ("save", "cell:respect::qu")];
+    assert_eq!(form(&app, &admin, path, &change).await.status(), 303);
+    assert_eq!(form(&app, &admin, "/admin/survey/2/publish", &[]).await.status(), 303);
+
+    assert!(index(&app).await["recordings"]["qu"].get("q:respect").is_none(), "off the kiosk");
+    assert_eq!(
+        reqwest::get(app.url(&format!("/voices/{sha}.ogg"))).await.unwrap().status(),
+        200,
+        "still the approved sound"
+    );
+    let page = admin.get(app.url("/admin/voices/qu?lang=en")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-key=\"q:respect\" data-status=\"changed\""), "needs review");
+    assert!(page.contains("The text changed"));
+    // Heard again and approved for the new words.
+    form(&app, &admin, "/admin/voices/qu/approve", &[("key", "q:respect"), ("sha256", &sha)]).await;
+    assert!(index(&app).await["recordings"]["qu"].get("q:respect").is_some());
+    let text = app.text_rows("SELECT text, survey_version FROM voice_recordings").await;
+    assert_eq!(text, [vec!["¿Allintachu qhawarqasunki?".to_string(), "2".to_string()]]);
+}
+
+#[tokio::test]
+async fn a_language_is_read_aloud_as_each_screen_opens_once_its_administrator_says_so() {
+    let app = spawn_app().await;
+    let admin = app.admin_client("admin@digna.test").await;
+    assert_eq!(index(&app).await["read_aloud"], serde_json::json!([]));
+    let r = form(&app, &admin, "/admin/voices/qu/read-aloud", &[("read_aloud", "on")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(index(&app).await["read_aloud"], serde_json::json!(["qu"]));
+    let page = admin.get(app.url("/admin/voices/qu")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(r#"name="read_aloud" value="on" checked"#), "shown on");
+    form(&app, &admin, "/admin/voices/qu/read-aloud", &[]).await;
+    assert_eq!(index(&app).await["read_aloud"], serde_json::json!([]));
+    let audit = app.text_rows("SELECT action, target, detail FROM admin_audit WHERE action = 'voice.read_aloud'").await;
+    assert_eq!(audit.len(), 2);
+    // The overview's coverage: one approved prompt in Quechua.
+    approved_welcome(&app, "qu").await;
+    let overview = admin.get(app.url("/admin/voices?lang=en")).send().await.unwrap().text().await.unwrap();
+    let row = &overview[overview.find("data-language=\"qu\"").unwrap()..];
+    assert!(row[..row.find("</tr>").unwrap()].contains("<td>1</td>"), "{row}");
+}
