@@ -39,6 +39,14 @@ async fn set_language(db: &crate::Db, lang: Language, enable: bool) -> anyhow::R
                 lang.native_name()
             );
         }
+        let (approved, prompts) = crate::voices::catalog::Catalog::load(db).await?.coverage(lang);
+        if approved < prompts {
+            eprintln!(
+                "warning: {approved} of {prompts} texts in {} ({lang}) have an approved recorded voice: a visitor \
+                 who cannot read will not hear every screen (record them under Administración → Voces)",
+                lang.native_name()
+            );
+        }
     }
     let state = if enable { "offered" } else { "not offered" };
     match outcome {

@@ -16,6 +16,7 @@ mod migrate;
 mod serve;
 mod stations;
 mod users;
+mod voices;
 
 use crate::open_database;
 use crate::settings::Settings;
@@ -31,6 +32,7 @@ pub use languages::LanguageCommand;
 pub use serve::{SeedDemoArgs, ServeArgs};
 pub use stations::{StationCommand, StationSettingsArgs, TabletCommand};
 pub use users::UserCommand;
+pub use voices::VoicesCommand;
 
 #[derive(Parser, Debug)]
 #[command(name = "digna", version, about = "Digna: anonymous feedback on dignity and care at police stations")]
@@ -140,6 +142,11 @@ pub enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// Move recorded voices between installations (record once, import everywhere).
+    Voices {
+        #[command(subcommand)]
+        command: VoicesCommand,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -179,5 +186,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             stations::enroll_tablet(settings, station).await
         }
         Command::Language { command } => languages::language(settings, command).await,
+        Command::Voices { command } => voices::voices(settings, command).await,
     }
 }

@@ -45,7 +45,7 @@ impl Cli {
         String::from_utf8(out.stdout).expect("utf-8")
     }
 
-    fn fails(&self, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(!out.status.success(), "{args:?} should fail");
         String::from_utf8(out.stderr).expect("utf-8")
@@ -85,7 +85,7 @@ impl Cli {
 
     /// Runs `f` in this process against the same database, as the running server would
     /// write to it (`db` calls the store's functions with `store_fn!`).
-    fn with_db<F: std::future::Future>(&self, f: impl FnOnce(AppHandle) -> F) -> F::Output {
+    pub(crate) fn with_db<F: std::future::Future>(&self, f: impl FnOnce(AppHandle) -> F) -> F::Output {
         let url = self.url.clone();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async move {

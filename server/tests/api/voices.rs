@@ -7,6 +7,7 @@
 
 use crate::helpers::{spawn_app, TestApp};
 use serde_json::Value;
+use sha2::Digest;
 
 const TONE_OPUS: &[u8] = include_bytes!("../fixtures/voices/tone.opus");
 const BEEP_WEBM: &[u8] = include_bytes!("../fixtures/voices/beep.webm");
@@ -266,4 +267,75 @@ async fn a_language_is_read_aloud_as_each_screen_opens_once_its_administrator_sa
     let overview = admin.get(app.url("/admin/voices?lang=en")).send().await.unwrap().text().await.unwrap();
     let row = &overview[overview.find("data-language=\"qu\"").unwrap()..];
     assert!(row[..row.find("</tr>").unwrap()].contains("<td>1</td>"), "{row}");
+    // Beside each language's texts: its share of approved voices, and a warning where it is
+    // offered to visitors with voices missing.
+    let offer = form(&app, &admin, "/admin/translations/languages", &[("change", "enable:qu")]).await;
+    assert_eq!(offer.status(), 303);
+    let page = admin.get(app.url("/admin/translations?lang=en")).send().await.unwrap().text().await.unwrap();
+    let qu = &page[page.find("<tr data-language=\"qu\"").unwrap()..];
+    let qu = &qu[..qu.find("</tr>").unwrap()];
+    assert!(qu.contains("href=\"/admin/voices/qu?lang=en\"") && qu.contains(">1 of "), "{qu}");
+    assert!(qu.contains("id=\"language-qu-voices-incomplete\""), "Quechua is offered, its voices incomplete: {qu}");
+    let ay = &page[page.find("<tr data-language=\"ay\"").unwrap()..];
+    assert!(ay[..ay.find("</tr>").unwrap()].contains(">0 of "), "{ay}");
+}
+
+#[test]
+fn recordings_move_to_another_installation_with_their_hashes_checked() {
+    use crate::cli::Cli;
+    use store::voices::NewVoice;
+    let clip = server::voices::audio::normalize(TONE_OPUS).unwrap();
+    let sha = domain::hex(&sha2::Sha256::digest(&clip.ogg));
+    let ministry = Cli::new();
+    ministry.ok(&["language", "disable", "ay"]);
+    let (audio, sound) = (clip.ogg.clone(), sha.clone());
+    ministry.with_db(|app| async move {
+        let voice = NewVoice {
+            language: "qu".into(),
+            text_key: "welcome".into(),
+            text: "Allin hamusqayki".into(),
+            survey_version: 1,
+            audio,
+            sha256: sound.clone(),
+            millis: 1200,
+            recorded_by: None,
+            now: 1,
+        };
+        let line = store::audit::Entry::new("test", "voice.record", "qu welcome", "");
+        let email = domain::Email::parse("voces@ministerio.test").unwrap();
+        let grants = store::accounts::Grants::default();
+        let by =
+            store::Accounts::create(&app.db, &email, domain::Role::Admin, "h", &grants, &line).await.unwrap().unwrap();
+        let id = store::Voices::save_voice(&app.db, &voice, &line).await.unwrap();
+        store::Voices::approve_voice(&app.db, id, &sound, "Allin hamusqayki", 1, by, 2, &line).await.unwrap();
+        app.db.close().await;
+    });
+    let file = ministry.dir.path().join("voces.json");
+    let out = ministry.ok(&["voices", "export", "--out", file.to_str().unwrap()]);
+    assert!(out.contains("Wrote 1 recordings (1 approved)"), "{out}");
+    assert!(ministry.fails(&["voices", "export", "--out", file.to_str().unwrap()]).contains("never overwrites"));
+
+    let station = Cli::new();
+    station.ok(&["language", "disable", "ay"]);
+    // A file whose sound was changed on the way: refused whole, nothing written.
+    let json = std::fs::read_to_string(&file).unwrap();
+    let tampered = station.dir.path().join("tampered.json");
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["recordings"][0]["sha256"] = serde_json::Value::String("ab".repeat(32));
+    std::fs::write(&tampered, value.to_string()).unwrap();
+    let err = station.fails(&["voices", "import", "--from", tampered.to_str().unwrap()]);
+    assert!(err.contains(&format!("its sound's SHA-256 is {sha}")), "{err}");
+    let out = station.ok(&["voices", "import", "--from", file.to_str().unwrap()]);
+    assert!(out.contains("Imported 1 recordings"), "{out}");
+    assert!(out.contains("1 of them read words this survey no longer shows"), "its words differ: {out}");
+    let imported = station.with_db(|app| async move {
+        let files = store::Voices::voice_files(&app.db).await.unwrap();
+        app.db.close().await;
+        files
+    });
+    assert_eq!(imported.len(), 1);
+    assert_eq!(
+        (imported[0].sha256.as_str(), imported[0].approved, &imported[0].audio),
+        (sha.as_str(), true, &clip.ogg)
+    );
 }

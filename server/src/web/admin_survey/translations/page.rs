@@ -57,9 +57,10 @@ pub(super) async fn render(
             unreviewed.insert(language, Surveys::texts_needing_review(db, current.unwrap_or(0), language).await?);
         }
         let enabled = Surveys::enabled_languages(db).await?;
-        Ok::<_, store::Error>((draft, current, survey, rows, published, unreviewed, enabled))
+        let voices = crate::voices::catalog::Catalog::load(db).await?;
+        Ok::<_, store::Error>((draft, current, survey, rows, published, unreviewed, enabled, voices))
     };
-    let (draft, current, survey, rows, published, unreviewed, enabled) = loaded.await?;
+    let (draft, current, survey, rows, published, unreviewed, enabled, voices) = loaded.await?;
     let stored = stored(rows);
     let editable = draft.is_some();
     let csrf = staff.csrf.clone();
@@ -237,12 +238,33 @@ pub(super) async fn render(
                 }
                 .into_any()
             };
+            let (approved, prompts) = voices.coverage(language);
+            let share = (approved * 100).checked_div(prompts).unwrap_or(0);
+            let voices_text = match lang {
+                Lang::Es => format!("{approved} de {prompts} ({share} %)"),
+                Lang::En => format!("{approved} of {prompts} ({share} %)"),
+            };
+            // Offered with voices missing: a visitor who cannot read hears only part of it.
+            let incomplete = (offered && approved < prompts).then(|| {
+                view! {
+                    <p class="field-error voices-incomplete" id=format!("language-{language}-voices-incomplete")>
+                        {lang.t(
+                            "Voces incompletas: quien no puede leer no oirá todas las pantallas en este idioma.",
+                            "Voices incomplete: a visitor who cannot read will not hear every screen in this language.",
+                        )}
+                    </p>
+                }
+            });
             view! {
                 <tr data-language=language.code()>
                     <th scope="row">{name}</th>
                     <td>{if offered { lang.t("Se ofrece", "Offered") } else { lang.t("No se ofrece", "Not offered") }}</td>
                     <td>{completeness}</td>
                     <td class="num">{unreviewed.get(&language).copied().unwrap_or(0).to_string()}</td>
+                    <td>
+                        <a href=format!("/admin/voices/{}?lang={}", language.code(), lang.code())>{voices_text}</a>
+                        {incomplete}
+                    </td>
                     <td>{button}</td>
                 </tr>
             }
@@ -271,6 +293,7 @@ pub(super) async fn render(
                         <th scope="col">{lang.t("Para visitantes", "For visitors")}</th>
                         <th scope="col">{format!("{} {current_label}", lang.t("Textos de la versión publicada", "Texts of published version"))}</th>
                         <th scope="col">{lang.t("Sin revisar por hablante nativa", "Not reviewed by a native speaker")}</th>
+                        <th scope="col">{lang.t("Voces aprobadas", "Approved voices")}</th>
                         <th scope="col">{lang.t("Cambiar", "Change")}</th>
                     </tr></thead>
                     <tbody>{language_rows}</tbody>
