@@ -144,3 +144,106 @@ pub fn prompts(survey: &Survey, lang: Language) -> Vec<Prompt> {
     out.push(prompt(THANKS.into(), thanks_lines(lang).join("\n")));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Choice;
+
+    fn texts(pairs: &[(Language, &str)]) -> Texts {
+        pairs.iter().map(|(l, t)| (*l, t.to_string())).collect()
+    }
+
+    fn survey() -> Survey {
+        let feel = Question {
+            key: "feel".into(),
+            kind: QuestionKind::Single,
+            choices: vec![Choice {
+                key: "safe".into(),
+                text: texts(&[(Language::Es, "Segura"), (Language::Qu, "Mana manchakuspa")]),
+                child_text: texts(&[(Language::Es, "Tranquila")]),
+            }],
+            text: texts(&[(Language::Es, "¿Cómo te sentiste?"), (Language::Qu, "¿Imaynataq kachkarqanki?")]),
+            child_text: texts(&[(Language::Es, "¿Cómo estabas?")]),
+            in_index: false,
+            profile: false,
+            observable: false,
+        };
+        let respect = Question {
+            key: "respect".into(),
+            kind: QuestionKind::Scale4,
+            choices: vec![],
+            text: texts(&[(Language::Es, "¿Te trataron con respeto?")]),
+            child_text: Texts::new(),
+            in_index: true,
+            profile: false,
+            observable: false,
+        };
+        let believed =
+            Question { key: "believed".into(), text: texts(&[(Language::Es, "¿Te creyeron?")]), ..respect.clone() };
+        Survey { version: 1, languages: vec![Language::Es, Language::Qu], questions: vec![feel, respect, believed] }
+    }
+
+    #[test]
+    fn every_text_a_visitor_may_hear_is_a_prompt_once() {
+        let keys = |lang| prompts(&survey(), lang).into_iter().map(|p| p.key).collect::<Vec<_>>();
+        assert_eq!(
+            keys(Language::Es),
+            [
+                "welcome",
+                "help",
+                "q:feel",
+                "q:feel:child",
+                "c:feel:safe",
+                "c:feel:safe:child",
+                "q:respect",
+                "scale:1",
+                "scale:2",
+                "scale:3",
+                "scale:4",
+                "scale:rather_not",
+                "q:believed",
+                "still_there",
+                "thanks"
+            ]
+        );
+        // Quechua has no child wording and no text for the face-scale questions yet: nothing
+        // to record there, but the faces' labels (the kiosk's own words) are.
+        assert_eq!(
+            keys(Language::Qu),
+            [
+                "welcome",
+                "help",
+                "q:feel",
+                "c:feel:safe",
+                "scale:1",
+                "scale:2",
+                "scale:3",
+                "scale:4",
+                "scale:rather_not",
+                "still_there",
+                "thanks"
+            ]
+        );
+        let es = prompts(&survey(), Language::Es);
+        assert_eq!(es[2].text, "¿Cómo te sentiste?");
+        assert_eq!(es[0].text, welcome_lines(Language::Es).join("\n"));
+    }
+
+    #[test]
+    fn a_child_hears_the_child_wording_where_her_language_has_one() {
+        let feel = &survey().questions[0];
+        assert_eq!(question_screen_keys(feel, Language::Es, true), ["q:feel:child", "c:feel:safe:child"]);
+        assert_eq!(question_screen_keys(feel, Language::Es, false), ["q:feel", "c:feel:safe"]);
+        assert_eq!(
+            question_screen_keys(feel, Language::Qu, true),
+            ["q:feel", "c:feel:safe"],
+            "no child wording in Quechua"
+        );
+        let respect = &survey().questions[1];
+        assert_eq!(
+            question_screen_keys(respect, Language::Es, true),
+            ["q:respect", "scale:1", "scale:2", "scale:3", "scale:4", "scale:rather_not"]
+        );
+    }
+}

@@ -1,14 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
-import { expectAccessible, expectScreen, newStation, openKiosk, pending, sql, submitSealed, totp } from "./support";
+import { expectAccessible, expectScreen, newStation, openKiosk, pending, signInAsNewAdmin, sql, submitSealed } from "./support";
 import { SERVER_ENV, DIGNA } from "../playwright.config";
 
 // An administrator runs the network from the browser: she creates a station, enrolls a
 // tablet that a second browser (the tablet) uses at once, revokes it, and publishes a
 // second survey version with a corrected Quechua text. axe-core checks every admin page.
-
-const PASSWORD = "contraseña de administradora e2e";
 
 /** Taps a kiosk button slower than the kiosk's repeat-press filter. */
 async function tap(page: Page, name: string) {
@@ -25,26 +23,6 @@ async function skipWholeSurvey(page: Page) {
   await expectScreen(page, "thanks");
   await tap(page, "Terminar");
   await expectScreen(page, "welcome");
-}
-
-/** A new admin account, signed in with its second step set up. */
-async function signInAsNewAdmin(page: Page): Promise<string> {
-  const email = `admin-${process.pid}-${Date.now()}@digna.test`;
-  execFileSync(DIGNA, ["user", "create", "--email", email, "--role", "admin", "--password-stdin"], {
-    env: { ...process.env, ...SERVER_ENV },
-    input: `${PASSWORD}\n`,
-    encoding: "utf8",
-  });
-  await page.goto("/signin");
-  await page.getByLabel("Correo electrónico").fill(email);
-  await page.getByLabel("Contraseña").fill(PASSWORD);
-  await page.getByRole("button", { name: "Entrar" }).click();
-  await expect(page).toHaveURL(/\/account\/two-factor/);
-  const secret = (await page.locator("#totp-secret").textContent())!.trim();
-  await page.getByLabel(/Código de 6 cifras/).fill(totp(secret));
-  await page.getByRole("button", { name: "Activar" }).click();
-  await expect(page.locator("#recovery-codes li")).toHaveCount(10);
-  return email;
 }
 
 test("an admin creates a station, enrolls a tablet that submits, then revokes it", async ({ page, browser }) => {

@@ -236,7 +236,7 @@ test.describe("read-aloud", () => {
     });
     const listing = page.waitForResponse((r) => r.url().endsWith("/audio/index.json"));
     await enrollNewTablet(page);
-    expect(await (await listing).json(), "no recording on this server").toEqual({});
+    expect(await (await listing).json(), "no recording on this server").toEqual({ recordings: {}, read_aloud: [] });
     await tap(page, "Comenzar");
     await expect(questionHeading(page)).toHaveText("¿Quién responde?");
     await page.waitForTimeout(300);
@@ -250,7 +250,9 @@ test.describe("read-aloud", () => {
     await page.addInitScript(() => {
       speechSynthesis.getVoices = () => [];
     });
-    await page.route("**/audio/index.json", (route) => route.fulfill({ json: { es: ["welcome"] } }));
+    await page.route("**/audio/index.json", (route) =>
+      route.fulfill({ json: { recordings: { es: { welcome: "/audio/es/welcome.ogg" } }, read_aloud: [] } }),
+    );
     await enrollNewTablet(page);
     await expect(button(page, "Escuchar")).toBeVisible();
     await expect(button(page, "Escuchar")).toHaveAttribute("data-source", "recording");

@@ -234,3 +234,25 @@ export async function skipWholeSurvey(page: Page, first?: string) {
   await tap(page, "Terminar");
   await expectScreen(page, "welcome");
 }
+
+const ADMIN_PASSWORD = "contraseña de administradora e2e";
+
+/** A new admin account, signed in with its second step set up. */
+export async function signInAsNewAdmin(page: Page): Promise<string> {
+  const email = `admin-${process.pid}-${Date.now()}@digna.test`;
+  execFileSync(DIGNA, ["user", "create", "--email", email, "--role", "admin", "--password-stdin"], {
+    env: { ...process.env, ...SERVER_ENV },
+    input: `${ADMIN_PASSWORD}\n`,
+    encoding: "utf8",
+  });
+  await page.goto("/signin");
+  await page.getByLabel("Correo electrónico").fill(email);
+  await page.getByLabel("Contraseña").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Entrar" }).click();
+  await expect(page).toHaveURL(/\/account\/two-factor/);
+  const secret = (await page.locator("#totp-secret").textContent())!.trim();
+  await page.getByLabel(/Código de 6 cifras/).fill(totp(secret));
+  await page.getByRole("button", { name: "Activar" }).click();
+  await expect(page.locator("#recovery-codes li")).toHaveCount(10);
+  return email;
+}
