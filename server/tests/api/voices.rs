@@ -156,7 +156,7 @@ async fn a_recording_is_uploaded_heard_approved_and_then_served_to_the_kiosk_by_
 }
 
 #[tokio::test]
-async fn a_file_that_is_not_a_short_opus_recording_is_refused_with_its_reason_and_nothing_changes() {
+async fn a_file_that_is_not_a_short_opus_or_wav_recording_is_refused_with_its_reason_and_nothing_changes() {
     let app = spawn_app().await;
     let admin = app.admin_client("admin@digna.test").await;
     let mut huge = TONE_OPUS.to_vec();
@@ -165,8 +165,10 @@ async fn a_file_that_is_not_a_short_opus_recording_is_refused_with_its_reason_an
     let mut vorbis = BEEP_WEBM.to_vec();
     let at = vorbis.windows(6).position(|w| w == b"A_OPUS").unwrap();
     vorbis[at..at + 6].copy_from_slice(b"A_VORB");
+    let mut eight_bit = TONE_WAV.to_vec();
+    eight_bit[34] = 8;
     let cases: [(&str, &[u8], &str); 5] = [
-        ("WAV", TONE_WAV, "Not a recording Digna takes"),
+        ("8-bit WAV", &eight_bit, "a WAV file that is not 16-bit PCM"),
         ("over 1 MB", &huge, "The file is over 1 MB."),
         ("cut short", cut, "The file is cut short."),
         ("another codec", &vorbis, "does not hold Opus sound"),
@@ -188,6 +190,11 @@ async fn a_file_that_is_not_a_short_opus_recording_is_refused_with_its_reason_an
     assert_eq!(upload(&app, &admin, "qu", "q:no-such-question", TONE_OPUS).await.status(), 422);
     assert_eq!(app.count("SELECT COUNT(*) FROM voice_recordings").await, 0, "nothing kept");
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_audit WHERE action LIKE 'voice.%'").await, 0);
+    // A 16-bit WAV is taken, converted to Opus.
+    assert_eq!(upload(&app, &admin, "qu", "welcome", TONE_WAV).await.status(), 303);
+    let (sha, _) = stored(&app, "qu", "welcome").await.expect("kept");
+    let kept = admin.get(app.url(&format!("/admin/voices/audio/{sha}.ogg"))).send().await.unwrap();
+    assert!(kept.bytes().await.unwrap().starts_with(b"OggS"));
 }
 
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! What an uploaded recording is, read from its bytes and never from its name or its
-//! declared type: Opus in Ogg or in WebM (what browsers record). Anything else is refused
+//! declared type: Opus in Ogg or in WebM (what browsers record), or 16-bit PCM WAV, which
+//! is encoded as Opus ([`wav`]). Anything else is refused
 //! with a reason; what is accepted is written again as a fresh Ogg Opus stream with a bare
 //! comment header (no name, device or date: nothing but the sound), bounded in size and
 //! length.
 
 pub mod ogg;
 pub mod opus;
+pub mod wav;
 pub mod webm;
 
 use opus::{bare_tags, packet_samples, OpusHead};
@@ -43,10 +45,11 @@ impl Refused {
             (Refused::TooLarge, false) => format!("El archivo pasa de {} MB.", MAX_BYTES / (1024 * 1024)),
             (Refused::TooLarge, true) => format!("The file is over {} MB.", MAX_BYTES / (1024 * 1024)),
             (Refused::NotAudio, false) => {
-                "No es una grabación que Digna acepte: envíe Opus en Ogg o en WebM (lo que graba esta página).".into()
+                "No es una grabación que Digna acepte: envíe Opus en Ogg o en WebM (lo que graba esta página), o WAV."
+                    .into()
             }
             (Refused::NotAudio, true) => {
-                "Not a recording Digna takes: send Opus in Ogg or WebM (what this page records).".into()
+                "Not a recording Digna takes: send Opus in Ogg or WebM (what this page records), or WAV.".into()
             }
             (Refused::NotOpus, false) => "El archivo no lleva sonido Opus.".into(),
             (Refused::NotOpus, true) => "The file does not hold Opus sound.".into(),
@@ -98,6 +101,10 @@ pub fn normalize(bytes: &[u8]) -> Result<Clip, Refused> {
         let packets: Vec<(Vec<u8>, i64)> = stream.collect();
         let end = packets.iter().rev().find(|(_, g)| *g >= 0).map(|(_, g)| *g);
         (head, packets.into_iter().map(|(p, _)| p).collect::<Vec<_>>(), end.map(Declared::Granule))
+    } else if bytes.starts_with(b"RIFF") {
+        let (head, packets) = wav::encode(bytes)?;
+        let end = packets.last().map(|(_, g)| Declared::Granule(*g));
+        (head, packets.into_iter().map(|(p, _)| p).collect(), end)
     } else if bytes.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
         let track = webm::read(bytes)?;
         let head = OpusHead::parse(&track.codec_private)?;

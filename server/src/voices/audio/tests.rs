@@ -1,5 +1,6 @@
 //! The parser on real recordings (opusenc's Ogg Opus with a name and a place in its
-//! comments, Chromium's MediaRecorder WebM), and on hostile ones made from them.
+//! comments, Chromium's MediaRecorder WebM, a 16 kHz WAV), and on hostile ones made from
+//! them.
 
 use super::*;
 
@@ -47,7 +48,6 @@ fn a_browser_s_webm_recording_is_kept_as_ogg_opus() {
 fn what_is_not_opus_in_ogg_or_webm_is_refused_by_its_bytes() {
     assert_eq!(normalize(b""), Err(Refused::Empty));
     assert_eq!(normalize(b"\x89PNG\r\n\x1a\n...."), Err(Refused::NotAudio));
-    assert_eq!(normalize(TONE_WAV), Err(Refused::NotAudio));
     // Vorbis in Ogg.
     let vorbis = ogg::write(b"\x01vorbis\0\0\0\0\x01\x44\xac\0\0", b"\x03vorbis", &[(vec![0; 30], 1024)]);
     assert_eq!(normalize(&vorbis), Err(Refused::NotOpus));
@@ -117,4 +117,90 @@ fn a_webm_file_that_declares_a_huge_duration_is_refused() {
     assert!(normalize(&webm_declaring(1.5)).is_ok(), "the hand-made file is sound");
     assert_eq!(normalize(&webm_declaring(36_000.0)), Err(Refused::TooLong(36_000_000)));
     assert!(matches!(normalize(&webm_declaring(f64::NAN)), Err(Refused::TooLong(_))));
+}
+
+/// The decoded sound of an Ogg Opus stream, mono at 16 kHz.
+fn decoded(ogg: &[u8]) -> Vec<f32> {
+    let mut decoder = opus_rs::OpusDecoder::new(16_000, 1).unwrap();
+    let mut out = Vec::new();
+    for (packet, _) in audio_of(ogg) {
+        let mut pcm = vec![0f32; 1920];
+        let n = decoder.decode(&packet, 320, &mut pcm).unwrap();
+        out.extend_from_slice(&pcm[..n]);
+    }
+    out
+}
+
+#[test]
+fn a_wav_recording_is_encoded_as_opus_and_keeps_its_sound_and_length() {
+    let clip = normalize(TONE_WAV).unwrap();
+    assert_eq!(clip.millis, 1200, "1.2 s of 16 kHz mono");
+    let head = ogg::read(&clip.ogg).unwrap().packets[0].0.clone();
+    let head = opus::OpusHead::parse(&head).unwrap();
+    assert_eq!((head.channels, head.pre_skip), (1, 312));
+    assert!(clip.ogg.len() < TONE_WAV.len() / 5, "{} bytes from {}", clip.ogg.len(), TONE_WAV.len());
+    // The 440 Hz tone is there: loud in the middle, as in the file.
+    let sound = decoded(&clip.ogg);
+    let middle = &sound[sound.len() / 3..2 * sound.len() / 3];
+    let rms = (middle.iter().map(|s| s * s).sum::<f32>() / middle.len() as f32).sqrt();
+    assert!(rms > 0.05, "a tone, not silence: {rms}");
+    assert_eq!(normalize(&clip.ogg).unwrap(), clip, "kept as Digna keeps recordings");
+}
+
+/// A WAV file: its format chunk (`tag`, channels, rate, bits), a comment, and `data`.
+fn wav(tag: u16, channels: u16, rate: u32, bits: u16, data: &[u8], declared: Option<u32>) -> Vec<u8> {
+    let mut fmt = Vec::new();
+    fmt.extend_from_slice(&tag.to_le_bytes());
+    fmt.extend_from_slice(&channels.to_le_bytes());
+    fmt.extend_from_slice(&rate.to_le_bytes());
+    fmt.extend_from_slice(&(rate * u32::from(channels) * u32::from(bits) / 8).to_le_bytes());
+    fmt.extend_from_slice(&(channels * bits / 8).to_le_bytes());
+    fmt.extend_from_slice(&bits.to_le_bytes());
+    let mut body = b"WAVE".to_vec();
+    for (id, chunk) in [(b"fmt ", fmt.as_slice()), (b"LIST", b"INFOIART\x0b\0\0\0Ana Quispe\0\0".as_slice())] {
+        body.extend_from_slice(id);
+        body.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
+        body.extend_from_slice(chunk);
+    }
+    body.extend_from_slice(b"data");
+    body.extend_from_slice(&declared.unwrap_or(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(data);
+    let mut file = b"RIFF".to_vec();
+    file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    file.extend_from_slice(&body);
+    file
+}
+
+#[test]
+fn a_wav_file_at_any_rate_in_stereo_is_mixed_down_and_its_comments_dropped() {
+    // Half a second of 44.1 kHz stereo: resampled to 16 kHz, one channel.
+    let frames: Vec<u8> = (0..22_050)
+        .flat_map(|i| {
+            let s = ((i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin() * 9000.0) as i16;
+            [s.to_le_bytes(), s.to_le_bytes()].concat()
+        })
+        .collect();
+    let clip = normalize(&wav(1, 2, 44_100, 16, &frames, None)).unwrap();
+    assert_eq!(clip.millis, 500);
+    assert!(!contains(&clip.ogg, b"Ana Quispe"));
+    let sound = decoded(&clip.ogg);
+    let rms = (sound.iter().map(|s| s * s).sum::<f32>() / sound.len() as f32).sqrt();
+    assert!(rms > 0.05, "{rms}");
+}
+
+#[test]
+fn a_hostile_wav_file_is_refused() {
+    let second = vec![0u8; 32_000];
+    assert_eq!(normalize(&wav(1, 1, 16_000, 16, &second[..1000], Some(32_000))), Err(Refused::Truncated), "cut short");
+    assert!(
+        matches!(normalize(&wav(3, 1, 16_000, 32, &second, None)), Err(Refused::Malformed(m)) if m.contains("16-bit PCM")),
+        "float"
+    );
+    assert!(matches!(normalize(&wav(1, 1, 16_000, 8, &second, None)), Err(Refused::Malformed(_))), "8-bit");
+    assert!(matches!(normalize(&wav(1, 6, 16_000, 16, &second, None)), Err(Refused::Malformed(_))), "5.1");
+    // 31 s of 8 kHz mono fits in a megabyte, and is too long.
+    let long = vec![0u8; 8_000 * 2 * 31];
+    assert_eq!(normalize(&wav(1, 1, 8_000, 16, &long, None)), Err(Refused::TooLong(31_000)));
+    assert_eq!(normalize(b"RIFF\0\0\0\0WAVE"), Err(Refused::Malformed("a WAV file without its format")));
+    assert_eq!(normalize(&wav(1, 1, 16_000, 16, &[], None)), Err(Refused::Silent));
 }

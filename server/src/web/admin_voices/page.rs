@@ -120,8 +120,8 @@ fn intro(lang: Lang) -> impl IntoView {
             "Many visitors read little or speak Quechua or Aymara first. Here a native speaker records, text by text, what the kiosk reads aloud; you listen to each recording and approve it. Only recordings approved for the words the kiosk shows now play on it.",
         )}</p>
         <p class="hint">{match lang {
-            Lang::Es => format!("Grabe en un lugar tranquilo. Se aceptan grabaciones Opus (Ogg o WebM, lo que graba esta página) de hasta {} s y {} MB; se guardan sin sus datos de autor o equipo.", MAX_MILLIS / 1000, MAX_BYTES / (1024 * 1024)),
-            Lang::En => format!("Record somewhere quiet. Opus recordings (Ogg or WebM, what this page records) of up to {} s and {} MB are taken; they are kept without author or device data.", MAX_MILLIS / 1000, MAX_BYTES / (1024 * 1024)),
+            Lang::Es => format!("Grabe en un lugar tranquilo. Se aceptan grabaciones Opus (Ogg o WebM, lo que graba esta página) o WAV de 16 bits (se convierte a Opus) de hasta {} s y {} MB; se guardan sin sus datos de autor o equipo.", MAX_MILLIS / 1000, MAX_BYTES / (1024 * 1024)),
+            Lang::En => format!("Record somewhere quiet. Opus recordings (Ogg or WebM, what this page records) or 16-bit WAV (converted to Opus) of up to {} s and {} MB are taken; they are kept without author or device data.", MAX_MILLIS / 1000, MAX_BYTES / (1024 * 1024)),
         }}</p>
     }
 }
@@ -259,7 +259,7 @@ fn row(lang: Lang, language: Language, csrf: &str, line: &Line, error: Option<St
                     <input type="hidden" name="csrf" value=csrf.to_string()/>
                     <input type="hidden" name="key" value=key.clone()/>
                     <label for=file_id.clone()>{lang.t("Subir un archivo", "Upload a file")}</label>
-                    <input id=file_id type="file" name="file" accept=".ogg,.opus,.oga,.webm,audio/ogg,audio/webm"
+                    <input id=file_id type="file" name="file" accept=".ogg,.opus,.oga,.webm,.wav,audio/ogg,audio/webm,audio/wav"
                         aria-invalid=error.is_some().then_some("true")/>
                     <button type="submit">{lang.t("Subir", "Upload")}</button>
                 </form>
