@@ -1,5 +1,8 @@
 //! The calm prompt a visitor sees after a while without touching the kiosk.
+use super::ListenButton;
 use crate::i18n::text;
+use crate::speech::Voices;
+use crate::voice_prompts::{still_there_lines, STILL_THERE};
 use domain::Language;
 use leptos::html;
 use leptos::prelude::*;
@@ -7,7 +10,13 @@ use leptos::prelude::*;
 /// A modal dialog asking "are you still there?" with one large button to go on.
 /// Closing it in any way (the button, a tap beside it, the Escape key) means she is there.
 #[component]
-pub fn StillThereDialog(#[prop(into)] lang: Signal<Language>, on_continue: Callback<()>) -> impl IntoView {
+pub fn StillThereDialog(
+    #[prop(into)] lang: Signal<Language>,
+    voices: Voices,
+    on_continue: Callback<()>,
+) -> impl IntoView {
+    // Read by itself where the language's screens are: she may not be able to read it.
+    let spoken = Signal::derive(move || still_there_lines(lang.get()));
     let dialog = NodeRef::<html::Dialog>::new();
     // A modal dialog keeps the survey behind it inert and holds the focus.
     Effect::new(move |_| {
@@ -42,6 +51,7 @@ pub fn StillThereDialog(#[prop(into)] lang: Signal<Language>, on_continue: Callb
         >
             <div class="still-there-box">
                 <h2 id="still-there-title">{text(lang, |t| t.still_there_title)}</h2>
+                <ListenButton lang voices keys=vec![STILL_THERE.to_string()] lines=spoken autoplay=true/>
                 <p id="still-there-text">{text(lang, |t| t.still_there_text)}</p>
                 <button type="button" class="button primary keep-going" autofocus on:click=move |_| close()>
                     {text(lang, |t| t.keep_going)}

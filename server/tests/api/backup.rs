@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// Makes the app's recovery key as `digna recovery-key new` does; returns its secret.
-async fn recovery_key(app: &TestApp) -> age::x25519::Identity {
+pub(crate) async fn recovery_key(app: &TestApp) -> age::x25519::Identity {
     let (secret, recipient) = recovery::new_identity();
     crate::store_fn!(app, backup::set_recovery_recipient(conn, &recipient)).unwrap();
     recovery::parse_identity(&secret).unwrap()
 }
 
-async fn open_copy(path: &Path) -> sqlx::SqlitePool {
+pub(crate) async fn open_copy(path: &Path) -> sqlx::SqlitePool {
     store_sqlite::connect(&format!("sqlite://{}", path.display())).await.unwrap()
 }
 

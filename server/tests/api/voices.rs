@@ -346,3 +346,16 @@ fn recordings_move_to_another_installation_with_their_hashes_checked() {
         (sha.as_str(), true, &clip.ogg)
     );
 }
+
+#[tokio::test]
+async fn a_backup_carries_the_recordings() {
+    let app = spawn_app().await;
+    crate::backup::recovery_key(&app).await;
+    let sha = approved_welcome(&app, "qu").await;
+    let out = app.dir.path().join("backups").join("voces.db");
+    server::backup::backup(&app.db, &app.state.seal, &out).await.expect("backup");
+    let copy = crate::backup::open_copy(&out).await;
+    let kept: (String, i64) =
+        sqlx::query_as("SELECT sha256, approved_at IS NOT NULL FROM voice_recordings").fetch_one(&copy).await.unwrap();
+    assert_eq!(kept, (sha, 1), "the approved recording, in the backup");
+}

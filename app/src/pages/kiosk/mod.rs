@@ -180,7 +180,7 @@ fn kiosk_view(code_in_url: Option<String>, idle_override: (Option<u32>, Option<u
             <HelpBanner lang/>
             {move || {
                 asking.get().then(|| view! {
-                    <StillThereDialog lang on_continue=Callback::new(move |()| kiosk.keep_going())/>
+                    <StillThereDialog lang voices=kiosk.voices on_continue=Callback::new(move |()| kiosk.keep_going())/>
                 })
             }}
         </div>

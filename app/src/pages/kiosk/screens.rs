@@ -76,12 +76,18 @@ pub(super) fn enroll_screen(kiosk: Kiosk) -> impl IntoView {
 pub(super) fn welcome_screen(kiosk: Kiosk) -> impl IntoView {
     let lang = kiosk.lang;
     let offered = move || kiosk.survey.with(|s| s.as_ref().map(|s| s.languages.clone()).unwrap_or_default());
-    let spoken = Signal::derive(move || voice_prompts::welcome_lines(lang.get()));
+    // The screen, then the help line below it.
+    let spoken = Signal::derive(move || {
+        let mut lines = voice_prompts::welcome_lines(lang.get());
+        lines.push(texts(lang.get()).help_line.to_string());
+        lines
+    });
+    let keys = vec![voice_prompts::WELCOME.to_string(), voice_prompts::HELP.to_string()];
     view! {
         <section class="screen screen-welcome">
             <div class="screen-head">
                 <h1 tabindex="-1" node_ref=kiosk.heading>{kiosk.text(|t| t.welcome_title)}</h1>
-                <ListenButton lang voices=kiosk.voices keys=vec![voice_prompts::WELCOME.to_string()] lines=spoken/>
+                <ListenButton lang voices=kiosk.voices keys lines=spoken/>
             </div>
             <ul class="promises">
                 <li><TalkIcon/><span>{kiosk.text(|t| t.welcome_what)}</span></li>
