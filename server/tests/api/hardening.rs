@@ -380,21 +380,7 @@ async fn wrong_pins_sent_together_are_checked_at_most_five_times() {
 #[tokio::test]
 async fn the_service_worker_is_served_fresh_with_the_build_id() {
     let app = spawn_app().await;
-    let site = app.dir.path().join("site");
-    std::fs::create_dir_all(site.join("pkg")).unwrap();
-    std::fs::write(site.join("pkg/digna.wasm"), b"wasm").unwrap();
-    std::fs::write(
-        site.join("sw-template.js"),
-        "const CACHE = 'digna-__DIGNA_BUILD_ID__'; const FILES = __DIGNA_PRECACHE__;",
-    )
-    .unwrap();
-    let options = leptos::prelude::LeptosOptions::builder()
-        .output_name("digna")
-        .site_root(site.to_string_lossy().to_string())
-        .site_pkg_dir("pkg")
-        .build();
-    let state = server::AppState { leptos_options: options, ..app.state.clone() };
-    let resp = server::service_worker::handler(axum::extract::State(state)).await;
+    let resp = app.service_worker().await;
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["cache-control"], "no-cache, no-store, must-revalidate");
     assert_eq!(resp.headers()["service-worker-allowed"], "/");

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 mod backend;
 mod logs;
 mod rollups;
+mod site;
 
 use backend::numbered;
 pub use backend::*;
