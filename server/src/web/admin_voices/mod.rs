@@ -44,8 +44,38 @@ pub fn read_aloud_setting(lang: Language) -> String {
     format!("read_aloud_{}", lang.code())
 }
 
-fn language_of(code: &str) -> Result<Language, PageError> {
-    Language::parse(code).map_err(|_| PageError::NotFound("No such language."))
+/// The console's language (`?lang=`) and the voices' language of the path
+/// (`/admin/voices/{language}/…`); an unknown one is a 404.
+struct LanguagePage {
+    lang: crate::web::layout::Lang,
+    language: Language,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LanguagePage {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, PageError> {
+        let Path(code) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| PageError::NotFound("No such language."))?;
+        let language = Language::parse(&code).map_err(|_| PageError::NotFound("No such language."))?;
+        Ok(LanguagePage { lang: lang_of(parts.uri.query()), language })
+    }
+}
+
+/// The current survey version and the line of `key` in `language`, or the refusal of a
+/// form about a text the current survey does not have.
+async fn line_of(
+    state: &AppState,
+    lang: crate::web::layout::Lang,
+    language: Language,
+    key: &str,
+) -> Result<(i64, crate::voices::catalog::Line), PageError> {
+    let catalog = Catalog::load(&state.db).await?;
+    match (catalog.version, catalog.line(language, key)) {
+        (Some(version), Some(line)) => Ok((version, line.clone())),
+        _ => Err(unknown_text(lang)),
+    }
 }
 
 /// A form about a text the current survey does not have (or that has no recording):
@@ -72,11 +102,8 @@ async fn overview(State(state): State<AppState>, Admin(staff): Admin, RawQuery(r
 async fn language_page(
     State(state): State<AppState>,
     Admin(staff): Admin,
-    Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
+    LanguagePage { lang, language }: LanguagePage,
 ) -> PageResult {
-    let lang = lang_of(raw.as_deref());
-    let language = language_of(&code)?;
     page::render(&state, &staff, lang, language, Said::default(), StatusCode::OK).await
 }
 
@@ -85,17 +112,11 @@ async fn language_page(
 async fn record(
     State(state): State<AppState>,
     Admin(staff): Admin,
-    Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
+    LanguagePage { lang, language }: LanguagePage,
     upload: CheckedUpload<MAX_BYTES>,
 ) -> PageResult {
-    let lang = lang_of(raw.as_deref());
-    let language = language_of(&code)?;
     let key = upload.fields.value("key");
-    let catalog = Catalog::load(&state.db).await?;
-    let (Some(version), Some(line)) = (catalog.version, catalog.line(language, &key)) else {
-        return Err(unknown_text(lang));
-    };
+    let (version, line) = line_of(&state, lang, language, &key).await?;
     let english = lang == crate::web::layout::Lang::En;
     let refused = |message: String| Said { key: key.clone(), error: Some(message) };
     let clip = match upload.file {
@@ -134,17 +155,11 @@ async fn record(
 async fn approve(
     State(state): State<AppState>,
     Admin(staff): Admin,
-    Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
+    LanguagePage { lang, language }: LanguagePage,
     CheckedForm(form): CheckedForm<Pairs>,
 ) -> PageResult {
-    let lang = lang_of(raw.as_deref());
-    let language = language_of(&code)?;
     let (key, sha256) = (form.value("key"), form.value("sha256"));
-    let catalog = Catalog::load(&state.db).await?;
-    let (Some(version), Some(line)) = (catalog.version, catalog.line(language, &key)) else {
-        return Err(unknown_text(lang));
-    };
+    let (version, line) = line_of(&state, lang, language, &key).await?;
     let Some(voice) = &line.voice else {
         return Err(unknown_text(lang));
     };
@@ -172,12 +187,9 @@ async fn approve(
 async fn remove(
     State(state): State<AppState>,
     Admin(staff): Admin,
-    Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
+    LanguagePage { lang, language }: LanguagePage,
     CheckedForm(form): CheckedForm<Pairs>,
 ) -> PageResult {
-    let lang = lang_of(raw.as_deref());
-    let language = language_of(&code)?;
     let key = form.value("key");
     let id = state.db.voices().await?.into_iter().find(|v| v.language == language.code() && v.text_key == key);
     let Some(voice) = id else {
@@ -192,12 +204,9 @@ async fn remove(
 async fn read_aloud(
     State(state): State<AppState>,
     Admin(staff): Admin,
-    Path(code): Path<String>,
-    RawQuery(raw): RawQuery,
+    LanguagePage { lang, language }: LanguagePage,
     CheckedForm(form): CheckedForm<Pairs>,
 ) -> PageResult {
-    let lang = lang_of(raw.as_deref());
-    let language = language_of(&code)?;
     let on = form.first("read_aloud") == Some("on");
     let value = if on { "1" } else { "0" };
     let email = staff.user.email.clone();
