@@ -174,6 +174,10 @@ async fn a_file_that_is_not_a_short_opus_or_wav_recording_is_refused_with_its_re
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("Choose a file or record first."));
     assert_eq!(upload(&app, &admin, "qu", "q:no-such-question", TONE_OPUS).await.status(), 422);
+    // Far over the limit: the body is not read to its end.
+    let r = upload(&app, &admin, "qu", "welcome", &vec![0u8; 3 * 1024 * 1024]).await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("The file is too large."));
     assert_eq!(app.count("SELECT COUNT(*) FROM voice_recordings").await, 0, "nothing kept");
     assert_eq!(app.count("SELECT COUNT(*) FROM admin_audit WHERE action LIKE 'voice.%'").await, 0);
     // A 16-bit WAV is taken, converted to Opus.

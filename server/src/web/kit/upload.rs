@@ -5,6 +5,7 @@
 use super::{PageError, Pairs};
 use crate::web::session::check_form;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use tower_sessions::Session;
 
@@ -38,14 +39,21 @@ impl<S: Send + Sync, const LIMIT: usize> FromRequest<S> for CheckedUpload<LIMIT>
         let mut multipart =
             Multipart::from_request(Request::from_parts(parts, body), state).await.map_err(|e| e.into_response())?;
         let (mut fields, mut file) = (Vec::new(), Upload::None);
-        let refused =
-            || PageError::Page(Box::new((axum::http::StatusCode::BAD_REQUEST, "malformed form").into_response()));
-        while let Some(mut field) = multipart.next_field().await.map_err(|_| refused())? {
+        // A body over the route's limit is said to be too large; anything else malformed.
+        let refused = |e: axum::extract::multipart::MultipartError| {
+            let answer = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                (StatusCode::PAYLOAD_TOO_LARGE, "El archivo es demasiado grande. / The file is too large.")
+            } else {
+                (StatusCode::BAD_REQUEST, "El formulario está dañado. / The form is malformed.")
+            };
+            PageError::Page(Box::new(answer.into_response()))
+        };
+        while let Some(mut field) = multipart.next_field().await.map_err(refused)? {
             let name = field.name().unwrap_or_default().to_string();
             let limit = if name == "file" { LIMIT } else { FIELD_MAX };
             let mut bytes = Vec::new();
             let mut over = false;
-            while let Some(chunk) = field.chunk().await.map_err(|_| refused())? {
+            while let Some(chunk) = field.chunk().await.map_err(refused)? {
                 if bytes.len() + chunk.len() > limit {
                     over = true;
                     break;
