@@ -272,6 +272,7 @@ async fn a_language_is_read_aloud_as_each_screen_opens_once_its_administrator_sa
     let qu = &page[page.find("<tr data-language=\"qu\"").unwrap()..];
     let qu = &qu[..qu.find("</tr>").unwrap()];
     assert!(qu.contains("href=\"/admin/voices/qu?lang=en\"") && qu.contains(">1 of "), "{qu}");
+    assert!(qu.contains("% reviewed)</td>"), "beside the share of reviewed texts: {qu}");
     assert!(qu.contains("id=\"language-qu-voices-incomplete\""), "Quechua is offered, its voices incomplete: {qu}");
     let ay = &page[page.find("<tr data-language=\"ay\"").unwrap()..];
     assert!(ay[..ay.find("</tr>").unwrap()].contains(">0 of "), "{ay}");

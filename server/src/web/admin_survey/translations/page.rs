@@ -58,9 +58,19 @@ pub(super) async fn render(
         }
         let enabled = Surveys::enabled_languages(db).await?;
         let voices = crate::voices::catalog::Catalog::load(db).await?;
-        Ok::<_, store::Error>((draft, current, survey, rows, published, unreviewed, enabled, voices))
+        // Each language's share of the published version's texts a native speaker reviewed.
+        let current_rows = match current {
+            Some(v) => Surveys::text_rows(db, v).await?,
+            None => Vec::new(),
+        };
+        let mut texts_per_language: BTreeMap<Language, i64> = BTreeMap::new();
+        for row in &current_rows {
+            *texts_per_language.entry(row.language).or_default() += 1;
+        }
+        let totals = texts_per_language;
+        Ok::<_, store::Error>((draft, current, survey, rows, published, unreviewed, enabled, (voices, totals)))
     };
-    let (draft, current, survey, rows, published, unreviewed, enabled, voices) = loaded.await?;
+    let (draft, current, survey, rows, published, unreviewed, enabled, (voices, totals)) = loaded.await?;
     let stored = stored(rows);
     let editable = draft.is_some();
     let csrf = staff.csrf.clone();
@@ -238,6 +248,13 @@ pub(super) async fn render(
                 }
                 .into_any()
             };
+            let waiting = unreviewed.get(&language).copied().unwrap_or(0);
+            let total = totals.get(&language).copied().unwrap_or(0);
+            let reviewed = ((total - waiting).max(0) * 100).checked_div(total).unwrap_or(0);
+            let reviewed_text = match lang {
+                Lang::Es => format!("{waiting} ({reviewed} % revisado)"),
+                Lang::En => format!("{waiting} ({reviewed} % reviewed)"),
+            };
             let (approved, prompts) = voices.coverage(language);
             let share = (approved * 100).checked_div(prompts).unwrap_or(0);
             let voices_text = match lang {
@@ -260,7 +277,7 @@ pub(super) async fn render(
                     <th scope="row">{name}</th>
                     <td>{if offered { lang.t("Se ofrece", "Offered") } else { lang.t("No se ofrece", "Not offered") }}</td>
                     <td>{completeness}</td>
-                    <td class="num">{unreviewed.get(&language).copied().unwrap_or(0).to_string()}</td>
+                    <td class="num">{reviewed_text}</td>
                     <td>
                         <a href=format!("/admin/voices/{}?lang={}", language.code(), lang.code())>{voices_text}</a>
                         {incomplete}
