@@ -87,13 +87,11 @@ pub async fn index(State(state): State<AppState>) -> Response {
 
 /// The URLs of the approved recordings the kiosk may play, for the service worker.
 pub async fn published_urls(state: &AppState) -> Result<Vec<String>, store::Error> {
-    let index = voice_index(state).await?;
-    let mut urls: Vec<String> = index
-        .recordings
-        .into_values()
-        .flat_map(|keys| keys.into_values())
-        .filter(|u| u.starts_with("/voices/"))
-        .collect();
+    // The approved recordings only: the site's files are in the build's own list, and the
+    // read-aloud settings are not needed here.
+    let published = Catalog::load(&state.db).await?.published();
+    let mut urls: Vec<String> =
+        published.into_values().flat_map(|keys| keys.into_values()).map(|sha| url(&sha)).collect();
     urls.sort();
     urls.dedup();
     Ok(urls)
