@@ -91,8 +91,11 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
     h.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
+/// Makes every tablet's last delivery `days_ago` days back, counted as the check counts
+/// them: in the stations' timezone (Lima's), whatever the hour in UTC.
 async fn make_silent(app: &TestApp, days_ago: i64) -> String {
-    let day = (chrono::Utc::now() - chrono::Duration::days(days_ago)).date_naive().to_string();
+    let today = domain::time::calendar::local_day(chrono::Utc::now(), "America/Lima");
+    let day = (today - chrono::Duration::days(days_ago)).to_string();
     app.execute("UPDATE tablets SET last_delivery_day = ?", &[Arg::from(day.as_str())]).await.unwrap();
     day
 }
