@@ -3,8 +3,9 @@
 // id and file list filled in, so that a new release installs its files as one new
 // cache and the old caches are deleted.
 //
-// It answers only GET requests for the kiosk's shell, its files and the two API
-// answers the kiosk needs to start (the survey and the tablet's configuration). The
+// It answers only GET requests for the kiosk's shell, its files and the three answers
+// the kiosk needs to start (the survey, the tablet's configuration, the list of
+// recordings). The
 // shell and those answers: network first, the last good copy when the network fails.
 // The build's files (code, styles, icons, recordings, and the recordings approved in the
 // admin console): from the cache, fetched once at install, so that no request during a visit tells a proxy's log which screen or
@@ -18,8 +19,11 @@ const CACHE_PREFIX = "digna-";
 const CACHE = CACHE_PREFIX + BUILD_ID;
 /** The kiosk page, whatever its query string (such as `?code=` on enrollment). */
 const SHELL = "/kiosk";
-/** API answers the kiosk needs to start; they carry no answer of any visitor. */
-const API = new Set(["/api/v1/survey", "/api/v1/kiosk"]);
+/**
+ * Answers the kiosk needs to start (the survey, the tablet's configuration, the list of
+ * recordings); they carry no answer of any visitor.
+ */
+const API = new Set(["/api/v1/survey", "/api/v1/kiosk", "/audio/index.json"]);
 /** After this long without an answer, the cached copy is used (a hanging network). */
 const NETWORK_TIMEOUT_MS = 6000;
 

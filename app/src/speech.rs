@@ -112,7 +112,7 @@ pub fn stop() {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{play_recordings, speak, visitor_has_tapped, voice_index};
+pub use browser::{forget_voice_index, play_recordings, speak, visitor_has_tapped, voice_index};
 
 #[cfg(feature = "hydrate")]
 thread_local! {
@@ -146,7 +146,8 @@ mod browser {
     use std::rc::Rc;
 
     thread_local! {
-        /// The server's list of recordings, read once per page session.
+        /// The server's list of recordings, read again for each visitor
+        /// ([`forget_voice_index`]).
         static INDEX: RefCell<Option<Rc<VoiceIndex>>> = const { RefCell::new(None) };
     }
 
@@ -171,6 +172,13 @@ mod browser {
             }
         });
         Some(index)
+    }
+
+    /// Forgets the list, so that the next screen reads it again: called between
+    /// visitors, it brings recordings approved since the kiosk started (never during a
+    /// visit, so the request says nothing about her screens).
+    pub fn forget_voice_index() {
+        INDEX.with(|r| r.borrow_mut().take());
     }
 
     /// Whether the page has been tapped (browsers play sound only after that).

@@ -188,6 +188,10 @@ test("a survey finished faster than the station's minimum is stored, marked susp
 });
 
 test.describe("read-aloud", () => {
+  // These make up the server's list of recordings (page.route): a service worker, which
+  // answers /audio/index.json itself, would bypass that.
+  test.use({ serviceWorkers: "block" });
+
   test("the listen button reads the question and its choices in the visitor's language", async ({ page }) => {
     // Headless Chromium has no voices: give it one, and record what it is asked to say.
     await page.addInitScript(() => {

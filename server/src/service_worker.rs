@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// Files the service worker keeps for a restart without network, besides the pkg folder
-/// and the recordings. (`/audio/index.json`, asked for once when the kiosk starts, not
-/// per screen, goes to the network.)
+/// and the recordings. (`/audio/index.json`, read when the kiosk starts and between
+/// visitors, never per screen, is kept like the survey: network first, the last good
+/// copy offline.)
 const SHELL: [&str; 5] = ["/kiosk", "/favicon.ico", "/manifest.webmanifest", "/icon-192.png", "/icon-512.png"];
 
 /// The build id (a hash of every file of the pkg folder and of the recordings) and the

@@ -209,6 +209,10 @@ impl Kiosk {
         self.still_there.set(None);
         self.clock.update_value(VisitClock::abandon);
         crate::speech::stop();
+        // The welcome screen's listen button reads the list of recordings again: one
+        // approved since the kiosk started is played from the next visitor on.
+        #[cfg(feature = "hydrate")]
+        crate::speech::forget_voice_index();
         self.screen.set(Screen::Welcome);
         // Picks up a newly published survey and the station's settings, and notices a
         // revoked token.
