@@ -5,8 +5,8 @@
 //
 // It answers only GET requests for the kiosk's shell, its files and the three answers
 // the kiosk needs to start (the survey, the tablet's configuration, the list of
-// recordings). The
-// shell and those answers: network first, the last good copy when the network fails.
+// recordings). The shell and those answers: network first, the last good copy when the
+// network fails.
 // The build's files (code, styles, icons, recordings, and the recordings approved in the
 // admin console): from the cache, fetched once at install, so that no request during a visit tells a proxy's log which screen or
 // language she is on. Every other request, and every POST above all (answers are

@@ -149,6 +149,9 @@ mod browser {
         /// The server's list of recordings, read again for each visitor
         /// ([`forget_voice_index`]).
         static INDEX: RefCell<Option<Rc<VoiceIndex>>> = const { RefCell::new(None) };
+        /// The recordings already fetched once (and kept by the service worker): reading
+        /// the list again asks only for the others.
+        static FETCHED: RefCell<std::collections::HashSet<String>> = RefCell::new(Default::default());
     }
 
     /// The server's list of recordings; `None` while it cannot be reached (asked again
@@ -165,10 +168,22 @@ mod browser {
         INDEX.with(|r| *r.borrow_mut() = Some(index.clone()));
         // Every recording of every language, now, for the service worker to keep: none is
         // then first asked for while a visitor is on its screen.
-        let urls: Vec<String> = index.recordings.values().flat_map(|keys| keys.values().cloned()).collect();
+        let urls: Vec<String> = FETCHED.with(|fetched| {
+            let fetched = fetched.borrow();
+            index
+                .recordings
+                .values()
+                .flat_map(|keys| keys.values())
+                .filter(|u| !fetched.contains(*u))
+                .cloned()
+                .collect()
+        });
         wasm_bindgen_futures::spawn_local(async move {
             for url in urls {
-                let _ = gloo_net::http::Request::get(&url).send().await;
+                // One that could not be fetched (offline) is asked for again next time.
+                if gloo_net::http::Request::get(&url).send().await.is_ok_and(|r| r.ok()) {
+                    FETCHED.with(|fetched| fetched.borrow_mut().insert(url));
+                }
             }
         });
         Some(index)

@@ -1,7 +1,6 @@
 //! The kiosk's recordings: the list it reads when it starts and between visitors
-//! (`/audio/index.json`),
-//! and the sounds (`/voices/<sha256>.ogg`), each under its content hash, so that a cached
-//! copy never goes stale and the service worker precaches them all
+//! (`/audio/index.json`), and the sounds (`/voices/<sha256>.ogg`), each under its content
+//! hash, so that a cached copy never goes stale and the service worker precaches them all
 //! ([`crate::service_worker`]): no request during a visit says which screen or language
 //! she is on.
 //!
