@@ -99,7 +99,7 @@ impl AppState {
         Ok(AppState {
             leptos_options: settings.leptos.clone(),
             db: db.clone(),
-            seal: seal.clone(),
+            seal,
             release_k: settings.release_k,
             release_hold_weeks: settings.release_hold_weeks,
             counters: Arc::new(Counters::default()),
@@ -107,7 +107,7 @@ impl AppState {
             secure_cookies: settings.secure_cookies.unwrap_or(settings.tls.is_some()),
             trusted_proxies: Arc::new(settings.trusted_proxies.clone()),
             throttle: Arc::new(auth::throttle::Throttle::default()),
-            ingest: privacy::ingest::Ingest::start(db.clone(), seal),
+            ingest: privacy::ingest::Ingest::start(db.clone()),
             jobs: web::export::jobs(),
             export_db,
             export_dir: settings

@@ -95,9 +95,8 @@ async fn store(
     let pending =
         Pending { station_id: station.id, iso_week: iso_week_label(chrono::Utc::now(), &station.timezone), submission };
     // Every pending record has one size: what does not fit is refused, not sealed larger.
-    crate::privacy::pending::fits_pending_frame(pending.submission.content(), &pending.iso_week)
-        .map_err(|e| FieldError::new("answers", e.to_string()))?;
-    let outcome = ingest::store(state, pending).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let record = ingest::seal(&state.seal, &pending).map_err(|e| FieldError::new("answers", e.to_string()))?;
+    let outcome = ingest::store(state, record).await.map_err(|e| ApiError::Internal(e.into()))?;
     Ok(match outcome {
         Outcome::Stored => (StatusCode::CREATED, Json(SubmitResponse { status: "stored".into() })),
         Outcome::Replay => (StatusCode::OK, Json(SubmitResponse { status: "duplicate".into() })),

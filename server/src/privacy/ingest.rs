@@ -2,7 +2,11 @@
 //! What the submission path keeps per app (a field of [`AppState`]): the group-commit
 //! writer and the published survey versions.
 //!
-//! Group commit: every submission goes through a bounded queue to one writer task per
+//! Each request seals its own record ([`seal`]), on whichever thread serves it; the
+//! writer only stores bytes, so its turn (and every request queued behind it) is not
+//! lengthened by the others' sealing.
+//!
+//! Group commit: every sealed record goes through a bounded queue to one writer task per
 //! app, which stores whatever has queued up (at most `MAX_BATCH`) in one transaction,
 //! one durable write, while the next requests queue behind it. Under light load a batch
 //! is one submission: nothing waits for a batch to fill. A request is answered only
@@ -44,7 +48,7 @@ pub struct Pending {
 }
 
 struct Job {
-    pending: Pending,
+    record: SealedPending,
     reply: oneshot::Sender<Reply>,
 }
 
@@ -57,10 +61,10 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the writer, which runs until the last clone of the app state is gone.
-    pub fn start(db: crate::Db, seal: Arc<SealKey>) -> Arc<Ingest> {
+    pub fn start(db: crate::Db) -> Arc<Ingest> {
         let (jobs, queue) = mpsc::channel(QUEUE);
         let (idle_tx, idle) = watch::channel(false);
-        tokio::spawn(write_batches(db, seal, queue, idle_tx));
+        tokio::spawn(write_batches(db, queue, idle_tx));
         Arc::new(Ingest { jobs, surveys: Mutex::new(HashMap::new()), idle })
     }
 
@@ -80,7 +84,7 @@ pub enum Error {
     /// The writer is gone, or dropped the batch (it panicked).
     #[error("the response writer stopped")]
     Stopped,
-    /// The batch could not be stored (or, never for a checked submission, sealed).
+    /// The batch could not be stored.
     #[error("storing a batch of responses failed: {0}")]
     Batch(Arc<String>),
     /// A pending record could not be sealed.
@@ -90,10 +94,11 @@ pub enum Error {
     Store(#[from] store::Error),
 }
 
-/// Stores `pending` in the next batch and waits until that batch is committed.
-pub async fn store(state: &AppState, pending: Pending) -> Result<Outcome, Error> {
+/// Stores a record [`seal`] made in the next batch and waits until that batch is
+/// committed.
+pub async fn store(state: &AppState, record: SealedPending) -> Result<Outcome, Error> {
     let (reply, answer) = oneshot::channel();
-    state.ingest.jobs.send(Job { pending, reply }).await.map_err(|_| Error::Stopped)?;
+    state.ingest.jobs.send(Job { record, reply }).await.map_err(|_| Error::Stopped)?;
     match answer.await {
         Ok(Ok(outcome)) => Ok(outcome),
         Ok(Err(e)) => Err(Error::Batch(e)),
@@ -119,7 +124,7 @@ pub async fn published_survey(state: &AppState, version: i64) -> Result<Option<A
 /// Takes what has queued up, stores it in one transaction and answers each request,
 /// until every sender is gone. A batch that panics drops its replies (its requests
 /// get an error) and the writer goes on.
-async fn write_batches(db: crate::Db, seal: Arc<SealKey>, mut queue: mpsc::Receiver<Job>, idle: watch::Sender<bool>) {
+async fn write_batches(db: crate::Db, mut queue: mpsc::Receiver<Job>, idle: watch::Sender<bool>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     loop {
         idle.send_replace(true);
@@ -127,24 +132,13 @@ async fn write_batches(db: crate::Db, seal: Arc<SealKey>, mut queue: mpsc::Recei
             break;
         }
         idle.send_replace(false);
-        store_batch(&db, &seal, &mut jobs).await;
+        store_batch(&db, &mut jobs).await;
     }
 }
 
-/// Seals `jobs` (emptying it), stores them as one batch and answers each request.
-async fn store_batch(db: &crate::Db, seal: &SealKey, jobs: &mut Vec<Job>) {
-    let mut batch = Vec::with_capacity(jobs.len());
-    let mut replies = Vec::with_capacity(jobs.len());
-    for job in jobs.drain(..) {
-        match sealed(seal, &job.pending) {
-            Ok(record) => {
-                batch.push(record);
-                replies.push(job.reply);
-            }
-            // Never happens to a submission that was checked to fit (`fits_pending_frame`).
-            Err(e) => drop(job.reply.send(Err(Arc::new(format!("a pending record could not be sealed: {e}"))))),
-        }
-    }
+/// Stores `jobs` (emptying it) as one batch and answers each request.
+async fn store_batch(db: &crate::Db, jobs: &mut Vec<Job>) {
+    let (batch, replies): (Vec<_>, Vec<_>) = jobs.drain(..).map(|job| (job.record, job.reply)).unzip();
     match AssertUnwindSafe(store::Responses::submit_batch(db, &batch)).catch_unwind().await {
         Ok(Ok(outcomes)) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
@@ -166,13 +160,14 @@ async fn store_batch(db: &crate::Db, seal: &SealKey, jobs: &mut Vec<Job>) {
 /// Seals and stores `batch` in one transaction, as the writer does but without its
 /// queue: for tests and benchmarks that store many submissions at once.
 pub async fn submit_batch(db: &crate::Db, seal: &SealKey, batch: &[Pending]) -> Result<Vec<Outcome>, Error> {
-    let sealed = batch.iter().map(|p| sealed(seal, p)).collect::<Result<Vec<_>, _>>()?;
+    let sealed = batch.iter().map(|p| self::seal(seal, p)).collect::<Result<Vec<_>, _>>()?;
     Ok(store::Responses::submit_batch(db, &sealed).await?)
 }
 
 /// A pending submission as the store keeps it: sealed under a random id, and the keyed
-/// hash of its client id.
-fn sealed(seal: &SealKey, pending: &Pending) -> Result<SealedPending, domain::frame::FrameError> {
+/// hash of its client id. Answers too large for the pending record's one size are
+/// refused ([`FrameError::TooLarge`](domain::frame::FrameError)), never sealed larger.
+pub fn seal(seal: &SealKey, pending: &Pending) -> Result<SealedPending, domain::frame::FrameError> {
     let id = random_id();
     let sealed = seal_pending(seal, pending.station_id, &id, pending.submission.content(), &pending.iso_week)?;
     Ok(SealedPending {
