@@ -20,9 +20,11 @@ impl store::Releases for PgStore {
         // Under the writer lock, as a release writes: the roll-ups' triggers read what
         // they add to.
         let mut tx = crate::begin_write(&self.pool).await?;
-        for (station_id, iso_week, rows) in weeks {
-            crate::release::write_released_rows(&mut tx, *station_id, iso_week, rows).await?;
-        }
+        let weeks: Vec<_> = weeks
+            .iter()
+            .map(|(station_id, iso_week, rows)| (*station_id, iso_week.as_str(), rows.as_slice()))
+            .collect();
+        crate::release::write_released_weeks(&mut tx, &weeks).await?;
         Ok(tx.commit().await.map_err(crate::Error::from)?)
     }
 

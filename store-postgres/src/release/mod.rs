@@ -7,7 +7,7 @@ pub use store::release::{Outcome, PendingSet, ReleaseWrite, Schedule, ScheduledS
 
 mod rows;
 
-pub use rows::write_released_rows;
+pub use rows::{write_released_rows, write_released_weeks};
 
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
