@@ -6,7 +6,7 @@
 pub use store::release::{Outcome, PendingSet, ReleaseWrite, Schedule, ScheduledStation, Watch};
 
 use super::responses::{hex, json_array};
-use domain::privacy::release::ReleasedRow;
+use domain::privacy::release::{ReleasedRow, RollupCell};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::collections::BTreeMap;
 
@@ -168,22 +168,15 @@ pub async fn write_released_rows(
     if rows.is_empty() {
         return Ok(());
     }
-    // Survey version, language, respondent, age band, suspect: borrowed from the rows,
-    // and serialized as tuples (JSON arrays), since a release may write many thousands.
-    type Dims<'a> = (i64, &'a str, &'a str, &'a str, bool);
-    let mut response_counts: BTreeMap<Dims<'_>, i64> = BTreeMap::new();
-    let mut answer_counts: BTreeMap<(Dims<'_>, &str, &str), i64> = BTreeMap::new();
+    // Each roll-up key borrowed from the rows, and serialized as a tuple (a JSON array),
+    // since a release may write many thousands.
+    let mut response_counts: BTreeMap<RollupCell<'_>, i64> = BTreeMap::new();
+    let mut answer_counts: BTreeMap<(RollupCell<'_>, &str, &str), i64> = BTreeMap::new();
     let mut responses = Vec::with_capacity(rows.len());
     let mut answers = Vec::new();
     let ids: Vec<String> = rows.iter().map(|(id, _)| hex(id)).collect();
     for (id, (_, row)) in ids.iter().zip(rows) {
-        let dims: Dims<'_> = (
-            row.survey_version,
-            &row.language,
-            row.respondent.as_deref().unwrap_or_default(),
-            row.age_band.as_deref().unwrap_or_default(),
-            row.suspect,
-        );
+        let dims = row.rollup_cell();
         *response_counts.entry(dims).or_default() += 1;
         for (question, value) in &row.answers {
             answers.push((id, question, value));

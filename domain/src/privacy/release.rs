@@ -131,6 +131,23 @@ pub struct ReleasedRow {
     pub answers: Vec<(String, String)>,
 }
 
+/// The key a released row adds to in the roll-ups, after its station and week: survey
+/// version, language, respondent, age band (`""` for one skipped), suspect.
+pub type RollupCell<'a> = (i64, &'a str, &'a str, &'a str, bool);
+
+impl ReleasedRow {
+    /// The roll-up key of this row ([`RollupCell`]), borrowed from it.
+    pub fn rollup_cell(&self) -> RollupCell<'_> {
+        (
+            self.survey_version,
+            &self.language,
+            self.respondent.as_deref().unwrap_or_default(),
+            self.age_band.as_deref().unwrap_or_default(),
+            self.suspect,
+        )
+    }
+}
+
 /// Decides the release of `pending` (each with whether it has waited the hold limit)
 /// by [`plan`]: `observable` gives, per survey version, its observable questions in the
 /// order they are withheld ([`crate::Survey::observable_in_release_order`]). Returns,

@@ -1,7 +1,7 @@
 //! Released rows as a release writes them: the rows themselves, and the base roll-ups
 //! they add to, one statement per kind of row, for one week or many.
 
-use domain::privacy::release::ReleasedRow;
+use domain::privacy::release::{ReleasedRow, RollupCell};
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 
@@ -33,15 +33,7 @@ pub async fn write_released_weeks(conn: &mut PgConnection, weeks: &[Week<'_>]) -
     let (mut answer_ids, mut answer_questions, mut answer_values) = (Vec::new(), Vec::new(), Vec::new());
     for &(station_id, iso_week, rows) in weeks {
         for (id, row) in rows {
-            let dims: Dims<'_> = (
-                station_id,
-                iso_week,
-                row.survey_version,
-                &row.language,
-                row.respondent.as_deref().unwrap_or_default(),
-                row.age_band.as_deref().unwrap_or_default(),
-                row.suspect,
-            );
+            let dims: Dims<'_> = (station_id, iso_week, row.rollup_cell());
             *response_counts.entry(dims).or_default() += 1;
             for (question, value) in &row.answers {
                 answer_ids.push(id.as_slice());
@@ -149,9 +141,8 @@ pub async fn write_released_weeks(conn: &mut PgConnection, weeks: &[Week<'_>]) -
 /// One station's released rows under one ISO week.
 pub type Week<'a> = (i64, &'a str, &'a [(Vec<u8>, ReleasedRow)]);
 
-/// A roll-up's key: station, ISO week, survey version, language, respondent, age band,
-/// suspect (borrowed from the rows).
-type Dims<'a> = (i64, &'a str, i64, &'a str, &'a str, &'a str, bool);
+/// A roll-up's key: station, ISO week, and the row's [`RollupCell`] (borrowed from it).
+type Dims<'a> = (i64, &'a str, RollupCell<'a>);
 
 /// Released rows as columns, borrowed, for one `INSERT … SELECT FROM UNNEST`.
 #[derive(Default)]
@@ -193,7 +184,7 @@ struct RollupColumns<'a> {
 }
 
 impl<'a> RollupColumns<'a> {
-    fn push(&mut self, (station_id, iso_week, version, language, respondent, age_band, suspect): Dims<'a>, n: i64) {
+    fn push(&mut self, (station_id, iso_week, (version, language, respondent, age_band, suspect)): Dims<'a>, n: i64) {
         self.stations.push(station_id);
         self.weeks.push(iso_week);
         self.versions.push(version);
