@@ -17,7 +17,7 @@
 #       dashboards-postgres.json): a throwaway durable cluster (scripts/pg-cluster.sh) in
 #       that temporary directory, a fresh database per size seeded by the same
 #       `digna seed-demo` (the same store code), 100 k and 1 M by default (DASHBOARD_SIZES
-#       for 10 M). No naive baseline (dashboard_baseline reads SQLite only). Each page's
+#       for 10 M), beside the same naive baseline in PostgreSQL's dialect. Each page's
 #       CPU per request, Digna's and PostgreSQL's (all its processes), is recorded too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -137,9 +137,8 @@ for size in $sizes; do
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 
   if [ "$postgres" = 1 ]; then
-    # No naive baseline on PostgreSQL: only what the figures need of it.
-    compared=$(query "SELECT COUNT(*) FROM stations WHERE code IN ('$station', '$other') OR region = '$region'")
-    echo "{\"compared_stations\": $compared}" >"$dir/baseline.json"
+    "$baseline" --db "$DATABASE_URL" --station "$station" --items "$items" --repeat "$baseline_repeat" --check \
+      >"$dir/baseline.json"
     psql "$admin" -qAt -c "DROP DATABASE dashboards_$n" >/dev/null
   else
     "$baseline" --db "$dir/bench.db" --station "$station" --items "$items" --repeat "$baseline_repeat" --check \

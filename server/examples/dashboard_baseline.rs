@@ -19,6 +19,10 @@
 //! It also runs the roll-up queries (`--check`) and checks that both give the same
 //! numbers, so the baseline is known to compute what the pages show.
 //!
+//! On PostgreSQL (`--db postgres://…`) the same queries run in its dialect
+//! ([`postgres_dialect`]: `= ANY($1)` for the list of stations, booleans as booleans,
+//! `SUM`s cast back to `BIGINT`), mirroring `store_postgres::dashboard`.
+//!
 //!     cargo run --release -p server --example dashboard_baseline -- --db bench.db \
 //!         --station LIMC-001 --items s:LIMC-001,s:CUSC-002,r:Puno --repeat 10
 //!
@@ -27,15 +31,16 @@
 
 use clap::Parser;
 use serde_json::json;
-use sqlx::{Row, SqlitePool};
+use sqlx::{PgPool, Row, SqlitePool};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 #[derive(Parser)]
 struct Args {
-    /// The database file (seeded with `digna seed-demo --responses …`).
+    /// The database (seeded with `digna seed-demo --responses …`): a SQLite file, or a
+    /// `postgres://` URL.
     #[arg(long)]
-    db: std::path::PathBuf,
+    db: String,
     /// The station page's station, by code.
     #[arg(long)]
     station: String,
@@ -70,9 +75,16 @@ type Numbers = BTreeMap<String, i64>;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let pool = store_sqlite::connect(&format!("sqlite://{}", args.db.display())).await?;
+    let pool = if args.db.starts_with("postgres://") {
+        Db::Postgres(store_postgres::connect(&args.db, 2).await?)
+    } else {
+        Db::Sqlite(store_sqlite::connect(&format!("sqlite://{}", args.db)).await?)
+    };
     let p = period();
-    let mut stations = store_sqlite::stations::list_all(&pool).await?;
+    let mut stations = match &pool {
+        Db::Sqlite(pool) => store_sqlite::stations::list_all(pool).await?,
+        Db::Postgres(pool) => store_postgres::stations::list_all(pool).await?,
+    };
     stations.sort_by(|a, b| a.code.cmp(&b.code));
     let all: Vec<i64> = stations.iter().map(|s| s.id).collect();
     let station: i64 = stations
@@ -99,19 +111,18 @@ async fn main() -> anyhow::Result<()> {
     for (page, ids, from) in
         [("overview", &all, &p.previous_from), ("station", &vec![station], &p.from), ("compare", &compared, &p.from)]
     {
-        let ids = json_ids(ids);
         let mut times = Vec::with_capacity(args.repeat);
         let mut numbers = Numbers::new();
         for _ in 0..args.repeat.max(2) {
             let start = Instant::now();
-            numbers = page_numbers(&pool, page, Source::Raw, &ids, station, from, &p.to).await?;
+            numbers = page_numbers(&pool, page, Source::Raw, ids, station, from, &p.to).await?;
             times.push(start.elapsed().as_secs_f64() * 1000.0);
         }
         let median = median(&times[1..]);
         out.insert(format!("{page}_ms"), json!(median));
         out.insert(format!("{page}_numbers"), json!(numbers.len()));
         if args.check {
-            let rollups = page_numbers(&pool, page, Source::Rollups, &ids, station, from, &p.to).await?;
+            let rollups = page_numbers(&pool, page, Source::Rollups, ids, station, from, &p.to).await?;
             anyhow::ensure!(
                 rollups == numbers,
                 "{page}: the raw rows and the roll-ups disagree ({} and {} numbers)",
@@ -130,6 +141,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The seeded database, on either backend.
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Source {
     Raw,
@@ -138,10 +155,10 @@ enum Source {
 
 /// The numbers one page shows before suppression, from the raw rows or the roll-ups.
 async fn page_numbers(
-    pool: &SqlitePool,
+    pool: &Db,
     page: &str,
     source: Source,
-    ids: &str,
+    ids: &[i64],
     station: i64,
     from: &str,
     to: &str,
@@ -179,14 +196,14 @@ async fn page_numbers(
              GROUP BY a.station_id, a.iso_week, a.question_key, a.value"
         }
     };
-    let labels: Vec<sqlx::sqlite::SqliteRow> =
-        sqlx::query("SELECT id, code, name, region FROM stations WHERE id IN (SELECT value FROM json_each(?)) ORDER BY region, code")
-            .bind(ids)
-            .fetch_all(pool)
-            .await?;
-    numbers.insert("stations".into(), labels.len() as i64);
-    collect(pool, &mut numbers, "week", weekly_responses, &[Bind::Text(ids), Bind::Text(from), Bind::Text(to)]).await?;
-    collect(pool, &mut numbers, "week-answer", weekly_answers, &[Bind::Text(ids), Bind::Text(from), Bind::Text(to)])
+    let labels =
+        "SELECT id, code, name, region, CAST(1 AS BIGINT) FROM stations WHERE id IN (SELECT value FROM json_each(?))
+                  ORDER BY region, code";
+    let mut stations = Numbers::new();
+    collect(pool, &mut stations, "station", labels, &[Bind::Ids(ids)]).await?;
+    numbers.insert("stations".into(), stations.len() as i64);
+    collect(pool, &mut numbers, "week", weekly_responses, &[Bind::Ids(ids), Bind::Text(from), Bind::Text(to)]).await?;
+    collect(pool, &mut numbers, "week-answer", weekly_answers, &[Bind::Ids(ids), Bind::Text(from), Bind::Text(to)])
         .await?;
     if page != "station" {
         return Ok(numbers);
@@ -238,41 +255,88 @@ async fn page_numbers(
 enum Bind<'a> {
     Int(i64),
     Text(&'a str),
+    /// Station ids: a JSON array read by `json_each` on SQLite, an array on PostgreSQL.
+    Ids(&'a [i64]),
 }
 
-/// Runs a grouped query whose last column is a count, keyed by the other columns.
-async fn collect(
-    pool: &SqlitePool,
-    numbers: &mut Numbers,
-    what: &str,
-    sql: &str,
-    binds: &[Bind<'_>],
-) -> anyhow::Result<()> {
-    let mut query = sqlx::query(sql);
-    for b in binds {
-        query = match b {
-            Bind::Int(n) => query.bind(*n),
-            Bind::Text(s) => query.bind(*s),
-        };
+/// Runs a grouped query (written for SQLite, translated for PostgreSQL) whose last
+/// column is a count, keyed by the other columns.
+async fn collect(pool: &Db, numbers: &mut Numbers, what: &str, sql: &str, binds: &[Bind<'_>]) -> anyhow::Result<()> {
+    macro_rules! run {
+        ($pool:expr, $sql:expr, $ids:expr) => {{
+            let mut query = sqlx::query($sql);
+            for b in binds {
+                query = match b {
+                    Bind::Int(n) => query.bind(*n),
+                    Bind::Text(s) => query.bind(*s),
+                    Bind::Ids(ids) => query.bind($ids(ids)),
+                };
+            }
+            for row in query.fetch_all($pool).await? {
+                let last = row.len() - 1;
+                let mut key = what.to_string();
+                for i in 0..last {
+                    let part = match row.try_get::<String, _>(i) {
+                        Ok(s) => s,
+                        Err(_) => row.try_get::<i64, _>(i)?.to_string(),
+                    };
+                    key.push('|');
+                    key.push_str(&part);
+                }
+                numbers.insert(key, row.try_get::<i64, _>(last)?);
+            }
+        }};
     }
-    for row in query.fetch_all(pool).await? {
-        let last = row.len() - 1;
-        let mut key = what.to_string();
-        for i in 0..last {
-            let part = match row.try_get::<String, _>(i) {
-                Ok(s) => s,
-                Err(_) => row.try_get::<i64, _>(i)?.to_string(),
-            };
-            key.push('|');
-            key.push_str(&part);
+    match pool {
+        Db::Sqlite(pool) => run!(pool, sql, json_ids),
+        Db::Postgres(pool) => {
+            let sql = postgres_dialect(sql);
+            run!(pool, &sql, |ids: &[i64]| ids.to_vec())
         }
-        numbers.insert(key, row.try_get::<i64, _>(last)?);
     }
     Ok(())
 }
 
 fn json_ids(ids: &[i64]) -> String {
     format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
+/// A query of this file in PostgreSQL's dialect: numbered parameters, the list of
+/// stations as an array, booleans compared as booleans, and `SUM`s (which PostgreSQL
+/// returns as `NUMERIC`) cast back to `BIGINT`.
+fn postgres_dialect(sql: &str) -> String {
+    let sql = sql
+        .replace("IN (SELECT value FROM json_each(?))", "= ANY(?)")
+        .replace("r.suspect = 0", "NOT r.suspect")
+        .replace("a.suspect = 0", "NOT a.suspect")
+        .replace(" suspect = 0", " NOT suspect")
+        .replace("in_index = 1", "in_index");
+    let sql = sums_as_bigint(&sql);
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `SUM(x)` as `SUM(x)::BIGINT` (the sums here hold no parentheses of their own).
+fn sums_as_bigint(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(i) = rest.find("SUM(") {
+        let close = rest[i..].find(')').map_or(rest.len(), |j| i + j + 1);
+        out.push_str(&rest[..close]);
+        out.push_str("::BIGINT");
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn median(xs: &[f64]) -> f64 {
