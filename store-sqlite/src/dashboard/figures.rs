@@ -3,9 +3,10 @@
 
 use domain::dashboard::tally::{IndexTally, Period, Scores, Summary};
 use domain::{DashboardFilters, IsoWeek};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::SqliteConnection;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use store::dashboard::pages::{ProfileKey, QuestionInScope};
 
 /// The filters as the queries bind them.
 pub(super) struct Scope {
@@ -105,7 +106,10 @@ pub(super) async fn weekly_figures(
 
 /// Responses and index answers per station over the whole scope, summed in the query:
 /// a few rows per station, whatever the number of weeks.
-pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTreeMap<i64, Period>, crate::Error> {
+pub(super) async fn period_figures(
+    conn: &mut SqliteConnection,
+    s: &Scope,
+) -> Result<BTreeMap<i64, Period>, crate::Error> {
     let suspect = s.suspect();
     let responses = sqlx::query!(
         r#"SELECT station_id AS "station_id!", SUM(responses) AS "responses!: i64"
@@ -122,7 +126,7 @@ pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTree
         s.language,
         s.language
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let answers = sqlx::query!(
         r#"SELECT station_id AS "station_id!", question_key AS "question_key!",
@@ -140,7 +144,7 @@ pub(super) async fn period_figures(pool: &SqlitePool, s: &Scope) -> Result<BTree
         s.language,
         s.language
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out: BTreeMap<i64, Period> = BTreeMap::new();
     for r in responses {
@@ -230,14 +234,6 @@ pub(super) async fn week_summaries(
     Ok(out)
 }
 
-/// The profile of a group of responses: '' stands for a skipped item.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct ProfileKey {
-    pub(super) language: String,
-    pub(super) respondent: String,
-    pub(super) age_band: String,
-}
-
 /// One station's answers in scope, read in one scan of the answer roll-ups (the part of
 /// the page that grows with the responses a station gets a week): how often each value
 /// was given to each question, by question; and per profile (language, respondent, age
@@ -249,7 +245,7 @@ pub(super) struct ProfileKey {
 /// query: hundreds of grouped rows, each a trip through sqlx's connection thread, took
 /// longer than the scan (see BENCHMARKS.md, dashboards).
 pub(super) async fn answers_and_profiles(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     s: &Scope,
     station_id: i64,
 ) -> Result<(BTreeMap<String, BTreeMap<String, i64>>, BTreeMap<ProfileKey, (i64, IndexTally)>), crate::Error> {
@@ -269,7 +265,7 @@ pub(super) async fn answers_and_profiles(
         s.language,
         s.include_suspect
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let cells = sqlx::query_scalar!(
         r#"SELECT COALESCE(json_group_array(json_array(survey_version, language, respondent, age_band, question_key,
@@ -286,7 +282,7 @@ pub(super) async fn answers_and_profiles(
         s.language,
         s.include_suspect
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     let cells: Vec<AnswerCell> =
         serde_json::from_str(&cells).map_err(|e| crate::Error::Corrupt(format!("answer roll-ups: {e}")))?;
@@ -294,7 +290,7 @@ pub(super) async fn answers_and_profiles(
         r#"SELECT COALESCE(json_group_array(json_array(survey_version, key)), '[]') AS "keys!: String"
            FROM questions WHERE in_index = 1"#
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     // A few per version: a list is quicker to search than a set is to build.
     let in_index: Vec<(i64, String)> =
@@ -343,17 +339,10 @@ pub(super) struct AnswerCell<'a> {
     pub(super) answers: i64,
 }
 
-/// A question as the dashboards lay it out.
-pub(super) struct QuestionInScope {
-    pub(super) key: String,
-    pub(super) kind: String,
-    pub(super) in_index: bool,
-}
-
 /// The questions (profile items aside) of one version, or of every published version,
 /// in survey order; a key in several versions once.
 pub(super) async fn questions_in_scope(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     version: Option<i64>,
 ) -> Result<Vec<QuestionInScope>, crate::Error> {
     let rows = sqlx::query!(
@@ -366,7 +355,7 @@ pub(super) async fn questions_in_scope(
         version,
         version
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(rows.into_iter().map(|r| QuestionInScope { key: r.key, kind: r.kind, in_index: r.in_index }).collect())
 }
@@ -374,7 +363,7 @@ pub(super) async fn questions_in_scope(
 /// The choice keys of each question in survey order, for one version or every
 /// published one.
 pub(super) async fn choices_in_scope(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     version: Option<i64>,
 ) -> Result<BTreeMap<String, Vec<String>>, crate::Error> {
     let rows = sqlx::query!(
@@ -387,7 +376,7 @@ pub(super) async fn choices_in_scope(
         version,
         version
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in rows {

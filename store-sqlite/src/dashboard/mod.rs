@@ -1,30 +1,27 @@
 //! What the supervisor dashboards read. Only the roll-ups, never `responses` or
 //! `answers`: a page view must not scan raw rows.
 //!
-//! [`overview`], [`station_report`] and [`compare`] return figures with small-cell
-//! suppression applied ([`domain::Shown`]): a page never receives a hidden number.
-//! Each reads a few grouped queries for every station at once and hands the sums to
-//! the domain's tallies (`domain::dashboard::tally`), which do the arithmetic and the
-//! suppression, so that the index, suppression and the gaps follow one set of rules.
+//! [`overview`], [`station_report`] and [`compare`] are put together by the store's
+//! [`pages`] from the grouped reads here ([`Reads`], in `figures`), the same on every
+//! backend: they return figures with small-cell suppression applied
+//! ([`domain::Shown`]), and a page never receives a hidden number.
 
 pub use store::dashboard::DEFAULT_DROP_THRESHOLD;
 
-use domain::dashboard::tally::{
-    category_breakdown, distribution, overview_row, pick_list, report_weeks, IndexTally, Period, Scores, Summary,
-};
+use domain::dashboard::tally::{Period, Summary};
 use domain::{
-    suppressed, CompareColumn, CompareGroup, DashboardFilters, DignityIndex, IsoWeek, OverviewRow, QuestionMean, Shown,
-    StationLabel, StationReport, WeekPoint, K, RATHER_NOT,
+    CompareColumn, CompareGroup, DashboardFilters, DignityIndex, IsoWeek, OverviewRow, StationLabel, StationReport,
+    WeekPoint, K,
 };
+use store::dashboard::pages::{self, AnswerCounts, PageReads, ProfileCounts, QuestionInScope};
 mod figures;
 
 use figures::*;
 use sqlx::{SqliteConnection, SqlitePool};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// One line per station of `station_ids` (by region, then code), stations without
-/// responses included. `flagged` when the index fell by more than `drop_threshold`
-/// points from the previous period.
+/// responses included ([`pages::overview`]).
 pub async fn overview(
     pool: &SqlitePool,
     station_ids: &[i64],
@@ -43,169 +40,72 @@ pub async fn overview_in(
     k: K,
     drop_threshold: f64,
 ) -> Result<Vec<OverviewRow>, crate::Error> {
-    let stations = stations(&mut *conn, station_ids).await?;
-    let previous = filters.previous_period();
-    let first = previous.map_or(filters.from(), |(from, _)| from);
-    let scope = Scope::new(station_ids, first, filters.to(), filters);
-    // A few numbers per station and week; a station's index figures per question only
-    // when those cannot tell whether enough visitors scored (see `Summary`).
-    let mut weeks = week_summaries(&mut *conn, &scope).await?;
-    let trend_weeks = filters.weeks();
-    let mut rows: Vec<Result<OverviewRow, StationLabel>> = stations
-        .into_iter()
-        .map(|station| {
-            let by_week = weeks.remove(&station.id).unwrap_or_default();
-            let now = Summary::sum(&by_week, filters.from(), filters.to());
-            let before = previous.map(|(from, to)| Summary::sum(&by_week, from, to));
-            overview_row(&station, &by_week, now, before, (filters, &trend_weeks), k, drop_threshold).ok_or(station)
-        })
-        .collect();
-    let unsure: Vec<i64> = rows.iter().filter_map(|r| r.as_ref().err().map(|s| s.id)).collect();
-    if !unsure.is_empty() {
-        let mut exact = weekly_figures(&mut *conn, &Scope::new(&unsure, first, filters.to(), filters)).await?;
-        for row in &mut rows {
-            if let Err(station) = row {
-                let periods = exact.remove(&station.id).unwrap_or_default();
-                let by_week: BTreeMap<IsoWeek, Summary> =
-                    periods.iter().map(|(w, p)| (*w, Summary::exact(p))).collect();
-                let now = Summary::exact(&Period::sum(&periods, filters.from(), filters.to()));
-                let before = previous.map(|(from, to)| Summary::exact(&Period::sum(&periods, from, to)));
-                // Exact figures always tell.
-                let period = (filters, trend_weeks.as_slice());
-                if let Some(done) = overview_row(station, &by_week, now, before, period, k, drop_threshold) {
-                    *row = Ok(done);
-                }
-            }
-        }
-    }
-    Ok(rows.into_iter().filter_map(Result::ok).collect())
+    pages::overview(&mut Reads(conn), station_ids, filters, k, drop_threshold).await
 }
 
-/// A station's page; `None` if there is no such station.
+/// A station's page; `None` if there is no such station ([`pages::station_report`]).
 pub async fn station_report(
     pool: &SqlitePool,
     station_id: i64,
     filters: &DashboardFilters,
     k: K,
 ) -> Result<Option<StationReport>, crate::Error> {
-    let mut conn = pool.acquire().await?;
-    let Some(station) = stations(&mut conn, &[station_id]).await?.pop() else {
-        return Ok(None);
-    };
-    let scope = Scope::new(&[station_id], filters.from(), filters.to(), filters);
-    let by_week = weekly_figures(&mut conn, &scope).await?.remove(&station_id).unwrap_or_default();
-    let total = Period::sum(&by_week, filters.from(), filters.to());
-    let questions = questions_in_scope(pool, filters.survey_version()).await?;
-    let choices = choices_in_scope(pool, filters.survey_version()).await?;
-    let (answers, profiles) = answers_and_profiles(pool, &scope, station_id).await?;
-
-    let (mut scales, mut single_choices, mut pick_lists) = (Vec::new(), Vec::new(), Vec::new());
-    for q in &questions {
-        let given = answers.get(&q.key).cloned().unwrap_or_default();
-        let known = choices.get(&q.key).cloned().unwrap_or_default();
-        match q.kind.as_str() {
-            "scale4" => {
-                let faces = ["1", "2", "3", "4", RATHER_NOT].map(String::from).to_vec();
-                scales.push(distribution(&q.key, &faces, &given, total.responses, k));
-            }
-            "single" => single_choices.push(distribution(&q.key, &known, &given, total.responses, k)),
-            _ => pick_lists.push(pick_list(&q.key, &known, &given, total.responses, k)),
-        }
-    }
-    let category_rows = |pick: fn(&ProfileKey) -> &str, known: &[String]| {
-        let mut cells: BTreeMap<&str, (i64, IndexTally)> =
-            known.iter().map(|c| (c.as_str(), Default::default())).collect();
-        for (key, (n, tally)) in &profiles {
-            let cell = cells.entry(pick(key)).or_default();
-            cell.0 += n;
-            cell.1.merge(tally);
-        }
-        // Known categories in survey order, then any other, then those who skipped.
-        let mut order: Vec<&str> = known.iter().map(String::as_str).collect();
-        order.extend(cells.keys().filter(|c| !c.is_empty() && !known.iter().any(|k| k == *c)));
-        order.extend(cells.keys().filter(|c| c.is_empty()));
-        let cells: Vec<(Option<String>, i64, IndexTally)> = order
-            .into_iter()
-            .filter_map(|c| cells.get(c).map(|(n, t)| ((!c.is_empty()).then(|| c.to_string()), *n, t.clone())))
-            .collect();
-        category_breakdown(cells, k)
-    };
-    let respondents = choices.get(domain::RESPONDENT_KEY).cloned().unwrap_or_default();
-    let age_bands = choices.get(domain::AGE_BAND_KEY).cloned().unwrap_or_default();
-    Ok(Some(StationReport {
-        responses: Shown::count(total.responses, k),
-        index: total.tally.shown_index(total.responses, k),
-        // Exact figures always tell.
-        weeks: report_weeks(&by_week.iter().map(|(w, p)| (*w, Summary::exact(p))).collect(), filters, k)
-            .unwrap_or_default(),
-        scales,
-        single_choices,
-        pick_lists,
-        by_respondent: category_rows(|p| &p.respondent, &respondents),
-        by_age_band: category_rows(|p| &p.age_band, &age_bands),
-        by_language: category_rows(|p| &p.language, &[]),
-        station,
-    }))
+    pages::station_report(&mut Reads(&mut *pool.acquire().await?), station_id, filters, k).await
 }
 
-/// One column per group, in the order given. A station with too few responses to show
-/// its own figures is left out of every group (see [`CompareColumn`]).
+/// One column per group, in the order given ([`pages::compare`]).
 pub async fn compare(
     pool: &SqlitePool,
     groups: &[CompareGroup],
     filters: &DashboardFilters,
     k: K,
 ) -> Result<Vec<CompareColumn>, crate::Error> {
-    let all: Vec<i64> =
-        groups.iter().flat_map(|g| g.station_ids.iter().copied()).collect::<BTreeSet<_>>().into_iter().collect();
-    let scope = Scope::new(&all, filters.from(), filters.to(), filters);
-    let per_station = period_figures(pool, &scope).await?;
-    let questions: Vec<String> = questions_in_scope(pool, filters.survey_version())
-        .await?
-        .into_iter()
-        .filter(|q| q.in_index)
-        .map(|q| q.key)
-        .collect();
-    Ok(groups
-        .iter()
-        .map(|group| {
-            let members: BTreeSet<i64> = group.station_ids.iter().copied().collect();
-            let periods: Vec<&Period> = members.iter().filter_map(|id| per_station.get(id)).collect();
-            // Only a station's figures that could be shown on their own take part.
-            let counted = |p: &&&Period| p.responses > 0 && !suppressed(p.responses, k);
-            let left_out = periods.iter().filter(|p| p.responses > 0 && suppressed(p.responses, k)).count();
-            let responses: i64 = periods.iter().filter(counted).map(|p| p.responses).sum();
-            let mut tally = IndexTally::default();
-            for p in periods.iter().filter(counted).filter(|p| !suppressed(p.tally.visitors(), k)) {
-                tally.merge(&p.tally);
-            }
-            let questions = questions
-                .iter()
-                .map(|key| {
-                    let mut scores = Scores::default();
-                    for p in periods.iter().filter(counted) {
-                        let question = p.tally.question(key);
-                        if !suppressed(question.scored, k) {
-                            scores.add(question);
-                        }
-                    }
-                    let mean = scores.index();
-                    QuestionMean {
-                        question_key: key.clone(),
-                        mean: mean.map_or(Shown::Suppressed, |m| Shown::Value(m.value())),
-                    }
-                })
-                .collect();
-            CompareColumn {
-                label: group.label.clone(),
-                stations: members.len(),
-                left_out,
-                responses: if responses == 0 && left_out > 0 { Shown::Suppressed } else { Shown::Value(responses) },
-                index: tally.shown_index(responses, k),
-                questions,
-            }
-        })
-        .collect())
+    pages::compare(&mut Reads(&mut *pool.acquire().await?), groups, filters, k).await
+}
+
+/// The grouped reads the pages are made of, on one connection.
+struct Reads<'c>(&'c mut SqliteConnection);
+
+impl PageReads for Reads<'_> {
+    type Error = crate::Error;
+
+    async fn stations(&mut self, ids: &[i64]) -> Result<Vec<StationLabel>, crate::Error> {
+        stations(&mut *self.0, ids).await
+    }
+
+    async fn week_summaries(
+        &mut self,
+        s: &pages::Scope<'_>,
+    ) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Summary>>, crate::Error> {
+        week_summaries(&mut *self.0, &Scope::new(s.stations, s.from, s.to, s.filters)).await
+    }
+
+    async fn weekly_figures(
+        &mut self,
+        s: &pages::Scope<'_>,
+    ) -> Result<BTreeMap<i64, BTreeMap<IsoWeek, Period>>, crate::Error> {
+        weekly_figures(&mut *self.0, &Scope::new(s.stations, s.from, s.to, s.filters)).await
+    }
+
+    async fn period_figures(&mut self, s: &pages::Scope<'_>) -> Result<BTreeMap<i64, Period>, crate::Error> {
+        period_figures(&mut *self.0, &Scope::new(s.stations, s.from, s.to, s.filters)).await
+    }
+
+    async fn questions_in_scope(&mut self, version: Option<i64>) -> Result<Vec<QuestionInScope>, crate::Error> {
+        questions_in_scope(&mut *self.0, version).await
+    }
+
+    async fn choices_in_scope(&mut self, version: Option<i64>) -> Result<BTreeMap<String, Vec<String>>, crate::Error> {
+        choices_in_scope(&mut *self.0, version).await
+    }
+
+    async fn answers_and_profiles(
+        &mut self,
+        s: &pages::Scope<'_>,
+        station_id: i64,
+    ) -> Result<(AnswerCounts, ProfileCounts), crate::Error> {
+        answers_and_profiles(&mut *self.0, &Scope::new(s.stations, s.from, s.to, s.filters), station_id).await
+    }
 }
 
 /// The stations of `ids` that exist, by region, then code.

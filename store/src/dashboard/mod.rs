@@ -5,6 +5,8 @@ use domain::{
 };
 use std::future::Future;
 
+pub mod pages;
+
 /// How far, in points, a station's index may fall from the previous period before the
 /// overview flags it.
 pub const DEFAULT_DROP_THRESHOLD: f64 = 10.0;
