@@ -177,8 +177,6 @@ pub async fn pending_records(pool: &PgPool) -> Result<Vec<(i64, Vec<u8>, Vec<u8>
     Ok(rows.into_iter().map(|r| (r.station_id, r.id, r.sealed)).collect())
 }
 
-pub use store::maintenance::ROLLUP_CHECKS;
-
 /// Rewrites the pending records' table (`VACUUM FULL`), so that the sealed records
 /// releases deleted are no longer in the database's files: PostgreSQL has no
 /// `secure_delete`, and a deleted row stays readable in its page (to whoever can read the

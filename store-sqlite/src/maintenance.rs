@@ -90,5 +90,3 @@ pub async fn vacuum_into(pool: &SqlitePool, out: &str) -> Result<(), crate::Erro
     sqlx::query("VACUUM INTO ?").bind(out).execute(pool).await?;
     Ok(())
 }
-
-pub use store::maintenance::ROLLUP_CHECKS;

@@ -94,14 +94,14 @@ impl Database {
         let mut mismatches = 0;
         match self {
             Self::Sqlite(pool) => {
-                for (a, b) in store_sqlite::maintenance::ROLLUP_CHECKS {
+                for (a, b) in store::conformance::ROLLUP_CHECKS {
                     let n: i64 =
                         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b})")).fetch_one(pool).await?;
                     mismatches += n;
                 }
             }
             Self::Postgres(pool) => {
-                for (a, b) in store_postgres::maintenance::ROLLUP_CHECKS {
+                for (a, b) in store::conformance::ROLLUP_CHECKS {
                     let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d"))
                         .fetch_one(pool)
                         .await?;

@@ -654,12 +654,7 @@ fn seed_demo_at_scale_writes_exactly_the_released_responses_asked_for_and_their_
         "200"
     );
     // The roll-ups are exactly a GROUP BY over the raw rows, both ways.
-    let checks = if on_postgres() {
-        store_postgres::maintenance::ROLLUP_CHECKS
-    } else {
-        store_sqlite::maintenance::ROLLUP_CHECKS
-    };
-    for (a, b) in checks {
+    for (a, b) in store::conformance::ROLLUP_CHECKS {
         assert_eq!(sql(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS differing")), "0", "{a}\nEXCEPT\n{b}");
     }
     // Realistic: regions, languages, profiles skipped, faces declined, several picks.

@@ -297,7 +297,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(nulls, 8, "no respondent stays NULL");
-        for (a, b) in crate::maintenance::ROLLUP_CHECKS {
+        for (a, b) in store::conformance::ROLLUP_CHECKS {
             let differ: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM ({a} EXCEPT {b}) AS d"))
                 .fetch_one(&pool)
                 .await
