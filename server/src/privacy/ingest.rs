@@ -31,8 +31,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use store::responses::{Outcome, SealedPending, MAX_BATCH};
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// Submissions waiting for the writer; when full, requests wait for room (nothing is
-/// dropped), which bounds the memory a burst can take.
+/// Sealed records waiting for the writer; when full, requests wait for room (nothing is
+/// dropped), which bounds the memory a burst can take (8 KiB a record: 8 MiB).
 const QUEUE: usize = 1024;
 
 type Reply = Result<Outcome, Arc<String>>;
@@ -94,7 +94,7 @@ pub enum Error {
     Store(#[from] store::Error),
 }
 
-/// Stores a record [`seal`] made in the next batch and waits until that batch is
+/// Stores `record` (made by [`seal`]) in the next batch and waits until that batch is
 /// committed.
 pub async fn store(state: &AppState, record: SealedPending) -> Result<Outcome, Error> {
     let (reply, answer) = oneshot::channel();
